@@ -1,0 +1,652 @@
+//! The order lifecycle: one function decides whether an action is allowed for this
+//! actor in this state, and what it changes.
+//!
+//! [`apply`] takes the order, the action, the actor, the time and the rules, and gives
+//! back the changed order and the event to append — or a typed error, in which case
+//! nothing changes. Permission is checked before state (a role that may never do the
+//! action gets `Forbidden` whatever the state), matching API.md's 403-then-409 order.
+//! Whether the actor may *see* the order at all is the access layer's business.
+
+use serde_json::json;
+
+use crate::Timestamp;
+use crate::calendar::Calendar;
+use crate::order::*;
+use crate::rules::{ClockStart, DeadlineRules};
+use crate::values::{OrderId, UnitCode};
+
+/// Who acts, as the lifecycle needs to know them.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub username: String,
+    pub roles: Vec<Role>,
+    pub unit: Option<UnitCode>,
+    /// Works for the order's owning hotline or a hotline above it.
+    pub hotline_staff: bool,
+    /// The requester, through the public portal.
+    pub requester: bool,
+}
+
+impl Actor {
+    pub fn requester() -> Self {
+        Actor {
+            username: "requester".into(),
+            roles: Vec::new(),
+            unit: None,
+            hotline_staff: false,
+            requester: true,
+        }
+    }
+    fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+    fn staff_with(&self, roles: &[Role]) -> bool {
+        self.hotline_staff && roles.iter().any(|r| self.has(*r))
+    }
+    fn lead_handler(&self, order: &Order) -> bool {
+        self.has(Role::Handler) && self.unit.is_some() && self.unit == order.unit
+    }
+    fn co_handler(&self, order: &Order) -> bool {
+        self.has(Role::Handler)
+            && self
+                .unit
+                .as_ref()
+                .is_some_and(|u| order.co_units.contains(u))
+    }
+}
+
+/// Where a dispatch sends the order; the kind decides between dispatching to a
+/// handling unit and handing the order down to a lower hotline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DispatchTarget {
+    pub code: UnitCode,
+    pub kind: UnitKind,
+}
+
+/// Everything that can be done to an order (API.md's table).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Answer {
+        content: String,
+        article_id: Option<i64>,
+    },
+    Triage {
+        route: TriageRoute,
+        note: String,
+    },
+    Dispatch {
+        unit: DispatchTarget,
+        co_units: Vec<UnitCode>,
+        note: Option<String>,
+    },
+    Accept,
+    Return {
+        reason: String,
+    },
+    ApproveReturn {
+        note: Option<String>,
+    },
+    RejectReturn {
+        note: Option<String>,
+    },
+    RequestExtension {
+        days: u32,
+        reason: String,
+    },
+    ApproveExtension {
+        note: Option<String>,
+    },
+    RejectExtension {
+        note: Option<String>,
+    },
+    Reply {
+        content: String,
+        resolved: bool,
+    },
+    Note {
+        content: String,
+    },
+    Callback {
+        result: CallbackResult,
+        resolved: bool,
+        note: Option<String>,
+    },
+    Evaluate {
+        result: CallbackResult,
+        resolved: bool,
+        note: Option<String>,
+    },
+    Reopen {
+        reason: String,
+    },
+    Close,
+    Urge {
+        note: String,
+    },
+    Supervise {
+        note: String,
+    },
+    Escalate {
+        note: String,
+    },
+    Merge {
+        into: OrderId,
+    },
+    RevealPhone {
+        reason: String,
+    },
+}
+
+impl Action {
+    /// The event type this action appends.
+    pub fn event_type(&self) -> &'static str {
+        match self {
+            Action::Answer { .. } => "answered",
+            Action::Triage { .. } => "triaged",
+            Action::Dispatch { unit, .. } if unit.kind == UnitKind::Hotline => "handed_down",
+            Action::Dispatch { .. } => "dispatched",
+            Action::Accept => "accepted",
+            Action::Return { .. } => "return_requested",
+            Action::ApproveReturn { .. } => "return_approved",
+            Action::RejectReturn { .. } => "return_rejected",
+            Action::RequestExtension { .. } => "extension_requested",
+            Action::ApproveExtension { .. } => "extension_approved",
+            Action::RejectExtension { .. } => "extension_rejected",
+            Action::Reply { .. } => "replied",
+            Action::Note { .. } => "noted",
+            Action::Callback { .. } => "called_back",
+            Action::Evaluate { .. } => "evaluated",
+            Action::Reopen { .. } => "reopened",
+            Action::Close => "closed",
+            Action::Urge { .. } => "urged",
+            Action::Supervise { .. } => "supervised",
+            Action::Escalate { .. } => "escalated",
+            Action::Merge { .. } => "merged",
+            Action::RevealPhone { .. } => "phone_revealed",
+        }
+    }
+}
+
+/// Why an action was refused. Nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("your role may not do this to this order")]
+    Forbidden,
+    #[error("{action} is not allowed while the order is {status}")]
+    InvalidTransition {
+        action: &'static str,
+        status: Status,
+    },
+    #[error("the return window closed at {0}")]
+    ReturnWindowClosed(Timestamp),
+    #[error("an extension is already waiting for a decision")]
+    ExtensionPending,
+    #[error("this order has had the most extensions allowed ({0})")]
+    ExtensionLimit(u32),
+    #[error("no extension is waiting for a decision")]
+    NoPendingExtension,
+    #[error("{field}: {problem}")]
+    Invalid {
+        field: &'static str,
+        problem: String,
+    },
+}
+
+impl TransitionError {
+    /// The API's error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TransitionError::Forbidden => "forbidden",
+            TransitionError::InvalidTransition { .. } => "invalid_transition",
+            TransitionError::ReturnWindowClosed(_) => "return_window_closed",
+            TransitionError::ExtensionPending => "extension_pending",
+            TransitionError::ExtensionLimit(_) => "extension_limit",
+            TransitionError::NoPendingExtension => "invalid_transition",
+            TransitionError::Invalid { .. } => "validation",
+        }
+    }
+}
+
+/// The changed order and the event that records the change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    pub order: Order,
+    pub event: Event,
+}
+
+/// What the lifecycle needs besides the order and the action.
+pub struct Context<'a> {
+    pub now: Timestamp,
+    pub rules: &'a DeadlineRules,
+    pub calendar: &'a Calendar,
+}
+
+/// Decides an action. On success the returned order has its version bumped and the
+/// event is to be appended in the same transaction.
+pub fn apply(
+    order: &Order,
+    action: Action,
+    actor: &Actor,
+    ctx: &Context<'_>,
+) -> Result<Transition, TransitionError> {
+    check_permission(order, &action, actor)?;
+    let mut next = order.clone();
+    let mut data = json!({});
+    let note = change(&mut next, &action, actor, ctx, &mut data)?;
+    next.version += 1;
+    let event = Event {
+        at: ctx.now,
+        kind: action.event_type().into(),
+        actor: actor.username.clone(),
+        unit: actor.unit.clone(),
+        note,
+        data,
+    };
+    Ok(Transition { order: next, event })
+}
+
+fn check_permission(order: &Order, action: &Action, actor: &Actor) -> Result<(), TransitionError> {
+    use Role::*;
+    let allowed = match action {
+        Action::Answer { .. } => actor.staff_with(&[Operator, VendorOperator]),
+        Action::Triage { route, .. } => {
+            actor.staff_with(&[Operator, Dispatcher])
+                || (route.open_to_vendors() && actor.staff_with(&[VendorOperator]))
+        }
+        Action::Dispatch { .. } | Action::Merge { .. } => actor.staff_with(&[Operator, Dispatcher]),
+        Action::Accept
+        | Action::Return { .. }
+        | Action::RequestExtension { .. }
+        | Action::Reply { .. } => actor.lead_handler(order),
+        Action::ApproveReturn { .. } | Action::RejectReturn { .. } => {
+            actor.staff_with(&[Dispatcher])
+        }
+        Action::ApproveExtension { .. }
+        | Action::RejectExtension { .. }
+        | Action::Reopen { .. }
+        | Action::Urge { .. } => actor.staff_with(&[Dispatcher, Supervisor]),
+        Action::Note { .. } => {
+            actor.lead_handler(order)
+                || actor.co_handler(order)
+                || actor.staff_with(&[Operator, VendorOperator, Dispatcher, Supervisor])
+        }
+        Action::Callback { .. } => actor.staff_with(&[Operator, VendorOperator, Dispatcher]),
+        Action::Evaluate { .. } => actor.requester,
+        Action::Close => actor.staff_with(&[Operator, Dispatcher, Supervisor]),
+        Action::Supervise { .. } | Action::Escalate { .. } => actor.staff_with(&[Supervisor]),
+        Action::RevealPhone { .. } => {
+            actor.staff_with(&[Operator, Dispatcher, Supervisor])
+                || (actor.lead_handler(order) && !order.hides_requester())
+        }
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(TransitionError::Forbidden)
+    }
+}
+
+fn require(order: &Order, action: &'static str, ok: bool) -> Result<(), TransitionError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(TransitionError::InvalidTransition {
+            action,
+            status: order.status,
+        })
+    }
+}
+
+fn non_empty(field: &'static str, s: &str) -> Result<(), TransitionError> {
+    if s.trim().is_empty() {
+        return Err(TransitionError::Invalid {
+            field,
+            problem: "must not be empty".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Applies the state change; returns the event's note.
+fn change(
+    o: &mut Order,
+    action: &Action,
+    actor: &Actor,
+    ctx: &Context<'_>,
+    data: &mut serde_json::Value,
+) -> Result<Option<String>, TransitionError> {
+    use Status::*;
+    let name = action.event_type();
+    let now = ctx.now;
+    match action {
+        Action::Answer {
+            content,
+            article_id,
+        } => {
+            require(o, name, o.status == Registered)?;
+            non_empty("content", content)?;
+            o.status = Closed;
+            o.answer = Some(content.clone());
+            o.article_id = *article_id;
+            o.closed_at = Some(now);
+            *data = json!({"article_id": article_id});
+            Ok(Some(content.clone()))
+        }
+        Action::Triage { route, note } => {
+            require(o, name, o.status == Registered)?;
+            non_empty("note", note)?;
+            o.status = Closed;
+            o.route = Some(*route);
+            o.closed_at = Some(now);
+            *data = json!({"route": route});
+            Ok(Some(note.clone()))
+        }
+        Action::Dispatch {
+            unit,
+            co_units,
+            note,
+        } => {
+            require(o, name, o.status == Registered)?;
+            dispatch(o, unit, co_units, ctx, data)?;
+            Ok(note.clone())
+        }
+        Action::Accept => {
+            require(o, name, o.status == Dispatched)?;
+            o.status = InProgress;
+            o.accepted_at = Some(now);
+            let on_time = o.accept_deadline.is_none_or(|d| now <= d);
+            *data = json!({"on_time": on_time});
+            Ok(None)
+        }
+        Action::Return { reason } => {
+            require(o, name, o.status == Dispatched)?;
+            non_empty("reason", reason)?;
+            if let Some(closes) = o.return_deadline.filter(|d| now > *d) {
+                return Err(TransitionError::ReturnWindowClosed(closes));
+            }
+            o.status = ReturnRequested;
+            Ok(Some(reason.clone()))
+        }
+        Action::ApproveReturn { note } => {
+            require(o, name, o.status == ReturnRequested)?;
+            *data = json!({"unit": o.unit});
+            o.status = Registered;
+            o.unit = None;
+            o.co_units.clear();
+            o.accept_deadline = None;
+            o.return_deadline = None;
+            Ok(note.clone())
+        }
+        Action::RejectReturn { note } => {
+            require(o, name, o.status == ReturnRequested)?;
+            o.status = Dispatched;
+            // The unit keeps the order: its window to return it is over.
+            o.return_deadline = Some(now);
+            Ok(note.clone())
+        }
+        Action::RequestExtension { days, reason } => {
+            require(o, name, o.status == InProgress)?;
+            non_empty("reason", reason)?;
+            if o.extension.is_some() {
+                return Err(TransitionError::ExtensionPending);
+            }
+            if o.extensions_granted >= ctx.rules.max_extensions {
+                return Err(TransitionError::ExtensionLimit(ctx.rules.max_extensions));
+            }
+            let cap = ctx.rules.extension_cap(o.kind);
+            if *days == 0 || *days > cap {
+                return Err(TransitionError::Invalid {
+                    field: "days",
+                    problem: format!("must be between 1 and {cap} working days"),
+                });
+            }
+            o.extension = Some(PendingExtension {
+                days: *days,
+                reason: reason.clone(),
+                requested_at: now,
+                requested_by: actor.username.clone(),
+            });
+            *data = json!({"days": days});
+            Ok(Some(reason.clone()))
+        }
+        Action::ApproveExtension { note } => {
+            require(o, name, o.status.is_open())?;
+            let ext = o
+                .extension
+                .take()
+                .ok_or(TransitionError::NoPendingExtension)?;
+            let from = o.deadline.unwrap_or(now);
+            let day = from.with_timezone(&crate::shanghai()).date_naive();
+            let moved = ctx.calendar.add_workdays(day, ext.days);
+            let deadline = crate::rules::end_of_day(moved.value);
+            o.deadline = Some(deadline);
+            o.calendar_incomplete |= moved.incomplete;
+            o.extensions_granted += 1;
+            *data = json!({"days": ext.days, "previous_deadline": from, "deadline": deadline});
+            Ok(note.clone())
+        }
+        Action::RejectExtension { note } => {
+            require(o, name, o.status.is_open())?;
+            let ext = o
+                .extension
+                .take()
+                .ok_or(TransitionError::NoPendingExtension)?;
+            *data = json!({"days": ext.days});
+            Ok(note.clone())
+        }
+        Action::Reply { content, resolved } => {
+            require(o, name, o.status == InProgress)?;
+            non_empty("content", content)?;
+            o.status = Replied;
+            o.reply = Some(Reply {
+                content: content.clone(),
+                resolved: *resolved,
+                at: now,
+                by: actor.username.clone(),
+                unit: actor.unit.clone(),
+            });
+            let on_time = o.deadline.is_none_or(|d| now <= d);
+            *data = json!({"resolved": resolved, "on_time": on_time});
+            Ok(Some(content.clone()))
+        }
+        Action::Note { content } => {
+            require(o, name, o.status.is_open())?;
+            non_empty("content", content)?;
+            Ok(Some(content.clone()))
+        }
+        Action::Callback {
+            result,
+            resolved,
+            note,
+        } => {
+            require(o, name, o.status == Replied)?;
+            record_evaluation(o, *result, *resolved, false, now, data);
+            Ok(note.clone())
+        }
+        Action::Evaluate {
+            result,
+            resolved,
+            note,
+        } => {
+            let first = o
+                .evaluation
+                .as_ref()
+                .is_none_or(|e| e.result == CallbackResult::Unreachable);
+            require(o, name, o.status == Replied && first)?;
+            if *result == CallbackResult::Unreachable {
+                return Err(TransitionError::Invalid {
+                    field: "result",
+                    problem: "a requester's own evaluation cannot be 'unreachable'".into(),
+                });
+            }
+            record_evaluation(o, *result, *resolved, true, now, data);
+            Ok(note.clone())
+        }
+        Action::Reopen { reason } => {
+            require(o, name, o.status == CallbackDone)?;
+            non_empty("reason", reason)?;
+            o.status = InProgress;
+            o.reopens += 1;
+            o.reply = None;
+            o.evaluation = None;
+            o.callback_attempts = 0;
+            o.extension = None;
+            let deadline = ctx
+                .rules
+                .handling_deadline(ctx.calendar, o.kind, o.urgent, now);
+            o.deadline = deadline.map(|d| d.value);
+            o.calendar_incomplete = deadline.is_some_and(|d| d.incomplete);
+            *data = json!({"deadline": o.deadline});
+            Ok(Some(reason.clone()))
+        }
+        Action::Close => {
+            require(o, name, matches!(o.status, Replied | CallbackDone))?;
+            o.status = Closed;
+            o.closed_at = Some(now);
+            Ok(None)
+        }
+        Action::Urge { note } => {
+            require(o, name, o.status.is_with_unit())?;
+            non_empty("note", note)?;
+            o.reminders += 1;
+            Ok(Some(note.clone()))
+        }
+        Action::Supervise { note } => {
+            require(
+                o,
+                name,
+                o.status.is_with_unit() && o.supervision == SupervisionLevel::None,
+            )?;
+            non_empty("note", note)?;
+            o.supervision = SupervisionLevel::Supervised;
+            Ok(Some(note.clone()))
+        }
+        Action::Escalate { note } => {
+            require(
+                o,
+                name,
+                o.status.is_with_unit() && o.supervision != SupervisionLevel::Escalated,
+            )?;
+            non_empty("note", note)?;
+            o.supervision = SupervisionLevel::Escalated;
+            Ok(Some(note.clone()))
+        }
+        Action::Merge { into } => {
+            require(o, name, o.status.is_open())?;
+            if *into == o.id {
+                return Err(TransitionError::Invalid {
+                    field: "into",
+                    problem: "an order cannot be merged into itself".into(),
+                });
+            }
+            o.status = Merged;
+            o.merged_into = Some(*into);
+            o.closed_at = Some(now);
+            *data = json!({"into": into});
+            Ok(None)
+        }
+        Action::RevealPhone { reason } => {
+            non_empty("reason", reason)?;
+            Ok(Some(reason.clone()))
+        }
+    }
+}
+
+fn dispatch(
+    o: &mut Order,
+    target: &DispatchTarget,
+    co_units: &[UnitCode],
+    ctx: &Context<'_>,
+    data: &mut serde_json::Value,
+) -> Result<(), TransitionError> {
+    if target.code == o.hotline {
+        return Err(TransitionError::Invalid {
+            field: "unit",
+            problem: "the order already belongs to this hotline".into(),
+        });
+    }
+    if target.kind == UnitKind::Hotline {
+        // Handing down: the lower hotline owns it now, still to be dispatched there.
+        *data = json!({"from": o.hotline, "to": target.code});
+        o.hotline = target.code.clone();
+        return Ok(());
+    }
+    if co_units.contains(&target.code) {
+        return Err(TransitionError::Invalid {
+            field: "co_units",
+            problem: "the lead unit cannot also be a co-unit".into(),
+        });
+    }
+    let now = ctx.now;
+    o.status = Status::Dispatched;
+    o.unit = Some(target.code.clone());
+    o.co_units = co_units.to_vec();
+    o.dispatched_at = Some(now);
+    let accept = ctx.rules.accept_deadline(ctx.calendar, o.urgent, now);
+    let ret = ctx.rules.return_deadline(ctx.calendar, now);
+    o.accept_deadline = Some(accept.value);
+    o.return_deadline = Some(ret.value);
+    if o.deadline.is_none() && ctx.rules.clock_start == ClockStart::Dispatch {
+        if let Some(d) = ctx
+            .rules
+            .handling_deadline(ctx.calendar, o.kind, o.urgent, now)
+        {
+            o.deadline = Some(d.value);
+            o.calendar_incomplete |= d.incomplete;
+        }
+    }
+    o.calendar_incomplete |= accept.incomplete || ret.incomplete;
+    *data = json!({"unit": target.code, "co_units": co_units, "accept_deadline": accept.value});
+    Ok(())
+}
+
+fn record_evaluation(
+    o: &mut Order,
+    result: CallbackResult,
+    resolved: bool,
+    by_requester: bool,
+    now: Timestamp,
+    data: &mut serde_json::Value,
+) {
+    *data = json!({"result": result, "resolved": resolved});
+    if result == CallbackResult::Unreachable {
+        o.callback_attempts += 1;
+        data["attempt"] = json!(o.callback_attempts);
+        return;
+    }
+    o.status = Status::CallbackDone;
+    o.evaluation = Some(Evaluation {
+        result,
+        resolved,
+        at: now,
+        by_requester,
+    });
+}
+
+/// The other half of a merge: the original records the duplicate merged into it, so
+/// the link reads both ways.
+pub fn absorb_duplicate(
+    original: &Order,
+    duplicate: &Order,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<Transition, TransitionError> {
+    if !original.status.is_open() {
+        return Err(TransitionError::Invalid {
+            field: "into",
+            problem: "the order to merge into must be open".into(),
+        });
+    }
+    let mut next = original.clone();
+    next.merged.push(duplicate.id);
+    next.version += 1;
+    let event = Event {
+        at: now,
+        kind: "duplicate_merged".into(),
+        actor: actor.username.clone(),
+        unit: actor.unit.clone(),
+        note: None,
+        data: json!({"duplicate": duplicate.id, "number": duplicate.number}),
+    };
+    Ok(Transition { order: next, event })
+}

@@ -1,0 +1,441 @@
+//! The work order (工单) and the vocabulary around it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Timestamp;
+use crate::calendar::Calendar;
+use crate::rules::{ClockStart, DeadlineRules, Sla};
+use crate::values::{InvalidValue, OrderId, OrderNumber, Phone, RegionCode, UnitCode};
+
+macro_rules! wire_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name { $(#[serde(rename = $wire)] $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The name used on the wire, in the database and in URLs.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $wire),+ }
+            }
+            pub fn parse(s: &str) -> Result<Self, InvalidValue> {
+                match s {
+                    $($wire => Ok($name::$variant),)+
+                    _ => Err(InvalidValue(format!(
+                        "unknown {} {s:?}; expected one of: {}",
+                        stringify!($name).to_lowercase(),
+                        [$($wire),+].join(", ")
+                    ))),
+                }
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+wire_enum!(
+    /// How the request reached the hotline.
+    Channel { Phone = "phone", Web = "web", App = "app", Wechat = "wechat", Sms = "sms",
+              Email = "email", Letter = "letter", Open311 = "open311" }
+);
+
+wire_enum!(
+    /// 诉求类型.
+    Kind { Consultation = "consultation", Help = "help", Complaint = "complaint",
+           Report = "report", Suggestion = "suggestion", Praise = "praise" }
+);
+
+wire_enum!(
+    /// Where an order is in its life (API.md "States").
+    Status { Registered = "registered", Dispatched = "dispatched",
+             ReturnRequested = "return_requested", InProgress = "in_progress",
+             Replied = "replied", CallbackDone = "callback_done", Closed = "closed",
+             Merged = "merged" }
+);
+
+wire_enum!(
+    /// What a person may do (API.md roles).
+    Role { Operator = "operator", Dispatcher = "dispatcher", Handler = "handler",
+           Supervisor = "supervisor", Inspector = "inspector",
+           KnowledgeEditor = "knowledge_editor", Admin = "admin",
+           VendorOperator = "vendor_operator" }
+);
+
+wire_enum!(
+    /// What kind of organisation a unit is.
+    UnitKind { Hotline = "hotline", Subcentre = "subcentre", Department = "department",
+               District = "district", Township = "township", Enterprise = "enterprise",
+               VerticalAgency = "vertical_agency" }
+);
+
+wire_enum!(
+    /// How an order left the normal path (分类处理, POLICY.md §1).
+    TriageRoute { Emergency110 = "emergency_110", Emergency119 = "emergency_119",
+                  Emergency120 = "emergency_120", Emergency122 = "emergency_122",
+                  LawfulChannel = "lawful_channel", Explain = "explain",
+                  PoliceReferral = "police_referral",
+                  DisciplineReferral = "discipline_referral" }
+);
+
+wire_enum!(
+    /// What the requester said at the callback or evaluation.
+    CallbackResult { Satisfied = "satisfied", FairlySatisfied = "fairly_satisfied",
+                     Dissatisfied = "dissatisfied", Unreachable = "unreachable" }
+);
+
+wire_enum!(
+    /// How closely the hotline authority follows an order.
+    SupervisionLevel { None = "none", Supervised = "supervised", Escalated = "escalated" }
+);
+
+impl Status {
+    /// Every state but `closed` and `merged`.
+    pub fn is_open(self) -> bool {
+        !matches!(self, Status::Closed | Status::Merged)
+    }
+    /// States in which the order is with a handling unit.
+    pub fn is_with_unit(self) -> bool {
+        matches!(
+            self,
+            Status::Dispatched
+                | Status::ReturnRequested
+                | Status::InProgress
+                | Status::Replied
+                | Status::CallbackDone
+        )
+    }
+    /// States in which the handling deadline is running.
+    pub fn awaits_reply(self) -> bool {
+        matches!(
+            self,
+            Status::Registered | Status::Dispatched | Status::ReturnRequested | Status::InProgress
+        )
+    }
+}
+
+impl Kind {
+    /// Reports (举报) always hide the requester from handling units.
+    pub fn hides_requester(self) -> bool {
+        matches!(self, Kind::Report)
+    }
+}
+
+impl TriageRoute {
+    /// Routes a third-party vendor's operator may take.
+    pub fn open_to_vendors(self) -> bool {
+        matches!(
+            self,
+            TriageRoute::Emergency110
+                | TriageRoute::Emergency119
+                | TriageRoute::Emergency120
+                | TriageRoute::Emergency122
+                | TriageRoute::LawfulChannel
+                | TriageRoute::Explain
+        )
+    }
+}
+
+/// `TOP/SUB` in the two-level domain taxonomy (诉求领域).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct DomainPath {
+    top: String,
+    sub: String,
+}
+
+/// The five fields of POLICY.md §1.
+pub const DOMAIN_TOPS: [&str; 5] = [
+    "economic_regulation",
+    "market_supervision",
+    "social_management",
+    "public_services",
+    "environmental_protection",
+];
+
+fn is_snake_case(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+impl DomainPath {
+    pub fn parse(s: &str) -> Result<Self, InvalidValue> {
+        let (top, sub) = s
+            .split_once('/')
+            .ok_or_else(|| InvalidValue(format!("domain must be TOP/SUB, got {s:?}")))?;
+        if !DOMAIN_TOPS.contains(&top) {
+            return Err(InvalidValue(format!(
+                "unknown domain field {top:?}; expected one of: {}",
+                DOMAIN_TOPS.join(", ")
+            )));
+        }
+        if !is_snake_case(sub) {
+            return Err(InvalidValue(format!(
+                "sub-category must be snake_case, got {sub:?}"
+            )));
+        }
+        Ok(Self {
+            top: top.to_owned(),
+            sub: sub.to_owned(),
+        })
+    }
+    pub fn top(&self) -> &str {
+        &self.top
+    }
+    pub fn sub(&self) -> &str {
+        &self.sub
+    }
+}
+
+impl std::fmt::Display for DomainPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.top, self.sub)
+    }
+}
+impl TryFrom<String> for DomainPath {
+    type Error = InvalidValue;
+    fn try_from(s: String) -> Result<Self, InvalidValue> {
+        Self::parse(&s)
+    }
+}
+impl From<DomainPath> for String {
+    fn from(d: DomainPath) -> String {
+        d.to_string()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    pub lat: f64,
+    pub lng: f64,
+}
+
+impl Location {
+    pub fn validate(&self) -> Result<(), InvalidValue> {
+        if !(-90.0..=90.0).contains(&self.lat) || !(-180.0..=180.0).contains(&self.lng) {
+            return Err(InvalidValue("location is outside the globe".into()));
+        }
+        Ok(())
+    }
+}
+
+/// Who asks. Identity is shown masked or hidden as the access rules say.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Requester {
+    pub name: Option<String>,
+    pub phone: Option<Phone>,
+    pub address: Option<String>,
+    #[serde(default)]
+    pub anonymous: bool,
+}
+
+/// An extension a unit asked for, waiting for a decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingExtension {
+    pub days: u32,
+    pub reason: String,
+    pub requested_at: Timestamp,
+    pub requested_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    pub content: String,
+    pub resolved: bool,
+    pub at: Timestamp,
+    pub by: String,
+    pub unit: Option<UnitCode>,
+}
+
+/// A callback or the requester's own evaluation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evaluation {
+    pub result: CallbackResult,
+    pub resolved: bool,
+    pub at: Timestamp,
+    pub by_requester: bool,
+}
+
+/// What an order's intake says, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Intake {
+    pub channel: Channel,
+    pub kind: Kind,
+    pub domain: Option<DomainPath>,
+    pub region: RegionCode,
+    pub title: String,
+    pub content: String,
+    pub address: Option<String>,
+    pub location: Option<Location>,
+    pub urgent: bool,
+    pub confidential: bool,
+    pub requester: Requester,
+}
+
+/// One registered request and everything done about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Order {
+    pub id: OrderId,
+    pub number: OrderNumber,
+    pub tracking_code: String,
+    pub hotline: UnitCode,
+    pub channel: Channel,
+    pub kind: Kind,
+    pub domain: Option<DomainPath>,
+    pub region: RegionCode,
+    pub title: String,
+    pub content: String,
+    pub address: Option<String>,
+    pub location: Option<Location>,
+    pub urgent: bool,
+    pub confidential: bool,
+    pub requester: Requester,
+    pub status: Status,
+    pub unit: Option<UnitCode>,
+    pub co_units: Vec<UnitCode>,
+    pub registered_at: Timestamp,
+    pub registered_by: String,
+    pub dispatched_at: Option<Timestamp>,
+    pub accepted_at: Option<Timestamp>,
+    pub deadline: Option<Timestamp>,
+    pub accept_deadline: Option<Timestamp>,
+    pub return_deadline: Option<Timestamp>,
+    /// A deadline was counted across a year with no loaded calendar.
+    pub calendar_incomplete: bool,
+    pub extension: Option<PendingExtension>,
+    pub extensions_granted: u32,
+    pub supervision: SupervisionLevel,
+    pub reminders: u32,
+    pub reply: Option<Reply>,
+    pub callback_attempts: u32,
+    pub evaluation: Option<Evaluation>,
+    pub route: Option<TriageRoute>,
+    pub answer: Option<String>,
+    pub article_id: Option<i64>,
+    pub merged_into: Option<OrderId>,
+    pub merged: Vec<OrderId>,
+    pub possible_duplicates: Vec<OrderId>,
+    pub reopens: u32,
+    pub closed_at: Option<Timestamp>,
+    /// Bumped by every change; a write that finds another version lost a race.
+    pub version: i64,
+}
+
+impl Order {
+    /// A new order as registered at `now`; the id, number and tracking code are
+    /// assigned by the store, which passes them in.
+    #[allow(clippy::too_many_arguments)]
+    pub fn register(
+        intake: Intake,
+        id: OrderId,
+        number: OrderNumber,
+        tracking_code: String,
+        hotline: UnitCode,
+        by: &str,
+        now: Timestamp,
+        possible_duplicates: Vec<OrderId>,
+        rules: &DeadlineRules,
+        cal: &Calendar,
+    ) -> (Order, Event) {
+        let deadline = match rules.clock_start {
+            ClockStart::Registration => {
+                rules.handling_deadline(cal, intake.kind, intake.urgent, now)
+            }
+            ClockStart::Dispatch => None,
+        };
+        let order = Order {
+            id,
+            number,
+            tracking_code,
+            hotline,
+            channel: intake.channel,
+            kind: intake.kind,
+            domain: intake.domain,
+            region: intake.region,
+            title: intake.title,
+            content: intake.content,
+            address: intake.address,
+            location: intake.location,
+            urgent: intake.urgent,
+            confidential: intake.confidential,
+            requester: intake.requester,
+            status: Status::Registered,
+            unit: None,
+            co_units: Vec::new(),
+            registered_at: now,
+            registered_by: by.to_owned(),
+            dispatched_at: None,
+            accepted_at: None,
+            deadline: deadline.map(|d| d.value),
+            accept_deadline: None,
+            return_deadline: None,
+            calendar_incomplete: deadline.is_some_and(|d| d.incomplete),
+            extension: None,
+            extensions_granted: 0,
+            supervision: SupervisionLevel::None,
+            reminders: 0,
+            reply: None,
+            callback_attempts: 0,
+            evaluation: None,
+            route: None,
+            answer: None,
+            article_id: None,
+            merged_into: None,
+            merged: Vec::new(),
+            possible_duplicates,
+            reopens: 0,
+            closed_at: None,
+            version: 1,
+        };
+        let event = Event {
+            at: now,
+            kind: "registered".into(),
+            actor: by.to_owned(),
+            unit: Some(order.hotline.clone()),
+            note: None,
+            data: serde_json::json!({"channel": order.channel, "kind": order.kind}),
+        };
+        (order, event)
+    }
+
+    /// Whether the requester's identity must never reach a handling unit.
+    pub fn hides_requester(&self) -> bool {
+        self.confidential || self.kind.hides_requester()
+    }
+
+    /// How the order stands against its handling deadline: while it awaits a reply,
+    /// against `now`; once replied, against the reply time, so a late reply stays
+    /// overdue. Orders with no deadline, or closed without a reply, have none.
+    pub fn sla(&self, rules: &DeadlineRules, cal: &Calendar, now: Timestamp) -> Option<Sla> {
+        let deadline = self.deadline?;
+        if self.status.awaits_reply() {
+            return Some(rules.sla(cal, deadline, now));
+        }
+        let replied = self.reply.as_ref()?;
+        Some(if replied.at > deadline {
+            Sla::Overdue
+        } else {
+            Sla::OnTrack
+        })
+    }
+}
+
+/// One entry of an order's timeline. Events are appended, never changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub at: Timestamp,
+    /// The past tense of the action (`dispatched`, …), `registered`, or the system's own.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub actor: String,
+    pub unit: Option<UnitCode>,
+    pub note: Option<String>,
+    pub data: serde_json::Value,
+}

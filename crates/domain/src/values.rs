@@ -1,0 +1,222 @@
+//! Small validated values. Each is parsed once at the edge and trusted after.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Why a value was refused; the message names the problem in words a person reads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidValue(pub String);
+
+macro_rules! string_value {
+    ($name:ident) => {
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+        impl TryFrom<String> for $name {
+            type Error = InvalidValue;
+            fn try_from(s: String) -> Result<Self, InvalidValue> {
+                Self::parse(&s)
+            }
+        }
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.0
+            }
+        }
+    };
+}
+
+/// A 6-digit administrative division code (GB/T 2260), e.g. `510104`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RegionCode(String);
+
+impl RegionCode {
+    pub fn parse(s: &str) -> Result<Self, InvalidValue> {
+        let ok = s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit());
+        let province = s.get(0..2).and_then(|p| p.parse::<u8>().ok()).unwrap_or(0);
+        // Province-level codes run from 11 (Beijing) to 82 (Macao).
+        if !ok || !(11..=82).contains(&province) {
+            return Err(InvalidValue(format!(
+                "region must be a 6-digit GB/T 2260 code, got {s:?}"
+            )));
+        }
+        Ok(Self(s.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The province this region lies in (`510104` → `510000`).
+    pub fn province(&self) -> RegionCode {
+        RegionCode(format!("{}0000", &self.0[..2]))
+    }
+    /// The prefecture-level city this region lies in (`510104` → `510100`).
+    pub fn city(&self) -> RegionCode {
+        RegionCode(format!("{}00", &self.0[..4]))
+    }
+    /// Whether `other` lies within this region (a province contains its cities, a city
+    /// its districts; every region contains itself).
+    pub fn contains(&self, other: &RegionCode) -> bool {
+        // Codes are pairs of digits (province, city, county); trailing `00` pairs are
+        // the levels this region does not narrow down.
+        other.0.starts_with(self.0.trim_end_matches("00"))
+    }
+}
+string_value!(RegionCode);
+
+/// The stable unique id of a unit (a hotline, department, district, …).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct UnitCode(String);
+
+impl UnitCode {
+    pub fn parse(s: &str) -> Result<Self, InvalidValue> {
+        let ok = !s.is_empty()
+            && s.len() <= 64
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+        if !ok {
+            return Err(InvalidValue(format!(
+                "unit code must be 1–64 letters, digits, '-', '_' or '.', got {s:?}"
+            )));
+        }
+        Ok(Self(s.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+string_value!(UnitCode);
+
+/// The number printed to the requester: `YYYYMMDD-` and a daily sequence of at least
+/// six digits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct OrderNumber(String);
+
+impl OrderNumber {
+    pub fn new(day: chrono::NaiveDate, seq: u64) -> Self {
+        Self(format!("{}-{seq:06}", day.format("%Y%m%d")))
+    }
+    pub fn parse(s: &str) -> Result<Self, InvalidValue> {
+        let (day, seq) = s
+            .split_once('-')
+            .ok_or_else(|| InvalidValue(format!("not an order number: {s:?}")))?;
+        let day_ok = day.len() == 8 && chrono::NaiveDate::parse_from_str(day, "%Y%m%d").is_ok();
+        let seq_ok = seq.len() >= 6 && seq.bytes().all(|b| b.is_ascii_digit());
+        if !day_ok || !seq_ok {
+            return Err(InvalidValue(format!("not an order number: {s:?}")));
+        }
+        Ok(Self(s.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+string_value!(OrderNumber);
+
+/// The store's id of an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OrderId(pub i64);
+
+impl fmt::Display for OrderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The store's id of a user account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UserId(pub i64);
+
+/// A requester's phone number, kept as the digits (and a leading `+`) only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Phone(String);
+
+impl Phone {
+    pub fn parse(s: &str) -> Result<Self, InvalidValue> {
+        let digits: String = s
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
+            .collect();
+        let body = digits.strip_prefix('+').unwrap_or(&digits);
+        if body.len() < 5 || body.len() > 20 || !body.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(InvalidValue(format!("not a phone number: {s:?}")));
+        }
+        Ok(Self(digits))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The number as shown by default: `138****1234` (first three and last four kept).
+    pub fn masked(&self) -> String {
+        let chars: Vec<char> = self.0.chars().collect();
+        if chars.len() <= 7 {
+            let keep = chars.len().saturating_sub(4).min(2);
+            let tail: String = chars[chars.len().saturating_sub(2)..].iter().collect();
+            return format!("{}****{tail}", chars[..keep].iter().collect::<String>());
+        }
+        let head: String = chars[..3].iter().collect();
+        let tail: String = chars[chars.len() - 4..].iter().collect();
+        format!("{head}****{tail}")
+    }
+}
+string_value!(Phone);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_codes_are_six_digits_of_a_real_province() {
+        assert!(RegionCode::parse("510104").is_ok());
+        assert!(RegionCode::parse("51010").is_err());
+        assert!(RegionCode::parse("5101044").is_err());
+        assert!(RegionCode::parse("99a104").is_err());
+        assert!(RegionCode::parse("000000").is_err());
+    }
+
+    #[test]
+    fn regions_contain_their_subregions() {
+        let sichuan = RegionCode::parse("510000").unwrap();
+        let chengdu = RegionCode::parse("510100").unwrap();
+        let jinjiang = RegionCode::parse("510104").unwrap();
+        let mianyang = RegionCode::parse("510700").unwrap();
+        assert!(sichuan.contains(&jinjiang));
+        assert!(chengdu.contains(&jinjiang));
+        assert!(!chengdu.contains(&mianyang));
+        assert!(jinjiang.contains(&jinjiang));
+        assert_eq!(jinjiang.city(), chengdu);
+        assert_eq!(jinjiang.province(), sichuan);
+    }
+
+    #[test]
+    fn phones_are_masked_to_the_first_three_and_last_four_digits() {
+        assert_eq!(Phone::parse("13812341234").unwrap().masked(), "138****1234");
+        assert_eq!(
+            Phone::parse("138-1234-1234").unwrap().as_str(),
+            "13812341234"
+        );
+        assert!(Phone::parse("call me").is_err());
+    }
+
+    #[test]
+    fn order_numbers_are_a_date_and_a_six_digit_sequence() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        assert_eq!(OrderNumber::new(day, 123).as_str(), "20261128-000123");
+        assert!(OrderNumber::parse("20261128-000123").is_ok());
+        assert!(OrderNumber::parse("20261328-000123").is_err());
+        assert!(OrderNumber::parse("20261128-12").is_err());
+    }
+}
