@@ -1,1 +1,107 @@
-//! placeholder
+//! Storage for the hotline.
+//!
+//! One [`Store`] trait, shaped like the use cases, with two implementations: the
+//! embedded SQLite default ([`sqlite::SqliteStore`]: one writer thread that commits
+//! waiting requests in groups, read connections beside it) and PostgreSQL
+//! ([`postgres::PgStore`]) for several servers on one database. [`open`] picks one
+//! from a URL. Each method runs in one transaction; an order change and its event are
+//! written together or not at all, and a change made on a stale copy of an order is
+//! refused ([`StoreError::VersionConflict`]) so that concurrent actions cannot
+//! overwrite each other.
+
+pub mod postgres;
+mod query;
+pub mod sqlite;
+mod types;
+
+pub use types::*;
+
+use async_trait::async_trait;
+use hotline_domain::{
+    Calendar, DeadlineRules, Event, Order, OrderId, OrderNumber, YearArrangement,
+    taxonomy::DomainCategory,
+};
+use std::sync::Arc;
+
+/// What can go wrong in the store, in terms the use cases can act on.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was broken (the message names what already exists).
+    #[error("{0}")]
+    Duplicate(String),
+    /// The order changed after it was read; read it again and retry.
+    #[error("the order was changed by someone else meanwhile")]
+    VersionConflict,
+    #[error("this Idempotency-Key was already used with another request body")]
+    IdempotencyKeyReused,
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The storage interface. Both backends pass the same test suite.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Answers when the database does.
+    async fn ping(&self) -> Result<()>;
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+
+    // Organisation and accounts.
+    async fn create_unit(&self, unit: UnitRecord) -> Result<UnitRecord>;
+    async fn list_units(&self) -> Result<Vec<UnitRecord>>;
+    async fn create_user(&self, user: NewUser) -> Result<UserRecord>;
+    async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>>;
+    async fn set_user_password(&self, username: &str, password_hash: &str) -> Result<()>;
+    async fn create_session(&self, session: SessionRecord) -> Result<()>;
+    /// The session with this token hash and its user, if both exist.
+    async fn session(&self, token_hash: &str) -> Result<Option<(SessionRecord, UserRecord)>>;
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+
+    // Rules that administrators change while the hotline runs.
+    async fn calendar(&self) -> Result<Vec<YearArrangement>>;
+    async fn put_calendar_year(&self, year: YearArrangement) -> Result<()>;
+    async fn deadline_rules(&self) -> Result<Option<DeadlineRules>>;
+    async fn put_deadline_rules(&self, rules: &DeadlineRules) -> Result<()>;
+    async fn taxonomy(&self) -> Result<Vec<DomainCategory>>;
+    async fn put_domain_category(&self, category: DomainCategory) -> Result<()>;
+
+    // Orders.
+    /// Registers an order: assigns id and number, finds possible duplicates, computes
+    /// deadlines and writes the order with its `registered` event durably. With an
+    /// idempotency key already used for the same body, returns that order instead.
+    async fn create_order(
+        &self,
+        new: NewOrder,
+        rules: Arc<DeadlineRules>,
+        calendar: Arc<Calendar>,
+    ) -> Result<Created>;
+    async fn order(&self, id: OrderId) -> Result<Option<Order>>;
+    async fn order_by_number(&self, number: &OrderNumber) -> Result<Option<Order>>;
+    async fn events(&self, id: OrderId) -> Result<Vec<Event>>;
+    async fn list_orders(&self, filter: &OrderFilter) -> Result<Vec<Order>>;
+    /// Earlier orders from the same phone number (by its keyed hash), newest first.
+    async fn orders_by_phone_hash(&self, phone_hash: &str, limit: u32) -> Result<Vec<Order>>;
+    /// Writes changed orders and their events in one transaction; each order must
+    /// still be at the version it was read at (its new version minus one).
+    async fn record_transitions(&self, changes: Vec<OrderChange>) -> Result<()>;
+    /// Open orders per status, for metrics.
+    async fn count_by_status(&self) -> Result<Vec<(String, i64)>>;
+}
+
+/// Opens the store a URL names: `sqlite:PATH` (or a bare path) or `postgres://…`.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Arc::new(postgres::PgStore::connect(url).await?));
+    }
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    Ok(Arc::new(sqlite::SqliteStore::open(std::path::Path::new(
+        path,
+    ))?))
+}

@@ -1,0 +1,659 @@
+//! The PostgreSQL store, for several servers on one database.
+//!
+//! The same SQL as the SQLite store (written with `?` and numbered here), each method
+//! in one transaction through a sqlx pool. Migrations run under an advisory lock so
+//! that servers starting together apply them once.
+
+use async_trait::async_trait;
+use hotline_domain::{
+    Calendar, DeadlineRules, Event, Order, OrderId, OrderNumber, UserId, YearArrangement, shanghai,
+    taxonomy::DomainCategory,
+};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use crate::query::{self, Param, numbered};
+use crate::sqlite::{
+    category, event_record, from_epoch, roles_to_text, unit_record, user_record, year_record,
+    year_texts,
+};
+use crate::{
+    Created, NewOrder, NewUser, OrderChange, OrderFilter, Result, SessionRecord, Store, StoreError,
+    UnitRecord, UserRecord,
+};
+
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+
+/// Serialises migrations between servers (an arbitrary, fixed key).
+const MIGRATION_LOCK: i64 = 12_345_000_001;
+
+pub struct PgStore {
+    pool: PgPool,
+}
+
+fn pg_err(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &e {
+        if db.is_unique_violation() || db.is_foreign_key_violation() {
+            return StoreError::Duplicate(db.message().to_owned());
+        }
+    }
+    StoreError::Backend(e.to_string())
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+type Query<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
+
+/// A statement written with `?` placeholders.
+fn sql(text: &str) -> Query<'static> {
+    sqlx::query(AssertSqlSafe(numbered(text)))
+}
+
+impl PgStore {
+    pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_in_schema(url, None).await
+    }
+
+    /// Connects with every table in `schema` (created if missing): tests use a fresh
+    /// schema each, so that they share one database without seeing each other.
+    pub async fn connect_in_schema(url: &str, schema: Option<&str>) -> Result<Self> {
+        let mut opts = PgConnectOptions::from_str(url).map_err(pg_err)?;
+        if let Some(schema) = schema {
+            let admin = PgPool::connect_with(opts.clone()).await.map_err(pg_err)?;
+            let create = format!(
+                "CREATE SCHEMA IF NOT EXISTS \"{}\"",
+                schema.replace('"', "")
+            );
+            sqlx::query(AssertSqlSafe(create))
+                .execute(&admin)
+                .await
+                .map_err(pg_err)?;
+            admin.close().await;
+            opts = opts.options([("search_path", schema)]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts)
+            .await
+            .map_err(pg_err)?;
+        let store = PgStore { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let mut conn = self.pool.acquire().await.map_err(pg_err)?;
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *conn)
+            .await
+            .map_err(pg_err)?;
+        let result = async {
+            sqlx::query(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY)",
+            )
+            .execute(&mut *conn)
+            .await
+            .map_err(pg_err)?;
+            for (version, text) in MIGRATIONS {
+                let done = sqlx::query("SELECT 1 FROM schema_migrations WHERE version = $1")
+                    .bind(version)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(pg_err)?
+                    .is_some();
+                if done {
+                    continue;
+                }
+                let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(pg_err)?;
+                sqlx::raw_sql(*text)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(pg_err)?;
+                sqlx::query("INSERT INTO schema_migrations (version) VALUES ($1)")
+                    .bind(version)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(pg_err)?;
+                tx.commit().await.map_err(pg_err)?;
+            }
+            Ok(())
+        }
+        .await;
+        sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *conn)
+            .await
+            .map_err(pg_err)?;
+        result
+    }
+
+    async fn begin(&self) -> Result<Transaction<'static, Postgres>> {
+        self.pool.begin().await.map_err(pg_err)
+    }
+}
+
+fn order_from_row(r: &PgRow) -> Result<Order> {
+    let doc: String = r.try_get(0).map_err(pg_err)?;
+    serde_json::from_str(&doc).map_err(backend)
+}
+
+fn unit_row(r: &PgRow) -> Result<UnitRecord> {
+    unit_record((
+        r.try_get(0).map_err(pg_err)?,
+        r.try_get(1).map_err(pg_err)?,
+        r.try_get(2).map_err(pg_err)?,
+        r.try_get(3).map_err(pg_err)?,
+        r.try_get(4).map_err(pg_err)?,
+        r.try_get(5).map_err(pg_err)?,
+    ))
+}
+
+fn user_row(r: &PgRow, at: usize) -> Result<UserRecord> {
+    user_record((
+        r.try_get(at).map_err(pg_err)?,
+        r.try_get(at + 1).map_err(pg_err)?,
+        r.try_get(at + 2).map_err(pg_err)?,
+        r.try_get(at + 3).map_err(pg_err)?,
+        r.try_get(at + 4).map_err(pg_err)?,
+        r.try_get(at + 5).map_err(pg_err)?,
+    ))
+}
+
+async fn insert_event(
+    tx: &mut Transaction<'static, Postgres>,
+    order: OrderId,
+    e: &Event,
+) -> Result<()> {
+    sql("INSERT INTO order_events (order_id, at, type, actor, unit, note, data) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .bind(order.0)
+        .bind(e.at.to_rfc3339())
+        .bind(&e.kind)
+        .bind(&e.actor)
+        .bind(e.unit.as_ref().map(|u| u.as_str().to_owned()))
+        .bind(&e.note)
+        .bind(e.data.to_string())
+        .execute(&mut **tx)
+        .await
+        .map_err(pg_err)?;
+    Ok(())
+}
+
+async fn fetch_duplicates(
+    tx: &mut Transaction<'static, Postgres>,
+    column: &'static str,
+    key: &Option<String>,
+    since: i64,
+    into: &mut Vec<OrderId>,
+) -> Result<()> {
+    let Some(key) = key else { return Ok(()) };
+    let text = format!(
+        "SELECT id FROM orders WHERE {column} = ? AND registered_at >= ? AND status <> 'merged' ORDER BY id DESC LIMIT 10"
+    );
+    let rows = sql(&text)
+        .bind(key)
+        .bind(since)
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(pg_err)?;
+    for r in rows {
+        let id = OrderId(r.try_get(0).map_err(pg_err)?);
+        if !into.contains(&id) {
+            into.push(id);
+        }
+    }
+    Ok(())
+}
+
+async fn create_order_tx(
+    tx: &mut Transaction<'static, Postgres>,
+    new: NewOrder,
+    rules: &DeadlineRules,
+    calendar: &Calendar,
+) -> Result<Created> {
+    if let Some(key) = &new.idempotency {
+        let found = sql("SELECT body_hash, order_id, created_at FROM idempotency_keys WHERE scope = ? AND key = ?")
+            .bind(&key.scope)
+            .bind(&key.key)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(pg_err)?;
+        if let Some(r) = found {
+            let (hash, id, created): (String, i64, i64) = (
+                r.try_get(0).map_err(pg_err)?,
+                r.try_get(1).map_err(pg_err)?,
+                r.try_get(2).map_err(pg_err)?,
+            );
+            if created < key.not_before.timestamp() {
+                sql("DELETE FROM idempotency_keys WHERE scope = ? AND key = ?")
+                    .bind(&key.scope)
+                    .bind(&key.key)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(pg_err)?;
+            } else if hash != key.body_hash {
+                return Err(StoreError::IdempotencyKeyReused);
+            } else {
+                let r = sql("SELECT doc FROM orders WHERE id = ?")
+                    .bind(id)
+                    .fetch_one(&mut **tx)
+                    .await
+                    .map_err(pg_err)?;
+                return Ok(Created {
+                    order: order_from_row(&r)?,
+                    replayed: true,
+                });
+            }
+        }
+    }
+    let day = new.now.with_timezone(&shanghai()).date_naive();
+    let seq: i64 = sql("INSERT INTO order_day_seq (day, last) VALUES (?, 1) \
+         ON CONFLICT (day) DO UPDATE SET last = order_day_seq.last + 1 RETURNING last")
+    .bind(day.format("%Y%m%d").to_string())
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(pg_err)?
+    .try_get(0)
+    .map_err(pg_err)?;
+    let id: i64 = sqlx::query("SELECT nextval(pg_get_serial_sequence('orders', 'id'))")
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(pg_err)?
+        .try_get(0)
+        .map_err(pg_err)?;
+    let since = new.now.timestamp() - new.duplicate_window_days * 86_400;
+    let mut dups = Vec::new();
+    fetch_duplicates(tx, "phone_hash", &new.phone_hash, since, &mut dups).await?;
+    fetch_duplicates(tx, "address_key", &new.address_key, since, &mut dups).await?;
+    dups.sort_by(|a, b| b.cmp(a));
+    let (order, event) = Order::register(
+        new.intake,
+        OrderId(id),
+        OrderNumber::new(day, seq as u64),
+        new.tracking_code,
+        new.hotline,
+        &new.registered_by,
+        new.now,
+        dups,
+        rules,
+        calendar,
+    );
+    let doc = serde_json::to_string(&order).map_err(backend)?;
+    sql("INSERT INTO orders (id, number, hotline, unit, status, kind, region, deadline, registered_at, \
+         phone_hash, address_key, title, content, version, doc) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    .bind(id)
+    .bind(order.number.as_str())
+    .bind(order.hotline.as_str())
+    .bind(order.status.as_str())
+    .bind(order.kind.as_str())
+    .bind(order.region.as_str())
+    .bind(order.deadline.map(|d| d.timestamp()))
+    .bind(order.registered_at.timestamp())
+    .bind(&new.phone_hash)
+    .bind(&new.address_key)
+    .bind(&order.title)
+    .bind(&order.content)
+    .bind(order.version)
+    .bind(doc)
+    .execute(&mut **tx)
+    .await
+    .map_err(pg_err)?;
+    insert_event(tx, order.id, &event).await?;
+    if let Some(key) = &new.idempotency {
+        sql("INSERT INTO idempotency_keys (scope, key, body_hash, order_id, created_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(&key.scope)
+            .bind(&key.key)
+            .bind(&key.body_hash)
+            .bind(id)
+            .bind(new.now.timestamp())
+            .execute(&mut **tx)
+            .await
+            .map_err(pg_err)?;
+    }
+    Ok(Created {
+        order,
+        replayed: false,
+    })
+}
+
+async fn record_change(tx: &mut Transaction<'static, Postgres>, c: &OrderChange) -> Result<()> {
+    let o = &c.order;
+    let doc = serde_json::to_string(o).map_err(backend)?;
+    let updated = sql(
+        "UPDATE orders SET hotline = ?, unit = ?, status = ?, deadline = ?, version = ?, doc = ? \
+         WHERE id = ? AND version = ?",
+    )
+    .bind(o.hotline.as_str())
+    .bind(o.unit.as_ref().map(|u| u.as_str().to_owned()))
+    .bind(o.status.as_str())
+    .bind(o.deadline.map(|d| d.timestamp()))
+    .bind(o.version)
+    .bind(doc)
+    .bind(o.id.0)
+    .bind(o.version - 1)
+    .execute(&mut **tx)
+    .await
+    .map_err(pg_err)?;
+    if updated.rows_affected() != 1 {
+        return Err(StoreError::VersionConflict);
+    }
+    sql("DELETE FROM order_co_units WHERE order_id = ?")
+        .bind(o.id.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(pg_err)?;
+    for u in &o.co_units {
+        sql("INSERT INTO order_co_units (unit, order_id) VALUES (?, ?)")
+            .bind(u.as_str())
+            .bind(o.id.0)
+            .execute(&mut **tx)
+            .await
+            .map_err(pg_err)?;
+    }
+    insert_event(tx, o.id, &c.event).await
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(pg_err)?;
+        Ok(())
+    }
+
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn create_unit(&self, unit: UnitRecord) -> Result<UnitRecord> {
+        sql("INSERT INTO units (code, name, kind, parent, region, active) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(unit.code.as_str())
+            .bind(&unit.name)
+            .bind(unit.kind.as_str())
+            .bind(unit.parent.as_ref().map(|p| p.as_str().to_owned()))
+            .bind(unit.region.as_str())
+            .bind(unit.active)
+            .execute(&self.pool)
+            .await
+            .map_err(pg_err)?;
+        Ok(unit)
+    }
+
+    async fn list_units(&self) -> Result<Vec<UnitRecord>> {
+        let rows =
+            sqlx::query("SELECT code, name, kind, parent, region, active FROM units ORDER BY code")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(pg_err)?;
+        rows.iter().map(unit_row).collect()
+    }
+
+    async fn create_user(&self, u: NewUser) -> Result<UserRecord> {
+        let id: i64 = sql("INSERT INTO users (username, password_hash, roles, unit, active) VALUES (?, ?, ?, ?, TRUE) RETURNING id")
+            .bind(&u.username)
+            .bind(&u.password_hash)
+            .bind(roles_to_text(&u.roles))
+            .bind(u.unit.as_ref().map(|x| x.as_str().to_owned()))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(pg_err)?
+            .try_get(0)
+            .map_err(pg_err)?;
+        Ok(UserRecord {
+            id: UserId(id),
+            username: u.username,
+            password_hash: u.password_hash,
+            roles: u.roles,
+            unit: u.unit,
+            active: true,
+        })
+    }
+
+    async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>> {
+        let row = sql(
+            "SELECT id, username, password_hash, roles, unit, active FROM users WHERE username = ?",
+        )
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(pg_err)?;
+        row.map(|r| user_row(&r, 0)).transpose()
+    }
+
+    async fn set_user_password(&self, username: &str, password_hash: &str) -> Result<()> {
+        let done = sql("UPDATE users SET password_hash = ? WHERE username = ?")
+            .bind(password_hash)
+            .bind(username)
+            .execute(&self.pool)
+            .await
+            .map_err(pg_err)?;
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn create_session(&self, s: SessionRecord) -> Result<()> {
+        sql("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
+            .bind(&s.token_hash)
+            .bind(s.user_id.0)
+            .bind(s.created_at.timestamp())
+            .bind(s.expires_at.timestamp())
+            .execute(&self.pool)
+            .await
+            .map_err(pg_err)?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str) -> Result<Option<(SessionRecord, UserRecord)>> {
+        let row = sql(
+            "SELECT s.created_at, s.expires_at, u.id, u.username, u.password_hash, u.roles, u.unit, u.active \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(pg_err)?;
+        let Some(r) = row else { return Ok(None) };
+        let user = user_row(&r, 2)?;
+        let session = SessionRecord {
+            token_hash: token_hash.to_owned(),
+            user_id: user.id,
+            created_at: from_epoch(r.try_get(0).map_err(pg_err)?),
+            expires_at: from_epoch(r.try_get(1).map_err(pg_err)?),
+        };
+        Ok(Some((session, user)))
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        sql("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(pg_err)?;
+        Ok(())
+    }
+
+    async fn calendar(&self) -> Result<Vec<YearArrangement>> {
+        let rows = sqlx::query("SELECT year, holidays, workdays FROM calendar_years ORDER BY year")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(pg_err)?;
+        rows.iter()
+            .map(|r| {
+                let h: String = r.try_get(1).map_err(pg_err)?;
+                let w: String = r.try_get(2).map_err(pg_err)?;
+                year_record(r.try_get(0).map_err(pg_err)?, &h, &w)
+            })
+            .collect()
+    }
+
+    async fn put_calendar_year(&self, y: YearArrangement) -> Result<()> {
+        let (h, w) = year_texts(&y)?;
+        sql("INSERT INTO calendar_years (year, holidays, workdays) VALUES (?, ?, ?) \
+             ON CONFLICT (year) DO UPDATE SET holidays = excluded.holidays, workdays = excluded.workdays")
+        .bind(y.year)
+        .bind(h)
+        .bind(w)
+        .execute(&self.pool)
+        .await
+        .map_err(pg_err)?;
+        Ok(())
+    }
+
+    async fn deadline_rules(&self) -> Result<Option<DeadlineRules>> {
+        let row = sqlx::query("SELECT value FROM settings WHERE key = 'deadline_rules'")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(pg_err)?;
+        row.map(|r| {
+            let v: String = r.try_get(0).map_err(pg_err)?;
+            serde_json::from_str(&v).map_err(backend)
+        })
+        .transpose()
+    }
+
+    async fn put_deadline_rules(&self, rules: &DeadlineRules) -> Result<()> {
+        let v = serde_json::to_string(rules).map_err(backend)?;
+        sql(
+            "INSERT INTO settings (key, value) VALUES ('deadline_rules', ?) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(v)
+        .execute(&self.pool)
+        .await
+        .map_err(pg_err)?;
+        Ok(())
+    }
+
+    async fn taxonomy(&self) -> Result<Vec<DomainCategory>> {
+        let rows = sqlx::query("SELECT path, top_name, name FROM domain_categories ORDER BY path")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(pg_err)?;
+        rows.iter()
+            .map(|r| {
+                let path: String = r.try_get(0).map_err(pg_err)?;
+                category(
+                    &path,
+                    r.try_get(1).map_err(pg_err)?,
+                    r.try_get(2).map_err(pg_err)?,
+                )
+            })
+            .collect()
+    }
+
+    async fn put_domain_category(&self, cat: DomainCategory) -> Result<()> {
+        sql(
+            "INSERT INTO domain_categories (path, top_name, name) VALUES (?, ?, ?) \
+             ON CONFLICT (path) DO UPDATE SET top_name = excluded.top_name, name = excluded.name",
+        )
+        .bind(cat.path.to_string())
+        .bind(cat.top_name)
+        .bind(cat.name)
+        .execute(&self.pool)
+        .await
+        .map_err(pg_err)?;
+        Ok(())
+    }
+
+    async fn create_order(
+        &self,
+        new: NewOrder,
+        rules: Arc<DeadlineRules>,
+        calendar: Arc<Calendar>,
+    ) -> Result<Created> {
+        let mut tx = self.begin().await?;
+        let created = create_order_tx(&mut tx, new, &rules, &calendar).await?;
+        tx.commit().await.map_err(pg_err)?;
+        Ok(created)
+    }
+
+    async fn order(&self, id: OrderId) -> Result<Option<Order>> {
+        let row = sqlx::query("SELECT doc FROM orders WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(pg_err)?;
+        row.as_ref().map(order_from_row).transpose()
+    }
+
+    async fn order_by_number(&self, number: &OrderNumber) -> Result<Option<Order>> {
+        let row = sqlx::query("SELECT doc FROM orders WHERE number = $1")
+            .bind(number.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(pg_err)?;
+        row.as_ref().map(order_from_row).transpose()
+    }
+
+    async fn events(&self, id: OrderId) -> Result<Vec<Event>> {
+        let rows = sqlx::query("SELECT at, type, actor, unit, note, data FROM order_events WHERE order_id = $1 ORDER BY id")
+            .bind(id.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(pg_err)?;
+        rows.iter()
+            .map(|r| {
+                event_record((
+                    r.try_get(0).map_err(pg_err)?,
+                    r.try_get(1).map_err(pg_err)?,
+                    r.try_get(2).map_err(pg_err)?,
+                    r.try_get(3).map_err(pg_err)?,
+                    r.try_get(4).map_err(pg_err)?,
+                    r.try_get(5).map_err(pg_err)?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn list_orders(&self, filter: &OrderFilter) -> Result<Vec<Order>> {
+        let q = query::list_orders(filter);
+        let mut stmt = sql(&q.text);
+        for p in q.params {
+            stmt = match p {
+                Param::Text(s) => stmt.bind(s),
+                Param::Int(i) => stmt.bind(i),
+            };
+        }
+        let rows = stmt.fetch_all(&self.pool).await.map_err(pg_err)?;
+        rows.iter().map(order_from_row).collect()
+    }
+
+    async fn orders_by_phone_hash(&self, phone_hash: &str, limit: u32) -> Result<Vec<Order>> {
+        let rows =
+            sqlx::query("SELECT doc FROM orders WHERE phone_hash = $1 ORDER BY id DESC LIMIT $2")
+                .bind(phone_hash)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(pg_err)?;
+        rows.iter().map(order_from_row).collect()
+    }
+
+    async fn record_transitions(&self, changes: Vec<OrderChange>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for c in &changes {
+            record_change(&mut tx, c).await?;
+        }
+        tx.commit().await.map_err(pg_err)
+    }
+
+    async fn count_by_status(&self) -> Result<Vec<(String, i64)>> {
+        let rows =
+            sqlx::query("SELECT status, COUNT(*) FROM orders GROUP BY status ORDER BY status")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(pg_err)?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0).map_err(pg_err)?, r.try_get(1).map_err(pg_err)?)))
+            .collect()
+    }
+}

@@ -1,0 +1,120 @@
+//! SQL shared by both backends: written once with `?` placeholders, numbered for
+//! PostgreSQL by [`numbered`].
+
+use crate::types::{AWAITING_REPLY, OrderFilter, Scope, like_pattern, region_prefix};
+
+/// A bound parameter.
+#[derive(Debug, Clone)]
+pub(crate) enum Param {
+    Text(String),
+    Int(i64),
+}
+
+pub(crate) struct Sql {
+    pub text: String,
+    pub params: Vec<Param>,
+}
+
+const CO_UNIT: &str =
+    "EXISTS (SELECT 1 FROM order_co_units c WHERE c.unit = ? AND c.order_id = o.id)";
+
+/// The query behind `list_orders`.
+pub(crate) fn list_orders(f: &OrderFilter) -> Sql {
+    let mut w: Vec<String> = Vec::new();
+    let mut p: Vec<Param> = Vec::new();
+    let text = |s: &str| Param::Text(s.to_owned());
+    match &f.scope {
+        Scope::All => {}
+        Scope::Hotlines(codes) if codes.is_empty() => w.push("1 = 0".into()),
+        Scope::Hotlines(codes) => {
+            w.push(format!(
+                "o.hotline IN ({})",
+                vec!["?"; codes.len()].join(", ")
+            ));
+            p.extend(codes.iter().map(|c| text(c.as_str())));
+        }
+        Scope::Unit(u) => {
+            w.push(format!("(o.unit = ? OR {CO_UNIT})"));
+            p.extend([text(u.as_str()), text(u.as_str())]);
+        }
+    }
+    if let Some(s) = f.status {
+        w.push("o.status = ?".into());
+        p.push(text(s.as_str()));
+    }
+    if let Some(k) = f.kind {
+        w.push("o.kind = ?".into());
+        p.push(text(k.as_str()));
+    }
+    if let Some(u) = &f.unit {
+        w.push(format!("(o.unit = ? OR {CO_UNIT})"));
+        p.extend([text(u.as_str()), text(u.as_str())]);
+    }
+    if let Some(r) = &f.region {
+        w.push("o.region LIKE ?".into());
+        p.push(Param::Text(format!("{}%", region_prefix(r))));
+    }
+    if f.awaiting_reply {
+        let list: Vec<String> = AWAITING_REPLY.iter().map(|s| format!("'{s}'")).collect();
+        w.push(format!(
+            "o.status IN ({}) AND o.deadline IS NOT NULL",
+            list.join(", ")
+        ));
+    }
+    let mut time = |cond: &str, t: Option<i64>| {
+        if let Some(t) = t {
+            w.push(cond.into());
+            p.push(Param::Int(t));
+        }
+    };
+    time("o.deadline > ?", f.deadline_after.map(|t| t.timestamp()));
+    time("o.deadline <= ?", f.deadline_before.map(|t| t.timestamp()));
+    time(
+        "o.registered_at >= ?",
+        f.registered_from.map(|t| t.timestamp()),
+    );
+    time(
+        "o.registered_at <= ?",
+        f.registered_to.map(|t| t.timestamp()),
+    );
+    time("o.id < ?", f.before_id.map(|id| id.0));
+    if let Some(q) = f.text.as_deref().filter(|q| !q.trim().is_empty()) {
+        let q = q.trim();
+        w.push(
+            "(o.number = ? OR o.title LIKE ? ESCAPE '\\' OR o.content LIKE ? ESCAPE '\\')".into(),
+        );
+        p.extend([
+            text(q),
+            Param::Text(like_pattern(q)),
+            Param::Text(like_pattern(q)),
+        ]);
+    }
+    let where_ = if w.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", w.join(" AND "))
+    };
+    Sql {
+        text: format!(
+            "SELECT o.doc FROM orders o {where_} ORDER BY o.id DESC LIMIT {}",
+            f.limit.min(500)
+        ),
+        params: p,
+    }
+}
+
+/// `?` placeholders as PostgreSQL's `$1, $2, …` (no `?` appears in our SQL otherwise).
+pub(crate) fn numbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push('$');
+            out.push_str(&n.to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

@@ -1,0 +1,165 @@
+//! The records the store reads and writes.
+
+use hotline_domain::{
+    Event, Intake, Kind, Order, OrderId, RegionCode, Role, Status, Timestamp, UnitCode, UnitKind,
+    UserId,
+};
+use serde::{Deserialize, Serialize};
+
+/// A unit of the organisation tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitRecord {
+    pub code: UnitCode,
+    pub name: String,
+    pub kind: UnitKind,
+    pub parent: Option<UnitCode>,
+    pub region: RegionCode,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub password_hash: String,
+    pub roles: Vec<Role>,
+    pub unit: Option<UnitCode>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub id: UserId,
+    pub username: String,
+    pub password_hash: String,
+    pub roles: Vec<Role>,
+    pub unit: Option<UnitCode>,
+    pub active: bool,
+}
+
+/// A login session; the token itself is never stored, only its hash.
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub token_hash: String,
+    pub user_id: UserId,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// An order to register.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub intake: Intake,
+    pub hotline: UnitCode,
+    pub registered_by: String,
+    pub now: Timestamp,
+    pub tracking_code: String,
+    /// Keyed hash of the requester's phone, for history and duplicate lookups.
+    pub phone_hash: Option<String>,
+    /// The matter's address, normalised, for duplicate lookups.
+    pub address_key: Option<String>,
+    /// How far back to look for possible duplicates.
+    pub duplicate_window_days: i64,
+    pub idempotency: Option<IdempotencyKey>,
+}
+
+/// `Idempotency-Key`, scoped to the caller, with a hash of the body it came with.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    pub scope: String,
+    pub key: String,
+    pub body_hash: String,
+    /// Keys older than this are forgotten.
+    pub not_before: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct Created {
+    pub order: Order,
+    /// An earlier request with the same idempotency key made this order.
+    pub replayed: bool,
+}
+
+/// One changed order and the event recording the change.
+#[derive(Debug, Clone)]
+pub struct OrderChange {
+    pub order: Order,
+    pub event: Event,
+}
+
+/// Who may be seen: the list methods never return an order outside the scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// The whole installation.
+    All,
+    /// Orders owned by one of these hotlines.
+    Hotlines(Vec<UnitCode>),
+    /// Orders dispatched to this unit, as lead or co-unit.
+    Unit(UnitCode),
+}
+
+/// A query over orders, newest first, paginated by id.
+#[derive(Debug, Clone)]
+pub struct OrderFilter {
+    pub scope: Scope,
+    pub status: Option<Status>,
+    pub kind: Option<Kind>,
+    pub unit: Option<UnitCode>,
+    /// The region and everything under it.
+    pub region: Option<RegionCode>,
+    /// Only orders still waiting for a reply.
+    pub awaiting_reply: bool,
+    pub deadline_after: Option<Timestamp>,
+    pub deadline_before: Option<Timestamp>,
+    pub registered_from: Option<Timestamp>,
+    pub registered_to: Option<Timestamp>,
+    /// Matches the number, or text in the title or content.
+    pub text: Option<String>,
+    /// Orders with an id below this one.
+    pub before_id: Option<OrderId>,
+    pub limit: u32,
+}
+
+impl OrderFilter {
+    pub fn new(scope: Scope) -> Self {
+        OrderFilter {
+            scope,
+            status: None,
+            kind: None,
+            unit: None,
+            region: None,
+            awaiting_reply: false,
+            deadline_after: None,
+            deadline_before: None,
+            registered_from: None,
+            registered_to: None,
+            text: None,
+            before_id: None,
+            limit: 50,
+        }
+    }
+}
+
+/// The statuses that await a reply, for SQL.
+pub(crate) const AWAITING_REPLY: [&str; 4] = [
+    "registered",
+    "dispatched",
+    "return_requested",
+    "in_progress",
+];
+
+/// A region code's prefix for `LIKE` (`510100` → `5101`).
+pub(crate) fn region_prefix(r: &RegionCode) -> String {
+    r.as_str().trim_end_matches("00").to_owned()
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let mut out = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}

@@ -1,0 +1,479 @@
+//! One storage story, run on SQLite always and on PostgreSQL when
+//! `HOTLINE_TEST_DATABASE_URL` names a database (each test in a fresh schema).
+
+use chrono::DateTime;
+use hotline_domain::*;
+use hotline_store::*;
+use std::sync::Arc;
+
+fn at(s: &str) -> Timestamp {
+    DateTime::parse_from_rfc3339(s).unwrap()
+}
+
+fn code(s: &str) -> UnitCode {
+    UnitCode::parse(s).unwrap()
+}
+
+struct Backend {
+    store: Arc<dyn Store>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+async fn sqlite() -> Backend {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+    Backend {
+        store: Arc::new(store),
+        _dir: Some(dir),
+    }
+}
+
+async fn postgres() -> Option<Backend> {
+    let Ok(url) = std::env::var("HOTLINE_TEST_DATABASE_URL") else {
+        eprintln!("HOTLINE_TEST_DATABASE_URL is not set: skipping the PostgreSQL run");
+        return None;
+    };
+    let schema = format!("t_{}_{}", std::process::id(), rand_suffix());
+    let store = hotline_store::postgres::PgStore::connect_in_schema(&url, Some(&schema))
+        .await
+        .expect("PostgreSQL at HOTLINE_TEST_DATABASE_URL answers");
+    Some(Backend {
+        store: Arc::new(store),
+        _dir: None,
+    })
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    u64::from(nanos) * 1000 + N.fetch_add(1, Ordering::Relaxed)
+}
+
+use hotline_store::sqlite::SqliteStore;
+
+/// Runs a story on every configured backend.
+macro_rules! story {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test]
+            async fn on_sqlite() {
+                let b = sqlite().await;
+                ($body)(b.store.clone()).await;
+            }
+            #[tokio::test]
+            async fn on_postgres() {
+                if let Some(b) = postgres().await {
+                    ($body)(b.store.clone()).await;
+                }
+            }
+        }
+    };
+}
+
+async fn seed_units(s: &Arc<dyn Store>) {
+    let unit = |c: &str, kind, parent: Option<&str>, region: &str| UnitRecord {
+        code: code(c),
+        name: format!("单位{c}"),
+        kind,
+        parent: parent.map(code),
+        region: RegionCode::parse(region).unwrap(),
+        active: true,
+    };
+    s.create_unit(unit("sc", UnitKind::Hotline, None, "510000"))
+        .await
+        .unwrap();
+    s.create_unit(unit("cd", UnitKind::Hotline, Some("sc"), "510100"))
+        .await
+        .unwrap();
+    s.create_unit(unit("cdjt", UnitKind::Department, Some("cd"), "510100"))
+        .await
+        .unwrap();
+    s.create_unit(unit("cdsw", UnitKind::Department, Some("cd"), "510100"))
+        .await
+        .unwrap();
+}
+
+fn intake(title: &str) -> Intake {
+    Intake {
+        channel: Channel::Phone,
+        kind: Kind::Complaint,
+        domain: None,
+        region: RegionCode::parse("510104").unwrap(),
+        title: title.into(),
+        content: format!("{title}，请尽快处理"),
+        address: Some("锦江区东大街1号".into()),
+        location: None,
+        urgent: false,
+        confidential: false,
+        requester: Requester {
+            name: Some("张三".into()),
+            phone: Some(Phone::parse("13812341234").unwrap()),
+            address: None,
+            anonymous: false,
+        },
+    }
+}
+
+fn new_order(title: &str, now: &str, phone_hash: Option<&str>, address: Option<&str>) -> NewOrder {
+    NewOrder {
+        intake: intake(title),
+        hotline: code("cd"),
+        registered_by: "op".into(),
+        now: at(now),
+        tracking_code: "12345678".into(),
+        phone_hash: phone_hash.map(str::to_owned),
+        address_key: address.map(str::to_owned),
+        duplicate_window_days: 30,
+        idempotency: None,
+    }
+}
+
+async fn create(s: &Arc<dyn Store>, n: NewOrder) -> Order {
+    let cal = Arc::new(Calendar::new(Calendar::official_seed()));
+    s.create_order(n, Arc::new(DeadlineRules::default()), cal)
+        .await
+        .unwrap()
+        .order
+}
+
+fn dispatcher() -> Actor {
+    Actor {
+        username: "d".into(),
+        roles: vec![Role::Dispatcher],
+        unit: Some(code("cd")),
+        hotline_staff: true,
+        requester: false,
+    }
+}
+
+async fn dispatch(s: &Arc<dyn Store>, o: &Order, unit: &str, co: &[&str], now: &str) -> Order {
+    let rules = DeadlineRules::default();
+    let cal = Calendar::new(Calendar::official_seed());
+    let ctx = Context {
+        now: at(now),
+        rules: &rules,
+        calendar: &cal,
+    };
+    let action = Action::Dispatch {
+        unit: DispatchTarget {
+            code: code(unit),
+            kind: UnitKind::Department,
+        },
+        co_units: co.iter().map(|c| code(c)).collect(),
+        note: None,
+    };
+    let t = apply(o, action, &dispatcher(), &ctx).unwrap();
+    s.record_transitions(vec![OrderChange {
+        order: t.order.clone(),
+        event: t.event,
+    }])
+    .await
+    .unwrap();
+    t.order
+}
+
+story!(orders_are_numbered_by_day_and_read_back_whole, |s: Arc<
+    dyn Store,
+>| async move {
+    seed_units(&s).await;
+    let a = create(
+        &s,
+        new_order("路灯不亮", "2026-11-27T09:00:00+08:00", None, None),
+    )
+    .await;
+    let b = create(
+        &s,
+        new_order("噪声扰民", "2026-11-27T10:00:00+08:00", None, None),
+    )
+    .await;
+    // 23:30 UTC on the 27th is already the 28th in Shanghai.
+    let c = create(
+        &s,
+        new_order("占道经营", "2026-11-27T23:30:00Z", None, None),
+    )
+    .await;
+    assert_eq!(a.number.as_str(), "20261127-000001");
+    assert_eq!(b.number.as_str(), "20261127-000002");
+    assert_eq!(c.number.as_str(), "20261128-000001");
+    assert_eq!(s.order(a.id).await.unwrap().unwrap(), a);
+    assert_eq!(
+        s.order_by_number(&b.number).await.unwrap().unwrap().id,
+        b.id
+    );
+    let events = s.events(a.id).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].kind, "registered");
+    assert_eq!(events[0].at, at("2026-11-27T09:00:00+08:00"));
+});
+
+story!(
+    possible_duplicates_are_the_same_phone_or_address_within_30_days,
+    |s: Arc<dyn Store>| async move {
+        seed_units(&s).await;
+        let old = create(
+            &s,
+            new_order("旧", "2026-09-01T09:00:00+08:00", Some("h1"), None),
+        )
+        .await;
+        let a = create(
+            &s,
+            new_order("甲", "2026-11-20T09:00:00+08:00", Some("h1"), None),
+        )
+        .await;
+        let b = create(
+            &s,
+            new_order(
+                "乙",
+                "2026-11-21T09:00:00+08:00",
+                Some("h2"),
+                Some("东大街1号"),
+            ),
+        )
+        .await;
+        let c = create(
+            &s,
+            new_order(
+                "丙",
+                "2026-11-22T09:00:00+08:00",
+                Some("h1"),
+                Some("东大街1号"),
+            ),
+        )
+        .await;
+        assert!(
+            a.possible_duplicates.is_empty(),
+            "the September order is outside the window: {old:?}"
+        );
+        assert_eq!(c.possible_duplicates, vec![b.id, a.id]);
+        let history = s.orders_by_phone_hash("h1", 10).await.unwrap();
+        assert_eq!(
+            history.iter().map(|o| o.id).collect::<Vec<_>>(),
+            vec![c.id, a.id, old.id]
+        );
+    }
+);
+
+story!(
+    an_idempotency_key_returns_the_same_order_or_refuses_another_body,
+    |s: Arc<dyn Store>| async move {
+        seed_units(&s).await;
+        let keyed = |body: &str, now: &str| {
+            let mut n = new_order("路灯", now, None, None);
+            n.idempotency = Some(IdempotencyKey {
+                scope: "user:1".into(),
+                key: "k1".into(),
+                body_hash: body.into(),
+                not_before: at(now) - chrono::Duration::hours(24),
+            });
+            n
+        };
+        let cal = Arc::new(Calendar::new(Calendar::official_seed()));
+        let rules = Arc::new(DeadlineRules::default());
+        let first = s
+            .create_order(
+                keyed("b1", "2026-11-27T09:00:00+08:00"),
+                rules.clone(),
+                cal.clone(),
+            )
+            .await
+            .unwrap();
+        let again = s
+            .create_order(
+                keyed("b1", "2026-11-27T09:01:00+08:00"),
+                rules.clone(),
+                cal.clone(),
+            )
+            .await
+            .unwrap();
+        assert!(!first.replayed && again.replayed);
+        assert_eq!(first.order.id, again.order.id);
+        let other = s
+            .create_order(
+                keyed("b2", "2026-11-27T09:02:00+08:00"),
+                rules.clone(),
+                cal.clone(),
+            )
+            .await;
+        assert!(matches!(other, Err(StoreError::IdempotencyKeyReused)));
+        let all = s.list_orders(&OrderFilter::new(Scope::All)).await.unwrap();
+        assert_eq!(all.len(), 1);
+        let next_day = s
+            .create_order(keyed("b2", "2026-11-28T10:00:00+08:00"), rules, cal)
+            .await
+            .unwrap();
+        assert!(!next_day.replayed, "keys are kept 24 hours");
+    }
+);
+
+story!(
+    a_change_made_on_a_stale_copy_is_refused_and_writes_nothing,
+    |s: Arc<dyn Store>| async move {
+        seed_units(&s).await;
+        let o = create(
+            &s,
+            new_order("路灯", "2026-11-27T09:00:00+08:00", None, None),
+        )
+        .await;
+        let dispatched = dispatch(&s, &o, "cdjt", &[], "2026-11-27T10:00:00+08:00").await;
+        assert_eq!(dispatched.version, 2);
+        // The same transition again, from the stale version 1 copy.
+        let rules = DeadlineRules::default();
+        let cal = Calendar::new(Calendar::official_seed());
+        let ctx = Context {
+            now: at("2026-11-27T10:01:00+08:00"),
+            rules: &rules,
+            calendar: &cal,
+        };
+        let action = Action::Dispatch {
+            unit: DispatchTarget {
+                code: code("cdsw"),
+                kind: UnitKind::Department,
+            },
+            co_units: vec![],
+            note: None,
+        };
+        let t = apply(&o, action, &dispatcher(), &ctx).unwrap();
+        let r = s
+            .record_transitions(vec![OrderChange {
+                order: t.order,
+                event: t.event,
+            }])
+            .await;
+        assert!(matches!(r, Err(StoreError::VersionConflict)));
+        let now = s.order(o.id).await.unwrap().unwrap();
+        assert_eq!(now.unit, Some(code("cdjt")));
+        assert_eq!(s.events(o.id).await.unwrap().len(), 2);
+    }
+);
+
+story!(lists_keep_to_their_scope_and_filters, |s: Arc<
+    dyn Store,
+>| async move {
+    seed_units(&s).await;
+    let a = create(
+        &s,
+        new_order("路灯不亮", "2026-11-27T09:00:00+08:00", None, None),
+    )
+    .await;
+    let b = create(
+        &s,
+        new_order("噪声扰民", "2026-11-27T10:00:00+08:00", None, None),
+    )
+    .await;
+    let c = create(
+        &s,
+        new_order("占道经营 100%", "2026-11-27T11:00:00+08:00", None, None),
+    )
+    .await;
+    dispatch(&s, &a, "cdjt", &[], "2026-11-27T12:00:00+08:00").await;
+    dispatch(&s, &b, "cdsw", &["cdjt"], "2026-11-27T12:00:00+08:00").await;
+    let ids = |v: Vec<Order>| v.into_iter().map(|o| o.id).collect::<Vec<_>>();
+    let unit = s
+        .list_orders(&OrderFilter::new(Scope::Unit(code("cdjt"))))
+        .await
+        .unwrap();
+    assert_eq!(ids(unit), vec![b.id, a.id]);
+    let sw = s
+        .list_orders(&OrderFilter::new(Scope::Unit(code("cdsw"))))
+        .await
+        .unwrap();
+    assert_eq!(ids(sw), vec![b.id]);
+    let other = s
+        .list_orders(&OrderFilter::new(Scope::Hotlines(vec![code("sc")])))
+        .await
+        .unwrap();
+    assert!(other.is_empty());
+    let mut f = OrderFilter::new(Scope::Hotlines(vec![code("cd")]));
+    f.status = Some(Status::Registered);
+    assert_eq!(ids(s.list_orders(&f).await.unwrap()), vec![c.id]);
+    let mut f = OrderFilter::new(Scope::All);
+    f.text = Some("噪声".into());
+    assert_eq!(ids(s.list_orders(&f).await.unwrap()), vec![b.id]);
+    f.text = Some("100%".into());
+    assert_eq!(ids(s.list_orders(&f).await.unwrap()), vec![c.id]);
+    f.text = Some(a.number.to_string());
+    assert_eq!(ids(s.list_orders(&f).await.unwrap()), vec![a.id]);
+    let mut page = OrderFilter::new(Scope::All);
+    page.limit = 2;
+    let first = s.list_orders(&page).await.unwrap();
+    page.before_id = Some(first[1].id);
+    assert_eq!(ids(s.list_orders(&page).await.unwrap()), vec![a.id]);
+    let counts = s.count_by_status().await.unwrap();
+    assert_eq!(
+        counts,
+        vec![("dispatched".to_string(), 2), ("registered".to_string(), 1)]
+    );
+});
+
+story!(accounts_sessions_calendar_and_rules_round_trip, |s: Arc<
+    dyn Store,
+>| async move {
+    seed_units(&s).await;
+    let u = s
+        .create_user(NewUser {
+            username: "alice".into(),
+            password_hash: "h".into(),
+            roles: vec![Role::Operator, Role::Dispatcher],
+            unit: Some(code("cd")),
+        })
+        .await
+        .unwrap();
+    let dup = s
+        .create_user(NewUser {
+            username: "alice".into(),
+            password_hash: "h".into(),
+            roles: vec![],
+            unit: None,
+        })
+        .await;
+    assert!(matches!(dup, Err(StoreError::Duplicate(_))));
+    let back = s.user_by_username("alice").await.unwrap().unwrap();
+    assert_eq!(
+        (back.id, back.roles.clone(), back.unit.clone()),
+        (
+            u.id,
+            vec![Role::Operator, Role::Dispatcher],
+            Some(code("cd"))
+        )
+    );
+    s.create_session(SessionRecord {
+        token_hash: "t".into(),
+        user_id: u.id,
+        created_at: at("2026-11-27T09:00:00+08:00"),
+        expires_at: at("2026-11-27T21:00:00+08:00"),
+    })
+    .await
+    .unwrap();
+    let (sess, user) = s.session("t").await.unwrap().unwrap();
+    assert_eq!(
+        (sess.expires_at, user.username.as_str()),
+        (at("2026-11-27T21:00:00+08:00"), "alice")
+    );
+    s.delete_session("t").await.unwrap();
+    assert!(s.session("t").await.unwrap().is_none());
+
+    let y = YearArrangement {
+        year: 2027,
+        holidays: vec!["2027-01-01".parse().unwrap()],
+        workdays: vec![],
+    };
+    s.put_calendar_year(y.clone()).await.unwrap();
+    assert_eq!(s.calendar().await.unwrap(), vec![y]);
+    assert!(s.deadline_rules().await.unwrap().is_none());
+    let mut rules = DeadlineRules::default();
+    rules.limits.consultation = Some(5);
+    s.put_deadline_rules(&rules).await.unwrap();
+    assert_eq!(s.deadline_rules().await.unwrap(), Some(rules));
+    for c in hotline_domain::taxonomy::seed() {
+        s.put_domain_category(c).await.unwrap();
+    }
+    assert_eq!(
+        s.taxonomy().await.unwrap().len(),
+        hotline_domain::taxonomy::seed().len()
+    );
+});
