@@ -1,1 +1,223 @@
-//! placeholder
+//! The hotline application: use cases, the HTTP API and the jobs around them.
+//!
+//! A tour: [`AppState`] is the one context every handler gets (store, clock, config,
+//! and cached copies of the rules administrators change while the hotline runs);
+//! [`app`] builds the router users get, so tests drive exactly that. [`access`]
+//! decides who sees what; [`auth`] logs people in; [`orders`] holds the order use
+//! cases and their routes; [`public`] is the requester's view without login;
+//! [`admin`] manages units, accounts, calendar, rules and taxonomy; [`ops`] serves
+//! health, metrics and the HTTP hygiene middleware; [`bootstrap`] seeds a new
+//! database and [`demo`] loads the demo province.
+
+pub mod access;
+pub mod admin;
+pub mod auth;
+pub mod bootstrap;
+pub mod clock;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod ops;
+pub mod orders;
+pub mod public;
+pub mod views;
+
+use axum::Router;
+use hotline_domain::{Calendar, DeadlineRules, Timestamp, taxonomy::DomainCategory};
+use hotline_store::Store;
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use crate::access::Org;
+use crate::clock::Clock;
+use crate::error::{ApiError, ApiResult};
+
+/// Deployment settings the application needs (the binary reads them from the config
+/// file and environment).
+#[derive(Clone)]
+pub struct AppConfig {
+    /// Key of the keyed hash of requesters' phone numbers.
+    pub phone_hash_key: Vec<u8>,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+    pub session_hours: i64,
+    pub duplicate_window_days: i64,
+    /// How long a server trusts its copy of rules, calendar and units before reading
+    /// them again (other servers on the same database may change them).
+    pub cache_ttl: Duration,
+    /// Serve `POST /api/v1/bench/noop` (the benchmark's ceiling).
+    pub bench_routes: bool,
+}
+
+impl std::fmt::Debug for AppConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppConfig")
+            .field("phone_hash_key", &"[redacted]")
+            .field("body_limit", &self.body_limit)
+            .field("session_hours", &self.session_hours)
+            .field("duplicate_window_days", &self.duplicate_window_days)
+            .field("cache_ttl", &self.cache_ttl)
+            .finish()
+    }
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            phone_hash_key: b"change-me".to_vec(),
+            body_limit: 1024 * 1024,
+            session_hours: 12,
+            duplicate_window_days: 30,
+            cache_ttl: Duration::from_secs(5),
+            bench_routes: false,
+        }
+    }
+}
+
+/// A value read from the store and kept for a while.
+struct Cached<T> {
+    slot: RwLock<Option<(Instant, Arc<T>)>>,
+}
+
+impl<T> Cached<T> {
+    fn new() -> Self {
+        Cached {
+            slot: RwLock::new(None),
+        }
+    }
+
+    async fn get<F, Fut>(&self, ttl: Duration, load: F) -> ApiResult<Arc<T>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = ApiResult<T>>,
+    {
+        if let Some((at, v)) = self.slot.read().expect("cache lock").as_ref()
+            && at.elapsed() < ttl
+        {
+            return Ok(v.clone());
+        }
+        let v = Arc::new(load().await?);
+        *self.slot.write().expect("cache lock") = Some((Instant::now(), v.clone()));
+        Ok(v)
+    }
+
+    fn invalidate(&self) {
+        *self.slot.write().expect("cache lock") = None;
+    }
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    config: AppConfig,
+    rules: Cached<DeadlineRules>,
+    calendar: Cached<Calendar>,
+    org: Cached<Org>,
+    taxonomy: Cached<Vec<DomainCategory>>,
+    metrics: ops::Metrics,
+}
+
+/// The one context every handler gets.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
+        AppState(Arc::new(Inner {
+            store,
+            clock,
+            config,
+            rules: Cached::new(),
+            calendar: Cached::new(),
+            org: Cached::new(),
+            taxonomy: Cached::new(),
+            metrics: ops::Metrics::default(),
+        }))
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.0.store
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.0.clock.now()
+    }
+
+    pub fn config(&self) -> &AppConfig {
+        &self.0.config
+    }
+
+    pub(crate) fn metrics(&self) -> &ops::Metrics {
+        &self.0.metrics
+    }
+
+    pub async fn rules(&self) -> ApiResult<Arc<DeadlineRules>> {
+        let store = self.0.store.clone();
+        self.0
+            .rules
+            .get(self.0.config.cache_ttl, || async move {
+                Ok(store.deadline_rules().await?.unwrap_or_default())
+            })
+            .await
+    }
+
+    pub async fn calendar(&self) -> ApiResult<Arc<Calendar>> {
+        let store = self.0.store.clone();
+        self.0
+            .calendar
+            .get(self.0.config.cache_ttl, || async move {
+                Ok(Calendar::new(store.calendar().await?))
+            })
+            .await
+    }
+
+    pub async fn org(&self) -> ApiResult<Arc<Org>> {
+        let store = self.0.store.clone();
+        self.0
+            .org
+            .get(self.0.config.cache_ttl, || async move {
+                Ok(Org::new(store.list_units().await?))
+            })
+            .await
+    }
+
+    pub async fn taxonomy(&self) -> ApiResult<Arc<Vec<DomainCategory>>> {
+        let store = self.0.store.clone();
+        self.0
+            .taxonomy
+            .get(self.0.config.cache_ttl, || async move {
+                Ok(store.taxonomy().await?)
+            })
+            .await
+    }
+
+    /// Forgets the cached copies after a change made here.
+    pub fn invalidate_caches(&self) {
+        self.0.rules.invalidate();
+        self.0.calendar.invalidate();
+        self.0.org.invalidate();
+        self.0.taxonomy.invalidate();
+    }
+}
+
+/// The router users get: every route, with the shared middleware.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .merge(auth::router())
+        .merge(orders::router())
+        .merge(public::router())
+        .merge(admin::router())
+        .merge(ops::router());
+    let api = if state.config().bench_routes {
+        api.merge(orders::bench_router())
+    } else {
+        api
+    };
+    ops::with_middleware(api, state.clone()).with_state(state)
+}
+
+/// For handlers that must not run without a unit tree.
+pub(crate) fn unknown_unit(field: &str, code: &str) -> ApiError {
+    ApiError::invalid(field, format!("no such unit: {code}"))
+}

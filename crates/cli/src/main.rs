@@ -1,1 +1,94 @@
-fn main() {}
+//! `hotline`: serves the 12345 hotline, administers it, and benchmarks it.
+//! `main` only parses the command line and hands over.
+
+mod bench;
+mod commands;
+mod config;
+mod serve;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "hotline",
+    version,
+    about = "12345 government service hotline platform"
+)]
+struct Cli {
+    /// A config file over the built-in defaults (also HOTLINE_CONFIG).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the data is: every command that touches data takes these.
+#[derive(clap::Args, Clone, Default)]
+pub struct DataArgs {
+    /// Folder of the embedded SQLite database.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Database URL (postgres://… for PostgreSQL).
+    #[arg(long)]
+    database: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the service.
+    Serve {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Address to listen on.
+        #[arg(long)]
+        listen: Option<String>,
+        /// Load the demo province into an empty database and print how to log in.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(commands::UserCommand),
+    /// The official working-day calendar.
+    #[command(subcommand)]
+    Calendar(commands::CalendarCommand),
+    /// The shipped benchmarks.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let cfg = match config::Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return fail(&format!("cannot start the runtime: {e}")),
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve { data, listen, demo } => {
+                serve::run(serve::with_data(cfg, &data), listen, demo).await
+            }
+            Command::User(cmd) => commands::user(cfg, cmd).await,
+            Command::Calendar(cmd) => commands::calendar(cfg, cmd).await,
+            Command::Bench(cmd) => bench::run(cmd).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("hotline: {message}");
+    ExitCode::FAILURE
+}

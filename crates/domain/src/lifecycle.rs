@@ -586,14 +586,14 @@ fn dispatch(
     let ret = ctx.rules.return_deadline(ctx.calendar, now);
     o.accept_deadline = Some(accept.value);
     o.return_deadline = Some(ret.value);
-    if o.deadline.is_none() && ctx.rules.clock_start == ClockStart::Dispatch {
-        if let Some(d) = ctx
+    if o.deadline.is_none()
+        && ctx.rules.clock_start == ClockStart::Dispatch
+        && let Some(d) = ctx
             .rules
             .handling_deadline(ctx.calendar, o.kind, o.urgent, now)
-        {
-            o.deadline = Some(d.value);
-            o.calendar_incomplete |= d.incomplete;
-        }
+    {
+        o.deadline = Some(d.value);
+        o.calendar_incomplete |= d.incomplete;
     }
     o.calendar_incomplete |= accept.incomplete || ret.incomplete;
     *data = json!({"unit": target.code, "co_units": co_units, "accept_deadline": accept.value});

@@ -34,10 +34,10 @@ pub struct PgStore {
 }
 
 fn pg_err(e: sqlx::Error) -> StoreError {
-    if let sqlx::Error::Database(db) = &e {
-        if db.is_unique_violation() || db.is_foreign_key_violation() {
-            return StoreError::Duplicate(db.message().to_owned());
-        }
+    if let sqlx::Error::Database(db) = &e
+        && (db.is_unique_violation() || db.is_foreign_key_violation())
+    {
+        return StoreError::Duplicate(db.message().to_owned());
     }
     StoreError::Backend(e.to_string())
 }

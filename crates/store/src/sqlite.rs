@@ -63,10 +63,10 @@ pub(crate) fn backend(e: impl std::fmt::Display) -> StoreError {
 }
 
 fn sql_err(e: rusqlite::Error) -> StoreError {
-    if let rusqlite::Error::SqliteFailure(f, msg) = &e {
-        if f.code == rusqlite::ErrorCode::ConstraintViolation {
-            return StoreError::Duplicate(msg.clone().unwrap_or_else(|| "already exists".into()));
-        }
+    if let rusqlite::Error::SqliteFailure(f, msg) = &e
+        && f.code == rusqlite::ErrorCode::ConstraintViolation
+    {
+        return StoreError::Duplicate(msg.clone().unwrap_or_else(|| "already exists".into()));
     }
     backend(e)
 }

@@ -1,0 +1,175 @@
+//! Who may see what: the organisation tree and the rules that scope every read and
+//! action to the caller. Every handler asks here; nothing else decides visibility.
+//!
+//! Hotline staff (operators, vendor operators, dispatchers, supervisors, inspectors)
+//! belong to a unit of kind `hotline` and see the orders of their hotline and of the
+//! hotlines below it. Handlers see the orders dispatched to their unit, as lead or
+//! co-unit, and nothing else. An order outside the caller's view is answered exactly
+//! like one that does not exist.
+
+use hotline_domain::{Actor, Order, RegionCode, Role, UnitCode, UnitKind};
+use hotline_store::{Scope, UnitRecord, UserRecord};
+use std::collections::HashMap;
+
+/// The organisation tree, loaded whole (units number in the thousands at most).
+#[derive(Debug, Default)]
+pub struct Org {
+    units: HashMap<UnitCode, UnitRecord>,
+    children: HashMap<UnitCode, Vec<UnitCode>>,
+}
+
+impl Org {
+    pub fn new(units: Vec<UnitRecord>) -> Self {
+        let mut children: HashMap<UnitCode, Vec<UnitCode>> = HashMap::new();
+        for u in &units {
+            if let Some(p) = &u.parent {
+                children.entry(p.clone()).or_default().push(u.code.clone());
+            }
+        }
+        Org {
+            units: units.into_iter().map(|u| (u.code.clone(), u)).collect(),
+            children,
+        }
+    }
+
+    pub fn get(&self, code: &UnitCode) -> Option<&UnitRecord> {
+        self.units.get(code)
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &UnitRecord> {
+        self.units.values()
+    }
+
+    /// Whether `upper` is `lower` or one of its ancestors.
+    pub fn is_same_or_above(&self, upper: &UnitCode, lower: &UnitCode) -> bool {
+        let mut at = Some(lower);
+        let mut steps = 0;
+        while let Some(code) = at {
+            if code == upper {
+                return true;
+            }
+            at = self.units.get(code).and_then(|u| u.parent.as_ref());
+            steps += 1;
+            if steps > 64 {
+                return false;
+            }
+        }
+        false
+    }
+
+    /// The hotlines in the subtree of `root`, `root` included.
+    pub fn subtree_hotlines(&self, root: &UnitCode) -> Vec<UnitCode> {
+        let mut out = Vec::new();
+        let mut stack = vec![root.clone()];
+        while let Some(code) = stack.pop() {
+            if self
+                .units
+                .get(&code)
+                .is_some_and(|u| u.kind == UnitKind::Hotline)
+            {
+                out.push(code.clone());
+            }
+            if let Some(kids) = self.children.get(&code) {
+                stack.extend(kids.iter().cloned());
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// The hotline nearest to a region: the active hotline whose region contains it
+    /// most narrowly. Portal and integration intake goes there.
+    pub fn hotline_for_region(&self, region: &RegionCode) -> Option<UnitCode> {
+        self.units
+            .values()
+            .filter(|u| u.kind == UnitKind::Hotline && u.active && u.region.contains(region))
+            .max_by_key(|u| u.region.as_str().trim_end_matches("00").len())
+            .map(|u| u.code.clone())
+    }
+}
+
+const STAFF_ROLES: [Role; 5] = [
+    Role::Operator,
+    Role::VendorOperator,
+    Role::Dispatcher,
+    Role::Supervisor,
+    Role::Inspector,
+];
+
+/// The logged-in caller, as access rules see them.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub user: UserRecord,
+}
+
+impl Viewer {
+    pub fn has(&self, role: Role) -> bool {
+        self.user.roles.contains(&role)
+    }
+
+    pub fn is_staff(&self) -> bool {
+        STAFF_ROLES.iter().any(|r| self.has(*r))
+    }
+
+    /// The hotline this user works for as hotline staff, if any.
+    pub fn staff_hotline<'a>(&'a self, org: &Org) -> Option<&'a UnitCode> {
+        let unit = self.user.unit.as_ref()?;
+        let is_hotline = org.get(unit).is_some_and(|u| u.kind == UnitKind::Hotline);
+        (self.is_staff() && is_hotline).then_some(unit)
+    }
+
+    fn handler_unit(&self) -> Option<&UnitCode> {
+        self.user.unit.as_ref().filter(|_| self.has(Role::Handler))
+    }
+
+    /// Works for the order's owning hotline or a hotline above it.
+    pub fn is_staff_of(&self, org: &Org, order: &Order) -> bool {
+        self.staff_hotline(org)
+            .is_some_and(|h| org.is_same_or_above(h, &order.hotline))
+    }
+
+    fn handles(&self, order: &Order) -> bool {
+        self.handler_unit()
+            .is_some_and(|u| order.unit.as_ref() == Some(u) || order.co_units.contains(u))
+    }
+
+    pub fn can_see(&self, org: &Org, order: &Order) -> bool {
+        self.is_staff_of(org, order) || self.handles(order)
+    }
+
+    /// Whether the requester's identity may be shown: never to a handling unit for a
+    /// report or a confidential order.
+    pub fn sees_identity(&self, org: &Org, order: &Order) -> bool {
+        !order.hides_requester() || self.is_staff_of(org, order)
+    }
+
+    /// What lists may return to this caller; `None` means nothing.
+    pub fn scope(&self, org: &Org) -> Option<Scope> {
+        if let Some(h) = self.staff_hotline(org) {
+            return Some(Scope::Hotlines(org.subtree_hotlines(h)));
+        }
+        self.handler_unit().map(|u| Scope::Unit(u.clone()))
+    }
+
+    pub fn actor_for(&self, org: &Org, order: &Order) -> Actor {
+        Actor {
+            username: self.user.username.clone(),
+            roles: self.user.roles.clone(),
+            unit: self.user.unit.clone(),
+            hotline_staff: self.is_staff_of(org, order),
+            requester: false,
+        }
+    }
+
+    /// An administrator of the whole installation (no unit) or of a unit's subtree.
+    pub fn administers(&self, org: &Org, unit: Option<&UnitCode>) -> bool {
+        if !self.has(Role::Admin) {
+            return false;
+        }
+        match (&self.user.unit, unit) {
+            (None, _) => true,
+            (Some(own), Some(target)) => org.is_same_or_above(own, target),
+            (Some(_), None) => false,
+        }
+    }
+}

@@ -1,0 +1,623 @@
+//! The demo province: Sichuan's provincial hotline, its 21 city and prefecture
+//! hotlines, districts, departments and utilities; one account per role; and a few
+//! hundred orders spread over the last two months and every state, each driven
+//! through the real lifecycle. Loaded once, into an empty database; at every start
+//! the demo accounts get fresh random passwords.
+
+use chrono::{Duration, Timelike};
+use hotline_domain::*;
+use hotline_store::{OrderChange, UnitRecord};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::AppState;
+use crate::access::Viewer;
+use crate::admin::{add_unit, add_user};
+use crate::auth::hash_password;
+use crate::error::{ApiError, ApiResult};
+use crate::orders::register;
+
+const CITIES: [(&str, &str, &str); 21] = [
+    ("cd", "成都市", "510100"),
+    ("zg", "自贡市", "510300"),
+    ("pzh", "攀枝花市", "510400"),
+    ("lz", "泸州市", "510500"),
+    ("dy", "德阳市", "510600"),
+    ("my", "绵阳市", "510700"),
+    ("gy", "广元市", "510800"),
+    ("sn", "遂宁市", "510900"),
+    ("nj", "内江市", "511000"),
+    ("ls", "乐山市", "511100"),
+    ("nc", "南充市", "511300"),
+    ("ms", "眉山市", "511400"),
+    ("yb", "宜宾市", "511500"),
+    ("ga", "广安市", "511600"),
+    ("dz", "达州市", "511700"),
+    ("ya", "雅安市", "511800"),
+    ("bz", "巴中市", "511900"),
+    ("zy", "资阳市", "512000"),
+    ("ab", "阿坝藏族羌族自治州", "513200"),
+    ("gz", "甘孜藏族自治州", "513300"),
+    ("lsz", "凉山彝族自治州", "513400"),
+];
+
+/// (code, name, kind, parent, region)
+const UNITS: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "sc-zjt",
+        "四川省住房和城乡建设厅",
+        "department",
+        "sc12345",
+        "510000",
+    ),
+    (
+        "sc-scjg",
+        "四川省市场监督管理局",
+        "department",
+        "sc12345",
+        "510000",
+    ),
+    (
+        "sc-rst",
+        "四川省人力资源和社会保障厅",
+        "department",
+        "sc12345",
+        "510000",
+    ),
+    (
+        "sc-sthjt",
+        "四川省生态环境厅",
+        "department",
+        "sc12345",
+        "510000",
+    ),
+    (
+        "sc-power",
+        "国网四川省电力公司",
+        "enterprise",
+        "sc12345",
+        "510000",
+    ),
+    (
+        "sc-tax",
+        "国家税务总局四川省税务局",
+        "vertical_agency",
+        "sc12345",
+        "510000",
+    ),
+    (
+        "cd-jt",
+        "成都市交通运输局",
+        "department",
+        "cd12345",
+        "510100",
+    ),
+    (
+        "cd-zj",
+        "成都市住房和城乡建设局",
+        "department",
+        "cd12345",
+        "510100",
+    ),
+    (
+        "cd-scjg",
+        "成都市市场监督管理局",
+        "department",
+        "cd12345",
+        "510100",
+    ),
+    (
+        "cd-sthj",
+        "成都市生态环境局",
+        "department",
+        "cd12345",
+        "510100",
+    ),
+    (
+        "cd-rs",
+        "成都市人力资源和社会保障局",
+        "department",
+        "cd12345",
+        "510100",
+    ),
+    (
+        "cd-cg",
+        "成都市城市管理委员会",
+        "department",
+        "cd12345",
+        "510100",
+    ),
+    (
+        "cd-water",
+        "成都市自来水有限责任公司",
+        "enterprise",
+        "cd12345",
+        "510100",
+    ),
+    ("cd-gas", "成都燃气集团", "enterprise", "cd12345", "510100"),
+    ("cd-jj", "锦江区人民政府", "district", "cd12345", "510104"),
+    ("cd-qy", "青羊区人民政府", "district", "cd12345", "510105"),
+    ("cd-jn", "金牛区人民政府", "district", "cd12345", "510106"),
+    ("cd-wh", "武侯区人民政府", "district", "cd12345", "510107"),
+    ("cd-ch", "成华区人民政府", "district", "cd12345", "510108"),
+    (
+        "cd-jj-cxl",
+        "锦江区春熙路街道办事处",
+        "township",
+        "cd-jj",
+        "510104",
+    ),
+    ("my-fc", "涪城区人民政府", "district", "my12345", "510703"),
+    (
+        "my-zj",
+        "绵阳市住房和城乡建设委员会",
+        "department",
+        "my12345",
+        "510700",
+    ),
+];
+
+/// (username, role, unit): one account per role; passwords are fresh at each start.
+pub const ACCOUNTS: &[(&str, &str, Option<&str>)] = &[
+    ("admin", "admin", None),
+    ("operator", "operator", Some("cd12345")),
+    ("vendor", "vendor_operator", Some("cd12345")),
+    ("dispatcher", "dispatcher", Some("cd12345")),
+    ("supervisor", "supervisor", Some("cd12345")),
+    ("inspector", "inspector", Some("cd12345")),
+    ("editor", "knowledge_editor", Some("cd12345")),
+    ("handler", "handler", Some("cd-jt")),
+    ("handler2", "handler", Some("cd-zj")),
+    ("sc-dispatcher", "dispatcher", Some("sc12345")),
+];
+
+/// (domain, kind, lead unit, title, content)
+const MATTERS: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "public_services/roads",
+        "complaint",
+        "cd-jt",
+        "路灯不亮影响夜间出行",
+        "小区门口路段的路灯已经连续一周不亮，晚上老人和孩子出行很不安全，希望尽快维修。",
+    ),
+    (
+        "public_services/roads",
+        "help",
+        "cd-jt",
+        "人行道地砖松动",
+        "人行道上多块地砖松动翘起，下雨天踩上去会溅水，已经有人摔倒，请相关部门处理。",
+    ),
+    (
+        "public_services/public_transport",
+        "suggestion",
+        "cd-jt",
+        "建议增开早高峰公交班次",
+        "早上七点半到八点半公交车非常拥挤，经常等两三趟才能上车，建议增开班次。",
+    ),
+    (
+        "public_services/water_supply",
+        "help",
+        "cd-water",
+        "小区突然停水",
+        "小区从今天早上开始停水，没有看到任何停水通知，家里有老人不方便，请问什么时候恢复供水？",
+    ),
+    (
+        "public_services/gas_supply",
+        "consultation",
+        "cd-gas",
+        "燃气开户需要哪些材料",
+        "新买的房子想开通燃气，请问需要准备哪些材料，到哪里办理？",
+    ),
+    (
+        "environmental_protection/noise",
+        "complaint",
+        "cd-cg",
+        "夜间施工噪声扰民",
+        "附近工地每天晚上十一点以后还在施工，噪声很大，严重影响休息，请尽快查处。",
+    ),
+    (
+        "environmental_protection/air_pollution",
+        "report",
+        "cd-sthj",
+        "工厂夜间偷排废气",
+        "有一家工厂经常在夜间排放刺鼻气味的废气，周边居民都闻得到，怀疑是偷排。",
+    ),
+    (
+        "environmental_protection/waste",
+        "complaint",
+        "cd-cg",
+        "垃圾清运不及时",
+        "小区垃圾桶已经满溢好几天没有清运，气味很大，夏天容易滋生蚊虫。",
+    ),
+    (
+        "market_supervision/food_safety",
+        "report",
+        "cd-scjg",
+        "餐馆后厨卫生差",
+        "在一家餐馆用餐后发现后厨卫生条件很差，食材随意堆放在地上，希望监管部门检查。",
+    ),
+    (
+        "market_supervision/consumer_rights",
+        "complaint",
+        "cd-scjg",
+        "预付卡商家跑路",
+        "在健身房办理的年卡还没用完，商家突然关门联系不上，要求退还剩余费用。",
+    ),
+    (
+        "social_management/housing",
+        "complaint",
+        "cd-zj",
+        "物业公司乱收费",
+        "物业公司今年突然上调物业费，没有召开业主大会，也没有公示，业主不认可。",
+    ),
+    (
+        "social_management/wage_arrears",
+        "help",
+        "cd-rs",
+        "工地拖欠农民工工资",
+        "在工地干了三个月活，老板一直拖着不发工资，快过年了急需用钱，请帮忙协调。",
+    ),
+    (
+        "public_services/social_security",
+        "consultation",
+        "cd-rs",
+        "社保卡丢失如何补办",
+        "社保卡不小心丢了，请问怎么挂失和补办，需要多长时间？",
+    ),
+    (
+        "public_services/housing_fund",
+        "consultation",
+        "cd-zj",
+        "公积金提取条件咨询",
+        "想提取住房公积金用于租房，请问需要满足什么条件，怎么申请？",
+    ),
+    (
+        "public_services/education",
+        "consultation",
+        "cd-jj",
+        "小学入学报名时间",
+        "孩子明年上小学，请问锦江区的入学报名时间和需要准备的材料？",
+    ),
+    (
+        "social_management/urban_management",
+        "complaint",
+        "cd-jj",
+        "占道经营影响通行",
+        "街道两边的摊贩占道经营，早晚高峰行人只能走机动车道，存在安全隐患。",
+    ),
+    (
+        "economic_regulation/prices",
+        "complaint",
+        "cd-scjg",
+        "停车场收费标准不明",
+        "商场停车场收费没有明码标价，出场时收费比周边高很多，怀疑乱收费。",
+    ),
+    (
+        "social_management/community",
+        "suggestion",
+        "cd-wh",
+        "建议增设社区养老服务点",
+        "社区老年人越来越多，建议在社区增设日间照料和助餐服务点。",
+    ),
+];
+
+const STREETS: [&str; 10] = [
+    "锦江区东大街100号",
+    "青羊区人民中路二段8号",
+    "金牛区一环路北三段12号",
+    "武侯区科华北路65号",
+    "成华区建设路55号",
+    "锦江区春熙路步行街",
+    "武侯区人民南路四段1号",
+    "青羊区宽窄巷子附近",
+    "金牛区茶店子客运站旁",
+    "成华区二仙桥东三路",
+];
+
+const SURNAMES: [&str; 8] = ["张", "王", "李", "赵", "刘", "陈", "杨", "黄"];
+
+/// Loads the demo province into an empty database; returns false if it was not empty.
+pub async fn load(state: &AppState) -> ApiResult<bool> {
+    if !state.store().list_units().await?.is_empty() {
+        return Ok(false);
+    }
+    load_units(state).await?;
+    for (username, role, unit) in ACCOUNTS {
+        let password = random_password();
+        let unit = unit.map(|u| UnitCode::parse(u).expect("demo codes are valid"));
+        add_user(
+            state,
+            username,
+            &password,
+            vec![Role::parse(role).expect("demo roles are valid")],
+            unit,
+        )
+        .await?;
+    }
+    load_orders(state, 300).await?;
+    Ok(true)
+}
+
+/// Gives every demo account a fresh random password; returns (username, password).
+pub async fn reset_passwords(state: &AppState) -> ApiResult<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for (username, _, _) in ACCOUNTS {
+        if state.store().user_by_username(username).await?.is_none() {
+            continue;
+        }
+        let password = random_password();
+        let pw = password.clone();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
+            .await
+            .map_err(ApiError::internal)??;
+        state.store().set_user_password(username, &hash).await?;
+        out.push((username.to_string(), password));
+    }
+    Ok(out)
+}
+
+/// Random, meets the password policy, easy to type: `Hx7k-…`.
+fn random_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY34679";
+    let mut rng = rand::rng();
+    let body: String = (0..12)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect();
+    format!("Hl-{body}7")
+}
+
+fn unit(code: &str, name: &str, kind: &str, parent: Option<&str>, region: &str) -> UnitRecord {
+    UnitRecord {
+        code: UnitCode::parse(code).expect("demo codes are valid"),
+        name: name.to_owned(),
+        kind: UnitKind::parse(kind).expect("demo kinds are valid"),
+        parent: parent.map(|p| UnitCode::parse(p).expect("demo codes are valid")),
+        region: RegionCode::parse(region).expect("demo regions are valid"),
+        active: true,
+    }
+}
+
+async fn load_units(state: &AppState) -> ApiResult<()> {
+    add_unit(
+        state,
+        unit(
+            "sc12345",
+            "四川省12345政务服务便民热线",
+            "hotline",
+            None,
+            "510000",
+        ),
+    )
+    .await?;
+    for (abbr, name, region) in CITIES {
+        let code = format!("{abbr}12345");
+        add_unit(
+            state,
+            unit(
+                &code,
+                &format!("{name}12345热线"),
+                "hotline",
+                Some("sc12345"),
+                region,
+            ),
+        )
+        .await?;
+        if abbr != "cd" && abbr != "my" {
+            let dept = format!("{abbr}-zj");
+            add_unit(
+                state,
+                unit(
+                    &dept,
+                    &format!("{name}住房和城乡建设局"),
+                    "department",
+                    Some(&code),
+                    region,
+                ),
+            )
+            .await?;
+        }
+    }
+    for (code, name, kind, parent, region) in UNITS {
+        add_unit(state, unit(code, name, kind, Some(parent), region)).await?;
+    }
+    Ok(())
+}
+
+async fn load_orders(state: &AppState, count: usize) -> ApiResult<()> {
+    let mut rng = StdRng::seed_from_u64(12345);
+    let org = state.org().await?;
+    let (rules, calendar) = (state.rules().await?, state.calendar().await?);
+    let user = |name: &str| {
+        let store = state.store().clone();
+        let name = name.to_owned();
+        async move {
+            store
+                .user_by_username(&name)
+                .await?
+                .ok_or_else(ApiError::not_found)
+                .map(|user| Viewer { user })
+        }
+    };
+    let (operator, dispatcher) = (user("operator").await?, user("dispatcher").await?);
+    let now = state.now();
+    for i in 0..count {
+        let (domain, kind, lead, title, content) = MATTERS[rng.random_range(0..MATTERS.len())];
+        let days_ago = (count - i) as i64 * 60 / count as i64;
+        let at = (now - Duration::days(days_ago))
+            .with_hour(9)
+            .and_then(|t| t.with_minute(0))
+            .unwrap_or(now)
+            + Duration::minutes(rng.random_range(0..480));
+        let at = at.min(now - Duration::minutes(30));
+        let street = STREETS[rng.random_range(0..STREETS.len())];
+        let intake = Intake {
+            channel: [
+                Channel::Phone,
+                Channel::Phone,
+                Channel::Phone,
+                Channel::Web,
+                Channel::Wechat,
+                Channel::App,
+            ][rng.random_range(0..6)],
+            kind: Kind::parse(kind).expect("demo kinds are valid"),
+            domain: Some(DomainPath::parse(domain).expect("demo domains are valid")),
+            region: RegionCode::parse(
+                ["510104", "510105", "510106", "510107", "510108"][rng.random_range(0..5)],
+            )
+            .expect("valid"),
+            title: title.to_owned(),
+            content: content.to_owned(),
+            address: Some(street.to_owned()),
+            location: None,
+            urgent: rng.random_bool(0.03),
+            confidential: rng.random_bool(0.05),
+            requester: Requester {
+                name: Some(format!(
+                    "{}先生",
+                    SURNAMES[rng.random_range(0..SURNAMES.len())]
+                )),
+                phone: Phone::parse(&format!("13{:09}", rng.random_range(0..1_000_000_000u32)))
+                    .ok(),
+                address: None,
+                anonymous: false,
+            },
+        };
+        let cd = UnitCode::parse("cd12345").expect("valid");
+        let order = register_at(state, intake, cd, at).await?;
+        let plan = Plan {
+            lead: UnitCode::parse(lead).expect("valid"),
+            stage: rng.random_range(0..10u8),
+            at,
+        };
+        let handler = handler_for(state, &plan.lead).await?;
+        let steps = plan.steps(&order, &operator, &dispatcher, &handler, now);
+        let mut current = order;
+        let mut changes = Vec::new();
+        for (who, action, when) in steps {
+            let ctx = Context {
+                now: when,
+                rules: &rules,
+                calendar: &calendar,
+            };
+            let actor = who.actor_for(&org, &current);
+            match apply(&current, action, &actor, &ctx) {
+                Ok(t) => {
+                    changes.push(OrderChange {
+                        order: t.order.clone(),
+                        event: t.event,
+                    });
+                    current = t.order;
+                }
+                Err(_) => break,
+            }
+        }
+        if !changes.is_empty() {
+            state.store().record_transitions(changes).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Registers with the clock set to `at` (the demo's history lies in the past).
+async fn register_at(
+    state: &AppState,
+    intake: Intake,
+    hotline: UnitCode,
+    at: Timestamp,
+) -> ApiResult<Order> {
+    Ok(register(state, intake, hotline, "operator", None, at)
+        .await?
+        .order)
+}
+
+/// A handler of the lead unit; the demo has one account for two units and makes a
+/// stand-in for the others (never stored: it only drives the lifecycle).
+async fn handler_for(state: &AppState, unit: &UnitCode) -> ApiResult<Viewer> {
+    for name in ["handler", "handler2"] {
+        if let Some(u) = state.store().user_by_username(name).await?
+            && u.unit.as_ref() == Some(unit)
+        {
+            return Ok(Viewer { user: u });
+        }
+    }
+    Ok(Viewer {
+        user: hotline_store::UserRecord {
+            id: UserId(0),
+            username: format!("{unit}-staff"),
+            password_hash: String::new(),
+            roles: vec![Role::Handler],
+            unit: Some(unit.clone()),
+            active: true,
+        },
+    })
+}
+
+/// How far one demo order gets.
+struct Plan {
+    lead: UnitCode,
+    stage: u8,
+    at: Timestamp,
+}
+
+impl Plan {
+    fn steps(
+        &self,
+        order: &Order,
+        op: &Viewer,
+        disp: &Viewer,
+        handler: &Viewer,
+        now: Timestamp,
+    ) -> Vec<(Viewer, Action, Timestamp)> {
+        let t = |hours: i64| (self.at + Duration::hours(hours)).min(now - Duration::minutes(1));
+        let dispatch = Action::Dispatch {
+            unit: DispatchTarget {
+                code: self.lead.clone(),
+                kind: UnitKind::Department,
+            },
+            co_units: vec![],
+            note: Some("请按时办理".into()),
+        };
+        if order.kind == Kind::Consultation && self.stage < 5 {
+            let answer = Action::Answer {
+                content: "已根据知识库口径当场答复来电人。".into(),
+                article_id: None,
+            };
+            return vec![(op.clone(), answer, t(0))];
+        }
+        if self.stage == 0 && order.registered_at < now - Duration::days(3) {
+            let triage = Action::Triage {
+                route: TriageRoute::LawfulChannel,
+                note: "已告知来电人通过诉讼途径解决".into(),
+            };
+            return vec![(op.clone(), triage, t(0))];
+        }
+        let mut steps = vec![(disp.clone(), dispatch, t(1))];
+        if self.stage >= 2 {
+            steps.push((handler.clone(), Action::Accept, t(3)));
+        }
+        if self.stage >= 4 {
+            let reply = Action::Reply {
+                content: "经现场核实，已安排人员处理完毕，并向来电人说明情况。".into(),
+                resolved: true,
+            };
+            steps.push((handler.clone(), reply, t(50)));
+        }
+        if self.stage >= 6 {
+            let result = if self.stage == 9 {
+                CallbackResult::Dissatisfied
+            } else {
+                CallbackResult::Satisfied
+            };
+            let cb = Action::Callback {
+                result,
+                resolved: self.stage != 9,
+                note: None,
+            };
+            steps.push((op.clone(), cb, t(74)));
+        }
+        if self.stage >= 7 && self.stage != 9 {
+            steps.push((op.clone(), Action::Close, t(75)));
+        }
+        steps
+    }
+}

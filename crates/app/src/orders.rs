@@ -1,0 +1,804 @@
+//! Order use cases and their routes: register, list, read, act.
+//!
+//! Every action goes through [`perform`]: load the order, answer 404 if the caller may
+//! not see it, parse the action, let the domain lifecycle decide (403 / 409 / 422),
+//! then write the changed order and its event in one transaction. A write that lost a
+//! race with another change is retried on a fresh copy.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::NaiveDate;
+use hmac::{Hmac, Mac};
+use hotline_domain::rules::end_of_day;
+use hotline_domain::*;
+use hotline_store::{Created, IdempotencyKey, NewOrder, OrderChange, OrderFilter, StoreError};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::access::{Org, Viewer};
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiQuery, RawJson, parse_json};
+use crate::views::{Disclosure, OrderView};
+use crate::{AppState, unknown_unit};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/orders", post(create).get(list))
+        .route("/api/v1/orders/{id}", get(show))
+        .route("/api/v1/orders/{id}/{action}", post(act))
+        .route(
+            "/api/v1/orders/{id}/{action}/{decision}",
+            post(act_decision),
+        )
+        .route("/api/v1/callers/history", post(caller_history))
+}
+
+/// The benchmark's ceiling: the same middleware, authentication and body parsing as
+/// `POST /api/v1/orders`, and nothing else.
+pub fn bench_router() -> Router<AppState> {
+    Router::new().route("/api/v1/bench/noop", post(noop))
+}
+
+async fn noop(
+    CurrentUser(_): CurrentUser,
+    ApiJson(_): ApiJson<CreateOrderRequest>,
+) -> (StatusCode, &'static str) {
+    (StatusCode::CREATED, "{}")
+}
+
+pub const TITLE_MAX: usize = 200;
+pub const CONTENT_MAX: usize = 10_000;
+
+/// `POST /api/v1/orders` body.
+#[derive(Debug, Deserialize)]
+pub struct CreateOrderRequest {
+    pub channel: Channel,
+    pub kind: Kind,
+    pub domain: Option<DomainPath>,
+    pub region: RegionCode,
+    pub title: String,
+    pub content: String,
+    pub address: Option<String>,
+    #[serde(default)]
+    pub urgent: bool,
+    pub location: Option<Location>,
+    #[serde(default)]
+    pub requester: RequesterRequest,
+    #[serde(default)]
+    pub confidential: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RequesterRequest {
+    pub name: Option<String>,
+    pub phone: Option<Phone>,
+    pub address: Option<String>,
+    #[serde(default)]
+    pub anonymous: bool,
+}
+
+fn check_len(field: &str, value: &str, max: usize, required: bool) -> ApiResult<()> {
+    if required && value.trim().is_empty() {
+        return Err(ApiError::invalid(field, "must not be empty"));
+    }
+    if value.chars().count() > max {
+        return Err(ApiError::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Ok(())
+}
+
+fn opt_len(field: &str, value: &Option<String>, max: usize) -> ApiResult<()> {
+    value
+        .as_deref()
+        .map_or(Ok(()), |v| check_len(field, v, max, false))
+}
+
+/// Validates a request into an intake: lengths, location, and a domain that exists
+/// in the taxonomy in force.
+pub async fn intake_from(state: &AppState, req: CreateOrderRequest) -> ApiResult<Intake> {
+    check_len("title", &req.title, TITLE_MAX, true)?;
+    check_len("content", &req.content, CONTENT_MAX, true)?;
+    opt_len("address", &req.address, 500)?;
+    opt_len("requester.name", &req.requester.name, 100)?;
+    opt_len("requester.address", &req.requester.address, 500)?;
+    if let Some(loc) = &req.location {
+        loc.validate()
+            .map_err(|e| ApiError::invalid("location", e.0))?;
+    }
+    if let Some(domain) = &req.domain {
+        let known = state.taxonomy().await?.iter().any(|c| &c.path == domain);
+        if !known {
+            return Err(ApiError::invalid(
+                "domain",
+                format!("no such category in the taxonomy: {domain}"),
+            ));
+        }
+    }
+    let trim = |s: Option<String>| s.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    Ok(Intake {
+        channel: req.channel,
+        kind: req.kind,
+        domain: req.domain,
+        region: req.region,
+        title: req.title.trim().to_owned(),
+        content: req.content.trim().to_owned(),
+        address: trim(req.address),
+        location: req.location,
+        urgent: req.urgent,
+        confidential: req.confidential,
+        requester: Requester {
+            name: trim(req.requester.name),
+            phone: req.requester.phone,
+            address: trim(req.requester.address),
+            anonymous: req.requester.anonymous,
+        },
+    })
+}
+
+/// The keyed hash of a phone number: history and duplicate lookups use it, so no
+/// lookup ever needs the plain numbers.
+pub fn phone_hash(key: &[u8], phone: &Phone) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(phone.as_str().as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// An address reduced to what identifies the place: no spaces or punctuation.
+pub fn address_key(address: &str) -> Option<String> {
+    let key: String = address
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    (!key.is_empty()).then_some(key)
+}
+
+fn tracking_code() -> String {
+    format!("{:08}", rand::rng().random_range(0..100_000_000u32))
+}
+
+/// Registers an order for `hotline` at `now` (the use case behind every intake
+/// channel).
+pub async fn register(
+    state: &AppState,
+    intake: Intake,
+    hotline: UnitCode,
+    by: &str,
+    idempotency: Option<IdempotencyKey>,
+    now: Timestamp,
+) -> ApiResult<Created> {
+    let (rules, calendar) = (state.rules().await?, state.calendar().await?);
+    let key = &state.config().phone_hash_key;
+    let new = NewOrder {
+        phone_hash: intake.requester.phone.as_ref().map(|p| phone_hash(key, p)),
+        address_key: intake.address.as_deref().and_then(address_key),
+        intake,
+        hotline,
+        registered_by: by.to_owned(),
+        now,
+        tracking_code: tracking_code(),
+        duplicate_window_days: state.config().duplicate_window_days,
+        idempotency,
+    };
+    let created = state
+        .store()
+        .create_order(new, rules, calendar.clone())
+        .await?;
+    if created.order.calendar_incomplete && !created.replayed {
+        tracing::warn!(order = %created.order.number, "deadline counted Monday–Friday: a year of the calendar is not loaded");
+    }
+    Ok(created)
+}
+
+/// Renders an order for a viewer, with its SLA as of now.
+pub async fn view_for(
+    state: &AppState,
+    viewer: &Viewer,
+    org: &Org,
+    order: Order,
+    events: Option<Vec<Event>>,
+    full_phone: bool,
+) -> ApiResult<OrderView> {
+    let (rules, calendar) = (state.rules().await?, state.calendar().await?);
+    let sla = order.sla(&rules, &calendar, state.now());
+    let staff = viewer.is_staff_of(org, &order);
+    let disclosure = Disclosure {
+        identity: viewer.sees_identity(org, &order),
+        tracking_code: staff,
+        full_phone,
+    };
+    Ok(OrderView::new(order, sla, disclosure, events))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    CurrentUser(viewer): CurrentUser,
+    headers: HeaderMap,
+    RawJson { value: req, bytes }: RawJson<CreateOrderRequest>,
+) -> ApiResult<(StatusCode, Json<OrderView>)> {
+    let org = state.org().await?;
+    let may_register = [Role::Operator, Role::VendorOperator, Role::Dispatcher]
+        .iter()
+        .any(|r| viewer.has(*r));
+    let hotline = match viewer.staff_hotline(&org) {
+        Some(h) if may_register => h.clone(),
+        _ => {
+            return Err(ApiError::forbidden(
+                "only operators and dispatchers of a hotline register orders",
+            ));
+        }
+    };
+    let idempotency = idempotency_key(&state, &viewer, &headers, &bytes)?;
+    let intake = intake_from(&state, req).await?;
+    let created = register(
+        &state,
+        intake,
+        hotline,
+        &viewer.user.username,
+        idempotency,
+        state.now(),
+    )
+    .await?;
+    let events = state.store().events(created.order.id).await?;
+    let status = if created.replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let view = view_for(&state, &viewer, &org, created.order, Some(events), false).await?;
+    Ok((status, Json(view)))
+}
+
+fn idempotency_key(
+    state: &AppState,
+    viewer: &Viewer,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> ApiResult<Option<IdempotencyKey>> {
+    let Some(raw) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = raw
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 200);
+    let key = key
+        .ok_or_else(|| ApiError::invalid("Idempotency-Key", "must be 1–200 visible characters"))?;
+    Ok(Some(IdempotencyKey {
+        scope: format!("user:{}", viewer.user.id.0),
+        key: key.to_owned(),
+        body_hash: hex::encode(Sha256::digest(body)),
+        not_before: state.now() - chrono::Duration::hours(24),
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+struct ListParams {
+    status: Option<Status>,
+    kind: Option<Kind>,
+    unit: Option<String>,
+    region: Option<String>,
+    sla: Option<Sla>,
+    due_before: Option<String>,
+    q: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    cursor: Option<String>,
+    limit: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct Page {
+    items: Vec<OrderView>,
+    next_cursor: Option<String>,
+}
+
+/// A date (`YYYY-MM-DD`, taken as that whole day in Shanghai) or an RFC 3339 time.
+fn parse_time(field: &str, s: &str, end: bool) -> ApiResult<Timestamp> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t);
+    }
+    let d: NaiveDate = s
+        .parse()
+        .map_err(|_| ApiError::invalid(field, "must be YYYY-MM-DD or an RFC 3339 time"))?;
+    Ok(if end {
+        end_of_day(d)
+    } else {
+        end_of_day(d - chrono::Duration::days(1)) + chrono::Duration::seconds(1)
+    })
+}
+
+async fn list(
+    State(state): State<AppState>,
+    CurrentUser(viewer): CurrentUser,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> ApiResult<Json<Page>> {
+    let org = state.org().await?;
+    let Some(scope) = viewer.scope(&org) else {
+        return Ok(Json(Page {
+            items: vec![],
+            next_cursor: None,
+        }));
+    };
+    let mut f = OrderFilter::new(scope);
+    f.status = p.status;
+    f.kind = p.kind;
+    f.unit = p
+        .unit
+        .as_deref()
+        .map(|u| UnitCode::parse(u).map_err(|e| ApiError::invalid("unit", e.0)))
+        .transpose()?;
+    f.region = p
+        .region
+        .as_deref()
+        .map(|r| RegionCode::parse(r).map_err(|e| ApiError::invalid("region", e.0)))
+        .transpose()?;
+    f.text = p.q;
+    f.registered_from = p
+        .from
+        .as_deref()
+        .map(|s| parse_time("from", s, false))
+        .transpose()?;
+    f.registered_to =
+        p.to.as_deref()
+            .map(|s| parse_time("to", s, true))
+            .transpose()?;
+    if let Some(due) = p.due_before.as_deref() {
+        f.awaiting_reply = true;
+        f.deadline_before = Some(parse_time("due_before", due, true)?);
+    }
+    if let Some(sla) = p.sla {
+        sla_filter(&state, &mut f, sla).await?;
+    }
+    f.before_id = p
+        .cursor
+        .as_deref()
+        .map(|c| {
+            c.parse::<i64>()
+                .map(OrderId)
+                .map_err(|_| ApiError::invalid("cursor", "not a cursor from this API"))
+        })
+        .transpose()?;
+    f.limit = p.limit.unwrap_or(50).clamp(1, 200);
+    let orders = state.store().list_orders(&f).await?;
+    let next_cursor = (orders.len() == f.limit as usize)
+        .then(|| orders.last().map(|o| o.id.to_string()))
+        .flatten();
+    let mut items = Vec::with_capacity(orders.len());
+    for o in orders {
+        items.push(view_for(&state, &viewer, &org, o, None, false).await?);
+    }
+    Ok(Json(Page { items, next_cursor }))
+}
+
+/// `sla=` keeps to orders still waiting for a reply, as queues need.
+async fn sla_filter(state: &AppState, f: &mut OrderFilter, sla: Sla) -> ApiResult<()> {
+    let (rules, calendar) = (state.rules().await?, state.calendar().await?);
+    let now = state.now();
+    let today = now.with_timezone(&shanghai()).date_naive();
+    let soon = end_of_day(calendar.add_workdays(today, rules.due_soon_days).value);
+    let just_before_now = now - chrono::Duration::seconds(1);
+    f.awaiting_reply = true;
+    match sla {
+        Sla::Overdue => f.deadline_before = Some(just_before_now),
+        Sla::DueSoon => {
+            f.deadline_after = Some(just_before_now);
+            f.deadline_before = Some(f.deadline_before.map_or(soon, |b| b.min(soon)));
+        }
+        Sla::OnTrack => f.deadline_after = Some(soon),
+    }
+    Ok(())
+}
+
+/// The order if the viewer may see it; 404 alike for missing and invisible.
+async fn visible_order(state: &AppState, viewer: &Viewer, org: &Org, id: &str) -> ApiResult<Order> {
+    let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    match state.store().order(OrderId(id)).await? {
+        Some(o) if viewer.can_see(org, &o) => Ok(o),
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+async fn show(
+    State(state): State<AppState>,
+    CurrentUser(viewer): CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OrderView>> {
+    let org = state.org().await?;
+    let order = visible_order(&state, &viewer, &org, &id).await?;
+    let events = state.store().events(order.id).await?;
+    Ok(Json(
+        view_for(&state, &viewer, &org, order, Some(events), false).await?,
+    ))
+}
+
+async fn act(
+    State(state): State<AppState>,
+    CurrentUser(viewer): CurrentUser,
+    Path((id, action)): Path<(String, String)>,
+    RawJson { bytes, .. }: RawJson<serde::de::IgnoredAny>,
+) -> ApiResult<Json<OrderView>> {
+    perform(&state, &viewer, &id, &action, &bytes)
+        .await
+        .map(Json)
+}
+
+async fn act_decision(
+    State(state): State<AppState>,
+    CurrentUser(viewer): CurrentUser,
+    Path((id, action, decision)): Path<(String, String, String)>,
+    RawJson { bytes, .. }: RawJson<serde::de::IgnoredAny>,
+) -> ApiResult<Json<OrderView>> {
+    perform(
+        &state,
+        &viewer,
+        &id,
+        &format!("{action}/{decision}"),
+        &bytes,
+    )
+    .await
+    .map(Json)
+}
+
+const ACTIONS: &[&str] = &[
+    "answer",
+    "triage",
+    "dispatch",
+    "accept",
+    "return",
+    "return/approve",
+    "return/reject",
+    "extension",
+    "extension/approve",
+    "extension/reject",
+    "reply",
+    "note",
+    "callback",
+    "reopen",
+    "close",
+    "urge",
+    "supervise",
+    "escalate",
+    "merge",
+    "reveal-phone",
+];
+
+/// Runs one action on one order for a viewer.
+pub async fn perform(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    name: &str,
+    body: &[u8],
+) -> ApiResult<OrderView> {
+    if !ACTIONS.contains(&name) {
+        return Err(ApiError::not_found());
+    }
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let org = state.org().await?;
+        let order = visible_order(state, viewer, &org, id).await?;
+        let action = parse_action(state, viewer, &org, &order, name, body).await?;
+        let actor = viewer.actor_for(&org, &order);
+        let (rules, calendar) = (state.rules().await?, state.calendar().await?);
+        let ctx = Context {
+            now: state.now(),
+            rules: &rules,
+            calendar: &calendar,
+        };
+        let t = apply(&order, action.clone(), &actor, &ctx)?;
+        let reveal = matches!(action, Action::RevealPhone { .. });
+        if reveal && order.requester.phone.is_none() {
+            return Err(ApiError::invalid("phone", "this order has no phone number"));
+        }
+        let mut changes = vec![OrderChange {
+            order: t.order.clone(),
+            event: t.event,
+        }];
+        if let Action::Merge { into } = action {
+            changes.push(absorb_into(state, &order, into, &actor, ctx.now).await?);
+        }
+        match state.store().record_transitions(changes).await {
+            Ok(()) => {
+                if reveal {
+                    tracing::info!(order = %order.number, by = %viewer.user.username, "phone revealed");
+                }
+                let events = state.store().events(order.id).await?;
+                return view_for(state, viewer, &org, t.order, Some(events), reveal).await;
+            }
+            Err(StoreError::VersionConflict) if attempt < 3 => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+async fn absorb_into(
+    state: &AppState,
+    dup: &Order,
+    into: OrderId,
+    actor: &Actor,
+    now: Timestamp,
+) -> ApiResult<OrderChange> {
+    let target = state
+        .store()
+        .order(into)
+        .await?
+        .ok_or_else(|| ApiError::invalid("into", "no such order"))?;
+    if target.status == Status::Merged || !target.status.is_open() {
+        return Err(ApiError::invalid(
+            "into",
+            "must be an open order that is not itself merged",
+        ));
+    }
+    let t = absorb_duplicate(&target, dup, actor, now)?;
+    Ok(OrderChange {
+        order: t.order,
+        event: t.event,
+    })
+}
+
+#[derive(Deserialize)]
+struct ContentBody {
+    content: String,
+}
+#[derive(Deserialize)]
+struct AnswerBody {
+    content: String,
+    article_id: Option<i64>,
+}
+#[derive(Deserialize)]
+struct TriageBody {
+    route: TriageRoute,
+    note: String,
+}
+#[derive(Deserialize)]
+struct DispatchBody {
+    unit: String,
+    #[serde(default)]
+    co_units: Vec<String>,
+    note: Option<String>,
+}
+#[derive(Deserialize)]
+struct ReasonBody {
+    reason: String,
+}
+#[derive(Deserialize)]
+struct NoteOptBody {
+    note: Option<String>,
+}
+#[derive(Deserialize)]
+struct NoteBody {
+    note: String,
+}
+#[derive(Deserialize)]
+struct ExtensionBody {
+    days: u32,
+    reason: String,
+}
+#[derive(Deserialize)]
+struct ReplyBody {
+    content: String,
+    resolved: bool,
+}
+#[derive(Deserialize)]
+pub(crate) struct CallbackBody {
+    pub result: CallbackResult,
+    pub resolved: Option<bool>,
+    pub note: Option<String>,
+}
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OrderRef {
+    Id(i64),
+    Number(String),
+}
+#[derive(Deserialize)]
+struct MergeBody {
+    into: OrderRef,
+}
+
+impl CallbackBody {
+    /// `resolved` may be left out only when the requester could not be reached.
+    pub(crate) fn resolved(&self) -> ApiResult<bool> {
+        match (self.resolved, self.result) {
+            (Some(r), _) => Ok(r),
+            (None, CallbackResult::Unreachable) => Ok(false),
+            (None, _) => Err(ApiError::invalid("resolved", "missing field `resolved`")),
+        }
+    }
+}
+
+async fn parse_action(
+    state: &AppState,
+    viewer: &Viewer,
+    org: &Org,
+    order: &Order,
+    name: &str,
+    body: &[u8],
+) -> ApiResult<Action> {
+    let note_opt = || parse_json::<NoteOptBody>(body).map(|b| b.note);
+    Ok(match name {
+        "answer" => {
+            let b: AnswerBody = parse_json(body)?;
+            Action::Answer {
+                content: b.content,
+                article_id: b.article_id,
+            }
+        }
+        "triage" => {
+            let b: TriageBody = parse_json(body)?;
+            Action::Triage {
+                route: b.route,
+                note: b.note,
+            }
+        }
+        "dispatch" => {
+            let b: DispatchBody = parse_json(body)?;
+            let (unit, co_units) = dispatch_targets(org, order, &b.unit, &b.co_units)?;
+            Action::Dispatch {
+                unit,
+                co_units,
+                note: b.note,
+            }
+        }
+        "accept" => Action::Accept,
+        "close" => Action::Close,
+        "return" => Action::Return {
+            reason: parse_json::<ReasonBody>(body)?.reason,
+        },
+        "reopen" => Action::Reopen {
+            reason: parse_json::<ReasonBody>(body)?.reason,
+        },
+        "reveal-phone" => Action::RevealPhone {
+            reason: parse_json::<ReasonBody>(body)?.reason,
+        },
+        "return/approve" => Action::ApproveReturn { note: note_opt()? },
+        "return/reject" => Action::RejectReturn { note: note_opt()? },
+        "extension/approve" => Action::ApproveExtension { note: note_opt()? },
+        "extension/reject" => Action::RejectExtension { note: note_opt()? },
+        "extension" => {
+            let b: ExtensionBody = parse_json(body)?;
+            Action::RequestExtension {
+                days: b.days,
+                reason: b.reason,
+            }
+        }
+        "reply" => {
+            let b: ReplyBody = parse_json(body)?;
+            check_len("content", &b.content, CONTENT_MAX, true)?;
+            Action::Reply {
+                content: b.content,
+                resolved: b.resolved,
+            }
+        }
+        "note" => {
+            let b: ContentBody = parse_json(body)?;
+            check_len("content", &b.content, CONTENT_MAX, true)?;
+            Action::Note { content: b.content }
+        }
+        "callback" => {
+            let b: CallbackBody = parse_json(body)?;
+            Action::Callback {
+                result: b.result,
+                resolved: b.resolved()?,
+                note: b.note,
+            }
+        }
+        "urge" => Action::Urge {
+            note: parse_json::<NoteBody>(body)?.note,
+        },
+        "supervise" => Action::Supervise {
+            note: parse_json::<NoteBody>(body)?.note,
+        },
+        "escalate" => Action::Escalate {
+            note: parse_json::<NoteBody>(body)?.note,
+        },
+        "merge" => {
+            let b: MergeBody = parse_json(body)?;
+            let target = match b.into {
+                OrderRef::Id(id) => state.store().order(OrderId(id)).await?,
+                OrderRef::Number(n) => match OrderNumber::parse(&n) {
+                    Ok(n) => state.store().order_by_number(&n).await?,
+                    Err(_) => None,
+                },
+            };
+            let target = target
+                .filter(|t| viewer.can_see(org, t))
+                .ok_or_else(|| ApiError::invalid("into", "no such order"))?;
+            Action::Merge { into: target.id }
+        }
+        _ => return Err(ApiError::not_found()),
+    })
+}
+
+/// Resolves a dispatch's lead unit and co-units: they must exist, be active, and lie
+/// under the order's owning hotline; a hotline target hands the order down.
+fn dispatch_targets(
+    org: &Org,
+    order: &Order,
+    unit: &str,
+    co: &[String],
+) -> ApiResult<(DispatchTarget, Vec<UnitCode>)> {
+    let resolve = |field: &str, code: &str| -> ApiResult<DispatchTarget> {
+        let code = UnitCode::parse(code).map_err(|e| ApiError::invalid(field, e.0))?;
+        let u = org
+            .get(&code)
+            .ok_or_else(|| unknown_unit(field, code.as_str()))?;
+        if !u.active {
+            return Err(ApiError::invalid(
+                field,
+                format!("unit {code} is deactivated and receives no dispatches"),
+            ));
+        }
+        if code == order.hotline || !org.is_same_or_above(&order.hotline, &code) {
+            return Err(ApiError::invalid(
+                field,
+                format!("unit {code} is not under hotline {}", order.hotline),
+            ));
+        }
+        Ok(DispatchTarget { code, kind: u.kind })
+    };
+    let lead = resolve("unit", unit)?;
+    let mut co_units = Vec::new();
+    for c in co {
+        let t = resolve("co_units", c)?;
+        if t.kind == UnitKind::Hotline || lead.kind == UnitKind::Hotline {
+            return Err(ApiError::invalid(
+                "co_units",
+                "co-units are handling units, and a hand-down has none",
+            ));
+        }
+        if !co_units.contains(&t.code) {
+            co_units.push(t.code);
+        }
+    }
+    Ok((lead, co_units))
+}
+
+#[derive(Deserialize)]
+struct HistoryRequest {
+    phone: Phone,
+}
+
+#[derive(Serialize)]
+struct History {
+    items: Vec<OrderView>,
+}
+
+/// The caller's earlier orders, found through the keyed hash of their number, for the
+/// operator taking the call. The number travels in the body, never in a URL.
+async fn caller_history(
+    State(state): State<AppState>,
+    CurrentUser(viewer): CurrentUser,
+    ApiJson(req): ApiJson<HistoryRequest>,
+) -> ApiResult<Json<History>> {
+    let org = state.org().await?;
+    let takes_calls = [
+        Role::Operator,
+        Role::VendorOperator,
+        Role::Dispatcher,
+        Role::Supervisor,
+    ]
+    .iter()
+    .any(|r| viewer.has(*r));
+    if !takes_calls || viewer.staff_hotline(&org).is_none() {
+        return Err(ApiError::forbidden("only hotline staff look up callers"));
+    }
+    let hash = phone_hash(&state.config().phone_hash_key, &req.phone);
+    let mut items = Vec::new();
+    for o in state.store().orders_by_phone_hash(&hash, 50).await? {
+        if viewer.can_see(&org, &o) {
+            items.push(view_for(&state, &viewer, &org, o, None, false).await?);
+        }
+    }
+    Ok(Json(History { items }))
+}

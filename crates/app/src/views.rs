@@ -1,0 +1,206 @@
+//! What an order looks like to a given viewer. Personal data is masked by default and
+//! the requester's identity is left out entirely where the viewer may not have it.
+
+use hotline_domain::{
+    CallbackResult, Channel, DomainPath, Evaluation, Event, Kind, Location, Order, OrderId,
+    PendingExtension, Sla, Status, SupervisionLevel, Timestamp, TriageRoute, UnitCode,
+};
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct RequesterView {
+    pub name: Option<String>,
+    /// Masked (`138****1234`) unless revealed by an explicit, audited action.
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub anonymous: bool,
+    /// The identity is withheld from this viewer (reports and confidential orders).
+    pub hidden: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReplyView {
+    pub content: String,
+    pub resolved: bool,
+    pub at: Timestamp,
+    pub by: String,
+    pub unit: Option<UnitCode>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OrderView {
+    pub id: OrderId,
+    pub number: String,
+    /// Only hotline staff see the requester's tracking code.
+    pub tracking_code: Option<String>,
+    pub status: Status,
+    pub hotline: UnitCode,
+    pub channel: Channel,
+    pub kind: Kind,
+    pub domain: Option<DomainPath>,
+    pub region: String,
+    pub title: String,
+    pub content: String,
+    pub address: Option<String>,
+    pub location: Option<Location>,
+    pub urgent: bool,
+    pub confidential: bool,
+    pub requester: RequesterView,
+    pub unit: Option<UnitCode>,
+    pub co_units: Vec<UnitCode>,
+    pub registered_at: Timestamp,
+    pub dispatched_at: Option<Timestamp>,
+    pub accepted_at: Option<Timestamp>,
+    pub deadline: Option<Timestamp>,
+    pub accept_deadline: Option<Timestamp>,
+    pub return_deadline: Option<Timestamp>,
+    pub sla: Option<Sla>,
+    pub calendar_incomplete: bool,
+    pub extension: Option<PendingExtension>,
+    pub extensions_granted: u32,
+    pub supervision: SupervisionLevel,
+    pub reminders: u32,
+    pub reply: Option<ReplyView>,
+    pub callback_attempts: u32,
+    pub evaluation: Option<Evaluation>,
+    pub route: Option<TriageRoute>,
+    pub answer: Option<String>,
+    pub article_id: Option<i64>,
+    pub merged_into: Option<OrderId>,
+    pub merged: Vec<OrderId>,
+    pub possible_duplicates: Vec<OrderId>,
+    pub reopens: u32,
+    pub closed_at: Option<Timestamp>,
+    pub version: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<Event>>,
+}
+
+/// How much of the order the viewer may have.
+#[derive(Debug, Clone, Copy)]
+pub struct Disclosure {
+    pub identity: bool,
+    pub tracking_code: bool,
+    pub full_phone: bool,
+}
+
+impl OrderView {
+    pub fn new(o: Order, sla: Option<Sla>, d: Disclosure, events: Option<Vec<Event>>) -> Self {
+        let r = o.requester;
+        let requester = if d.identity {
+            RequesterView {
+                name: r.name,
+                phone: r.phone.map(|p| {
+                    if d.full_phone {
+                        p.as_str().to_owned()
+                    } else {
+                        p.masked()
+                    }
+                }),
+                address: r.address,
+                anonymous: r.anonymous,
+                hidden: false,
+            }
+        } else {
+            RequesterView {
+                name: None,
+                phone: None,
+                address: None,
+                anonymous: r.anonymous,
+                hidden: true,
+            }
+        };
+        OrderView {
+            id: o.id,
+            number: o.number.to_string(),
+            tracking_code: d.tracking_code.then_some(o.tracking_code),
+            status: o.status,
+            hotline: o.hotline,
+            channel: o.channel,
+            kind: o.kind,
+            domain: o.domain,
+            region: o.region.to_string(),
+            title: o.title,
+            content: o.content,
+            address: o.address,
+            location: o.location,
+            urgent: o.urgent,
+            confidential: o.confidential,
+            requester,
+            unit: o.unit,
+            co_units: o.co_units,
+            registered_at: o.registered_at,
+            dispatched_at: o.dispatched_at,
+            accepted_at: o.accepted_at,
+            deadline: o.deadline,
+            accept_deadline: o.accept_deadline,
+            return_deadline: o.return_deadline,
+            sla,
+            calendar_incomplete: o.calendar_incomplete,
+            extension: o.extension,
+            extensions_granted: o.extensions_granted,
+            supervision: o.supervision,
+            reminders: o.reminders,
+            reply: o.reply.map(|r| ReplyView {
+                content: r.content,
+                resolved: r.resolved,
+                at: r.at,
+                by: r.by,
+                unit: r.unit,
+            }),
+            callback_attempts: o.callback_attempts,
+            evaluation: o.evaluation,
+            route: o.route,
+            answer: o.answer,
+            article_id: o.article_id,
+            merged_into: o.merged_into,
+            merged: o.merged,
+            possible_duplicates: o.possible_duplicates,
+            reopens: o.reopens,
+            closed_at: o.closed_at,
+            version: o.version,
+            events,
+        }
+    }
+}
+
+/// The requester's own view: status, deadline and reply; nobody's personal data.
+#[derive(Debug, Serialize)]
+pub struct PublicOrderView {
+    pub number: String,
+    pub status: Status,
+    pub kind: Kind,
+    pub channel: Channel,
+    pub registered_at: Timestamp,
+    pub deadline: Option<Timestamp>,
+    pub reply: Option<PublicReply>,
+    pub evaluation: Option<CallbackResult>,
+    pub closed_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PublicReply {
+    pub content: String,
+    pub resolved: bool,
+    pub at: Timestamp,
+}
+
+impl From<&Order> for PublicOrderView {
+    fn from(o: &Order) -> Self {
+        PublicOrderView {
+            number: o.number.to_string(),
+            status: o.status,
+            kind: o.kind,
+            channel: o.channel,
+            registered_at: o.registered_at,
+            deadline: o.deadline,
+            reply: o.reply.as_ref().map(|r| PublicReply {
+                content: r.content.clone(),
+                resolved: r.resolved,
+                at: r.at,
+            }),
+            evaluation: o.evaluation.as_ref().map(|e| e.result),
+            closed_at: o.closed_at,
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! `TestApp`: the real router on a fresh database, with a hand-set clock.
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use hotline_app::clock::ManualClock;
+use hotline_app::{AppConfig, AppState, app, bootstrap};
+use hotline_domain::*;
+use hotline_store::{NewUser, Store, UnitRecord};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "Test-Password-1";
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    pub clock: Arc<ManualClock>,
+    tokens: Mutex<HashMap<String, String>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub body: Value,
+    pub text: String,
+}
+
+pub fn at(s: &str) -> Timestamp {
+    chrono::DateTime::parse_from_rfc3339(s).unwrap()
+}
+
+fn password_hash() -> String {
+    static H: OnceLock<String> = OnceLock::new();
+    H.get_or_init(|| hotline_app::auth::hash_password(PASSWORD).unwrap())
+        .clone()
+}
+
+/// The test organisation: a province, two city hotlines, their units.
+const UNITS: &[(&str, &str, Option<&str>, &str)] = &[
+    ("sc12345", "hotline", None, "510000"),
+    ("cd12345", "hotline", Some("sc12345"), "510100"),
+    ("my12345", "hotline", Some("sc12345"), "510700"),
+    ("cd-jt", "department", Some("cd12345"), "510100"),
+    ("cd-zj", "department", Some("cd12345"), "510100"),
+    ("cd-old", "department", Some("cd12345"), "510100"),
+    ("my-zj", "department", Some("my12345"), "510700"),
+];
+
+/// (username, roles, unit)
+const USERS: &[(&str, &[&str], Option<&str>)] = &[
+    ("admin", &["admin"], None),
+    ("operator", &["operator"], Some("cd12345")),
+    ("vendor", &["vendor_operator"], Some("cd12345")),
+    ("dispatcher", &["dispatcher"], Some("cd12345")),
+    ("supervisor", &["supervisor"], Some("cd12345")),
+    ("inspector", &["inspector"], Some("cd12345")),
+    ("editor", &["knowledge_editor"], Some("cd12345")),
+    ("handler", &["handler"], Some("cd-jt")),
+    ("handler2", &["handler"], Some("cd-zj")),
+    ("myhandler", &["handler"], Some("my-zj")),
+    ("mydispatcher", &["dispatcher"], Some("my12345")),
+    ("scdispatcher", &["dispatcher"], Some("sc12345")),
+];
+
+impl TestApp {
+    pub async fn sqlite() -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let store = hotline_store::sqlite::SqliteStore::open(&dir.path().join("t.db")).unwrap();
+        Self::with_store(Arc::new(store), Some(dir)).await
+    }
+
+    pub async fn postgres() -> Option<TestApp> {
+        let Ok(url) = std::env::var("HOTLINE_TEST_DATABASE_URL") else {
+            eprintln!("HOTLINE_TEST_DATABASE_URL is not set: skipping the PostgreSQL run");
+            return None;
+        };
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let schema = format!("api_{}_{}", std::process::id(), nanos % 1_000_000_000_000);
+        let store = hotline_store::postgres::PgStore::connect_in_schema(&url, Some(&schema))
+            .await
+            .unwrap();
+        Some(Self::with_store(Arc::new(store), None).await)
+    }
+
+    async fn with_store(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> TestApp {
+        bootstrap::seed_defaults(&*store).await.unwrap();
+        for (code, kind, parent, region) in UNITS {
+            store
+                .create_unit(UnitRecord {
+                    code: UnitCode::parse(code).unwrap(),
+                    name: format!("单位 {code}"),
+                    kind: UnitKind::parse(kind).unwrap(),
+                    parent: parent.map(|p| UnitCode::parse(p).unwrap()),
+                    region: RegionCode::parse(region).unwrap(),
+                    active: true,
+                })
+                .await
+                .unwrap();
+        }
+        for (name, roles, unit) in USERS {
+            store
+                .create_user(NewUser {
+                    username: name.to_string(),
+                    password_hash: password_hash(),
+                    roles: roles.iter().map(|r| Role::parse(r).unwrap()).collect(),
+                    unit: unit.map(|u| UnitCode::parse(u).unwrap()),
+                })
+                .await
+                .unwrap();
+        }
+        let clock = Arc::new(ManualClock::new(at("2026-11-02T09:00:00+08:00")));
+        let config = AppConfig {
+            body_limit: 64 * 1024,
+            cache_ttl: std::time::Duration::ZERO,
+            ..AppConfig::default()
+        };
+        let state = AppState::new(store, clock.clone(), config);
+        TestApp {
+            router: app(state.clone()),
+            state,
+            clock,
+            tokens: Mutex::new(HashMap::new()),
+            _dir: dir,
+        }
+    }
+
+    /// Moves the clock; sessions may have expired, so log in afresh afterwards.
+    pub fn set_time(&self, s: &str) {
+        self.clock.set(at(s));
+        self.tokens.lock().unwrap().clear();
+    }
+
+    pub async fn token(&self, user: &str) -> String {
+        if let Some(t) = self.tokens.lock().unwrap().get(user) {
+            return t.clone();
+        }
+        let r = self
+            .send(
+                "POST",
+                "/api/v1/sessions",
+                None,
+                Some(json!({"username": user, "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "login {user}: {}", r.text);
+        let t = r.body["token"].as_str().unwrap().to_owned();
+        self.tokens
+            .lock()
+            .unwrap()
+            .insert(user.to_owned(), t.clone());
+        t
+    }
+
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let bytes = body
+            .map(|b| serde_json::to_vec(&b).unwrap())
+            .unwrap_or_default();
+        self.send_bytes(method, path, token, bytes).await
+    }
+
+    pub async fn send_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Vec<u8>,
+    ) -> Response {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("content-type", "application/json");
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        let resp = self
+            .router
+            .clone()
+            .oneshot(req.body(Body::from(body)).unwrap())
+            .await
+            .unwrap();
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Response { status, body, text }
+    }
+
+    /// As `user`: a request with that user's token.
+    pub async fn as_user(
+        &self,
+        user: &str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Response {
+        let t = self.token(user).await;
+        self.send(method, path, Some(&t), body).await
+    }
+
+    pub async fn create(&self, user: &str, body: Value) -> Response {
+        self.as_user(user, "POST", "/api/v1/orders", Some(body))
+            .await
+    }
+
+    /// Registers a complaint as the operator and returns its id.
+    pub async fn complaint(&self) -> i64 {
+        let r = self.create("operator", order_body("complaint")).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.body["id"].as_i64().unwrap()
+    }
+
+    pub async fn act(&self, user: &str, id: i64, action: &str, body: Value) -> Response {
+        self.as_user(
+            user,
+            "POST",
+            &format!("/api/v1/orders/{id}/{action}"),
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn ok(&self, user: &str, id: i64, action: &str, body: Value) -> Value {
+        let r = self.act(user, id, action, body).await;
+        assert_eq!(r.status, StatusCode::OK, "{user} {action}: {}", r.text);
+        r.body
+    }
+
+    pub async fn order(&self, id: i64) -> Value {
+        let r = self
+            .as_user("supervisor", "GET", &format!("/api/v1/orders/{id}"), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r.body
+    }
+
+    pub async fn event_count(&self, id: i64) -> usize {
+        self.order(id).await["events"].as_array().unwrap().len()
+    }
+}
+
+pub fn order_body(kind: &str) -> Value {
+    json!({
+        "channel": "phone", "kind": kind, "domain": "public_services/roads", "region": "510104",
+        "title": "路灯不亮", "content": "锦江区东大街路灯连续一周不亮，夜间出行不安全。",
+        "address": "锦江区东大街100号",
+        "requester": {"name": "王小明", "phone": "13812345678", "anonymous": false}
+    })
+}

@@ -1,0 +1,154 @@
+//! Deployment settings: the built-in `config/default.toml`, then a config file, then
+//! `HOTLINE_…` environment variables, then command-line flags.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+const DEFAULTS: &str = include_str!("../../../config/default.toml");
+
+#[derive(Clone, Deserialize)]
+pub struct Config {
+    pub listen: String,
+    pub data_dir: PathBuf,
+    pub database: String,
+    pub secret_key: String,
+    pub body_limit: usize,
+    pub session_hours: i64,
+    pub duplicate_window_days: i64,
+    pub cache_ttl_seconds: u64,
+    pub log: String,
+    pub shutdown_grace_seconds: u64,
+    pub bench_routes: bool,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("database", &redact_url(&self.database))
+            .field("secret_key", &"[redacted]")
+            .field("body_limit", &self.body_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://***@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_owned(),
+    }
+}
+
+impl Config {
+    /// Loads the layers below the command line.
+    pub fn load(file: Option<&Path>) -> Result<Self, String> {
+        let mut table: toml::Table = DEFAULTS
+            .parse()
+            .map_err(|e| format!("built-in defaults: {e}"))?;
+        let file = file
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("HOTLINE_CONFIG").map(PathBuf::from));
+        if let Some(path) = file {
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let over: toml::Table = text
+                .parse()
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            for (k, v) in over {
+                if !table.contains_key(&k) {
+                    return Err(format!("{}: unknown setting {k:?}", path.display()));
+                }
+                table.insert(k, v);
+            }
+        }
+        let keys: Vec<String> = table.keys().cloned().collect();
+        for key in keys {
+            if let Ok(raw) = std::env::var(format!("HOTLINE_{}", key.to_uppercase())) {
+                let value = match &table[&key] {
+                    toml::Value::Integer(_) => {
+                        raw.parse::<i64>().map(toml::Value::Integer).map_err(|_| {
+                            format!(
+                                "HOTLINE_{}: not a whole number: {raw:?}",
+                                key.to_uppercase()
+                            )
+                        })?
+                    }
+                    toml::Value::Boolean(_) => {
+                        toml::Value::Boolean(matches!(raw.as_str(), "1" | "true" | "yes"))
+                    }
+                    _ => toml::Value::String(raw),
+                };
+                table.insert(key, value);
+            }
+        }
+        toml::Value::Table(table)
+            .try_into()
+            .map_err(|e| format!("configuration: {e}"))
+    }
+
+    /// The database URL in force: the configured one, or SQLite in the data folder.
+    pub fn database_url(&self) -> String {
+        if self.database.is_empty() {
+            format!("sqlite:{}", self.data_dir.join("hotline.db").display())
+        } else {
+            self.database.clone()
+        }
+    }
+
+    /// The phone-hash key: configured, or generated once into the data folder.
+    pub fn secret_key(&self) -> Result<Vec<u8>, String> {
+        if !self.secret_key.is_empty() {
+            return Ok(self.secret_key.as_bytes().to_vec());
+        }
+        let path = self.data_dir.join("secret.key");
+        if let Ok(existing) = std::fs::read_to_string(&path) {
+            return Ok(existing.trim().as_bytes().to_vec());
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .map_err(|e| format!("{}: {e}", self.data_dir.display()))?;
+        let key: String = (0..32)
+            .map(|_| format!("{:02x}", rand::random::<u8>()))
+            .collect();
+        write_private(&path, &key).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(key.into_bytes())
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(text.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_defaults_parse_and_match_the_api_contract() {
+        let c = Config::load(None).unwrap();
+        assert_eq!(c.listen, "127.0.0.1:8080");
+        assert_eq!(c.body_limit, 1024 * 1024);
+        assert!(c.database_url().ends_with("data/hotline.db"));
+    }
+
+    #[test]
+    fn credentials_in_database_urls_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://u:pw@host/db"),
+            "postgres://***@host/db"
+        );
+    }
+}

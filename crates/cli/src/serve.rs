@@ -1,0 +1,117 @@
+//! `hotline serve`: opens the store, seeds it, optionally loads the demo, and serves
+//! until SIGTERM/SIGINT, then stops accepting, lets in-flight requests finish (up to
+//! the configured grace) and flushes the store.
+
+use hotline_app::clock::SystemClock;
+use hotline_app::{AppConfig, AppState, app, bootstrap, demo};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::DataArgs;
+use crate::config::Config;
+
+pub fn with_data(mut cfg: Config, data: &DataArgs) -> Config {
+    if let Some(dir) = &data.data_dir {
+        cfg.data_dir = dir.clone();
+    }
+    if let Some(db) = &data.database {
+        cfg.database = db.clone();
+    }
+    cfg
+}
+
+pub fn init_logging(filter: &str) {
+    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| filter.to_owned());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Opens the store the configuration names and seeds what a new database lacks.
+pub async fn open_state(cfg: &Config) -> Result<AppState, String> {
+    let store = hotline_store::open(&cfg.database_url())
+        .await
+        .map_err(|e| e.to_string())?;
+    bootstrap::seed_defaults(&*store)
+        .await
+        .map_err(|e| e.to_string())?;
+    let app_cfg = AppConfig {
+        phone_hash_key: cfg.secret_key()?,
+        body_limit: cfg.body_limit,
+        session_hours: cfg.session_hours,
+        duplicate_window_days: cfg.duplicate_window_days,
+        cache_ttl: Duration::from_secs(cfg.cache_ttl_seconds),
+        bench_routes: cfg.bench_routes,
+    };
+    Ok(AppState::new(store, Arc::new(SystemClock), app_cfg))
+}
+
+pub async fn run(mut cfg: Config, listen: Option<String>, demo_mode: bool) -> Result<(), String> {
+    init_logging(&cfg.log);
+    if let Some(l) = listen {
+        cfg.listen = l;
+    }
+    let state = open_state(&cfg).await?;
+    if demo_mode {
+        load_demo(&state).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(&cfg.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(%addr, store = state.store().backend(), "serving");
+    println!("hotline is serving on http://{addr}");
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, app(state.clone())).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        let _ = stop_tx.send(true);
+    });
+    let grace = Duration::from_secs(cfg.shutdown_grace_seconds);
+    tokio::select! {
+        r = server => r.map_err(|e| e.to_string())?,
+        _ = async { let _ = stop_rx.wait_for(|stopped| *stopped).await; tokio::time::sleep(grace).await } => {
+            tracing::warn!("in-flight requests did not finish within the grace period");
+        }
+    }
+    drop(state);
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn load_demo(state: &AppState) -> Result<(), String> {
+    let loaded = demo::load(state).await.map_err(|e| e.message)?;
+    let passwords = demo::reset_passwords(state).await.map_err(|e| e.message)?;
+    if loaded {
+        println!("Loaded the demo province (Sichuan: 22 hotlines, units, 300 orders).");
+    }
+    if passwords.is_empty() {
+        println!("The database was not empty and has no demo accounts; --demo changed nothing.");
+        return Ok(());
+    }
+    println!("Demo accounts (fresh passwords for this run):");
+    for (user, password) in passwords {
+        println!("  {user:<14} {password}");
+    }
+    println!("Log in: POST /api/v1/sessions {{\"username\":\"operator\",\"password\":\"…\"}}");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
