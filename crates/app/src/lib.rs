@@ -17,6 +17,7 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod openapi;
 pub mod ops;
 pub mod orders;
 pub mod public;
@@ -208,7 +209,8 @@ pub fn app(state: AppState) -> Router {
         .merge(orders::router())
         .merge(public::router())
         .merge(admin::router())
-        .merge(ops::router());
+        .merge(ops::router())
+        .merge(openapi::router());
     let api = if state.config().bench_routes {
         api.merge(orders::bench_router())
     } else {

@@ -14,6 +14,7 @@ use hotline_store::UnitRecord;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
@@ -55,7 +56,7 @@ struct IntakeFigures {
     peak_rss_mb: f64,
 }
 
-const PASSWORD: &str = "Bench-Password-2026";
+const PASSWORD: &str = "Load-Test-Pass-2026";
 
 /// A realistic intake: about 640 bytes of JSON with some 170 Chinese characters.
 pub fn sample_order(i: usize) -> serde_json::Value {
@@ -95,10 +96,21 @@ impl Phase {
     }
 }
 
+/// Distinct request bodies, serialised before the clock starts so that the load
+/// client (which shares the machine's cores with the server) does as little as it can.
+fn sample_bodies(n: usize) -> Arc<Vec<bytes::Bytes>> {
+    Arc::new(
+        (0..n)
+            .map(|i| bytes::Bytes::from(serde_json::to_vec(&sample_order(i)).unwrap_or_default()))
+            .collect(),
+    )
+}
+
 async fn drive(
     client: &reqwest::Client,
     url: &str,
-    tokens: &[String],
+    token: &str,
+    bodies: &Arc<Vec<bytes::Bytes>>,
     clients: usize,
     length: Duration,
 ) -> Phase {
@@ -106,17 +118,18 @@ async fn drive(
     let deadline = started + length;
     let mut tasks = Vec::new();
     for c in 0..clients {
-        let (client, url, token) = (
+        let (client, url, token, bodies) = (
             client.clone(),
             url.to_owned(),
-            tokens[c % tokens.len()].clone(),
+            token.to_owned(),
+            bodies.clone(),
         );
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let mut errors = 0;
-            let mut i = c * 1_000_000;
+            let mut i = c * 7919;
             while Instant::now() < deadline {
-                let body = serde_json::to_vec(&sample_order(i)).unwrap_or_default();
+                let body = bodies[i % bodies.len()].clone();
                 i += 1;
                 let t = Instant::now();
                 let r = client
@@ -259,12 +272,20 @@ async fn intake(json: bool, clients: usize, length: Duration) -> Result<(), Stri
         .map_err(|e| e.to_string())?;
     wait_healthy(&client, &base).await?;
     let token = login(&client, &base, "bench", PASSWORD).await?;
-    let tokens = vec![token];
+    let bodies = sample_bodies(20_000);
     let noop = format!("{base}/api/v1/bench/noop");
     let orders = format!("{base}/api/v1/orders");
-    drive(&client, &noop, &tokens, clients, Duration::from_secs(1)).await;
-    let ceiling = drive(&client, &noop, &tokens, clients, length).await;
-    let intake = drive(&client, &orders, &tokens, clients, length).await;
+    drive(
+        &client,
+        &noop,
+        &token,
+        &bodies,
+        clients,
+        Duration::from_secs(1),
+    )
+    .await;
+    let ceiling = drive(&client, &noop, &token, &bodies, clients, length).await;
+    let intake = drive(&client, &orders, &token, &bodies, clients, length).await;
     let rss = peak_rss_mb(pid);
     let _ = server.kill().await;
     if intake.errors > 0 || ceiling.errors > 0 {

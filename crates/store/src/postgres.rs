@@ -183,6 +183,26 @@ async fn insert_event(
     Ok(())
 }
 
+async fn fetch_events<'e, E: sqlx::PgExecutor<'e>>(executor: E, id: OrderId) -> Result<Vec<Event>> {
+    let rows = sqlx::query("SELECT at, type, actor, unit, note, data FROM order_events WHERE order_id = $1 ORDER BY id")
+        .bind(id.0)
+        .fetch_all(executor)
+        .await
+        .map_err(pg_err)?;
+    rows.iter()
+        .map(|r| {
+            event_record((
+                r.try_get(0).map_err(pg_err)?,
+                r.try_get(1).map_err(pg_err)?,
+                r.try_get(2).map_err(pg_err)?,
+                r.try_get(3).map_err(pg_err)?,
+                r.try_get(4).map_err(pg_err)?,
+                r.try_get(5).map_err(pg_err)?,
+            ))
+        })
+        .collect()
+}
+
 async fn fetch_duplicates(
     tx: &mut Transaction<'static, Postgres>,
     column: &'static str,
@@ -192,7 +212,7 @@ async fn fetch_duplicates(
 ) -> Result<()> {
     let Some(key) = key else { return Ok(()) };
     let text = format!(
-        "SELECT id FROM orders WHERE {column} = ? AND registered_at >= ? AND status <> 'merged' ORDER BY id DESC LIMIT 10"
+        "SELECT id FROM orders WHERE {column} = ? AND registered_at >= ? AND status <> 'merged' ORDER BY registered_at DESC LIMIT 10"
     );
     let rows = sql(&text)
         .bind(key)
@@ -243,8 +263,10 @@ async fn create_order_tx(
                     .fetch_one(&mut **tx)
                     .await
                     .map_err(pg_err)?;
+                let events = fetch_events(&mut **tx, OrderId(id)).await?;
                 return Ok(Created {
                     order: order_from_row(&r)?,
+                    events,
                     replayed: true,
                 });
             }
@@ -316,6 +338,7 @@ async fn create_order_tx(
     }
     Ok(Created {
         order,
+        events: vec![event],
         replayed: false,
     })
 }
@@ -595,23 +618,7 @@ impl Store for PgStore {
     }
 
     async fn events(&self, id: OrderId) -> Result<Vec<Event>> {
-        let rows = sqlx::query("SELECT at, type, actor, unit, note, data FROM order_events WHERE order_id = $1 ORDER BY id")
-            .bind(id.0)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(pg_err)?;
-        rows.iter()
-            .map(|r| {
-                event_record((
-                    r.try_get(0).map_err(pg_err)?,
-                    r.try_get(1).map_err(pg_err)?,
-                    r.try_get(2).map_err(pg_err)?,
-                    r.try_get(3).map_err(pg_err)?,
-                    r.try_get(4).map_err(pg_err)?,
-                    r.try_get(5).map_err(pg_err)?,
-                ))
-            })
-            .collect()
+        fetch_events(&self.pool, id).await
     }
 
     async fn list_orders(&self, filter: &OrderFilter) -> Result<Vec<Order>> {

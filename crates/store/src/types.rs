@@ -74,6 +74,8 @@ pub struct IdempotencyKey {
 #[derive(Debug, Clone)]
 pub struct Created {
     pub order: Order,
+    /// The order's timeline as it stands after the call.
+    pub events: Vec<Event>,
     /// An earlier request with the same idempotency key made this order.
     pub replayed: bool,
 }

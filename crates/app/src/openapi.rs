@@ -1,0 +1,267 @@
+//! The OpenAPI 3.1 document (`/api/v1/openapi.json`) and Swagger UI (`/api/docs`,
+//! vendored, served from the binary). The document is built from one table of the
+//! API's operations, each with an example body, so it stays one reading of API.md.
+
+use axum::Router;
+use serde_json::{Value, json};
+use utoipa::openapi::path::{OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{
+    ComponentsBuilder, ContentBuilder, HttpMethod, InfoBuilder, OpenApi, OpenApiBuilder, Paths,
+    Required, ResponseBuilder,
+};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::from(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", document()))
+}
+
+struct Op {
+    method: HttpMethod,
+    path: String,
+    tag: &'static str,
+    summary: &'static str,
+    public: bool,
+    success: &'static str,
+    body: Option<Value>,
+}
+
+fn op(method: HttpMethod, path: impl Into<String>, tag: &'static str, summary: &'static str) -> Op {
+    let path = path.into();
+    let success = if matches!(method, HttpMethod::Post) && !path.contains('{') {
+        "201"
+    } else {
+        "200"
+    };
+    Op {
+        method,
+        path,
+        tag,
+        summary,
+        public: false,
+        success,
+        body: None,
+    }
+}
+
+impl Op {
+    fn body(mut self, v: Value) -> Self {
+        self.body = Some(v);
+        self
+    }
+    fn public(mut self) -> Self {
+        self.public = true;
+        self
+    }
+    fn status(mut self, s: &'static str) -> Self {
+        self.success = s;
+        self
+    }
+}
+
+/// (action, example body, summary) of `POST /api/v1/orders/{id}/ACTION`.
+const ACTIONS: &[(&str, &str, &str)] = &[
+    (
+        "answer",
+        r#"{"content":"已按知识库口径答复","article_id":null}"#,
+        "registered → closed (direct answer); operator, vendor_operator",
+    ),
+    (
+        "triage",
+        r#"{"route":"lawful_channel","note":"已告知通过诉讼途径解决"}"#,
+        "registered → closed with a triage route",
+    ),
+    (
+        "dispatch",
+        r#"{"unit":"cd-jt","co_units":["cd-zj"],"note":"请按时办理"}"#,
+        "registered → dispatched, or handed down to a lower hotline",
+    ),
+    (
+        "accept",
+        "{}",
+        "dispatched → in_progress; handler of the lead unit",
+    ),
+    (
+        "return",
+        r#"{"reason":"不属于本单位职责"}"#,
+        "dispatched → return_requested within the return window (else 409 return_window_closed)",
+    ),
+    (
+        "return/approve",
+        r#"{"note":"同意"}"#,
+        "return_requested → registered; dispatcher",
+    ),
+    (
+        "return/reject",
+        r#"{"note":"属于你单位职责"}"#,
+        "return_requested → dispatched; dispatcher",
+    ),
+    (
+        "extension",
+        r#"{"days":5,"reason":"需现场勘查"}"#,
+        "request an extension (409 extension_pending / extension_limit)",
+    ),
+    (
+        "extension/approve",
+        r#"{"note":"同意"}"#,
+        "the deadline moves by the requested working days",
+    ),
+    (
+        "extension/reject",
+        r#"{"note":"不同意"}"#,
+        "the pending extension is dropped",
+    ),
+    (
+        "reply",
+        r#"{"content":"已处理完毕","resolved":true}"#,
+        "in_progress → replied",
+    ),
+    (
+        "note",
+        r#"{"content":"协办意见"}"#,
+        "an internal note; no state change",
+    ),
+    (
+        "callback",
+        r#"{"result":"satisfied","resolved":true,"note":null}"#,
+        "replied → callback_done (unreachable records the attempt)",
+    ),
+    (
+        "reopen",
+        r#"{"reason":"群众不满意"}"#,
+        "callback_done → in_progress with a new deadline",
+    ),
+    ("close", "{}", "replied or callback_done → closed"),
+    ("urge", r#"{"note":"请加快办理"}"#, "a reminder (催办)"),
+    ("supervise", r#"{"note":"列入督办"}"#, "supervision (督办)"),
+    (
+        "escalate",
+        r#"{"note":"提级督办"}"#,
+        "escalated supervision (提级督办)",
+    ),
+    (
+        "merge",
+        r#"{"into":123}"#,
+        "merge this duplicate into an open order (linked both ways)",
+    ),
+    (
+        "reveal-phone",
+        r#"{"reason":"回访需要"}"#,
+        "returns the full phone number; recorded on the timeline",
+    ),
+];
+
+fn operations() -> Vec<Op> {
+    use HttpMethod::*;
+    let order = json!({"channel": "phone", "kind": "complaint", "domain": "public_services/roads", "region": "510104",
+        "title": "路灯不亮", "content": "东大街路灯连续一周不亮", "address": "锦江区东大街100号", "urgent": false,
+        "location": {"lat": 30.66, "lng": 104.08},
+        "requester": {"name": "王先生", "phone": "13812345678", "address": null, "anonymous": false}, "confidential": false});
+    let mut ops = vec![
+        op(Post, "/api/v1/sessions", "sessions", "Log in; returns a bearer token").body(json!({"username": "operator", "password": "…"})).public(),
+        op(Delete, "/api/v1/sessions/current", "sessions", "Log out; the token stops working at once").status("204"),
+        op(Post, "/api/v1/orders", "orders", "Register an order (Idempotency-Key header optional)").body(order),
+        op(Get, "/api/v1/orders", "orders", "List visible orders: status, kind, unit, region, sla, due_before, q, from, to, cursor, limit"),
+        op(Get, "/api/v1/orders/{id}", "orders", "One order with its full timeline"),
+        op(Post, "/api/v1/callers/history", "orders", "A caller's earlier orders, by phone (keyed hash lookup)").body(json!({"phone": "13812345678"})).status("200"),
+        op(Get, "/api/v1/public/orders/{number}", "public", "Track an order with ?code=TRACKING (no login)").public(),
+        op(Post, "/api/v1/public/orders/{number}/evaluation", "public", "The requester's evaluation, with ?code=TRACKING").body(json!({"result": "satisfied", "resolved": true})).public(),
+        op(Get, "/api/v1/units", "organisation", "All units"),
+        op(Post, "/api/v1/units", "organisation", "Create a unit (admin)").body(json!({"code": "cd-jt", "name": "成都市交通运输局", "kind": "department", "parent": "cd12345", "region": "510100"})),
+        op(Post, "/api/v1/users", "organisation", "Create an account (admin)").body(json!({"username": "op1", "password": "A-strong-password-1", "roles": ["operator"], "unit": "cd12345"})),
+        op(Get, "/api/v1/calendar/{year}", "rules", "A year's official arrangement"),
+        op(Put, "/api/v1/calendar/{year}", "rules", "Load or replace a year (admin)").body(json!({"year": 2027, "holidays": ["2027-01-01"], "workdays": []})),
+        op(Get, "/api/v1/rules/deadlines", "rules", "The deadline rules in force"),
+        op(Put, "/api/v1/rules/deadlines", "rules", "Change the deadline rules (admin)"),
+        op(Get, "/api/v1/taxonomy", "rules", "The domain taxonomy"),
+        op(Post, "/api/v1/taxonomy", "rules", "Add a sub-category (admin)").body(json!({"path": "public_services/parking", "name": "停车管理"})),
+        op(Get, "/healthz", "operations", "200 when the store answers; calendar warnings in the body").public(),
+        op(Get, "/metrics", "operations", "Prometheus metrics").public(),
+    ];
+    for (action, body, summary) in ACTIONS {
+        let path = format!("/api/v1/orders/{{id}}/{action}");
+        let body: Value = serde_json::from_str(body).expect("the examples are JSON");
+        ops.push(
+            op(Post, path, "order actions", summary)
+                .body(body)
+                .status("200"),
+        );
+    }
+    ops
+}
+
+fn error_response(description: &str) -> utoipa::openapi::Response {
+    let example = json!({"error": {"code": "snake_case_code", "message": "human readable"}});
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new().example(Some(example)).build(),
+        )
+        .build()
+}
+
+pub fn document() -> OpenApi {
+    let mut paths = Paths::new();
+    for o in operations() {
+        let mut b = OperationBuilder::new()
+            .tag(o.tag)
+            .summary(Some(o.summary))
+            .response(
+                o.success,
+                ResponseBuilder::new().description("success").build(),
+            )
+            .response("400", error_response("malformed request"))
+            .response(
+                "422",
+                error_response("validation failed; `fields` names the problem"),
+            );
+        if !o.public {
+            b = b
+                .security(SecurityRequirement::new("bearer", Vec::<String>::new()))
+                .response("401", error_response("not logged in"))
+                .response("403", error_response("forbidden"))
+                .response("404", error_response("not found, or not visible to you"));
+        }
+        if o.path.contains("/orders/{id}/") {
+            b = b.response(
+                "409",
+                error_response("not allowed in the order's current state"),
+            );
+        }
+        for name in ["id", "number", "year"] {
+            if o.path.contains(&format!("{{{name}}}")) {
+                b = b.parameter(
+                    ParameterBuilder::new()
+                        .name(name)
+                        .parameter_in(ParameterIn::Path)
+                        .required(Required::True),
+                );
+            }
+        }
+        if let Some(example) = o.body {
+            let content = ContentBuilder::new().example(Some(example)).build();
+            b = b.request_body(Some(
+                RequestBodyBuilder::new()
+                    .content("application/json", content)
+                    .build(),
+            ));
+        }
+        paths.add_path_operation(&o.path, vec![o.method], b.build());
+    }
+    let bearer = SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("hotline — 12345 government service hotline API")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some("Errors: {\"error\": {\"code\", \"message\", \"fields\"?}}. Times are RFC 3339 in +08:00."))
+                .build(),
+        )
+        .paths(paths)
+        .components(Some(ComponentsBuilder::new().security_scheme("bearer", bearer).build()))
+        .build()
+}

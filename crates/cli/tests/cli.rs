@@ -1,0 +1,129 @@
+//! The command line as a user types it.
+
+use std::process::Command;
+
+fn hotline(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn add_workdays_gives_the_policys_worked_example() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = hotline(dir.path(), &["calendar", "add-workdays", "2026-02-13", "3"]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "2026-02-25");
+    assert!(out.stderr.is_empty(), "no warning inside loaded years");
+}
+
+#[test]
+fn counting_into_an_unloaded_year_warns_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = hotline(dir.path(), &["calendar", "add-workdays", "2026-12-30", "3"]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "2027-01-04");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no loaded official arrangement"));
+}
+
+#[test]
+fn workdays_lists_the_official_working_days_one_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = hotline(
+        dir.path(),
+        &[
+            "calendar",
+            "workdays",
+            "--from",
+            "2004-01-01",
+            "--to",
+            "2026-12-31",
+        ],
+    );
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let days: Vec<&str> = text.lines().collect();
+    assert!(days.contains(&"2026-02-14"), "a make-up Saturday is listed");
+    assert!(
+        !days.contains(&"2026-02-23"),
+        "a Spring Festival Monday is not"
+    );
+    assert!(!days.contains(&"2004-10-01") && days.contains(&"2004-10-09"));
+    // 2025 by its notice: 261 weekdays, 18 of them in holiday periods, 5 make-up days.
+    let in_2025 = days.iter().filter(|d| d.starts_with("2025-")).count();
+    assert_eq!(in_2025, 248);
+}
+
+#[test]
+fn importing_a_year_makes_it_exact_and_bad_input_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("2027.json");
+    std::fs::write(
+        &file,
+        r#"{"year": 2027, "holidays": ["2027-01-01"], "workdays": []}"#,
+    )
+    .unwrap();
+    let out = hotline(dir.path(), &["calendar", "import", file.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = hotline(dir.path(), &["calendar", "add-workdays", "2026-12-31", "1"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "2027-01-04");
+    assert!(out.stderr.is_empty());
+    std::fs::write(
+        &file,
+        r#"{"year": 2027, "holidays": [], "workdays": ["2027-01-05"]}"#,
+    )
+    .unwrap();
+    let out = hotline(dir.path(), &["calendar", "import", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("2027-01-05"), "{err}");
+}
+
+#[test]
+fn user_add_reads_the_password_from_stdin_and_enforces_the_policy() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |password: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
+            .args([
+                "user",
+                "add",
+                "--username",
+                "root",
+                "--role",
+                "admin",
+                "--password-stdin",
+                "--data-dir",
+            ])
+            .arg(dir.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(password.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let weak = run("short\n");
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("password"));
+    let ok = run("A-strong-password-1\n");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+}
