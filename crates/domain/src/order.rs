@@ -279,7 +279,16 @@ pub struct Intake {
     pub requester: Requester,
 }
 
-/// One registered request and everything done about it.
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// One registered request and everything done about it. Stored whole as JSON, where
+/// empty fields are left out to keep each order small.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Order {
     pub id: OrderId,
@@ -288,41 +297,66 @@ pub struct Order {
     pub hotline: UnitCode,
     pub channel: Channel,
     pub kind: Kind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<DomainPath>,
     pub region: RegionCode,
     pub title: String,
     pub content: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
     pub urgent: bool,
     pub confidential: bool,
     pub requester: Requester,
     pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<UnitCode>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub co_units: Vec<UnitCode>,
     pub registered_at: Timestamp,
     pub registered_by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dispatched_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accept_deadline: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub return_deadline: Option<Timestamp>,
     /// A deadline was counted across a year with no loaded calendar.
+    #[serde(default, skip_serializing_if = "is_false")]
     pub calendar_incomplete: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<PendingExtension>,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub extensions_granted: u32,
     pub supervision: SupervisionLevel,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub reminders: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply: Option<Reply>,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub callback_attempts: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evaluation: Option<Evaluation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub route: Option<TriageRoute>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub article_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged_into: Option<OrderId>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged: Vec<OrderId>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub possible_duplicates: Vec<OrderId>,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub reopens: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_at: Option<Timestamp>,
     /// Bumped by every change; a write that finds another version lost a race.
     pub version: i64,

@@ -306,7 +306,7 @@ async fn create_order_tx(
     );
     let doc = serde_json::to_string(&order).map_err(backend)?;
     sql("INSERT INTO orders (id, number, hotline, unit, status, kind, region, deadline, registered_at, \
-         phone_hash, address_key, title, content, version, doc) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+         phone_hash, address_key, version, doc) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
     .bind(id)
     .bind(order.number.as_str())
     .bind(order.hotline.as_str())
@@ -317,8 +317,6 @@ async fn create_order_tx(
     .bind(order.registered_at.timestamp())
     .bind(&new.phone_hash)
     .bind(&new.address_key)
-    .bind(&order.title)
-    .bind(&order.content)
     .bind(order.version)
     .bind(doc)
     .execute(&mut **tx)
@@ -622,7 +620,7 @@ impl Store for PgStore {
     }
 
     async fn list_orders(&self, filter: &OrderFilter) -> Result<Vec<Order>> {
-        let q = query::list_orders(filter);
+        let q = query::list_orders(filter, query::Dialect::Postgres);
         let mut stmt = sql(&q.text);
         for p in q.params {
             stmt = match p {

@@ -18,8 +18,25 @@ pub(crate) struct Sql {
 const CO_UNIT: &str =
     "EXISTS (SELECT 1 FROM order_co_units c WHERE c.unit = ? AND c.order_id = o.id)";
 
+/// Where the two backends' SQL differs.
+#[derive(Clone, Copy)]
+pub(crate) enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// A text field of the order's JSON document.
+    fn doc_field(self, name: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("json_extract(o.doc, '$.{name}')"),
+            Dialect::Postgres => format!("(o.doc::jsonb ->> '{name}')"),
+        }
+    }
+}
+
 /// The query behind `list_orders`.
-pub(crate) fn list_orders(f: &OrderFilter) -> Sql {
+pub(crate) fn list_orders(f: &OrderFilter, dialect: Dialect) -> Sql {
     let mut w: Vec<String> = Vec::new();
     let mut p: Vec<Param> = Vec::new();
     let text = |s: &str| Param::Text(s.to_owned());
@@ -80,9 +97,10 @@ pub(crate) fn list_orders(f: &OrderFilter) -> Sql {
     time("o.id < ?", f.before_id.map(|id| id.0));
     if let Some(q) = f.text.as_deref().filter(|q| !q.trim().is_empty()) {
         let q = q.trim();
-        w.push(
-            "(o.number = ? OR o.title LIKE ? ESCAPE '\\' OR o.content LIKE ? ESCAPE '\\')".into(),
-        );
+        let (title, content) = (dialect.doc_field("title"), dialect.doc_field("content"));
+        w.push(format!(
+            "(o.number = ? OR {title} LIKE ? ESCAPE '\\' OR {content} LIKE ? ESCAPE '\\')"
+        ));
         p.extend([
             text(q),
             Param::Text(like_pattern(q)),

@@ -33,6 +33,7 @@ type Job = Box<dyn FnOnce(&Connection) -> (bool, Finisher) + Send>;
 pub struct SqliteStore {
     jobs: mpsc::Sender<Job>,
     readers: Arc<ReadPool>,
+    counters: Mutex<Counters>,
 }
 
 struct ReadPool {
@@ -80,7 +81,8 @@ impl SqliteStore {
         let mut conn = Connection::open(path).map_err(backend)?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -32768; \
+             PRAGMA wal_autocheckpoint = 8000;",
         )
         .map_err(backend)?;
         conn.set_prepared_statement_cache_capacity(64);
@@ -90,12 +92,60 @@ impl SqliteStore {
             .name("sqlite-writer".into())
             .spawn(move || writer_loop(conn, rx))
             .map_err(backend)?;
+        let next_id: i64 = migrated_next_id(path)?;
         Ok(SqliteStore {
+            counters: Mutex::new(Counters {
+                next_id,
+                ..Counters::default()
+            }),
             jobs: tx,
             readers: Arc::new(ReadPool {
                 path: path.to_owned(),
                 idle: Mutex::new(Vec::new()),
             }),
+        })
+    }
+
+    /// Everything about a new order that does not need the writer: its id and number,
+    /// its possible duplicates (a read), its deadlines and its JSON.
+    fn prepare_order(
+        &self,
+        new: NewOrder,
+        rules: &DeadlineRules,
+        calendar: &Calendar,
+    ) -> Result<PreparedOrder> {
+        let day = new.now.with_timezone(&shanghai()).date_naive();
+        let dups = self.read_now(|c| find_duplicates(c, &new))?;
+        let (id, seq) = {
+            let mut n = self.counters.lock().expect("counter lock");
+            if n.day != Some(day) {
+                n.last_seq = self.read_now(|c| last_seq_of_day(c, day))?;
+                n.day = Some(day);
+            }
+            n.last_seq += 1;
+            n.next_id += 1;
+            (n.next_id - 1, n.last_seq)
+        };
+        let (order, event) = Order::register(
+            new.intake,
+            OrderId(id),
+            OrderNumber::new(day, seq),
+            new.tracking_code,
+            new.hotline,
+            &new.registered_by,
+            new.now,
+            dups,
+            rules,
+            calendar,
+        );
+        let doc = serde_json::to_string(&order).map_err(backend)?;
+        Ok(PreparedOrder {
+            order,
+            event,
+            doc,
+            phone_hash: new.phone_hash,
+            address_key: new.address_key,
+            idempotency: new.idempotency,
         })
     }
 
@@ -151,6 +201,14 @@ impl SqliteStore {
         .await
         .map_err(backend)?
     }
+}
+
+fn migrated_next_id(path: &Path) -> Result<i64> {
+    let c = Connection::open(path).map_err(backend)?;
+    c.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM orders", [], |r| {
+        r.get(0)
+    })
+    .map_err(backend)
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {
@@ -392,63 +450,52 @@ fn insert_event(conn: &Connection, order: OrderId, e: &Event) -> Result<()> {
     Ok(())
 }
 
-fn create_order_tx(
-    conn: &Connection,
-    new: NewOrder,
-    rules: &DeadlineRules,
-    calendar: &Calendar,
-) -> Result<Created> {
-    if let Some(key) = &new.idempotency {
-        let found: Option<(String, i64, i64)> = conn
-            .prepare_cached(
-                "SELECT body_hash, order_id, created_at FROM idempotency_keys WHERE scope = ? AND key = ?",
-            )
-            .and_then(|mut s| {
-                s.query_row(params![key.scope, key.key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                    .optional()
-            })
-            .map_err(sql_err)?;
-        match found {
-            Some((_, _, created)) if created < key.not_before.timestamp() => {
-                conn.execute(
-                    "DELETE FROM idempotency_keys WHERE scope = ? AND key = ?",
-                    params![key.scope, key.key],
-                )
-                .map_err(sql_err)?;
-            }
-            Some((hash, _, _)) if hash != key.body_hash => {
-                return Err(StoreError::IdempotencyKeyReused);
-            }
-            Some((_, id, _)) => {
-                let doc: String = conn
-                    .query_row("SELECT doc FROM orders WHERE id = ?", [id], |r| r.get(0))
-                    .map_err(sql_err)?;
-                return Ok(Created {
-                    order: order_from_doc(&doc)?,
-                    events: read_events(conn, OrderId(id))?,
-                    replayed: true,
-                });
-            }
-            None => {}
-        }
-    }
-    let day = new.now.with_timezone(&shanghai()).date_naive();
-    let seq: i64 = conn
-        .prepare_cached(
-            "INSERT INTO order_day_seq (day, last) VALUES (?, 1) \
-             ON CONFLICT (day) DO UPDATE SET last = order_day_seq.last + 1 RETURNING last",
-        )
-        .and_then(|mut s| s.query_row([day.format("%Y%m%d").to_string()], |r| r.get(0)))
-        .map_err(sql_err)?;
-    let id: i64 = conn
-        .prepare_cached("SELECT COALESCE(MAX(id), 0) + 1 FROM orders")
-        .and_then(|mut s| s.query_row([], |r| r.get(0)))
-        .map_err(sql_err)?;
+/// Ids and daily numbers, handed out in memory: one process owns an SQLite database,
+/// so counting here (from what the database holds at open, and per day at first use)
+/// keeps that work out of the writer. A number given to a request that then fails is
+/// skipped, never reused.
+#[derive(Default)]
+struct Counters {
+    next_id: i64,
+    day: Option<chrono::NaiveDate>,
+    last_seq: u64,
+}
+
+fn day_range(day: chrono::NaiveDate) -> (String, String) {
+    let d = day.format("%Y%m%d").to_string();
+    (format!("{d}-"), format!("{d}."))
+}
+
+/// The highest sequence number already used on `day`.
+fn last_seq_of_day(c: &Connection, day: chrono::NaiveDate) -> Result<u64> {
+    let (from, to) = day_range(day);
+    c.query_row(
+        "SELECT COALESCE(MAX(CAST(substr(number, 10) AS INTEGER)), 0) FROM orders WHERE number >= ? AND number < ?",
+        params![from, to],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n as u64)
+    .map_err(backend)
+}
+
+/// Orders with the same phone hash or address in the window, newest first.
+fn find_duplicates(c: &Connection, new: &NewOrder) -> Result<Vec<OrderId>> {
     let since = new.now.timestamp() - new.duplicate_window_days * 86_400;
     let mut dups: Vec<OrderId> = Vec::new();
-    let mut collect = |sql: &str, key: &Option<String>| -> Result<()> {
-        let Some(key) = key else { return Ok(()) };
-        let mut s = conn.prepare_cached(sql).map_err(sql_err)?;
+    for (sql, key) in [
+        (
+            "SELECT id FROM orders WHERE phone_hash = ? AND registered_at >= ? AND status <> 'merged' \
+             ORDER BY registered_at DESC LIMIT 10",
+            &new.phone_hash,
+        ),
+        (
+            "SELECT id FROM orders WHERE address_key = ? AND registered_at >= ? AND status <> 'merged' \
+             ORDER BY registered_at DESC LIMIT 10",
+            &new.address_key,
+        ),
+    ] {
+        let Some(key) = key else { continue };
+        let mut s = c.prepare_cached(sql).map_err(sql_err)?;
         let rows = s
             .query_map(params![key, since], |r| r.get::<_, i64>(0))
             .map_err(sql_err)?;
@@ -458,66 +505,95 @@ fn create_order_tx(
                 dups.push(id);
             }
         }
-        Ok(())
-    };
-    collect(
-        "SELECT id FROM orders WHERE phone_hash = ? AND registered_at >= ? AND status <> 'merged' ORDER BY registered_at DESC LIMIT 10",
-        &new.phone_hash,
-    )?;
-    collect(
-        "SELECT id FROM orders WHERE address_key = ? AND registered_at >= ? AND status <> 'merged' ORDER BY registered_at DESC LIMIT 10",
-        &new.address_key,
-    )?;
+    }
     dups.sort_by(|a, b| b.cmp(a));
-    let (order, event) = Order::register(
-        new.intake,
-        OrderId(id),
-        OrderNumber::new(day, seq as u64),
-        new.tracking_code,
-        new.hotline,
-        &new.registered_by,
-        new.now,
-        dups,
-        rules,
-        calendar,
-    );
-    let doc = serde_json::to_string(&order).map_err(backend)?;
+    Ok(dups)
+}
+
+/// An order ready to be written: built and serialised before it reaches the writer.
+struct PreparedOrder {
+    order: Order,
+    event: Event,
+    doc: String,
+    phone_hash: Option<String>,
+    address_key: Option<String>,
+    idempotency: Option<crate::IdempotencyKey>,
+}
+
+/// Inside the writer: the idempotency check (it must be atomic with the insert) and
+/// the inserts themselves.
+fn insert_order_tx(conn: &Connection, p: PreparedOrder) -> Result<Created> {
+    if let Some(key) = &p.idempotency
+        && let Some(replay) = idempotent_replay(conn, key)?
+    {
+        return Ok(replay);
+    }
+    let o = &p.order;
     conn.prepare_cached(
         "INSERT INTO orders (id, number, hotline, unit, status, kind, region, deadline, registered_at, \
-         phone_hash, address_key, title, content, version, doc) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         phone_hash, address_key, version, doc) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .and_then(|mut s| {
         s.execute(params![
-            id,
-            order.number.as_str(),
-            order.hotline.as_str(),
-            order.status.as_str(),
-            order.kind.as_str(),
-            order.region.as_str(),
-            order.deadline.map(|d| d.timestamp()),
-            order.registered_at.timestamp(),
-            new.phone_hash,
-            new.address_key,
-            order.title,
-            order.content,
-            order.version,
-            doc
+            o.id.0,
+            o.number.as_str(),
+            o.hotline.as_str(),
+            o.status.as_str(),
+            o.kind.as_str(),
+            o.region.as_str(),
+            o.deadline.map(|d| d.timestamp()),
+            o.registered_at.timestamp(),
+            p.phone_hash,
+            p.address_key,
+            o.version,
+            p.doc
         ])
     })
     .map_err(sql_err)?;
-    insert_event(conn, order.id, &event)?;
-    if let Some(key) = &new.idempotency {
+    insert_event(conn, o.id, &p.event)?;
+    if let Some(key) = &p.idempotency {
         conn.prepare_cached(
             "INSERT INTO idempotency_keys (scope, key, body_hash, order_id, created_at) VALUES (?, ?, ?, ?, ?)",
         )
-        .and_then(|mut s| s.execute(params![key.scope, key.key, key.body_hash, id, new.now.timestamp()]))
+        .and_then(|mut s| s.execute(params![key.scope, key.key, key.body_hash, o.id.0, o.registered_at.timestamp()]))
         .map_err(sql_err)?;
     }
     Ok(Created {
-        order,
-        events: vec![event],
+        order: p.order,
+        events: vec![p.event],
         replayed: false,
     })
+}
+
+/// The order an earlier request with this key made, if the key is still fresh and
+/// came with the same body; an error if it came with another body.
+fn idempotent_replay(conn: &Connection, key: &crate::IdempotencyKey) -> Result<Option<Created>> {
+    let found: Option<(String, i64, i64)> = conn
+        .prepare_cached("SELECT body_hash, order_id, created_at FROM idempotency_keys WHERE scope = ? AND key = ?")
+        .and_then(|mut s| s.query_row(params![key.scope, key.key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional())
+        .map_err(sql_err)?;
+    match found {
+        None => Ok(None),
+        Some((_, _, created)) if created < key.not_before.timestamp() => {
+            conn.execute(
+                "DELETE FROM idempotency_keys WHERE scope = ? AND key = ?",
+                params![key.scope, key.key],
+            )
+            .map_err(sql_err)?;
+            Ok(None)
+        }
+        Some((hash, _, _)) if hash != key.body_hash => Err(StoreError::IdempotencyKeyReused),
+        Some((_, id, _)) => {
+            let doc: String = conn
+                .query_row("SELECT doc FROM orders WHERE id = ?", [id], |r| r.get(0))
+                .map_err(sql_err)?;
+            Ok(Some(Created {
+                order: order_from_doc(&doc)?,
+                events: read_events(conn, OrderId(id))?,
+                replayed: true,
+            }))
+        }
+    }
 }
 
 fn record_change(conn: &Connection, c: &OrderChange) -> Result<()> {
@@ -808,8 +884,8 @@ impl Store for SqliteStore {
         rules: Arc<DeadlineRules>,
         calendar: Arc<Calendar>,
     ) -> Result<Created> {
-        self.write(move |c| create_order_tx(c, new, &rules, &calendar))
-            .await
+        let prepared = self.prepare_order(new, &rules, &calendar)?;
+        self.write(move |c| insert_order_tx(c, prepared)).await
     }
 
     async fn order(&self, id: OrderId) -> Result<Option<Order>> {
@@ -838,7 +914,7 @@ impl Store for SqliteStore {
     }
 
     async fn list_orders(&self, filter: &OrderFilter) -> Result<Vec<Order>> {
-        let sql = query::list_orders(filter);
+        let sql = query::list_orders(filter, query::Dialect::Sqlite);
         self.read(move |c| {
             let mut s = c.prepare_cached(&sql.text).map_err(backend)?;
             let rows = s

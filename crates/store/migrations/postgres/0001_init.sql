@@ -60,8 +60,6 @@ CREATE TABLE orders (
     registered_at BIGINT NOT NULL,
     phone_hash    TEXT,               -- HMAC of the requester's phone: never the number
     address_key   TEXT,               -- normalised address of the matter
-    title         TEXT NOT NULL,
-    content       TEXT NOT NULL,
     version       BIGINT NOT NULL,   -- optimistic concurrency
     doc           TEXT NOT NULL       -- the whole order as JSON
 );

@@ -1,5 +1,6 @@
 -- The first schema. Times that lists filter on are Unix seconds (INTEGER); the order
--- itself is kept whole as JSON in `doc`, with the columns that queries need beside it.
+-- itself is kept whole as JSON in `doc` (title and content only there), with the
+-- columns that queries need beside it.
 
 CREATE TABLE units (
     code    TEXT PRIMARY KEY,
@@ -43,11 +44,6 @@ CREATE TABLE domain_categories (
     name     TEXT NOT NULL
 );
 
-CREATE TABLE order_day_seq (
-    day  TEXT PRIMARY KEY,            -- YYYYMMDD in Asia/Shanghai
-    last INTEGER NOT NULL             -- the last sequence number given out that day
-);
-
 CREATE TABLE orders (
     id            INTEGER PRIMARY KEY,
     number        TEXT NOT NULL UNIQUE,
@@ -60,8 +56,6 @@ CREATE TABLE orders (
     registered_at INTEGER NOT NULL,
     phone_hash    TEXT,               -- HMAC of the requester's phone: never the number
     address_key   TEXT,               -- normalised address of the matter
-    title         TEXT NOT NULL,
-    content       TEXT NOT NULL,
     version       INTEGER NOT NULL,   -- optimistic concurrency
     doc           TEXT NOT NULL       -- the whole order as JSON
 );
