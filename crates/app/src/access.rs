@@ -57,6 +57,20 @@ impl Org {
         false
     }
 
+    /// Every unit in the subtree of `root`, `root` included.
+    pub fn subtree(&self, root: &UnitCode) -> Vec<UnitCode> {
+        let mut out = Vec::new();
+        let mut stack = vec![root.clone()];
+        while let Some(code) = stack.pop() {
+            if let Some(kids) = self.children.get(&code) {
+                stack.extend(kids.iter().cloned());
+            }
+            out.push(code);
+        }
+        out.sort();
+        out
+    }
+
     /// The hotlines in the subtree of `root`, `root` included.
     pub fn subtree_hotlines(&self, root: &UnitCode) -> Vec<UnitCode> {
         let mut out = Vec::new();

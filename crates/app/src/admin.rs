@@ -13,6 +13,7 @@ use hotline_domain::{
 use hotline_store::{NewUser, UnitRecord};
 use serde::{Deserialize, Serialize};
 
+use crate::audit::{self, ClientAddr};
 use crate::auth::{CurrentUser, UserView, check_password_policy, hash_password};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
@@ -65,6 +66,7 @@ pub async fn add_unit(state: &AppState, req: UnitRecord) -> ApiResult<UnitRecord
 async fn create_unit(
     State(state): State<AppState>,
     CurrentUser(viewer): CurrentUser,
+    addr: ClientAddr,
     ApiJson(req): ApiJson<CreateUnit>,
 ) -> ApiResult<(StatusCode, Json<UnitRecord>)> {
     let org = state.org().await?;
@@ -83,6 +85,15 @@ async fn create_unit(
     };
     let unit = add_unit(&state, record).await?;
     tracing::info!(unit = %unit.code, by = %viewer.user.username, "unit created");
+    audit_change(
+        &state,
+        &viewer,
+        &addr,
+        "unit.create",
+        Some(format!("unit:{}", unit.code)),
+        serde_json::json!({"name": unit.name, "kind": unit.kind, "parent": unit.parent}),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(unit)))
 }
 
@@ -157,6 +168,7 @@ pub async fn add_user(
 async fn create_user(
     State(state): State<AppState>,
     CurrentUser(viewer): CurrentUser,
+    addr: ClientAddr,
     ApiJson(req): ApiJson<CreateUser>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
     let org = state.org().await?;
@@ -167,7 +179,29 @@ async fn create_user(
     }
     let user = add_user(&state, &req.username, &req.password, req.roles, req.unit).await?;
     tracing::info!(user = %user.username, by = %viewer.user.username, "account created");
+    audit_change(
+        &state,
+        &viewer,
+        &addr,
+        "user.create",
+        Some(format!("user:{}", user.username)),
+        serde_json::json!({"roles": user.roles, "unit": user.unit}),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(user)))
+}
+
+/// Appends an administrator's change to the audit trail.
+async fn audit_change(
+    state: &AppState,
+    viewer: &crate::access::Viewer,
+    addr: &ClientAddr,
+    action: &str,
+    object: Option<String>,
+    detail: serde_json::Value,
+) -> ApiResult<()> {
+    let r = audit::by(viewer, addr, state, action, object, detail);
+    Ok(state.store().append_audit(r).await?)
 }
 
 fn year_param(year: &str) -> ApiResult<i32> {
@@ -197,6 +231,7 @@ pub async fn load_year(state: &AppState, year: YearArrangement) -> ApiResult<Yea
 async fn put_year(
     State(state): State<AppState>,
     CurrentUser(viewer): CurrentUser,
+    addr: ClientAddr,
     Path(year): Path<String>,
     ApiJson(body): ApiJson<YearArrangement>,
 ) -> ApiResult<Json<YearArrangement>> {
@@ -210,6 +245,15 @@ async fn put_year(
     }
     let y = load_year(&state, body).await?;
     tracing::info!(year = y.year, by = %viewer.user.username, "calendar year loaded");
+    audit_change(
+        &state,
+        &viewer,
+        &addr,
+        "calendar.load",
+        Some(format!("calendar:{}", y.year)),
+        serde_json::json!({"holidays": y.holidays.len(), "workdays": y.workdays.len()}),
+    )
+    .await?;
     Ok(Json(y))
 }
 
@@ -223,6 +267,7 @@ async fn get_rules(
 async fn put_rules(
     State(state): State<AppState>,
     CurrentUser(viewer): CurrentUser,
+    addr: ClientAddr,
     ApiJson(rules): ApiJson<DeadlineRules>,
 ) -> ApiResult<Json<DeadlineRules>> {
     if !viewer.administers(&*state.org().await?, None) {
@@ -233,6 +278,15 @@ async fn put_rules(
     state.store().put_deadline_rules(&rules).await?;
     state.invalidate_caches();
     tracing::info!(by = %viewer.user.username, "deadline rules changed");
+    audit_change(
+        &state,
+        &viewer,
+        &addr,
+        "rules.change",
+        Some("rules:deadlines".to_owned()),
+        serde_json::to_value(&rules).unwrap_or_default(),
+    )
+    .await?;
     Ok(Json(rules))
 }
 
@@ -254,6 +308,7 @@ struct NewCategory {
 async fn add_category(
     State(state): State<AppState>,
     CurrentUser(viewer): CurrentUser,
+    addr: ClientAddr,
     ApiJson(req): ApiJson<NewCategory>,
 ) -> ApiResult<(StatusCode, Json<DomainCategory>)> {
     if !viewer.administers(&*state.org().await?, None) {
@@ -271,5 +326,14 @@ async fn add_category(
     };
     state.store().put_domain_category(cat.clone()).await?;
     state.invalidate_caches();
+    audit_change(
+        &state,
+        &viewer,
+        &addr,
+        "taxonomy.add",
+        Some(format!("domain:{}", cat.path)),
+        serde_json::json!({"name": cat.name}),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(cat)))
 }

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::{delete, post};
 use axum::{Json, Router};
 use hotline_domain::Timestamp;
-use hotline_store::{SessionRecord, UserRecord};
+use hotline_store::{LoginGuard, SessionRecord, UserRecord};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -18,6 +18,7 @@ use std::sync::OnceLock;
 
 use crate::AppState;
 use crate::access::Viewer;
+use crate::audit::{self, ClientAddr};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 
@@ -98,10 +99,17 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(&parts.headers).ok_or_else(ApiError::unauthorized)?;
-        let found = state.store().session(&token_hash(token)).await?;
+        let hash = token_hash(token);
+        let found = state.store().session(&hash).await?;
         let (session, user) = found.ok_or_else(ApiError::unauthorized)?;
-        if session.expires_at <= state.now() || !user.active {
+        let now = state.now();
+        let idle = chrono::Duration::minutes(state.config().session_idle_minutes);
+        if session.expires_at <= now || session.last_seen + idle <= now || !user.active {
             return Err(ApiError::unauthorized());
+        }
+        // Idle time is kept to the minute, so a busy session writes once a minute.
+        if now - session.last_seen >= chrono::Duration::minutes(1) {
+            state.store().touch_session(&hash, now).await?;
         }
         Ok(CurrentUser(Viewer { user }))
     }
@@ -141,21 +149,71 @@ struct LoginResponse {
 
 async fn login(
     State(state): State<AppState>,
+    addr: ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<(StatusCode, Json<LoginResponse>)> {
-    let user = state.store().user_by_username(&req.username).await?;
+    let cfg = state.config().clone();
+    let now = state.now();
+    let store = state.store();
+    if let Some(wait) = store
+        .hit_rate_limit(
+            &format!("login:{}", addr.key()),
+            now,
+            60,
+            cfg.login_rate_per_minute,
+        )
+        .await?
+    {
+        tracing::warn!(address = addr.key(), "login rate limit reached");
+        return Err(ApiError::rate_limited(wait as u64));
+    }
+    let audit_as = |action: &str| {
+        audit::anonymous(
+            &req.username,
+            &addr,
+            &state,
+            action,
+            None,
+            serde_json::json!({}),
+        )
+    };
+    if let Some(until) = store
+        .login_locked_until(&req.username)
+        .await?
+        .filter(|u| *u > now)
+    {
+        store.append_audit(audit_as("login_locked")).await?;
+        tracing::warn!(username = %req.username, "login refused: locked");
+        return Err(account_locked(until, now));
+    }
+    let user = store.user_by_username(&req.username).await?;
     let hash = user
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| dummy_hash().to_owned());
-    let password = req.password;
+    let password = req.password.clone();
     let matches = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
         .await
         .map_err(ApiError::internal)?;
     let user = match user {
         Some(u) if matches && u.active => u,
         _ => {
-            tracing::warn!(username = %req.username, "failed login");
+            let guard = LoginGuard {
+                max_failures: cfg.login_max_failures,
+                window_secs: cfg.login_lock_minutes * 60,
+                lock_secs: cfg.login_lock_minutes * 60,
+            };
+            let locked = store
+                .record_login_failure(&req.username, now, guard)
+                .await?;
+            store
+                .append_audit(audit_as(if locked.is_some() {
+                    "login_failed_locked"
+                } else {
+                    "login_failed"
+                }))
+                .await?;
+            tracing::warn!(username = %req.username, locked = locked.is_some(), "failed login");
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_credentials",
@@ -163,17 +221,28 @@ async fn login(
             ));
         }
     };
+    store.clear_login_failures(&user.username).await?;
     let token = new_token();
-    let now = state.now();
-    let expires_at = now + chrono::Duration::hours(state.config().session_hours);
-    state
-        .store()
+    let expires_at = now + chrono::Duration::hours(cfg.session_hours);
+    store
         .create_session(SessionRecord {
             token_hash: token_hash(&token),
             user_id: user.id,
             created_at: now,
             expires_at,
+            last_seen: now,
         })
+        .await?;
+    let viewer = Viewer { user: user.clone() };
+    store
+        .append_audit(audit::by(
+            &viewer,
+            &addr,
+            &state,
+            "login",
+            Some(format!("user:{}", user.username)),
+            serde_json::json!({}),
+        ))
         .await?;
     tracing::info!(username = %user.username, "login");
     Ok((
@@ -186,13 +255,33 @@ async fn login(
     ))
 }
 
+fn account_locked(until: Timestamp, now: Timestamp) -> ApiError {
+    let mut e = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "account_locked",
+        "too many failed logins for this username; try again later",
+    );
+    e.retry_after = Some((until - now).num_seconds().max(1) as u64);
+    e
+}
+
 async fn logout(
     State(state): State<AppState>,
     CurrentUser(viewer): CurrentUser,
+    addr: ClientAddr,
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
     let token = bearer(&headers).ok_or_else(ApiError::unauthorized)?;
     state.store().delete_session(&token_hash(token)).await?;
+    let record = audit::by(
+        &viewer,
+        &addr,
+        &state,
+        "logout",
+        Some(format!("user:{}", viewer.user.username)),
+        serde_json::json!({}),
+    );
+    state.store().append_audit(record).await?;
     tracing::info!(username = %viewer.user.username, "logout");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -335,6 +335,16 @@ pub async fn load(state: &AppState) -> ApiResult<bool> {
         .await?;
     }
     load_orders(state, 300).await?;
+    let record = hotline_domain::audit::AuditRecord {
+        at: state.now(),
+        actor: "system".into(),
+        unit: None,
+        address: None,
+        action: "demo.load".into(),
+        object: None,
+        detail: serde_json::json!({"orders": 300, "accounts": ACCOUNTS.len()}),
+    };
+    state.store().append_audit(record).await?;
     Ok(true)
 }
 
@@ -512,7 +522,7 @@ async fn load_orders(state: &AppState, count: usize) -> ApiResult<()> {
             }
         }
         if !changes.is_empty() {
-            state.store().record_transitions(changes).await?;
+            state.store().record_transitions(changes, None).await?;
         }
     }
     Ok(())
@@ -525,7 +535,7 @@ async fn register_at(
     hotline: UnitCode,
     at: Timestamp,
 ) -> ApiResult<Order> {
-    Ok(register(state, intake, hotline, "operator", None, at)
+    Ok(register(state, intake, hotline, "operator", None, at, None)
         .await?
         .order)
 }

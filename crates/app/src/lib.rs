@@ -11,6 +11,7 @@
 
 pub mod access;
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod clock;
@@ -43,6 +44,16 @@ pub struct AppConfig {
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
     pub session_hours: i64,
+    /// A session unused this long ends.
+    pub session_idle_minutes: i64,
+    /// Failed logins (per username, existing or not) that lock it…
+    pub login_max_failures: i64,
+    /// …for this long.
+    pub login_lock_minutes: i64,
+    /// Login attempts per client address per minute.
+    pub login_rate_per_minute: i64,
+    /// Requests to the public (no login) endpoints per client address per minute.
+    pub public_rate_per_minute: i64,
     pub duplicate_window_days: i64,
     /// How long a server trusts its copy of rules, calendar and units before reading
     /// them again (other servers on the same database may change them).
@@ -69,6 +80,11 @@ impl Default for AppConfig {
             phone_hash_key: b"change-me".to_vec(),
             body_limit: 1024 * 1024,
             session_hours: 12,
+            session_idle_minutes: 30,
+            login_max_failures: 5,
+            login_lock_minutes: 15,
+            login_rate_per_minute: 60,
+            public_rate_per_minute: 120,
             duplicate_window_days: 30,
             cache_ttl: Duration::from_secs(5),
             bench_routes: false,
@@ -206,6 +222,7 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .merge(auth::router())
+        .merge(audit::router())
         .merge(orders::router())
         .merge(public::router())
         .merge(admin::router())

@@ -11,14 +11,17 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use hmac::{Hmac, Mac};
+use hotline_domain::audit::AuditRecord;
 use hotline_domain::rules::end_of_day;
 use hotline_domain::*;
 use hotline_store::{Created, IdempotencyKey, NewOrder, OrderChange, OrderFilter, StoreError};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::access::{Org, Viewer};
+use crate::audit::{self, ClientAddr};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, RawJson, parse_json};
@@ -173,6 +176,7 @@ pub async fn register(
     by: &str,
     idempotency: Option<IdempotencyKey>,
     now: Timestamp,
+    audit: Option<AuditRecord>,
 ) -> ApiResult<Created> {
     let (rules, calendar) = (state.rules().await?, state.calendar().await?);
     let key = &state.config().phone_hash_key;
@@ -186,6 +190,7 @@ pub async fn register(
         tracking_code: tracking_code(),
         duplicate_window_days: state.config().duplicate_window_days,
         idempotency,
+        audit,
     };
     let created = state
         .store()
@@ -220,6 +225,7 @@ pub async fn view_for(
 async fn create(
     State(state): State<AppState>,
     CurrentUser(viewer): CurrentUser,
+    addr: ClientAddr,
     headers: HeaderMap,
     RawJson { value: req, bytes }: RawJson<CreateOrderRequest>,
 ) -> ApiResult<(StatusCode, Json<OrderView>)> {
@@ -237,22 +243,33 @@ async fn create(
     };
     let idempotency = idempotency_key(&state, &viewer, &headers, &bytes)?;
     let intake = intake_from(&state, req).await?;
+    let detail = json!({"channel": intake.channel, "kind": intake.kind});
+    let record = audit::by(&viewer, &addr, &state, "order.create", None, detail);
+    let user = &viewer.user.username;
     let created = register(
         &state,
         intake,
         hotline,
-        &viewer.user.username,
+        user,
         idempotency,
         state.now(),
+        Some(record),
     )
     .await?;
-    let events = state.store().events(created.order.id).await?;
     let status = if created.replayed {
         StatusCode::OK
     } else {
         StatusCode::CREATED
     };
-    let view = view_for(&state, &viewer, &org, created.order, Some(events), false).await?;
+    let view = view_for(
+        &state,
+        &viewer,
+        &org,
+        created.order,
+        Some(created.events),
+        false,
+    )
+    .await?;
     Ok((status, Json(view)))
 }
 
@@ -302,7 +319,7 @@ struct Page {
 }
 
 /// A date (`YYYY-MM-DD`, taken as that whole day in Shanghai) or an RFC 3339 time.
-fn parse_time(field: &str, s: &str, end: bool) -> ApiResult<Timestamp> {
+pub(crate) fn parse_time(field: &str, s: &str, end: bool) -> ApiResult<Timestamp> {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
         return Ok(t);
     }
@@ -423,10 +440,11 @@ async fn show(
 async fn act(
     State(state): State<AppState>,
     CurrentUser(viewer): CurrentUser,
+    addr: ClientAddr,
     Path((id, action)): Path<(String, String)>,
     RawJson { bytes, .. }: RawJson<serde::de::IgnoredAny>,
 ) -> ApiResult<Json<OrderView>> {
-    perform(&state, &viewer, &id, &action, &bytes)
+    perform(&state, &viewer, &addr, &id, &action, &bytes)
         .await
         .map(Json)
 }
@@ -434,12 +452,14 @@ async fn act(
 async fn act_decision(
     State(state): State<AppState>,
     CurrentUser(viewer): CurrentUser,
+    addr: ClientAddr,
     Path((id, action, decision)): Path<(String, String, String)>,
     RawJson { bytes, .. }: RawJson<serde::de::IgnoredAny>,
 ) -> ApiResult<Json<OrderView>> {
     perform(
         &state,
         &viewer,
+        &addr,
         &id,
         &format!("{action}/{decision}"),
         &bytes,
@@ -475,6 +495,7 @@ const ACTIONS: &[&str] = &[
 pub async fn perform(
     state: &AppState,
     viewer: &Viewer,
+    addr: &ClientAddr,
     id: &str,
     name: &str,
     body: &[u8],
@@ -507,7 +528,23 @@ pub async fn perform(
         if let Action::Merge { into } = action {
             changes.push(absorb_into(state, &order, into, &actor, ctx.now).await?);
         }
-        match state.store().record_transitions(changes).await {
+        // The trail says who did what to which order; notes and personal data stay on
+        // the order's own timeline.
+        let detail = json!({"number": order.number, "from": order.status, "to": t.order.status});
+        let object = Some(format!("order:{}", order.id));
+        let record = audit::by(
+            viewer,
+            addr,
+            state,
+            &format!("order.{name}"),
+            object,
+            detail,
+        );
+        match state
+            .store()
+            .record_transitions(changes, Some(record))
+            .await
+        {
             Ok(()) => {
                 if reveal {
                     tracing::info!(order = %order.number, by = %viewer.user.username, "phone revealed");

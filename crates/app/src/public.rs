@@ -9,6 +9,7 @@ use hotline_store::{OrderChange, StoreError};
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::audit::{self, ClientAddr};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::orders::CallbackBody;
@@ -47,21 +48,40 @@ async fn find(state: &AppState, number: &str, code: Option<&str>) -> ApiResult<O
     }
 }
 
+/// Public endpoints count requests per client address, in the database so that every
+/// server shares the count.
+async fn limit(state: &AppState, addr: &ClientAddr) -> ApiResult<()> {
+    let per_minute = state.config().public_rate_per_minute;
+    let key = format!("public:{}", addr.key());
+    match state
+        .store()
+        .hit_rate_limit(&key, state.now(), 60, per_minute)
+        .await?
+    {
+        Some(wait) => Err(ApiError::rate_limited(wait as u64)),
+        None => Ok(()),
+    }
+}
+
 async fn track(
     State(state): State<AppState>,
+    addr: ClientAddr,
     Path(number): Path<String>,
     ApiQuery(q): ApiQuery<CodeQuery>,
 ) -> ApiResult<Json<PublicOrderView>> {
+    limit(&state, &addr).await?;
     let order = find(&state, &number, q.code.as_deref()).await?;
     Ok(Json(PublicOrderView::from(&order)))
 }
 
 async fn evaluate(
     State(state): State<AppState>,
+    addr: ClientAddr,
     Path(number): Path<String>,
     ApiQuery(q): ApiQuery<CodeQuery>,
     ApiJson(body): ApiJson<CallbackBody>,
 ) -> ApiResult<Json<PublicOrderView>> {
+    limit(&state, &addr).await?;
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -79,12 +99,16 @@ async fn evaluate(
         };
         let t = apply(&order, action, &Actor::requester(), &ctx)?;
         let view = PublicOrderView::from(&t.order);
+        let object = Some(format!("order:{}", order.id));
+        let detail = serde_json::json!({"result": body.result});
+        let record = audit::anonymous("requester", &addr, &state, "order.evaluate", object, detail);
+        let change = OrderChange {
+            order: t.order,
+            event: t.event,
+        };
         match state
             .store()
-            .record_transitions(vec![OrderChange {
-                order: t.order,
-                event: t.event,
-            }])
+            .record_transitions(vec![change], Some(record))
             .await
         {
             Ok(()) => return Ok(Json(view)),

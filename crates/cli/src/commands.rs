@@ -57,6 +57,44 @@ pub enum CalendarCommand {
     },
 }
 
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Check the audit trail's hash chain; name the first broken record.
+    Verify {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+pub async fn audit(cfg: Config, cmd: AuditCommand) -> Result<(), String> {
+    let AuditCommand::Verify { data } = cmd;
+    let state = open_state(&with_data(cfg, &data)).await?;
+    let mut verifier = hotline_domain::audit::ChainVerifier::default();
+    let mut cursor = None;
+    loop {
+        let filter = hotline_store::AuditFilter {
+            ascending: true,
+            cursor,
+            limit: 5000,
+            ..Default::default()
+        };
+        let page = state
+            .store()
+            .audit_entries(&filter)
+            .await
+            .map_err(|e| e.to_string())?;
+        for entry in &page {
+            verifier.check(entry).map_err(|broken| broken.to_string())?;
+        }
+        match page.last() {
+            Some(last) => cursor = Some(last.id),
+            None => break,
+        }
+    }
+    println!("audit trail intact: {} records", verifier.checked);
+    Ok(())
+}
+
 pub async fn user(cfg: Config, cmd: UserCommand) -> Result<(), String> {
     let UserCommand::Add {
         username,
@@ -81,6 +119,13 @@ pub async fn user(cfg: Config, cmd: UserCommand) -> Result<(), String> {
     let user = hotline_app::admin::add_user(&state, &username, password, roles, unit)
         .await
         .map_err(|e| e.message)?;
+    cli_audit(
+        &state,
+        "user.create",
+        format!("user:{}", user.username),
+        serde_json::json!({"roles": user.roles, "unit": user.unit}),
+    )
+    .await?;
     println!("created user {} ({})", user.username, role);
     Ok(())
 }
@@ -120,6 +165,15 @@ pub async fn calendar(cfg: Config, cmd: CalendarCommand) -> Result<(), String> {
             let y = hotline_app::admin::load_year(&state, year)
                 .await
                 .map_err(|e| e.message)?;
+            let detail =
+                serde_json::json!({"holidays": y.holidays.len(), "workdays": y.workdays.len()});
+            cli_audit(
+                &state,
+                "calendar.load",
+                format!("calendar:{}", y.year),
+                detail,
+            )
+            .await?;
             println!(
                 "loaded {}: {} holidays, {} make-up working days",
                 y.year,
@@ -129,6 +183,31 @@ pub async fn calendar(cfg: Config, cmd: CalendarCommand) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// Changes made from the command line are audited like those made through the API,
+/// with the operating-system user as far as it is known.
+async fn cli_audit(
+    state: &hotline_app::AppState,
+    action: &str,
+    object: String,
+    detail: serde_json::Value,
+) -> Result<(), String> {
+    let who = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    let record = hotline_domain::audit::AuditRecord {
+        at: state.now(),
+        actor: format!("cli:{who}"),
+        unit: None,
+        address: None,
+        action: action.to_owned(),
+        object: Some(object),
+        detail,
+    };
+    state
+        .store()
+        .append_audit(record)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 fn warn_if_incomplete(incomplete: bool, loaded: &[i32]) {

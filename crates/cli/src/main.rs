@@ -54,6 +54,9 @@ enum Command {
     /// The official working-day calendar.
     #[command(subcommand)]
     Calendar(commands::CalendarCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(commands::AuditCommand),
     /// The shipped benchmarks.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
             }
             Command::User(cmd) => commands::user(cfg, cmd).await,
             Command::Calendar(cmd) => commands::calendar(cfg, cmd).await,
+            Command::Audit(cmd) => commands::audit(cfg, cmd).await,
             Command::Bench(cmd) => bench::run(cmd).await,
         }
     });

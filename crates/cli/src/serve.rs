@@ -40,6 +40,11 @@ pub async fn open_state(cfg: &Config) -> Result<AppState, String> {
         phone_hash_key: cfg.secret_key()?,
         body_limit: cfg.body_limit,
         session_hours: cfg.session_hours,
+        session_idle_minutes: cfg.session_idle_minutes,
+        login_max_failures: cfg.login_max_failures,
+        login_lock_minutes: cfg.login_lock_minutes,
+        login_rate_per_minute: cfg.login_rate_per_minute,
+        public_rate_per_minute: cfg.public_rate_per_minute,
         duplicate_window_days: cfg.duplicate_window_days,
         cache_ttl: Duration::from_secs(cfg.cache_ttl_seconds),
         bench_routes: cfg.bench_routes,
@@ -63,7 +68,8 @@ pub async fn run(mut cfg: Config, listen: Option<String>, demo_mode: bool) -> Re
     tracing::info!(%addr, store = state.store().backend(), "serving");
     println!("hotline is serving on http://{addr}");
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
-    let server = axum::serve(listener, app(state.clone())).with_graceful_shutdown(async move {
+    let service = app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
         shutdown_signal().await;
         tracing::info!("shutting down: finishing in-flight requests");
         let _ = stop_tx.send(true);

@@ -127,3 +127,41 @@ fn user_add_reads_the_password_from_stdin_and_enforces_the_policy() {
         String::from_utf8_lossy(&ok.stderr)
     );
 }
+
+#[test]
+fn audit_verify_passes_and_then_names_the_record_altered_in_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("2027.json");
+    for year in [2027, 2028, 2029] {
+        std::fs::write(
+            &file,
+            format!(r#"{{"year": {year}, "holidays": ["{year}-01-01"], "workdays": []}}"#),
+        )
+        .unwrap();
+        assert!(
+            hotline(dir.path(), &["calendar", "import", file.to_str().unwrap()])
+                .status
+                .success()
+        );
+    }
+    let ok = hotline(dir.path(), &["audit", "verify"]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("3 records"));
+    // Someone with direct database access drops the guard and edits record 2.
+    let db = rusqlite::Connection::open(dir.path().join("hotline.db")).unwrap();
+    let blocked = db.execute("UPDATE audit_log SET actor = 'mallory' WHERE id = 2", []);
+    assert!(
+        blocked.is_err(),
+        "the product itself refuses to change the trail"
+    );
+    db.execute_batch("DROP TRIGGER audit_log_append_only_u; UPDATE audit_log SET actor = 'mallory' WHERE id = 2;").unwrap();
+    drop(db);
+    let broken = hotline(dir.path(), &["audit", "verify"]);
+    assert!(!broken.status.success());
+    let err = String::from_utf8_lossy(&broken.stderr);
+    assert!(err.contains("audit record 2 is broken"), "{err}");
+}

@@ -17,8 +17,9 @@ mod types;
 pub use types::*;
 
 use async_trait::async_trait;
+use hotline_domain::audit::{AuditEntry, AuditRecord};
 use hotline_domain::{
-    Calendar, DeadlineRules, Event, Order, OrderId, OrderNumber, YearArrangement,
+    Calendar, DeadlineRules, Event, Order, OrderId, OrderNumber, Timestamp, YearArrangement,
     taxonomy::DomainCategory,
 };
 use std::sync::Arc;
@@ -60,6 +61,34 @@ pub trait Store: Send + Sync + 'static {
     /// The session with this token hash and its user, if both exist.
     async fn session(&self, token_hash: &str) -> Result<Option<(SessionRecord, UserRecord)>>;
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
+    /// Notes that the session was used now (for idle expiry).
+    async fn touch_session(&self, token_hash: &str, now: Timestamp) -> Result<()>;
+
+    // The login guard and rate limits, shared by every server on the database.
+    /// Until when the username is locked, if it is.
+    async fn login_locked_until(&self, username: &str) -> Result<Option<Timestamp>>;
+    /// Counts a failed login; returns the lock's end if this failure locked the name.
+    async fn record_login_failure(
+        &self,
+        username: &str,
+        now: Timestamp,
+        guard: LoginGuard,
+    ) -> Result<Option<Timestamp>>;
+    async fn clear_login_failures(&self, username: &str) -> Result<()>;
+    /// Counts a request against `key` in fixed windows; `Some(seconds)` to wait when
+    /// the limit is reached.
+    async fn hit_rate_limit(
+        &self,
+        key: &str,
+        now: Timestamp,
+        window_secs: i64,
+        limit: i64,
+    ) -> Result<Option<i64>>;
+
+    // The audit trail.
+    /// Appends a record to the hash chain.
+    async fn append_audit(&self, record: AuditRecord) -> Result<()>;
+    async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>>;
 
     // Rules that administrators change while the hotline runs.
     async fn calendar(&self) -> Result<Vec<YearArrangement>>;
@@ -87,7 +116,11 @@ pub trait Store: Send + Sync + 'static {
     async fn orders_by_phone_hash(&self, phone_hash: &str, limit: u32) -> Result<Vec<Order>>;
     /// Writes changed orders and their events in one transaction; each order must
     /// still be at the version it was read at (its new version minus one).
-    async fn record_transitions(&self, changes: Vec<OrderChange>) -> Result<()>;
+    async fn record_transitions(
+        &self,
+        changes: Vec<OrderChange>,
+        audit: Option<AuditRecord>,
+    ) -> Result<()>;
     /// Open orders per status, for metrics.
     async fn count_by_status(&self) -> Result<Vec<(String, i64)>>;
 }

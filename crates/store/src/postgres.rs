@@ -14,17 +14,30 @@ use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
 use std::str::FromStr;
 use std::sync::Arc;
 
+use hotline_domain::Timestamp;
+use hotline_domain::audit::{AuditEntry, AuditRecord, chain};
+
 use crate::query::{self, Param, numbered};
+use crate::sqlite::{FailureStep, audit_entry, login_failure_step, rate_step};
 use crate::sqlite::{
     category, event_record, from_epoch, roles_to_text, unit_record, user_record, year_record,
     year_texts,
 };
 use crate::{
-    Created, NewOrder, NewUser, OrderChange, OrderFilter, Result, SessionRecord, Store, StoreError,
-    UnitRecord, UserRecord,
+    AuditFilter, Created, LoginGuard, NewOrder, NewUser, OrderChange, OrderFilter, Result,
+    SessionRecord, Store, StoreError, UnitRecord, UserRecord,
 };
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (
+        2,
+        include_str!("../migrations/postgres/0002_audit_and_login_guard.sql"),
+    ),
+];
+
+/// Serialises appends to the audit chain between servers, per transaction.
+const AUDIT_LOCK: i64 = 12_345_000_002;
 
 /// Serialises migrations between servers (an arbitrary, fixed key).
 const MIGRATION_LOCK: i64 = 12_345_000_001;
@@ -323,6 +336,10 @@ async fn create_order_tx(
     .await
     .map_err(pg_err)?;
     insert_event(tx, order.id, &event).await?;
+    if let Some(mut audit) = new.audit.clone() {
+        audit.object = Some(format!("order:{}", order.id));
+        append_audit_tx(tx, audit).await?;
+    }
     if let Some(key) = &new.idempotency {
         sql("INSERT INTO idempotency_keys (scope, key, body_hash, order_id, created_at) VALUES (?, ?, ?, ?, ?)")
             .bind(&key.scope)
@@ -339,6 +356,45 @@ async fn create_order_tx(
         events: vec![event],
         replayed: false,
     })
+}
+
+/// Appends to the hash chain under a transaction-scoped advisory lock, so that servers
+/// sharing the database append one at a time and never fork the chain.
+async fn append_audit_tx(
+    tx: &mut Transaction<'static, Postgres>,
+    mut r: AuditRecord,
+) -> Result<()> {
+    r.at = r.at.with_timezone(&shanghai());
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(AUDIT_LOCK)
+        .execute(&mut **tx)
+        .await
+        .map_err(pg_err)?;
+    let last = sqlx::query("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(pg_err)?;
+    let last: Option<(i64, String)> = last
+        .map(|row| Ok::<_, sqlx::Error>((row.try_get(0)?, row.try_get(1)?)))
+        .transpose()
+        .map_err(pg_err)?;
+    let e = chain(last.as_ref().map(|(id, h)| (*id, h.as_str())), r);
+    sql("INSERT INTO audit_log (id, at, actor, unit, address, action, object, detail, prev_hash, hash) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    .bind(e.id)
+    .bind(e.record.at.to_rfc3339())
+    .bind(&e.record.actor)
+    .bind(&e.record.unit)
+    .bind(&e.record.address)
+    .bind(&e.record.action)
+    .bind(&e.record.object)
+    .bind(e.record.detail.to_string())
+    .bind(&e.prev_hash)
+    .bind(&e.hash)
+    .execute(&mut **tx)
+    .await
+    .map_err(pg_err)?;
+    Ok(())
 }
 
 async fn record_change(tx: &mut Transaction<'static, Postgres>, c: &OrderChange) -> Result<()> {
@@ -462,11 +518,12 @@ impl Store for PgStore {
     }
 
     async fn create_session(&self, s: SessionRecord) -> Result<()> {
-        sql("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
+        sql("INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen) VALUES (?, ?, ?, ?, ?)")
             .bind(&s.token_hash)
             .bind(s.user_id.0)
             .bind(s.created_at.timestamp())
             .bind(s.expires_at.timestamp())
+            .bind(s.last_seen.timestamp())
             .execute(&self.pool)
             .await
             .map_err(pg_err)?;
@@ -475,20 +532,21 @@ impl Store for PgStore {
 
     async fn session(&self, token_hash: &str) -> Result<Option<(SessionRecord, UserRecord)>> {
         let row = sql(
-            "SELECT s.created_at, s.expires_at, u.id, u.username, u.password_hash, u.roles, u.unit, u.active \
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
+            "SELECT s.created_at, s.expires_at, s.last_seen, u.id, u.username, u.password_hash, u.roles, \
+             u.unit, u.active FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
         .await
         .map_err(pg_err)?;
         let Some(r) = row else { return Ok(None) };
-        let user = user_row(&r, 2)?;
+        let user = user_row(&r, 3)?;
         let session = SessionRecord {
             token_hash: token_hash.to_owned(),
             user_id: user.id,
             created_at: from_epoch(r.try_get(0).map_err(pg_err)?),
             expires_at: from_epoch(r.try_get(1).map_err(pg_err)?),
+            last_seen: from_epoch(r.try_get(2).map_err(pg_err)?),
         };
         Ok(Some((session, user)))
     }
@@ -643,12 +701,150 @@ impl Store for PgStore {
         rows.iter().map(order_from_row).collect()
     }
 
-    async fn record_transitions(&self, changes: Vec<OrderChange>) -> Result<()> {
+    async fn record_transitions(
+        &self,
+        changes: Vec<OrderChange>,
+        audit: Option<AuditRecord>,
+    ) -> Result<()> {
         let mut tx = self.begin().await?;
         for c in &changes {
             record_change(&mut tx, c).await?;
         }
+        if let Some(a) = audit {
+            append_audit_tx(&mut tx, a).await?;
+        }
         tx.commit().await.map_err(pg_err)
+    }
+
+    async fn touch_session(&self, token_hash: &str, now: Timestamp) -> Result<()> {
+        sql("UPDATE sessions SET last_seen = ? WHERE token_hash = ?")
+            .bind(now.timestamp())
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(pg_err)?;
+        Ok(())
+    }
+
+    async fn login_locked_until(&self, username: &str) -> Result<Option<Timestamp>> {
+        let row = sql("SELECT locked_until FROM login_failures WHERE username = ?")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(pg_err)?;
+        let until: Option<i64> = row.map(|r| r.try_get(0)).transpose().map_err(pg_err)?;
+        Ok(until.filter(|u| *u > 0).map(from_epoch))
+    }
+
+    async fn record_login_failure(
+        &self,
+        username: &str,
+        now: Timestamp,
+        guard: LoginGuard,
+    ) -> Result<Option<Timestamp>> {
+        let mut tx = self.begin().await?;
+        let row =
+            sql("SELECT failures, first_at FROM login_failures WHERE username = ? FOR UPDATE")
+                .bind(username)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(pg_err)?;
+        let row = row
+            .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
+            .transpose()
+            .map_err(pg_err)?;
+        let FailureStep {
+            failures,
+            first_at,
+            locked_until,
+        } = login_failure_step(row, now.timestamp(), guard);
+        sql("INSERT INTO login_failures (username, failures, first_at, locked_until) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (username) DO UPDATE SET failures = excluded.failures, first_at = excluded.first_at, \
+             locked_until = excluded.locked_until")
+        .bind(username)
+        .bind(failures)
+        .bind(first_at)
+        .bind(locked_until)
+        .execute(&mut *tx)
+        .await
+        .map_err(pg_err)?;
+        tx.commit().await.map_err(pg_err)?;
+        Ok((locked_until > 0).then(|| from_epoch(locked_until)))
+    }
+
+    async fn clear_login_failures(&self, username: &str) -> Result<()> {
+        sql("DELETE FROM login_failures WHERE username = ?")
+            .bind(username)
+            .execute(&self.pool)
+            .await
+            .map_err(pg_err)?;
+        Ok(())
+    }
+
+    async fn hit_rate_limit(
+        &self,
+        key: &str,
+        now: Timestamp,
+        window_secs: i64,
+        limit: i64,
+    ) -> Result<Option<i64>> {
+        let mut tx = self.begin().await?;
+        // Make sure the row exists, then take it for this transaction.
+        sql("INSERT INTO rate_counters (key, window_start, count) VALUES (?, 0, 0) ON CONFLICT (key) DO NOTHING")
+            .bind(key)
+            .execute(&mut *tx)
+            .await
+            .map_err(pg_err)?;
+        let r = sql("SELECT window_start, count FROM rate_counters WHERE key = ? FOR UPDATE")
+            .bind(key)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(pg_err)?;
+        let row: (i64, i64) = (r.try_get(0).map_err(pg_err)?, r.try_get(1).map_err(pg_err)?);
+        let (start, count, wait) = rate_step(Some(row), now.timestamp(), window_secs, limit);
+        sql("UPDATE rate_counters SET window_start = ?, count = ? WHERE key = ?")
+            .bind(start)
+            .bind(count)
+            .bind(key)
+            .execute(&mut *tx)
+            .await
+            .map_err(pg_err)?;
+        tx.commit().await.map_err(pg_err)?;
+        Ok(wait)
+    }
+
+    async fn append_audit(&self, record: AuditRecord) -> Result<()> {
+        let mut tx = self.begin().await?;
+        append_audit_tx(&mut tx, record).await?;
+        tx.commit().await.map_err(pg_err)
+    }
+
+    async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        let q = query::audit_entries(filter);
+        let mut stmt = sql(&q.text);
+        for p in q.params {
+            stmt = match p {
+                Param::Text(s) => stmt.bind(s),
+                Param::Int(i) => stmt.bind(i),
+            };
+        }
+        let rows = stmt.fetch_all(&self.pool).await.map_err(pg_err)?;
+        rows.iter()
+            .map(|r| {
+                audit_entry((
+                    r.try_get(0).map_err(pg_err)?,
+                    r.try_get(1).map_err(pg_err)?,
+                    r.try_get(2).map_err(pg_err)?,
+                    r.try_get(3).map_err(pg_err)?,
+                    r.try_get(4).map_err(pg_err)?,
+                    r.try_get(5).map_err(pg_err)?,
+                    r.try_get(6).map_err(pg_err)?,
+                    r.try_get(7).map_err(pg_err)?,
+                    r.try_get(8).map_err(pg_err)?,
+                    r.try_get(9).map_err(pg_err)?,
+                ))
+            })
+            .collect()
     }
 
     async fn count_by_status(&self) -> Result<Vec<(String, i64)>> {

@@ -1,7 +1,7 @@
 //! SQL shared by both backends: written once with `?` placeholders, numbered for
 //! PostgreSQL by [`numbered`].
 
-use crate::types::{AWAITING_REPLY, OrderFilter, Scope, like_pattern, region_prefix};
+use crate::types::{AWAITING_REPLY, AuditFilter, OrderFilter, Scope, like_pattern, region_prefix};
 
 /// A bound parameter.
 #[derive(Debug, Clone)]
@@ -135,4 +135,59 @@ pub(crate) fn numbered(sql: &str) -> String {
         }
     }
     out
+}
+
+pub(crate) const AUDIT_COLUMNS: &str =
+    "id, at, actor, unit, address, action, object, detail, prev_hash, hash";
+
+/// The query behind `audit_entries`.
+pub(crate) fn audit_entries(f: &AuditFilter) -> Sql {
+    let mut w: Vec<String> = Vec::new();
+    let mut p: Vec<Param> = Vec::new();
+    let mut eq = |col: &str, v: &Option<String>| {
+        if let Some(v) = v {
+            w.push(format!("{col} = ?"));
+            p.push(Param::Text(v.clone()));
+        }
+    };
+    eq("actor", &f.actor);
+    eq("action", &f.action);
+    eq("object", &f.object);
+    if let Some(units) = &f.units {
+        if units.is_empty() {
+            w.push("1 = 0".into());
+        } else {
+            w.push(format!("unit IN ({})", vec!["?"; units.len()].join(", ")));
+            p.extend(units.iter().map(|u| Param::Text(u.clone())));
+        }
+    }
+    if let Some(from) = f.from {
+        w.push("at >= ?".into());
+        p.push(Param::Text(
+            from.with_timezone(&hotline_domain::shanghai()).to_rfc3339(),
+        ));
+    }
+    if let Some(to) = f.to {
+        w.push("at <= ?".into());
+        p.push(Param::Text(
+            to.with_timezone(&hotline_domain::shanghai()).to_rfc3339(),
+        ));
+    }
+    if let Some(c) = f.cursor {
+        w.push(if f.ascending { "id > ?" } else { "id < ?" }.into());
+        p.push(Param::Int(c));
+    }
+    let where_ = if w.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", w.join(" AND "))
+    };
+    let order = if f.ascending { "ASC" } else { "DESC" };
+    Sql {
+        text: format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log {where_} ORDER BY id {order} LIMIT {}",
+            f.limit.clamp(1, 10_000)
+        ),
+        params: p,
+    }
 }

@@ -18,14 +18,22 @@ use std::sync::{Arc, Mutex, mpsc};
 
 use crate::query::{self, Param};
 use crate::{
-    Created, NewOrder, NewUser, OrderChange, OrderFilter, Result, SessionRecord, Store, StoreError,
-    UnitRecord, UserRecord,
+    AuditFilter, Created, LoginGuard, NewOrder, NewUser, OrderChange, OrderFilter, Result,
+    SessionRecord, Store, StoreError, UnitRecord, UserRecord,
 };
+use hotline_domain::Timestamp;
+use hotline_domain::audit::{AuditEntry, AuditRecord, chain};
 
 /// The most requests one commit takes.
 pub const MAX_BATCH: usize = 512;
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_init.sql")),
+    (
+        2,
+        include_str!("../migrations/sqlite/0002_audit_and_login_guard.sql"),
+    ),
+];
 
 type Finisher = Box<dyn FnOnce(Option<StoreError>) + Send>;
 type Job = Box<dyn FnOnce(&Connection) -> (bool, Finisher) + Send>;
@@ -146,6 +154,7 @@ impl SqliteStore {
             phone_hash: new.phone_hash,
             address_key: new.address_key,
             idempotency: new.idempotency,
+            audit: new.audit,
         })
     }
 
@@ -450,6 +459,71 @@ fn insert_event(conn: &Connection, order: OrderId, e: &Event) -> Result<()> {
     Ok(())
 }
 
+/// Appends to the hash chain; the writer runs one job at a time, so the last record
+/// read here is the last record there is.
+fn append_audit_tx(conn: &Connection, mut r: AuditRecord) -> Result<()> {
+    r.at = r.at.with_timezone(&shanghai());
+    let last: Option<(i64, String)> = conn
+        .prepare_cached("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+        .and_then(|mut s| {
+            s.query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()
+        })
+        .map_err(sql_err)?;
+    let e = chain(last.as_ref().map(|(id, h)| (*id, h.as_str())), r);
+    conn.prepare_cached(
+        "INSERT INTO audit_log (id, at, actor, unit, address, action, object, detail, prev_hash, hash) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            e.id,
+            e.record.at.to_rfc3339(),
+            e.record.actor,
+            e.record.unit,
+            e.record.address,
+            e.record.action,
+            e.record.object,
+            e.record.detail.to_string(),
+            e.prev_hash,
+            e.hash
+        ])
+    })
+    .map_err(sql_err)?;
+    Ok(())
+}
+
+type AuditRow = (
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+);
+
+pub(crate) fn audit_entry(row: AuditRow) -> Result<AuditEntry> {
+    let (id, at, actor, unit, address, action, object, detail, prev_hash, hash) = row;
+    Ok(AuditEntry {
+        id,
+        record: AuditRecord {
+            at: ts(&at)?,
+            actor,
+            unit,
+            address,
+            action,
+            object,
+            detail: serde_json::from_str(&detail).map_err(backend)?,
+        },
+        prev_hash,
+        hash,
+    })
+}
+
 /// Ids and daily numbers, handed out in memory: one process owns an SQLite database,
 /// so counting here (from what the database holds at open, and per day at first use)
 /// keeps that work out of the writer. A number given to a request that then fails is
@@ -518,6 +592,7 @@ struct PreparedOrder {
     phone_hash: Option<String>,
     address_key: Option<String>,
     idempotency: Option<crate::IdempotencyKey>,
+    audit: Option<AuditRecord>,
 }
 
 /// Inside the writer: the idempotency check (it must be atomic with the insert) and
@@ -551,6 +626,10 @@ fn insert_order_tx(conn: &Connection, p: PreparedOrder) -> Result<Created> {
     })
     .map_err(sql_err)?;
     insert_event(conn, o.id, &p.event)?;
+    if let Some(mut audit) = p.audit {
+        audit.object = Some(format!("order:{}", o.id));
+        append_audit_tx(conn, audit)?;
+    }
     if let Some(key) = &p.idempotency {
         conn.prepare_cached(
             "INSERT INTO idempotency_keys (scope, key, body_hash, order_id, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -727,10 +806,16 @@ impl Store for SqliteStore {
     async fn create_session(&self, s: SessionRecord) -> Result<()> {
         self.write(move |c| {
             c.prepare_cached(
-                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen) VALUES (?, ?, ?, ?, ?)",
             )
             .and_then(|mut st| {
-                st.execute(params![s.token_hash, s.user_id.0, s.created_at.timestamp(), s.expires_at.timestamp()])
+                st.execute(params![
+                    s.token_hash,
+                    s.user_id.0,
+                    s.created_at.timestamp(),
+                    s.expires_at.timestamp(),
+                    s.last_seen.timestamp()
+                ])
             })
             .map_err(sql_err)?;
             Ok(())
@@ -743,15 +828,17 @@ impl Store for SqliteStore {
         self.read_now(move |c| {
             let row = c
                 .prepare_cached(
-                    "SELECT s.created_at, s.expires_at, u.id, u.username, u.password_hash, u.roles, u.unit, u.active \
-                     FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
+                    "SELECT s.created_at, s.expires_at, s.last_seen, u.id, u.username, u.password_hash, u.roles, \
+                     u.unit, u.active FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
                 )
                 .and_then(|mut s| {
-                    s.query_row([&token_hash], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, user_row(r, 2)?)))
+                    s.query_row([&token_hash], |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, user_row(r, 3)?))
+                    })
                         .optional()
                 })
                 .map_err(backend)?;
-            let Some((created, expires, user)) = row else { return Ok(None) };
+            let Some((created, expires, seen, user)) = row else { return Ok(None) };
             let user = user_record(user)?;
             Ok(Some((
                 SessionRecord {
@@ -759,6 +846,7 @@ impl Store for SqliteStore {
                     user_id: user.id,
                     created_at: from_epoch(created),
                     expires_at: from_epoch(expires),
+                    last_seen: from_epoch(seen),
                 },
                 user,
             )))
@@ -941,9 +1029,131 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn record_transitions(&self, changes: Vec<OrderChange>) -> Result<()> {
-        self.write(move |c| changes.iter().try_for_each(|ch| record_change(c, ch)))
-            .await
+    async fn record_transitions(
+        &self,
+        changes: Vec<OrderChange>,
+        audit: Option<AuditRecord>,
+    ) -> Result<()> {
+        self.write(move |c| {
+            changes.iter().try_for_each(|ch| record_change(c, ch))?;
+            audit.map_or(Ok(()), |a| append_audit_tx(c, a))
+        })
+        .await
+    }
+
+    async fn touch_session(&self, token_hash: &str, now: Timestamp) -> Result<()> {
+        let token_hash = token_hash.to_owned();
+        self.write(move |c| {
+            c.prepare_cached("UPDATE sessions SET last_seen = ? WHERE token_hash = ?")
+                .and_then(|mut s| s.execute(params![now.timestamp(), token_hash]))
+                .map_err(sql_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn login_locked_until(&self, username: &str) -> Result<Option<Timestamp>> {
+        let username = username.to_owned();
+        self.read_now(move |c| {
+            let until: Option<i64> = c
+                .prepare_cached("SELECT locked_until FROM login_failures WHERE username = ?")
+                .and_then(|mut s| s.query_row([username], |r| r.get(0)).optional())
+                .map_err(backend)?;
+            Ok(until.filter(|u| *u > 0).map(from_epoch))
+        })
+    }
+
+    async fn record_login_failure(
+        &self,
+        username: &str,
+        now: Timestamp,
+        guard: LoginGuard,
+    ) -> Result<Option<Timestamp>> {
+        let username = username.to_owned();
+        self.write(move |c| {
+            let row: Option<(i64, i64)> = c
+                .query_row("SELECT failures, first_at FROM login_failures WHERE username = ?", [&username], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()
+                .map_err(sql_err)?;
+            let step = login_failure_step(row, now.timestamp(), guard);
+            c.execute(
+                "INSERT INTO login_failures (username, failures, first_at, locked_until) VALUES (?, ?, ?, ?) \
+                 ON CONFLICT (username) DO UPDATE SET failures = excluded.failures, first_at = excluded.first_at, \
+                 locked_until = excluded.locked_until",
+                params![username, step.failures, step.first_at, step.locked_until],
+            )
+            .map_err(sql_err)?;
+            Ok((step.locked_until > 0).then(|| from_epoch(step.locked_until)))
+        })
+        .await
+    }
+
+    async fn clear_login_failures(&self, username: &str) -> Result<()> {
+        let username = username.to_owned();
+        self.write(move |c| {
+            c.execute("DELETE FROM login_failures WHERE username = ?", [username])
+                .map_err(sql_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn hit_rate_limit(
+        &self,
+        key: &str,
+        now: Timestamp,
+        window_secs: i64,
+        limit: i64,
+    ) -> Result<Option<i64>> {
+        let key = key.to_owned();
+        self.write(move |c| {
+            let row: Option<(i64, i64)> = c
+                .query_row("SELECT window_start, count FROM rate_counters WHERE key = ?", [&key], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()
+                .map_err(sql_err)?;
+            let (start, count, wait) = rate_step(row, now.timestamp(), window_secs, limit);
+            c.execute(
+                "INSERT INTO rate_counters (key, window_start, count) VALUES (?, ?, ?) \
+                 ON CONFLICT (key) DO UPDATE SET window_start = excluded.window_start, count = excluded.count",
+                params![key, start, count],
+            )
+            .map_err(sql_err)?;
+            Ok(wait)
+        })
+        .await
+    }
+
+    async fn append_audit(&self, record: AuditRecord) -> Result<()> {
+        self.write(move |c| append_audit_tx(c, record)).await
+    }
+
+    async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        let sql = query::audit_entries(filter);
+        self.read(move |c| {
+            let mut s = c.prepare_cached(&sql.text).map_err(backend)?;
+            let rows = s
+                .query_map(bind(&sql.params).as_slice(), |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                        r.get(9)?,
+                    ))
+                })
+                .map_err(backend)?;
+            rows.map(|r| audit_entry(r.map_err(backend)?)).collect()
+        })
+        .await
     }
 
     async fn count_by_status(&self) -> Result<Vec<(String, i64)>> {
@@ -960,6 +1170,52 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
+
+/// A failed login's effect on the username's counter.
+pub(crate) struct FailureStep {
+    pub failures: i64,
+    pub first_at: i64,
+    pub locked_until: i64,
+}
+
+/// Counts failures within a window; the one that reaches the maximum locks the name
+/// and starts the count again.
+pub(crate) fn login_failure_step(row: Option<(i64, i64)>, now: i64, g: LoginGuard) -> FailureStep {
+    let (failures, first_at) = match row {
+        Some((n, first)) if now - first < g.window_secs => (n + 1, first),
+        _ => (1, now),
+    };
+    if failures >= g.max_failures {
+        FailureStep {
+            failures: 0,
+            first_at: now,
+            locked_until: now + g.lock_secs,
+        }
+    } else {
+        FailureStep {
+            failures,
+            first_at,
+            locked_until: 0,
+        }
+    }
+}
+
+/// Fixed windows aligned to `window_secs`: (window start, count, seconds to wait if
+/// over the limit).
+pub(crate) fn rate_step(
+    row: Option<(i64, i64)>,
+    now: i64,
+    window_secs: i64,
+    limit: i64,
+) -> (i64, i64, Option<i64>) {
+    let start = now - now.rem_euclid(window_secs);
+    let count = match row {
+        Some((s, n)) if s == start => n + 1,
+        _ => 1,
+    };
+    let wait = (count > limit).then_some((start + window_secs - now).max(1));
+    (start, count, wait)
 }
 
 pub(crate) fn from_epoch(secs: i64) -> hotline_domain::Timestamp {

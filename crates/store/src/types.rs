@@ -1,5 +1,6 @@
 //! The records the store reads and writes.
 
+use hotline_domain::audit::AuditRecord;
 use hotline_domain::{
     Event, Intake, Kind, Order, OrderId, RegionCode, Role, Status, Timestamp, UnitCode, UnitKind,
     UserId,
@@ -41,7 +42,35 @@ pub struct SessionRecord {
     pub token_hash: String,
     pub user_id: UserId,
     pub created_at: Timestamp,
+    /// The absolute end of the session.
     pub expires_at: Timestamp,
+    /// When it was last used (kept to the minute), for idle expiry.
+    pub last_seen: Timestamp,
+}
+
+/// A query over the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Oldest first (for verification) instead of newest first.
+    pub ascending: bool,
+    /// Records after (ascending) or before (descending) this id.
+    pub cursor: Option<i64>,
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub object: Option<String>,
+    /// Only records whose actor's unit is one of these (`None`: any).
+    pub units: Option<Vec<String>>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    pub limit: u32,
+}
+
+/// Settings of the login guard: failures per username and their lock.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginGuard {
+    pub max_failures: i64,
+    pub window_secs: i64,
+    pub lock_secs: i64,
 }
 
 /// An order to register.
@@ -59,6 +88,8 @@ pub struct NewOrder {
     /// How far back to look for possible duplicates.
     pub duplicate_window_days: i64,
     pub idempotency: Option<IdempotencyKey>,
+    /// Recorded in the same transaction; its object is filled in with the new id.
+    pub audit: Option<AuditRecord>,
 }
 
 /// `Idempotency-Key`, scoped to the caller, with a hash of the body it came with.

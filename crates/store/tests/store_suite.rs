@@ -130,6 +130,7 @@ fn new_order(title: &str, now: &str, phone_hash: Option<&str>, address: Option<&
         address_key: address.map(str::to_owned),
         duplicate_window_days: 30,
         idempotency: None,
+        audit: None,
     }
 }
 
@@ -168,10 +169,13 @@ async fn dispatch(s: &Arc<dyn Store>, o: &Order, unit: &str, co: &[&str], now: &
         note: None,
     };
     let t = apply(o, action, &dispatcher(), &ctx).unwrap();
-    s.record_transitions(vec![OrderChange {
-        order: t.order.clone(),
-        event: t.event,
-    }])
+    s.record_transitions(
+        vec![OrderChange {
+            order: t.order.clone(),
+            event: t.event,
+        }],
+        None,
+    )
     .await
     .unwrap();
     t.order
@@ -339,10 +343,13 @@ story!(
         };
         let t = apply(&o, action, &dispatcher(), &ctx).unwrap();
         let r = s
-            .record_transitions(vec![OrderChange {
-                order: t.order,
-                event: t.event,
-            }])
+            .record_transitions(
+                vec![OrderChange {
+                    order: t.order,
+                    event: t.event,
+                }],
+                None,
+            )
             .await;
         assert!(matches!(r, Err(StoreError::VersionConflict)));
         let now = s.order(o.id).await.unwrap().unwrap();
@@ -446,9 +453,17 @@ story!(accounts_sessions_calendar_and_rules_round_trip, |s: Arc<
         user_id: u.id,
         created_at: at("2026-11-27T09:00:00+08:00"),
         expires_at: at("2026-11-27T21:00:00+08:00"),
+        last_seen: at("2026-11-27T09:00:00+08:00"),
     })
     .await
     .unwrap();
+    s.touch_session("t", at("2026-11-27T09:20:00+08:00"))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.session("t").await.unwrap().unwrap().0.last_seen,
+        at("2026-11-27T09:20:00+08:00")
+    );
     let (sess, user) = s.session("t").await.unwrap().unwrap();
     assert_eq!(
         (sess.expires_at, user.username.as_str()),
@@ -477,3 +492,139 @@ story!(accounts_sessions_calendar_and_rules_round_trip, |s: Arc<
         hotline_domain::taxonomy::seed().len()
     );
 });
+
+fn audit(action: &str) -> hotline_domain::audit::AuditRecord {
+    hotline_domain::audit::AuditRecord {
+        at: at("2026-11-27T09:00:00+08:00"),
+        actor: "alice".into(),
+        unit: Some("cd".into()),
+        address: Some("127.0.0.1".into()),
+        action: action.into(),
+        object: None,
+        detail: serde_json::json!({}),
+    }
+}
+
+story!(
+    the_audit_trail_is_one_verifiable_chain_written_with_its_change,
+    |s: Arc<dyn Store>| async move {
+        seed_units(&s).await;
+        s.append_audit(audit("login")).await.unwrap();
+        let mut n = new_order("路灯", "2026-11-27T09:00:00+08:00", None, None);
+        n.audit = Some(audit("order.create"));
+        let o = create(&s, n).await;
+        let rules = DeadlineRules::default();
+        let cal = Calendar::new(Calendar::official_seed());
+        let ctx = Context {
+            now: at("2026-11-27T10:00:00+08:00"),
+            rules: &rules,
+            calendar: &cal,
+        };
+        let action = Action::Dispatch {
+            unit: DispatchTarget {
+                code: code("cdjt"),
+                kind: UnitKind::Department,
+            },
+            co_units: vec![],
+            note: None,
+        };
+        let t = apply(&o, action, &dispatcher(), &ctx).unwrap();
+        s.record_transitions(
+            vec![OrderChange {
+                order: t.order.clone(),
+                event: t.event.clone(),
+            }],
+            Some(audit("order.dispatch")),
+        )
+        .await
+        .unwrap();
+        // A refused write records nothing either.
+        let stale = s
+            .record_transitions(
+                vec![OrderChange {
+                    order: t.order,
+                    event: t.event,
+                }],
+                Some(audit("order.dispatch")),
+            )
+            .await;
+        assert!(matches!(stale, Err(StoreError::VersionConflict)));
+        let all = s
+            .audit_entries(&AuditFilter {
+                ascending: true,
+                limit: 100,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            all.iter()
+                .map(|e| e.record.action.as_str())
+                .collect::<Vec<_>>(),
+            ["login", "order.create", "order.dispatch"]
+        );
+        assert_eq!(
+            all[1].record.object.as_deref(),
+            Some(format!("order:{}", o.id).as_str())
+        );
+        let mut v = hotline_domain::audit::ChainVerifier::default();
+        for e in &all {
+            v.check(e).unwrap();
+        }
+        let newest = s
+            .audit_entries(&AuditFilter {
+                actor: Some("alice".into()),
+                limit: 1,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(newest[0].id, 3);
+    }
+);
+
+story!(
+    five_failed_logins_lock_a_name_and_rate_limits_count_in_windows,
+    |s: Arc<dyn Store>| async move {
+        let guard = LoginGuard {
+            max_failures: 5,
+            window_secs: 900,
+            lock_secs: 900,
+        };
+        let t0 = at("2026-11-27T09:00:00+08:00");
+        for i in 0..4 {
+            let r = s
+                .record_login_failure("ghost", t0 + chrono::Duration::seconds(i), guard)
+                .await
+                .unwrap();
+            assert_eq!(r, None);
+        }
+        assert_eq!(s.login_locked_until("ghost").await.unwrap(), None);
+        let locked = s
+            .record_login_failure("ghost", t0 + chrono::Duration::seconds(5), guard)
+            .await
+            .unwrap();
+        assert_eq!(locked, Some(t0 + chrono::Duration::seconds(905)));
+        assert_eq!(s.login_locked_until("ghost").await.unwrap(), locked);
+        s.clear_login_failures("ghost").await.unwrap();
+        assert_eq!(s.login_locked_until("ghost").await.unwrap(), None);
+        for _ in 0..3 {
+            assert_eq!(
+                s.hit_rate_limit("login:1.2.3.4", t0, 60, 3).await.unwrap(),
+                None
+            );
+        }
+        assert_eq!(
+            s.hit_rate_limit("login:1.2.3.4", t0 + chrono::Duration::seconds(20), 60, 3)
+                .await
+                .unwrap(),
+            Some(40)
+        );
+        assert_eq!(
+            s.hit_rate_limit("login:1.2.3.4", t0 + chrono::Duration::seconds(61), 60, 3)
+                .await
+                .unwrap(),
+            None
+        );
+    }
+);

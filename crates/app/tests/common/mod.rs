@@ -26,6 +26,7 @@ pub struct TestApp {
 
 pub struct Response {
     pub status: StatusCode,
+    pub retry_after: Option<String>,
     pub body: Value,
     pub text: String,
 }
@@ -69,9 +70,14 @@ const USERS: &[(&str, &[&str], Option<&str>)] = &[
 
 impl TestApp {
     pub async fn sqlite() -> TestApp {
+        Self::sqlite_with(|_| {}).await
+    }
+
+    /// On SQLite, with some settings changed.
+    pub async fn sqlite_with(change: impl FnOnce(&mut AppConfig)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let store = hotline_store::sqlite::SqliteStore::open(&dir.path().join("t.db")).unwrap();
-        Self::with_store(Arc::new(store), Some(dir)).await
+        Self::with_store(Arc::new(store), Some(dir), change).await
     }
 
     pub async fn postgres() -> Option<TestApp> {
@@ -87,10 +93,14 @@ impl TestApp {
         let store = hotline_store::postgres::PgStore::connect_in_schema(&url, Some(&schema))
             .await
             .unwrap();
-        Some(Self::with_store(Arc::new(store), None).await)
+        Some(Self::with_store(Arc::new(store), None, |_| {}).await)
     }
 
-    async fn with_store(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> TestApp {
+    async fn with_store(
+        store: Arc<dyn Store>,
+        dir: Option<tempfile::TempDir>,
+        change: impl FnOnce(&mut AppConfig),
+    ) -> TestApp {
         bootstrap::seed_defaults(&*store).await.unwrap();
         for (code, kind, parent, region) in UNITS {
             store
@@ -117,11 +127,12 @@ impl TestApp {
                 .unwrap();
         }
         let clock = Arc::new(ManualClock::new(at("2026-11-02T09:00:00+08:00")));
-        let config = AppConfig {
+        let mut config = AppConfig {
             body_limit: 64 * 1024,
             cache_ttl: std::time::Duration::ZERO,
             ..AppConfig::default()
         };
+        change(&mut config);
         let state = AppState::new(store, clock.clone(), config);
         TestApp {
             router: app(state.clone()),
@@ -136,6 +147,16 @@ impl TestApp {
     pub fn set_time(&self, s: &str) {
         self.clock.set(at(s));
         self.tokens.lock().unwrap().clear();
+    }
+
+    pub async fn login(&self, user: &str, password: &str) -> Response {
+        self.send(
+            "POST",
+            "/api/v1/sessions",
+            None,
+            Some(json!({"username": user, "password": password})),
+        )
+        .await
     }
 
     pub async fn token(&self, user: &str) -> String {
@@ -193,10 +214,19 @@ impl TestApp {
             .await
             .unwrap();
         let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_owned());
         let bytes = resp.into_body().collect().await.unwrap().to_bytes();
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Response { status, body, text }
+        Response {
+            status,
+            retry_after,
+            body,
+            text,
+        }
     }
 
     /// As `user`: a request with that user's token.

@@ -1,0 +1,147 @@
+//! The audit trail as the use cases write it, and as administrators and supervisors
+//! read it (`GET /api/v1/audit`). Records are never changed through the product.
+
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::routing::get;
+use axum::{Json, Router};
+use hotline_domain::Role;
+use hotline_domain::audit::{AuditEntry, AuditRecord};
+use hotline_store::AuditFilter;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+
+use crate::AppState;
+use crate::access::Viewer;
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiQuery;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/audit", get(search))
+}
+
+/// The client's address, where the server knows it.
+#[derive(Debug, Clone, Default)]
+pub struct ClientAddr(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let addr = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
+        Ok(ClientAddr(addr))
+    }
+}
+
+impl ClientAddr {
+    /// A key for per-address counters.
+    pub fn key(&self) -> &str {
+        self.0.as_deref().unwrap_or("unknown")
+    }
+}
+
+/// A record of something a logged-in user did.
+pub fn by(
+    viewer: &Viewer,
+    addr: &ClientAddr,
+    state: &AppState,
+    action: &str,
+    object: Option<String>,
+    detail: serde_json::Value,
+) -> AuditRecord {
+    AuditRecord {
+        at: state.now(),
+        actor: viewer.user.username.clone(),
+        unit: viewer.user.unit.as_ref().map(|u| u.to_string()),
+        address: addr.0.clone(),
+        action: action.to_owned(),
+        object,
+        detail,
+    }
+}
+
+/// A record of something done without a session (logins, the requester's portal).
+pub fn anonymous(
+    actor: &str,
+    addr: &ClientAddr,
+    state: &AppState,
+    action: &str,
+    object: Option<String>,
+    detail: serde_json::Value,
+) -> AuditRecord {
+    AuditRecord {
+        at: state.now(),
+        actor: actor.to_owned(),
+        unit: None,
+        address: addr.0.clone(),
+        action: action.to_owned(),
+        object,
+        detail,
+    }
+}
+
+#[derive(Deserialize)]
+struct SearchParams {
+    actor: Option<String>,
+    action: Option<String>,
+    object: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    cursor: Option<i64>,
+    limit: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct Page {
+    items: Vec<AuditEntry>,
+    next_cursor: Option<String>,
+}
+
+/// Administrators and supervisors search the trail: an installation administrator
+/// all of it, the others what was done by people of their subtree.
+async fn search(
+    State(state): State<AppState>,
+    CurrentUser(viewer): CurrentUser,
+    ApiQuery(p): ApiQuery<SearchParams>,
+) -> ApiResult<Json<Page>> {
+    if !(viewer.has(Role::Admin) || viewer.has(Role::Supervisor)) {
+        return Err(ApiError::forbidden(
+            "only administrators and supervisors read the audit trail",
+        ));
+    }
+    let org = state.org().await?;
+    let units = match &viewer.user.unit {
+        None if viewer.has(Role::Admin) => None,
+        None => Some(Vec::new()),
+        Some(own) => Some(
+            org.subtree(own)
+                .into_iter()
+                .map(|u| u.to_string())
+                .collect(),
+        ),
+    };
+    let time = |field: &str, v: &Option<String>, end: bool| {
+        v.as_deref()
+            .map(|s| crate::orders::parse_time(field, s, end))
+            .transpose()
+    };
+    let filter = AuditFilter {
+        ascending: false,
+        cursor: p.cursor,
+        actor: p.actor,
+        action: p.action,
+        object: p.object,
+        units,
+        from: time("from", &p.from, false)?,
+        to: time("to", &p.to, true)?,
+        limit: p.limit.unwrap_or(100).clamp(1, 500),
+    };
+    let items = state.store().audit_entries(&filter).await?;
+    let next_cursor = (items.len() == filter.limit as usize)
+        .then(|| items.last().map(|e| e.id.to_string()))
+        .flatten();
+    Ok(Json(Page { items, next_cursor }))
+}

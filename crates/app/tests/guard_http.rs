@@ -1,0 +1,196 @@
+//! Logins, sessions, rate limits and the audit trail, with a hand-set clock.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn five_failed_logins_lock_a_name_whether_or_not_it_exists() {
+    let app = TestApp::sqlite().await;
+    for name in ["operator", "ghost"] {
+        for _ in 0..5 {
+            let r = app.login(name, "wrong-password").await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{name}");
+        }
+        let r = app.login(name, PASSWORD).await;
+        assert_eq!(
+            (r.status, r.body["error"]["code"].as_str()),
+            (StatusCode::TOO_MANY_REQUESTS, Some("account_locked")),
+            "{name}"
+        );
+        assert_eq!(r.retry_after.as_deref(), Some("900"));
+    }
+    // The two answers are alike: the lock says nothing about whether the name exists.
+    let (real, ghost) = (
+        app.login("operator", "x").await,
+        app.login("ghost", "x").await,
+    );
+    assert_eq!((real.status, real.text), (ghost.status, ghost.text));
+    // Another name is not affected; after 15 minutes the lock is gone.
+    assert_eq!(
+        app.login("dispatcher", PASSWORD).await.status,
+        StatusCode::CREATED
+    );
+    app.clock.advance(chrono::Duration::minutes(15));
+    assert_eq!(
+        app.login("operator", PASSWORD).await.status,
+        StatusCode::CREATED
+    );
+    let audit = app
+        .as_user("admin", "GET", "/api/v1/audit?actor=ghost", None)
+        .await;
+    let actions: Vec<&str> = audit.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"login_failed")
+            && actions.contains(&"login_failed_locked")
+            && actions.contains(&"login_locked"),
+        "{actions:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_session_ends_after_30_idle_minutes_but_not_while_used() {
+    let app = TestApp::sqlite().await;
+    let token = app.token("operator").await;
+    for _ in 0..3 {
+        app.clock.advance(chrono::Duration::minutes(20));
+        assert_eq!(
+            app.send("GET", "/api/v1/orders", Some(&token), None)
+                .await
+                .status,
+            StatusCode::OK
+        );
+    }
+    app.clock.advance(chrono::Duration::minutes(31));
+    assert_eq!(
+        app.send("GET", "/api/v1/orders", Some(&token), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn logins_and_public_lookups_are_rate_limited_with_retry_after() {
+    let app = TestApp::sqlite_with(|c| {
+        c.login_rate_per_minute = 3;
+        c.public_rate_per_minute = 2;
+    })
+    .await;
+    app.set_time("2026-11-02T09:00:10+08:00");
+    for _ in 0..3 {
+        assert_eq!(
+            app.login("operator", "wrong").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let r = app.login("operator", PASSWORD).await;
+    assert_eq!(
+        (r.status, r.body["error"]["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited"))
+    );
+    assert_eq!(r.retry_after.as_deref(), Some("50"));
+    for expected in [
+        StatusCode::NOT_FOUND,
+        StatusCode::NOT_FOUND,
+        StatusCode::TOO_MANY_REQUESTS,
+    ] {
+        let r = app
+            .send(
+                "GET",
+                "/api/v1/public/orders/20261102-000001?code=1",
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(r.status, expected);
+    }
+    app.clock.advance(chrono::Duration::minutes(1));
+    assert_eq!(
+        app.login("operator", PASSWORD).await.status,
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn every_order_action_is_in_the_audit_trail_without_personal_data() {
+    let app = TestApp::sqlite().await;
+    let id = app.complaint().await;
+    app.ok("dispatcher", id, "dispatch", json!({"unit": "cd-jt"}))
+        .await;
+    app.ok(
+        "supervisor",
+        id,
+        "reveal-phone",
+        json!({"reason": "回访需要"}),
+    )
+    .await;
+    let refused = app
+        .act(
+            "handler",
+            id,
+            "reply",
+            json!({"content": "x", "resolved": true}),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    let r = app
+        .as_user(
+            "supervisor",
+            "GET",
+            &format!("/api/v1/audit?object=order:{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let items = r.body["items"].as_array().unwrap();
+    let seen: Vec<(&str, &str)> = items
+        .iter()
+        .map(|e| (e["actor"].as_str().unwrap(), e["action"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("supervisor", "order.reveal-phone"),
+            ("dispatcher", "order.dispatch"),
+            ("operator", "order.create")
+        ]
+    );
+    assert!(!r.text.contains("13812345678") && !r.text.contains("王小明"));
+    assert_eq!(
+        app.as_user("handler", "GET", "/api/v1/audit", None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.as_user("operator", "GET", "/api/v1/audit", None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn admin_changes_are_audited() {
+    let app = TestApp::sqlite().await;
+    let unit = json!({"code": "cd-new", "name": "新部门", "kind": "department", "parent": "cd12345", "region": "510100"});
+    assert_eq!(
+        app.as_user("admin", "POST", "/api/v1/units", Some(unit))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let r = app
+        .as_user("admin", "GET", "/api/v1/audit?action=unit.create", None)
+        .await;
+    assert_eq!(r.body["items"][0]["object"], "unit:cd-new");
+    assert_eq!(r.body["items"][0]["actor"], "admin");
+}
