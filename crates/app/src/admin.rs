@@ -4,7 +4,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use hotline_domain::taxonomy::{DomainCategory, top_name};
 use hotline_domain::{
@@ -13,16 +13,21 @@ use hotline_domain::{
 use hotline_store::{NewUser, UnitRecord};
 use serde::{Deserialize, Serialize};
 
+use crate::access::{Org, Viewer};
 use crate::audit::{self, ClientAddr};
 use crate::auth::{CurrentUser, UserView, check_password_policy, hash_password};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::{AppState, unknown_unit};
+use hotline_domain::audit::AuditRecord;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/units", post(create_unit).get(list_units))
-        .route("/api/v1/users", post(create_user))
+        .route("/api/v1/units/{code}", patch(patch_unit))
+        .route("/api/v1/users", post(create_user).get(list_users))
+        .route("/api/v1/users/{username}", patch(patch_user))
+        .route("/api/v1/users/{username}/password", post(reset_password))
         .route("/api/v1/calendar/{year}", get(get_year).put(put_year))
         .route("/api/v1/rules/deadlines", get(get_rules).put(put_rules))
         .route("/api/v1/taxonomy", get(get_taxonomy).post(add_category))
@@ -97,13 +102,120 @@ async fn create_unit(
     Ok((StatusCode::CREATED, Json(unit)))
 }
 
+/// Units as far as the caller's organisation reaches: an installation administrator
+/// sees all; everyone else the subtree of the hotline they belong to (a province sees
+/// every city, a city its own units).
 async fn list_units(
     State(state): State<AppState>,
-    CurrentUser(_): CurrentUser,
+    CurrentUser(viewer): CurrentUser,
 ) -> ApiResult<Json<Items<UnitRecord>>> {
-    Ok(Json(Items {
-        items: state.store().list_units().await?,
-    }))
+    let org = state.org().await?;
+    let units = state.store().list_units().await?;
+    let items = match home_hotline(&org, &viewer) {
+        None if viewer.has(Role::Admin) && viewer.user.unit.is_none() => units,
+        None => Vec::new(),
+        Some(home) => units
+            .into_iter()
+            .filter(|u| org.is_same_or_above(&home, &u.code))
+            .collect(),
+    };
+    Ok(Json(Items { items }))
+}
+
+/// The hotline a user belongs to: their unit if it is one, else the nearest above it.
+fn home_hotline(org: &Org, viewer: &Viewer) -> Option<UnitCode> {
+    let mut at = viewer.user.unit.clone();
+    while let Some(code) = at {
+        let unit = org.get(&code)?;
+        if unit.kind == UnitKind::Hotline {
+            return Some(code);
+        }
+        at = unit.parent.clone();
+    }
+    None
+}
+
+/// A change to a unit: any of its name, its parent (a move) or whether it is active.
+#[derive(Debug, Default, Deserialize)]
+pub struct UnitPatch {
+    pub name: Option<String>,
+    pub parent: Option<UnitCode>,
+    pub active: Option<bool>,
+}
+
+/// Applies a unit change after checking it keeps the tree a tree. Deactivated units
+/// receive no new dispatches; their history stays.
+pub async fn change_unit(
+    state: &AppState,
+    code: &UnitCode,
+    patch: UnitPatch,
+    audit: AuditRecord,
+) -> ApiResult<UnitRecord> {
+    let org = state.org().await?;
+    let mut unit = org.get(code).cloned().ok_or_else(ApiError::not_found)?;
+    if let Some(name) = patch.name {
+        let name = name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(ApiError::invalid("name", "must be 1–100 characters"));
+        }
+        unit.name = name;
+    }
+    if let Some(parent) = patch.parent {
+        if org.get(&parent).is_none() {
+            return Err(unknown_unit("parent", parent.as_str()));
+        }
+        if org.is_same_or_above(code, &parent) {
+            return Err(ApiError::invalid(
+                "parent",
+                "a unit cannot move under itself or its own subtree",
+            ));
+        }
+        if unit.parent.is_none() {
+            return Err(ApiError::invalid("parent", "a root hotline stays the root"));
+        }
+        unit.parent = Some(parent);
+    }
+    if let Some(active) = patch.active {
+        unit.active = active;
+    }
+    state.store().update_unit(unit.clone(), audit).await?;
+    state.invalidate_caches();
+    Ok(unit)
+}
+
+async fn patch_unit(
+    State(state): State<AppState>,
+    CurrentUser(viewer): CurrentUser,
+    addr: ClientAddr,
+    Path(code): Path<String>,
+    ApiJson(patch): ApiJson<UnitPatch>,
+) -> ApiResult<Json<UnitRecord>> {
+    let org = state.org().await?;
+    let code = UnitCode::parse(&code).map_err(|_| ApiError::not_found())?;
+    if org.get(&code).is_none() {
+        return Err(ApiError::not_found());
+    }
+    let may = viewer.administers(&org, Some(&code))
+        && patch
+            .parent
+            .as_ref()
+            .is_none_or(|p| viewer.administers(&org, Some(p)));
+    if !may {
+        return Err(ApiError::forbidden(
+            "only an administrator of the unit (and of its new parent) changes it",
+        ));
+    }
+    let detail =
+        serde_json::json!({"name": patch.name, "parent": patch.parent, "active": patch.active});
+    let record = audit::by(
+        &viewer,
+        &addr,
+        &state,
+        "unit.change",
+        Some(format!("unit:{code}")),
+        detail,
+    );
+    Ok(Json(change_unit(&state, &code, patch, record).await?))
 }
 
 #[derive(Deserialize)]
@@ -202,6 +314,165 @@ async fn audit_change(
 ) -> ApiResult<()> {
     let r = audit::by(viewer, addr, state, action, object, detail);
     Ok(state.store().append_audit(r).await?)
+}
+
+/// Accounts an administrator manages: all for an installation administrator, those of
+/// the administrator's subtree otherwise.
+async fn list_users(
+    State(state): State<AppState>,
+    CurrentUser(viewer): CurrentUser,
+) -> ApiResult<Json<Items<UserView>>> {
+    if !viewer.has(Role::Admin) {
+        return Err(ApiError::forbidden("only administrators list accounts"));
+    }
+    let org = state.org().await?;
+    let users = state.store().list_users().await?;
+    let items = users
+        .iter()
+        .filter(|u| viewer.administers(&org, u.unit.as_ref()))
+        .map(|u| {
+            let mut v = UserView::from(u);
+            v.active = Some(u.active);
+            v
+        })
+        .collect();
+    Ok(Json(Items { items }))
+}
+
+/// A change to an account: roles, unit, or whether it may log in.
+#[derive(Debug, Default, Deserialize)]
+pub struct UserPatch {
+    pub roles: Option<Vec<Role>>,
+    pub unit: Option<UnitCode>,
+    pub active: Option<bool>,
+}
+
+/// Applies an account change; disabling ends the account's sessions at once.
+pub async fn change_user(
+    state: &AppState,
+    username: &str,
+    patch: UserPatch,
+    audit: AuditRecord,
+) -> ApiResult<UserView> {
+    let mut user = state
+        .store()
+        .user_by_username(username)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    if let Some(roles) = patch.roles {
+        if roles.is_empty() {
+            return Err(ApiError::invalid("roles", "at least one role"));
+        }
+        user.roles = roles;
+    }
+    if let Some(unit) = patch.unit {
+        if state.org().await?.get(&unit).is_none() {
+            return Err(unknown_unit("unit", unit.as_str()));
+        }
+        user.unit = Some(unit);
+    }
+    if let Some(active) = patch.active {
+        user.active = active;
+    }
+    if user.unit.is_none() && user.roles.iter().any(|r| *r != Role::Admin) {
+        return Err(ApiError::invalid(
+            "unit",
+            "every role but admin works for a unit",
+        ));
+    }
+    state.store().update_user(user.clone(), audit).await?;
+    let mut view = UserView::from(&user);
+    view.active = Some(user.active);
+    Ok(view)
+}
+
+/// Sets a new password (checked against the policy) and ends the account's sessions.
+pub async fn set_password(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    audit: AuditRecord,
+) -> ApiResult<()> {
+    let mut user = state
+        .store()
+        .user_by_username(username)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    check_password_policy(username, password).map_err(|p| ApiError::invalid("password", p))?;
+    let password = password.to_owned();
+    user.password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(ApiError::internal)??;
+    Ok(state.store().update_user(user, audit).await?)
+}
+
+/// The account, if this administrator manages it; 404 alike for missing and foreign.
+async fn managed_user(
+    state: &AppState,
+    viewer: &Viewer,
+    username: &str,
+) -> ApiResult<hotline_store::UserRecord> {
+    let org = state.org().await?;
+    match state.store().user_by_username(username).await? {
+        Some(u) if viewer.has(Role::Admin) && viewer.administers(&org, u.unit.as_ref()) => Ok(u),
+        _ if !viewer.has(Role::Admin) => {
+            Err(ApiError::forbidden("only administrators manage accounts"))
+        }
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+async fn patch_user(
+    State(state): State<AppState>,
+    CurrentUser(viewer): CurrentUser,
+    addr: ClientAddr,
+    Path(username): Path<String>,
+    ApiJson(patch): ApiJson<UserPatch>,
+) -> ApiResult<Json<UserView>> {
+    managed_user(&state, &viewer, &username).await?;
+    if let Some(unit) = &patch.unit {
+        if !viewer.administers(&*state.org().await?, Some(unit)) {
+            return Err(ApiError::forbidden(
+                "the new unit is outside your administration",
+            ));
+        }
+    }
+    let detail =
+        serde_json::json!({"roles": patch.roles, "unit": patch.unit, "active": patch.active});
+    let record = audit::by(
+        &viewer,
+        &addr,
+        &state,
+        "user.change",
+        Some(format!("user:{username}")),
+        detail,
+    );
+    Ok(Json(change_user(&state, &username, patch, record).await?))
+}
+
+#[derive(Deserialize)]
+struct PasswordBody {
+    password: String,
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    CurrentUser(viewer): CurrentUser,
+    addr: ClientAddr,
+    Path(username): Path<String>,
+    ApiJson(body): ApiJson<PasswordBody>,
+) -> ApiResult<StatusCode> {
+    managed_user(&state, &viewer, &username).await?;
+    let record = audit::by(
+        &viewer,
+        &addr,
+        &state,
+        "user.password_reset",
+        Some(format!("user:{username}")),
+        serde_json::json!({}),
+    );
+    set_password(&state, &username, &body.password, record).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 fn year_param(year: &str) -> ApiResult<i32> {

@@ -127,6 +127,9 @@ pub struct UserView {
     pub username: String,
     pub roles: Vec<hotline_domain::Role>,
     pub unit: Option<String>,
+    /// Shown to administrators managing accounts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
 }
 
 impl From<&UserRecord> for UserView {
@@ -136,6 +139,7 @@ impl From<&UserRecord> for UserView {
             username: u.username.clone(),
             roles: u.roles.clone(),
             unit: u.unit.as_ref().map(|c| c.to_string()),
+            active: None,
         }
     }
 }

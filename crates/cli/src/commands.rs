@@ -28,6 +28,83 @@ pub enum UserCommand {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Stop an account from logging in; its sessions end at once.
+    Disable {
+        username: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Let a disabled account log in again.
+    Enable {
+        username: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Set a new password, read from standard input; the account's sessions end.
+    Reset {
+        username: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Replace an account's roles (separated by commas).
+    Roles {
+        username: String,
+        roles: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum UnitCommand {
+    /// Create a unit; without --parent, a root hotline.
+    Add {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        parent: Option<String>,
+        #[arg(long)]
+        region: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Rename a unit.
+    Rename {
+        code: String,
+        name: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Move a unit (and its subtree) under another parent.
+    Move {
+        code: String,
+        parent: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Stop new dispatches to a unit; its history stays.
+    Deactivate {
+        code: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Let a deactivated unit receive dispatches again.
+    Activate {
+        code: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Print every unit: code, kind, region, parent, active, name.
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -95,26 +172,232 @@ pub async fn audit(cfg: Config, cmd: AuditCommand) -> Result<(), String> {
     Ok(())
 }
 
-pub async fn user(cfg: Config, cmd: UserCommand) -> Result<(), String> {
-    let UserCommand::Add {
-        username,
-        role,
-        unit,
-        password_stdin: _,
-        data,
-    } = cmd;
-    let roles = role
-        .split(',')
-        .map(|r| Role::parse(r.trim()).map_err(|e| e.0))
-        .collect::<Result<Vec<_>, _>>()?;
-    let unit = unit
-        .map(|u| UnitCode::parse(&u).map_err(|e| e.0))
-        .transpose()?;
+fn read_password() -> Result<String, String> {
     let mut password = String::new();
     std::io::stdin()
         .read_to_string(&mut password)
         .map_err(|e| format!("reading the password: {e}"))?;
-    let password = password.trim_end_matches(['\n', '\r']);
+    Ok(password.trim_end_matches(['\n', '\r']).to_owned())
+}
+
+fn parse_roles(list: &str) -> Result<Vec<Role>, String> {
+    list.split(',')
+        .map(|r| Role::parse(r.trim()).map_err(|e| e.0))
+        .collect()
+}
+
+/// A record of a change made from the command line.
+fn cli_record(
+    state: &hotline_app::AppState,
+    action: &str,
+    object: String,
+    detail: serde_json::Value,
+) -> hotline_domain::audit::AuditRecord {
+    let who = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    hotline_domain::audit::AuditRecord {
+        at: state.now(),
+        actor: format!("cli:{who}"),
+        unit: None,
+        address: None,
+        action: action.to_owned(),
+        object: Some(object),
+        detail,
+    }
+}
+
+pub async fn user(cfg: Config, cmd: UserCommand) -> Result<(), String> {
+    use hotline_app::admin::{UserPatch, change_user, set_password};
+    let (username, patch, data) = match cmd {
+        UserCommand::Add {
+            username,
+            role,
+            unit,
+            data,
+            ..
+        } => return add_user(cfg, username, role, unit, data).await,
+        UserCommand::Reset { username, data, .. } => {
+            let password = read_password()?;
+            let state = open_state(&with_data(cfg, &data)).await?;
+            let record = cli_record(
+                &state,
+                "user.password_reset",
+                format!("user:{username}"),
+                serde_json::json!({}),
+            );
+            set_password(&state, &username, &password, record)
+                .await
+                .map_err(|e| e.message)?;
+            println!("password of {username} reset; its sessions have ended");
+            return Ok(());
+        }
+        UserCommand::Disable { username, data } => (
+            username,
+            UserPatch {
+                active: Some(false),
+                ..Default::default()
+            },
+            data,
+        ),
+        UserCommand::Enable { username, data } => (
+            username,
+            UserPatch {
+                active: Some(true),
+                ..Default::default()
+            },
+            data,
+        ),
+        UserCommand::Roles {
+            username,
+            roles,
+            data,
+        } => (
+            username,
+            UserPatch {
+                roles: Some(parse_roles(&roles)?),
+                ..Default::default()
+            },
+            data,
+        ),
+    };
+    let state = open_state(&with_data(cfg, &data)).await?;
+    let detail = serde_json::json!({"roles": patch.roles, "active": patch.active});
+    let record = cli_record(&state, "user.change", format!("user:{username}"), detail);
+    let user = change_user(&state, &username, patch, record)
+        .await
+        .map_err(|e| e.message)?;
+    let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
+    println!(
+        "{}: roles {}, {}",
+        user.username,
+        roles.join(","),
+        if user.active == Some(false) {
+            "disabled"
+        } else {
+            "active"
+        }
+    );
+    Ok(())
+}
+
+pub async fn unit(cfg: Config, cmd: UnitCommand) -> Result<(), String> {
+    use hotline_app::admin::{UnitPatch, add_unit, change_unit};
+    let parse = |c: &str| UnitCode::parse(c).map_err(|e| e.0);
+    let (code, patch, data) = match cmd {
+        UnitCommand::Add {
+            code,
+            name,
+            kind,
+            parent,
+            region,
+            data,
+        } => {
+            let state = open_state(&with_data(cfg, &data)).await?;
+            let record = hotline_store::UnitRecord {
+                code: parse(&code)?,
+                name,
+                kind: hotline_domain::UnitKind::parse(&kind).map_err(|e| e.0)?,
+                parent: parent.as_deref().map(parse).transpose()?,
+                region: hotline_domain::RegionCode::parse(&region).map_err(|e| e.0)?,
+                active: true,
+            };
+            let unit = add_unit(&state, record).await.map_err(|e| e.message)?;
+            let detail =
+                serde_json::json!({"name": unit.name, "kind": unit.kind, "parent": unit.parent});
+            state
+                .store()
+                .append_audit(cli_record(
+                    &state,
+                    "unit.create",
+                    format!("unit:{}", unit.code),
+                    detail,
+                ))
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("created unit {} ({})", unit.code, unit.name);
+            return Ok(());
+        }
+        UnitCommand::List { data } => {
+            let state = open_state(&with_data(cfg, &data)).await?;
+            for u in state
+                .store()
+                .list_units()
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                let parent = u.parent.as_ref().map_or("-".to_owned(), |p| p.to_string());
+                let active = if u.active { "active" } else { "inactive" };
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    u.code, u.kind, u.region, parent, active, u.name
+                );
+            }
+            return Ok(());
+        }
+        UnitCommand::Rename { code, name, data } => (
+            code,
+            UnitPatch {
+                name: Some(name),
+                ..Default::default()
+            },
+            data,
+        ),
+        UnitCommand::Move { code, parent, data } => (
+            code,
+            UnitPatch {
+                parent: Some(parse(&parent)?),
+                ..Default::default()
+            },
+            data,
+        ),
+        UnitCommand::Deactivate { code, data } => (
+            code,
+            UnitPatch {
+                active: Some(false),
+                ..Default::default()
+            },
+            data,
+        ),
+        UnitCommand::Activate { code, data } => (
+            code,
+            UnitPatch {
+                active: Some(true),
+                ..Default::default()
+            },
+            data,
+        ),
+    };
+    let state = open_state(&with_data(cfg, &data)).await?;
+    let code = parse(&code)?;
+    let detail =
+        serde_json::json!({"name": patch.name, "parent": patch.parent, "active": patch.active});
+    let record = cli_record(&state, "unit.change", format!("unit:{code}"), detail);
+    let u = change_unit(&state, &code, patch, record)
+        .await
+        .map_err(|e| e.message)?;
+    let parent = u.parent.as_ref().map_or("-".to_owned(), |p| p.to_string());
+    println!(
+        "{}: {} under {}, {}",
+        u.code,
+        u.name,
+        parent,
+        if u.active { "active" } else { "inactive" }
+    );
+    Ok(())
+}
+
+async fn add_user(
+    cfg: Config,
+    username: String,
+    role: String,
+    unit: Option<String>,
+    data: DataArgs,
+) -> Result<(), String> {
+    let roles = parse_roles(&role)?;
+    let unit = unit
+        .map(|u| UnitCode::parse(&u).map_err(|e| e.0))
+        .transpose()?;
+    let password = read_password()?;
+    let password = password.as_str();
     let state = open_state(&with_data(cfg, &data)).await?;
     let user = hotline_app::admin::add_user(&state, &username, password, roles, unit)
         .await
@@ -193,19 +476,9 @@ async fn cli_audit(
     object: String,
     detail: serde_json::Value,
 ) -> Result<(), String> {
-    let who = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-    let record = hotline_domain::audit::AuditRecord {
-        at: state.now(),
-        actor: format!("cli:{who}"),
-        unit: None,
-        address: None,
-        action: action.to_owned(),
-        object: Some(object),
-        detail,
-    };
     state
         .store()
-        .append_audit(record)
+        .append_audit(cli_record(state, action, object, detail))
         .await
         .map_err(|e| e.to_string())
 }

@@ -51,6 +51,9 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(commands::UserCommand),
+    /// The organisation's units.
+    #[command(subcommand)]
+    Unit(commands::UnitCommand),
     /// The official working-day calendar.
     #[command(subcommand)]
     Calendar(commands::CalendarCommand),
@@ -81,6 +84,7 @@ fn main() -> ExitCode {
                 serve::run(serve::with_data(cfg, &data), listen, demo).await
             }
             Command::User(cmd) => commands::user(cfg, cmd).await,
+            Command::Unit(cmd) => commands::unit(cfg, cmd).await,
             Command::Calendar(cmd) => commands::calendar(cfg, cmd).await,
             Command::Audit(cmd) => commands::audit(cfg, cmd).await,
             Command::Bench(cmd) => bench::run(cmd).await,

@@ -165,3 +165,83 @@ fn audit_verify_passes_and_then_names_the_record_altered_in_the_database() {
     let err = String::from_utf8_lossy(&broken.stderr);
     assert!(err.contains("audit record 2 is broken"), "{err}");
 }
+
+#[test]
+fn units_and_accounts_are_managed_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = |args: &[&str]| {
+        let out = hotline(dir.path(), args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    ok(&[
+        "unit",
+        "add",
+        "--code",
+        "sc12345",
+        "--name",
+        "四川省12345热线",
+        "--kind",
+        "hotline",
+        "--region",
+        "510000",
+    ]);
+    ok(&[
+        "unit",
+        "add",
+        "--code",
+        "sc-a",
+        "--name",
+        "甲厅",
+        "--kind",
+        "department",
+        "--parent",
+        "sc12345",
+        "--region",
+        "510000",
+    ]);
+    ok(&["unit", "rename", "sc-a", "甲厅（新）"]);
+    ok(&["unit", "deactivate", "sc-a"]);
+    let list = ok(&["unit", "list"]);
+    assert!(
+        list.contains("sc-a\tdepartment\t510000\tsc12345\tinactive\t甲厅（新）"),
+        "{list}"
+    );
+    let bad = hotline(dir.path(), &["unit", "move", "sc12345", "sc-a"]);
+    assert!(!bad.status.success());
+    assert_eq!(String::from_utf8_lossy(&bad.stderr).lines().count(), 1);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args([
+            "user",
+            "add",
+            "--username",
+            "op",
+            "--role",
+            "operator",
+            "--unit",
+            "sc12345",
+            "--password-stdin",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"Secret-pass-2026\n")
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    assert!(ok(&["user", "disable", "op"]).contains("disabled"));
+    assert!(ok(&["user", "roles", "op", "operator,dispatcher"]).contains("operator,dispatcher"));
+    let verify = ok(&["audit", "verify"]);
+    assert!(verify.contains("7 records"), "{verify}");
+}

@@ -54,6 +54,12 @@ pub trait Store: Send + Sync + 'static {
     // Organisation and accounts.
     async fn create_unit(&self, unit: UnitRecord) -> Result<UnitRecord>;
     async fn list_units(&self) -> Result<Vec<UnitRecord>>;
+    /// Replaces a unit's name, parent and active flag (its code, kind and history stay).
+    async fn update_unit(&self, unit: UnitRecord, audit: AuditRecord) -> Result<()>;
+    async fn list_users(&self) -> Result<Vec<UserRecord>>;
+    /// Replaces an account's roles, unit, active flag and (if given) password hash;
+    /// ends its sessions when it is disabled or its password changes.
+    async fn update_user(&self, user: UserRecord, audit: AuditRecord) -> Result<()>;
     async fn create_user(&self, user: NewUser) -> Result<UserRecord>;
     async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>>;
     async fn set_user_password(&self, username: &str, password_hash: &str) -> Result<()>;

@@ -471,6 +471,62 @@ impl Store for PgStore {
         rows.iter().map(unit_row).collect()
     }
 
+    async fn update_unit(&self, u: UnitRecord, audit: AuditRecord) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let done = sql("UPDATE units SET name = ?, parent = ?, active = ? WHERE code = ?")
+            .bind(&u.name)
+            .bind(u.parent.as_ref().map(|p| p.as_str().to_owned()))
+            .bind(u.active)
+            .bind(u.code.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(pg_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        append_audit_tx(&mut tx, audit).await?;
+        tx.commit().await.map_err(pg_err)
+    }
+
+    async fn list_users(&self) -> Result<Vec<UserRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, username, password_hash, roles, unit, active FROM users ORDER BY username",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(pg_err)?;
+        rows.iter().map(|r| user_row(r, 0)).collect()
+    }
+
+    async fn update_user(&self, u: UserRecord, audit: AuditRecord) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let old = sql("SELECT password_hash FROM users WHERE id = ? FOR UPDATE")
+            .bind(u.id.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(pg_err)?
+            .ok_or(StoreError::NotFound)?;
+        let old_hash: String = old.try_get(0).map_err(pg_err)?;
+        sql("UPDATE users SET password_hash = ?, roles = ?, unit = ?, active = ? WHERE id = ?")
+            .bind(&u.password_hash)
+            .bind(roles_to_text(&u.roles))
+            .bind(u.unit.as_ref().map(|x| x.as_str().to_owned()))
+            .bind(u.active)
+            .bind(u.id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(pg_err)?;
+        if !u.active || old_hash != u.password_hash {
+            sql("DELETE FROM sessions WHERE user_id = ?")
+                .bind(u.id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(pg_err)?;
+        }
+        append_audit_tx(&mut tx, audit).await?;
+        tx.commit().await.map_err(pg_err)
+    }
+
     async fn create_user(&self, u: NewUser) -> Result<UserRecord> {
         let id: i64 = sql("INSERT INTO users (username, password_hash, roles, unit, active) VALUES (?, ?, ?, ?, TRUE) RETURNING id")
             .bind(&u.username)

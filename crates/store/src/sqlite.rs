@@ -753,6 +753,69 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn update_unit(&self, u: UnitRecord, audit: AuditRecord) -> Result<()> {
+        self.write(move |c| {
+            let n = c
+                .execute(
+                    "UPDATE units SET name = ?, parent = ?, active = ? WHERE code = ?",
+                    params![
+                        u.name,
+                        u.parent.as_ref().map(|p| p.as_str()),
+                        u.active,
+                        u.code.as_str()
+                    ],
+                )
+                .map_err(sql_err)?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            append_audit_tx(c, audit)
+        })
+        .await
+    }
+
+    async fn list_users(&self) -> Result<Vec<UserRecord>> {
+        self.read(|c| {
+            let mut s = c
+                .prepare_cached("SELECT id, username, password_hash, roles, unit, active FROM users ORDER BY username")
+                .map_err(backend)?;
+            let rows = s.query_map([], |r| user_row(r, 0)).map_err(backend)?;
+            rows.map(|r| user_record(r.map_err(backend)?)).collect()
+        })
+        .await
+    }
+
+    async fn update_user(&self, u: UserRecord, audit: AuditRecord) -> Result<()> {
+        self.write(move |c| {
+            let old: Option<(String, bool)> = c
+                .query_row(
+                    "SELECT password_hash, active FROM users WHERE id = ?",
+                    [u.id.0],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(sql_err)?;
+            let (old_hash, _) = old.ok_or(StoreError::NotFound)?;
+            c.execute(
+                "UPDATE users SET password_hash = ?, roles = ?, unit = ?, active = ? WHERE id = ?",
+                params![
+                    u.password_hash,
+                    roles_to_text(&u.roles),
+                    u.unit.as_ref().map(|x| x.as_str()),
+                    u.active,
+                    u.id.0
+                ],
+            )
+            .map_err(sql_err)?;
+            if !u.active || old_hash != u.password_hash {
+                c.execute("DELETE FROM sessions WHERE user_id = ?", [u.id.0])
+                    .map_err(sql_err)?;
+            }
+            append_audit_tx(c, audit)
+        })
+        .await
+    }
+
     async fn create_user(&self, u: NewUser) -> Result<UserRecord> {
         self.write(move |c| {
             c.execute(

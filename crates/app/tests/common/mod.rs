@@ -55,6 +55,7 @@ const UNITS: &[(&str, &str, Option<&str>, &str)] = &[
 /// (username, roles, unit)
 const USERS: &[(&str, &[&str], Option<&str>)] = &[
     ("admin", &["admin"], None),
+    ("cdadmin", &["admin"], Some("cd12345")),
     ("operator", &["operator"], Some("cd12345")),
     ("vendor", &["vendor_operator"], Some("cd12345")),
     ("dispatcher", &["dispatcher"], Some("cd12345")),
