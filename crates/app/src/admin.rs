@@ -430,12 +430,12 @@ async fn patch_user(
     ApiJson(patch): ApiJson<UserPatch>,
 ) -> ApiResult<Json<UserView>> {
     managed_user(&state, &viewer, &username).await?;
-    if let Some(unit) = &patch.unit {
-        if !viewer.administers(&*state.org().await?, Some(unit)) {
-            return Err(ApiError::forbidden(
-                "the new unit is outside your administration",
-            ));
-        }
+    if let Some(unit) = &patch.unit
+        && !viewer.administers(&*state.org().await?, Some(unit))
+    {
+        return Err(ApiError::forbidden(
+            "the new unit is outside your administration",
+        ));
     }
     let detail =
         serde_json::json!({"roles": patch.roles, "unit": patch.unit, "active": patch.active});
