@@ -110,13 +110,31 @@ const STAFF_ROLES: [Role; 5] = [
     Role::Inspector,
 ];
 
-/// The logged-in caller, as access rules see them.
+/// The logged-in caller, as access rules see them: a person, or an integration key
+/// acting for a unit.
 #[derive(Debug, Clone)]
 pub struct Viewer {
     pub user: UserRecord,
+    /// For an integration key: the actions it may take (empty: all of its role's).
+    pub key_actions: Option<Vec<String>>,
 }
 
 impl Viewer {
+    pub fn new(user: UserRecord) -> Self {
+        Viewer {
+            user,
+            key_actions: None,
+        }
+    }
+
+    /// Whether an integration key's scope includes `action` (`create`, `read`, or an
+    /// order action); people are limited by their roles alone.
+    pub fn may_use(&self, action: &str) -> bool {
+        self.key_actions
+            .as_ref()
+            .is_none_or(|a| a.is_empty() || a.iter().any(|x| x == action))
+    }
+
     pub fn has(&self, role: Role) -> bool {
         self.user.roles.contains(&role)
     }

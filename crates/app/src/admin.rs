@@ -4,18 +4,20 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, patch, post};
+use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
 use hotline_domain::taxonomy::{DomainCategory, top_name};
 use hotline_domain::{
     DeadlineRules, DomainPath, RegionCode, Role, UnitCode, UnitKind, YearArrangement,
 };
-use hotline_store::{NewUser, UnitRecord};
+use hotline_store::{ApiKeyRecord, NewUser, UnitRecord};
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Org, Viewer};
 use crate::audit::{self, ClientAddr};
-use crate::auth::{CurrentUser, UserView, check_password_policy, hash_password};
+use crate::auth::{
+    CurrentUser, UserView, check_password_policy, hash_password, new_api_key, token_hash,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::{AppState, unknown_unit};
@@ -28,6 +30,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/users", post(create_user).get(list_users))
         .route("/api/v1/users/{username}", patch(patch_user))
         .route("/api/v1/users/{username}/password", post(reset_password))
+        .route("/api/v1/apikeys", post(create_key).get(list_keys))
+        .route("/api/v1/apikeys/{name}", delete(revoke_key))
         .route("/api/v1/calendar/{year}", get(get_year).put(put_year))
         .route("/api/v1/rules/deadlines", get(get_rules).put(put_rules))
         .route("/api/v1/taxonomy", get(get_taxonomy).post(add_category))
@@ -607,4 +611,144 @@ async fn add_category(
     )
     .await?;
     Ok((StatusCode::CREATED, Json(cat)))
+}
+
+/// A newly issued key: the only time its secret is shown.
+#[derive(Serialize)]
+pub struct IssuedKey {
+    #[serde(flatten)]
+    pub record: ApiKeyRecord,
+    pub key: String,
+}
+
+/// Issues an integration key for a unit, limited to `actions` (all of the unit's
+/// role's when empty).
+pub async fn issue_key(
+    state: &AppState,
+    name: &str,
+    unit: UnitCode,
+    actions: Vec<String>,
+    audit: AuditRecord,
+) -> ApiResult<IssuedKey> {
+    let ok_name = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if !ok_name {
+        return Err(ApiError::invalid(
+            "name",
+            "must be 1–64 letters, digits, '_', '-' or '.'",
+        ));
+    }
+    if state.org().await?.get(&unit).is_none() {
+        return Err(unknown_unit("unit", unit.as_str()));
+    }
+    if let Some(bad) = actions
+        .iter()
+        .find(|a| !crate::orders::key_actions().any(|k| k == a.as_str()))
+    {
+        let known: Vec<&str> = crate::orders::key_actions().collect();
+        return Err(ApiError::invalid(
+            "actions",
+            format!(
+                "unknown action {bad:?}; expected some of: {}",
+                known.join(", ")
+            ),
+        ));
+    }
+    let key = new_api_key();
+    let record = ApiKeyRecord {
+        id: 0,
+        name: name.to_owned(),
+        key_hash: token_hash(&key),
+        unit,
+        actions,
+        created_at: state.now(),
+        revoked_at: None,
+    };
+    let record = state.store().create_api_key(record, audit).await?;
+    Ok(IssuedKey { record, key })
+}
+
+#[derive(Deserialize)]
+struct NewKey {
+    name: String,
+    unit: UnitCode,
+    #[serde(default)]
+    actions: Vec<String>,
+}
+
+async fn create_key(
+    State(state): State<AppState>,
+    CurrentUser(viewer): CurrentUser,
+    addr: ClientAddr,
+    ApiJson(req): ApiJson<NewKey>,
+) -> ApiResult<(StatusCode, Json<IssuedKey>)> {
+    if !viewer.administers(&*state.org().await?, Some(&req.unit)) {
+        return Err(ApiError::forbidden(
+            "only an administrator of the unit issues its keys",
+        ));
+    }
+    let detail = serde_json::json!({"unit": req.unit, "actions": req.actions});
+    let record = audit::by(
+        &viewer,
+        &addr,
+        &state,
+        "apikey.create",
+        Some(format!("apikey:{}", req.name)),
+        detail,
+    );
+    let issued = issue_key(&state, &req.name, req.unit, req.actions, record).await?;
+    Ok((StatusCode::CREATED, Json(issued)))
+}
+
+async fn list_keys(
+    State(state): State<AppState>,
+    CurrentUser(viewer): CurrentUser,
+) -> ApiResult<Json<Items<ApiKeyRecord>>> {
+    if !viewer.has(Role::Admin) {
+        return Err(ApiError::forbidden("only administrators list keys"));
+    }
+    let org = state.org().await?;
+    let keys = state.store().list_api_keys().await?;
+    Ok(Json(Items {
+        items: keys
+            .into_iter()
+            .filter(|k| viewer.administers(&org, Some(&k.unit)))
+            .collect(),
+    }))
+}
+
+async fn revoke_key(
+    State(state): State<AppState>,
+    CurrentUser(viewer): CurrentUser,
+    addr: ClientAddr,
+    Path(name): Path<String>,
+) -> ApiResult<StatusCode> {
+    let org = state.org().await?;
+    let keys = state.store().list_api_keys().await?;
+    let key = keys.iter().find(|k| {
+        k.name == name && k.revoked_at.is_none() && viewer.administers(&org, Some(&k.unit))
+    });
+    if key.is_none() {
+        return Err(if viewer.has(Role::Admin) {
+            ApiError::not_found()
+        } else {
+            ApiError::forbidden("only administrators revoke keys")
+        });
+    }
+    let record = audit::by(
+        &viewer,
+        &addr,
+        &state,
+        "apikey.revoke",
+        Some(format!("apikey:{name}")),
+        serde_json::json!({}),
+    );
+    state
+        .store()
+        .revoke_api_key(&name, state.now(), record)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -99,6 +99,9 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(&parts.headers).ok_or_else(ApiError::unauthorized)?;
+        if token.starts_with(API_KEY_PREFIX) {
+            return key_viewer(state, token).await.map(CurrentUser);
+        }
         let hash = token_hash(token);
         let found = state.store().session(&hash).await?;
         let (session, user) = found.ok_or_else(ApiError::unauthorized)?;
@@ -111,8 +114,49 @@ impl FromRequestParts<AppState> for CurrentUser {
         if now - session.last_seen >= chrono::Duration::minutes(1) {
             state.store().touch_session(&hash, now).await?;
         }
-        Ok(CurrentUser(Viewer { user }))
+        Ok(CurrentUser(Viewer::new(user)))
     }
+}
+
+/// Integration keys start with this, so the extractor knows what it holds.
+pub const API_KEY_PREFIX: &str = "hk_";
+
+pub fn new_api_key() -> String {
+    format!("{API_KEY_PREFIX}{}", new_token())
+}
+
+/// An integration key acts for its unit: as hotline staff (operator and dispatcher)
+/// for a hotline, as a handler for any other unit, and only within its actions.
+async fn key_viewer(state: &AppState, key: &str) -> Result<Viewer, ApiError> {
+    let record = state.store().api_key_by_hash(&token_hash(key)).await?;
+    let record = record
+        .filter(|k| k.revoked_at.is_none())
+        .ok_or_else(ApiError::unauthorized)?;
+    let org = state.org().await?;
+    let unit = org
+        .get(&record.unit)
+        .filter(|u| u.active)
+        .ok_or_else(ApiError::unauthorized)?;
+    let roles = if unit.kind == hotline_domain::UnitKind::Hotline {
+        vec![
+            hotline_domain::Role::Operator,
+            hotline_domain::Role::Dispatcher,
+        ]
+    } else {
+        vec![hotline_domain::Role::Handler]
+    };
+    let user = UserRecord {
+        id: hotline_domain::UserId(-record.id),
+        username: format!("apikey:{}", record.name),
+        password_hash: String::new(),
+        roles,
+        unit: Some(record.unit.clone()),
+        active: true,
+    };
+    Ok(Viewer {
+        user,
+        key_actions: Some(record.actions),
+    })
 }
 
 #[derive(Deserialize)]
@@ -237,7 +281,7 @@ async fn login(
             last_seen: now,
         })
         .await?;
-    let viewer = Viewer { user: user.clone() };
+    let viewer = Viewer::new(user.clone());
     store
         .append_audit(audit::by(
             &viewer,

@@ -445,7 +445,7 @@ async fn load_orders(state: &AppState, count: usize) -> ApiResult<()> {
                 .user_by_username(&name)
                 .await?
                 .ok_or_else(ApiError::not_found)
-                .map(|user| Viewer { user })
+                .map(Viewer::new)
         }
     };
     let (operator, dispatcher) = (user("operator").await?, user("dispatcher").await?);
@@ -547,19 +547,17 @@ async fn handler_for(state: &AppState, unit: &UnitCode) -> ApiResult<Viewer> {
         if let Some(u) = state.store().user_by_username(name).await?
             && u.unit.as_ref() == Some(unit)
         {
-            return Ok(Viewer { user: u });
+            return Ok(Viewer::new(u));
         }
     }
-    Ok(Viewer {
-        user: hotline_store::UserRecord {
-            id: UserId(0),
-            username: format!("{unit}-staff"),
-            password_hash: String::new(),
-            roles: vec![Role::Handler],
-            unit: Some(unit.clone()),
-            active: true,
-        },
-    })
+    Ok(Viewer::new(hotline_store::UserRecord {
+        id: UserId(0),
+        username: format!("{unit}-staff"),
+        password_hash: String::new(),
+        roles: vec![Role::Handler],
+        unit: Some(unit.clone()),
+        active: true,
+    }))
 }
 
 /// How far one demo order gets.

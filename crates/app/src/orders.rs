@@ -230,6 +230,7 @@ async fn create(
     RawJson { value: req, bytes }: RawJson<CreateOrderRequest>,
 ) -> ApiResult<(StatusCode, Json<OrderView>)> {
     let org = state.org().await?;
+    require_key_scope(&viewer, "create")?;
     let may_register = [Role::Operator, Role::VendorOperator, Role::Dispatcher]
         .iter()
         .any(|r| viewer.has(*r));
@@ -339,6 +340,7 @@ async fn list(
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> ApiResult<Json<Page>> {
     let org = state.org().await?;
+    require_key_scope(&viewer, "read")?;
     let Some(scope) = viewer.scope(&org) else {
         return Ok(Json(Page {
             items: vec![],
@@ -430,6 +432,7 @@ async fn show(
     Path(id): Path<String>,
 ) -> ApiResult<Json<OrderView>> {
     let org = state.org().await?;
+    require_key_scope(&viewer, "read")?;
     let order = visible_order(&state, &viewer, &org, &id).await?;
     let events = state.store().events(order.id).await?;
     Ok(Json(
@@ -468,7 +471,23 @@ async fn act_decision(
     .map(Json)
 }
 
-const ACTIONS: &[&str] = &[
+/// An integration key may only do what it was issued for.
+fn require_key_scope(viewer: &Viewer, action: &str) -> ApiResult<()> {
+    if viewer.may_use(action) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(format!("this key may not {action}")))
+    }
+}
+
+/// What an integration key can be issued for: registering, reading, and each action.
+pub fn key_actions() -> impl Iterator<Item = &'static str> {
+    ["create", "read"]
+        .into_iter()
+        .chain(ACTIONS.iter().copied())
+}
+
+pub(crate) const ACTIONS: &[&str] = &[
     "answer",
     "triage",
     "dispatch",
@@ -503,6 +522,7 @@ pub async fn perform(
     if !ACTIONS.contains(&name) {
         return Err(ApiError::not_found());
     }
+    require_key_scope(viewer, name)?;
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -819,6 +839,7 @@ async fn caller_history(
     ApiJson(req): ApiJson<HistoryRequest>,
 ) -> ApiResult<Json<History>> {
     let org = state.org().await?;
+    require_key_scope(&viewer, "read")?;
     let takes_calls = [
         Role::Operator,
         Role::VendorOperator,

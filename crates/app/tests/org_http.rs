@@ -231,3 +231,128 @@ async fn disabling_or_resetting_an_account_ends_its_sessions_at_once() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn an_integration_key_acts_for_its_unit_within_its_actions_until_revoked() {
+    let app = TestApp::sqlite().await;
+    let issue = |unit: &str, actions: serde_json::Value, name: &str| json!({"name": name, "unit": unit, "actions": actions});
+    let r = app
+        .as_user(
+            "cdadmin",
+            "POST",
+            "/api/v1/apikeys",
+            Some(issue(
+                "cd12345",
+                json!(["create", "read"]),
+                "wechat-gateway",
+            )),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let key = r.body["key"].as_str().unwrap().to_owned();
+    assert!(key.starts_with("hk_"));
+    let created = app
+        .send(
+            "POST",
+            "/api/v1/orders",
+            Some(&key),
+            Some(order_body("help")),
+        )
+        .await;
+    assert_eq!(
+        (created.status, created.body["hotline"].as_str()),
+        (StatusCode::CREATED, Some("cd12345"))
+    );
+    let id = created.body["id"].as_i64().unwrap();
+    assert_eq!(
+        app.send("GET", &format!("/api/v1/orders/{id}"), Some(&key), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let d = app
+        .send(
+            "POST",
+            &format!("/api/v1/orders/{id}/dispatch"),
+            Some(&key),
+            Some(json!({"unit": "cd-jt"})),
+        )
+        .await;
+    assert_eq!(
+        d.status,
+        StatusCode::FORBIDDEN,
+        "dispatch is outside this key's actions"
+    );
+    let events = app.order(id).await["events"].clone();
+    assert_eq!(events[0]["actor"], "apikey:wechat-gateway");
+    // A unit's key handles what is dispatched to the unit, and nothing else.
+    let r = app
+        .as_user(
+            "cdadmin",
+            "POST",
+            "/api/v1/apikeys",
+            Some(issue("cd-jt", json!([]), "jt-system")),
+        )
+        .await;
+    let unit_key = r.body["key"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.send(
+            "GET",
+            &format!("/api/v1/orders/{id}"),
+            Some(&unit_key),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    app.ok("dispatcher", id, "dispatch", json!({"unit": "cd-jt"}))
+        .await;
+    let accepted = app
+        .send(
+            "POST",
+            &format!("/api/v1/orders/{id}/accept"),
+            Some(&unit_key),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.text);
+    // Revoked: refused at once.
+    assert_eq!(
+        app.as_user("cdadmin", "DELETE", "/api/v1/apikeys/jt-system", None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.send("GET", "/api/v1/orders", Some(&unit_key), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    // Scope and validation of issuing.
+    let r = app
+        .as_user(
+            "cdadmin",
+            "POST",
+            "/api/v1/apikeys",
+            Some(issue("my-zj", json!([]), "other")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .as_user(
+            "cdadmin",
+            "POST",
+            "/api/v1/apikeys",
+            Some(issue("cd-jt", json!(["fly"]), "bad")),
+        )
+        .await;
+    assert!(
+        r.body["error"]["fields"]["actions"].is_string(),
+        "{}",
+        r.text
+    );
+    let listed = app.as_user("cdadmin", "GET", "/api/v1/apikeys", None).await;
+    assert!(!listed.text.contains("hk_") && listed.text.contains("wechat-gateway"));
+}

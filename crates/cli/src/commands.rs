@@ -108,6 +108,109 @@ pub enum UnitCommand {
 }
 
 #[derive(Subcommand)]
+pub enum ApiKeyCommand {
+    /// Issue a key for an integration; it is printed once, last on its line.
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        unit: String,
+        /// Allowed actions, separated by commas (create, read, dispatch, reply, …);
+        /// all of the unit's role's when left out.
+        #[arg(long)]
+        actions: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Revoke a key: it stops working at once.
+    Revoke {
+        name: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Print the keys: name, unit, actions, issued, revoked.
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+pub async fn apikey(cfg: Config, cmd: ApiKeyCommand) -> Result<(), String> {
+    match cmd {
+        ApiKeyCommand::Add {
+            name,
+            unit,
+            actions,
+            data,
+        } => {
+            let state = open_state(&with_data(cfg, &data)).await?;
+            let unit = UnitCode::parse(&unit).map_err(|e| e.0)?;
+            let actions: Vec<String> = actions
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(str::to_owned)
+                .collect();
+            let detail = serde_json::json!({"unit": unit, "actions": actions});
+            let record = cli_record(&state, "apikey.create", format!("apikey:{name}"), detail);
+            let issued = hotline_app::admin::issue_key(&state, &name, unit, actions, record)
+                .await
+                .map_err(|e| e.message)?;
+            println!(
+                "issued key {} for {} (shown once): {}",
+                issued.record.name, issued.record.unit, issued.key
+            );
+            Ok(())
+        }
+        ApiKeyCommand::Revoke { name, data } => {
+            let state = open_state(&with_data(cfg, &data)).await?;
+            let record = cli_record(
+                &state,
+                "apikey.revoke",
+                format!("apikey:{name}"),
+                serde_json::json!({}),
+            );
+            state
+                .store()
+                .revoke_api_key(&name, state.now(), record)
+                .await
+                .map_err(|e| match e {
+                    hotline_store::StoreError::NotFound => format!("no active key named {name:?}"),
+                    other => other.to_string(),
+                })?;
+            println!("revoked key {name}");
+            Ok(())
+        }
+        ApiKeyCommand::List { data } => {
+            let state = open_state(&with_data(cfg, &data)).await?;
+            for k in state
+                .store()
+                .list_api_keys()
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                let actions = if k.actions.is_empty() {
+                    "*".to_owned()
+                } else {
+                    k.actions.join(",")
+                };
+                let revoked = k.revoked_at.map_or("-".to_owned(), |t| t.to_rfc3339());
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    k.name,
+                    k.unit,
+                    actions,
+                    k.created_at.to_rfc3339(),
+                    revoked
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+#[derive(Subcommand)]
 pub enum CalendarCommand {
     /// Print every working day in the range, one ISO date per line.
     Workdays {

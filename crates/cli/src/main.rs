@@ -54,6 +54,9 @@ enum Command {
     /// The organisation's units.
     #[command(subcommand)]
     Unit(commands::UnitCommand),
+    /// Integration keys.
+    #[command(subcommand)]
+    Apikey(commands::ApiKeyCommand),
     /// The official working-day calendar.
     #[command(subcommand)]
     Calendar(commands::CalendarCommand),
@@ -71,6 +74,13 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
+    // One-shot commands report problems only; the server logs at the configured level.
+    let level = if matches!(cli.command, Command::Serve { .. }) {
+        cfg.log.as_str()
+    } else {
+        "warn"
+    };
+    serve::init_logging(level);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -85,6 +95,7 @@ fn main() -> ExitCode {
             }
             Command::User(cmd) => commands::user(cfg, cmd).await,
             Command::Unit(cmd) => commands::unit(cfg, cmd).await,
+            Command::Apikey(cmd) => commands::apikey(cfg, cmd).await,
             Command::Calendar(cmd) => commands::calendar(cfg, cmd).await,
             Command::Audit(cmd) => commands::audit(cfg, cmd).await,
             Command::Bench(cmd) => bench::run(cmd).await,

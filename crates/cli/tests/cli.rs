@@ -245,3 +245,62 @@ fn units_and_accounts_are_managed_from_the_command_line() {
     let verify = ok(&["audit", "verify"]);
     assert!(verify.contains("7 records"), "{verify}");
 }
+
+#[test]
+fn apikey_add_prints_the_key_once_last_on_its_line_and_revoke_stops_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| hotline(dir.path(), args);
+    assert!(
+        run(&[
+            "unit",
+            "add",
+            "--code",
+            "sc12345",
+            "--name",
+            "省热线",
+            "--kind",
+            "hotline",
+            "--region",
+            "510000"
+        ])
+        .status
+        .success()
+    );
+    let out = run(&[
+        "apikey",
+        "add",
+        "--name",
+        "open311",
+        "--unit",
+        "sc12345",
+        "--actions",
+        "create,read",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let key = text.trim_end().rsplit(' ').next().unwrap();
+    assert!(key.starts_with("hk_") && key.len() == 67, "{text}");
+    let list = String::from_utf8(run(&["apikey", "list"]).stdout).unwrap();
+    assert!(
+        list.starts_with("open311\tsc12345\tcreate,read\t") && !list.contains(key),
+        "{list}"
+    );
+    assert!(run(&["apikey", "revoke", "open311"]).status.success());
+    let again = run(&["apikey", "revoke", "open311"]);
+    assert!(!again.status.success());
+    let bad = run(&[
+        "apikey",
+        "add",
+        "--name",
+        "x",
+        "--unit",
+        "sc12345",
+        "--actions",
+        "fly",
+    ]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown action"));
+}

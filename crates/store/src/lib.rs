@@ -91,6 +91,13 @@ pub trait Store: Send + Sync + 'static {
         limit: i64,
     ) -> Result<Option<i64>>;
 
+    // Integration keys.
+    async fn create_api_key(&self, key: ApiKeyRecord, audit: AuditRecord) -> Result<ApiKeyRecord>;
+    async fn api_key_by_hash(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>>;
+    async fn list_api_keys(&self) -> Result<Vec<ApiKeyRecord>>;
+    /// Revokes the named key; `NotFound` if there is no such key.
+    async fn revoke_api_key(&self, name: &str, at: Timestamp, audit: AuditRecord) -> Result<()>;
+
     // The audit trail.
     /// Appends a record to the hash chain.
     async fn append_audit(&self, record: AuditRecord) -> Result<()>;

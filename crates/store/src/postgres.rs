@@ -18,14 +18,14 @@ use hotline_domain::Timestamp;
 use hotline_domain::audit::{AuditEntry, AuditRecord, chain};
 
 use crate::query::{self, Param, numbered};
-use crate::sqlite::{FailureStep, audit_entry, login_failure_step, rate_step};
+use crate::sqlite::{FailureStep, api_key_record, audit_entry, login_failure_step, rate_step};
 use crate::sqlite::{
     category, event_record, from_epoch, roles_to_text, unit_record, user_record, year_record,
     year_texts,
 };
 use crate::{
-    AuditFilter, Created, LoginGuard, NewOrder, NewUser, OrderChange, OrderFilter, Result,
-    SessionRecord, Store, StoreError, UnitRecord, UserRecord,
+    ApiKeyRecord, AuditFilter, Created, LoginGuard, NewOrder, NewUser, OrderChange, OrderFilter,
+    Result, SessionRecord, Store, StoreError, UnitRecord, UserRecord,
 };
 
 const MIGRATIONS: &[(i64, &str)] = &[
@@ -34,6 +34,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("../migrations/postgres/0002_audit_and_login_guard.sql"),
     ),
+    (3, include_str!("../migrations/postgres/0003_api_keys.sql")),
 ];
 
 /// Serialises appends to the audit chain between servers, per transaction.
@@ -395,6 +396,18 @@ async fn append_audit_tx(
     .await
     .map_err(pg_err)?;
     Ok(())
+}
+
+fn pg_api_key(r: &PgRow) -> Result<ApiKeyRecord> {
+    api_key_record((
+        r.try_get(0).map_err(pg_err)?,
+        r.try_get(1).map_err(pg_err)?,
+        r.try_get(2).map_err(pg_err)?,
+        r.try_get(3).map_err(pg_err)?,
+        r.try_get(4).map_err(pg_err)?,
+        r.try_get(5).map_err(pg_err)?,
+        r.try_get(6).map_err(pg_err)?,
+    ))
 }
 
 async fn record_change(tx: &mut Transaction<'static, Postgres>, c: &OrderChange) -> Result<()> {
@@ -867,6 +880,49 @@ impl Store for PgStore {
             .map_err(pg_err)?;
         tx.commit().await.map_err(pg_err)?;
         Ok(wait)
+    }
+
+    async fn create_api_key(&self, key: ApiKeyRecord, audit: AuditRecord) -> Result<ApiKeyRecord> {
+        let mut tx = self.begin().await?;
+        let id: i64 = sql("INSERT INTO api_keys (name, key_hash, unit, actions, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id")
+            .bind(&key.name)
+            .bind(&key.key_hash)
+            .bind(key.unit.as_str())
+            .bind(key.actions.join(","))
+            .bind(key.created_at.timestamp())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(pg_err)?
+            .try_get(0)
+            .map_err(pg_err)?;
+        append_audit_tx(&mut tx, audit).await?;
+        tx.commit().await.map_err(pg_err)?;
+        Ok(ApiKeyRecord { id, ..key })
+    }
+
+    async fn api_key_by_hash(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>> {
+        let row = sql("SELECT id, name, key_hash, unit, actions, created_at, revoked_at FROM api_keys WHERE key_hash = ?").bind(key_hash).fetch_optional(&self.pool).await.map_err(pg_err)?;
+        row.as_ref().map(pg_api_key).transpose()
+    }
+
+    async fn list_api_keys(&self) -> Result<Vec<ApiKeyRecord>> {
+        let rows = sqlx::query("SELECT id, name, key_hash, unit, actions, created_at, revoked_at FROM api_keys ORDER BY name").fetch_all(&self.pool).await.map_err(pg_err)?;
+        rows.iter().map(pg_api_key).collect()
+    }
+
+    async fn revoke_api_key(&self, name: &str, at: Timestamp, audit: AuditRecord) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let done = sql("UPDATE api_keys SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL")
+            .bind(at.timestamp())
+            .bind(name)
+            .execute(&mut *tx)
+            .await
+            .map_err(pg_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        append_audit_tx(&mut tx, audit).await?;
+        tx.commit().await.map_err(pg_err)
     }
 
     async fn append_audit(&self, record: AuditRecord) -> Result<()> {

@@ -18,8 +18,8 @@ use std::sync::{Arc, Mutex, mpsc};
 
 use crate::query::{self, Param};
 use crate::{
-    AuditFilter, Created, LoginGuard, NewOrder, NewUser, OrderChange, OrderFilter, Result,
-    SessionRecord, Store, StoreError, UnitRecord, UserRecord,
+    ApiKeyRecord, AuditFilter, Created, LoginGuard, NewOrder, NewUser, OrderChange, OrderFilter,
+    Result, SessionRecord, Store, StoreError, UnitRecord, UserRecord,
 };
 use hotline_domain::Timestamp;
 use hotline_domain::audit::{AuditEntry, AuditRecord, chain};
@@ -33,6 +33,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("../migrations/sqlite/0002_audit_and_login_guard.sql"),
     ),
+    (3, include_str!("../migrations/sqlite/0003_api_keys.sql")),
 ];
 
 type Finisher = Box<dyn FnOnce(Option<StoreError>) + Send>;
@@ -1190,6 +1191,57 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn create_api_key(&self, key: ApiKeyRecord, audit: AuditRecord) -> Result<ApiKeyRecord> {
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO api_keys (name, key_hash, unit, actions, created_at) VALUES (?, ?, ?, ?, ?)",
+                params![key.name, key.key_hash, key.unit.as_str(), key.actions.join(","), key.created_at.timestamp()],
+            )
+            .map_err(sql_err)?;
+            let id = c.last_insert_rowid();
+            append_audit_tx(c, audit)?;
+            Ok(ApiKeyRecord { id, ..key })
+        })
+        .await
+    }
+
+    async fn api_key_by_hash(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>> {
+        let key_hash = key_hash.to_owned();
+        self.read_now(move |c| {
+            c.prepare_cached("SELECT id, name, key_hash, unit, actions, created_at, revoked_at FROM api_keys WHERE key_hash = ?")
+                .and_then(|mut s| s.query_row([key_hash], api_key_row).optional())
+                .map_err(backend)?
+                .map(api_key_record)
+                .transpose()
+        })
+    }
+
+    async fn list_api_keys(&self) -> Result<Vec<ApiKeyRecord>> {
+        self.read(|c| {
+            let mut s = c.prepare_cached("SELECT id, name, key_hash, unit, actions, created_at, revoked_at FROM api_keys ORDER BY name").map_err(backend)?;
+            let rows = s.query_map([], api_key_row).map_err(backend)?;
+            rows.map(|r| api_key_record(r.map_err(backend)?)).collect()
+        })
+        .await
+    }
+
+    async fn revoke_api_key(&self, name: &str, at: Timestamp, audit: AuditRecord) -> Result<()> {
+        let name = name.to_owned();
+        self.write(move |c| {
+            let n = c
+                .execute(
+                    "UPDATE api_keys SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
+                    params![at.timestamp(), name],
+                )
+                .map_err(sql_err)?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            append_audit_tx(c, audit)
+        })
+        .await
+    }
+
     async fn append_audit(&self, record: AuditRecord) -> Result<()> {
         self.write(move |c| append_audit_tx(c, record)).await
     }
@@ -1279,6 +1331,38 @@ pub(crate) fn rate_step(
     };
     let wait = (count > limit).then_some((start + window_secs - now).max(1));
     (start, count, wait)
+}
+
+pub(crate) type ApiKeyRow = (i64, String, String, String, String, i64, Option<i64>);
+
+fn api_key_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ApiKeyRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    ))
+}
+
+pub(crate) fn api_key_record(
+    (id, name, key_hash, unit, actions, created, revoked): ApiKeyRow,
+) -> Result<ApiKeyRecord> {
+    Ok(ApiKeyRecord {
+        id,
+        name,
+        key_hash,
+        unit: UnitCode::parse(&unit).map_err(backend)?,
+        actions: actions
+            .split(',')
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        created_at: from_epoch(created),
+        revoked_at: revoked.map(from_epoch),
+    })
 }
 
 pub(crate) fn from_epoch(secs: i64) -> hotline_domain::Timestamp {

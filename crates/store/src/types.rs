@@ -196,3 +196,17 @@ pub(crate) fn like_pattern(text: &str) -> String {
     out.push('%');
     out
 }
+
+/// An integration key (its secret is never stored, only the hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyRecord {
+    pub id: i64,
+    pub name: String,
+    #[serde(skip)]
+    pub key_hash: String,
+    pub unit: UnitCode,
+    /// The actions the key may take; empty means all those of its unit's role.
+    pub actions: Vec<String>,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
