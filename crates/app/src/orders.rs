@@ -268,7 +268,8 @@ async fn create(
         &org,
         created.order,
         Some(created.events),
-        false,
+        // The operator taking the call typed the caller's number: it is theirs to see.
+        true,
     )
     .await?;
     Ok((status, Json(view)))

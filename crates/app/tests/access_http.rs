@@ -323,3 +323,107 @@ async fn only_administrators_change_units_accounts_and_the_calendar() {
             .contains(&json!("2026-02-14"))
     );
 }
+
+/// Every body a handler receives over a whole order life, for a report and for a
+/// confidential complaint, is searched for the requester's name, phone and address.
+#[tokio::test]
+async fn no_response_to_a_handler_in_a_full_order_life_carries_the_requesters_identity() {
+    let app = TestApp::sqlite().await;
+    for (kind, confidential) in [("report", false), ("complaint", true)] {
+        let mut body = order_body(kind);
+        body["confidential"] = json!(confidential);
+        body["requester"]["address"] = json!("青羊区秘密小区8栋");
+        let created = app.create("operator", body).await;
+        assert_eq!(
+            created.body["requester"]["phone"], "13812345678",
+            "the registering operator sees the caller's number"
+        );
+        let id = created.body["id"].as_i64().unwrap();
+        let mut seen = Vec::new();
+        let path = format!("/api/v1/orders/{id}");
+        let dispatch = json!({"unit": "cd-jt", "co_units": ["cd-zj"]});
+        app.ok("dispatcher", id, "dispatch", dispatch).await;
+        for user in ["handler", "handler2"] {
+            seen.push(app.as_user(user, "GET", &path, None).await.text);
+            seen.push(app.as_user(user, "GET", "/api/v1/orders", None).await.text);
+            seen.push(
+                app.as_user(user, "GET", "/api/v1/orders?q=路灯", None)
+                    .await
+                    .text,
+            );
+            seen.push(
+                app.act(user, id, "reveal-phone", json!({"reason": "核实"}))
+                    .await
+                    .text,
+            );
+            seen.push(app.act(user, id, "close", json!({})).await.text);
+        }
+        seen.push(app.act("handler", id, "accept", json!({})).await.text);
+        seen.push(
+            app.act("handler2", id, "note", json!({"content": "协办意见"}))
+                .await
+                .text,
+        );
+        seen.push(
+            app.act(
+                "handler",
+                id,
+                "extension",
+                json!({"days": 2, "reason": "需勘查"}),
+            )
+            .await
+            .text,
+        );
+        app.ok("supervisor", id, "extension/approve", json!({}))
+            .await;
+        seen.push(app.as_user("handler", "GET", &path, None).await.text);
+        seen.push(
+            app.act(
+                "handler",
+                id,
+                "reply",
+                json!({"content": "已查处", "resolved": false}),
+            )
+            .await
+            .text,
+        );
+        app.ok(
+            "operator",
+            id,
+            "callback",
+            json!({"result": "dissatisfied", "resolved": false}),
+        )
+        .await;
+        app.ok("supervisor", id, "reopen", json!({"reason": "不满意"}))
+            .await;
+        seen.push(app.as_user("handler", "GET", &path, None).await.text);
+        seen.push(
+            app.act(
+                "handler",
+                id,
+                "reply",
+                json!({"content": "再次处理", "resolved": true}),
+            )
+            .await
+            .text,
+        );
+        app.ok(
+            "operator",
+            id,
+            "callback",
+            json!({"result": "satisfied", "resolved": true}),
+        )
+        .await;
+        app.ok("operator", id, "close", json!({})).await;
+        seen.push(app.as_user("handler", "GET", &path, None).await.text);
+        assert!(seen.len() >= 18);
+        for text in &seen {
+            for secret in ["王小明", "13812345678", "5678", "秘密小区"] {
+                assert!(
+                    !text.contains(secret),
+                    "{kind}: a handler received {secret:?} in {text}"
+                );
+            }
+        }
+    }
+}
