@@ -172,6 +172,19 @@ fn operations() -> Vec<Op> {
         op(Get, "/api/v1/units", "organisation", "All units"),
         op(Post, "/api/v1/units", "organisation", "Create a unit (admin)").body(json!({"code": "cd-jt", "name": "成都市交通运输局", "kind": "department", "parent": "cd12345", "region": "510100"})),
         op(Post, "/api/v1/users", "organisation", "Create an account (admin)").body(json!({"username": "op1", "password": "A-strong-password-1", "roles": ["operator"], "unit": "cd12345"})),
+        op(Patch, "/api/v1/units/{code}", "organisation", "Rename, move, deactivate or reactivate a unit (admin of its subtree)")
+            .body(json!({"name": "成都市交通运输局", "parent": "cd12345", "active": false})),
+        op(Get, "/api/v1/users", "organisation", "Accounts within the administrator's subtree"),
+        op(Patch, "/api/v1/users/{username}", "organisation", "Change roles or unit, disable or enable (sessions end on disable)")
+            .body(json!({"roles": ["operator"], "active": false})),
+        op(Post, "/api/v1/users/{username}/password", "organisation", "Reset a password (sessions end)")
+            .body(json!({"password": "A-new-strong-password-1"}))
+            .status("204"),
+        op(Post, "/api/v1/apikeys", "organisation", "Issue an integration key for a unit; the key is shown once")
+            .body(json!({"name": "wechat-gateway", "unit": "cd12345", "actions": ["create", "read"]})),
+        op(Get, "/api/v1/apikeys", "organisation", "Integration keys within the administrator's subtree"),
+        op(Delete, "/api/v1/apikeys/{name}", "organisation", "Revoke a key at once").status("204"),
+        op(Get, "/api/v1/audit", "audit", "Search the audit trail: actor, action, object, from, to, cursor (admin, supervisor)"),
         op(Get, "/api/v1/calendar/{year}", "rules", "A year's official arrangement"),
         op(Put, "/api/v1/calendar/{year}", "rules", "Load or replace a year (admin)").body(json!({"year": 2027, "holidays": ["2027-01-01"], "workdays": []})),
         op(Get, "/api/v1/rules/deadlines", "rules", "The deadline rules in force"),
@@ -232,7 +245,7 @@ pub fn document() -> OpenApi {
                 error_response("not allowed in the order's current state"),
             );
         }
-        for name in ["id", "number", "year"] {
+        for name in ["id", "number", "year", "code", "username", "name"] {
             if o.path.contains(&format!("{{{name}}}")) {
                 b = b.parameter(
                     ParameterBuilder::new()

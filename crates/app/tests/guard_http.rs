@@ -194,3 +194,75 @@ async fn admin_changes_are_audited() {
     assert_eq!(r.body["items"][0]["object"], "unit:cd-new");
     assert_eq!(r.body["items"][0]["actor"], "admin");
 }
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers_a_request_id_and_no_cors_grant() {
+    use tower::ServiceExt;
+    let app = TestApp::sqlite().await;
+    for (method, path, origin) in [
+        ("GET", "/healthz", None),
+        ("GET", "/api/v1/orders", None),
+        ("GET", "/no/such/page", None),
+        ("OPTIONS", "/api/v1/orders", Some("https://evil.example")),
+        (
+            "GET",
+            "/api/v1/public/orders/20261102-000001?code=1",
+            Some("https://evil.example"),
+        ),
+    ] {
+        let mut req = axum::http::Request::builder().method(method).uri(path);
+        if let Some(o) = origin {
+            req = req
+                .header("origin", o)
+                .header("access-control-request-method", "POST");
+        }
+        let resp = app
+            .router
+            .clone()
+            .oneshot(req.body(axum::body::Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let h = resp.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+        assert!(
+            h["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'"),
+            "{path}"
+        );
+        assert!(h.contains_key("x-request-id"), "{path}");
+        assert!(
+            !h.contains_key("access-control-allow-origin"),
+            "{method} {path}: CORS stays closed"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document_and_swagger_ui_are_served_without_login() {
+    let app = TestApp::sqlite().await;
+    let doc = app.send("GET", "/api/v1/openapi.json", None, None).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert!(doc.body["openapi"].as_str().unwrap().starts_with("3.1"));
+    let paths = doc.body["paths"].as_object().unwrap();
+    for p in [
+        "/api/v1/orders",
+        "/api/v1/orders/{id}/dispatch",
+        "/api/v1/orders/{id}/return/approve",
+        "/api/v1/audit",
+        "/api/v1/apikeys",
+    ] {
+        assert!(paths.contains_key(p), "{p} is documented");
+    }
+    assert!(paths["/api/v1/orders"]["post"]["requestBody"].is_object());
+    let ui = app.send("GET", "/api/docs/", None, None).await;
+    assert_eq!(ui.status, StatusCode::OK);
+    assert!(
+        ui.text.contains("swagger"),
+        "{}",
+        &ui.text[..ui.text.len().min(200)]
+    );
+}

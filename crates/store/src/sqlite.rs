@@ -91,7 +91,8 @@ impl SqliteStore {
         // Small pages: an order's entry in an index keyed by a hash (the phone
         // lookup) lands on a random page, and each commit writes every page it
         // touched whole; 2 KiB pages halve that traffic. Only a new database takes it.
-        conn.execute_batch("PRAGMA page_size = 2048;").map_err(backend)?;
+        conn.execute_batch("PRAGMA page_size = 2048;")
+            .map_err(backend)?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
              PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -32768; \
