@@ -18,7 +18,10 @@ use hotline_domain::Timestamp;
 use hotline_domain::audit::{AuditEntry, AuditRecord, chain};
 
 use crate::query::{self, Param, numbered};
-use crate::sqlite::{FailureStep, api_key_record, audit_entry, login_failure_step, rate_step};
+use crate::sqlite::{
+    ApiKeyRow, AuditRow, EventRow, FailureStep, UnitRow, UserRow, api_key_record, audit_entry,
+    login_failure_step, rate_step,
+};
 use crate::sqlite::{
     category, event_record, from_epoch, roles_to_text, unit_record, user_record, year_record,
     year_texts,
@@ -156,26 +159,17 @@ fn order_from_row(r: &PgRow) -> Result<Order> {
     serde_json::from_str(&doc).map_err(backend)
 }
 
-fn unit_row(r: &PgRow) -> Result<UnitRecord> {
-    unit_record((
-        r.try_get(0).map_err(pg_err)?,
-        r.try_get(1).map_err(pg_err)?,
-        r.try_get(2).map_err(pg_err)?,
-        r.try_get(3).map_err(pg_err)?,
-        r.try_get(4).map_err(pg_err)?,
-        r.try_get(5).map_err(pg_err)?,
-    ))
+/// Decodes a row into a tuple of its columns, in order.
+fn decode<T: for<'r> sqlx::FromRow<'r, PgRow>>(r: &PgRow) -> Result<T> {
+    T::from_row(r).map_err(pg_err)
 }
 
-fn user_row(r: &PgRow, at: usize) -> Result<UserRecord> {
-    user_record((
-        r.try_get(at).map_err(pg_err)?,
-        r.try_get(at + 1).map_err(pg_err)?,
-        r.try_get(at + 2).map_err(pg_err)?,
-        r.try_get(at + 3).map_err(pg_err)?,
-        r.try_get(at + 4).map_err(pg_err)?,
-        r.try_get(at + 5).map_err(pg_err)?,
-    ))
+fn unit_row(r: &PgRow) -> Result<UnitRecord> {
+    unit_record(decode::<UnitRow>(r)?)
+}
+
+fn user_row(r: &PgRow) -> Result<UserRecord> {
+    user_record(decode::<UserRow>(r)?)
 }
 
 async fn insert_event(
@@ -204,16 +198,7 @@ async fn fetch_events<'e, E: sqlx::PgExecutor<'e>>(executor: E, id: OrderId) -> 
         .await
         .map_err(pg_err)?;
     rows.iter()
-        .map(|r| {
-            event_record((
-                r.try_get(0).map_err(pg_err)?,
-                r.try_get(1).map_err(pg_err)?,
-                r.try_get(2).map_err(pg_err)?,
-                r.try_get(3).map_err(pg_err)?,
-                r.try_get(4).map_err(pg_err)?,
-                r.try_get(5).map_err(pg_err)?,
-            ))
-        })
+        .map(|r| event_record(decode::<EventRow>(r)?))
         .collect()
 }
 
@@ -399,15 +384,7 @@ async fn append_audit_tx(
 }
 
 fn pg_api_key(r: &PgRow) -> Result<ApiKeyRecord> {
-    api_key_record((
-        r.try_get(0).map_err(pg_err)?,
-        r.try_get(1).map_err(pg_err)?,
-        r.try_get(2).map_err(pg_err)?,
-        r.try_get(3).map_err(pg_err)?,
-        r.try_get(4).map_err(pg_err)?,
-        r.try_get(5).map_err(pg_err)?,
-        r.try_get(6).map_err(pg_err)?,
-    ))
+    api_key_record(decode::<ApiKeyRow>(r)?)
 }
 
 async fn record_change(tx: &mut Transaction<'static, Postgres>, c: &OrderChange) -> Result<()> {
@@ -508,7 +485,7 @@ impl Store for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(pg_err)?;
-        rows.iter().map(|r| user_row(r, 0)).collect()
+        rows.iter().map(user_row).collect()
     }
 
     async fn update_user(&self, u: UserRecord, audit: AuditRecord) -> Result<()> {
@@ -569,7 +546,7 @@ impl Store for PgStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(pg_err)?;
-        row.map(|r| user_row(&r, 0)).transpose()
+        row.as_ref().map(user_row).transpose()
     }
 
     async fn set_user_password(&self, username: &str, password_hash: &str) -> Result<()> {
@@ -601,21 +578,34 @@ impl Store for PgStore {
 
     async fn session(&self, token_hash: &str) -> Result<Option<(SessionRecord, UserRecord)>> {
         let row = sql(
-            "SELECT s.created_at, s.expires_at, s.last_seen, u.id, u.username, u.password_hash, u.roles, \
-             u.unit, u.active FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
+            "SELECT u.id, u.username, u.password_hash, u.roles, u.unit, u.active, \
+             s.created_at, s.expires_at, s.last_seen FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
         .await
         .map_err(pg_err)?;
         let Some(r) = row else { return Ok(None) };
-        let user = user_row(&r, 3)?;
+        type SessionRow = (
+            i64,
+            String,
+            String,
+            String,
+            Option<String>,
+            bool,
+            i64,
+            i64,
+            i64,
+        );
+        let (id, name, hash, roles, unit, active, created, expires, seen) =
+            decode::<SessionRow>(&r)?;
+        let user = user_record((id, name, hash, roles, unit, active))?;
         let session = SessionRecord {
             token_hash: token_hash.to_owned(),
             user_id: user.id,
-            created_at: from_epoch(r.try_get(0).map_err(pg_err)?),
-            expires_at: from_epoch(r.try_get(1).map_err(pg_err)?),
-            last_seen: from_epoch(r.try_get(2).map_err(pg_err)?),
+            created_at: from_epoch(created),
+            expires_at: from_epoch(expires),
+            last_seen: from_epoch(seen),
         };
         Ok(Some((session, user)))
     }
@@ -942,20 +932,7 @@ impl Store for PgStore {
         }
         let rows = stmt.fetch_all(&self.pool).await.map_err(pg_err)?;
         rows.iter()
-            .map(|r| {
-                audit_entry((
-                    r.try_get(0).map_err(pg_err)?,
-                    r.try_get(1).map_err(pg_err)?,
-                    r.try_get(2).map_err(pg_err)?,
-                    r.try_get(3).map_err(pg_err)?,
-                    r.try_get(4).map_err(pg_err)?,
-                    r.try_get(5).map_err(pg_err)?,
-                    r.try_get(6).map_err(pg_err)?,
-                    r.try_get(7).map_err(pg_err)?,
-                    r.try_get(8).map_err(pg_err)?,
-                    r.try_get(9).map_err(pg_err)?,
-                ))
-            })
+            .map(|r| audit_entry(decode::<AuditRow>(r)?))
             .collect()
     }
 

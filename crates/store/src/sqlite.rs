@@ -324,9 +324,9 @@ fn bind(params: &[Param]) -> Vec<&dyn ToSql> {
         .collect()
 }
 
-fn unit_from_row(
-    r: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(String, String, String, Option<String>, String, bool)> {
+pub(crate) type UnitRow = (String, String, String, Option<String>, String, bool);
+
+fn unit_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UnitRow> {
     Ok((
         r.get(0)?,
         r.get(1)?,
@@ -375,7 +375,7 @@ pub(crate) fn roles_from_text(s: &str) -> Result<Vec<Role>> {
         .collect()
 }
 
-type UserRow = (i64, String, String, String, Option<String>, bool);
+pub(crate) type UserRow = (i64, String, String, String, Option<String>, bool);
 
 pub(crate) fn user_record(
     (id, username, hash, roles, unit, active): UserRow,
@@ -404,7 +404,7 @@ fn user_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<UserRow> {
     ))
 }
 
-type EventRow = (
+pub(crate) type EventRow = (
     String,
     String,
     String,
@@ -499,7 +499,7 @@ fn append_audit_tx(conn: &Connection, mut r: AuditRecord) -> Result<()> {
     Ok(())
 }
 
-type AuditRow = (
+pub(crate) type AuditRow = (
     i64,
     String,
     String,
