@@ -59,8 +59,10 @@ impl ReadPool {
         // A read after any commit starts by emptying the connection's page cache,
         // at a cost that grows with the cache: keep it small (point reads touch few
         // pages, and the operating system caches the file anyway).
-        c.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON; PRAGMA cache_size = -128;")
-            .map_err(backend)?;
+        c.execute_batch(
+            "PRAGMA busy_timeout = 5000; PRAGMA query_only = ON; PRAGMA cache_size = -128;",
+        )
+        .map_err(backend)?;
         Ok(c)
     }
     fn give_back(&self, c: Connection) {
