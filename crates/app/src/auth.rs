@@ -99,23 +99,29 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(&parts.headers).ok_or_else(ApiError::unauthorized)?;
-        if token.starts_with(API_KEY_PREFIX) {
-            return key_viewer(state, token).await.map(CurrentUser);
-        }
-        let hash = token_hash(token);
-        let found = state.store().session(&hash).await?;
-        let (session, user) = found.ok_or_else(ApiError::unauthorized)?;
-        let now = state.now();
-        let idle = chrono::Duration::minutes(state.config().session_idle_minutes);
-        if session.expires_at <= now || session.last_seen + idle <= now || !user.active {
-            return Err(ApiError::unauthorized());
-        }
-        // Idle time is kept to the minute, so a busy session writes once a minute.
-        if now - session.last_seen >= chrono::Duration::minutes(1) {
-            state.store().touch_session(&hash, now).await?;
-        }
-        Ok(CurrentUser(Viewer::new(user)))
+        session_viewer(state, token).await.map(CurrentUser)
     }
+}
+
+/// The caller behind a bearer token or session cookie: an integration key, or a
+/// session that is neither past its end nor idle too long, of an active account.
+pub async fn session_viewer(state: &AppState, token: &str) -> Result<Viewer, ApiError> {
+    if token.starts_with(API_KEY_PREFIX) {
+        return key_viewer(state, token).await;
+    }
+    let hash = token_hash(token);
+    let found = state.store().session(&hash).await?;
+    let (session, user) = found.ok_or_else(ApiError::unauthorized)?;
+    let now = state.now();
+    let idle = chrono::Duration::minutes(state.config().session_idle_minutes);
+    if session.expires_at <= now || session.last_seen + idle <= now || !user.active {
+        return Err(ApiError::unauthorized());
+    }
+    // Idle time is kept to the minute, so a busy session writes once a minute.
+    if now - session.last_seen >= chrono::Duration::minutes(1) {
+        state.store().touch_session(&hash, now).await?;
+    }
+    Ok(Viewer::new(user))
 }
 
 /// Integration keys start with this, so the extractor knows what it holds.
@@ -195,11 +201,15 @@ struct LoginResponse {
     user: UserView,
 }
 
-async fn login(
-    State(state): State<AppState>,
-    addr: ClientAddr,
-    ApiJson(req): ApiJson<LoginRequest>,
-) -> ApiResult<(StatusCode, Json<LoginResponse>)> {
+/// A new session for a username and password: rate limited per address, locked per
+/// username after repeated failures (existing or not, with the same work done either
+/// way), and audited.
+pub async fn authenticate(
+    state: &AppState,
+    addr: &ClientAddr,
+    username: &str,
+    password: &str,
+) -> Result<(String, Timestamp, UserRecord), ApiError> {
     let cfg = state.config().clone();
     let now = state.now();
     let store = state.store();
@@ -215,31 +225,23 @@ async fn login(
         tracing::warn!(address = addr.key(), "login rate limit reached");
         return Err(ApiError::rate_limited(wait as u64));
     }
-    let audit_as = |action: &str| {
-        audit::anonymous(
-            &req.username,
-            &addr,
-            &state,
-            action,
-            None,
-            serde_json::json!({}),
-        )
-    };
+    let audit_as =
+        |action: &str| audit::anonymous(username, addr, state, action, None, serde_json::json!({}));
     if let Some(until) = store
-        .login_locked_until(&req.username)
+        .login_locked_until(username)
         .await?
         .filter(|u| *u > now)
     {
         store.append_audit(audit_as("login_locked")).await?;
-        tracing::warn!(username = %req.username, "login refused: locked");
+        tracing::warn!(username, "login refused: locked");
         return Err(account_locked(until, now));
     }
-    let user = store.user_by_username(&req.username).await?;
+    let user = store.user_by_username(username).await?;
     let hash = user
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| dummy_hash().to_owned());
-    let password = req.password.clone();
+    let password = password.to_owned();
     let matches = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
         .await
         .map_err(ApiError::internal)?;
@@ -251,9 +253,7 @@ async fn login(
                 window_secs: cfg.login_lock_minutes * 60,
                 lock_secs: cfg.login_lock_minutes * 60,
             };
-            let locked = store
-                .record_login_failure(&req.username, now, guard)
-                .await?;
+            let locked = store.record_login_failure(username, now, guard).await?;
             store
                 .append_audit(audit_as(if locked.is_some() {
                     "login_failed_locked"
@@ -261,7 +261,7 @@ async fn login(
                     "login_failed"
                 }))
                 .await?;
-            tracing::warn!(username = %req.username, locked = locked.is_some(), "failed login");
+            tracing::warn!(username, locked = locked.is_some(), "failed login");
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_credentials",
@@ -282,17 +282,28 @@ async fn login(
         })
         .await?;
     let viewer = Viewer::new(user.clone());
+    let object = Some(format!("user:{}", user.username));
     store
         .append_audit(audit::by(
             &viewer,
-            &addr,
-            &state,
+            addr,
+            state,
             "login",
-            Some(format!("user:{}", user.username)),
+            object,
             serde_json::json!({}),
         ))
         .await?;
     tracing::info!(username = %user.username, "login");
+    Ok((token, expires_at, user))
+}
+
+async fn login(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> ApiResult<(StatusCode, Json<LoginResponse>)> {
+    let (token, expires_at, user) =
+        authenticate(&state, &addr, &req.username, &req.password).await?;
     Ok((
         StatusCode::CREATED,
         Json(LoginResponse {
@@ -301,6 +312,27 @@ async fn login(
             user: UserView::from(&user),
         }),
     ))
+}
+
+/// Ends the session of this token, and records it.
+pub async fn end_session(
+    state: &AppState,
+    viewer: &Viewer,
+    addr: &ClientAddr,
+    token: &str,
+) -> Result<(), ApiError> {
+    state.store().delete_session(&token_hash(token)).await?;
+    let record = audit::by(
+        viewer,
+        addr,
+        state,
+        "logout",
+        Some(format!("user:{}", viewer.user.username)),
+        serde_json::json!({}),
+    );
+    state.store().append_audit(record).await?;
+    tracing::info!(username = %viewer.user.username, "logout");
+    Ok(())
 }
 
 fn account_locked(until: Timestamp, now: Timestamp) -> ApiError {
@@ -320,16 +352,6 @@ async fn logout(
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
     let token = bearer(&headers).ok_or_else(ApiError::unauthorized)?;
-    state.store().delete_session(&token_hash(token)).await?;
-    let record = audit::by(
-        &viewer,
-        &addr,
-        &state,
-        "logout",
-        Some(format!("user:{}", viewer.user.username)),
-        serde_json::json!({}),
-    );
-    state.store().append_audit(record).await?;
-    tracing::info!(username = %viewer.user.username, "logout");
+    end_session(&state, &viewer, &addr, token).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -23,6 +23,7 @@ pub mod ops;
 pub mod orders;
 pub mod public;
 pub mod views;
+pub mod web;
 
 use axum::Router;
 use hotline_domain::{Calendar, DeadlineRules, Timestamp, taxonomy::DomainCategory};
@@ -60,6 +61,8 @@ pub struct AppConfig {
     pub cache_ttl: Duration,
     /// Serve `POST /api/v1/bench/noop` (the benchmark's ceiling).
     pub bench_routes: bool,
+    /// The demo province is loaded: the login page says how to log in.
+    pub demo: bool,
 }
 
 impl std::fmt::Debug for AppConfig {
@@ -88,6 +91,7 @@ impl Default for AppConfig {
             duplicate_window_days: 30,
             cache_ttl: Duration::from_secs(5),
             bench_routes: false,
+            demo: false,
         }
     }
 }
@@ -151,6 +155,13 @@ impl AppState {
             taxonomy: Cached::new(),
             metrics: ops::Metrics::default(),
         }))
+    }
+
+    /// The same state, with the login page telling visitors how to use the demo.
+    pub fn with_demo_hint(self) -> Self {
+        let mut config = self.0.config.clone();
+        config.demo = true;
+        AppState::new(self.0.store.clone(), self.0.clock.clone(), config)
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -227,7 +238,8 @@ pub fn app(state: AppState) -> Router {
         .merge(public::router())
         .merge(admin::router())
         .merge(ops::router())
-        .merge(openapi::router());
+        .merge(openapi::router())
+        .merge(web::router());
     let api = if state.config().bench_routes {
         api.merge(orders::bench_router())
     } else {

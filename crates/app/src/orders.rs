@@ -299,25 +299,27 @@ fn idempotency_key(
     }))
 }
 
-#[derive(Debug, Deserialize)]
-struct ListParams {
-    status: Option<Status>,
-    kind: Option<Kind>,
-    unit: Option<String>,
-    region: Option<String>,
-    sla: Option<Sla>,
-    due_before: Option<String>,
-    q: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    cursor: Option<String>,
-    limit: Option<u32>,
+/// The filters of an order list (API query string and console form alike).
+#[derive(Debug, Default, Deserialize)]
+pub struct ListParams {
+    pub status: Option<Status>,
+    pub kind: Option<Kind>,
+    pub unit: Option<String>,
+    pub region: Option<String>,
+    pub sla: Option<Sla>,
+    pub due_before: Option<String>,
+    pub q: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
 }
 
+/// One page of a list, newest first.
 #[derive(Serialize)]
-struct Page {
-    items: Vec<OrderView>,
-    next_cursor: Option<String>,
+pub struct Page {
+    pub items: Vec<OrderView>,
+    pub next_cursor: Option<String>,
 }
 
 /// A date (`YYYY-MM-DD`, taken as that whole day in Shanghai) or an RFC 3339 time.
@@ -340,13 +342,19 @@ async fn list(
     CurrentUser(viewer): CurrentUser,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> ApiResult<Json<Page>> {
+    list_for(&state, &viewer, p).await.map(Json)
+}
+
+/// The orders a viewer may see that match the filters: the use case behind the API
+/// list and the console's queues.
+pub async fn list_for(state: &AppState, viewer: &Viewer, p: ListParams) -> ApiResult<Page> {
     let org = state.org().await?;
-    require_key_scope(&viewer, "read")?;
+    require_key_scope(viewer, "read")?;
     let Some(scope) = viewer.scope(&org) else {
-        return Ok(Json(Page {
+        return Ok(Page {
             items: vec![],
             next_cursor: None,
-        }));
+        });
     };
     let mut f = OrderFilter::new(scope);
     f.status = p.status;
@@ -376,7 +384,7 @@ async fn list(
         f.deadline_before = Some(parse_time("due_before", due, true)?);
     }
     if let Some(sla) = p.sla {
-        sla_filter(&state, &mut f, sla).await?;
+        sla_filter(state, &mut f, sla).await?;
     }
     f.before_id = p
         .cursor
@@ -394,9 +402,9 @@ async fn list(
         .flatten();
     let mut items = Vec::with_capacity(orders.len());
     for o in orders {
-        items.push(view_for(&state, &viewer, &org, o, None, false).await?);
+        items.push(view_for(state, viewer, &org, o, None, false).await?);
     }
-    Ok(Json(Page { items, next_cursor }))
+    Ok(Page { items, next_cursor })
 }
 
 /// `sla=` keeps to orders still waiting for a reply, as queues need.
@@ -419,7 +427,12 @@ async fn sla_filter(state: &AppState, f: &mut OrderFilter, sla: Sla) -> ApiResul
 }
 
 /// The order if the viewer may see it; 404 alike for missing and invisible.
-async fn visible_order(state: &AppState, viewer: &Viewer, org: &Org, id: &str) -> ApiResult<Order> {
+pub(crate) async fn visible_order(
+    state: &AppState,
+    viewer: &Viewer,
+    org: &Org,
+    id: &str,
+) -> ApiResult<Order> {
     let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
     match state.store().order(OrderId(id)).await? {
         Some(o) if viewer.can_see(org, &o) => Ok(o),

@@ -48,6 +48,7 @@ pub async fn open_state(cfg: &Config) -> Result<AppState, String> {
         duplicate_window_days: cfg.duplicate_window_days,
         cache_ttl: Duration::from_secs(cfg.cache_ttl_seconds),
         bench_routes: cfg.bench_routes,
+        demo: false,
     };
     Ok(AppState::new(store, Arc::new(SystemClock), app_cfg))
 }
@@ -57,8 +58,9 @@ pub async fn run(mut cfg: Config, listen: Option<String>, demo_mode: bool) -> Re
     if let Some(l) = listen {
         cfg.listen = l;
     }
-    let state = open_state(&cfg).await?;
+    let mut state = open_state(&cfg).await?;
     if demo_mode {
+        state = state.with_demo_hint();
         load_demo(&state).await?;
     }
     let listener = tokio::net::TcpListener::bind(&cfg.listen)

@@ -2,76 +2,11 @@
 //! concurrently; after a restart every order that was answered 201 is there, with
 //! its events.
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod support;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-struct Server {
-    child: Child,
-    base: String,
-    passwords: HashMap<String, String>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts `hotline serve --demo` and reads the demo passwords it prints.
-fn start(dir: &std::path::Path) -> Server {
-    let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
-        .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
-        .arg("--data-dir")
-        .arg(dir)
-        .env("HOTLINE_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut passwords = HashMap::new();
-    let stdout = child.stdout.take().unwrap();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
-        if line.starts_with("hotline is serving") {
-            break;
-        }
-        let parts: Vec<&str> = line.split_whitespace().collect();
-        if parts.len() == 2 && parts[1].starts_with("Hl-") {
-            passwords.insert(parts[0].to_owned(), parts[1].to_owned());
-        }
-    }
-    Server {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-        passwords,
-    }
-}
-
-async fn login(client: &reqwest::Client, s: &Server, user: &str) -> String {
-    let r = client
-        .post(format!("{}/api/v1/sessions", s.base))
-        .json(&serde_json::json!({"username": user, "password": s.passwords[user]}))
-        .send()
-        .await
-        .unwrap();
-    r.json::<serde_json::Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
+use support::{login, start_demo as start};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_order_answered_201_survives_a_sigkill() {

@@ -19,6 +19,7 @@ pub mod values;
 pub use calendar::{Calendar, YearArrangement};
 pub use lifecycle::{
     Action, Actor, Context, DispatchTarget, Transition, TransitionError, absorb_duplicate, apply,
+    available_actions,
 };
 pub use order::*;
 pub use rules::{DeadlineRules, Sla};

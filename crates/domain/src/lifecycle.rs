@@ -650,3 +650,89 @@ pub fn absorb_duplicate(
     };
     Ok(Transition { order: next, event })
 }
+
+/// The actions `actor` may take on `order` now — those the lifecycle accepts with
+/// well-formed input. Screens offer these and no others. (The requester's own
+/// evaluation is not among them: it belongs to the public portal.)
+pub fn available_actions(order: &Order, actor: &Actor, ctx: &Context<'_>) -> Vec<&'static str> {
+    let text = || "-".to_owned();
+    let probe_unit = DispatchTarget {
+        code: UnitCode::parse("probe-unit").expect("a valid code"),
+        kind: UnitKind::Department,
+    };
+    let triage_route = if actor.roles.contains(&Role::VendorOperator) {
+        TriageRoute::Explain
+    } else {
+        TriageRoute::LawfulChannel
+    };
+    let probes: Vec<(&'static str, Action)> = vec![
+        (
+            "answer",
+            Action::Answer {
+                content: text(),
+                article_id: None,
+            },
+        ),
+        (
+            "triage",
+            Action::Triage {
+                route: triage_route,
+                note: text(),
+            },
+        ),
+        (
+            "dispatch",
+            Action::Dispatch {
+                unit: probe_unit,
+                co_units: vec![],
+                note: None,
+            },
+        ),
+        ("accept", Action::Accept),
+        ("return", Action::Return { reason: text() }),
+        ("return/approve", Action::ApproveReturn { note: None }),
+        ("return/reject", Action::RejectReturn { note: None }),
+        (
+            "extension",
+            Action::RequestExtension {
+                days: 1,
+                reason: text(),
+            },
+        ),
+        ("extension/approve", Action::ApproveExtension { note: None }),
+        ("extension/reject", Action::RejectExtension { note: None }),
+        (
+            "reply",
+            Action::Reply {
+                content: text(),
+                resolved: true,
+            },
+        ),
+        ("note", Action::Note { content: text() }),
+        (
+            "callback",
+            Action::Callback {
+                result: CallbackResult::Satisfied,
+                resolved: true,
+                note: None,
+            },
+        ),
+        ("reopen", Action::Reopen { reason: text() }),
+        ("close", Action::Close),
+        ("urge", Action::Urge { note: text() }),
+        ("supervise", Action::Supervise { note: text() }),
+        ("escalate", Action::Escalate { note: text() }),
+        ("merge", Action::Merge { into: OrderId(-1) }),
+        ("reveal-phone", Action::RevealPhone { reason: text() }),
+    ];
+    probes
+        .into_iter()
+        .filter(|(_, a)| {
+            matches!(
+                apply(order, a.clone(), actor, ctx),
+                Ok(_) | Err(TransitionError::Invalid { .. })
+            )
+        })
+        .map(|(name, _)| name)
+        .collect()
+}

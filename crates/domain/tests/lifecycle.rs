@@ -483,3 +483,53 @@ fn reports_hide_the_requester_so_handlers_cannot_reveal_the_phone() {
         .is_ok()
     );
 }
+
+#[test]
+fn the_available_actions_are_exactly_those_the_lifecycle_accepts() {
+    let w = World::new();
+    let ctx = |now: &str| Context {
+        now: at(now),
+        rules: &w.rules,
+        calendar: &w.cal,
+    };
+    let o = new_order(Kind::Complaint, at("2026-11-02T09:00:00+08:00"));
+    let op = available_actions(
+        &o,
+        &staff(Role::Operator),
+        &ctx("2026-11-02T09:30:00+08:00"),
+    );
+    assert_eq!(
+        op,
+        [
+            "answer",
+            "triage",
+            "dispatch",
+            "note",
+            "merge",
+            "reveal-phone"
+        ]
+    );
+    assert!(
+        available_actions(
+            &o,
+            &staff(Role::Inspector),
+            &ctx("2026-11-02T09:30:00+08:00")
+        )
+        .is_empty()
+    );
+    let o = w.ok(
+        &o,
+        dispatch_to("cdjt"),
+        &staff(Role::Dispatcher),
+        "2026-11-02T10:00:00+08:00",
+    );
+    let h = available_actions(&o, &handler("cdjt"), &ctx("2026-11-02T11:00:00+08:00"));
+    assert_eq!(h, ["accept", "return", "note", "reveal-phone"]);
+    let late = available_actions(&o, &handler("cdjt"), &ctx("2026-11-04T11:00:00+08:00"));
+    assert_eq!(
+        late,
+        ["accept", "note", "reveal-phone"],
+        "the return window has closed"
+    );
+    assert!(available_actions(&o, &handler("other"), &ctx("2026-11-02T11:00:00+08:00")).is_empty());
+}

@@ -1,0 +1,779 @@
+//! The web console: server-rendered pages in Simplified Chinese, no script needed.
+//!
+//! Pages call the same use-case functions as the API (`orders::list_for`,
+//! `orders::perform`, `auth::authenticate`), so every permission, mask and audit
+//! record is the same. The session is the API's, carried in an `HttpOnly`,
+//! `SameSite=Strict` cookie; every form that changes something carries a CSRF token
+//! derived from the session.
+
+mod labels;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use hmac::{Hmac, Mac};
+use hotline_domain::{Context, Role, Timestamp, available_actions, shanghai};
+use serde::Deserialize;
+use sha2::Sha256;
+
+use crate::AppState;
+use crate::access::{Org, Viewer};
+use crate::audit::ClientAddr;
+use crate::auth::{authenticate, end_session, session_viewer, token_hash};
+use crate::error::ApiError;
+use crate::orders::{ListParams, list_for, perform, view_for, visible_order};
+use crate::views::OrderView;
+
+const COOKIE: &str = "hotline_session";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/console/orders") }))
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/console/orders", get(orders_page))
+        .route("/console/orders/{id}", get(order_page))
+        .route("/console/orders/{id}/act", post(order_act))
+        .route("/static/console.css", get(stylesheet))
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../../../../static/console.css"),
+    )
+}
+
+/// The logged-in person at the console; anyone else is sent to the login page.
+pub struct ConsoleUser {
+    viewer: Viewer,
+    token: String,
+}
+
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            let (name, value) = c.trim().split_once('=')?;
+            (name == COOKIE && !value.is_empty()).then(|| value.to_owned())
+        })
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl FromRequestParts<AppState> for ConsoleUser {
+    type Rejection = Redirect;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Redirect> {
+        let back = || {
+            let here = parts
+                .uri
+                .path_and_query()
+                .map_or("/console/orders", |p| p.as_str());
+            Redirect::to(&format!("/login?next={}", encode(here)))
+        };
+        let token = session_cookie(&parts.headers).ok_or_else(back)?;
+        match session_viewer(state, &token).await {
+            Ok(viewer) if viewer.key_actions.is_none() => Ok(ConsoleUser { viewer, token }),
+            _ => Err(back()),
+        }
+    }
+}
+
+/// The CSRF token of a session: a keyed hash of it, so it needs no storage.
+fn csrf_token(state: &AppState, session: &str) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(&state.config().phone_hash_key).expect("any key length");
+    mac.update(b"csrf:");
+    mac.update(token_hash(session).as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+fn csrf_ok(state: &AppState, user: &ConsoleUser, given: &str) -> bool {
+    let expected = csrf_token(state, &user.token);
+    expected.len() == given.len()
+        && expected
+            .bytes()
+            .zip(given.bytes())
+            .fold(0u8, |a, (x, y)| a | (x ^ y))
+            == 0
+}
+
+/// What the page header shows: who is logged in, and the screens of their roles.
+pub struct Shell {
+    username: String,
+    roles: String,
+    unit: String,
+    nav: Vec<(&'static str, &'static str)>,
+    csrf: String,
+}
+
+fn shell(state: &AppState, org: &Org, user: &ConsoleUser) -> Shell {
+    let v = &user.viewer;
+    let mut nav = Vec::new();
+    if v.scope(org).is_some() {
+        nav.push(("/console/orders", "工单"));
+    }
+    if v.has(Role::Admin) {
+        nav.push(("/api/docs/", "接口文档"));
+    }
+    Shell {
+        username: v.user.username.clone(),
+        roles: v
+            .user
+            .roles
+            .iter()
+            .map(|r| labels::role(r.as_str()))
+            .collect::<Vec<_>>()
+            .join("、"),
+        unit: unit_name(org, v.user.unit.as_ref().map(|u| u.as_str())),
+        nav,
+        csrf: csrf_token(state, &user.token),
+    }
+}
+
+fn unit_name(org: &Org, code: Option<&str>) -> String {
+    let Some(code) = code else {
+        return "—".into();
+    };
+    hotline_domain::UnitCode::parse(code)
+        .ok()
+        .and_then(|c| org.get(&c).map(|u| u.name.clone()))
+        .unwrap_or_else(|| code.to_owned())
+}
+
+fn when(t: &Timestamp) -> String {
+    t.with_timezone(&shanghai())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+fn opt_when(t: &Option<Timestamp>) -> String {
+    t.as_ref().map_or("—".into(), when)
+}
+
+fn text(v: &Option<String>) -> String {
+    v.clone()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "—".into())
+}
+
+/// Errors at the console: a page for missing orders, a message otherwise.
+fn page_error(e: ApiError) -> Response {
+    let status = e.status;
+    (status, labels::error(e.code)).into_response()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+struct LoginPage {
+    me: Option<Shell>,
+    error: Option<&'static str>,
+    next: String,
+    username: String,
+    demo: bool,
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    next: Option<String>,
+}
+
+/// Only our own console pages are places to return to after login.
+fn safe_next(next: Option<&str>) -> String {
+    next.filter(|n| n.starts_with("/console/") && !n.contains("//"))
+        .unwrap_or("/console/orders")
+        .to_owned()
+}
+
+async fn login_page(State(state): State<AppState>, Query(q): Query<LoginQuery>) -> LoginPage {
+    LoginPage {
+        me: None,
+        error: None,
+        next: safe_next(q.next.as_deref()),
+        username: String::new(),
+        demo: state.config().demo,
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let next = safe_next(f.next.as_deref());
+    match authenticate(&state, &addr, &f.username, &f.password).await {
+        Ok((token, _, _)) => {
+            let max_age = state.config().session_hours * 3600;
+            let cookie =
+                format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}");
+            let mut resp = Redirect::to(&next).into_response();
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                resp.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            resp
+        }
+        Err(e) => {
+            let error = match e.code {
+                "account_locked" => "登录失败次数过多，该账号已暂时锁定，请稍后再试。",
+                "rate_limited" => "登录尝试过于频繁，请稍后再试。",
+                "invalid_credentials" => "用户名或密码错误。",
+                _ => labels::error(e.code),
+            };
+            let page = LoginPage {
+                me: None,
+                error: Some(error),
+                next,
+                username: f.username,
+                demo: state.config().demo,
+            };
+            (e.status, page).into_response()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    user: ConsoleUser,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if !csrf_ok(&state, &user, &f.csrf) {
+        return (
+            axum::http::StatusCode::FORBIDDEN,
+            "表单已过期，请刷新页面后重试。",
+        )
+            .into_response();
+    }
+    let _ = end_session(&state, &user.viewer, &addr, &user.token).await;
+    let mut resp = Redirect::to("/login").into_response();
+    resp.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("hotline_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    );
+    resp
+}
+
+/// One option of a select box.
+struct Choice {
+    value: &'static str,
+    label: &'static str,
+    selected: bool,
+}
+
+fn choices(
+    values: impl Iterator<Item = &'static str>,
+    label: fn(&str) -> &'static str,
+    current: &Option<String>,
+) -> Vec<Choice> {
+    values
+        .map(|value| Choice {
+            value,
+            label: label(value),
+            selected: current.as_deref() == Some(value),
+        })
+        .collect()
+}
+
+struct Row {
+    id: i64,
+    number: String,
+    kind: &'static str,
+    title: String,
+    status: &'static str,
+    unit: String,
+    deadline: String,
+    sla: &'static str,
+    sla_class: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "orders.html")]
+struct OrdersPage {
+    me: Option<Shell>,
+    rows: Vec<Row>,
+    statuses: Vec<Choice>,
+    slas: Vec<Choice>,
+    q: String,
+    next_page: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct OrdersQuery {
+    status: Option<String>,
+    sla: Option<String>,
+    q: Option<String>,
+    cursor: Option<String>,
+}
+
+fn sla_of(v: &OrderView) -> (&'static str, &'static str) {
+    match v.sla {
+        Some(s) => (labels::sla(s.as_str()), s.as_str()),
+        None => ("—", "none"),
+    }
+}
+
+async fn orders_page(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<OrdersQuery>,
+) -> Response {
+    let org = match state.org().await {
+        Ok(o) => o,
+        Err(e) => return page_error(e),
+    };
+    let nonempty = |s: &Option<String>| s.clone().filter(|v| !v.is_empty());
+    let params = ListParams {
+        status: nonempty(&q.status).and_then(|s| hotline_domain::Status::parse(&s).ok()),
+        sla: nonempty(&q.sla)
+            .and_then(|s| serde_json::from_value(serde_json::Value::String(s)).ok()),
+        q: nonempty(&q.q),
+        cursor: nonempty(&q.cursor),
+        limit: Some(50),
+        ..ListParams::default()
+    };
+    let page = match list_for(&state, &user.viewer, params).await {
+        Ok(p) => p,
+        Err(e) => return page_error(e),
+    };
+    let rows = page
+        .items
+        .iter()
+        .map(|v| {
+            let (sla, sla_class) = sla_of(v);
+            Row {
+                id: v.id.0,
+                number: v.number.clone(),
+                kind: labels::kind(v.kind.as_str()),
+                title: v.title.clone(),
+                status: labels::status(v.status.as_str()),
+                unit: unit_name(&org, v.unit.as_ref().map(|u| u.as_str())),
+                deadline: opt_when(&v.deadline),
+                sla,
+                sla_class,
+            }
+        })
+        .collect();
+    let keep = |k: &str, v: &Option<String>| {
+        nonempty(v)
+            .map(|v| format!("&{k}={}", encode(&v)))
+            .unwrap_or_default()
+    };
+    let next_page = page.next_cursor.map(|c| {
+        format!(
+            "/console/orders?cursor={c}{}{}{}",
+            keep("status", &q.status),
+            keep("sla", &q.sla),
+            keep("q", &q.q)
+        )
+    });
+    OrdersPage {
+        me: Some(shell(&state, &org, &user)),
+        rows,
+        statuses: choices(
+            hotline_domain::Status::ALL.iter().map(|s| s.as_str()),
+            labels::status,
+            &q.status,
+        ),
+        slas: choices(
+            ["on_track", "due_soon", "overdue"].into_iter(),
+            labels::sla,
+            &q.sla,
+        ),
+        q: q.q.unwrap_or_default(),
+        next_page,
+    }
+    .into_response()
+}
+
+struct Detail {
+    id: i64,
+    number: String,
+    tracking_code: Option<String>,
+    status: &'static str,
+    kind: &'static str,
+    channel: &'static str,
+    domain: String,
+    region: String,
+    title: String,
+    content: String,
+    address: String,
+    urgent: bool,
+    confidential: bool,
+    registered_at: String,
+    unit: String,
+    deadline: String,
+    sla: &'static str,
+    sla_class: &'static str,
+    requester_hidden: bool,
+    requester_name: String,
+    requester_phone: String,
+    requester_address: String,
+    reply: Option<String>,
+    links: String,
+}
+
+struct EventLine {
+    at: String,
+    label: &'static str,
+    actor: String,
+    unit: String,
+    note: String,
+}
+
+/// One action form: which inputs it needs.
+struct ActionForm {
+    id: usize,
+    name: &'static str,
+    label: &'static str,
+    unit: bool,
+    route: bool,
+    result: bool,
+    days: bool,
+    into: bool,
+    text: bool,
+    text_field: &'static str,
+    text_label: &'static str,
+    text_required: bool,
+    resolved: bool,
+}
+
+fn action_form(id: usize, name: &'static str, vendor: bool) -> ActionForm {
+    let (text_field, text_label, text_required) = match name {
+        "answer" | "reply" | "note" => (
+            "content",
+            if name == "note" {
+                "备注内容"
+            } else {
+                "答复内容"
+            },
+            true,
+        ),
+        "return" | "reopen" | "reveal-phone" | "extension" => ("reason", "理由", true),
+        "triage" | "urge" | "supervise" | "escalate" => ("note", "说明", true),
+        "accept" | "close" | "merge" => ("", "", false),
+        _ => ("note", "意见（可选）", false),
+    };
+    let _ = vendor;
+    ActionForm {
+        id,
+        name,
+        label: labels::action(name),
+        unit: name == "dispatch",
+        route: name == "triage",
+        result: name == "callback",
+        days: name == "extension",
+        into: name == "merge",
+        text: !text_field.is_empty(),
+        text_field,
+        text_label,
+        text_required,
+        resolved: name == "reply" || name == "callback",
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "order.html")]
+struct OrderPage {
+    me: Option<Shell>,
+    o: Detail,
+    events: Vec<EventLine>,
+    actions: Vec<ActionForm>,
+    routes: Vec<(&'static str, &'static str)>,
+    units: Vec<(String, String)>,
+    csrf: String,
+    message: Option<String>,
+    error: Option<&'static str>,
+}
+
+const ROUTES: &[(&str, &str)] = &[
+    ("lawful_channel", "告知依法通过诉讼、仲裁、信访等渠道解决"),
+    ("explain", "解释说明（不属受理范围）"),
+    ("emergency_110", "转110"),
+    ("emergency_119", "转119"),
+    ("emergency_120", "转120"),
+    ("emergency_122", "转122"),
+    ("police_referral", "恶意骚扰线索移交公安"),
+    ("discipline_referral", "线索推送纪检监察机关"),
+];
+
+#[derive(Deserialize)]
+struct OrderQuery {
+    done: Option<String>,
+    error: Option<String>,
+}
+
+async fn order_page(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+    Query(q): Query<OrderQuery>,
+) -> Response {
+    let message = q
+        .done
+        .as_deref()
+        .map(|a| format!("已完成：{}", labels::action(a)));
+    let error = q.error.as_deref().map(labels::error);
+    render_order(&state, &user, &id, message, error, false).await
+}
+
+async fn render_order(
+    state: &AppState,
+    user: &ConsoleUser,
+    id: &str,
+    message: Option<String>,
+    error: Option<&'static str>,
+    full_phone: bool,
+) -> Response {
+    match build_order_page(state, user, id, message, error, full_phone).await {
+        Ok(page) => page.into_response(),
+        Err(e) => page_error(e),
+    }
+}
+
+async fn build_order_page(
+    state: &AppState,
+    user: &ConsoleUser,
+    id: &str,
+    message: Option<String>,
+    error: Option<&'static str>,
+    full_phone: bool,
+) -> Result<OrderPage, ApiError> {
+    let org = state.org().await?;
+    let v = &user.viewer;
+    let order = visible_order(state, v, &org, id).await?;
+    let (rules, calendar) = (state.rules().await?, state.calendar().await?);
+    let ctx = Context {
+        now: state.now(),
+        rules: &rules,
+        calendar: &calendar,
+    };
+    let names = available_actions(&order, &v.actor_for(&org, &order), &ctx);
+    let vendor = v.has(Role::VendorOperator) && !v.has(Role::Operator) && !v.has(Role::Dispatcher);
+    let routes = ROUTES
+        .iter()
+        .filter(|(r, _)| !vendor || !matches!(*r, "police_referral" | "discipline_referral"))
+        .copied()
+        .collect();
+    let events = state.store().events(order.id).await?;
+    let view = view_for(state, v, &org, order, Some(events), full_phone).await?;
+    let units = if names.contains(&"dispatch") {
+        let mut u: Vec<(String, String)> = org
+            .all()
+            .filter(|u| {
+                u.active && u.code != view.hotline && org.is_same_or_above(&view.hotline, &u.code)
+            })
+            .map(|u| (u.code.to_string(), u.name.clone()))
+            .collect();
+        u.sort();
+        u
+    } else {
+        Vec::new()
+    };
+    let (sla, sla_class) = sla_of(&view);
+    let links = [
+        view.merged_into.map(|m| format!("已并入 {m}")),
+        (!view.merged.is_empty()).then(|| format!("并入本单的重复件：{}", join_ids(&view.merged))),
+        (!view.possible_duplicates.is_empty())
+            .then(|| format!("可能重复：{}", join_ids(&view.possible_duplicates))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join("；");
+    let events = view
+        .events
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .map(|e| EventLine {
+            at: when(&e.at),
+            label: labels::event(&e.kind),
+            actor: e.actor.clone(),
+            unit: unit_name(&org, e.unit.as_ref().map(|u| u.as_str())),
+            note: text(&e.note),
+        })
+        .collect();
+    let detail = Detail {
+        id: view.id.0,
+        number: view.number.clone(),
+        tracking_code: view.tracking_code.clone(),
+        status: labels::status(view.status.as_str()),
+        kind: labels::kind(view.kind.as_str()),
+        channel: labels::channel(view.channel.as_str()),
+        domain: domain_name(&state.taxonomy().await?, view.domain.as_ref()),
+        region: view.region.clone(),
+        title: view.title.clone(),
+        content: view.content.clone(),
+        address: text(&view.address),
+        urgent: view.urgent,
+        confidential: view.confidential,
+        registered_at: when(&view.registered_at),
+        unit: unit_name(&org, view.unit.as_ref().map(|u| u.as_str())),
+        deadline: opt_when(&view.deadline),
+        sla,
+        sla_class,
+        requester_hidden: view.requester.hidden,
+        requester_name: text(&view.requester.name),
+        requester_phone: text(&view.requester.phone),
+        requester_address: text(&view.requester.address),
+        reply: view.reply.as_ref().map(|r| r.content.clone()),
+        links,
+    };
+    Ok(OrderPage {
+        me: Some(shell(state, &org, user)),
+        o: detail,
+        events,
+        actions: names
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| action_form(i, n, vendor))
+            .collect(),
+        routes,
+        units,
+        csrf: csrf_token(state, &user.token),
+        message,
+        error,
+    })
+}
+
+/// A domain as people read it: `公共服务 / 道路交通`.
+fn domain_name(
+    taxonomy: &[hotline_domain::taxonomy::DomainCategory],
+    d: Option<&hotline_domain::DomainPath>,
+) -> String {
+    let Some(d) = d else { return "—".into() };
+    taxonomy
+        .iter()
+        .find(|c| &c.path == d)
+        .map_or_else(|| d.to_string(), |c| format!("{} / {}", c.top_name, c.name))
+}
+
+fn join_ids(ids: &[hotline_domain::OrderId]) -> String {
+    ids.iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+#[derive(Deserialize)]
+struct ActForm {
+    csrf: String,
+    action: String,
+    content: Option<String>,
+    note: Option<String>,
+    reason: Option<String>,
+    unit: Option<String>,
+    co_units: Option<String>,
+    days: Option<String>,
+    route: Option<String>,
+    result: Option<String>,
+    resolved: Option<String>,
+    into: Option<String>,
+}
+
+/// The form, as the JSON body the action's use case takes.
+fn action_body(f: &ActForm) -> serde_json::Value {
+    let mut m = serde_json::Map::new();
+    let mut put = |k: &str, v: &Option<String>| {
+        if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            m.insert(k.to_owned(), serde_json::Value::String(v.to_owned()));
+        }
+    };
+    put("content", &f.content);
+    put("note", &f.note);
+    put("reason", &f.reason);
+    put("unit", &f.unit);
+    put("route", &f.route);
+    put("result", &f.result);
+    if let Some(co) = f.co_units.as_deref() {
+        let list: Vec<&str> = co
+            .split([',', '，', ' '])
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
+        m.insert("co_units".into(), serde_json::json!(list));
+    }
+    if let Some(days) = f.days.as_deref() {
+        m.insert(
+            "days".into(),
+            days.trim()
+                .parse::<u32>()
+                .map_or(serde_json::json!(days), |d| serde_json::json!(d)),
+        );
+    }
+    if let Some(into) = f.into.as_deref().map(str::trim) {
+        m.insert(
+            "into".into(),
+            into.parse::<i64>()
+                .map_or(serde_json::json!(into), |i| serde_json::json!(i)),
+        );
+    }
+    if matches!(f.action.as_str(), "reply" | "callback") {
+        m.insert(
+            "resolved".into(),
+            serde_json::json!(f.resolved.as_deref() == Some("true")),
+        );
+    }
+    serde_json::Value::Object(m)
+}
+
+async fn order_act(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+    Form(f): Form<ActForm>,
+) -> Response {
+    if !csrf_ok(&state, &user, &f.csrf) {
+        return (
+            axum::http::StatusCode::FORBIDDEN,
+            "表单已过期，请刷新页面后重试。",
+        )
+            .into_response();
+    }
+    let body = serde_json::to_vec(&action_body(&f)).unwrap_or_default();
+    match perform(&state, &user.viewer, &addr, &id, &f.action, &body).await {
+        Ok(_) if f.action == "reveal-phone" => {
+            let message = Some("完整号码已显示，本次查看已记录。".to_owned());
+            render_order(&state, &user, &id, message, None, true).await
+        }
+        Ok(_) => Redirect::to(&format!(
+            "/console/orders/{}?done={}",
+            encode(&id),
+            encode(&f.action)
+        ))
+        .into_response(),
+        Err(e) if e.code == "not_found" => page_error(e),
+        Err(e) => Redirect::to(&format!("/console/orders/{}?error={}", encode(&id), e.code))
+            .into_response(),
+    }
+}

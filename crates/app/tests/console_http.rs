@@ -1,0 +1,147 @@
+//! The console's pages through the real router: login, redirects and CSRF.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::*;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+async fn call(app: &TestApp, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+    let resp = app.router.clone().oneshot(req).await.unwrap();
+    let (status, headers) = (resp.status(), resp.headers().clone());
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+fn form(path: &str, cookie: Option<&str>, body: &str) -> Request<Body> {
+    let mut r =
+        Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        r = r.header(header::COOKIE, c);
+    }
+    r.body(Body::from(body.to_owned())).unwrap()
+}
+
+fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut r = Request::get(path);
+    if let Some(c) = cookie {
+        r = r.header(header::COOKIE, c);
+    }
+    r.body(Body::empty()).unwrap()
+}
+
+async fn console_login(app: &TestApp, user: &str, next: &str) -> (StatusCode, String, String) {
+    let body = format!(
+        "username={user}&password={}&next={next}",
+        PASSWORD.replace('-', "%2D")
+    );
+    let (status, headers, _) = call(app, form("/login", None, &body)).await;
+    let location = headers
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let cookie = headers
+        .get(header::SET_COOKIE)
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, location, cookie)
+}
+
+#[tokio::test]
+async fn a_visitor_is_sent_to_login_and_back_to_where_they_were_going() {
+    let app = TestApp::sqlite().await;
+    let (status, headers, _) = call(&app, get("/console/orders?status=dispatched", None)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        headers[header::LOCATION],
+        "/login?next=/console/orders%3Fstatus%3Ddispatched"
+    );
+    let (status, _, page) = call(&app, get("/login", None)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("登录热线工作台") && page.contains("<label for=\"password\">"));
+    let (status, location, cookie) = console_login(&app, "operator", "/console/orders").await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/console/orders")
+    );
+    assert!(cookie.starts_with("hotline_session="));
+    let (status, _, page) = call(&app, get("/console/orders", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("话务员") && page.contains("退出登录"));
+}
+
+#[tokio::test]
+async fn login_never_redirects_off_the_console_and_wrong_passwords_say_so_in_chinese() {
+    let app = TestApp::sqlite().await;
+    let (_, location, _) = console_login(&app, "operator", "https://evil.example/").await;
+    assert_eq!(location, "/console/orders");
+    let (_, location, _) = console_login(&app, "operator", "//evil.example/console/").await;
+    assert_eq!(location, "/console/orders");
+    let (status, _, page) = call(
+        &app,
+        form("/login", None, "username=operator&password=nope"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(page.contains("用户名或密码错误"));
+}
+
+#[tokio::test]
+async fn a_console_action_needs_the_sessions_csrf_token_and_changes_nothing_without_it() {
+    let app = TestApp::sqlite().await;
+    let id = app.complaint().await;
+    let (_, _, cookie) = console_login(&app, "dispatcher", "/console/orders").await;
+    let (_, _, page) = call(&app, get(&format!("/console/orders/{id}"), Some(&cookie))).await;
+    assert!(
+        page.contains("派单") && !page.contains("签收"),
+        "only the dispatcher's actions are offered"
+    );
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (status, _, _) = call(
+        &app,
+        form(
+            &format!("/console/orders/{id}/act"),
+            Some(&cookie),
+            "csrf=bad&action=dispatch&unit=cd-jt",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(app.order(id).await["status"], "registered");
+    let body = format!("csrf={csrf}&action=dispatch&unit=cd-jt&co_units=cd-zj");
+    let (status, headers, _) = call(
+        &app,
+        form(&format!("/console/orders/{id}/act"), Some(&cookie), &body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        headers[header::LOCATION],
+        format!("/console/orders/{id}?done=dispatch")
+    );
+    let o = app.order(id).await;
+    assert_eq!(
+        (o["status"].as_str(), o["co_units"][0].as_str()),
+        (Some("dispatched"), Some("cd-zj"))
+    );
+    // A refused action comes back as a message, not a change.
+    let again = format!("csrf={csrf}&action=dispatch&unit=cd-jt");
+    let (_, headers, _) = call(
+        &app,
+        form(&format!("/console/orders/{id}/act"), Some(&cookie), &again),
+    )
+    .await;
+    assert_eq!(
+        headers[header::LOCATION],
+        format!("/console/orders/{id}?error=invalid_transition")
+    );
+}
