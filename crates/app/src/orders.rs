@@ -230,33 +230,8 @@ async fn create(
     RawJson { value: req, bytes }: RawJson<CreateOrderRequest>,
 ) -> ApiResult<(StatusCode, Json<OrderView>)> {
     let org = state.org().await?;
-    require_key_scope(&viewer, "create")?;
-    let may_register = [Role::Operator, Role::VendorOperator, Role::Dispatcher]
-        .iter()
-        .any(|r| viewer.has(*r));
-    let hotline = match viewer.staff_hotline(&org) {
-        Some(h) if may_register => h.clone(),
-        _ => {
-            return Err(ApiError::forbidden(
-                "only operators and dispatchers of a hotline register orders",
-            ));
-        }
-    };
     let idempotency = idempotency_key(&state, &viewer, &headers, &bytes)?;
-    let intake = intake_from(&state, req).await?;
-    let detail = json!({"channel": intake.channel, "kind": intake.kind});
-    let record = audit::by(&viewer, &addr, &state, "order.create", None, detail);
-    let user = &viewer.user.username;
-    let created = register(
-        &state,
-        intake,
-        hotline,
-        user,
-        idempotency,
-        state.now(),
-        Some(record),
-    )
-    .await?;
+    let created = create_for(&state, &viewer, &addr, req, idempotency).await?;
     let status = if created.replayed {
         StatusCode::OK
     } else {
@@ -273,6 +248,73 @@ async fn create(
     )
     .await?;
     Ok((status, Json(view)))
+}
+
+/// Registers an order taken by a hotline's operator or dispatcher (or a key of a
+/// hotline): the order belongs to their hotline.
+pub async fn create_for(
+    state: &AppState,
+    viewer: &Viewer,
+    addr: &ClientAddr,
+    req: CreateOrderRequest,
+    idempotency: Option<IdempotencyKey>,
+) -> ApiResult<Created> {
+    let org = state.org().await?;
+    require_key_scope(viewer, "create")?;
+    let may_register = [Role::Operator, Role::VendorOperator, Role::Dispatcher]
+        .iter()
+        .any(|r| viewer.has(*r));
+    let hotline = match viewer.staff_hotline(&org) {
+        Some(h) if may_register => h.clone(),
+        _ => {
+            return Err(ApiError::forbidden(
+                "only operators and dispatchers of a hotline register orders",
+            ));
+        }
+    };
+    let intake = intake_from(state, req).await?;
+    let detail = json!({"channel": intake.channel, "kind": intake.kind});
+    let record = audit::by(viewer, addr, state, "order.create", None, detail);
+    let user = &viewer.user.username;
+    register(
+        state,
+        intake,
+        hotline,
+        user,
+        idempotency,
+        state.now(),
+        Some(record),
+    )
+    .await
+}
+
+/// A caller's earlier orders that this viewer may see, newest first.
+pub async fn history_for(
+    state: &AppState,
+    viewer: &Viewer,
+    phone: &Phone,
+) -> ApiResult<Vec<OrderView>> {
+    let org = state.org().await?;
+    require_key_scope(viewer, "read")?;
+    let takes_calls = [
+        Role::Operator,
+        Role::VendorOperator,
+        Role::Dispatcher,
+        Role::Supervisor,
+    ]
+    .iter()
+    .any(|r| viewer.has(*r));
+    if !takes_calls || viewer.staff_hotline(&org).is_none() {
+        return Err(ApiError::forbidden("only hotline staff look up callers"));
+    }
+    let hash = phone_hash(&state.config().phone_hash_key, phone);
+    let mut items = Vec::new();
+    for o in state.store().orders_by_phone_hash(&hash, 50).await? {
+        if viewer.can_see(&org, &o) {
+            items.push(view_for(state, viewer, &org, o, None, false).await?);
+        }
+    }
+    Ok(items)
 }
 
 fn idempotency_key(
@@ -852,25 +894,6 @@ async fn caller_history(
     CurrentUser(viewer): CurrentUser,
     ApiJson(req): ApiJson<HistoryRequest>,
 ) -> ApiResult<Json<History>> {
-    let org = state.org().await?;
-    require_key_scope(&viewer, "read")?;
-    let takes_calls = [
-        Role::Operator,
-        Role::VendorOperator,
-        Role::Dispatcher,
-        Role::Supervisor,
-    ]
-    .iter()
-    .any(|r| viewer.has(*r));
-    if !takes_calls || viewer.staff_hotline(&org).is_none() {
-        return Err(ApiError::forbidden("only hotline staff look up callers"));
-    }
-    let hash = phone_hash(&state.config().phone_hash_key, &req.phone);
-    let mut items = Vec::new();
-    for o in state.store().orders_by_phone_hash(&hash, 50).await? {
-        if viewer.can_see(&org, &o) {
-            items.push(view_for(&state, &viewer, &org, o, None, false).await?);
-        }
-    }
+    let items = history_for(&state, &viewer, &req.phone).await?;
     Ok(Json(History { items }))
 }

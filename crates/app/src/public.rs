@@ -69,9 +69,21 @@ async fn track(
     Path(number): Path<String>,
     ApiQuery(q): ApiQuery<CodeQuery>,
 ) -> ApiResult<Json<PublicOrderView>> {
-    limit(&state, &addr).await?;
-    let order = find(&state, &number, q.code.as_deref()).await?;
-    Ok(Json(PublicOrderView::from(&order)))
+    track_order(&state, &addr, &number, q.code.as_deref().unwrap_or(""))
+        .await
+        .map(Json)
+}
+
+/// The requester's view of an order, by number and tracking code (rate limited).
+pub async fn track_order(
+    state: &AppState,
+    addr: &ClientAddr,
+    number: &str,
+    code: &str,
+) -> ApiResult<PublicOrderView> {
+    limit(state, addr).await?;
+    let order = find(state, number, Some(code)).await?;
+    Ok(PublicOrderView::from(&order))
 }
 
 async fn evaluate(

@@ -9,7 +9,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-use support::{Server, free_port, login, start_demo};
+use support::{Server, free_port, start_demo};
 
 struct Driver(Child);
 
@@ -119,8 +119,8 @@ async fn text_of(c: &Client, css: &str) -> String {
         .unwrap()
 }
 
-/// Opens the action's form on the order page, fills it and submits it.
-async fn act(c: &Client, label: &str, fill: &[(&str, &str)]) {
+/// Opens the action's form on the order page, fills it, ticks boxes, and submits it.
+async fn act(c: &Client, label: &str, fill: &[(&str, &str)], tick: &[&str]) {
     let details = c
         .find(Locator::XPath(&format!(
             "//details[summary[normalize-space()='{label}']]"
@@ -143,6 +143,15 @@ async fn act(c: &Client, label: &str, fill: &[(&str, &str)]) {
             .await
             .unwrap();
     }
+    for css in tick {
+        details
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
     details
         .find(Locator::Css("button[type=submit]"))
         .await
@@ -152,6 +161,17 @@ async fn act(c: &Client, label: &str, fill: &[(&str, &str)]) {
         .unwrap();
     c.wait()
         .for_element(Locator::Css(".notice, .error"))
+        .await
+        .unwrap();
+    let notice = text_of(c, ".notice, .error").await;
+    assert!(notice.starts_with("已完成"), "{label}: {notice}");
+}
+
+async fn fill(c: &Client, css: &str, value: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .send_keys(value)
         .await
         .unwrap();
 }
@@ -166,47 +186,94 @@ fn save_screenshot(name: &str, png: &[u8]) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_order_is_dispatched_accepted_and_shown_escaped_through_the_console() {
+async fn a_complaint_goes_from_intake_to_close_through_the_console_and_the_portal_shows_the_reply()
+{
     let dir = tempfile::tempdir().unwrap();
     let Some((_driver, c)) = browser(&dir.path().join("profile")).await else {
         return;
     };
     let server = start_demo(&dir.path().join("data"));
-    // A complaint whose title is markup: it must show as text.
-    let http = reqwest::Client::new();
-    let token = login(&http, &server, "operator").await;
-    let body = json!({"channel": "phone", "kind": "complaint", "domain": "public_services/roads", "region": "510104",
-        "title": "<script>alert(1)</script>", "content": "春熙路路灯不亮，夜间行人看不清台阶。",
-        "address": "锦江区春熙路1号", "requester": {"name": "李女士", "phone": "13900001111"}});
-    let order: serde_json::Value = http
-        .post(format!("{}/api/v1/orders", server.base))
-        .bearer_auth(&token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
+
+    // The operator takes the call: the caller's history, then the complaint.
+    console_login(&c, &server, "operator").await;
+    c.goto(&format!("{}/console/intake", server.base))
         .await
         .unwrap();
-    let id = order["id"].as_i64().unwrap();
-    let page = format!("{}/console/orders/{id}", server.base);
-
-    // The operator sees the list, opens the order and dispatches it.
-    console_login(&c, &server, "operator").await;
+    fill(&c, "#lookup-phone", "13900001111").await;
+    c.find(Locator::XPath("//button[normalize-space()='查询来电记录']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css(
+            "form[action='/console/intake'][method='post']",
+        ))
+        .await
+        .unwrap();
     assert!(
-        text_of(&c, "table.list")
+        c.source()
             .await
-            .contains("<script>alert(1)</script>")
+            .unwrap()
+            .contains("该号码没有可见的历史工单")
     );
-    c.goto(&page).await.unwrap();
+    fill(&c, "#name", "李女士").await;
+    fill(&c, "#region", "510104").await;
+    fill(&c, "#address", "锦江区春熙路1号").await;
+    fill(&c, "#title", "<script>alert(1)</script>").await;
+    fill(
+        &c,
+        "#content",
+        "春熙路路灯连续三晚不亮，夜间行人看不清台阶，请尽快维修。",
+    )
+    .await;
+    save_screenshot("intake.png", &c.screenshot().await.unwrap());
+    c.find(Locator::Css("button[value=register]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Css(".notice")).await.unwrap();
+    let notice = text_of(&c, ".notice").await;
+    assert!(notice.starts_with("登记成功"), "{notice}");
+    let number = notice
+        .split("工单编号 ")
+        .nth(1)
+        .unwrap()
+        .split('，')
+        .next()
+        .unwrap()
+        .to_owned();
+    let code = notice
+        .split("查询码 ")
+        .nth(1)
+        .unwrap()
+        .split('。')
+        .next()
+        .unwrap()
+        .to_owned();
+    let page = c
+        .current_url()
+        .await
+        .unwrap()
+        .as_str()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
     assert_eq!(text_of(&c, "h1").await, "<script>alert(1)</script>");
     assert!(c.get_alert_text().await.is_err(), "no script ran");
-    act(&c, "派单", &[("input[name=unit]", "cd-jt")]).await;
-    assert!(text_of(&c, ".notice").await.contains("派单"));
-    save_screenshot("order-page.png", &c.screenshot().await.unwrap());
     logout(&c).await;
 
-    // The handler of the lead unit sees it in the unit's list and accepts it.
+    // The dispatcher sends it to the transport bureau.
+    console_login(&c, &server, "dispatcher").await;
+    c.goto(&page).await.unwrap();
+    act(&c, "派单", &[("input[name=unit]", "cd-jt")], &[]).await;
+    logout(&c).await;
+
+    // The bureau's handler finds it in the unit's list, accepts and replies.
     console_login(&c, &server, "handler").await;
     assert!(
         text_of(&c, "table.list")
@@ -215,13 +282,46 @@ async fn an_order_is_dispatched_accepted_and_shown_escaped_through_the_console()
     );
     save_screenshot("unit-inbox.png", &c.screenshot().await.unwrap());
     c.goto(&page).await.unwrap();
-    act(&c, "签收", &[]).await;
-    assert!(text_of(&c, "dl.fields").await.contains("办理中"));
+    act(&c, "签收", &[], &[]).await;
+    act(
+        &c,
+        "答复",
+        &[("textarea", "已更换灯具，路灯当晚恢复照明。")],
+        &["input[name=resolved]"],
+    )
+    .await;
     assert!(
         !c.source().await.unwrap().contains("13900001111"),
         "the full phone number stays hidden"
     );
     logout(&c).await;
+
+    // The operator calls back and closes it.
+    console_login(&c, &server, "operator").await;
+    c.goto(&page).await.unwrap();
+    act(&c, "回访", &[], &["input[name=resolved]"]).await;
+    act(&c, "办结", &[], &[]).await;
+    assert!(text_of(&c, "dl.fields").await.contains("已办结"));
+    save_screenshot("order-page.png", &c.screenshot().await.unwrap());
+    logout(&c).await;
+
+    // The requester tracks it with number and code, and reads the reply.
+    c.goto(&format!("{}/portal", server.base)).await.unwrap();
+    fill(&c, "#number", &number).await;
+    fill(&c, "#code", &code).await;
+    c.find(Locator::Css("form[action='/portal'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Css("#result")).await.unwrap();
+    assert!(text_of(&c, "#result").await.contains("已办结"));
+    assert_eq!(
+        text_of(&c, "#reply").await,
+        "已更换灯具，路灯当晚恢复照明。"
+    );
+    assert!(!c.source().await.unwrap().contains("李女士"));
 
     // A handler of another unit cannot open the order.
     console_login(&c, &server, "handler2").await;

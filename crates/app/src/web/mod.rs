@@ -26,7 +26,11 @@ use crate::access::{Org, Viewer};
 use crate::audit::ClientAddr;
 use crate::auth::{authenticate, end_session, session_viewer, token_hash};
 use crate::error::ApiError;
-use crate::orders::{ListParams, list_for, perform, view_for, visible_order};
+use crate::extract::parse_json;
+use crate::orders::{
+    CreateOrderRequest, ListParams, create_for, history_for, list_for, perform, view_for,
+    visible_order,
+};
 use crate::views::OrderView;
 
 const COOKIE: &str = "hotline_session";
@@ -36,9 +40,11 @@ pub fn router() -> Router<AppState> {
         .route("/", get(|| async { Redirect::to("/console/orders") }))
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", post(logout))
+        .route("/console/intake", get(intake_page).post(intake_submit))
         .route("/console/orders", get(orders_page))
         .route("/console/orders/{id}", get(order_page))
         .route("/console/orders/{id}/act", post(order_act))
+        .route("/portal", get(portal))
         .route("/static/console.css", get(stylesheet))
 }
 
@@ -127,6 +133,9 @@ pub struct Shell {
 fn shell(state: &AppState, org: &Org, user: &ConsoleUser) -> Shell {
     let v = &user.viewer;
     let mut nav = Vec::new();
+    if may_take_calls(org, v) {
+        nav.push(("/console/intake", "受理"));
+    }
     if v.scope(org).is_some() {
         nav.push(("/console/orders", "工单"));
     }
@@ -529,7 +538,11 @@ const ROUTES: &[(&str, &str)] = &[
 struct OrderQuery {
     done: Option<String>,
     error: Option<String>,
+    created: Option<String>,
 }
+
+/// Stands for "just registered" until the page knows the number and code to read out.
+const CREATED: &str = "\u{0}created";
 
 async fn order_page(
     State(state): State<AppState>,
@@ -537,10 +550,11 @@ async fn order_page(
     Path(id): Path<String>,
     Query(q): Query<OrderQuery>,
 ) -> Response {
-    let message = q
-        .done
-        .as_deref()
-        .map(|a| format!("已完成：{}", labels::action(a)));
+    let message = match (&q.created, &q.done) {
+        (Some(_), _) => Some(CREATED.to_owned()),
+        (None, Some(a)) => Some(format!("已完成：{}", labels::action(a))),
+        (None, None) => None,
+    };
     let error = q.error.as_deref().map(labels::error);
     render_order(&state, &user, &id, message, error, false).await
 }
@@ -598,6 +612,14 @@ async fn build_order_page(
     } else {
         Vec::new()
     };
+    let message = message.map(|m| {
+        if m == CREATED {
+            let code = view.tracking_code.as_deref().unwrap_or("—");
+            format!("登记成功：工单编号 {}，查询码 {code}。请告知诉求人，凭编号和查询码可查询办理进度。", view.number)
+        } else {
+            m
+        }
+    });
     let (sla, sla_class) = sla_of(&view);
     let links = [
         view.merged_into.map(|m| format!("已并入 {m}")),
@@ -775,5 +797,386 @@ async fn order_act(
         Err(e) if e.code == "not_found" => page_error(e),
         Err(e) => Redirect::to(&format!("/console/orders/{}?error={}", encode(&id), e.code))
             .into_response(),
+    }
+}
+
+/// Operators, vendor operators and dispatchers of a hotline take calls.
+fn may_take_calls(org: &Org, v: &Viewer) -> bool {
+    v.staff_hotline(org).is_some()
+        && [Role::Operator, Role::VendorOperator, Role::Dispatcher]
+            .iter()
+            .any(|r| v.has(*r))
+}
+
+/// A select option whose value is not known at compile time.
+struct DynChoice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+struct DomainGroup {
+    label: String,
+    items: Vec<DynChoice>,
+}
+
+struct HistoryLine {
+    id: i64,
+    number: String,
+    at: String,
+    kind: &'static str,
+    title: String,
+    status: &'static str,
+}
+
+/// What the operator typed, kept when the page is shown again.
+#[derive(Default, Deserialize)]
+struct IntakeForm {
+    csrf: Option<String>,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    name: String,
+    anonymous: Option<String>,
+    confidential: Option<String>,
+    urgent: Option<String>,
+    channel: Option<String>,
+    kind: Option<String>,
+    #[serde(default)]
+    domain: String,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    content: String,
+    then: Option<String>,
+    #[serde(default)]
+    answer: String,
+    route: Option<String>,
+    #[serde(default)]
+    triage_note: String,
+}
+
+/// The form's values as the template shows them.
+struct IntakeValues {
+    phone: String,
+    name: String,
+    anonymous: bool,
+    confidential: bool,
+    urgent: bool,
+    region: String,
+    address: String,
+    title: String,
+    content: String,
+    answer: String,
+    triage_note: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "intake.html")]
+struct IntakePage {
+    me: Option<Shell>,
+    error: Option<String>,
+    f: IntakeValues,
+    looked_up: bool,
+    history: Vec<HistoryLine>,
+    channels: Vec<Choice>,
+    kinds: Vec<Choice>,
+    domains: Vec<DomainGroup>,
+    regions: Vec<(String, String)>,
+    routes: Vec<(&'static str, &'static str)>,
+    csrf: String,
+}
+
+fn field_label(field: &str) -> &'static str {
+    match field {
+        "channel" => "来源渠道",
+        "kind" => "诉求类型",
+        "domain" => "诉求领域",
+        "region" => "行政区划代码",
+        "title" => "标题",
+        "content" => "诉求内容",
+        "address" => "事发地址",
+        "requester.phone" => "诉求人电话",
+        "requester.name" => "诉求人姓名",
+        "answer" => "直接答复内容",
+        "triage_note" => "处置说明",
+        _ => "填写内容",
+    }
+}
+
+fn form_error(e: &ApiError) -> String {
+    match e.fields.as_ref().and_then(|f| f.keys().next()) {
+        Some(field) => format!("「{}」填写有误，请检查后重试。", field_label(field)),
+        None => labels::error(e.code).to_owned(),
+    }
+}
+
+async fn intake_view(
+    state: &AppState,
+    user: &ConsoleUser,
+    f: IntakeForm,
+    error: Option<String>,
+    looked_up: bool,
+) -> Result<IntakePage, ApiError> {
+    let org = state.org().await?;
+    let taxonomy = state.taxonomy().await?;
+    let mut history = Vec::new();
+    if looked_up && let Ok(phone) = hotline_domain::Phone::parse(&f.phone) {
+        for v in history_for(state, &user.viewer, &phone).await? {
+            history.push(HistoryLine {
+                id: v.id.0,
+                number: v.number.clone(),
+                at: when(&v.registered_at),
+                kind: labels::kind(v.kind.as_str()),
+                title: v.title.clone(),
+                status: labels::status(v.status.as_str()),
+            });
+        }
+    }
+    let mut domains: Vec<DomainGroup> = Vec::new();
+    for c in taxonomy.iter() {
+        let choice = DynChoice {
+            value: c.path.to_string(),
+            label: c.name.clone(),
+            selected: f.domain == c.path.to_string(),
+        };
+        match domains.last_mut() {
+            Some(g) if g.label == c.top_name => g.items.push(choice),
+            _ => domains.push(DomainGroup {
+                label: c.top_name.clone(),
+                items: vec![choice],
+            }),
+        }
+    }
+    let mut regions: Vec<(String, String)> = org
+        .all()
+        .filter(|u| {
+            u.active
+                && matches!(
+                    u.kind,
+                    hotline_domain::UnitKind::Hotline | hotline_domain::UnitKind::District
+                )
+        })
+        .map(|u| (u.region.to_string(), u.name.clone()))
+        .collect();
+    regions.sort();
+    regions.dedup_by(|a, b| a.0 == b.0);
+    let vendor = user.viewer.has(Role::VendorOperator)
+        && !user.viewer.has(Role::Operator)
+        && !user.viewer.has(Role::Dispatcher);
+    let routes = ROUTES
+        .iter()
+        .filter(|(r, _)| !vendor || !matches!(*r, "police_referral" | "discipline_referral"))
+        .copied()
+        .collect();
+    let channel = f.channel.clone().or(Some("phone".into()));
+    let kind = f.kind.clone().or(Some("complaint".into()));
+    Ok(IntakePage {
+        me: Some(shell(state, &org, user)),
+        error,
+        looked_up,
+        history,
+        channels: choices(
+            hotline_domain::Channel::ALL.iter().map(|c| c.as_str()),
+            labels::channel,
+            &channel,
+        ),
+        kinds: choices(
+            hotline_domain::Kind::ALL.iter().map(|k| k.as_str()),
+            labels::kind,
+            &kind,
+        ),
+        domains,
+        regions,
+        routes,
+        csrf: csrf_token(state, &user.token),
+        f: IntakeValues {
+            phone: f.phone,
+            name: f.name,
+            anonymous: f.anonymous.is_some(),
+            confidential: f.confidential.is_some(),
+            urgent: f.urgent.is_some(),
+            region: f.region,
+            address: f.address,
+            title: f.title,
+            content: f.content,
+            answer: f.answer,
+            triage_note: f.triage_note,
+        },
+    })
+}
+
+async fn intake_page(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Query(f): Query<IntakeForm>,
+) -> Response {
+    let org = match state.org().await {
+        Ok(o) => o,
+        Err(e) => return page_error(e),
+    };
+    if !may_take_calls(&org, &user.viewer) {
+        return (axum::http::StatusCode::FORBIDDEN, "您的角色不受理诉求。").into_response();
+    }
+    let looked_up = !f.phone.trim().is_empty();
+    let error = (looked_up && hotline_domain::Phone::parse(&f.phone).is_err())
+        .then(|| "来电号码格式不正确。".to_owned());
+    match intake_view(&state, &user, f, error, looked_up).await {
+        Ok(page) => page.into_response(),
+        Err(e) => page_error(e),
+    }
+}
+
+/// The form, as the JSON body of `POST /api/v1/orders`, so that it is checked the same way.
+fn intake_body(f: &IntakeForm) -> serde_json::Value {
+    let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+    serde_json::json!({
+        "channel": f.channel.as_deref().unwrap_or("phone"),
+        "kind": f.kind.as_deref().unwrap_or("complaint"),
+        "domain": opt(&f.domain),
+        "region": f.region.trim(),
+        "title": f.title,
+        "content": f.content,
+        "address": opt(&f.address),
+        "urgent": f.urgent.is_some(),
+        "confidential": f.confidential.is_some(),
+        "requester": {"name": opt(&f.name), "phone": opt(&f.phone), "anonymous": f.anonymous.is_some()},
+    })
+}
+
+async fn intake_submit(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    user: ConsoleUser,
+    Form(f): Form<IntakeForm>,
+) -> Response {
+    if !csrf_ok(&state, &user, f.csrf.as_deref().unwrap_or("")) {
+        return (
+            axum::http::StatusCode::FORBIDDEN,
+            "表单已过期，请刷新页面后重试。",
+        )
+            .into_response();
+    }
+    let then = f.then.clone().unwrap_or_else(|| "register".into());
+    // The follow-up's own input is checked before anything is registered.
+    let follow_up = match then.as_str() {
+        "answer" if f.answer.trim().is_empty() => {
+            Err(ApiError::invalid("answer", "must not be empty"))
+        }
+        "answer" => Ok(Some((
+            "answer",
+            serde_json::json!({"content": f.answer.trim()}),
+        ))),
+        "triage" if f.triage_note.trim().is_empty() => {
+            Err(ApiError::invalid("triage_note", "must not be empty"))
+        }
+        "triage" => Ok(Some((
+            "triage",
+            serde_json::json!({"route": f.route.as_deref().unwrap_or("explain"), "note": f.triage_note.trim()}),
+        ))),
+        _ => Ok(None),
+    };
+    let registered = match follow_up {
+        Err(e) => Err(e),
+        Ok(next) => {
+            let body = serde_json::to_vec(&intake_body(&f)).unwrap_or_default();
+            match parse_json::<CreateOrderRequest>(&body) {
+                Err(e) => Err(e),
+                Ok(req) => create_for(&state, &user.viewer, &addr, req, None)
+                    .await
+                    .map(|c| (c.order.id, next)),
+            }
+        }
+    };
+    match registered {
+        Ok((id, None)) => Redirect::to(&format!("/console/orders/{id}?created=1")).into_response(),
+        Ok((id, Some((action, body)))) => {
+            let body = serde_json::to_vec(&body).unwrap_or_default();
+            match perform(&state, &user.viewer, &addr, &id.to_string(), action, &body).await {
+                Ok(_) => Redirect::to(&format!("/console/orders/{id}?created=1")).into_response(),
+                Err(e) => {
+                    Redirect::to(&format!("/console/orders/{id}?error={}", e.code)).into_response()
+                }
+            }
+        }
+        Err(e) => {
+            let status = e.status;
+            match intake_view(&state, &user, f, Some(form_error(&e)), false).await {
+                Ok(page) => (status, page).into_response(),
+                Err(e) => page_error(e),
+            }
+        }
+    }
+}
+
+struct PortalResult {
+    number: String,
+    kind: &'static str,
+    status: &'static str,
+    registered_at: String,
+    deadline: String,
+    reply: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "portal.html")]
+struct PortalPage {
+    me: Option<Shell>,
+    number: String,
+    code: String,
+    error: Option<&'static str>,
+    result: Option<PortalResult>,
+}
+
+#[derive(Deserialize)]
+struct PortalQuery {
+    number: Option<String>,
+    code: Option<String>,
+}
+
+/// The requester's own page, without login: number and tracking code show the
+/// status, deadline and reply — nobody's personal data.
+async fn portal(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    Query(q): Query<PortalQuery>,
+) -> Response {
+    let (number, code) = (
+        q.number.unwrap_or_default().trim().to_owned(),
+        q.code.unwrap_or_default().trim().to_owned(),
+    );
+    let mut page = PortalPage {
+        me: None,
+        number,
+        code,
+        error: None,
+        result: None,
+    };
+    if page.number.is_empty() {
+        return page.into_response();
+    }
+    match crate::public::track_order(&state, &addr, &page.number, &page.code).await {
+        Ok(v) => {
+            page.result = Some(PortalResult {
+                number: v.number.clone(),
+                kind: labels::kind(v.kind.as_str()),
+                status: labels::status(v.status.as_str()),
+                registered_at: when(&v.registered_at),
+                deadline: opt_when(&v.deadline),
+                reply: v.reply.map(|r| r.content),
+            });
+            page.into_response()
+        }
+        Err(e) => {
+            page.error = Some(match e.code {
+                "rate_limited" => "查询过于频繁，请稍后再试。",
+                _ => "未找到该工单，请核对工单编号和查询码。",
+            });
+            (e.status, page).into_response()
+        }
     }
 }
