@@ -355,6 +355,10 @@ pub struct ListParams {
     pub to: Option<String>,
     pub cursor: Option<String>,
     pub limit: Option<u32>,
+    /// `pending`: only orders with an extension waiting for a decision.
+    pub extension: Option<String>,
+    /// `deadline`: soonest deadline first (one page, no cursor).
+    pub sort: Option<String>,
 }
 
 /// One page of a list, newest first.
@@ -438,8 +442,23 @@ pub async fn list_for(state: &AppState, viewer: &Viewer, p: ListParams) -> ApiRe
         })
         .transpose()?;
     f.limit = p.limit.unwrap_or(50).clamp(1, 200);
+    f.extension_pending = match p.extension.as_deref() {
+        None | Some("") => false,
+        Some("pending") => true,
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "extension",
+                "the only value is `pending`",
+            ));
+        }
+    };
+    f.by_deadline = match p.sort.as_deref() {
+        None | Some("") | Some("newest") => false,
+        Some("deadline") => true,
+        Some(_) => return Err(ApiError::invalid("sort", "expected `newest` or `deadline`")),
+    };
     let orders = state.store().list_orders(&f).await?;
-    let next_cursor = (orders.len() == f.limit as usize)
+    let next_cursor = (!f.by_deadline && orders.len() == f.limit as usize)
         .then(|| orders.last().map(|o| o.id.to_string()))
         .flatten();
     let mut items = Vec::with_capacity(orders.len());

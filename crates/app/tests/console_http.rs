@@ -145,3 +145,31 @@ async fn a_console_action_needs_the_sessions_csrf_token_and_changes_nothing_with
         format!("/console/orders/{id}?error=invalid_transition")
     );
 }
+
+#[tokio::test]
+async fn each_role_gets_its_work_queues_and_the_api_takes_the_same_filters() {
+    let app = TestApp::sqlite().await;
+    let (_, _, staff) = console_login(&app, "dispatcher", "/console/orders").await;
+    let (_, _, page) = call(&app, get("/console/orders", Some(&staff))).await;
+    assert!(page.contains("待派单") && page.contains("延期待批") && !page.contains("待签收"));
+    let (_, _, unit) = console_login(&app, "handler", "/console/orders").await;
+    let (_, _, page) = call(
+        &app,
+        get("/console/orders?sla=overdue&sort=deadline", Some(&unit)),
+    )
+    .await;
+    assert!(page.contains("待签收") && !page.contains("延期待批"));
+    let r = app
+        .as_user(
+            "dispatcher",
+            "GET",
+            "/api/v1/orders?extension=pending&sort=deadline",
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .as_user("dispatcher", "GET", "/api/v1/orders?sort=sideways", None)
+        .await;
+    assert!(r.body["error"]["fields"]["sort"].is_string());
+}

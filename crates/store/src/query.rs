@@ -107,14 +107,24 @@ pub(crate) fn list_orders(f: &OrderFilter, dialect: Dialect) -> Sql {
             Param::Text(like_pattern(q)),
         ]);
     }
+    if f.extension_pending {
+        w.push(format!("{} IS NOT NULL", dialect.doc_field("extension")));
+    }
     let where_ = if w.is_empty() {
         String::new()
     } else {
         format!("WHERE {}", w.join(" AND "))
     };
+    // By deadline, a page is the next `limit` deadlines (the id cursor still bounds
+    // only newest-first lists).
+    let order = if f.by_deadline {
+        "o.deadline IS NULL, o.deadline, o.id"
+    } else {
+        "o.id DESC"
+    };
     Sql {
         text: format!(
-            "SELECT o.doc FROM orders o {where_} ORDER BY o.id DESC LIMIT {}",
+            "SELECT o.doc FROM orders o {where_} ORDER BY {order} LIMIT {}",
             f.limit.min(500)
         ),
         params: p,

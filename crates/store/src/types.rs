@@ -146,6 +146,10 @@ pub struct OrderFilter {
     pub registered_to: Option<Timestamp>,
     /// Matches the number, or text in the title or content.
     pub text: Option<String>,
+    /// Only orders with an extension waiting for a decision.
+    pub extension_pending: bool,
+    /// Soonest deadline first (orders without one last) instead of newest first.
+    pub by_deadline: bool,
     /// Orders with an id below this one.
     pub before_id: Option<OrderId>,
     pub limit: u32,
@@ -165,6 +169,8 @@ impl OrderFilter {
             registered_from: None,
             registered_to: None,
             text: None,
+            extension_pending: false,
+            by_deadline: false,
             before_id: None,
             limit: 50,
         }

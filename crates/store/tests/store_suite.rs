@@ -628,3 +628,87 @@ story!(
         );
     }
 );
+
+story!(
+    queues_find_pending_extensions_and_sort_by_deadline,
+    |s: Arc<dyn Store>| async move {
+        seed_units(&s).await;
+        let mut help = new_order("求助", "2026-11-02T09:00:00+08:00", None, None);
+        help.intake.kind = Kind::Help;
+        let help = create(&s, help).await;
+        let complaint = create(
+            &s,
+            new_order("投诉", "2026-11-02T10:00:00+08:00", None, None),
+        )
+        .await;
+        let mut consult = new_order("咨询", "2026-11-02T11:00:00+08:00", None, None);
+        consult.intake.kind = Kind::Consultation;
+        let consult = create(&s, consult).await;
+        let mut f = OrderFilter::new(Scope::All);
+        f.by_deadline = true;
+        let ids: Vec<OrderId> = s
+            .list_orders(&f)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.id)
+            .collect();
+        assert_eq!(
+            ids,
+            vec![consult.id, help.id, complaint.id],
+            "3, 7 and 15 working days"
+        );
+        // An extension waiting for a decision.
+        let o = dispatch(&s, &complaint, "cdjt", &[], "2026-11-02T12:00:00+08:00").await;
+        let rules = DeadlineRules::default();
+        let cal = Calendar::new(Calendar::official_seed());
+        let ctx = Context {
+            now: at("2026-11-02T13:00:00+08:00"),
+            rules: &rules,
+            calendar: &cal,
+        };
+        let handler = Actor {
+            username: "h".into(),
+            roles: vec![Role::Handler],
+            unit: Some(code("cdjt")),
+            hotline_staff: false,
+            requester: false,
+        };
+        let o = apply(&o, Action::Accept, &handler, &ctx).unwrap();
+        let ask = apply(
+            &o.order,
+            Action::RequestExtension {
+                days: 2,
+                reason: "勘查".into(),
+            },
+            &handler,
+            &ctx,
+        )
+        .unwrap();
+        s.record_transitions(
+            vec![
+                OrderChange {
+                    order: o.order,
+                    event: o.event,
+                },
+                OrderChange {
+                    order: ask.order,
+                    event: ask.event,
+                },
+            ],
+            None,
+        )
+        .await
+        .unwrap();
+        let mut f = OrderFilter::new(Scope::All);
+        f.extension_pending = true;
+        let ids: Vec<OrderId> = s
+            .list_orders(&f)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.id)
+            .collect();
+        assert_eq!(ids, vec![complaint.id]);
+    }
+);

@@ -332,6 +332,8 @@ struct OrdersPage {
     statuses: Vec<Choice>,
     slas: Vec<Choice>,
     q: String,
+    queues: Vec<(&'static str, &'static str)>,
+    sort_deadline: bool,
     next_page: Option<String>,
 }
 
@@ -341,6 +343,31 @@ struct OrdersQuery {
     sla: Option<String>,
     q: Option<String>,
     cursor: Option<String>,
+    extension: Option<String>,
+    sort: Option<String>,
+}
+
+/// The work queues of a role, as links to filtered lists.
+fn queues(org: &Org, v: &Viewer) -> Vec<(&'static str, &'static str)> {
+    let mut out = Vec::new();
+    if v.staff_hotline(org).is_some() {
+        out.extend([
+            ("/console/orders?status=registered", "待派单"),
+            ("/console/orders?status=return_requested", "退单待审"),
+            ("/console/orders?extension=pending", "延期待批"),
+        ]);
+    } else if v.has(Role::Handler) {
+        out.extend([
+            ("/console/orders?status=dispatched", "待签收"),
+            ("/console/orders?status=in_progress", "办理中"),
+        ]);
+    }
+    out.extend([
+        ("/console/orders?sla=due_soon&sort=deadline", "即将到期"),
+        ("/console/orders?sla=overdue&sort=deadline", "已超期"),
+        ("/console/orders", "全部"),
+    ]);
+    out
 }
 
 fn sla_of(v: &OrderView) -> (&'static str, &'static str) {
@@ -366,6 +393,8 @@ async fn orders_page(
             .and_then(|s| serde_json::from_value(serde_json::Value::String(s)).ok()),
         q: nonempty(&q.q),
         cursor: nonempty(&q.cursor),
+        extension: nonempty(&q.extension),
+        sort: nonempty(&q.sort),
         limit: Some(50),
         ..ListParams::default()
     };
@@ -418,6 +447,8 @@ async fn orders_page(
             &q.sla,
         ),
         q: q.q.unwrap_or_default(),
+        queues: queues(&org, &user.viewer),
+        sort_deadline: q.sort.as_deref() == Some("deadline"),
         next_page,
     }
     .into_response()
