@@ -167,7 +167,10 @@ fn operations() -> Vec<Op> {
         op(Get, "/api/v1/orders", "orders", "List visible orders: status, kind, unit, region, sla, due_before, q, from, to, cursor, limit"),
         op(Get, "/api/v1/orders/{id}", "orders", "One order with its full timeline"),
         op(Post, "/api/v1/callers/history", "orders", "A caller's earlier orders, by phone (keyed hash lookup)").body(json!({"phone": "13812345678"})).status("200"),
-        op(Get, "/api/v1/public/orders/{number}", "public", "Track an order with ?code=TRACKING (no login)").public(),
+op(Post, "/api/v1/public/orders", "public", "Submit a request without login; answers its number and tracking code")
+            .body(json!({"kind": "help", "region": "510104", "content": "小区停水两天"}))
+            .public(),
+                op(Get, "/api/v1/public/orders/{number}", "public", "Track an order with ?code=TRACKING (no login)").public(),
         op(Post, "/api/v1/public/orders/{number}/evaluation", "public", "The requester's evaluation, with ?code=TRACKING").body(json!({"result": "satisfied", "resolved": true})).public(),
         op(Get, "/api/v1/units", "organisation", "All units"),
         op(Post, "/api/v1/units", "organisation", "Create a unit (admin)").body(json!({"code": "cd-jt", "name": "成都市交通运输局", "kind": "department", "parent": "cd12345", "region": "510100"})),

@@ -722,7 +722,7 @@ struct ReplyBody {
     resolved: bool,
 }
 #[derive(Deserialize)]
-pub(crate) struct CallbackBody {
+pub struct CallbackBody {
     pub result: CallbackResult,
     pub resolved: Option<bool>,
     pub note: Option<String>,
@@ -740,7 +740,7 @@ struct MergeBody {
 
 impl CallbackBody {
     /// `resolved` may be left out only when the requester could not be reached.
-    pub(crate) fn resolved(&self) -> ApiResult<bool> {
+    pub fn resolved(&self) -> ApiResult<bool> {
         match (self.resolved, self.result) {
             (Some(r), _) => Ok(r),
             (None, CallbackResult::Unreachable) => Ok(false),

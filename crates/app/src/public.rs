@@ -5,18 +5,20 @@ use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use hotline_domain::{Action, Actor, Context, Order, OrderNumber, apply};
+use hotline_domain::{Channel, Kind, RegionCode};
 use hotline_store::{OrderChange, StoreError};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::audit::{self, ClientAddr};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
-use crate::orders::CallbackBody;
+use crate::orders::{CallbackBody, CreateOrderRequest, RequesterRequest, intake_from, register};
 use crate::views::PublicOrderView;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/api/v1/public/orders", post(submit))
         .route("/api/v1/public/orders/{number}", get(track))
         .route("/api/v1/public/orders/{number}/evaluation", post(evaluate))
 }
@@ -93,11 +95,30 @@ async fn evaluate(
     ApiQuery(q): ApiQuery<CodeQuery>,
     ApiJson(body): ApiJson<CallbackBody>,
 ) -> ApiResult<Json<PublicOrderView>> {
-    limit(&state, &addr).await?;
+    evaluate_order(
+        &state,
+        &addr,
+        &number,
+        q.code.as_deref().unwrap_or(""),
+        &body,
+    )
+    .await
+    .map(Json)
+}
+
+/// The requester's own evaluation of the reply (once, while the order is replied).
+pub async fn evaluate_order(
+    state: &AppState,
+    addr: &ClientAddr,
+    number: &str,
+    code: &str,
+    body: &CallbackBody,
+) -> ApiResult<PublicOrderView> {
+    limit(state, addr).await?;
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let order = find(&state, &number, q.code.as_deref()).await?;
+        let order = find(state, number, Some(code)).await?;
         let (rules, calendar) = (state.rules().await?, state.calendar().await?);
         let ctx = Context {
             now: state.now(),
@@ -113,7 +134,7 @@ async fn evaluate(
         let view = PublicOrderView::from(&t.order);
         let object = Some(format!("order:{}", order.id));
         let detail = serde_json::json!({"result": body.result});
-        let record = audit::anonymous("requester", &addr, &state, "order.evaluate", object, detail);
+        let record = audit::anonymous("requester", addr, state, "order.evaluate", object, detail);
         let change = OrderChange {
             order: t.order,
             event: t.event,
@@ -123,9 +144,91 @@ async fn evaluate(
             .record_transitions(vec![change], Some(record))
             .await
         {
-            Ok(()) => return Ok(Json(view)),
+            Ok(()) => return Ok(view),
             Err(StoreError::VersionConflict) if attempt < 3 => continue,
             Err(e) => return Err(e.into()),
         }
     }
+}
+
+/// A request sent by a citizen or enterprise through the portal.
+#[derive(Debug, Deserialize)]
+pub struct PublicRequest {
+    pub kind: Kind,
+    pub region: RegionCode,
+    pub title: Option<String>,
+    pub content: String,
+    pub address: Option<String>,
+    #[serde(default)]
+    pub requester: RequesterRequest,
+}
+
+/// What the requester needs to follow their request.
+#[derive(Debug, Serialize)]
+pub struct Receipt {
+    pub number: String,
+    pub tracking_code: String,
+}
+
+/// Registers a portal request with the hotline of its region (channel `web`).
+pub async fn submit_request(
+    state: &AppState,
+    addr: &ClientAddr,
+    req: PublicRequest,
+) -> ApiResult<Receipt> {
+    limit(state, addr).await?;
+    let org = state.org().await?;
+    let hotline = org
+        .hotline_for_region(&req.region)
+        .ok_or_else(|| ApiError::invalid("region", "no hotline serves this region"))?;
+    // A title is optional for citizens: the start of the content stands in.
+    let title = req
+        .title
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| req.content.chars().take(30).collect::<String>());
+    let body = CreateOrderRequest {
+        channel: Channel::Web,
+        kind: req.kind,
+        domain: None,
+        region: req.region,
+        title,
+        content: req.content,
+        address: req.address,
+        urgent: false,
+        location: None,
+        requester: req.requester,
+        confidential: false,
+    };
+    let intake = intake_from(state, body).await?;
+    let record = audit::anonymous(
+        "requester",
+        addr,
+        state,
+        "order.create",
+        None,
+        serde_json::json!({"channel": "web"}),
+    );
+    let created = register(
+        state,
+        intake,
+        hotline,
+        "portal",
+        None,
+        state.now(),
+        Some(record),
+    )
+    .await?;
+    Ok(Receipt {
+        number: created.order.number.to_string(),
+        tracking_code: created.order.tracking_code,
+    })
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    ApiJson(req): ApiJson<PublicRequest>,
+) -> ApiResult<(axum::http::StatusCode, Json<Receipt>)> {
+    let receipt = submit_request(&state, &addr, req).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(receipt)))
 }

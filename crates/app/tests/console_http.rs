@@ -173,3 +173,81 @@ async fn each_role_gets_its_work_queues_and_the_api_takes_the_same_filters() {
         .await;
     assert!(r.body["error"]["fields"]["sort"].is_string());
 }
+
+#[tokio::test]
+async fn a_citizen_submits_tracks_and_evaluates_through_the_portal_without_login() {
+    let app = TestApp::sqlite().await;
+    let (status, _, page) = call(&app, get("/portal/new", None)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("<label for=\"content\">诉求内容</label>"));
+    let body = "kind=help&region=510104&address=%E9%94%A6%E6%B1%9F%E5%8C%BA&content=%E5%B0%8F%E5%8C%BA%E5%81%9C%E6%B0%B4%E4%B8%A4%E5%A4%A9&name=%E5%BC%A0%E4%B8%89&phone=13700001111";
+    let (status, _, page) = call(&app, form("/portal/new", None, body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{page}");
+    let number = page
+        .split("工单编号 <strong>")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    let code = page
+        .split("查询码 <strong>")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    let list = app
+        .as_user("operator", "GET", "/api/v1/orders?status=registered", None)
+        .await;
+    let order = list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["number"] == number.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (order["channel"].as_str(), order["hotline"].as_str()),
+        (Some("web"), Some("cd12345"))
+    );
+    let id = order["id"].as_i64().unwrap();
+    app.ok(
+        "dispatcher",
+        id,
+        "dispatch",
+        serde_json::json!({"unit": "cd-jt"}),
+    )
+    .await;
+    app.ok("handler", id, "accept", serde_json::json!({})).await;
+    app.ok(
+        "handler",
+        id,
+        "reply",
+        serde_json::json!({"content": "已恢复供水", "resolved": true}),
+    )
+    .await;
+    let (_, _, page) = call(
+        &app,
+        get(&format!("/portal?number={number}&code={code}"), None),
+    )
+    .await;
+    assert!(page.contains("已恢复供水") && page.contains("评价办理结果") && !page.contains("张三"));
+    let eval = format!("number={number}&code={code}&result=satisfied&resolved=true");
+    let (status, _, page) = call(&app, form("/portal/evaluate", None, &eval)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("您的评价：满意"));
+    let (status, _, page) = call(&app, form("/portal/evaluate", None, &eval)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(page.contains("不能评价"));
+    assert_eq!(app.order(id).await["status"], "callback_done");
+    let (status, _, page) = call(
+        &app,
+        get(&format!("/portal?number={number}&code=00000000"), None),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("未找到该工单"));
+}

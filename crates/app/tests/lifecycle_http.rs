@@ -496,3 +496,46 @@ async fn an_idempotency_key_returns_the_same_order_and_refuses_another_body() {
     let list = app.as_user("operator", "GET", "/api/v1/orders", None).await;
     assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_public_request_goes_to_the_hotline_of_its_region() {
+    let app = TestApp::sqlite().await;
+    let body = json!({"kind": "complaint", "region": "510703", "content": "绵阳某小区噪声扰民", "requester": {"anonymous": true}});
+    let r = app
+        .send("POST", "/api/v1/public/orders", None, Some(body))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let number = r.body["number"].as_str().unwrap().to_owned();
+    assert_eq!(r.body["tracking_code"].as_str().unwrap().len(), 8);
+    let mine = app
+        .as_user(
+            "mydispatcher",
+            "GET",
+            &format!("/api/v1/orders?q={number}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        mine.body["items"][0]["hotline"], "my12345",
+        "Mianyang's order"
+    );
+    assert_eq!(mine.body["items"][0]["title"], "绵阳某小区噪声扰民");
+    let other = app
+        .as_user(
+            "dispatcher",
+            "GET",
+            &format!("/api/v1/orders?q={number}"),
+            None,
+        )
+        .await;
+    assert_eq!(other.body["items"], json!([]), "not Chengdu's");
+    let bad = app
+        .send(
+            "POST",
+            "/api/v1/public/orders",
+            None,
+            Some(json!({"kind": "complaint", "region": "990000", "content": "x"})),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
