@@ -308,7 +308,7 @@ async fn create_user(
 }
 
 /// Appends an administrator's change to the audit trail.
-async fn audit_change(
+pub async fn audit_change(
     state: &AppState,
     viewer: &crate::access::Viewer,
     addr: &ClientAddr,

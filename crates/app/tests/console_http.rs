@@ -251,3 +251,100 @@ async fn a_citizen_submits_tracks_and_evaluates_through_the_portal_without_login
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(page.contains("未找到该工单"));
 }
+
+fn csrf_of(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn administrators_manage_units_and_accounts_of_their_subtree_from_the_console() {
+    let app = TestApp::sqlite().await;
+    let (_, _, cookie) = console_login(&app, "cdadmin", "/console/orders").await;
+    let (status, _, page) = call(&app, get("/console/admin/units", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("cd-jt") && !page.contains("my-zj"),
+        "only Chengdu's units"
+    );
+    let csrf = csrf_of(&page);
+    let create = format!(
+        "csrf={csrf}&op=create&code=cd-new&name=%E6%96%B0%E9%83%A8%E9%97%A8&kind=department&parent=cd12345&region=510100"
+    );
+    let (status, headers, _) =
+        call(&app, form("/console/admin/units", Some(&cookie), &create)).await;
+    assert_eq!(
+        (status, headers[header::LOCATION].to_str().unwrap()),
+        (StatusCode::SEE_OTHER, "/console/admin/units?done=1")
+    );
+    let (_, headers, _) = call(
+        &app,
+        form(
+            "/console/admin/units",
+            Some(&cookie),
+            &format!("csrf={csrf}&op=deactivate&code=cd-new"),
+        ),
+    )
+    .await;
+    assert_eq!(headers[header::LOCATION], "/console/admin/units?done=1");
+    let units = app.as_user("admin", "GET", "/api/v1/units", None).await;
+    let new = units.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["code"] == "cd-new")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (new["name"].as_str(), new["active"].as_bool()),
+        (Some("新部门"), Some(false))
+    );
+    let (_, headers, _) = call(
+        &app,
+        form(
+            "/console/admin/units",
+            Some(&cookie),
+            &format!("csrf={csrf}&op=deactivate&code=my-zj"),
+        ),
+    )
+    .await;
+    assert_eq!(
+        headers[header::LOCATION],
+        "/console/admin/units?error=forbidden"
+    );
+    // Accounts.
+    let (_, _, page) = call(&app, get("/console/admin/users", Some(&cookie))).await;
+    assert!(page.contains("handler") && !page.contains("myhandler"));
+    let create = format!(
+        "csrf={csrf}&op=create&username=op2&role=operator&unit=cd12345&password=Strong-pass-2026"
+    );
+    let (_, headers, _) = call(&app, form("/console/admin/users", Some(&cookie), &create)).await;
+    assert_eq!(headers[header::LOCATION], "/console/admin/users?done=1");
+    assert_eq!(
+        app.login("op2", "Strong-pass-2026").await.status,
+        StatusCode::CREATED
+    );
+    let (_, headers, _) = call(
+        &app,
+        form(
+            "/console/admin/users",
+            Some(&cookie),
+            &format!("csrf={csrf}&op=disable&username=op2"),
+        ),
+    )
+    .await;
+    assert_eq!(headers[header::LOCATION], "/console/admin/users?done=1");
+    assert_eq!(
+        app.login("op2", "Strong-pass-2026").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // Not an administrator: no admin pages.
+    let (_, _, operator) = console_login(&app, "operator", "/console/orders").await;
+    let (status, _, _) = call(&app, get("/console/admin/users", Some(&operator))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

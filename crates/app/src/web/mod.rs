@@ -44,6 +44,14 @@ pub fn router() -> Router<AppState> {
         .route("/console/orders", get(orders_page))
         .route("/console/orders/{id}", get(order_page))
         .route("/console/orders/{id}/act", post(order_act))
+        .route(
+            "/console/admin/units",
+            get(admin_units).post(admin_units_post),
+        )
+        .route(
+            "/console/admin/users",
+            get(admin_users).post(admin_users_post),
+        )
         .route("/portal", get(portal))
         .route("/portal/new", get(portal_new).post(portal_submit))
         .route("/portal/evaluate", post(portal_evaluate))
@@ -142,7 +150,8 @@ fn shell(state: &AppState, org: &Org, user: &ConsoleUser) -> Shell {
         nav.push(("/console/orders", "工单"));
     }
     if v.has(Role::Admin) {
-        nav.push(("/api/docs/", "接口文档"));
+        nav.push(("/console/admin/units", "单位"));
+        nav.push(("/console/admin/users", "账号"));
     }
     Shell {
         username: v.user.username.clone(),
@@ -1381,4 +1390,399 @@ async fn portal_evaluate(
             (e.status, page).into_response()
         }
     }
+}
+
+fn unit_kind_label(k: &str) -> &'static str {
+    match k {
+        "hotline" => "热线",
+        "subcentre" => "分中心",
+        "department" => "部门",
+        "district" => "县（市、区）",
+        "township" => "乡镇（街道）",
+        "enterprise" => "企业",
+        "vertical_agency" => "垂直管理机构",
+        _ => "其他",
+    }
+}
+
+struct UnitLine {
+    code: String,
+    name: String,
+    kind: &'static str,
+    parent: String,
+    region: String,
+    state: &'static str,
+    active: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_units.html")]
+struct AdminUnitsPage {
+    me: Option<Shell>,
+    units: Vec<UnitLine>,
+    kinds: Vec<(&'static str, &'static str)>,
+    csrf: String,
+    message: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AdminQuery {
+    done: Option<String>,
+    error: Option<String>,
+}
+
+fn admin_messages(q: &AdminQuery) -> (Option<String>, Option<String>) {
+    (
+        q.done.as_ref().map(|_| "已保存。".to_owned()),
+        q.error.as_deref().map(|e| admin_error(e).to_owned()),
+    )
+}
+
+fn admin_error(code: &str) -> &'static str {
+    match code {
+        "already_exists" => "编码或用户名已存在。",
+        "validation" => "填写内容有误，请检查后重试（密码须符合密码策略）。",
+        "forbidden" => "超出您的管理范围。",
+        "not_found" => "对象不存在或超出您的管理范围。",
+        _ => labels::error(code),
+    }
+}
+
+fn not_admin() -> Response {
+    (
+        axum::http::StatusCode::FORBIDDEN,
+        "仅系统管理员可访问此页面。",
+    )
+        .into_response()
+}
+
+async fn admin_units(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<AdminQuery>,
+) -> Response {
+    if !user.viewer.has(Role::Admin) {
+        return not_admin();
+    }
+    let org = match state.org().await {
+        Ok(o) => o,
+        Err(e) => return page_error(e),
+    };
+    let mut units: Vec<UnitLine> = org
+        .all()
+        .filter(|u| user.viewer.administers(&org, Some(&u.code)))
+        .map(|u| UnitLine {
+            code: u.code.to_string(),
+            name: u.name.clone(),
+            kind: unit_kind_label(u.kind.as_str()),
+            parent: u.parent.as_ref().map_or("—".into(), |p| p.to_string()),
+            region: u.region.to_string(),
+            state: if u.active { "在用" } else { "已停用" },
+            active: u.active,
+        })
+        .collect();
+    units.sort_by(|a, b| a.code.cmp(&b.code));
+    let (message, error) = admin_messages(&q);
+    AdminUnitsPage {
+        me: Some(shell(&state, &org, &user)),
+        units,
+        kinds: hotline_domain::UnitKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), unit_kind_label(k.as_str())))
+            .collect(),
+        csrf: csrf_token(&state, &user.token),
+        message,
+        error,
+    }
+    .into_response()
+}
+
+#[derive(Deserialize)]
+struct UnitForm {
+    csrf: String,
+    op: String,
+    code: String,
+    name: Option<String>,
+    kind: Option<String>,
+    parent: Option<String>,
+    region: Option<String>,
+}
+
+/// After a change, back to the page (so a reload does not repeat it).
+fn back_to(page: &str, outcome: Result<(), ApiError>) -> Response {
+    match outcome {
+        Ok(()) => Redirect::to(&format!("{page}?done=1")).into_response(),
+        Err(e) => Redirect::to(&format!("{page}?error={}", e.code)).into_response(),
+    }
+}
+
+async fn admin_units_post(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    user: ConsoleUser,
+    Form(f): Form<UnitForm>,
+) -> Response {
+    if !csrf_ok(&state, &user, &f.csrf) {
+        return (
+            axum::http::StatusCode::FORBIDDEN,
+            "表单已过期，请刷新页面后重试。",
+        )
+            .into_response();
+    }
+    back_to(
+        "/console/admin/units",
+        unit_change(&state, &addr, &user.viewer, f).await,
+    )
+}
+
+async fn unit_change(
+    state: &AppState,
+    addr: &ClientAddr,
+    v: &Viewer,
+    f: UnitForm,
+) -> Result<(), ApiError> {
+    use crate::admin::{UnitPatch, add_unit, audit_change, change_unit};
+    let org = state.org().await?;
+    let bad =
+        |field: &'static str| move |e: hotline_domain::InvalidValue| ApiError::invalid(field, e.0);
+    let nonempty = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let code = hotline_domain::UnitCode::parse(f.code.trim()).map_err(bad("code"))?;
+    let parent = nonempty(&f.parent)
+        .map(|p| hotline_domain::UnitCode::parse(&p))
+        .transpose()
+        .map_err(bad("parent"))?;
+    if f.op == "create" {
+        if !v.administers(&org, parent.as_ref()) {
+            return Err(ApiError::forbidden("outside your administration"));
+        }
+        let record = hotline_store::UnitRecord {
+            code,
+            name: nonempty(&f.name).unwrap_or_default(),
+            kind: hotline_domain::UnitKind::parse(f.kind.as_deref().unwrap_or(""))
+                .map_err(bad("kind"))?,
+            parent,
+            region: hotline_domain::RegionCode::parse(f.region.as_deref().unwrap_or("").trim())
+                .map_err(bad("region"))?,
+            active: true,
+        };
+        let unit = add_unit(state, record).await?;
+        let detail =
+            serde_json::json!({"name": unit.name, "kind": unit.kind, "parent": unit.parent});
+        return audit_change(
+            state,
+            v,
+            addr,
+            "unit.create",
+            Some(format!("unit:{}", unit.code)),
+            detail,
+        )
+        .await;
+    }
+    let patch = match f.op.as_str() {
+        "deactivate" => UnitPatch {
+            active: Some(false),
+            ..Default::default()
+        },
+        "activate" => UnitPatch {
+            active: Some(true),
+            ..Default::default()
+        },
+        _ => UnitPatch {
+            name: nonempty(&f.name),
+            parent,
+            active: None,
+        },
+    };
+    let in_reach = v.administers(&org, Some(&code))
+        && patch
+            .parent
+            .as_ref()
+            .is_none_or(|p| v.administers(&org, Some(p)));
+    if !in_reach {
+        return Err(ApiError::forbidden("outside your administration"));
+    }
+    let detail =
+        serde_json::json!({"name": patch.name, "parent": patch.parent, "active": patch.active});
+    let record = crate::audit::by(
+        v,
+        addr,
+        state,
+        "unit.change",
+        Some(format!("unit:{code}")),
+        detail,
+    );
+    change_unit(state, &code, patch, record).await.map(|_| ())
+}
+
+struct UserLine {
+    username: String,
+    roles: String,
+    unit: String,
+    state: &'static str,
+    active: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_users.html")]
+struct AdminUsersPage {
+    me: Option<Shell>,
+    users: Vec<UserLine>,
+    roles: Vec<(&'static str, &'static str)>,
+    csrf: String,
+    message: Option<String>,
+    error: Option<String>,
+}
+
+async fn admin_users(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<AdminQuery>,
+) -> Response {
+    if !user.viewer.has(Role::Admin) {
+        return not_admin();
+    }
+    let (org, all) = match (state.org().await, state.store().list_users().await) {
+        (Ok(o), Ok(u)) => (o, u),
+        (Err(e), _) => return page_error(e),
+        (_, Err(e)) => return page_error(e.into()),
+    };
+    let users = all
+        .iter()
+        .filter(|u| user.viewer.administers(&org, u.unit.as_ref()))
+        .map(|u| UserLine {
+            username: u.username.clone(),
+            roles: u
+                .roles
+                .iter()
+                .map(|r| labels::role(r.as_str()))
+                .collect::<Vec<_>>()
+                .join("、"),
+            unit: unit_name(&org, u.unit.as_ref().map(|c| c.as_str())),
+            state: if u.active { "在用" } else { "已停用" },
+            active: u.active,
+        })
+        .collect();
+    let (message, error) = admin_messages(&q);
+    AdminUsersPage {
+        me: Some(shell(&state, &org, &user)),
+        users,
+        roles: hotline_domain::Role::ALL
+            .iter()
+            .map(|r| (r.as_str(), labels::role(r.as_str())))
+            .collect(),
+        csrf: csrf_token(&state, &user.token),
+        message,
+        error,
+    }
+    .into_response()
+}
+
+#[derive(Deserialize)]
+struct UserForm {
+    csrf: String,
+    op: String,
+    username: String,
+    role: Option<String>,
+    unit: Option<String>,
+    password: Option<String>,
+}
+
+async fn admin_users_post(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    user: ConsoleUser,
+    Form(f): Form<UserForm>,
+) -> Response {
+    if !csrf_ok(&state, &user, &f.csrf) {
+        return (
+            axum::http::StatusCode::FORBIDDEN,
+            "表单已过期，请刷新页面后重试。",
+        )
+            .into_response();
+    }
+    back_to(
+        "/console/admin/users",
+        account_change(&state, &addr, &user.viewer, f).await,
+    )
+}
+
+async fn account_change(
+    state: &AppState,
+    addr: &ClientAddr,
+    v: &Viewer,
+    f: UserForm,
+) -> Result<(), ApiError> {
+    use crate::admin::{UserPatch, add_user, audit_change, change_user, set_password};
+    if !v.has(Role::Admin) {
+        return Err(ApiError::forbidden("administrators only"));
+    }
+    let org = state.org().await?;
+    let object = Some(format!("user:{}", f.username.trim()));
+    if f.op == "create" {
+        let unit = f
+            .unit
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(hotline_domain::UnitCode::parse)
+            .transpose();
+        let unit = unit.map_err(|e| ApiError::invalid("unit", e.0))?;
+        if !v.administers(&org, unit.as_ref()) {
+            return Err(ApiError::forbidden("outside your administration"));
+        }
+        let role = Role::parse(f.role.as_deref().unwrap_or(""))
+            .map_err(|e| ApiError::invalid("role", e.0))?;
+        let created = add_user(
+            state,
+            f.username.trim(),
+            f.password.as_deref().unwrap_or(""),
+            vec![role],
+            unit,
+        )
+        .await?;
+        let detail = serde_json::json!({"roles": created.roles, "unit": created.unit});
+        return audit_change(state, v, addr, "user.create", object, detail).await;
+    }
+    let target = state.store().user_by_username(f.username.trim()).await?;
+    if !target.is_some_and(|t| v.administers(&org, t.unit.as_ref())) {
+        return Err(ApiError::not_found());
+    }
+    if f.op == "reset" {
+        let record = crate::audit::by(
+            v,
+            addr,
+            state,
+            "user.password_reset",
+            object,
+            serde_json::json!({}),
+        );
+        return set_password(
+            state,
+            f.username.trim(),
+            f.password.as_deref().unwrap_or(""),
+            record,
+        )
+        .await;
+    }
+    let patch = UserPatch {
+        active: Some(f.op == "enable"),
+        ..Default::default()
+    };
+    let record = crate::audit::by(
+        v,
+        addr,
+        state,
+        "user.change",
+        object,
+        serde_json::json!({"active": patch.active}),
+    );
+    change_user(state, f.username.trim(), patch, record)
+        .await
+        .map(|_| ())
 }
