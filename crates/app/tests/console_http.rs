@@ -348,3 +348,50 @@ async fn administrators_manage_units_and_accounts_of_their_subtree_from_the_cons
     let (status, _, _) = call(&app, get("/console/admin/users", Some(&operator))).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_installation_administrator_loads_a_calendar_year_and_extends_the_taxonomy() {
+    let app = TestApp::sqlite().await;
+    app.set_time("2026-11-28T10:00:00+08:00");
+    let (_, _, cookie) = console_login(&app, "admin", "/console/orders").await;
+    let (status, _, page) = call(&app, get("/console/admin/rules", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("2004–2026") && page.contains("尚未载入 2027 年"),
+        "the missing year is loud"
+    );
+    assert!(page.contains("15 个工作日"));
+    let csrf = csrf_of(&page);
+    let year = r#"{"year": 2027, "holidays": ["2027-01-01"], "workdays": []}"#;
+    let body = format!(
+        "csrf={csrf}&op=calendar&json={}",
+        year.replace('"', "%22")
+            .replace(' ', "+")
+            .replace('[', "%5B")
+            .replace(']', "%5D")
+            .replace('{', "%7B")
+            .replace('}', "%7D")
+            .replace(':', "%3A")
+            .replace(',', "%2C")
+    );
+    let (_, headers, _) = call(&app, form("/console/admin/rules", Some(&cookie), &body)).await;
+    assert_eq!(headers[header::LOCATION], "/console/admin/rules?done=1");
+    let (_, _, page) = call(&app, get("/console/admin/rules", Some(&cookie))).await;
+    assert!(page.contains("2004–2027") && !page.contains("尚未载入"));
+    let add = format!(
+        "csrf={csrf}&op=taxonomy&top=public_services&sub=parking&name=%E5%81%9C%E8%BD%A6%E7%AE%A1%E7%90%86"
+    );
+    let (_, headers, _) = call(&app, form("/console/admin/rules", Some(&cookie), &add)).await;
+    assert_eq!(headers[header::LOCATION], "/console/admin/rules?done=1");
+    let taxonomy = app
+        .as_user("operator", "GET", "/api/v1/taxonomy", None)
+        .await;
+    assert!(
+        taxonomy.text.contains("public_services/parking") && taxonomy.text.contains("停车管理")
+    );
+    let (_, _, city) = console_login(&app, "cdadmin", "/console/orders").await;
+    assert_eq!(
+        call(&app, get("/console/admin/rules", Some(&city))).await.0,
+        StatusCode::FORBIDDEN
+    );
+}

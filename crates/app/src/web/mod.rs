@@ -52,6 +52,10 @@ pub fn router() -> Router<AppState> {
             "/console/admin/users",
             get(admin_users).post(admin_users_post),
         )
+        .route(
+            "/console/admin/rules",
+            get(admin_rules).post(admin_rules_post),
+        )
         .route("/portal", get(portal))
         .route("/portal/new", get(portal_new).post(portal_submit))
         .route("/portal/evaluate", post(portal_evaluate))
@@ -152,6 +156,9 @@ fn shell(state: &AppState, org: &Org, user: &ConsoleUser) -> Shell {
     if v.has(Role::Admin) {
         nav.push(("/console/admin/units", "单位"));
         nav.push(("/console/admin/users", "账号"));
+        if v.user.unit.is_none() {
+            nav.push(("/console/admin/rules", "日历与分类"));
+        }
     }
     Shell {
         username: v.user.username.clone(),
@@ -1785,4 +1792,199 @@ async fn account_change(
     change_user(state, f.username.trim(), patch, record)
         .await
         .map(|_| ())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_rules.html")]
+struct AdminRulesPage {
+    me: Option<Shell>,
+    years: String,
+    warnings: Vec<String>,
+    limits: Vec<(&'static str, String)>,
+    tops: Vec<(&'static str, &'static str)>,
+    categories: Vec<(String, String, String)>,
+    csrf: String,
+    message: Option<String>,
+    error: Option<String>,
+}
+
+/// Years as ranges: `2004–2026`.
+fn year_ranges(years: &[i32]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < years.len() {
+        let mut j = i;
+        while j + 1 < years.len() && years[j + 1] == years[j] + 1 {
+            j += 1;
+        }
+        out.push(if i == j {
+            years[i].to_string()
+        } else {
+            format!("{}–{}", years[i], years[j])
+        });
+        i = j + 1;
+    }
+    if out.is_empty() {
+        "无".into()
+    } else {
+        out.join("、")
+    }
+}
+
+/// Calendar, rules and taxonomy belong to the whole installation.
+fn installation_admin(v: &Viewer) -> bool {
+    v.has(Role::Admin) && v.user.unit.is_none()
+}
+
+async fn admin_rules(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<AdminQuery>,
+) -> Response {
+    if !installation_admin(&user.viewer) {
+        return not_admin();
+    }
+    let loaded = async {
+        let org = state.org().await?;
+        let (calendar, rules, taxonomy) = (
+            state.calendar().await?,
+            state.rules().await?,
+            state.taxonomy().await?,
+        );
+        Ok::<_, ApiError>((org, calendar, rules, taxonomy))
+    };
+    let (org, calendar, rules, taxonomy) = match loaded.await {
+        Ok(x) => x,
+        Err(e) => return page_error(e),
+    };
+    let years = calendar.loaded_years();
+    let warnings = crate::ops::calendar_warnings(&years, state.now())
+        .iter()
+        .map(|w| {
+            let year = w.split_whitespace().find(|t| t.parse::<i32>().is_ok()).unwrap_or("");
+            format!("尚未载入 {year} 年的法定节假日安排：涉及该年的时限暂按周一至周五计算并标记为日历不完整。")
+        })
+        .collect();
+    let days = |d: Option<u32>| d.map_or("不设时限".to_owned(), |n| format!("{n} 个工作日"));
+    let limits = vec![
+        ("咨询", days(rules.limits.consultation)),
+        ("求助", days(rules.limits.help)),
+        ("投诉", days(rules.limits.complaint)),
+        ("举报", days(rules.limits.report)),
+        ("意见建议", days(rules.limits.suggestion)),
+        ("表扬", days(rules.limits.praise)),
+        (
+            "紧急诉求",
+            format!(
+                "{} 小时内签收，{} 个工作日内办结",
+                rules.urgent_accept_hours, rules.urgent_limit_days
+            ),
+        ),
+        ("签收时限", days(Some(rules.accept_days))),
+        ("退单时限", days(Some(rules.return_window_days))),
+        ("延期次数上限", format!("{} 次", rules.max_extensions)),
+    ];
+    let (message, error) = admin_messages(&q);
+    AdminRulesPage {
+        me: Some(shell(&state, &org, &user)),
+        years: year_ranges(&years),
+        warnings,
+        limits,
+        tops: hotline_domain::DOMAIN_TOPS
+            .iter()
+            .map(|t| (*t, hotline_domain::taxonomy::top_name(t)))
+            .collect(),
+        categories: taxonomy
+            .iter()
+            .map(|c| (c.top_name.clone(), c.name.clone(), c.path.to_string()))
+            .collect(),
+        csrf: csrf_token(&state, &user.token),
+        message,
+        error,
+    }
+    .into_response()
+}
+
+#[derive(Deserialize)]
+struct RulesForm {
+    csrf: String,
+    op: String,
+    json: Option<String>,
+    top: Option<String>,
+    sub: Option<String>,
+    name: Option<String>,
+}
+
+async fn admin_rules_post(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    user: ConsoleUser,
+    Form(f): Form<RulesForm>,
+) -> Response {
+    if !csrf_ok(&state, &user, &f.csrf) {
+        return (
+            axum::http::StatusCode::FORBIDDEN,
+            "表单已过期，请刷新页面后重试。",
+        )
+            .into_response();
+    }
+    back_to(
+        "/console/admin/rules",
+        rules_change(&state, &addr, &user.viewer, f).await,
+    )
+}
+
+async fn rules_change(
+    state: &AppState,
+    addr: &ClientAddr,
+    v: &Viewer,
+    f: RulesForm,
+) -> Result<(), ApiError> {
+    use crate::admin::audit_change;
+    if !installation_admin(v) {
+        return Err(ApiError::forbidden("installation administrators only"));
+    }
+    if f.op == "calendar" {
+        let year: hotline_domain::YearArrangement =
+            parse_json(f.json.unwrap_or_default().as_bytes())?;
+        let y = crate::admin::load_year(state, year).await?;
+        let detail =
+            serde_json::json!({"holidays": y.holidays.len(), "workdays": y.workdays.len()});
+        return audit_change(
+            state,
+            v,
+            addr,
+            "calendar.load",
+            Some(format!("calendar:{}", y.year)),
+            detail,
+        )
+        .await;
+    }
+    let path = format!(
+        "{}/{}",
+        f.top.unwrap_or_default(),
+        f.sub.unwrap_or_default().trim()
+    );
+    let path =
+        hotline_domain::DomainPath::parse(&path).map_err(|e| ApiError::invalid("path", e.0))?;
+    let name = f.name.unwrap_or_default().trim().to_owned();
+    if name.is_empty() || name.chars().count() > 50 {
+        return Err(ApiError::invalid("name", "must be 1–50 characters"));
+    }
+    let cat = hotline_domain::taxonomy::DomainCategory {
+        top_name: hotline_domain::taxonomy::top_name(path.top()).to_owned(),
+        path,
+        name,
+    };
+    state.store().put_domain_category(cat.clone()).await?;
+    state.invalidate_caches();
+    audit_change(
+        state,
+        v,
+        addr,
+        "taxonomy.add",
+        Some(format!("domain:{}", cat.path)),
+        serde_json::json!({"name": cat.name}),
+    )
+    .await
 }
