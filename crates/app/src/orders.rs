@@ -359,6 +359,8 @@ pub struct ListParams {
     pub extension: Option<String>,
     /// `deadline`: soonest deadline first (one page, no cursor).
     pub sort: Option<String>,
+    /// `TOP` or `TOP/SUB` of the domain taxonomy.
+    pub domain: Option<String>,
 }
 
 /// One page of a list, newest first.
@@ -442,6 +444,16 @@ pub async fn list_for(state: &AppState, viewer: &Viewer, p: ListParams) -> ApiRe
         })
         .transpose()?;
     f.limit = p.limit.unwrap_or(50).clamp(1, 200);
+    if let Some(d) = p.domain.as_deref().filter(|d| !d.is_empty()) {
+        let top_ok = hotline_domain::DOMAIN_TOPS.contains(&d.split('/').next().unwrap_or(""));
+        if !top_ok || (d.contains('/') && DomainPath::parse(d).is_err()) {
+            return Err(ApiError::invalid(
+                "domain",
+                "expected TOP or TOP/SUB of the taxonomy",
+            ));
+        }
+        f.domain = Some(d.to_owned());
+    }
     f.extension_pending = match p.extension.as_deref() {
         None | Some("") => false,
         Some("pending") => true,

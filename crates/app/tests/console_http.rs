@@ -395,3 +395,32 @@ async fn the_installation_administrator_loads_a_calendar_year_and_extends_the_ta
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn the_console_list_filters_like_the_api_and_keeps_the_filters_shown() {
+    let app = TestApp::sqlite().await;
+    app.complaint().await;
+    let (_, _, cookie) = console_login(&app, "supervisor", "/console/orders").await;
+    let (_, _, page) = call(
+        &app,
+        get(
+            "/console/orders?domain=public_services&kind=complaint&from=2026-11-01",
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert!(page.contains("路灯不亮"));
+    assert!(
+        page.contains("<option value=\"public_services\" selected>"),
+        "the chosen field stays selected"
+    );
+    let (_, _, page) = call(
+        &app,
+        get(
+            "/console/orders?domain=environmental_protection",
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert!(page.contains("没有符合条件的工单"));
+}

@@ -539,3 +539,39 @@ async fn a_public_request_goes_to_the_hotline_of_its_region() {
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn lists_filter_by_domain_field_or_sub_category_kind_and_date() {
+    let app = TestApp::sqlite().await;
+    let id = app.complaint().await;
+    let ids = |r: &Response| {
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_i64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    for (query, expected) in [
+        ("domain=public_services", vec![id]),
+        ("domain=public_services/roads", vec![id]),
+        ("domain=market_supervision", vec![]),
+        ("kind=complaint&from=2026-11-02&to=2026-11-02", vec![id]),
+        ("kind=help", vec![]),
+        ("from=2026-11-03", vec![]),
+    ] {
+        let r = app
+            .as_user(
+                "supervisor",
+                "GET",
+                &format!("/api/v1/orders?{query}"),
+                None,
+            )
+            .await;
+        assert_eq!(ids(&r), expected, "{query}");
+    }
+    let bad = app
+        .as_user("supervisor", "GET", "/api/v1/orders?domain=astrology", None)
+        .await;
+    assert!(bad.body["error"]["fields"]["domain"].is_string());
+}

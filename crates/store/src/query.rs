@@ -107,6 +107,14 @@ pub(crate) fn list_orders(f: &OrderFilter, dialect: Dialect) -> Sql {
             Param::Text(like_pattern(q)),
         ]);
     }
+    if let Some(d) = &f.domain {
+        // A field matches its sub-categories too.
+        w.push(format!(
+            "({0} = ? OR {0} LIKE ?)",
+            dialect.doc_field("domain")
+        ));
+        p.extend([Param::Text(d.clone()), Param::Text(format!("{d}/%"))]);
+    }
     if f.extension_pending {
         w.push(format!("{} IS NOT NULL", dialect.doc_field("extension")));
     }

@@ -148,6 +148,8 @@ pub struct OrderFilter {
     pub text: Option<String>,
     /// Only orders with an extension waiting for a decision.
     pub extension_pending: bool,
+    /// `TOP` (the whole field) or `TOP/SUB`.
+    pub domain: Option<String>,
     /// Soonest deadline first (orders without one last) instead of newest first.
     pub by_deadline: bool,
     /// Orders with an id below this one.
@@ -170,6 +172,7 @@ impl OrderFilter {
             registered_to: None,
             text: None,
             extension_pending: false,
+            domain: None,
             by_deadline: false,
             before_id: None,
             limit: 50,

@@ -712,3 +712,31 @@ story!(
         assert_eq!(ids, vec![complaint.id]);
     }
 );
+
+story!(lists_filter_by_domain_field_and_sub_category, |s: Arc<
+    dyn Store,
+>| async move {
+    seed_units(&s).await;
+    let mut roads = new_order("路灯", "2026-11-02T09:00:00+08:00", None, None);
+    roads.intake.domain = Some(DomainPath::parse("public_services/roads").unwrap());
+    let roads = create(&s, roads).await;
+    let mut noise = new_order("噪声", "2026-11-02T10:00:00+08:00", None, None);
+    noise.intake.domain = Some(DomainPath::parse("environmental_protection/noise").unwrap());
+    create(&s, noise).await;
+    for (domain, expected) in [
+        ("public_services", vec![roads.id]),
+        ("public_services/roads", vec![roads.id]),
+        ("market_supervision", vec![]),
+    ] {
+        let mut f = OrderFilter::new(Scope::All);
+        f.domain = Some(domain.into());
+        let ids: Vec<OrderId> = s
+            .list_orders(&f)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.id)
+            .collect();
+        assert_eq!(ids, expected, "{domain}");
+    }
+});

@@ -352,6 +352,12 @@ struct OrdersPage {
     q: String,
     queues: Vec<(&'static str, &'static str)>,
     sort_deadline: bool,
+    kinds: Vec<Choice>,
+    domains: Vec<DynChoice>,
+    unit: String,
+    region: String,
+    from: String,
+    to: String,
     next_page: Option<String>,
 }
 
@@ -363,6 +369,12 @@ struct OrdersQuery {
     cursor: Option<String>,
     extension: Option<String>,
     sort: Option<String>,
+    kind: Option<String>,
+    domain: Option<String>,
+    unit: Option<String>,
+    region: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
 }
 
 /// The work queues of a role, as links to filtered lists.
@@ -413,6 +425,12 @@ async fn orders_page(
         cursor: nonempty(&q.cursor),
         extension: nonempty(&q.extension),
         sort: nonempty(&q.sort),
+        kind: nonempty(&q.kind).and_then(|k| hotline_domain::Kind::parse(&k).ok()),
+        domain: nonempty(&q.domain),
+        unit: nonempty(&q.unit),
+        region: nonempty(&q.region),
+        from: nonempty(&q.from),
+        to: nonempty(&q.to),
         limit: Some(50),
         ..ListParams::default()
     };
@@ -444,13 +462,44 @@ async fn orders_page(
             .unwrap_or_default()
     };
     let next_page = page.next_cursor.map(|c| {
-        format!(
-            "/console/orders?cursor={c}{}{}{}",
-            keep("status", &q.status),
-            keep("sla", &q.sla),
-            keep("q", &q.q)
-        )
+        let kept: String = [
+            ("status", &q.status),
+            ("sla", &q.sla),
+            ("q", &q.q),
+            ("kind", &q.kind),
+            ("domain", &q.domain),
+            ("unit", &q.unit),
+            ("region", &q.region),
+            ("from", &q.from),
+            ("to", &q.to),
+            ("extension", &q.extension),
+        ]
+        .iter()
+        .map(|(k, v)| keep(k, v))
+        .collect();
+        format!("/console/orders?cursor={c}{kept}")
     });
+    let taxonomy = match state.taxonomy().await {
+        Ok(t) => t,
+        Err(e) => return page_error(e),
+    };
+    let mut domains: Vec<DynChoice> = Vec::new();
+    for c in taxonomy.iter() {
+        if !domains.iter().any(|d| d.value == c.path.top()) {
+            let top = c.path.top().to_owned();
+            domains.push(DynChoice {
+                selected: q.domain.as_deref() == Some(top.as_str()),
+                value: top,
+                label: c.top_name.clone(),
+            });
+        }
+        let value = c.path.to_string();
+        domains.push(DynChoice {
+            selected: q.domain.as_deref() == Some(value.as_str()),
+            value,
+            label: format!("　{}", c.name),
+        });
+    }
     OrdersPage {
         me: Some(shell(&state, &org, &user)),
         rows,
@@ -467,6 +516,16 @@ async fn orders_page(
         q: q.q.unwrap_or_default(),
         queues: queues(&org, &user.viewer),
         sort_deadline: q.sort.as_deref() == Some("deadline"),
+        kinds: choices(
+            hotline_domain::Kind::ALL.iter().map(|k| k.as_str()),
+            labels::kind,
+            &q.kind,
+        ),
+        domains,
+        unit: q.unit.clone().unwrap_or_default(),
+        region: q.region.clone().unwrap_or_default(),
+        from: q.from.clone().unwrap_or_default(),
+        to: q.to.clone().unwrap_or_default(),
         next_page,
     }
     .into_response()
