@@ -1,0 +1,597 @@
+//! Administration pages: units, accounts, calendar, limits and taxonomy.
+
+use super::*;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/console/admin/units",
+            get(admin_units).post(admin_units_post),
+        )
+        .route(
+            "/console/admin/users",
+            get(admin_users).post(admin_users_post),
+        )
+        .route(
+            "/console/admin/rules",
+            get(admin_rules).post(admin_rules_post),
+        )
+}
+
+pub(super) fn unit_kind_label(k: &str) -> &'static str {
+    match k {
+        "hotline" => "热线",
+        "subcentre" => "分中心",
+        "department" => "部门",
+        "district" => "县（市、区）",
+        "township" => "乡镇（街道）",
+        "enterprise" => "企业",
+        "vertical_agency" => "垂直管理机构",
+        _ => "其他",
+    }
+}
+
+pub(super) struct UnitLine {
+    code: String,
+    name: String,
+    kind: &'static str,
+    parent: String,
+    region: String,
+    state: &'static str,
+    active: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_units.html")]
+pub(super) struct AdminUnitsPage {
+    me: Option<Shell>,
+    units: Vec<UnitLine>,
+    kinds: Vec<(&'static str, &'static str)>,
+    csrf: String,
+    message: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct AdminQuery {
+    done: Option<String>,
+    error: Option<String>,
+}
+
+pub(super) fn admin_messages(q: &AdminQuery) -> (Option<String>, Option<String>) {
+    (
+        q.done.as_ref().map(|_| "已保存。".to_owned()),
+        q.error.as_deref().map(|e| admin_error(e).to_owned()),
+    )
+}
+
+pub(super) fn admin_error(code: &str) -> &'static str {
+    match code {
+        "already_exists" => "编码或用户名已存在。",
+        "validation" => "填写内容有误，请检查后重试（密码须符合密码策略）。",
+        "forbidden" => "超出您的管理范围。",
+        "not_found" => "对象不存在或超出您的管理范围。",
+        _ => labels::error(code),
+    }
+}
+
+pub(super) fn not_admin() -> Response {
+    (
+        axum::http::StatusCode::FORBIDDEN,
+        "仅系统管理员可访问此页面。",
+    )
+        .into_response()
+}
+
+pub(super) async fn admin_units(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<AdminQuery>,
+) -> Response {
+    if !user.viewer.has(Role::Admin) {
+        return not_admin();
+    }
+    let org = match state.org().await {
+        Ok(o) => o,
+        Err(e) => return page_error(e),
+    };
+    let mut units: Vec<UnitLine> = org
+        .all()
+        .filter(|u| user.viewer.administers(&org, Some(&u.code)))
+        .map(|u| UnitLine {
+            code: u.code.to_string(),
+            name: u.name.clone(),
+            kind: unit_kind_label(u.kind.as_str()),
+            parent: u.parent.as_ref().map_or("—".into(), |p| p.to_string()),
+            region: u.region.to_string(),
+            state: if u.active { "在用" } else { "已停用" },
+            active: u.active,
+        })
+        .collect();
+    units.sort_by(|a, b| a.code.cmp(&b.code));
+    let (message, error) = admin_messages(&q);
+    AdminUnitsPage {
+        me: Some(shell(&state, &org, &user)),
+        units,
+        kinds: hotline_domain::UnitKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), unit_kind_label(k.as_str())))
+            .collect(),
+        csrf: csrf_token(&state, &user.token),
+        message,
+        error,
+    }
+    .into_response()
+}
+
+#[derive(Deserialize)]
+pub(super) struct UnitForm {
+    csrf: String,
+    op: String,
+    code: String,
+    name: Option<String>,
+    kind: Option<String>,
+    parent: Option<String>,
+    region: Option<String>,
+}
+
+/// After a change, back to the page (so a reload does not repeat it).
+pub(super) fn back_to(page: &str, outcome: Result<(), ApiError>) -> Response {
+    match outcome {
+        Ok(()) => Redirect::to(&format!("{page}?done=1")).into_response(),
+        Err(e) => Redirect::to(&format!("{page}?error={}", e.code)).into_response(),
+    }
+}
+
+pub(super) async fn admin_units_post(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    user: ConsoleUser,
+    Form(f): Form<UnitForm>,
+) -> Response {
+    if !csrf_ok(&state, &user, &f.csrf) {
+        return stale_form();
+    }
+    back_to(
+        "/console/admin/units",
+        unit_change(&state, &addr, &user.viewer, f).await,
+    )
+}
+
+pub(super) async fn unit_change(
+    state: &AppState,
+    addr: &ClientAddr,
+    v: &Viewer,
+    f: UnitForm,
+) -> Result<(), ApiError> {
+    use crate::admin::{UnitPatch, add_unit, audit_change, change_unit};
+    let org = state.org().await?;
+    let bad =
+        |field: &'static str| move |e: hotline_domain::InvalidValue| ApiError::invalid(field, e.0);
+    let nonempty = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let code = hotline_domain::UnitCode::parse(f.code.trim()).map_err(bad("code"))?;
+    let parent = nonempty(&f.parent)
+        .map(|p| hotline_domain::UnitCode::parse(&p))
+        .transpose()
+        .map_err(bad("parent"))?;
+    if f.op == "create" {
+        if !v.administers(&org, parent.as_ref()) {
+            return Err(ApiError::forbidden("outside your administration"));
+        }
+        let record = hotline_store::UnitRecord {
+            code,
+            name: nonempty(&f.name).unwrap_or_default(),
+            kind: hotline_domain::UnitKind::parse(f.kind.as_deref().unwrap_or(""))
+                .map_err(bad("kind"))?,
+            parent,
+            region: hotline_domain::RegionCode::parse(f.region.as_deref().unwrap_or("").trim())
+                .map_err(bad("region"))?,
+            active: true,
+        };
+        let unit = add_unit(state, record).await?;
+        let detail =
+            serde_json::json!({"name": unit.name, "kind": unit.kind, "parent": unit.parent});
+        return audit_change(
+            state,
+            v,
+            addr,
+            "unit.create",
+            Some(format!("unit:{}", unit.code)),
+            detail,
+        )
+        .await;
+    }
+    let patch = match f.op.as_str() {
+        "deactivate" => UnitPatch {
+            active: Some(false),
+            ..Default::default()
+        },
+        "activate" => UnitPatch {
+            active: Some(true),
+            ..Default::default()
+        },
+        _ => UnitPatch {
+            name: nonempty(&f.name),
+            parent,
+            active: None,
+        },
+    };
+    let in_reach = v.administers(&org, Some(&code))
+        && patch
+            .parent
+            .as_ref()
+            .is_none_or(|p| v.administers(&org, Some(p)));
+    if !in_reach {
+        return Err(ApiError::forbidden("outside your administration"));
+    }
+    let detail =
+        serde_json::json!({"name": patch.name, "parent": patch.parent, "active": patch.active});
+    let record = crate::audit::by(
+        v,
+        addr,
+        state,
+        "unit.change",
+        Some(format!("unit:{code}")),
+        detail,
+    );
+    change_unit(state, &code, patch, record).await.map(|_| ())
+}
+
+pub(super) struct UserLine {
+    username: String,
+    roles: String,
+    unit: String,
+    state: &'static str,
+    active: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_users.html")]
+pub(super) struct AdminUsersPage {
+    me: Option<Shell>,
+    users: Vec<UserLine>,
+    roles: Vec<(&'static str, &'static str)>,
+    csrf: String,
+    message: Option<String>,
+    error: Option<String>,
+}
+
+pub(super) async fn admin_users(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<AdminQuery>,
+) -> Response {
+    if !user.viewer.has(Role::Admin) {
+        return not_admin();
+    }
+    let (org, all) = match (state.org().await, state.store().list_users().await) {
+        (Ok(o), Ok(u)) => (o, u),
+        (Err(e), _) => return page_error(e),
+        (_, Err(e)) => return page_error(e.into()),
+    };
+    let users = all
+        .iter()
+        .filter(|u| user.viewer.administers(&org, u.unit.as_ref()))
+        .map(|u| UserLine {
+            username: u.username.clone(),
+            roles: u
+                .roles
+                .iter()
+                .map(|r| labels::role(r.as_str()))
+                .collect::<Vec<_>>()
+                .join("、"),
+            unit: unit_name(&org, u.unit.as_ref().map(|c| c.as_str())),
+            state: if u.active { "在用" } else { "已停用" },
+            active: u.active,
+        })
+        .collect();
+    let (message, error) = admin_messages(&q);
+    AdminUsersPage {
+        me: Some(shell(&state, &org, &user)),
+        users,
+        roles: hotline_domain::Role::ALL
+            .iter()
+            .map(|r| (r.as_str(), labels::role(r.as_str())))
+            .collect(),
+        csrf: csrf_token(&state, &user.token),
+        message,
+        error,
+    }
+    .into_response()
+}
+
+#[derive(Deserialize)]
+pub(super) struct UserForm {
+    csrf: String,
+    op: String,
+    username: String,
+    role: Option<String>,
+    unit: Option<String>,
+    password: Option<String>,
+}
+
+pub(super) async fn admin_users_post(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    user: ConsoleUser,
+    Form(f): Form<UserForm>,
+) -> Response {
+    if !csrf_ok(&state, &user, &f.csrf) {
+        return stale_form();
+    }
+    back_to(
+        "/console/admin/users",
+        account_change(&state, &addr, &user.viewer, f).await,
+    )
+}
+
+pub(super) async fn account_change(
+    state: &AppState,
+    addr: &ClientAddr,
+    v: &Viewer,
+    f: UserForm,
+) -> Result<(), ApiError> {
+    use crate::admin::{UserPatch, add_user, audit_change, change_user, set_password};
+    if !v.has(Role::Admin) {
+        return Err(ApiError::forbidden("administrators only"));
+    }
+    let org = state.org().await?;
+    let object = Some(format!("user:{}", f.username.trim()));
+    if f.op == "create" {
+        let unit = f
+            .unit
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(hotline_domain::UnitCode::parse)
+            .transpose();
+        let unit = unit.map_err(|e| ApiError::invalid("unit", e.0))?;
+        if !v.administers(&org, unit.as_ref()) {
+            return Err(ApiError::forbidden("outside your administration"));
+        }
+        let role = Role::parse(f.role.as_deref().unwrap_or(""))
+            .map_err(|e| ApiError::invalid("role", e.0))?;
+        let created = add_user(
+            state,
+            f.username.trim(),
+            f.password.as_deref().unwrap_or(""),
+            vec![role],
+            unit,
+        )
+        .await?;
+        let detail = serde_json::json!({"roles": created.roles, "unit": created.unit});
+        return audit_change(state, v, addr, "user.create", object, detail).await;
+    }
+    let target = state.store().user_by_username(f.username.trim()).await?;
+    if !target.is_some_and(|t| v.administers(&org, t.unit.as_ref())) {
+        return Err(ApiError::not_found());
+    }
+    if f.op == "reset" {
+        let record = crate::audit::by(
+            v,
+            addr,
+            state,
+            "user.password_reset",
+            object,
+            serde_json::json!({}),
+        );
+        return set_password(
+            state,
+            f.username.trim(),
+            f.password.as_deref().unwrap_or(""),
+            record,
+        )
+        .await;
+    }
+    let patch = UserPatch {
+        active: Some(f.op == "enable"),
+        ..Default::default()
+    };
+    let record = crate::audit::by(
+        v,
+        addr,
+        state,
+        "user.change",
+        object,
+        serde_json::json!({"active": patch.active}),
+    );
+    change_user(state, f.username.trim(), patch, record)
+        .await
+        .map(|_| ())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_rules.html")]
+pub(super) struct AdminRulesPage {
+    me: Option<Shell>,
+    years: String,
+    warnings: Vec<String>,
+    limits: Vec<(&'static str, String)>,
+    tops: Vec<(&'static str, &'static str)>,
+    categories: Vec<(String, String, String)>,
+    csrf: String,
+    message: Option<String>,
+    error: Option<String>,
+}
+
+/// Years as ranges: `2004–2026`.
+pub(super) fn year_ranges(years: &[i32]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < years.len() {
+        let mut j = i;
+        while j + 1 < years.len() && years[j + 1] == years[j] + 1 {
+            j += 1;
+        }
+        out.push(if i == j {
+            years[i].to_string()
+        } else {
+            format!("{}–{}", years[i], years[j])
+        });
+        i = j + 1;
+    }
+    if out.is_empty() {
+        "无".into()
+    } else {
+        out.join("、")
+    }
+}
+
+/// Calendar, rules and taxonomy belong to the whole installation.
+pub(super) fn installation_admin(v: &Viewer) -> bool {
+    v.has(Role::Admin) && v.user.unit.is_none()
+}
+
+pub(super) async fn admin_rules(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<AdminQuery>,
+) -> Response {
+    if !installation_admin(&user.viewer) {
+        return not_admin();
+    }
+    let loaded = async {
+        let org = state.org().await?;
+        let (calendar, rules, taxonomy) = (
+            state.calendar().await?,
+            state.rules().await?,
+            state.taxonomy().await?,
+        );
+        Ok::<_, ApiError>((org, calendar, rules, taxonomy))
+    };
+    let (org, calendar, rules, taxonomy) = match loaded.await {
+        Ok(x) => x,
+        Err(e) => return page_error(e),
+    };
+    let years = calendar.loaded_years();
+    let warnings = crate::ops::calendar_warnings(&years, state.now())
+        .iter()
+        .map(|w| {
+            let year = w.split_whitespace().find(|t| t.parse::<i32>().is_ok()).unwrap_or("");
+            format!("尚未载入 {year} 年的法定节假日安排：涉及该年的时限暂按周一至周五计算并标记为日历不完整。")
+        })
+        .collect();
+    let days = |d: Option<u32>| d.map_or("不设时限".to_owned(), |n| format!("{n} 个工作日"));
+    let limits = vec![
+        ("咨询", days(rules.limits.consultation)),
+        ("求助", days(rules.limits.help)),
+        ("投诉", days(rules.limits.complaint)),
+        ("举报", days(rules.limits.report)),
+        ("意见建议", days(rules.limits.suggestion)),
+        ("表扬", days(rules.limits.praise)),
+        (
+            "紧急诉求",
+            format!(
+                "{} 小时内签收，{} 个工作日内办结",
+                rules.urgent_accept_hours, rules.urgent_limit_days
+            ),
+        ),
+        ("签收时限", days(Some(rules.accept_days))),
+        ("退单时限", days(Some(rules.return_window_days))),
+        ("延期次数上限", format!("{} 次", rules.max_extensions)),
+    ];
+    let (message, error) = admin_messages(&q);
+    AdminRulesPage {
+        me: Some(shell(&state, &org, &user)),
+        years: year_ranges(&years),
+        warnings,
+        limits,
+        tops: hotline_domain::DOMAIN_TOPS
+            .iter()
+            .map(|t| (*t, hotline_domain::taxonomy::top_name(t)))
+            .collect(),
+        categories: taxonomy
+            .iter()
+            .map(|c| (c.top_name.clone(), c.name.clone(), c.path.to_string()))
+            .collect(),
+        csrf: csrf_token(&state, &user.token),
+        message,
+        error,
+    }
+    .into_response()
+}
+
+#[derive(Deserialize)]
+pub(super) struct RulesForm {
+    csrf: String,
+    op: String,
+    json: Option<String>,
+    top: Option<String>,
+    sub: Option<String>,
+    name: Option<String>,
+}
+
+pub(super) async fn admin_rules_post(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    user: ConsoleUser,
+    Form(f): Form<RulesForm>,
+) -> Response {
+    if !csrf_ok(&state, &user, &f.csrf) {
+        return stale_form();
+    }
+    back_to(
+        "/console/admin/rules",
+        rules_change(&state, &addr, &user.viewer, f).await,
+    )
+}
+
+pub(super) async fn rules_change(
+    state: &AppState,
+    addr: &ClientAddr,
+    v: &Viewer,
+    f: RulesForm,
+) -> Result<(), ApiError> {
+    use crate::admin::audit_change;
+    if !installation_admin(v) {
+        return Err(ApiError::forbidden("installation administrators only"));
+    }
+    if f.op == "calendar" {
+        let year: hotline_domain::YearArrangement =
+            parse_json(f.json.unwrap_or_default().as_bytes())?;
+        let y = crate::admin::load_year(state, year).await?;
+        let detail =
+            serde_json::json!({"holidays": y.holidays.len(), "workdays": y.workdays.len()});
+        return audit_change(
+            state,
+            v,
+            addr,
+            "calendar.load",
+            Some(format!("calendar:{}", y.year)),
+            detail,
+        )
+        .await;
+    }
+    let path = format!(
+        "{}/{}",
+        f.top.unwrap_or_default(),
+        f.sub.unwrap_or_default().trim()
+    );
+    let path =
+        hotline_domain::DomainPath::parse(&path).map_err(|e| ApiError::invalid("path", e.0))?;
+    let name = f.name.unwrap_or_default().trim().to_owned();
+    if name.is_empty() || name.chars().count() > 50 {
+        return Err(ApiError::invalid("name", "must be 1–50 characters"));
+    }
+    let cat = hotline_domain::taxonomy::DomainCategory {
+        top_name: hotline_domain::taxonomy::top_name(path.top()).to_owned(),
+        path,
+        name,
+    };
+    state.store().put_domain_category(cat.clone()).await?;
+    state.invalidate_caches();
+    audit_change(
+        state,
+        v,
+        addr,
+        "taxonomy.add",
+        Some(format!("domain:{}", cat.path)),
+        serde_json::json!({"name": cat.name}),
+    )
+    .await
+}

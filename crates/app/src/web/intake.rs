@@ -1,0 +1,285 @@
+//! The operator's intake screen (受理).
+
+use super::*;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/console/intake", get(intake_page).post(intake_submit))
+}
+
+/// Operators, vendor operators and dispatchers of a hotline take calls.
+pub(super) fn may_take_calls(org: &Org, v: &Viewer) -> bool {
+    v.staff_hotline(org).is_some()
+        && [Role::Operator, Role::VendorOperator, Role::Dispatcher]
+            .iter()
+            .any(|r| v.has(*r))
+}
+
+pub(super) struct DomainGroup {
+    label: String,
+    items: Vec<DynChoice>,
+}
+
+pub(super) struct HistoryLine {
+    id: i64,
+    number: String,
+    at: String,
+    kind: &'static str,
+    title: String,
+    status: &'static str,
+}
+
+/// What the operator typed, kept when the page is shown again.
+#[derive(Default, Deserialize)]
+pub(super) struct IntakeForm {
+    csrf: Option<String>,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    name: String,
+    anonymous: Option<String>,
+    confidential: Option<String>,
+    urgent: Option<String>,
+    channel: Option<String>,
+    kind: Option<String>,
+    #[serde(default)]
+    domain: String,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    content: String,
+    then: Option<String>,
+    #[serde(default)]
+    answer: String,
+    route: Option<String>,
+    #[serde(default)]
+    triage_note: String,
+}
+
+/// The form's values as the template shows them.
+pub(super) struct IntakeValues {
+    phone: String,
+    name: String,
+    anonymous: bool,
+    confidential: bool,
+    urgent: bool,
+    region: String,
+    address: String,
+    title: String,
+    content: String,
+    answer: String,
+    triage_note: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "intake.html")]
+pub(super) struct IntakePage {
+    me: Option<Shell>,
+    error: Option<String>,
+    f: IntakeValues,
+    looked_up: bool,
+    history: Vec<HistoryLine>,
+    channels: Vec<Choice>,
+    kinds: Vec<Choice>,
+    domains: Vec<DomainGroup>,
+    regions: Vec<(String, String)>,
+    routes: Vec<(&'static str, &'static str)>,
+    csrf: String,
+}
+
+pub(super) async fn intake_view(
+    state: &AppState,
+    user: &ConsoleUser,
+    f: IntakeForm,
+    error: Option<String>,
+    looked_up: bool,
+) -> Result<IntakePage, ApiError> {
+    let org = state.org().await?;
+    let taxonomy = state.taxonomy().await?;
+    let mut history = Vec::new();
+    if looked_up && let Ok(phone) = hotline_domain::Phone::parse(&f.phone) {
+        for v in history_for(state, &user.viewer, &phone).await? {
+            history.push(HistoryLine {
+                id: v.id.0,
+                number: v.number.clone(),
+                at: when(&v.registered_at),
+                kind: labels::kind(v.kind.as_str()),
+                title: v.title.clone(),
+                status: labels::status(v.status.as_str()),
+            });
+        }
+    }
+    let mut domains: Vec<DomainGroup> = Vec::new();
+    for c in taxonomy.iter() {
+        let choice = DynChoice {
+            value: c.path.to_string(),
+            label: c.name.clone(),
+            selected: f.domain == c.path.to_string(),
+        };
+        match domains.last_mut() {
+            Some(g) if g.label == c.top_name => g.items.push(choice),
+            _ => domains.push(DomainGroup {
+                label: c.top_name.clone(),
+                items: vec![choice],
+            }),
+        }
+    }
+    let mut regions: Vec<(String, String)> = org
+        .all()
+        .filter(|u| {
+            u.active
+                && matches!(
+                    u.kind,
+                    hotline_domain::UnitKind::Hotline | hotline_domain::UnitKind::District
+                )
+        })
+        .map(|u| (u.region.to_string(), u.name.clone()))
+        .collect();
+    regions.sort();
+    regions.dedup_by(|a, b| a.0 == b.0);
+    let vendor = user.viewer.has(Role::VendorOperator)
+        && !user.viewer.has(Role::Operator)
+        && !user.viewer.has(Role::Dispatcher);
+    let routes = ROUTES
+        .iter()
+        .filter(|(r, _)| !vendor || !matches!(*r, "police_referral" | "discipline_referral"))
+        .copied()
+        .collect();
+    let channel = f.channel.clone().or(Some("phone".into()));
+    let kind = f.kind.clone().or(Some("complaint".into()));
+    Ok(IntakePage {
+        me: Some(shell(state, &org, user)),
+        error,
+        looked_up,
+        history,
+        channels: choices(
+            hotline_domain::Channel::ALL.iter().map(|c| c.as_str()),
+            labels::channel,
+            &channel,
+        ),
+        kinds: choices(
+            hotline_domain::Kind::ALL.iter().map(|k| k.as_str()),
+            labels::kind,
+            &kind,
+        ),
+        domains,
+        regions,
+        routes,
+        csrf: csrf_token(state, &user.token),
+        f: IntakeValues {
+            phone: f.phone,
+            name: f.name,
+            anonymous: f.anonymous.is_some(),
+            confidential: f.confidential.is_some(),
+            urgent: f.urgent.is_some(),
+            region: f.region,
+            address: f.address,
+            title: f.title,
+            content: f.content,
+            answer: f.answer,
+            triage_note: f.triage_note,
+        },
+    })
+}
+
+pub(super) async fn intake_page(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Query(f): Query<IntakeForm>,
+) -> Response {
+    let org = match state.org().await {
+        Ok(o) => o,
+        Err(e) => return page_error(e),
+    };
+    if !may_take_calls(&org, &user.viewer) {
+        return (axum::http::StatusCode::FORBIDDEN, "您的角色不受理诉求。").into_response();
+    }
+    let looked_up = !f.phone.trim().is_empty();
+    let error = (looked_up && hotline_domain::Phone::parse(&f.phone).is_err())
+        .then(|| "来电号码格式不正确。".to_owned());
+    match intake_view(&state, &user, f, error, looked_up).await {
+        Ok(page) => page.into_response(),
+        Err(e) => page_error(e),
+    }
+}
+
+/// The form, as the JSON body of `POST /api/v1/orders`, so that it is checked the same way.
+pub(super) fn intake_body(f: &IntakeForm) -> serde_json::Value {
+    let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+    serde_json::json!({
+        "channel": f.channel.as_deref().unwrap_or("phone"),
+        "kind": f.kind.as_deref().unwrap_or("complaint"),
+        "domain": opt(&f.domain),
+        "region": f.region.trim(),
+        "title": f.title,
+        "content": f.content,
+        "address": opt(&f.address),
+        "urgent": f.urgent.is_some(),
+        "confidential": f.confidential.is_some(),
+        "requester": {"name": opt(&f.name), "phone": opt(&f.phone), "anonymous": f.anonymous.is_some()},
+    })
+}
+
+pub(super) async fn intake_submit(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    user: ConsoleUser,
+    Form(f): Form<IntakeForm>,
+) -> Response {
+    if !csrf_ok(&state, &user, f.csrf.as_deref().unwrap_or("")) {
+        return stale_form();
+    }
+    let then = f.then.clone().unwrap_or_else(|| "register".into());
+    // The follow-up's own input is checked before anything is registered.
+    let follow_up = match then.as_str() {
+        "answer" if f.answer.trim().is_empty() => {
+            Err(ApiError::invalid("answer", "must not be empty"))
+        }
+        "answer" => Ok(Some((
+            "answer",
+            serde_json::json!({"content": f.answer.trim()}),
+        ))),
+        "triage" if f.triage_note.trim().is_empty() => {
+            Err(ApiError::invalid("triage_note", "must not be empty"))
+        }
+        "triage" => Ok(Some((
+            "triage",
+            serde_json::json!({"route": f.route.as_deref().unwrap_or("explain"), "note": f.triage_note.trim()}),
+        ))),
+        _ => Ok(None),
+    };
+    let registered = match follow_up {
+        Err(e) => Err(e),
+        Ok(next) => {
+            let body = serde_json::to_vec(&intake_body(&f)).unwrap_or_default();
+            match parse_json::<CreateOrderRequest>(&body) {
+                Err(e) => Err(e),
+                Ok(req) => create_for(&state, &user.viewer, &addr, req, None)
+                    .await
+                    .map(|c| (c.order.id, next)),
+            }
+        }
+    };
+    match registered {
+        Ok((id, None)) => Redirect::to(&format!("/console/orders/{id}?created=1")).into_response(),
+        Ok((id, Some((action, body)))) => {
+            let body = serde_json::to_vec(&body).unwrap_or_default();
+            match perform(&state, &user.viewer, &addr, &id.to_string(), action, &body).await {
+                Ok(_) => Redirect::to(&format!("/console/orders/{id}?created=1")).into_response(),
+                Err(e) => {
+                    Redirect::to(&format!("/console/orders/{id}?error={}", e.code)).into_response()
+                }
+            }
+        }
+        Err(e) => {
+            let status = e.status;
+            match intake_view(&state, &user, f, Some(form_error(&e)), false).await {
+                Ok(page) => (status, page).into_response(),
+                Err(e) => page_error(e),
+            }
+        }
+    }
+}

@@ -1,0 +1,572 @@
+//! The order list, the order page and its action forms.
+
+use super::*;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console/orders", get(orders_page))
+        .route("/console/orders/{id}", get(order_page))
+        .route("/console/orders/{id}/act", post(order_act))
+}
+
+pub(super) struct Row {
+    id: i64,
+    number: String,
+    kind: &'static str,
+    title: String,
+    status: &'static str,
+    unit: String,
+    deadline: String,
+    sla: &'static str,
+    sla_class: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "orders.html")]
+pub(super) struct OrdersPage {
+    me: Option<Shell>,
+    rows: Vec<Row>,
+    statuses: Vec<Choice>,
+    slas: Vec<Choice>,
+    q: String,
+    queues: Vec<(&'static str, &'static str)>,
+    sort_deadline: bool,
+    kinds: Vec<Choice>,
+    domains: Vec<DynChoice>,
+    unit: String,
+    region: String,
+    from: String,
+    to: String,
+    next_page: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct OrdersQuery {
+    status: Option<String>,
+    sla: Option<String>,
+    q: Option<String>,
+    cursor: Option<String>,
+    extension: Option<String>,
+    sort: Option<String>,
+    kind: Option<String>,
+    domain: Option<String>,
+    unit: Option<String>,
+    region: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// The work queues of a role, as links to filtered lists.
+pub(super) fn queues(org: &Org, v: &Viewer) -> Vec<(&'static str, &'static str)> {
+    let mut out = Vec::new();
+    if v.staff_hotline(org).is_some() {
+        out.extend([
+            ("/console/orders?status=registered", "待派单"),
+            ("/console/orders?status=return_requested", "退单待审"),
+            ("/console/orders?extension=pending", "延期待批"),
+        ]);
+    } else if v.has(Role::Handler) {
+        out.extend([
+            ("/console/orders?status=dispatched", "待签收"),
+            ("/console/orders?status=in_progress", "办理中"),
+        ]);
+    }
+    out.extend([
+        ("/console/orders?sla=due_soon&sort=deadline", "即将到期"),
+        ("/console/orders?sla=overdue&sort=deadline", "已超期"),
+        ("/console/orders", "全部"),
+    ]);
+    out
+}
+
+pub(super) fn sla_of(v: &OrderView) -> (&'static str, &'static str) {
+    match v.sla {
+        Some(s) => (labels::sla(s.as_str()), s.as_str()),
+        None => ("—", "none"),
+    }
+}
+
+pub(super) async fn orders_page(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<OrdersQuery>,
+) -> Response {
+    let org = match state.org().await {
+        Ok(o) => o,
+        Err(e) => return page_error(e),
+    };
+    let nonempty = |s: &Option<String>| s.clone().filter(|v| !v.is_empty());
+    let params = ListParams {
+        status: nonempty(&q.status).and_then(|s| hotline_domain::Status::parse(&s).ok()),
+        sla: nonempty(&q.sla)
+            .and_then(|s| serde_json::from_value(serde_json::Value::String(s)).ok()),
+        q: nonempty(&q.q),
+        cursor: nonempty(&q.cursor),
+        extension: nonempty(&q.extension),
+        sort: nonempty(&q.sort),
+        kind: nonempty(&q.kind).and_then(|k| hotline_domain::Kind::parse(&k).ok()),
+        domain: nonempty(&q.domain),
+        unit: nonempty(&q.unit),
+        region: nonempty(&q.region),
+        from: nonempty(&q.from),
+        to: nonempty(&q.to),
+        limit: Some(50),
+        ..ListParams::default()
+    };
+    let page = match list_for(&state, &user.viewer, params).await {
+        Ok(p) => p,
+        Err(e) => return page_error(e),
+    };
+    let rows = page
+        .items
+        .iter()
+        .map(|v| {
+            let (sla, sla_class) = sla_of(v);
+            Row {
+                id: v.id.0,
+                number: v.number.clone(),
+                kind: labels::kind(v.kind.as_str()),
+                title: v.title.clone(),
+                status: labels::status(v.status.as_str()),
+                unit: unit_name(&org, v.unit.as_ref().map(|u| u.as_str())),
+                deadline: opt_when(&v.deadline),
+                sla,
+                sla_class,
+            }
+        })
+        .collect();
+    let keep = |k: &str, v: &Option<String>| {
+        nonempty(v)
+            .map(|v| format!("&{k}={}", encode(&v)))
+            .unwrap_or_default()
+    };
+    let next_page = page.next_cursor.map(|c| {
+        let kept: String = [
+            ("status", &q.status),
+            ("sla", &q.sla),
+            ("q", &q.q),
+            ("kind", &q.kind),
+            ("domain", &q.domain),
+            ("unit", &q.unit),
+            ("region", &q.region),
+            ("from", &q.from),
+            ("to", &q.to),
+            ("extension", &q.extension),
+        ]
+        .iter()
+        .map(|(k, v)| keep(k, v))
+        .collect();
+        format!("/console/orders?cursor={c}{kept}")
+    });
+    let taxonomy = match state.taxonomy().await {
+        Ok(t) => t,
+        Err(e) => return page_error(e),
+    };
+    let mut domains: Vec<DynChoice> = Vec::new();
+    for c in taxonomy.iter() {
+        if !domains.iter().any(|d| d.value == c.path.top()) {
+            let top = c.path.top().to_owned();
+            domains.push(DynChoice {
+                selected: q.domain.as_deref() == Some(top.as_str()),
+                value: top,
+                label: c.top_name.clone(),
+            });
+        }
+        let value = c.path.to_string();
+        domains.push(DynChoice {
+            selected: q.domain.as_deref() == Some(value.as_str()),
+            value,
+            label: format!("　{}", c.name),
+        });
+    }
+    OrdersPage {
+        me: Some(shell(&state, &org, &user)),
+        rows,
+        statuses: choices(
+            hotline_domain::Status::ALL.iter().map(|s| s.as_str()),
+            labels::status,
+            &q.status,
+        ),
+        slas: choices(
+            ["on_track", "due_soon", "overdue"].into_iter(),
+            labels::sla,
+            &q.sla,
+        ),
+        q: q.q.unwrap_or_default(),
+        queues: queues(&org, &user.viewer),
+        sort_deadline: q.sort.as_deref() == Some("deadline"),
+        kinds: choices(
+            hotline_domain::Kind::ALL.iter().map(|k| k.as_str()),
+            labels::kind,
+            &q.kind,
+        ),
+        domains,
+        unit: q.unit.clone().unwrap_or_default(),
+        region: q.region.clone().unwrap_or_default(),
+        from: q.from.clone().unwrap_or_default(),
+        to: q.to.clone().unwrap_or_default(),
+        next_page,
+    }
+    .into_response()
+}
+
+pub(super) struct Detail {
+    id: i64,
+    number: String,
+    tracking_code: Option<String>,
+    status: &'static str,
+    kind: &'static str,
+    channel: &'static str,
+    domain: String,
+    region: String,
+    title: String,
+    content: String,
+    address: String,
+    urgent: bool,
+    confidential: bool,
+    registered_at: String,
+    unit: String,
+    deadline: String,
+    sla: &'static str,
+    sla_class: &'static str,
+    requester_hidden: bool,
+    requester_name: String,
+    requester_phone: String,
+    requester_address: String,
+    reply: Option<String>,
+    links: String,
+}
+
+pub(super) struct EventLine {
+    at: String,
+    label: &'static str,
+    actor: String,
+    unit: String,
+    note: String,
+}
+
+/// One action form: which inputs it needs.
+pub(super) struct ActionForm {
+    id: usize,
+    name: &'static str,
+    label: &'static str,
+    unit: bool,
+    route: bool,
+    result: bool,
+    days: bool,
+    into: bool,
+    text: bool,
+    text_field: &'static str,
+    text_label: &'static str,
+    text_required: bool,
+    resolved: bool,
+}
+
+pub(super) fn action_form(id: usize, name: &'static str) -> ActionForm {
+    let (text_field, text_label, text_required) = match name {
+        "answer" | "reply" | "note" => (
+            "content",
+            if name == "note" {
+                "备注内容"
+            } else {
+                "答复内容"
+            },
+            true,
+        ),
+        "return" | "reopen" | "reveal-phone" | "extension" => ("reason", "理由", true),
+        "triage" | "urge" | "supervise" | "escalate" => ("note", "说明", true),
+        "accept" | "close" | "merge" => ("", "", false),
+        _ => ("note", "意见（可选）", false),
+    };
+    ActionForm {
+        id,
+        name,
+        label: labels::action(name),
+        unit: name == "dispatch",
+        route: name == "triage",
+        result: name == "callback",
+        days: name == "extension",
+        into: name == "merge",
+        text: !text_field.is_empty(),
+        text_field,
+        text_label,
+        text_required,
+        resolved: name == "reply" || name == "callback",
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "order.html")]
+pub(super) struct OrderPage {
+    me: Option<Shell>,
+    o: Detail,
+    events: Vec<EventLine>,
+    actions: Vec<ActionForm>,
+    routes: Vec<(&'static str, &'static str)>,
+    units: Vec<(String, String)>,
+    csrf: String,
+    message: Option<String>,
+    error: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct OrderQuery {
+    done: Option<String>,
+    error: Option<String>,
+    created: Option<String>,
+}
+
+/// Stands for "just registered" until the page knows the number and code to read out.
+pub(super) const CREATED: &str = "\u{0}created";
+
+pub(super) async fn order_page(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+    Query(q): Query<OrderQuery>,
+) -> Response {
+    let message = match (&q.created, &q.done) {
+        (Some(_), _) => Some(CREATED.to_owned()),
+        (None, Some(a)) => Some(format!("已完成：{}", labels::action(a))),
+        (None, None) => None,
+    };
+    let error = q.error.as_deref().map(labels::error);
+    render_order(&state, &user, &id, message, error, false).await
+}
+
+pub(super) async fn render_order(
+    state: &AppState,
+    user: &ConsoleUser,
+    id: &str,
+    message: Option<String>,
+    error: Option<&'static str>,
+    full_phone: bool,
+) -> Response {
+    match build_order_page(state, user, id, message, error, full_phone).await {
+        Ok(page) => page.into_response(),
+        Err(e) => page_error(e),
+    }
+}
+
+pub(super) async fn build_order_page(
+    state: &AppState,
+    user: &ConsoleUser,
+    id: &str,
+    message: Option<String>,
+    error: Option<&'static str>,
+    full_phone: bool,
+) -> Result<OrderPage, ApiError> {
+    let org = state.org().await?;
+    let v = &user.viewer;
+    let order = visible_order(state, v, &org, id).await?;
+    let (rules, calendar) = (state.rules().await?, state.calendar().await?);
+    let ctx = Context {
+        now: state.now(),
+        rules: &rules,
+        calendar: &calendar,
+    };
+    let names = available_actions(&order, &v.actor_for(&org, &order), &ctx);
+    let vendor = v.has(Role::VendorOperator) && !v.has(Role::Operator) && !v.has(Role::Dispatcher);
+    let routes = ROUTES
+        .iter()
+        .filter(|(r, _)| !vendor || !matches!(*r, "police_referral" | "discipline_referral"))
+        .copied()
+        .collect();
+    let events = state.store().events(order.id).await?;
+    let view = view_for(state, v, &org, order, Some(events), full_phone).await?;
+    let units = if names.contains(&"dispatch") {
+        let mut u: Vec<(String, String)> = org
+            .all()
+            .filter(|u| {
+                u.active && u.code != view.hotline && org.is_same_or_above(&view.hotline, &u.code)
+            })
+            .map(|u| (u.code.to_string(), u.name.clone()))
+            .collect();
+        u.sort();
+        u
+    } else {
+        Vec::new()
+    };
+    let message = message.map(|m| {
+        if m == CREATED {
+            let code = view.tracking_code.as_deref().unwrap_or("—");
+            format!("登记成功：工单编号 {}，查询码 {code}。请告知诉求人，凭编号和查询码可查询办理进度。", view.number)
+        } else {
+            m
+        }
+    });
+    let (sla, sla_class) = sla_of(&view);
+    let links = [
+        view.merged_into.map(|m| format!("已并入 {m}")),
+        (!view.merged.is_empty()).then(|| format!("并入本单的重复件：{}", join_ids(&view.merged))),
+        (!view.possible_duplicates.is_empty())
+            .then(|| format!("可能重复：{}", join_ids(&view.possible_duplicates))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join("；");
+    let events = view
+        .events
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .map(|e| EventLine {
+            at: when(&e.at),
+            label: labels::event(&e.kind),
+            actor: e.actor.clone(),
+            unit: unit_name(&org, e.unit.as_ref().map(|u| u.as_str())),
+            note: text(&e.note),
+        })
+        .collect();
+    let detail = Detail {
+        id: view.id.0,
+        number: view.number.clone(),
+        tracking_code: view.tracking_code.clone(),
+        status: labels::status(view.status.as_str()),
+        kind: labels::kind(view.kind.as_str()),
+        channel: labels::channel(view.channel.as_str()),
+        domain: domain_name(&state.taxonomy().await?, view.domain.as_ref()),
+        region: view.region.clone(),
+        title: view.title.clone(),
+        content: view.content.clone(),
+        address: text(&view.address),
+        urgent: view.urgent,
+        confidential: view.confidential,
+        registered_at: when(&view.registered_at),
+        unit: unit_name(&org, view.unit.as_ref().map(|u| u.as_str())),
+        deadline: opt_when(&view.deadline),
+        sla,
+        sla_class,
+        requester_hidden: view.requester.hidden,
+        requester_name: text(&view.requester.name),
+        requester_phone: text(&view.requester.phone),
+        requester_address: text(&view.requester.address),
+        reply: view.reply.as_ref().map(|r| r.content.clone()),
+        links,
+    };
+    Ok(OrderPage {
+        me: Some(shell(state, &org, user)),
+        o: detail,
+        events,
+        actions: names
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| action_form(i, n))
+            .collect(),
+        routes,
+        units,
+        csrf: csrf_token(state, &user.token),
+        message,
+        error,
+    })
+}
+
+/// A domain as people read it: `公共服务 / 道路交通`.
+pub(super) fn domain_name(
+    taxonomy: &[hotline_domain::taxonomy::DomainCategory],
+    d: Option<&hotline_domain::DomainPath>,
+) -> String {
+    let Some(d) = d else { return "—".into() };
+    taxonomy
+        .iter()
+        .find(|c| &c.path == d)
+        .map_or_else(|| d.to_string(), |c| format!("{} / {}", c.top_name, c.name))
+}
+
+pub(super) fn join_ids(ids: &[hotline_domain::OrderId]) -> String {
+    ids.iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+#[derive(Deserialize)]
+pub(super) struct ActForm {
+    csrf: String,
+    action: String,
+    content: Option<String>,
+    note: Option<String>,
+    reason: Option<String>,
+    unit: Option<String>,
+    co_units: Option<String>,
+    days: Option<String>,
+    route: Option<String>,
+    result: Option<String>,
+    resolved: Option<String>,
+    into: Option<String>,
+}
+
+/// The form, as the JSON body the action's use case takes.
+pub(super) fn action_body(f: &ActForm) -> serde_json::Value {
+    let mut m = serde_json::Map::new();
+    let mut put = |k: &str, v: &Option<String>| {
+        if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            m.insert(k.to_owned(), serde_json::Value::String(v.to_owned()));
+        }
+    };
+    put("content", &f.content);
+    put("note", &f.note);
+    put("reason", &f.reason);
+    put("unit", &f.unit);
+    put("route", &f.route);
+    put("result", &f.result);
+    if let Some(co) = f.co_units.as_deref() {
+        let list: Vec<&str> = co
+            .split([',', '，', ' '])
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
+        m.insert("co_units".into(), serde_json::json!(list));
+    }
+    if let Some(days) = f.days.as_deref() {
+        m.insert(
+            "days".into(),
+            days.trim()
+                .parse::<u32>()
+                .map_or(serde_json::json!(days), |d| serde_json::json!(d)),
+        );
+    }
+    if let Some(into) = f.into.as_deref().map(str::trim) {
+        m.insert(
+            "into".into(),
+            into.parse::<i64>()
+                .map_or(serde_json::json!(into), |i| serde_json::json!(i)),
+        );
+    }
+    if matches!(f.action.as_str(), "reply" | "callback") {
+        m.insert(
+            "resolved".into(),
+            serde_json::json!(f.resolved.as_deref() == Some("true")),
+        );
+    }
+    serde_json::Value::Object(m)
+}
+
+pub(super) async fn order_act(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+    Form(f): Form<ActForm>,
+) -> Response {
+    if !csrf_ok(&state, &user, &f.csrf) {
+        return stale_form();
+    }
+    let body = serde_json::to_vec(&action_body(&f)).unwrap_or_default();
+    match perform(&state, &user.viewer, &addr, &id, &f.action, &body).await {
+        Ok(_) if f.action == "reveal-phone" => {
+            let message = Some("完整号码已显示，本次查看已记录。".to_owned());
+            render_order(&state, &user, &id, message, None, true).await
+        }
+        Ok(_) => Redirect::to(&format!(
+            "/console/orders/{}?done={}",
+            encode(&id),
+            encode(&f.action)
+        ))
+        .into_response(),
+        Err(e) if e.code == "not_found" => page_error(e),
+        Err(e) => Redirect::to(&format!("/console/orders/{}?error={}", encode(&id), e.code))
+            .into_response(),
+    }
+}

@@ -1,0 +1,247 @@
+//! The requester's portal: submit, track and evaluate without logging in.
+
+use super::*;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/portal", get(portal))
+        .route("/portal/new", get(portal_new).post(portal_submit))
+        .route("/portal/evaluate", post(portal_evaluate))
+}
+
+pub(super) struct PortalResult {
+    number: String,
+    kind: &'static str,
+    status: &'static str,
+    registered_at: String,
+    deadline: String,
+    reply: Option<String>,
+    can_evaluate: bool,
+    evaluation: Option<&'static str>,
+}
+
+pub(super) fn satisfaction(r: hotline_domain::CallbackResult) -> &'static str {
+    match r {
+        hotline_domain::CallbackResult::Satisfied => "满意",
+        hotline_domain::CallbackResult::FairlySatisfied => "基本满意",
+        hotline_domain::CallbackResult::Dissatisfied => "不满意",
+        hotline_domain::CallbackResult::Unreachable => "未能联系",
+    }
+}
+
+pub(super) fn portal_result(v: crate::views::PublicOrderView) -> PortalResult {
+    PortalResult {
+        number: v.number.clone(),
+        kind: labels::kind(v.kind.as_str()),
+        status: labels::status(v.status.as_str()),
+        registered_at: when(&v.registered_at),
+        deadline: opt_when(&v.deadline),
+        can_evaluate: v.status == hotline_domain::Status::Replied,
+        evaluation: v.evaluation.map(satisfaction),
+        reply: v.reply.map(|r| r.content),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "portal.html")]
+pub(super) struct PortalPage {
+    me: Option<Shell>,
+    number: String,
+    code: String,
+    error: Option<&'static str>,
+    result: Option<PortalResult>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct PortalQuery {
+    number: Option<String>,
+    code: Option<String>,
+}
+
+/// The requester's own page, without login: number and tracking code show the
+/// status, deadline and reply — nobody's personal data.
+pub(super) async fn portal(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    Query(q): Query<PortalQuery>,
+) -> Response {
+    let (number, code) = (
+        q.number.unwrap_or_default().trim().to_owned(),
+        q.code.unwrap_or_default().trim().to_owned(),
+    );
+    let mut page = PortalPage {
+        me: None,
+        number,
+        code,
+        error: None,
+        result: None,
+    };
+    if page.number.is_empty() {
+        return page.into_response();
+    }
+    match crate::public::track_order(&state, &addr, &page.number, &page.code).await {
+        Ok(v) => {
+            page.result = Some(portal_result(v));
+            page.into_response()
+        }
+        Err(e) => {
+            page.error = Some(match e.code {
+                "rate_limited" => "查询过于频繁，请稍后再试。",
+                _ => "未找到该工单，请核对工单编号和查询码。",
+            });
+            (e.status, page).into_response()
+        }
+    }
+}
+
+#[derive(Default, Deserialize)]
+pub(super) struct PortalForm {
+    kind: Option<String>,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    content: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    phone: String,
+    anonymous: Option<String>,
+}
+
+pub(super) struct PortalValues {
+    region: String,
+    address: String,
+    title: String,
+    content: String,
+    name: String,
+    phone: String,
+    anonymous: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "portal_new.html")]
+pub(super) struct PortalNewPage {
+    me: Option<Shell>,
+    kinds: Vec<Choice>,
+    f: PortalValues,
+    error: Option<String>,
+    receipt: Option<crate::public::Receipt>,
+}
+
+pub(super) fn portal_new_page(
+    f: PortalForm,
+    error: Option<String>,
+    receipt: Option<crate::public::Receipt>,
+) -> PortalNewPage {
+    let kind = f.kind.clone().or(Some("help".into()));
+    PortalNewPage {
+        me: None,
+        kinds: choices(
+            hotline_domain::Kind::ALL.iter().map(|k| k.as_str()),
+            labels::kind,
+            &kind,
+        ),
+        error,
+        receipt,
+        f: PortalValues {
+            region: f.region,
+            address: f.address,
+            title: f.title,
+            content: f.content,
+            name: f.name,
+            phone: f.phone,
+            anonymous: f.anonymous.is_some(),
+        },
+    }
+}
+
+pub(super) async fn portal_new() -> PortalNewPage {
+    portal_new_page(PortalForm::default(), None, None)
+}
+
+pub(super) async fn portal_submit(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    Form(f): Form<PortalForm>,
+) -> Response {
+    let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+    let body = serde_json::json!({
+        "kind": f.kind.as_deref().unwrap_or("help"),
+        "region": f.region.trim(),
+        "title": opt(&f.title),
+        "content": f.content,
+        "address": opt(&f.address),
+        "requester": {"name": opt(&f.name), "phone": opt(&f.phone), "anonymous": f.anonymous.is_some()},
+    });
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    let result = match parse_json::<crate::public::PublicRequest>(&bytes) {
+        Ok(req) => crate::public::submit_request(&state, &addr, req).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(receipt) => (
+            axum::http::StatusCode::CREATED,
+            portal_new_page(PortalForm::default(), None, Some(receipt)),
+        )
+            .into_response(),
+        Err(e) => {
+            let message = if e.code == "rate_limited" {
+                "提交过于频繁，请稍后再试。".to_owned()
+            } else {
+                form_error(&e)
+            };
+            (e.status, portal_new_page(f, Some(message), None)).into_response()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct EvaluationForm {
+    number: String,
+    code: String,
+    result: String,
+    resolved: Option<String>,
+    note: Option<String>,
+}
+
+pub(super) async fn portal_evaluate(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    Form(f): Form<EvaluationForm>,
+) -> Response {
+    let body = serde_json::json!({
+        "result": f.result,
+        "resolved": f.resolved.as_deref() == Some("true"),
+        "note": f.note.filter(|n| !n.trim().is_empty()),
+    });
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    let outcome = match parse_json::<crate::orders::CallbackBody>(&bytes) {
+        Ok(b) => crate::public::evaluate_order(&state, &addr, &f.number, &f.code, &b).await,
+        Err(e) => Err(e),
+    };
+    let mut page = PortalPage {
+        me: None,
+        number: f.number,
+        code: f.code,
+        error: None,
+        result: None,
+    };
+    match outcome {
+        Ok(v) => {
+            page.result = Some(portal_result(v));
+            page.into_response()
+        }
+        Err(e) => {
+            page.error = Some(match e.code {
+                "invalid_transition" => "该工单当前不能评价（可能已评价或尚未答复）。",
+                "not_found" => "未找到该工单，请核对工单编号和查询码。",
+                _ => "评价未能提交，请稍后再试。",
+            });
+            (e.status, page).into_response()
+        }
+    }
+}
