@@ -159,6 +159,13 @@ async fn act(c: &Client, label: &str, fill: &[(&str, &str)], tick: &[&str]) {
         .click()
         .await
         .unwrap();
+    // The old page may still show the previous action's notice: wait until it is gone.
+    for _ in 0..200 {
+        if details.text().await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
     c.wait()
         .for_element(Locator::Css(".notice, .error"))
         .await
