@@ -424,3 +424,45 @@ async fn the_console_list_filters_like_the_api_and_keeps_the_filters_shown() {
     .await;
     assert!(page.contains("没有符合条件的工单"));
 }
+
+#[tokio::test]
+async fn the_intake_screen_registers_and_dispatches_in_one_step_or_nothing() {
+    let app = TestApp::sqlite().await;
+    let (_, _, cookie) = console_login(&app, "operator", "/console/orders").await;
+    let (_, _, page) = call(&app, get("/console/intake", Some(&cookie))).await;
+    assert!(page.contains("登记并派单") && page.contains("<option value=\"cd-jt\">"));
+    let csrf = csrf_of(&page);
+    let fields = "kind=complaint&channel=phone&region=510104&title=%E8%B7%AF%E7%81%AF&content=%E8%B7%AF%E7%81%AF%E4%B8%8D%E4%BA%AE";
+    let bad = format!("csrf={csrf}&{fields}&then=dispatch&unit=my-zj");
+    let (status, _, page) = call(&app, form("/console/intake", Some(&cookie), &bad)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("「承办单位」填写有误") && page.contains("value=\"路灯\""),
+        "the typed form comes back"
+    );
+    assert_eq!(
+        app.as_user("operator", "GET", "/api/v1/orders", None)
+            .await
+            .body["items"],
+        serde_json::json!([])
+    );
+    let good = format!("csrf={csrf}&{fields}&then=dispatch&unit=cd-jt");
+    let (status, headers, _) = call(&app, form("/console/intake", Some(&cookie), &good)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let id: i64 = headers[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .split('/')
+        .nth(3)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let o = app.order(id).await;
+    assert_eq!(
+        (o["status"].as_str(), o["unit"].as_str()),
+        (Some("dispatched"), Some("cd-jt"))
+    );
+}

@@ -57,6 +57,8 @@ pub(super) struct IntakeForm {
     route: Option<String>,
     #[serde(default)]
     triage_note: String,
+    #[serde(default)]
+    unit: String,
 }
 
 /// The form's values as the template shows them.
@@ -72,6 +74,7 @@ pub(super) struct IntakeValues {
     content: String,
     answer: String,
     triage_note: String,
+    unit: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -87,6 +90,7 @@ pub(super) struct IntakePage {
     domains: Vec<DomainGroup>,
     regions: Vec<(String, String)>,
     routes: Vec<(&'static str, &'static str)>,
+    units: Vec<(String, String)>,
     csrf: String,
 }
 
@@ -127,6 +131,18 @@ pub(super) async fn intake_view(
             }),
         }
     }
+    let hotline = user.viewer.staff_hotline(&org).cloned();
+    let mut units: Vec<(String, String)> = org
+        .all()
+        .filter(|u| {
+            u.active
+                && hotline
+                    .as_ref()
+                    .is_some_and(|h| *h != u.code && org.is_same_or_above(h, &u.code))
+        })
+        .map(|u| (u.code.to_string(), u.name.clone()))
+        .collect();
+    units.sort();
     let mut regions: Vec<(String, String)> = org
         .all()
         .filter(|u| {
@@ -168,6 +184,7 @@ pub(super) async fn intake_view(
         domains,
         regions,
         routes,
+        units,
         csrf: csrf_token(state, &user.token),
         f: IntakeValues {
             phone: f.phone,
@@ -181,6 +198,7 @@ pub(super) async fn intake_view(
             content: f.content,
             answer: f.answer,
             triage_note: f.triage_note,
+            unit: f.unit,
         },
     })
 }
@@ -249,6 +267,16 @@ pub(super) async fn intake_submit(
             "triage",
             serde_json::json!({"route": f.route.as_deref().unwrap_or("explain"), "note": f.triage_note.trim()}),
         ))),
+        "dispatch" if f.unit.trim().is_empty() => {
+            Err(ApiError::invalid("unit", "must not be empty"))
+        }
+        "dispatch" if !dispatchable(&state, &user.viewer, f.unit.trim()).await => Err(
+            ApiError::invalid("unit", "no such active unit under this hotline"),
+        ),
+        "dispatch" => Ok(Some((
+            "dispatch",
+            serde_json::json!({"unit": f.unit.trim()}),
+        ))),
         _ => Ok(None),
     };
     let registered = match follow_up {
@@ -282,4 +310,18 @@ pub(super) async fn intake_submit(
             }
         }
     }
+}
+
+/// Whether the unit can take a dispatch from this viewer's hotline, checked before
+/// anything is registered.
+async fn dispatchable(state: &AppState, v: &Viewer, unit: &str) -> bool {
+    let (Ok(org), Ok(code)) = (state.org().await, hotline_domain::UnitCode::parse(unit)) else {
+        return false;
+    };
+    let Some(hotline) = v.staff_hotline(&org) else {
+        return false;
+    };
+    org.get(&code).is_some_and(|u| u.active)
+        && code != *hotline
+        && org.is_same_or_above(hotline, &code)
 }

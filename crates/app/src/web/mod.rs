@@ -247,6 +247,7 @@ fn field_label(field: &str) -> &'static str {
         "requester.name" => "诉求人姓名",
         "answer" => "直接答复内容",
         "triage_note" => "处置说明",
+        "unit" => "承办单位",
         _ => "填写内容",
     }
 }
