@@ -317,6 +317,30 @@ pub async fn history_for(
     Ok(items)
 }
 
+/// Orders about the same address within the duplicate window that this viewer may
+/// see, newest first: what an operator checks before registering a matter again.
+pub async fn same_address_for(
+    state: &AppState,
+    viewer: &Viewer,
+    address: &str,
+) -> ApiResult<Vec<OrderView>> {
+    let org = state.org().await?;
+    if viewer.staff_hotline(&org).is_none() {
+        return Err(ApiError::forbidden("only hotline staff look up addresses"));
+    }
+    let Some(key) = address_key(address) else {
+        return Ok(Vec::new());
+    };
+    let since = state.now() - chrono::Duration::days(state.config().duplicate_window_days);
+    let mut items = Vec::new();
+    for o in state.store().orders_by_address_key(&key, since, 50).await? {
+        if viewer.can_see(&org, &o) {
+            items.push(view_for(state, viewer, &org, o, None, false).await?);
+        }
+    }
+    Ok(items)
+}
+
 fn idempotency_key(
     state: &AppState,
     viewer: &Viewer,

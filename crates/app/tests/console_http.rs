@@ -466,3 +466,32 @@ async fn the_intake_screen_registers_and_dispatches_in_one_step_or_nothing() {
         (Some("dispatched"), Some("cd-jt"))
     );
 }
+
+#[tokio::test]
+async fn before_saving_the_operator_sees_recent_orders_about_the_same_address() {
+    let app = TestApp::sqlite().await;
+    let id = app.complaint().await;
+    let (_, _, cookie) = console_login(&app, "operator", "/console/orders").await;
+    let addr = "%E9%94%A6%E6%B1%9F%E5%8C%BA+%E4%B8%9C%E5%A4%A7%E8%A1%97+100%E5%8F%B7";
+    let (status, _, page) = call(
+        &app,
+        get(&format!("/console/intake?address={addr}"), Some(&cookie)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("同一地址近期的工单"),
+        "spaces and punctuation do not hide a duplicate"
+    );
+    assert!(page.contains(&format!("/console/orders/{id}")));
+    assert!(
+        !page.contains("该号码没有可见的历史工单"),
+        "no number was looked up"
+    );
+    let (_, _, page) = call(
+        &app,
+        get("/console/intake?address=%E5%88%AB%E5%A4%84", Some(&cookie)),
+    )
+    .await;
+    assert!(!page.contains("同一地址近期的工单"));
+}

@@ -125,6 +125,14 @@ pub trait Store: Send + Sync + 'static {
     async fn order_by_number(&self, number: &OrderNumber) -> Result<Option<Order>>;
     async fn events(&self, id: OrderId) -> Result<Vec<Event>>;
     async fn list_orders(&self, filter: &OrderFilter) -> Result<Vec<Order>>;
+    /// Orders about the same address (its normalised key) registered since `since`,
+    /// newest first: possible duplicates shown before a new order is saved.
+    async fn orders_by_address_key(
+        &self,
+        address_key: &str,
+        since: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<Order>>;
     /// Earlier orders from the same phone number (by its keyed hash), newest first.
     async fn orders_by_phone_hash(&self, phone_hash: &str, limit: u32) -> Result<Vec<Order>>;
     /// Writes changed orders and their events in one transaction; each order must

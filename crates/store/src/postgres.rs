@@ -749,6 +749,24 @@ impl Store for PgStore {
         rows.iter().map(order_from_row).collect()
     }
 
+    async fn orders_by_address_key(
+        &self,
+        address_key: &str,
+        since: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<Order>> {
+        let rows = sqlx::query(
+            "SELECT doc FROM orders WHERE address_key = $1 AND registered_at >= $2 ORDER BY registered_at DESC LIMIT $3",
+        )
+        .bind(address_key)
+        .bind(since.timestamp())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(pg_err)?;
+        rows.iter().map(order_from_row).collect()
+    }
+
     async fn orders_by_phone_hash(&self, phone_hash: &str, limit: u32) -> Result<Vec<Order>> {
         let rows =
             sqlx::query("SELECT doc FROM orders WHERE phone_hash = $1 ORDER BY id DESC LIMIT $2")

@@ -1087,6 +1087,30 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn orders_by_address_key(
+        &self,
+        address_key: &str,
+        since: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<Order>> {
+        let key = address_key.to_owned();
+        self.read(move |c| {
+            let mut s = c
+                .prepare_cached(
+                    "SELECT doc FROM orders WHERE address_key = ? AND registered_at >= ? \
+                     ORDER BY registered_at DESC LIMIT ?",
+                )
+                .map_err(backend)?;
+            let rows = s
+                .query_map(params![key, since.timestamp(), limit], |r| {
+                    r.get::<_, String>(0)
+                })
+                .map_err(backend)?;
+            rows.map(|r| order_from_doc(&r.map_err(backend)?)).collect()
+        })
+        .await
+    }
+
     async fn orders_by_phone_hash(&self, phone_hash: &str, limit: u32) -> Result<Vec<Order>> {
         let hash = phone_hash.to_owned();
         self.read(move |c| {

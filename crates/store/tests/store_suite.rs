@@ -740,3 +740,30 @@ story!(lists_filter_by_domain_field_and_sub_category, |s: Arc<
         assert_eq!(ids, expected, "{domain}");
     }
 });
+
+story!(
+    orders_about_an_address_are_found_by_its_key_within_the_window,
+    |s: Arc<dyn Store>| async move {
+        seed_units(&s).await;
+        create(
+            &s,
+            new_order("旧", "2026-09-01T09:00:00+08:00", None, Some("东大街1号")),
+        )
+        .await;
+        let a = create(
+            &s,
+            new_order("甲", "2026-11-20T09:00:00+08:00", None, Some("东大街1号")),
+        )
+        .await;
+        create(
+            &s,
+            new_order("乙", "2026-11-21T09:00:00+08:00", None, Some("西大街2号")),
+        )
+        .await;
+        let found = s
+            .orders_by_address_key("东大街1号", at("2026-10-28T00:00:00+08:00"), 10)
+            .await
+            .unwrap();
+        assert_eq!(found.iter().map(|o| o.id).collect::<Vec<_>>(), vec![a.id]);
+    }
+);

@@ -85,6 +85,7 @@ pub(super) struct IntakePage {
     f: IntakeValues,
     looked_up: bool,
     history: Vec<HistoryLine>,
+    same_place: Vec<HistoryLine>,
     channels: Vec<Choice>,
     kinds: Vec<Choice>,
     domains: Vec<DomainGroup>,
@@ -106,14 +107,13 @@ pub(super) async fn intake_view(
     let mut history = Vec::new();
     if looked_up && let Ok(phone) = hotline_domain::Phone::parse(&f.phone) {
         for v in history_for(state, &user.viewer, &phone).await? {
-            history.push(HistoryLine {
-                id: v.id.0,
-                number: v.number.clone(),
-                at: when(&v.registered_at),
-                kind: labels::kind(v.kind.as_str()),
-                title: v.title.clone(),
-                status: labels::status(v.status.as_str()),
-            });
+            history.push(history_line(&v));
+        }
+    }
+    let mut same_place = Vec::new();
+    if looked_up && !f.address.trim().is_empty() {
+        for v in same_address_for(state, &user.viewer, &f.address).await? {
+            same_place.push(history_line(&v));
         }
     }
     let mut domains: Vec<DomainGroup> = Vec::new();
@@ -171,6 +171,7 @@ pub(super) async fn intake_view(
         error,
         looked_up,
         history,
+        same_place,
         channels: choices(
             hotline_domain::Channel::ALL.iter().map(|c| c.as_str()),
             labels::channel,
@@ -215,9 +216,9 @@ pub(super) async fn intake_page(
     if !may_take_calls(&org, &user.viewer) {
         return (axum::http::StatusCode::FORBIDDEN, "您的角色不受理诉求。").into_response();
     }
-    let looked_up = !f.phone.trim().is_empty();
-    let error = (looked_up && hotline_domain::Phone::parse(&f.phone).is_err())
-        .then(|| "来电号码格式不正确。".to_owned());
+    let looked_up = !f.phone.trim().is_empty() || !f.address.trim().is_empty();
+    let bad_phone = !f.phone.trim().is_empty() && hotline_domain::Phone::parse(&f.phone).is_err();
+    let error = bad_phone.then(|| "来电号码格式不正确。".to_owned());
     match intake_view(&state, &user, f, error, looked_up).await {
         Ok(page) => page.into_response(),
         Err(e) => page_error(e),
@@ -324,4 +325,15 @@ async fn dispatchable(state: &AppState, v: &Viewer, unit: &str) -> bool {
     org.get(&code).is_some_and(|u| u.active)
         && code != *hotline
         && org.is_same_or_above(hotline, &code)
+}
+
+fn history_line(v: &OrderView) -> HistoryLine {
+    HistoryLine {
+        id: v.id.0,
+        number: v.number.clone(),
+        at: when(&v.registered_at),
+        kind: labels::kind(v.kind.as_str()),
+        title: v.title.clone(),
+        status: labels::status(v.status.as_str()),
+    }
 }

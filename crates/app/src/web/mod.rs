@@ -33,8 +33,8 @@ use crate::auth::{authenticate, end_session, session_viewer, token_hash};
 use crate::error::ApiError;
 use crate::extract::parse_json;
 use crate::orders::{
-    CreateOrderRequest, ListParams, create_for, history_for, list_for, perform, view_for,
-    visible_order,
+    CreateOrderRequest, ListParams, create_for, history_for, list_for, perform, same_address_for,
+    view_for, visible_order,
 };
 use crate::views::OrderView;
 
