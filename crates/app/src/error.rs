@@ -58,11 +58,11 @@ impl ApiError {
         e.fields = Some(BTreeMap::from([(field.to_owned(), problem)]));
         e
     }
-    pub fn too_large(limit: usize) -> Self {
+    pub fn too_large() -> Self {
         Self::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_large",
-            format!("the request body is over {limit} bytes"),
+            "the request body is too large",
         )
     }
     pub fn internal(detail: impl std::fmt::Display) -> Self {

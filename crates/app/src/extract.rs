@@ -57,11 +57,7 @@ fn strip_position(msg: &str) -> String {
 async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
     Bytes::from_request(req, state).await.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                "the request body is too large",
-            )
+            ApiError::too_large()
         } else {
             ApiError::bad_request(rejection.body_text())
         }

@@ -11,6 +11,7 @@
 
 pub mod postgres;
 mod query;
+mod records;
 pub mod sqlite;
 mod types;
 

@@ -18,14 +18,7 @@ use hotline_domain::Timestamp;
 use hotline_domain::audit::{AuditEntry, AuditRecord, chain};
 
 use crate::query::{self, Param, numbered};
-use crate::sqlite::{
-    ApiKeyRow, AuditRow, EventRow, FailureStep, UnitRow, UserRow, api_key_record, audit_entry,
-    login_failure_step, rate_step,
-};
-use crate::sqlite::{
-    category, event_record, from_epoch, roles_to_text, unit_record, user_record, year_record,
-    year_texts,
-};
+use crate::records::*;
 use crate::{
     ApiKeyRecord, AuditFilter, Created, LoginGuard, NewOrder, NewUser, OrderChange, OrderFilter,
     Result, SessionRecord, Store, StoreError, UnitRecord, UserRecord,

@@ -9,14 +9,15 @@
 
 use async_trait::async_trait;
 use hotline_domain::{
-    Calendar, DeadlineRules, Event, Order, OrderId, OrderNumber, RegionCode, Role, UnitCode,
-    UnitKind, UserId, YearArrangement, shanghai, taxonomy::DomainCategory,
+    Calendar, DeadlineRules, Event, Order, OrderId, OrderNumber, UserId, YearArrangement, shanghai,
+    taxonomy::DomainCategory,
 };
 use rusqlite::{Connection, OptionalExtension, ToSql, params};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
 
 use crate::query::{self, Param};
+use crate::records::*;
 use crate::{
     ApiKeyRecord, AuditFilter, Created, LoginGuard, NewOrder, NewUser, OrderChange, OrderFilter,
     Result, SessionRecord, Store, StoreError, UnitRecord, UserRecord,
@@ -311,8 +312,13 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) {
     }
 }
 
-fn ts(s: &str) -> Result<hotline_domain::Timestamp> {
-    chrono::DateTime::parse_from_rfc3339(s).map_err(backend)
+/// The orders whose `doc` a query selects.
+fn order_docs(c: &Connection, sql: &str, params: &[&dyn ToSql]) -> Result<Vec<Order>> {
+    let mut s = c.prepare_cached(sql).map_err(backend)?;
+    let rows = s
+        .query_map(params, |r| r.get::<_, String>(0))
+        .map_err(backend)?;
+    rows.map(|r| order_from_doc(&r.map_err(backend)?)).collect()
 }
 
 fn order_from_doc(doc: &str) -> Result<Order> {
@@ -329,8 +335,6 @@ fn bind(params: &[Param]) -> Vec<&dyn ToSql> {
         .collect()
 }
 
-pub(crate) type UnitRow = (String, String, String, Option<String>, String, bool);
-
 fn unit_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UnitRow> {
     Ok((
         r.get(0)?,
@@ -342,62 +346,6 @@ fn unit_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UnitRow> {
     ))
 }
 
-pub(crate) fn unit_record(
-    (code, name, kind, parent, region, active): (
-        String,
-        String,
-        String,
-        Option<String>,
-        String,
-        bool,
-    ),
-) -> Result<UnitRecord> {
-    Ok(UnitRecord {
-        code: UnitCode::parse(&code).map_err(backend)?,
-        name,
-        kind: UnitKind::parse(&kind).map_err(backend)?,
-        parent: parent
-            .map(|p| UnitCode::parse(&p))
-            .transpose()
-            .map_err(backend)?,
-        region: RegionCode::parse(&region).map_err(backend)?,
-        active,
-    })
-}
-
-pub(crate) fn roles_to_text(roles: &[Role]) -> String {
-    roles
-        .iter()
-        .map(|r| r.as_str())
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-pub(crate) fn roles_from_text(s: &str) -> Result<Vec<Role>> {
-    s.split(',')
-        .filter(|r| !r.is_empty())
-        .map(|r| Role::parse(r).map_err(backend))
-        .collect()
-}
-
-pub(crate) type UserRow = (i64, String, String, String, Option<String>, bool);
-
-pub(crate) fn user_record(
-    (id, username, hash, roles, unit, active): UserRow,
-) -> Result<UserRecord> {
-    Ok(UserRecord {
-        id: UserId(id),
-        username,
-        password_hash: hash,
-        roles: roles_from_text(&roles)?,
-        unit: unit
-            .map(|u| UnitCode::parse(&u))
-            .transpose()
-            .map_err(backend)?,
-        active,
-    })
-}
-
 fn user_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<UserRow> {
     Ok((
         r.get(at)?,
@@ -407,29 +355,6 @@ fn user_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<UserRow> {
         r.get(at + 4)?,
         r.get(at + 5)?,
     ))
-}
-
-pub(crate) type EventRow = (
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-);
-
-pub(crate) fn event_record((at, kind, actor, unit, note, data): EventRow) -> Result<Event> {
-    Ok(Event {
-        at: ts(&at)?,
-        kind,
-        actor,
-        unit: unit
-            .map(|u| UnitCode::parse(&u))
-            .transpose()
-            .map_err(backend)?,
-        note,
-        data: serde_json::from_str(&data).map_err(backend)?,
-    })
 }
 
 fn read_events(c: &Connection, id: OrderId) -> Result<Vec<Event>> {
@@ -502,37 +427,6 @@ fn append_audit_tx(conn: &Connection, mut r: AuditRecord) -> Result<()> {
     })
     .map_err(sql_err)?;
     Ok(())
-}
-
-pub(crate) type AuditRow = (
-    i64,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    Option<String>,
-    String,
-    String,
-    String,
-);
-
-pub(crate) fn audit_entry(row: AuditRow) -> Result<AuditEntry> {
-    let (id, at, actor, unit, address, action, object, detail, prev_hash, hash) = row;
-    Ok(AuditEntry {
-        id,
-        record: AuditRecord {
-            at: ts(&at)?,
-            actor,
-            unit,
-            address,
-            action,
-            object,
-            detail: serde_json::from_str(&detail).map_err(backend)?,
-        },
-        prev_hash,
-        hash,
-    })
 }
 
 /// Ids and daily numbers, handed out in memory: one process owns an SQLite database,
@@ -1077,14 +971,8 @@ impl Store for SqliteStore {
 
     async fn list_orders(&self, filter: &OrderFilter) -> Result<Vec<Order>> {
         let sql = query::list_orders(filter, query::Dialect::Sqlite);
-        self.read(move |c| {
-            let mut s = c.prepare_cached(&sql.text).map_err(backend)?;
-            let rows = s
-                .query_map(bind(&sql.params).as_slice(), |r| r.get::<_, String>(0))
-                .map_err(backend)?;
-            rows.map(|r| order_from_doc(&r.map_err(backend)?)).collect()
-        })
-        .await
+        self.read(move |c| order_docs(c, &sql.text, bind(&sql.params).as_slice()))
+            .await
     }
 
     async fn orders_by_address_key(
@@ -1095,18 +983,9 @@ impl Store for SqliteStore {
     ) -> Result<Vec<Order>> {
         let key = address_key.to_owned();
         self.read(move |c| {
-            let mut s = c
-                .prepare_cached(
-                    "SELECT doc FROM orders WHERE address_key = ? AND registered_at >= ? \
-                     ORDER BY registered_at DESC LIMIT ?",
-                )
-                .map_err(backend)?;
-            let rows = s
-                .query_map(params![key, since.timestamp(), limit], |r| {
-                    r.get::<_, String>(0)
-                })
-                .map_err(backend)?;
-            rows.map(|r| order_from_doc(&r.map_err(backend)?)).collect()
+            let sql = "SELECT doc FROM orders WHERE address_key = ? AND registered_at >= ? \
+                       ORDER BY registered_at DESC LIMIT ?";
+            order_docs(c, sql, params![key, since.timestamp(), limit])
         })
         .await
     }
@@ -1114,15 +993,8 @@ impl Store for SqliteStore {
     async fn orders_by_phone_hash(&self, phone_hash: &str, limit: u32) -> Result<Vec<Order>> {
         let hash = phone_hash.to_owned();
         self.read(move |c| {
-            let mut s = c
-                .prepare_cached(
-                    "SELECT doc FROM orders WHERE phone_hash = ? ORDER BY id DESC LIMIT ?",
-                )
-                .map_err(backend)?;
-            let rows = s
-                .query_map(params![hash, limit], |r| r.get::<_, String>(0))
-                .map_err(backend)?;
-            rows.map(|r| order_from_doc(&r.map_err(backend)?)).collect()
+            let sql = "SELECT doc FROM orders WHERE phone_hash = ? ORDER BY id DESC LIMIT ?";
+            order_docs(c, sql, params![hash, limit])
         })
         .await
     }
@@ -1321,54 +1193,6 @@ impl Store for SqliteStore {
     }
 }
 
-/// A failed login's effect on the username's counter.
-pub(crate) struct FailureStep {
-    pub failures: i64,
-    pub first_at: i64,
-    pub locked_until: i64,
-}
-
-/// Counts failures within a window; the one that reaches the maximum locks the name
-/// and starts the count again.
-pub(crate) fn login_failure_step(row: Option<(i64, i64)>, now: i64, g: LoginGuard) -> FailureStep {
-    let (failures, first_at) = match row {
-        Some((n, first)) if now - first < g.window_secs => (n + 1, first),
-        _ => (1, now),
-    };
-    if failures >= g.max_failures {
-        FailureStep {
-            failures: 0,
-            first_at: now,
-            locked_until: now + g.lock_secs,
-        }
-    } else {
-        FailureStep {
-            failures,
-            first_at,
-            locked_until: 0,
-        }
-    }
-}
-
-/// Fixed windows aligned to `window_secs`: (window start, count, seconds to wait if
-/// over the limit).
-pub(crate) fn rate_step(
-    row: Option<(i64, i64)>,
-    now: i64,
-    window_secs: i64,
-    limit: i64,
-) -> (i64, i64, Option<i64>) {
-    let start = now - now.rem_euclid(window_secs);
-    let count = match row {
-        Some((s, n)) if s == start => n + 1,
-        _ => 1,
-    };
-    let wait = (count > limit).then_some((start + window_secs - now).max(1));
-    (start, count, wait)
-}
-
-pub(crate) type ApiKeyRow = (i64, String, String, String, String, i64, Option<i64>);
-
 fn api_key_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ApiKeyRow> {
     Ok((
         r.get(0)?,
@@ -1379,51 +1203,4 @@ fn api_key_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ApiKeyRow> {
         r.get(5)?,
         r.get(6)?,
     ))
-}
-
-pub(crate) fn api_key_record(
-    (id, name, key_hash, unit, actions, created, revoked): ApiKeyRow,
-) -> Result<ApiKeyRecord> {
-    Ok(ApiKeyRecord {
-        id,
-        name,
-        key_hash,
-        unit: UnitCode::parse(&unit).map_err(backend)?,
-        actions: actions
-            .split(',')
-            .filter(|a| !a.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        created_at: from_epoch(created),
-        revoked_at: revoked.map(from_epoch),
-    })
-}
-
-pub(crate) fn from_epoch(secs: i64) -> hotline_domain::Timestamp {
-    chrono::DateTime::from_timestamp(secs, 0)
-        .unwrap_or_default()
-        .with_timezone(&shanghai())
-}
-
-pub(crate) fn year_texts(y: &YearArrangement) -> Result<(String, String)> {
-    Ok((
-        serde_json::to_string(&y.holidays).map_err(backend)?,
-        serde_json::to_string(&y.workdays).map_err(backend)?,
-    ))
-}
-
-pub(crate) fn year_record(year: i32, holidays: &str, workdays: &str) -> Result<YearArrangement> {
-    Ok(YearArrangement {
-        year,
-        holidays: serde_json::from_str(holidays).map_err(backend)?,
-        workdays: serde_json::from_str(workdays).map_err(backend)?,
-    })
-}
-
-pub(crate) fn category(path: &str, top_name: String, name: String) -> Result<DomainCategory> {
-    Ok(DomainCategory {
-        path: hotline_domain::DomainPath::parse(path).map_err(backend)?,
-        top_name,
-        name,
-    })
 }

@@ -156,14 +156,7 @@ pub(super) async fn intake_view(
         .collect();
     regions.sort();
     regions.dedup_by(|a, b| a.0 == b.0);
-    let vendor = user.viewer.has(Role::VendorOperator)
-        && !user.viewer.has(Role::Operator)
-        && !user.viewer.has(Role::Dispatcher);
-    let routes = ROUTES
-        .iter()
-        .filter(|(r, _)| !vendor || !matches!(*r, "police_referral" | "discipline_referral"))
-        .copied()
-        .collect();
+    let routes = triage_routes(&user.viewer);
     let channel = f.channel.clone().or(Some("phone".into()));
     let kind = f.kind.clone().or(Some("complaint".into()));
     Ok(IntakePage {

@@ -269,3 +269,17 @@ const ROUTES: &[(&str, &str)] = &[
     ("police_referral", "恶意骚扰线索移交公安"),
     ("discipline_referral", "线索推送纪检监察机关"),
 ];
+
+/// The triage routes this viewer may take: a vendor's operators only those the
+/// domain opens to vendors.
+fn triage_routes(v: &Viewer) -> Vec<(&'static str, &'static str)> {
+    let vendor_only =
+        v.has(Role::VendorOperator) && !v.has(Role::Operator) && !v.has(Role::Dispatcher);
+    ROUTES
+        .iter()
+        .filter(|(r, _)| {
+            !vendor_only || hotline_domain::TriageRoute::parse(r).is_ok_and(|t| t.open_to_vendors())
+        })
+        .copied()
+        .collect()
+}

@@ -366,12 +366,7 @@ pub(super) async fn build_order_page(
         calendar: &calendar,
     };
     let names = available_actions(&order, &v.actor_for(&org, &order), &ctx);
-    let vendor = v.has(Role::VendorOperator) && !v.has(Role::Operator) && !v.has(Role::Dispatcher);
-    let routes = ROUTES
-        .iter()
-        .filter(|(r, _)| !vendor || !matches!(*r, "police_referral" | "discipline_referral"))
-        .copied()
-        .collect();
+    let routes = triage_routes(v);
     let events = state.store().events(order.id).await?;
     let view = view_for(state, v, &org, order, Some(events), full_phone).await?;
     let units = if names.contains(&"dispatch") {
