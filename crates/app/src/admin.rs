@@ -545,24 +545,38 @@ async fn put_rules(
     addr: ClientAddr,
     ApiJson(rules): ApiJson<DeadlineRules>,
 ) -> ApiResult<Json<DeadlineRules>> {
+    change_rules(&state, &viewer, &addr, rules).await.map(Json)
+}
+
+/// Replaces the deadline rules in force, for the API and the console alike. Orders
+/// keep the deadlines they have; the new rules apply from the next action.
+pub async fn change_rules(
+    state: &AppState,
+    viewer: &Viewer,
+    addr: &ClientAddr,
+    rules: DeadlineRules,
+) -> ApiResult<DeadlineRules> {
     if !viewer.administers(&*state.org().await?, None) {
         return Err(ApiError::forbidden(
             "only an installation administrator changes deadline rules",
         ));
     }
+    rules
+        .check()
+        .map_err(|(field, why)| ApiError::invalid(field, why))?;
     state.store().put_deadline_rules(&rules).await?;
     state.invalidate_caches();
     tracing::info!(by = %viewer.user.username, "deadline rules changed");
     audit_change(
-        &state,
-        &viewer,
-        &addr,
+        state,
+        viewer,
+        addr,
         "rules.change",
         Some("rules:deadlines".to_owned()),
         serde_json::to_value(&rules).unwrap_or_default(),
     )
     .await?;
-    Ok(Json(rules))
+    Ok(rules)
 }
 
 async fn get_taxonomy(

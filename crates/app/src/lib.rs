@@ -239,7 +239,7 @@ pub fn app(state: AppState) -> Router {
         .merge(admin::router())
         .merge(ops::router())
         .merge(openapi::router())
-        .merge(web::router());
+        .merge(web::router(&state));
     let api = if state.config().bench_routes {
         api.merge(orders::bench_router())
     } else {

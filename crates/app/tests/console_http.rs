@@ -360,7 +360,7 @@ async fn the_installation_administrator_loads_a_calendar_year_and_extends_the_ta
         page.contains("2004–2026") && page.contains("尚未载入 2027 年"),
         "the missing year is loud"
     );
-    assert!(page.contains("15 个工作日"));
+    assert!(page.contains(r#"name="complaint" value="15""#));
     let csrf = csrf_of(&page);
     let year = r#"{"year": 2027, "holidays": ["2027-01-01"], "workdays": []}"#;
     let body = format!(
@@ -494,4 +494,140 @@ async fn before_saving_the_operator_sees_recent_orders_about_the_same_address() 
     )
     .await;
     assert!(!page.contains("同一地址近期的工单"));
+}
+
+fn rules_form(csrf: &str, complaint: &str, accept_days: &str) -> String {
+    format!(
+        "csrf={csrf}&op=limits&consultation=3&help=7&complaint={complaint}&report=15&suggestion=7&praise=\
+         &accept_days={accept_days}&return_window_days=1&urgent_accept_hours=2&urgent_limit_days=1\
+         &max_extensions=2&due_soon_days=1&callback_attempts=3&clock_start=registration"
+    )
+}
+
+#[tokio::test]
+async fn the_administrator_edits_deadline_limits_and_nonsense_is_refused_unchanged() {
+    let app = TestApp::sqlite().await;
+    let (_, _, cookie) = console_login(&app, "admin", "/console/orders").await;
+    let (_, _, page) = call(&app, get("/console/admin/rules", Some(&cookie))).await;
+    let csrf = csrf_of(&page);
+    let (_, headers, _) = call(
+        &app,
+        form(
+            "/console/admin/rules",
+            Some(&cookie),
+            &rules_form(&csrf, "20", "1"),
+        ),
+    )
+    .await;
+    assert_eq!(headers[header::LOCATION], "/console/admin/rules?done=1");
+    let rules = app
+        .as_user("operator", "GET", "/api/v1/rules/deadlines", None)
+        .await;
+    assert_eq!(rules.body["limits"]["complaint"], 20);
+    assert!(
+        rules.body["limits"]["praise"].is_null(),
+        "empty means no limit"
+    );
+
+    for (complaint, accept) in [("0", "1"), ("20", "0"), ("二十", "1"), ("20", "")] {
+        let (_, headers, _) = call(
+            &app,
+            form(
+                "/console/admin/rules",
+                Some(&cookie),
+                &rules_form(&csrf, complaint, accept),
+            ),
+        )
+        .await;
+        assert_eq!(
+            headers[header::LOCATION],
+            "/console/admin/rules?error=validation",
+            "complaint={complaint} accept_days={accept}"
+        );
+    }
+    let api = app
+        .as_user(
+            "admin",
+            "PUT",
+            "/api/v1/rules/deadlines",
+            Some(serde_json::json!({"limits": {"complaint": 500}})),
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(api.body["error"]["fields"]["limits.complaint"].is_string());
+    let rules = app
+        .as_user("operator", "GET", "/api/v1/rules/deadlines", None)
+        .await;
+    assert_eq!(
+        rules.body["limits"]["complaint"], 20,
+        "refusals change nothing"
+    );
+    let audit = app
+        .as_user("admin", "GET", "/api/v1/audit?action=rules.change", None)
+        .await;
+    assert_eq!(audit.body["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn what_an_operator_typed_survives_an_expired_session() {
+    let app = TestApp::sqlite().await;
+    let typed = "csrf=stale&phone=13800001111&kind=complaint&region=510104\
+                 &title=%3Cb%3E%E5%99%AA%E5%A3%B0%3C%2Fb%3E&content=%E5%B7%A5%E5%9C%B0%E5%A4%9C%E9%97%B4%E6%96%BD%E5%B7%A5&then=register";
+    let (status, _, page) = call(&app, form("/console/intake", None, typed)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(page.contains("登录已超时") && page.contains(r#"name="draft""#));
+    assert!(!page.contains("stale"), "the old CSRF token is dropped");
+    assert!(!page.contains("<b>"), "the draft is escaped in the page");
+    let draft = unescape(attr_value(&page, r#"name="draft""#));
+    let body: Vec<(String, String)> = vec![
+        ("username".into(), "operator".into()),
+        ("password".into(), PASSWORD.into()),
+        ("next".into(), "/console/intake".into()),
+        ("draft".into(), draft),
+    ];
+    let body = serde_urlencoded::to_string(&body).unwrap();
+    let (status, headers, page) = call(&app, form("/login", None, &body)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .starts_with("hotline_session=")
+    );
+    assert!(page.contains("已恢复登录前填写的内容"));
+    assert!(page.contains(r#"value="13800001111""#));
+    assert_eq!(
+        unescape(attr_value(&page, r#"id="title" name="title""#)),
+        "<b>噪声</b>"
+    );
+    assert!(!page.contains("<b>噪声") && page.contains(">工地夜间施工</textarea>"));
+    let listed = app.as_user("operator", "GET", "/api/v1/orders", None).await;
+    assert_eq!(
+        listed.body["items"].as_array().unwrap().len(),
+        0,
+        "nothing is registered until the operator sends the form again"
+    );
+}
+
+/// The `value` attribute of the element whose markup starts with `marker`.
+fn attr_value<'a>(page: &'a str, marker: &str) -> &'a str {
+    let rest = page.split(marker).nth(1).expect("marker on the page");
+    rest.split("value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+}
+
+fn unescape(s: &str) -> String {
+    [
+        ("&#60;", "<"),
+        ("&#62;", ">"),
+        ("&#34;", "\""),
+        ("&#39;", "'"),
+        ("&#38;", "&"),
+    ]
+    .iter()
+    .fold(s.to_owned(), |acc, (from, to)| acc.replace(from, to))
 }

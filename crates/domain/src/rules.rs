@@ -101,6 +101,41 @@ impl DeadlineRules {
         self.limits.for_kind(kind)
     }
 
+    /// Whether the rules are ones a hotline can run on; the first field out of range
+    /// and why. Limits beyond 60 working days or a zero-day window would make every
+    /// deadline meaningless, so they are refused rather than stored.
+    pub fn check(&self) -> Result<(), (&'static str, &'static str)> {
+        let limits = [
+            ("limits.consultation", self.limits.consultation),
+            ("limits.help", self.limits.help),
+            ("limits.complaint", self.limits.complaint),
+            ("limits.report", self.limits.report),
+            ("limits.suggestion", self.limits.suggestion),
+            ("limits.praise", self.limits.praise),
+            ("extension_max_days", self.extension_max_days),
+        ];
+        for (field, days) in limits {
+            if days.is_some_and(|d| !(1..=60).contains(&d)) {
+                return Err((field, "must be 1–60 working days, or null for none"));
+            }
+        }
+        let bounded = [
+            ("accept_days", self.accept_days, 1, 10),
+            ("return_window_days", self.return_window_days, 1, 10),
+            ("urgent_accept_hours", self.urgent_accept_hours, 1, 72),
+            ("urgent_limit_days", self.urgent_limit_days, 1, 15),
+            ("max_extensions", self.max_extensions, 0, 5),
+            ("due_soon_days", self.due_soon_days, 0, 10),
+            ("callback_attempts", self.callback_attempts, 1, 10),
+        ];
+        for (field, value, low, high) in bounded {
+            if !(low..=high).contains(&value) {
+                return Err((field, "out of range"));
+            }
+        }
+        Ok(())
+    }
+
     /// The most working days one extension may add for this kind.
     pub fn extension_cap(&self, kind: Kind) -> u32 {
         self.extension_max_days

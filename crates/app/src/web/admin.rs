@@ -411,7 +411,9 @@ pub(super) struct AdminRulesPage {
     me: Option<Shell>,
     years: String,
     warnings: Vec<String>,
-    limits: Vec<(&'static str, String)>,
+    limit_inputs: Vec<RuleInput>,
+    rule_inputs: Vec<RuleInput>,
+    clock_dispatch: bool,
     tops: Vec<(&'static str, &'static str)>,
     categories: Vec<(String, String, String)>,
     csrf: String,
@@ -476,31 +478,15 @@ pub(super) async fn admin_rules(
             format!("尚未载入 {year} 年的法定节假日安排：涉及该年的时限暂按周一至周五计算并标记为日历不完整。")
         })
         .collect();
-    let days = |d: Option<u32>| d.map_or("不设时限".to_owned(), |n| format!("{n} 个工作日"));
-    let limits = vec![
-        ("咨询", days(rules.limits.consultation)),
-        ("求助", days(rules.limits.help)),
-        ("投诉", days(rules.limits.complaint)),
-        ("举报", days(rules.limits.report)),
-        ("意见建议", days(rules.limits.suggestion)),
-        ("表扬", days(rules.limits.praise)),
-        (
-            "紧急诉求",
-            format!(
-                "{} 小时内签收，{} 个工作日内办结",
-                rules.urgent_accept_hours, rules.urgent_limit_days
-            ),
-        ),
-        ("签收时限", days(Some(rules.accept_days))),
-        ("退单时限", days(Some(rules.return_window_days))),
-        ("延期次数上限", format!("{} 次", rules.max_extensions)),
-    ];
+    let (limit_inputs, rule_inputs) = rule_inputs(&rules);
     let (message, error) = admin_messages(&q);
     AdminRulesPage {
         me: Some(shell(&state, &org, &user)),
         years: year_ranges(&years),
         warnings,
-        limits,
+        limit_inputs,
+        rule_inputs,
+        clock_dispatch: rules.clock_start == hotline_domain::rules::ClockStart::Dispatch,
         tops: hotline_domain::DOMAIN_TOPS
             .iter()
             .map(|t| (*t, hotline_domain::taxonomy::top_name(t)))
@@ -524,6 +510,115 @@ pub(super) struct RulesForm {
     top: Option<String>,
     sub: Option<String>,
     name: Option<String>,
+    #[serde(flatten)]
+    numbers: std::collections::HashMap<String, String>,
+}
+
+/// The deadline-rule fields the console edits: (form name, label).
+const LIMIT_FIELDS: &[(&str, &str)] = &[
+    ("consultation", "咨询"),
+    ("help", "求助"),
+    ("complaint", "投诉"),
+    ("report", "举报"),
+    ("suggestion", "意见建议"),
+    ("praise", "表扬"),
+];
+const RULE_FIELDS: &[(&str, &str)] = &[
+    ("accept_days", "签收时限（工作日）"),
+    ("return_window_days", "退单时限（工作日）"),
+    ("urgent_accept_hours", "紧急诉求签收时限（小时）"),
+    ("urgent_limit_days", "紧急诉求办理时限（工作日）"),
+    ("max_extensions", "延期次数上限"),
+    ("due_soon_days", "临期提醒（到期前工作日）"),
+    ("callback_attempts", "回访联系不上的尝试次数"),
+];
+
+use hotline_domain::DeadlineRules;
+
+/// One number input of the rules form.
+pub(super) struct RuleInput {
+    name: &'static str,
+    label: &'static str,
+    value: String,
+}
+
+fn rule_inputs(rules: &DeadlineRules) -> (Vec<RuleInput>, Vec<RuleInput>) {
+    let limits = LIMIT_FIELDS
+        .iter()
+        .map(|(name, label)| RuleInput {
+            name,
+            label,
+            value: kind_limit(rules, name).map_or(String::new(), |d| d.to_string()),
+        })
+        .collect();
+    let others = RULE_FIELDS
+        .iter()
+        .map(|(name, label)| RuleInput {
+            name,
+            label,
+            value: rule_slot(&mut rules.clone(), name).to_string(),
+        })
+        .collect();
+    (limits, others)
+}
+
+fn kind_limit<'a>(rules: &'a DeadlineRules, name: &str) -> &'a Option<u32> {
+    let l = &rules.limits;
+    match name {
+        "consultation" => &l.consultation,
+        "help" => &l.help,
+        "complaint" => &l.complaint,
+        "report" => &l.report,
+        "suggestion" => &l.suggestion,
+        _ => &l.praise,
+    }
+}
+
+fn rule_slot<'a>(rules: &'a mut DeadlineRules, name: &str) -> &'a mut u32 {
+    match name {
+        "accept_days" => &mut rules.accept_days,
+        "return_window_days" => &mut rules.return_window_days,
+        "urgent_accept_hours" => &mut rules.urgent_accept_hours,
+        "urgent_limit_days" => &mut rules.urgent_limit_days,
+        "max_extensions" => &mut rules.max_extensions,
+        "due_soon_days" => &mut rules.due_soon_days,
+        _ => &mut rules.callback_attempts,
+    }
+}
+
+/// The rules as the form sets them: an empty limit means none, anything else must be
+/// a whole number (range checks are the domain's).
+fn rules_from_form(
+    current: &DeadlineRules,
+    form: &std::collections::HashMap<String, String>,
+) -> Result<DeadlineRules, ApiError> {
+    let number = |name: &str| -> Result<Option<u32>, ApiError> {
+        let raw = form.get(name).map(|v| v.trim()).unwrap_or("");
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        raw.parse()
+            .map(Some)
+            .map_err(|_| ApiError::invalid(name, "must be a whole number"))
+    };
+    let mut rules = current.clone();
+    rules.limits = hotline_domain::rules::KindLimits {
+        consultation: number("consultation")?,
+        help: number("help")?,
+        complaint: number("complaint")?,
+        report: number("report")?,
+        suggestion: number("suggestion")?,
+        praise: number("praise")?,
+    };
+    for (name, _) in RULE_FIELDS {
+        let value = number(name)?.ok_or_else(|| ApiError::invalid(name, "must not be empty"))?;
+        *rule_slot(&mut rules, name) = value;
+    }
+    rules.clock_start = match form.get("clock_start").map(String::as_str) {
+        Some("dispatch") => hotline_domain::rules::ClockStart::Dispatch,
+        _ => hotline_domain::rules::ClockStart::Registration,
+    };
+    Ok(rules)
 }
 
 pub(super) async fn admin_rules_post(
@@ -550,6 +645,12 @@ pub(super) async fn rules_change(
     use crate::admin::audit_change;
     if !installation_admin(v) {
         return Err(ApiError::forbidden("installation administrators only"));
+    }
+    if f.op == "limits" {
+        let rules = rules_from_form(&*state.rules().await?, &f.numbers)?;
+        return crate::admin::change_rules(state, v, addr, rules)
+            .await
+            .map(|_| ());
     }
     if f.op == "calendar" {
         let year: hotline_domain::YearArrangement =

@@ -16,6 +16,9 @@ pub(super) struct LoginPage {
     next: String,
     username: String,
     demo: bool,
+    /// A form sent after the session ended, carried through the login untouched
+    /// (as its url-encoded body) so that nothing typed is lost.
+    draft: String,
 }
 
 #[derive(Deserialize)]
@@ -40,6 +43,7 @@ pub(super) async fn login_page(
         next: safe_next(q.next.as_deref()),
         username: String::new(),
         demo: state.config().demo,
+        draft: String::new(),
     }
 }
 
@@ -48,6 +52,8 @@ pub(super) struct LoginForm {
     username: String,
     password: String,
     next: Option<String>,
+    #[serde(default)]
+    draft: String,
 }
 
 pub(super) async fn login_submit(
@@ -61,7 +67,11 @@ pub(super) async fn login_submit(
             let max_age = state.config().session_hours * 3600;
             let cookie =
                 format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}");
-            let mut resp = Redirect::to(&next).into_response();
+            let mut resp = if f.draft.is_empty() {
+                Redirect::to(&next).into_response()
+            } else {
+                restore_draft(&state, token.clone(), &next, &f.draft).await
+            };
             if let Ok(v) = HeaderValue::from_str(&cookie) {
                 resp.headers_mut().insert(header::SET_COOKIE, v);
             }
@@ -80,6 +90,7 @@ pub(super) async fn login_submit(
                 next,
                 username: f.username,
                 demo: state.config().demo,
+                draft: f.draft,
             };
             (e.status, page).into_response()
         }
@@ -107,4 +118,73 @@ pub(super) async fn logout(
         HeaderValue::from_static("hotline_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
     );
     resp
+}
+
+/// Console forms sent without a live session: instead of losing what was typed behind
+/// a redirect, the login page is shown with the form carried along (its CSRF token
+/// dropped, as it belonged to the old session). After login the form is shown again,
+/// filled in, for the user to check and send; nothing is acted on unseen.
+pub(super) async fn keep_draft(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = req.uri().path().to_owned();
+    if req.method() != axum::http::Method::POST || !path.starts_with("/console/") {
+        return next.run(req).await;
+    }
+    if let Some(token) = session_cookie(req.headers())
+        && session_viewer(&state, &token).await.is_ok()
+    {
+        return next.run(req).await;
+    }
+    let limit = state.config().body_limit;
+    let body = axum::body::to_bytes(req.into_body(), limit)
+        .await
+        .unwrap_or_default();
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let kept: Vec<(String, String)> = fields.into_iter().filter(|(k, _)| k != "csrf").collect();
+    let page = LoginPage {
+        me: None,
+        error: Some("登录已超时，请重新登录。您填写的内容已保留，登录后将重新显示。"),
+        next: safe_next(Some(path.trim_end_matches("/act"))),
+        username: String::new(),
+        demo: state.config().demo,
+        draft: serde_urlencoded::to_string(&kept).unwrap_or_default(),
+    };
+    (axum::http::StatusCode::UNAUTHORIZED, page).into_response()
+}
+
+/// The page the draft came from, filled in with it again.
+async fn restore_draft(state: &AppState, token: String, next: &str, draft: &str) -> Response {
+    let Ok(viewer) = session_viewer(state, &token).await else {
+        return Redirect::to(next).into_response();
+    };
+    let user = ConsoleUser { viewer, token };
+    if next == "/console/intake" {
+        let form: intake::IntakeForm = serde_urlencoded::from_str(draft).unwrap_or_default();
+        let notice = "已恢复登录前填写的内容，请核对后重新提交。".to_owned();
+        return match intake::intake_view(state, &user, form, Some(notice), false).await {
+            Ok(page) => page.into_response(),
+            Err(e) => page_error(e),
+        };
+    }
+    if let Some(id) = next.strip_prefix("/console/orders/") {
+        let fields: Vec<(String, String)> = serde_urlencoded::from_str(draft).unwrap_or_default();
+        let typed: Vec<String> = fields
+            .into_iter()
+            .filter(|(k, v)| {
+                matches!(k.as_str(), "note" | "content" | "reason") && !v.trim().is_empty()
+            })
+            .map(|(_, v)| v)
+            .collect();
+        let message = (!typed.is_empty()).then(|| {
+            format!(
+                "登录前填写的内容尚未提交：「{}」，请核对后重新操作。",
+                typed.join("」「")
+            )
+        });
+        return orders::render_order(state, &user, id, message, None, false).await;
+    }
+    Redirect::to(next).into_response()
 }

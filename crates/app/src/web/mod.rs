@@ -40,7 +40,7 @@ use crate::views::OrderView;
 
 const COOKIE: &str = "hotline_session";
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/console/orders") }))
         .route("/static/console.css", get(stylesheet))
@@ -49,6 +49,10 @@ pub fn router() -> Router<AppState> {
         .merge(orders::router())
         .merge(admin::router())
         .merge(portal::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            login::keep_draft,
+        ))
 }
 
 async fn stylesheet() -> impl IntoResponse {
