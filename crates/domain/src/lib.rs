@@ -10,6 +10,7 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod kb;
 pub mod lifecycle;
 pub mod order;
 pub mod rules;
