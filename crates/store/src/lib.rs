@@ -9,6 +9,7 @@
 //! refused ([`StoreError::VersionConflict`]) so that concurrent actions cannot
 //! overwrite each other.
 
+pub mod kb;
 pub mod postgres;
 mod query;
 mod records;
@@ -46,7 +47,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The storage interface. Both backends pass the same test suite.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: kb::KbStore + Send + Sync + 'static {
     /// Answers when the database does.
     async fn ping(&self) -> Result<()>;
     /// `sqlite` or `postgres`.

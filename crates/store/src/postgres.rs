@@ -24,6 +24,8 @@ use crate::{
     Result, SessionRecord, Store, StoreError, UnitRecord, UserRecord,
 };
 
+mod kb;
+
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
     (
@@ -31,6 +33,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0002_audit_and_login_guard.sql"),
     ),
     (3, include_str!("../migrations/postgres/0003_api_keys.sql")),
+    (
+        4,
+        include_str!("../migrations/postgres/0004_knowledge_base.sql"),
+    ),
 ];
 
 /// Serialises appends to the audit chain between servers, per transaction.

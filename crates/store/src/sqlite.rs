@@ -28,6 +28,8 @@ use hotline_domain::audit::{AuditEntry, AuditRecord, chain};
 /// The most requests one commit takes.
 pub const MAX_BATCH: usize = 512;
 
+mod kb;
+
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_init.sql")),
     (
@@ -35,6 +37,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0002_audit_and_login_guard.sql"),
     ),
     (3, include_str!("../migrations/sqlite/0003_api_keys.sql")),
+    (
+        4,
+        include_str!("../migrations/sqlite/0004_knowledge_base.sql"),
+    ),
 ];
 
 type Finisher = Box<dyn FnOnce(Option<StoreError>) + Send>;

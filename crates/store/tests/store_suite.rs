@@ -767,3 +767,128 @@ story!(
         assert_eq!(found.iter().map(|o| o.id).collect::<Vec<_>>(), vec![a.id]);
     }
 );
+
+fn kb_article(title: &str) -> hotline_domain::kb::Article {
+    use hotline_domain::kb::*;
+    Article {
+        id: 0,
+        hotline: code("cd"),
+        status: ArticleStatus::Draft,
+        urgent: false,
+        pinned: false,
+        version: 0,
+        content: ArticleContent {
+            title: title.into(),
+            question: "社保卡丢了怎么办？".into(),
+            answer: "先挂失，再补领。".into(),
+            category: "社会保障/社保卡".into(),
+            material: Material::Guide,
+            issuing_unit: Some("成都市人社局".into()),
+            source: None,
+            region: Some(RegionCode::parse("510100").unwrap()),
+            keywords: vec!["社保卡".into(), "补办".into()],
+            valid_from: None,
+            valid_to: None,
+        },
+        created_by: "editor".into(),
+        updated_by: "editor".into(),
+        updated_at: at("2026-11-27T09:00:00+08:00"),
+        published_at: None,
+        uses: 0,
+        helpful: 0,
+        not_helpful: 0,
+    }
+}
+
+story!(
+    articles_keep_every_version_and_a_change_sequence,
+    |s: Arc<dyn Store>| async move {
+        use hotline_domain::kb::ArticleStatus;
+        use hotline_store::kb::*;
+        seed_units(&s).await;
+        assert_eq!(s.kb_seq().await.unwrap(), 0);
+        let a = s
+            .create_article(kb_article("社会保障卡挂失与补办流程"), audit("kb.create"))
+            .await
+            .unwrap();
+        assert_eq!((a.version, s.kb_seq().await.unwrap()), (1, 1));
+        let again = s
+            .create_article(kb_article("社会保障卡挂失与补办流程"), audit("kb.create"))
+            .await;
+        assert!(
+            matches!(again, Err(StoreError::Duplicate(_))),
+            "title unique within its category"
+        );
+
+        let mut b = a.clone();
+        b.content.answer = "携带身份证到合作银行网点补领。".into();
+        b.status = ArticleStatus::InReview;
+        b.version = 2;
+        let note = VersionNote {
+            change: "edited".into(),
+            fields: vec!["answer".into()],
+        };
+        s.update_article(&b, note.clone(), audit("kb.edit"))
+            .await
+            .unwrap();
+        assert!(
+            matches!(
+                s.update_article(&b, note, audit("kb.edit")).await,
+                Err(StoreError::VersionConflict)
+            ),
+            "a stale version is refused"
+        );
+        let stored = s.article(a.id).await.unwrap().unwrap();
+        assert_eq!(
+            (stored.version, stored.status),
+            (2, ArticleStatus::InReview)
+        );
+        let versions = s.article_versions(a.id).await.unwrap();
+        assert_eq!(versions.len(), 2);
+        assert_eq!(
+            versions[0].content.answer, "先挂失，再补领。",
+            "the old text stays readable"
+        );
+        assert_eq!(versions[1].fields, vec!["answer".to_owned()]);
+
+        let other = s
+            .create_article(kb_article("住房公积金提取"), audit("kb.create"))
+            .await
+            .unwrap();
+        let changed = s.articles_changed_since(1, 10).await.unwrap();
+        let ids: Vec<i64> = changed.iter().map(|(_, a)| a.id).collect();
+        assert_eq!(
+            ids,
+            vec![a.id, other.id],
+            "in change order, each article once at its latest"
+        );
+        assert_eq!(s.kb_seq().await.unwrap(), changed.last().unwrap().0);
+
+        s.mark_article(a.id, ArticleMark::Used).await.unwrap();
+        s.mark_article(a.id, ArticleMark::Helpful).await.unwrap();
+        let counted = s.article(a.id).await.unwrap().unwrap();
+        assert_eq!((counted.uses, counted.helpful, counted.version), (1, 1, 2));
+        assert!(matches!(
+            s.mark_article(999, ArticleMark::Used).await,
+            Err(StoreError::NotFound)
+        ));
+
+        let list = s
+            .list_articles(&ArticleFilter {
+                status: Some(ArticleStatus::Draft),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            list.iter().map(|a| a.id).collect::<Vec<_>>(),
+            vec![other.id]
+        );
+
+        assert!(s.synonyms().await.unwrap().is_none());
+        let syn = hotline_domain::kb::Synonyms::parse("社保卡 = 社会保障卡").unwrap();
+        s.put_synonyms(&syn, audit("kb.synonyms")).await.unwrap();
+        assert_eq!(s.synonyms().await.unwrap(), Some(syn));
+    }
+);
