@@ -335,6 +335,7 @@ pub async fn load(state: &AppState) -> ApiResult<bool> {
         .await?;
     }
     load_orders(state, 300).await?;
+    load_articles(state).await?;
     let record = hotline_domain::audit::AuditRecord {
         at: state.now(),
         actor: "system".into(),
@@ -346,6 +347,31 @@ pub async fn load(state: &AppState) -> ApiResult<bool> {
     };
     state.store().append_audit(record).await?;
     Ok(true)
+}
+
+/// A few published articles (and one urgent script) of the Chengdu hotline, written
+/// by its supervisor.
+async fn load_articles(state: &AppState) -> ApiResult<()> {
+    let supervisor = state
+        .store()
+        .user_by_username("supervisor")
+        .await?
+        .map(Viewer::new)
+        .ok_or_else(ApiError::not_found)?;
+    let addr = crate::audit::ClientAddr(None);
+    let inputs: Vec<serde_json::Value> =
+        serde_json::from_str(include_str!("../data/demo_articles.json"))
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+    for input in inputs {
+        let input = serde_json::from_value(input).map_err(|e| ApiError::internal(e.to_string()))?;
+        let a = crate::kb::create_article(state, &supervisor, &addr, input).await?;
+        if a.status != hotline_domain::kb::ArticleStatus::Published {
+            let id = a.id.to_string();
+            let publish = hotline_domain::kb::KbAction::Publish;
+            crate::kb::change_article(state, &supervisor, &addr, &id, publish).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Gives every demo account a fresh random password; returns (username, password).

@@ -18,6 +18,7 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod kb;
 pub mod openapi;
 pub mod ops;
 pub mod orders;
@@ -137,6 +138,7 @@ struct Inner {
     org: Cached<Org>,
     taxonomy: Cached<Vec<DomainCategory>>,
     metrics: ops::Metrics,
+    kb: Arc<kb::KbSearch>,
 }
 
 /// The one context every handler gets.
@@ -144,7 +146,19 @@ struct Inner {
 pub struct AppState(Arc<Inner>);
 
 impl AppState {
+    /// A state whose knowledge index lives in memory (built from the database by
+    /// the first [`kb::KbSearch::sync`]); servers give it one on disk instead.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
+        let index = hotline_search::KbIndex::in_memory().expect("an in-memory index opens");
+        Self::build(store, clock, config, Arc::new(kb::KbSearch::new(index)))
+    }
+
+    fn build(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        config: AppConfig,
+        kb: Arc<kb::KbSearch>,
+    ) -> Self {
         AppState(Arc::new(Inner {
             store,
             clock,
@@ -154,14 +168,31 @@ impl AppState {
             org: Cached::new(),
             taxonomy: Cached::new(),
             metrics: ops::Metrics::default(),
+            kb,
         }))
+    }
+
+    /// The same state, searching the knowledge index in `index`.
+    pub fn with_kb_index(self, index: hotline_search::KbIndex) -> Self {
+        let i = &self.0;
+        let kb = Arc::new(kb::KbSearch::new(index));
+        AppState::build(i.store.clone(), i.clock.clone(), i.config.clone(), kb)
     }
 
     /// The same state, with the login page telling visitors how to use the demo.
     pub fn with_demo_hint(self) -> Self {
         let mut config = self.0.config.clone();
         config.demo = true;
-        AppState::new(self.0.store.clone(), self.0.clock.clone(), config)
+        let i = &self.0;
+        AppState::build(i.store.clone(), i.clock.clone(), config, i.kb.clone())
+    }
+
+    pub fn kb(&self) -> &kb::KbSearch {
+        &self.0.kb
+    }
+
+    pub(crate) fn kb_handle(&self) -> Arc<hotline_search::KbIndex> {
+        self.0.kb.shared_index()
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -239,6 +270,7 @@ pub fn app(state: AppState) -> Router {
         .merge(admin::router())
         .merge(ops::router())
         .merge(openapi::router())
+        .merge(kb::router())
         .merge(web::router(&state));
     let api = if state.config().bench_routes {
         api.merge(orders::bench_router())

@@ -649,6 +649,16 @@ pub async fn perform(
         };
         let t = apply(&order, action.clone(), &actor, &ctx)?;
         let reveal = matches!(action, Action::RevealPhone { .. });
+        let cited = match &action {
+            Action::Answer {
+                article_id: Some(id),
+                ..
+            } => Some(*id),
+            _ => None,
+        };
+        if let Some(id) = cited {
+            crate::kb::check_citation(state, viewer, id).await?;
+        }
         if reveal && order.requester.phone.is_none() {
             return Err(ApiError::invalid("phone", "this order has no phone number"));
         }
@@ -677,6 +687,9 @@ pub async fn perform(
             .await
         {
             Ok(()) => {
+                if let Some(id) = cited {
+                    crate::kb::count_use(state, id).await?;
+                }
                 if reveal {
                     tracing::info!(order = %order.number, by = %viewer.user.username, "phone revealed");
                 }

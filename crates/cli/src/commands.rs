@@ -598,3 +598,27 @@ fn warn_if_incomplete(incomplete: bool, loaded: &[i32]) {
         );
     }
 }
+
+#[derive(Subcommand)]
+pub enum KbCommand {
+    /// Rebuild the knowledge search index from the database (with the server stopped;
+    /// a running server keeps its own index in step).
+    Reindex {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+pub async fn kb(cfg: Config, cmd: KbCommand) -> Result<(), String> {
+    let KbCommand::Reindex { data } = cmd;
+    let cfg = with_data(cfg, &data);
+    let state = open_state(&cfg)
+        .await?
+        .with_kb_index(crate::serve::open_kb_index(&cfg)?);
+    let seq = state.kb().reindex(&state).await.map_err(|e| e.message)?;
+    println!(
+        "knowledge index rebuilt: {} published articles, up to change {seq}",
+        state.kb().index().len()
+    );
+    Ok(())
+}

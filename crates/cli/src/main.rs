@@ -63,6 +63,9 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(commands::AuditCommand),
+    /// The knowledge base.
+    #[command(subcommand)]
+    Kb(commands::KbCommand),
     /// The shipped benchmarks.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -98,6 +101,7 @@ fn main() -> ExitCode {
             Command::Apikey(cmd) => commands::apikey(cfg, cmd).await,
             Command::Calendar(cmd) => commands::calendar(cfg, cmd).await,
             Command::Audit(cmd) => commands::audit(cfg, cmd).await,
+            Command::Kb(cmd) => commands::kb(cfg, cmd).await,
             Command::Bench(cmd) => bench::run(cmd).await,
         }
     });

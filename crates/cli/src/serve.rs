@@ -53,16 +53,36 @@ pub async fn open_state(cfg: &Config) -> Result<AppState, String> {
     Ok(AppState::new(store, Arc::new(SystemClock), app_cfg))
 }
 
+/// The knowledge search index in the data directory (derived data; rebuilt from the
+/// database whenever it is missing).
+pub fn open_kb_index(cfg: &Config) -> Result<hotline_search::KbIndex, String> {
+    let dir = cfg.data_dir.join("kb-index");
+    hotline_search::KbIndex::open(&dir).map_err(|e| {
+        format!(
+            "{}: {e} (is another hotline server using this data directory?)",
+            dir.display()
+        )
+    })
+}
+
 pub async fn run(mut cfg: Config, listen: Option<String>, demo_mode: bool) -> Result<(), String> {
     init_logging(&cfg.log);
     if let Some(l) = listen {
         cfg.listen = l;
     }
-    let mut state = open_state(&cfg).await?;
+    let mut state = open_state(&cfg).await?.with_kb_index(open_kb_index(&cfg)?);
     if demo_mode {
         state = state.with_demo_hint();
         load_demo(&state).await?;
     }
+    // A missing or stale index is brought up to the database before serving.
+    let seq = state.kb().sync(&state).await.map_err(|e| e.message)?;
+    tracing::info!(
+        seq,
+        articles = state.kb().index().len(),
+        "knowledge index ready"
+    );
+    hotline_app::kb::spawn_follower(state.clone(), Duration::from_secs(2));
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;

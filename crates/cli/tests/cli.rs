@@ -304,3 +304,19 @@ fn apikey_add_prints_the_key_once_last_on_its_line_and_revoke_stops_it() {
     ]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown action"));
 }
+
+#[test]
+fn kb_reindex_rebuilds_the_index_from_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = hotline(dir.path(), &["kb", "reindex"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "knowledge index rebuilt: 0 published articles, up to change 0"
+    );
+    assert!(dir.path().join("kb-index").join("meta.json").exists());
+}

@@ -1,0 +1,726 @@
+//! The knowledge base: articles, their workflow and versions, and Chinese search.
+//!
+//! Articles belong to a hotline. Its knowledge editors write and submit them, its
+//! supervisors and admins publish, withdraw and pin them; everyone at the console
+//! reads the published articles that apply to their region. The search index is
+//! derived from the database and follows its article change sequence
+//! ([`KbSearch::sync`]): after each change made here at once, and every few seconds
+//! for changes made by other servers.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::NaiveDate;
+use hotline_domain::kb::{
+    Article, ArticleContent, ArticleStatus, ArticleVersion, KbAction, KbActor, KbError, Material,
+    SourcePolicy, Synonyms, kb_apply, new_article_status,
+};
+use hotline_domain::{RegionCode, Role, UnitCode, shanghai};
+use hotline_search::{Hit, KbIndex, SearchQuery};
+use hotline_store::kb::{ArticleFilter, ArticleMark, VersionNote};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+use crate::AppState;
+use crate::access::{Org, Viewer};
+use crate::audit::{self, ClientAddr};
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiQuery};
+
+/// The search index and what keeps it in step with the database.
+pub struct KbSearch {
+    index: Arc<KbIndex>,
+    syncing: tokio::sync::Mutex<()>,
+}
+
+impl KbSearch {
+    pub fn new(index: KbIndex) -> Self {
+        KbSearch {
+            index: Arc::new(index),
+            syncing: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    pub fn index(&self) -> &KbIndex {
+        &self.index
+    }
+
+    pub(crate) fn shared_index(&self) -> Arc<KbIndex> {
+        self.index.clone()
+    }
+
+    /// Applies every article change the index has not seen. An index ahead of the
+    /// database (one built from another database) is rebuilt from scratch.
+    pub async fn sync(&self, state: &AppState) -> ApiResult<u64> {
+        let _one_at_a_time = self.syncing.lock().await;
+        let store = state.store();
+        let mut seen = self.index.synced_seq();
+        if seen > store.kb_seq().await? {
+            seen = 0;
+            let index = self.index.clone();
+            blocking(move || index.rebuild(&[], 0)).await?;
+        }
+        loop {
+            let changes = store.articles_changed_since(seen, 500).await?;
+            let Some((last, _)) = changes.last() else {
+                return Ok(seen);
+            };
+            seen = *last;
+            let articles: Vec<Article> = changes.into_iter().map(|(_, a)| a).collect();
+            let index = self.index.clone();
+            blocking(move || index.apply(&articles, seen)).await?;
+        }
+    }
+
+    /// Drops the index and builds it again from the database.
+    pub async fn reindex(&self, state: &AppState) -> ApiResult<u64> {
+        {
+            let _one_at_a_time = self.syncing.lock().await;
+            let index = self.index.clone();
+            blocking(move || index.rebuild(&[], 0)).await?;
+        }
+        self.sync(state).await
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> hotline_search::Result<T> + Send + 'static,
+) -> ApiResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(|e| ApiError::internal(e.to_string()))
+}
+
+/// Follows the database's article changes every `every`, for as long as the server runs.
+pub fn spawn_follower(state: AppState, every: std::time::Duration) {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = state.kb().sync(&state).await {
+                tracing::warn!(error = %e.message, "knowledge index could not follow the database");
+            }
+            if let Err(e) = expire_due(&state).await {
+                tracing::warn!(error = %e.message, "expiring knowledge articles failed");
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/kb/articles", post(create).get(list))
+        .route("/api/v1/kb/articles/{id}", get(read).put(edit))
+        .route("/api/v1/kb/articles/{id}/versions", get(versions))
+        .route("/api/v1/kb/articles/{id}/restore", post(restore))
+        .route("/api/v1/kb/articles/{id}/feedback", post(feedback))
+        .route("/api/v1/kb/articles/{id}/{action}", post(act))
+        .route("/api/v1/kb/search", get(search))
+        .route("/api/v1/kb/suggest", get(suggest))
+        .route("/api/v1/kb/pinned", get(pinned))
+        .route("/api/v1/kb/synonyms", get(get_synonyms).put(put_synonyms))
+}
+
+/// The hotline a user works for in the knowledge base (any role at a hotline).
+fn kb_hotline<'a>(org: &Org, v: &'a Viewer) -> Option<&'a UnitCode> {
+    let unit = v.user.unit.as_ref()?;
+    org.get(unit)
+        .is_some_and(|u| u.kind == hotline_domain::UnitKind::Hotline)
+        .then_some(unit)
+}
+
+/// The region whose articles the viewer reads: their unit's; none (everything)
+/// for an installation administrator.
+pub fn reading_region(org: &Org, v: &Viewer) -> Option<RegionCode> {
+    v.user
+        .unit
+        .as_ref()
+        .and_then(|u| org.get(u))
+        .map(|u| u.region.clone())
+}
+
+fn actor(org: &Org, v: &Viewer, article_hotline: &UnitCode) -> KbActor {
+    let installation_admin = v.user.unit.is_none() && v.has(Role::Admin);
+    let owning_staff = installation_admin
+        || kb_hotline(org, v).is_some_and(|h| org.is_same_or_above(h, article_hotline));
+    KbActor {
+        username: v.user.username.clone(),
+        roles: v.user.roles.clone(),
+        owning_staff,
+    }
+}
+
+/// Whether the viewer may read this article: its owning hotline's knowledge staff
+/// in every state; anyone else only published articles for their region.
+fn may_read(org: &Org, v: &Viewer, a: &Article) -> bool {
+    let writer = actor(org, v, &a.hotline);
+    let staff = writer.owning_staff
+        && [Role::KnowledgeEditor, Role::Supervisor, Role::Admin]
+            .iter()
+            .any(|r| v.has(*r));
+    staff
+        || (a.status == ArticleStatus::Published
+            && reading_region(org, v).is_none_or(|r| a.content.applies_to(&r)))
+}
+
+fn kb_error(e: KbError) -> ApiError {
+    match e {
+        KbError::Forbidden => ApiError::forbidden("not allowed for your role or unit"),
+        KbError::WrongState(s) => ApiError::conflict(
+            "invalid_state",
+            format!("not allowed while the article is {s}"),
+        ),
+        KbError::Invalid(p) => ApiError::invalid(p.field, p.problem),
+    }
+}
+
+/// An article as the API writes it.
+#[derive(Deserialize)]
+pub struct ArticleInput {
+    title: String,
+    question: String,
+    answer: String,
+    category: String,
+    #[serde(default)]
+    material: Option<Material>,
+    #[serde(default)]
+    issuing_unit: Option<String>,
+    #[serde(default)]
+    source: Option<SourcePolicy>,
+    #[serde(default)]
+    region: Option<RegionCode>,
+    #[serde(default)]
+    keywords: Vec<String>,
+    #[serde(default)]
+    valid_from: Option<NaiveDate>,
+    #[serde(default)]
+    valid_to: Option<NaiveDate>,
+    #[serde(default)]
+    urgent: bool,
+}
+
+impl ArticleInput {
+    fn content(self) -> (ArticleContent, bool) {
+        let trim = |s: String| s.trim().to_owned();
+        let urgent = self.urgent;
+        let content = ArticleContent {
+            title: trim(self.title),
+            question: trim(self.question),
+            answer: trim(self.answer),
+            category: trim(self.category),
+            material: self.material.unwrap_or(if urgent {
+                Material::Script
+            } else {
+                Material::Faq
+            }),
+            issuing_unit: self.issuing_unit.map(trim).filter(|s| !s.is_empty()),
+            source: self.source,
+            region: self.region,
+            keywords: self
+                .keywords
+                .into_iter()
+                .map(trim)
+                .filter(|k| !k.is_empty())
+                .collect(),
+            valid_from: self.valid_from,
+            valid_to: self.valid_to,
+        };
+        (content, urgent)
+    }
+}
+
+/// Creates an article for the viewer's hotline: a draft, or (urgent, by a
+/// publisher) published and pinned at once.
+pub async fn create_article(
+    state: &AppState,
+    v: &Viewer,
+    addr: &ClientAddr,
+    input: ArticleInput,
+) -> ApiResult<Article> {
+    let org = state.org().await?;
+    let hotline = kb_hotline(&org, v)
+        .cloned()
+        .ok_or_else(|| ApiError::forbidden("only staff of a hotline write articles"))?;
+    let (content, urgent) = input.content();
+    let status = new_article_status(&actor(&org, v, &hotline), urgent).map_err(kb_error)?;
+    content
+        .check()
+        .map_err(|p| ApiError::invalid(p.field, p.problem))?;
+    let now = state.now();
+    let published = status == ArticleStatus::Published;
+    let article = Article {
+        id: 0,
+        hotline,
+        status,
+        urgent,
+        pinned: urgent,
+        version: 1,
+        content,
+        created_by: v.user.username.clone(),
+        updated_by: v.user.username.clone(),
+        updated_at: now,
+        published_at: published.then_some(now),
+        uses: 0,
+        helpful: 0,
+        not_helpful: 0,
+    };
+    let action = if urgent {
+        "kb.urgent_publish"
+    } else {
+        "kb.create"
+    };
+    let detail = serde_json::json!({"title": article.content.title, "status": status.as_str(), "pinned": urgent});
+    let record = audit::by(v, addr, state, action, None, detail);
+    let article = state.store().create_article(article, record).await?;
+    state.kb().sync(state).await?;
+    Ok(article)
+}
+
+/// The article the viewer may act on or read, or 404.
+async fn visible_article(state: &AppState, v: &Viewer, id: &str) -> ApiResult<(Arc<Org>, Article)> {
+    let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
+    let org = state.org().await?;
+    let a = state
+        .store()
+        .article(id)
+        .await?
+        .filter(|a| may_read(&org, v, a))
+        .ok_or_else(ApiError::not_found)?;
+    Ok((org, a))
+}
+
+/// Applies a workflow action and stores the new version.
+pub async fn change_article(
+    state: &AppState,
+    v: &Viewer,
+    addr: &ClientAddr,
+    id: &str,
+    action: KbAction,
+) -> ApiResult<Article> {
+    let (org, current) = visible_article(state, v, id).await?;
+    let next = kb_apply(
+        &current,
+        &action,
+        &actor(&org, v, &current.hotline),
+        state.now(),
+    )
+    .map_err(kb_error)?;
+    let fields = next
+        .content
+        .changed_fields(&current.content)
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let change = action.change();
+    let note = VersionNote {
+        change: change.to_owned(),
+        fields,
+    };
+    let detail = serde_json::json!({"from": current.status.as_str(), "to": next.status.as_str(), "version": next.version});
+    let record = audit::by(
+        v,
+        addr,
+        state,
+        &format!("kb.{change}"),
+        Some(format!("article:{}", next.id)),
+        detail,
+    );
+    state.store().update_article(&next, note, record).await?;
+    state.kb().sync(state).await?;
+    Ok(next)
+}
+
+/// Marks published articles whose validity has ended as expired (the system acts).
+pub async fn expire_due(state: &AppState) -> ApiResult<usize> {
+    let today = state.now().with_timezone(&shanghai()).date_naive();
+    let published = state
+        .store()
+        .list_articles(&ArticleFilter {
+            status: Some(ArticleStatus::Published),
+            limit: 1000,
+            ..Default::default()
+        })
+        .await?;
+    let system = KbActor {
+        username: "system".into(),
+        roles: Vec::new(),
+        owning_staff: false,
+    };
+    let mut expired = 0;
+    for a in published
+        .iter()
+        .filter(|a| a.content.valid_to.is_some_and(|t| t < today))
+    {
+        let next = kb_apply(a, &KbAction::Expire, &system, state.now()).map_err(kb_error)?;
+        let note = VersionNote {
+            change: "expired".into(),
+            fields: Vec::new(),
+        };
+        let record = hotline_domain::audit::AuditRecord {
+            at: state.now(),
+            actor: "system".into(),
+            unit: None,
+            address: None,
+            action: "kb.expired".into(),
+            object: Some(format!("article:{}", a.id)),
+            detail: serde_json::json!({"valid_to": a.content.valid_to}),
+        };
+        state.store().update_article(&next, note, record).await?;
+        expired += 1;
+    }
+    if expired > 0 {
+        state.kb().sync(state).await?;
+    }
+    Ok(expired)
+}
+
+#[derive(Serialize)]
+struct Items<T> {
+    items: Vec<T>,
+}
+
+async fn create(
+    State(state): State<AppState>,
+    CurrentUser(v): CurrentUser,
+    addr: ClientAddr,
+    ApiJson(input): ApiJson<ArticleInput>,
+) -> ApiResult<(StatusCode, Json<Article>)> {
+    let a = create_article(&state, &v, &addr, input).await?;
+    Ok((StatusCode::CREATED, Json(a)))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+    pinned: Option<bool>,
+    before: Option<i64>,
+    limit: Option<u32>,
+}
+
+/// The articles a viewer may read, newest first.
+pub async fn list_for(
+    state: &AppState,
+    v: &Viewer,
+    status: Option<ArticleStatus>,
+    pinned: bool,
+    before: Option<i64>,
+    limit: u32,
+) -> ApiResult<Vec<Article>> {
+    let org = state.org().await?;
+    let mut out = Vec::new();
+    let mut before = before;
+    // Filtering happens after the read, so read in pages until the page is full.
+    loop {
+        let page = state
+            .store()
+            .list_articles(&ArticleFilter {
+                status,
+                pinned,
+                before_id: before,
+                limit: 200,
+            })
+            .await?;
+        let done = page.len() < 200;
+        before = page.last().map(|a| a.id);
+        out.extend(page.into_iter().filter(|a| may_read(&org, v, a)));
+        if done || out.len() >= limit as usize {
+            break;
+        }
+    }
+    out.truncate(limit as usize);
+    Ok(out)
+}
+
+async fn list(
+    State(state): State<AppState>,
+    CurrentUser(v): CurrentUser,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Items<Article>>> {
+    let status = q
+        .status
+        .as_deref()
+        .map(ArticleStatus::parse)
+        .transpose()
+        .map_err(|e| ApiError::invalid("status", e.0))?;
+    let limit = q.limit.unwrap_or(50).clamp(1, 200);
+    let items = list_for(
+        &state,
+        &v,
+        status,
+        q.pinned.unwrap_or(false),
+        q.before,
+        limit,
+    )
+    .await?;
+    Ok(Json(Items { items }))
+}
+
+async fn read(
+    State(state): State<AppState>,
+    CurrentUser(v): CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Article>> {
+    Ok(Json(visible_article(&state, &v, &id).await?.1))
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    CurrentUser(v): CurrentUser,
+    addr: ClientAddr,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ArticleInput>,
+) -> ApiResult<Json<Article>> {
+    let (content, _) = input.content();
+    let a = change_article(&state, &v, &addr, &id, KbAction::Edit(Box::new(content))).await?;
+    Ok(Json(a))
+}
+
+async fn act(
+    State(state): State<AppState>,
+    CurrentUser(v): CurrentUser,
+    addr: ClientAddr,
+    Path((id, action)): Path<(String, String)>,
+) -> ApiResult<Json<Article>> {
+    let action = match action.as_str() {
+        "submit" => KbAction::Submit,
+        "publish" => KbAction::Publish,
+        "withdraw" => KbAction::Withdraw,
+        "unpin" => KbAction::Unpin,
+        _ => return Err(ApiError::not_found()),
+    };
+    Ok(Json(change_article(&state, &v, &addr, &id, action).await?))
+}
+
+/// The version history of an article the viewer may read.
+pub async fn versions_for(
+    state: &AppState,
+    v: &Viewer,
+    id: &str,
+) -> ApiResult<Vec<ArticleVersion>> {
+    let (_, a) = visible_article(state, v, id).await?;
+    Ok(state.store().article_versions(a.id).await?)
+}
+
+async fn versions(
+    State(state): State<AppState>,
+    CurrentUser(v): CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Items<ArticleVersion>>> {
+    Ok(Json(Items {
+        items: versions_for(&state, &v, &id).await?,
+    }))
+}
+
+#[derive(Deserialize)]
+struct RestoreBody {
+    version: u32,
+}
+
+async fn restore(
+    State(state): State<AppState>,
+    CurrentUser(v): CurrentUser,
+    addr: ClientAddr,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RestoreBody>,
+) -> ApiResult<Json<Article>> {
+    let old = versions_for(&state, &v, &id)
+        .await?
+        .into_iter()
+        .find(|x| x.version == body.version)
+        .ok_or_else(|| ApiError::invalid("version", "no such version of this article"))?;
+    let action = KbAction::Restore(Box::new(old.content));
+    Ok(Json(change_article(&state, &v, &addr, &id, action).await?))
+}
+
+#[derive(Deserialize)]
+struct FeedbackBody {
+    helpful: bool,
+}
+
+async fn feedback(
+    State(state): State<AppState>,
+    CurrentUser(v): CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<FeedbackBody>,
+) -> ApiResult<StatusCode> {
+    let (_, a) = visible_article(&state, &v, &id).await?;
+    let mark = if body.helpful {
+        ArticleMark::Helpful
+    } else {
+        ArticleMark::NotHelpful
+    };
+    state.store().mark_article(a.id, mark).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The synonym list in force (the shipped list until an admin saves one).
+pub async fn synonyms(state: &AppState) -> ApiResult<Synonyms> {
+    Ok(state
+        .store()
+        .synonyms()
+        .await?
+        .unwrap_or_else(Synonyms::seed))
+}
+
+/// Searches the published, currently valid articles of the viewer's region.
+pub async fn search_for(
+    state: &AppState,
+    v: &Viewer,
+    text: &str,
+    limit: usize,
+) -> ApiResult<Vec<Hit>> {
+    let org = state.org().await?;
+    let region = reading_region(&org, v);
+    let synonyms = synonyms(state).await?;
+    let day = state.now().with_timezone(&shanghai()).date_naive();
+    let text: String = text.chars().take(500).collect();
+    let kb = state.kb_handle();
+    blocking(move || {
+        kb.search(&SearchQuery {
+            text: &text,
+            region: region.as_ref(),
+            day,
+            limit,
+            synonyms: &synonyms,
+        })
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct SearchParams {
+    q: Option<String>,
+    text: Option<String>,
+    limit: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct Hits {
+    hits: Vec<Hit>,
+}
+
+async fn search(
+    State(state): State<AppState>,
+    CurrentUser(v): CurrentUser,
+    ApiQuery(p): ApiQuery<SearchParams>,
+) -> ApiResult<Json<Hits>> {
+    let q = p.q.unwrap_or_default();
+    if q.trim().is_empty() {
+        return Err(ApiError::invalid("q", "must not be empty"));
+    }
+    let hits = search_for(&state, &v, &q, p.limit.unwrap_or(10).clamp(1, 50)).await?;
+    Ok(Json(Hits { hits }))
+}
+
+/// The articles that best match an order's content, for the intake screen.
+async fn suggest(
+    State(state): State<AppState>,
+    CurrentUser(v): CurrentUser,
+    ApiQuery(p): ApiQuery<SearchParams>,
+) -> ApiResult<Json<Hits>> {
+    let text = p.text.unwrap_or_default();
+    let hits = if text.trim().is_empty() {
+        Vec::new()
+    } else {
+        search_for(&state, &v, &text, p.limit.unwrap_or(5).clamp(1, 20)).await?
+    };
+    Ok(Json(Hits { hits }))
+}
+
+/// Urgent scripts pinned for the viewer's region today.
+pub async fn pinned_for(state: &AppState, v: &Viewer) -> ApiResult<Vec<Article>> {
+    let day = state.now().with_timezone(&shanghai()).date_naive();
+    let org = state.org().await?;
+    let region = reading_region(&org, v);
+    let pinned = list_for(state, v, Some(ArticleStatus::Published), true, None, 20).await?;
+    Ok(pinned
+        .into_iter()
+        .filter(|a| a.pinned_on(day) && region.as_ref().is_none_or(|r| a.content.applies_to(r)))
+        .collect())
+}
+
+async fn pinned(
+    State(state): State<AppState>,
+    CurrentUser(v): CurrentUser,
+) -> ApiResult<Json<Items<Article>>> {
+    Ok(Json(Items {
+        items: pinned_for(&state, &v).await?,
+    }))
+}
+
+#[derive(Serialize, Deserialize)]
+struct SynonymsBody {
+    text: String,
+}
+
+async fn get_synonyms(
+    State(state): State<AppState>,
+    CurrentUser(_): CurrentUser,
+) -> ApiResult<Json<SynonymsBody>> {
+    Ok(Json(SynonymsBody {
+        text: synonyms(&state).await?.to_text(),
+    }))
+}
+
+/// Replaces the synonym list (installation administrators).
+pub async fn save_synonyms(
+    state: &AppState,
+    v: &Viewer,
+    addr: &ClientAddr,
+    text: &str,
+) -> ApiResult<Synonyms> {
+    if !(v.has(Role::Admin) && v.user.unit.is_none()) {
+        return Err(ApiError::forbidden(
+            "only an installation administrator edits synonyms",
+        ));
+    }
+    let list = Synonyms::parse(text).map_err(|e| ApiError::invalid("text", e.0))?;
+    let detail = serde_json::json!({"groups": list.groups.len()});
+    let record = audit::by(
+        v,
+        addr,
+        state,
+        "kb.synonyms",
+        Some("kb:synonyms".into()),
+        detail,
+    );
+    state.store().put_synonyms(&list, record).await?;
+    Ok(list)
+}
+
+async fn put_synonyms(
+    State(state): State<AppState>,
+    CurrentUser(v): CurrentUser,
+    addr: ClientAddr,
+    ApiJson(body): ApiJson<SynonymsBody>,
+) -> ApiResult<Json<SynonymsBody>> {
+    let list = save_synonyms(&state, &v, &addr, &body.text).await?;
+    Ok(Json(SynonymsBody {
+        text: list.to_text(),
+    }))
+}
+
+/// Checks that an article cited by a direct answer is one the operator could have
+/// read out: published, valid today, for their region.
+pub async fn check_citation(state: &AppState, v: &Viewer, article_id: i64) -> ApiResult<()> {
+    let org = state.org().await?;
+    let found = state.store().article(article_id).await?;
+    let day = state.now().with_timezone(&shanghai()).date_naive();
+    match found {
+        Some(a) if a.searchable(day) && may_read(&org, v, &a) => Ok(()),
+        _ => Err(ApiError::invalid(
+            "article_id",
+            "no such published article for your region",
+        )),
+    }
+}
+
+/// Counts a use of an article by a direct answer that was recorded.
+pub async fn count_use(state: &AppState, article_id: i64) -> ApiResult<()> {
+    Ok(state
+        .store()
+        .mark_article(article_id, ArticleMark::Used)
+        .await?)
+}

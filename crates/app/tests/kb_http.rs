@@ -1,0 +1,433 @@
+//! The knowledge base over HTTP: workflow, versions, Chinese search within region and
+//! validity, urgent scripts, citations from direct answers. SQLite and PostgreSQL.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use serde_json::{Value, json};
+
+macro_rules! on_both_backends {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test]
+            async fn on_sqlite() {
+                let app = TestApp::sqlite().await;
+                ($body)(app).await;
+            }
+            #[tokio::test]
+            async fn on_postgres() {
+                if let Some(app) = TestApp::postgres().await {
+                    ($body)(app).await;
+                }
+            }
+        }
+    };
+}
+
+fn social_card() -> Value {
+    json!({
+        "title": "社会保障卡挂失与补办流程",
+        "question": "社会保障卡遗失后如何挂失和补领？",
+        "answer": "持卡人可拨打服务电话或到合作银行网点办理临时挂失；正式挂失后携带居民身份证到社保经办机构申请补领，一般7个工作日内可领取新卡。",
+        "category": "社会保障/社保卡",
+        "material": "guide",
+        "issuing_unit": "成都市人力资源和社会保障局",
+        "region": "510100",
+        "keywords": ["社会保障卡", "挂失", "补领"],
+        "source": {"title": "社会保障卡管理办法", "number": "人社部发〔2011〕47号"}
+    })
+}
+
+async fn hits(app: &TestApp, user: &str, q: &str) -> Vec<i64> {
+    let path = format!("/api/v1/kb/search?q={}", urlencode(q));
+    let r = app.as_user(user, "GET", &path, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.body["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_i64().unwrap())
+        .collect()
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+on_both_backends!(
+    a_draft_is_found_only_once_published_and_by_a_caller_s_phrasing,
+    |app: TestApp| async move {
+        let r = app
+            .as_user("editor", "POST", "/api/v1/kb/articles", Some(social_card()))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        assert_eq!(r.body["status"], "draft");
+        let id = r.body["id"].as_i64().unwrap();
+        assert!(
+            hits(&app, "operator", "社保卡丢了怎么补办")
+                .await
+                .is_empty(),
+            "drafts never appear"
+        );
+
+        let path = format!("/api/v1/kb/articles/{id}");
+        let denied = app
+            .as_user("editor", "POST", &format!("{path}/publish"), None)
+            .await;
+        assert_eq!(denied.status, StatusCode::FORBIDDEN);
+        let r = app
+            .as_user("editor", "POST", &format!("{path}/submit"), None)
+            .await;
+        assert_eq!(r.body["status"], "in_review");
+        let r = app
+            .as_user("supervisor", "POST", &format!("{path}/publish"), None)
+            .await;
+        assert_eq!(r.body["status"], "published", "{}", r.text);
+        let again = app
+            .as_user("supervisor", "POST", &format!("{path}/publish"), None)
+            .await;
+        assert_eq!(again.status, StatusCode::CONFLICT);
+
+        assert_eq!(hits(&app, "operator", "社保卡丢了怎么补办").await, vec![id]);
+        let r = app
+            .as_user(
+                "operator",
+                "GET",
+                &format!("/api/v1/kb/search?q={}", urlencode("社保卡丢了")),
+                None,
+            )
+            .await;
+        assert!(
+            r.body["hits"][0]["snippet"]
+                .as_str()
+                .unwrap()
+                .contains("<mark>")
+        );
+        assert!(
+            hits(&app, "mydispatcher", "社保卡丢了怎么补办")
+                .await
+                .is_empty(),
+            "a Chengdu article is not for Mianyang"
+        );
+        assert_eq!(
+            app.as_user("mydispatcher", "GET", &path, None).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let audit = app
+            .as_user("admin", "GET", "/api/v1/audit?action=kb.published", None)
+            .await;
+        assert_eq!(audit.body["items"].as_array().unwrap().len(), 1);
+    }
+);
+
+on_both_backends!(
+    editing_keeps_the_old_version_readable_and_restorable,
+    |app: TestApp| async move {
+        let r = app
+            .as_user(
+                "supervisor",
+                "POST",
+                "/api/v1/kb/articles",
+                Some(social_card()),
+            )
+            .await;
+        let id = r.body["id"].as_i64().unwrap();
+        let path = format!("/api/v1/kb/articles/{id}");
+        app.as_user("supervisor", "POST", &format!("{path}/publish"), None)
+            .await;
+        let mut changed = social_card();
+        changed["answer"] = json!("补领新卡可在“天府通办”App上申请，邮寄到家。");
+        let r = app.as_user("editor", "PUT", &path, Some(changed)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(
+            r.body["status"], "in_review",
+            "an editor's change goes back to review"
+        );
+        let versions = app
+            .as_user("operator", "GET", &format!("{path}/versions"), None)
+            .await;
+        assert_eq!(
+            versions.status,
+            StatusCode::NOT_FOUND,
+            "not published now: operators cannot read it"
+        );
+        let versions = app
+            .as_user("editor", "GET", &format!("{path}/versions"), None)
+            .await;
+        let items = versions.body["items"].as_array().unwrap();
+        assert_eq!(items.len(), 3);
+        assert!(
+            items[0]["content"]["answer"]
+                .as_str()
+                .unwrap()
+                .contains("合作银行网点")
+        );
+        assert_eq!(items[2]["fields"], json!(["answer"]));
+        let r = app
+            .as_user(
+                "editor",
+                "POST",
+                &format!("{path}/restore"),
+                Some(json!({"version": 1})),
+            )
+            .await;
+        assert!(
+            r.body["answer"].as_str().unwrap().contains("合作银行网点"),
+            "{}",
+            r.text
+        );
+        assert_eq!(r.body["version"], 4);
+        let bad = app
+            .as_user(
+                "editor",
+                "PUT",
+                &path,
+                Some(json!({"title": "", "question": "q", "answer": "a", "category": "x"})),
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let now = app.as_user("editor", "GET", &path, None).await;
+        assert_eq!(now.body["version"], 4, "a refused edit changes nothing");
+    }
+);
+
+on_both_backends!(
+    an_urgent_script_is_pinned_for_its_region_only,
+    |app: TestApp| async move {
+        let mut script = social_card();
+        script["title"] = json!("关于暴雨天气地铁停运的答复口径");
+        script["category"] = json!("突发事件/暴雨");
+        script["urgent"] = json!(true);
+        let denied = app
+            .as_user(
+                "editor",
+                "POST",
+                "/api/v1/kb/articles",
+                Some(script.clone()),
+            )
+            .await;
+        assert_eq!(
+            denied.status,
+            StatusCode::FORBIDDEN,
+            "editors have no urgent path"
+        );
+        let r = app
+            .as_user("supervisor", "POST", "/api/v1/kb/articles", Some(script))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        assert_eq!(
+            (r.body["status"].as_str(), r.body["pinned"].as_bool()),
+            (Some("published"), Some(true))
+        );
+        let id = r.body["id"].as_i64().unwrap();
+        let pinned = app
+            .as_user("operator", "GET", "/api/v1/kb/pinned", None)
+            .await;
+        assert_eq!(pinned.body["items"][0]["id"], id);
+        let elsewhere = app
+            .as_user("mydispatcher", "GET", "/api/v1/kb/pinned", None)
+            .await;
+        assert!(elsewhere.body["items"].as_array().unwrap().is_empty());
+        let audit = app
+            .as_user(
+                "admin",
+                "GET",
+                "/api/v1/audit?action=kb.urgent_publish",
+                None,
+            )
+            .await;
+        assert_eq!(audit.body["items"].as_array().unwrap().len(), 1);
+        app.as_user(
+            "supervisor",
+            "POST",
+            &format!("/api/v1/kb/articles/{id}/unpin"),
+            None,
+        )
+        .await;
+        let pinned = app
+            .as_user("operator", "GET", "/api/v1/kb/pinned", None)
+            .await;
+        assert!(pinned.body["items"].as_array().unwrap().is_empty());
+    }
+);
+
+on_both_backends!(
+    expired_articles_leave_search_and_citations_count,
+    |app: TestApp| async move {
+        app.set_time("2026-11-28T10:00:00+08:00");
+        let mut a = social_card();
+        a["valid_to"] = json!("2026-11-30");
+        let r = app
+            .as_user("supervisor", "POST", "/api/v1/kb/articles", Some(a))
+            .await;
+        let id = r.body["id"].as_i64().unwrap();
+        app.as_user(
+            "supervisor",
+            "POST",
+            &format!("/api/v1/kb/articles/{id}/publish"),
+            None,
+        )
+        .await;
+
+        let order = app
+            .create("operator", order_body("consultation"))
+            .await
+            .body["id"]
+            .as_i64()
+            .unwrap();
+        let events = app.event_count(order).await;
+        let draft = app
+            .as_user(
+                "editor",
+                "POST",
+                "/api/v1/kb/articles",
+                Some(json!({
+                    "title": "草稿", "question": "问", "answer": "答", "category": "其他"
+                })),
+            )
+            .await
+            .body["id"]
+            .as_i64()
+            .unwrap();
+        let r = app
+            .act(
+                "operator",
+                order,
+                "answer",
+                json!({"content": "请到银行网点挂失补领。", "article_id": draft}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert_eq!(
+            app.event_count(order).await,
+            events,
+            "a refused answer adds nothing"
+        );
+        let r = app
+            .act(
+                "operator",
+                order,
+                "answer",
+                json!({"content": "请到银行网点挂失补领。", "article_id": id}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let feedback = app
+            .as_user(
+                "operator",
+                "POST",
+                &format!("/api/v1/kb/articles/{id}/feedback"),
+                Some(json!({"helpful": true})),
+            )
+            .await;
+        assert_eq!(feedback.status, StatusCode::NO_CONTENT);
+        let counted = app
+            .as_user(
+                "supervisor",
+                "GET",
+                &format!("/api/v1/kb/articles/{id}"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (
+                counted.body["uses"].as_u64(),
+                counted.body["helpful"].as_u64()
+            ),
+            (Some(1), Some(1))
+        );
+
+        app.set_time("2026-12-01T09:00:00+08:00");
+        assert!(
+            hits(&app, "operator", "社保卡补办").await.is_empty(),
+            "past valid_to"
+        );
+        assert_eq!(hotline_app::kb::expire_due(&app.state).await.unwrap(), 1);
+        let r = app
+            .as_user(
+                "supervisor",
+                "GET",
+                &format!("/api/v1/kb/articles/{id}"),
+                None,
+            )
+            .await;
+        assert_eq!(r.body["status"], "expired");
+    }
+);
+
+#[tokio::test]
+async fn the_administrator_edits_synonyms_and_search_follows() {
+    let app = TestApp::sqlite().await;
+    let r = app
+        .as_user(
+            "supervisor",
+            "POST",
+            "/api/v1/kb/articles",
+            Some(social_card()),
+        )
+        .await;
+    let id = r.body["id"].as_i64().unwrap();
+    app.as_user(
+        "supervisor",
+        "POST",
+        &format!("/api/v1/kb/articles/{id}/publish"),
+        None,
+    )
+    .await;
+    assert_eq!(hits(&app, "operator", "遗落").await, Vec::<i64>::new());
+    let denied = app
+        .as_user(
+            "supervisor",
+            "PUT",
+            "/api/v1/kb/synonyms",
+            Some(json!({"text": "遗落 = 遗失"})),
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let bad = app
+        .as_user(
+            "admin",
+            "PUT",
+            "/api/v1/kb/synonyms",
+            Some(json!({"text": "只有一个词"})),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let ok = app
+        .as_user(
+            "admin",
+            "PUT",
+            "/api/v1/kb/synonyms",
+            Some(json!({"text": "遗落 = 遗失"})),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    assert_eq!(hits(&app, "operator", "遗落").await, vec![id]);
+}
+
+#[tokio::test]
+async fn an_index_rebuilt_from_the_database_holds_the_same_articles() {
+    let app = TestApp::sqlite().await;
+    let r = app
+        .as_user(
+            "supervisor",
+            "POST",
+            "/api/v1/kb/articles",
+            Some(social_card()),
+        )
+        .await;
+    let id = r.body["id"].as_i64().unwrap();
+    app.as_user(
+        "supervisor",
+        "POST",
+        &format!("/api/v1/kb/articles/{id}/publish"),
+        None,
+    )
+    .await;
+    let seq = app.state.kb().reindex(&app.state).await.unwrap();
+    assert_eq!(seq, app.state.kb().index().synced_seq());
+    assert_eq!(app.state.kb().index().len(), 1);
+    assert_eq!(hits(&app, "operator", "社保卡补办").await, vec![id]);
+}
