@@ -1,30 +1,12 @@
 //! The knowledge base over HTTP: workflow, versions, Chinese search within region and
 //! validity, urgent scripts, citations from direct answers. SQLite and PostgreSQL.
 
+#[macro_use]
 mod common;
 
 use axum::http::StatusCode;
 use common::*;
 use serde_json::{Value, json};
-
-macro_rules! on_both_backends {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-            #[tokio::test]
-            async fn on_sqlite() {
-                let app = TestApp::sqlite().await;
-                ($body)(app).await;
-            }
-            #[tokio::test]
-            async fn on_postgres() {
-                if let Some(app) = TestApp::postgres().await {
-                    ($body)(app).await;
-                }
-            }
-        }
-    };
-}
 
 fn social_card() -> Value {
     json!({

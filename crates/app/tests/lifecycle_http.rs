@@ -1,30 +1,12 @@
 //! The order lifecycle over HTTP, through the real router, on SQLite and (when
 //! `HOTLINE_TEST_DATABASE_URL` is set) on PostgreSQL.
 
+#[macro_use]
 mod common;
 
 use axum::http::StatusCode;
 use common::*;
 use serde_json::json;
-
-macro_rules! on_both_backends {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-            #[tokio::test]
-            async fn on_sqlite() {
-                let app = TestApp::sqlite().await;
-                ($body)(app).await;
-            }
-            #[tokio::test]
-            async fn on_postgres() {
-                if let Some(app) = TestApp::postgres().await {
-                    ($body)(app).await;
-                }
-            }
-        }
-    };
-}
 
 on_both_backends!(
     an_order_goes_from_registered_to_closed,

@@ -34,6 +34,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         seconds: u64,
     },
+    /// Chinese knowledge search on generated articles, against SQLite FTS5 (trigram).
+    Kb {
+        /// End with one JSON line of the figures.
+        #[arg(long)]
+        json: bool,
+        /// Articles to generate.
+        #[arg(long, default_value_t = 100_000)]
+        articles: usize,
+        /// Callers' questions to ask.
+        #[arg(long, default_value_t = 1000)]
+        queries: usize,
+    },
 }
 
 pub async fn run(cmd: BenchCommand) -> Result<(), String> {
@@ -43,6 +55,13 @@ pub async fn run(cmd: BenchCommand) -> Result<(), String> {
             clients,
             seconds,
         } => intake(json, clients, Duration::from_secs(seconds)).await,
+        BenchCommand::Kb {
+            json,
+            articles,
+            queries,
+        } => tokio::task::spawn_blocking(move || crate::bench_kb::run(json, articles, queries))
+            .await
+            .map_err(|e| e.to_string())?,
     }
 }
 

@@ -2,6 +2,7 @@
 //! `main` only parses the command line and hands over.
 
 mod bench;
+mod bench_kb;
 mod commands;
 mod config;
 mod serve;

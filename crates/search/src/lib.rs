@@ -292,32 +292,36 @@ impl KbIndex {
     /// Brings the index up to `seq`: each changed article is replaced by its current
     /// state (kept only if published), in one commit that records `seq`.
     pub fn apply(&self, changed: &[Article], seq: u64) -> Result<()> {
-        let mut w = self.writer.lock().expect("index writer lock");
-        for a in changed {
-            w.delete_term(Term::from_field_i64(self.fields.id, a.id));
-            if a.status == ArticleStatus::Published {
-                w.add_document(self.document(a))?;
+        self.write(seq, |w| {
+            for a in changed {
+                w.delete_term(Term::from_field_i64(self.fields.id, a.id));
             }
-        }
-        commit(&mut w, seq)?;
-        drop(w);
-        self.reader.reload()?;
-        Ok(())
+            self.add_published(w, changed)
+        })
     }
 
     /// Replaces everything with `articles`, recording `seq`.
-    pub fn rebuild<'a>(
-        &self,
-        articles: impl IntoIterator<Item = &'a Article>,
-        seq: u64,
-    ) -> Result<()> {
-        let mut w = self.writer.lock().expect("index writer lock");
-        w.delete_all_documents()?;
-        for a in articles {
-            if a.status == ArticleStatus::Published {
-                w.add_document(self.document(a))?;
-            }
+    pub fn rebuild(&self, articles: &[Article], seq: u64) -> Result<()> {
+        self.write(seq, |w| {
+            w.delete_all_documents()?;
+            self.add_published(w, articles)
+        })
+    }
+
+    fn add_published(&self, w: &IndexWriter, articles: &[Article]) -> Result<()> {
+        for a in articles
+            .iter()
+            .filter(|a| a.status == ArticleStatus::Published)
+        {
+            w.add_document(self.document(a))?;
         }
+        Ok(())
+    }
+
+    /// One change to the index, committed with `seq` and visible to searches after.
+    fn write(&self, seq: u64, change: impl FnOnce(&IndexWriter) -> Result<()>) -> Result<()> {
+        let mut w = self.writer.lock().expect("index writer lock");
+        change(&w)?;
         commit(&mut w, seq)?;
         drop(w);
         self.reader.reload()?;

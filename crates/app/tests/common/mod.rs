@@ -291,3 +291,24 @@ pub fn order_body(kind: &str) -> Value {
         "requester": {"name": "王小明", "phone": "13812345678", "anonymous": false}
     })
 }
+
+/// Runs a test body on SQLite, and on PostgreSQL when `HOTLINE_TEST_DATABASE_URL` is set.
+#[allow(unused_macros)]
+macro_rules! on_both_backends {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test]
+            async fn on_sqlite() {
+                let app = TestApp::sqlite().await;
+                ($body)(app).await;
+            }
+            #[tokio::test]
+            async fn on_postgres() {
+                if let Some(app) = TestApp::postgres().await {
+                    ($body)(app).await;
+                }
+            }
+        }
+    };
+}
