@@ -121,6 +121,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/kb/suggest", get(suggest))
         .route("/api/v1/kb/pinned", get(pinned))
         .route("/api/v1/kb/synonyms", get(get_synonyms).put(put_synonyms))
+        .route("/api/v1/kb/import", post(import))
+        .route("/api/v1/kb/export", get(export))
 }
 
 /// The hotline a user works for in the knowledge base (any role at a hotline).
@@ -202,6 +204,32 @@ pub struct ArticleInput {
 }
 
 impl ArticleInput {
+    /// An input that writes exactly this content (imports).
+    pub fn from_content(c: ArticleContent) -> Self {
+        ArticleInput {
+            title: c.title,
+            question: c.question,
+            answer: c.answer,
+            category: c.category,
+            material: Some(c.material),
+            issuing_unit: c.issuing_unit,
+            source: c.source,
+            region: c.region,
+            keywords: c.keywords,
+            valid_from: c.valid_from,
+            valid_to: c.valid_to,
+            urgent: false,
+        }
+    }
+
+    /// What must be unique: (category, title).
+    pub fn key(&self) -> (String, String) {
+        (
+            self.category.trim().to_owned(),
+            self.title.trim().to_owned(),
+        )
+    }
+
     fn content(self) -> (ArticleContent, bool) {
         let trim = |s: String| s.trim().to_owned();
         let urgent = self.urgent;
@@ -239,6 +267,19 @@ pub async fn create_article(
     addr: &ClientAddr,
     input: ArticleInput,
 ) -> ApiResult<Article> {
+    let (article, record) = prepare_article(state, v, addr, input).await?;
+    let article = state.store().create_article(article, record).await?;
+    state.kb().sync(state).await?;
+    Ok(article)
+}
+
+/// A new article of the viewer's hotline and its audit record, checked, not stored.
+pub async fn prepare_article(
+    state: &AppState,
+    v: &Viewer,
+    addr: &ClientAddr,
+    input: ArticleInput,
+) -> ApiResult<(Article, hotline_domain::audit::AuditRecord)> {
     let org = state.org().await?;
     let hotline = kb_hotline(&org, v)
         .cloned()
@@ -273,9 +314,7 @@ pub async fn create_article(
     };
     let detail = serde_json::json!({"title": article.content.title, "status": status.as_str(), "pinned": urgent});
     let record = audit::by(v, addr, state, action, None, detail);
-    let article = state.store().create_article(article, record).await?;
-    state.kb().sync(state).await?;
-    Ok(article)
+    Ok((article, record))
 }
 
 /// The article the viewer may act on or read, or 404.
@@ -723,4 +762,84 @@ pub async fn count_use(state: &AppState, article_id: i64) -> ApiResult<()> {
         .store()
         .mark_article(article_id, ArticleMark::Used)
         .await?)
+}
+
+#[derive(Deserialize)]
+struct FileParams {
+    format: Option<String>,
+    skip_errors: Option<bool>,
+}
+
+fn file_format(p: &FileParams) -> ApiResult<crate::kb_io::FileFormat> {
+    crate::kb_io::FileFormat::parse(p.format.as_deref().unwrap_or("xlsx"))
+        .ok_or_else(|| ApiError::invalid("format", "must be csv or xlsx"))
+}
+
+/// `POST /api/v1/kb/import?format=csv|xlsx&skip_errors=true`, the file as the body.
+/// A file with errors answers 422 naming each bad row and column, and stores nothing
+/// unless `skip_errors` is set.
+async fn import(
+    State(state): State<AppState>,
+    CurrentUser(v): CurrentUser,
+    addr: ClientAddr,
+    ApiQuery(p): ApiQuery<FileParams>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<crate::kb_io::ImportReport>> {
+    let format = file_format(&p)?;
+    let skip = p.skip_errors.unwrap_or(false);
+    let report = crate::kb_io::import(&state, &v, &addr, (&body, format), skip, &|_, _| {}).await?;
+    if report.imported == 0 && !report.errors.is_empty() && !skip {
+        let mut e = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            format!(
+                "{} rows have problems; nothing was imported",
+                report.errors.len()
+            ),
+        );
+        e.fields = Some(
+            report
+                .errors
+                .iter()
+                .map(|r| (format!("row {}: {}", r.row, r.column), r.problem.clone()))
+                .collect(),
+        );
+        return Err(e);
+    }
+    Ok(Json(report))
+}
+
+/// `GET /api/v1/kb/export?format=csv|xlsx`: the articles the viewer may read, in the
+/// import layout.
+async fn export(
+    State(state): State<AppState>,
+    CurrentUser(v): CurrentUser,
+    addr: ClientAddr,
+    ApiQuery(p): ApiQuery<FileParams>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let format = file_format(&p)?;
+    let articles = list_for(&state, &v, None, false, None, u32::MAX).await?;
+    let bytes = crate::kb_io::write_file(&articles, format)?;
+    let detail = serde_json::json!({"articles": articles.len()});
+    let record = audit::by(&v, &addr, &state, "kb.export", None, detail);
+    state.store().append_audit(record).await?;
+    let (mime, name) = match format {
+        crate::kb_io::FileFormat::Csv => ("text/csv; charset=utf-8", "knowledge.csv"),
+        crate::kb_io::FileFormat::Xlsx => (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "knowledge.xlsx",
+        ),
+    };
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, mime.to_owned()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -19,6 +19,7 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod kb;
+pub mod kb_io;
 pub mod openapi;
 pub mod ops;
 pub mod orders;

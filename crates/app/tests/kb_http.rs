@@ -413,3 +413,137 @@ async fn an_index_rebuilt_from_the_database_holds_the_same_articles() {
     assert_eq!(app.state.kb().index().len(), 1);
     assert_eq!(hits(&app, "operator", "社保卡补办").await, vec![id]);
 }
+
+const GOOD_ROW: &str = "社会保障卡挂失,社保卡丢了怎么办？,先挂失再补领。,社会保障/社保卡,办事指南,510100,社保卡、挂失,2026-01-01";
+
+fn csv_file(rows: &[&str]) -> Vec<u8> {
+    let mut s = String::from("标题,问题,答复口径,分类,资料类型,适用区划,关键词,生效日期\n");
+    for r in rows {
+        s.push_str(r);
+        s.push('\n');
+    }
+    s.into_bytes()
+}
+
+#[tokio::test]
+async fn an_import_file_with_two_bad_rows_reports_exactly_those_rows_and_stores_nothing() {
+    let app = TestApp::sqlite().await;
+    let token = app.token("editor").await;
+    let file = csv_file(&[
+        GOOD_ROW,
+        "医保缴费,医保怎么交？,每年9月至12月缴纳。,社会保障/医疗保险,日常咨询,5101,医保,2026-01-01",
+        "公积金提取,公积金怎么取？,符合条件可提取。,住房/公积金,热点问答,,公积金,",
+        "驾照换证,驾照到期怎么换？,到期前90日内申请。,交通/驾驶证,办事指南,,驾照,2026-13-01",
+    ]);
+    let r = app
+        .send_bytes(
+            "POST",
+            "/api/v1/kb/import?format=csv",
+            Some(&token),
+            file.clone(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let fields = r.body["error"]["fields"].as_object().unwrap();
+    let keys: Vec<&str> = fields.keys().map(String::as_str).collect();
+    assert_eq!(keys, vec!["row 3: 适用区划", "row 5: 生效日期"]);
+    let listed = app
+        .as_user("editor", "GET", "/api/v1/kb/articles", None)
+        .await;
+    assert!(
+        listed.body["items"].as_array().unwrap().is_empty(),
+        "nothing imported"
+    );
+
+    let r = app
+        .send_bytes(
+            "POST",
+            "/api/v1/kb/import?format=csv&skip_errors=true",
+            Some(&token),
+            file,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        (r.body["imported"].as_u64(), r.body["skipped"].as_u64()),
+        (Some(2), Some(2))
+    );
+    let listed = app
+        .as_user("editor", "GET", "/api/v1/kb/articles?status=draft", None)
+        .await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 2);
+
+    let again = app
+        .send_bytes(
+            "POST",
+            "/api/v1/kb/import?format=csv",
+            Some(&token),
+            csv_file(&[GOOD_ROW]),
+        )
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an existing title is a row error"
+    );
+    let operator = app.token("operator").await;
+    let denied = app
+        .send_bytes(
+            "POST",
+            "/api/v1/kb/import?format=csv",
+            Some(&operator),
+            csv_file(&["新条目,问,答,其他"]),
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn an_xlsx_export_imports_again_unchanged() {
+    let app = TestApp::sqlite().await;
+    let mut a = social_card();
+    a["valid_to"] = json!("2027-06-30");
+    app.as_user("editor", "POST", "/api/v1/kb/articles", Some(a))
+        .await;
+    let export = app
+        .as_user("editor", "GET", "/api/v1/kb/export?format=xlsx", None)
+        .await;
+    assert_eq!(export.status, StatusCode::OK);
+    assert!(export.bytes.starts_with(b"PK"), "an .xlsx is a zip");
+
+    let other = TestApp::sqlite().await;
+    let token = other.token("editor").await;
+    let r = other
+        .send_bytes(
+            "POST",
+            "/api/v1/kb/import?format=xlsx",
+            Some(&token),
+            export.bytes,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let items = other
+        .as_user("editor", "GET", "/api/v1/kb/articles", None)
+        .await
+        .body["items"]
+        .clone();
+    let original = app
+        .as_user("editor", "GET", "/api/v1/kb/articles", None)
+        .await
+        .body["items"]
+        .clone();
+    for field in [
+        "title",
+        "question",
+        "answer",
+        "category",
+        "material",
+        "issuing_unit",
+        "region",
+        "keywords",
+        "valid_to",
+        "source",
+    ] {
+        assert_eq!(items[0][field], original[0][field], "{field}");
+    }
+}

@@ -607,18 +607,131 @@ pub enum KbCommand {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Import articles as drafts from an .xlsx or .csv file (layout in the README);
+    /// a file with errors imports nothing unless --skip-errors.
+    Import {
+        file: std::path::PathBuf,
+        /// The knowledge editor, supervisor or admin the articles are written by.
+        #[arg(long = "as")]
+        author: String,
+        #[arg(long)]
+        skip_errors: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Export every article to an .xlsx or .csv file in the import layout.
+    Export {
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 pub async fn kb(cfg: Config, cmd: KbCommand) -> Result<(), String> {
-    let KbCommand::Reindex { data } = cmd;
-    let cfg = with_data(cfg, &data);
-    let state = open_state(&cfg)
-        .await?
-        .with_kb_index(crate::serve::open_kb_index(&cfg)?);
-    let seq = state.kb().reindex(&state).await.map_err(|e| e.message)?;
+    match cmd {
+        KbCommand::Reindex { data } => {
+            let cfg = with_data(cfg, &data);
+            let state = open_state(&cfg)
+                .await?
+                .with_kb_index(crate::serve::open_kb_index(&cfg)?);
+            let seq = state.kb().reindex(&state).await.map_err(|e| e.message)?;
+            println!(
+                "knowledge index rebuilt: {} published articles, up to change {seq}",
+                state.kb().index().len()
+            );
+            Ok(())
+        }
+        KbCommand::Import {
+            file,
+            author,
+            skip_errors,
+            data,
+        } => kb_import(with_data(cfg, &data), &file, &author, skip_errors).await,
+        KbCommand::Export { file, data } => kb_export(with_data(cfg, &data), &file).await,
+    }
+}
+
+fn file_format(file: &std::path::Path) -> Result<hotline_app::kb_io::FileFormat, String> {
+    hotline_app::kb_io::FileFormat::parse(&file.to_string_lossy())
+        .ok_or_else(|| format!("{}: the file must end in .xlsx or .csv", file.display()))
+}
+
+async fn kb_import(
+    cfg: Config,
+    file: &std::path::Path,
+    author: &str,
+    skip_errors: bool,
+) -> Result<(), String> {
+    let format = file_format(file)?;
+    let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let state = open_state(&cfg).await?;
+    let user = state
+        .store()
+        .user_by_username(author)
+        .await
+        .map_err(|e| e.to_string())?
+        .filter(|u| u.active)
+        .ok_or_else(|| format!("no active account {author:?}"))?;
+    let viewer = hotline_app::access::Viewer::new(user);
+    let addr = hotline_app::audit::ClientAddr(Some("cli".into()));
+    let progress = |done: usize, total: usize| {
+        if done.is_multiple_of(500) || done == total {
+            eprintln!("imported {done}/{total}");
+        }
+    };
+    let report = hotline_app::kb_io::import(
+        &state,
+        &viewer,
+        &addr,
+        (&bytes, format),
+        skip_errors,
+        &progress,
+    )
+    .await
+    .map_err(|e| e.message)?;
+    for e in &report.errors {
+        eprintln!("row {}, column {}: {}", e.row, e.column, e.problem);
+    }
+    if report.imported == 0 && !report.errors.is_empty() && !skip_errors {
+        return Err(format!(
+            "{} rows have problems; nothing was imported (--skip-errors imports the others)",
+            report.errors.len()
+        ));
+    }
     println!(
-        "knowledge index rebuilt: {} published articles, up to change {seq}",
-        state.kb().index().len()
+        "imported {} articles as drafts; skipped {} rows",
+        report.imported, report.skipped
     );
+    Ok(())
+}
+
+async fn kb_export(cfg: Config, file: &std::path::Path) -> Result<(), String> {
+    let format = file_format(file)?;
+    let state = open_state(&cfg).await?;
+    let mut articles = Vec::new();
+    let mut before = None;
+    loop {
+        let page = state
+            .store()
+            .list_articles(&hotline_store::kb::ArticleFilter {
+                before_id: before,
+                limit: 1000,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        before = page.last().map(|a| a.id);
+        let done = page.len() < 1000;
+        articles.extend(page);
+        if done {
+            break;
+        }
+    }
+    let bytes = hotline_app::kb_io::write_file(&articles, format).map_err(|e| e.message)?;
+    std::fs::write(file, bytes).map_err(|e| format!("{}: {e}", file.display()))?;
+    let detail =
+        serde_json::json!({"articles": articles.len(), "file": file.display().to_string()});
+    cli_audit(&state, "kb.export", "kb:articles".into(), detail).await?;
+    println!("exported {} articles to {}", articles.len(), file.display());
     Ok(())
 }

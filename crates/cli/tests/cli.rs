@@ -320,3 +320,86 @@ fn kb_reindex_rebuilds_the_index_from_the_database() {
     );
     assert!(dir.path().join("kb-index").join("meta.json").exists());
 }
+
+fn add_user(dir: &std::path::Path, username: &str, role: &str, unit: &str) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args([
+            "user",
+            "add",
+            "--username",
+            username,
+            "--role",
+            role,
+            "--unit",
+            unit,
+        ])
+        .args(["--password-stdin", "--data-dir"])
+        .arg(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"Secret-pass-2026\n")
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn kb_import_names_bad_rows_imports_nothing_then_skips_them_when_asked_and_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let unit = hotline(
+        dir.path(),
+        &[
+            "unit",
+            "add",
+            "--code",
+            "sc12345",
+            "--name",
+            "省热线",
+            "--kind",
+            "hotline",
+            "--region",
+            "510000",
+        ],
+    );
+    assert!(unit.status.success());
+    add_user(dir.path(), "ed", "knowledge_editor", "sc12345");
+    let file = dir.path().join("articles.csv");
+    std::fs::write(
+        &file,
+        "标题,问题,答复口径,分类\n社保卡补办,怎么补？,先挂失。,社会保障/社保卡\n,没有标题,答,其他\n公积金提取,怎么取？,可提取。,住房/公积金\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let out = hotline(dir.path(), &["kb", "import", path, "--as", "ed"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("row 3, column 标题"), "{err}");
+    assert!(err.contains("nothing was imported"), "{err}");
+    let out = hotline(
+        dir.path(),
+        &["kb", "import", path, "--as", "ed", "--skip-errors"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("imported 2/2"),
+        "progress is shown"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("imported 2 articles as drafts; skipped 1 rows")
+    );
+    let export = dir.path().join("out.xlsx");
+    let out = hotline(dir.path(), &["kb", "export", export.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("exported 2 articles"));
+    assert!(std::fs::read(&export).unwrap().starts_with(b"PK"));
+}

@@ -29,6 +29,7 @@ pub struct Response {
     pub retry_after: Option<String>,
     pub body: Value,
     pub text: String,
+    pub bytes: Vec<u8>,
 }
 
 pub fn at(s: &str) -> Timestamp {
@@ -227,6 +228,7 @@ impl TestApp {
             retry_after,
             body,
             text,
+            bytes: bytes.to_vec(),
         }
     }
 

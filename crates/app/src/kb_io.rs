@@ -1,0 +1,429 @@
+//! Knowledge articles in and out of spreadsheets: `.xlsx` and `.csv` in one documented
+//! column layout (the first row names the columns, in Chinese or by field name; order
+//! is free, unknown columns are refused).
+//!
+//! | column | field | notes |
+//! |---|---|---|
+//! | 标题 | title | required, unique within its category |
+//! | 问题 | question | required |
+//! | 答复口径 | answer | required |
+//! | 分类 | category | required, 1–3 levels separated by `/` |
+//! | 资料类型 | material | 办事指南, 法律法规, 热点问答, 日常咨询, 通知公告, 业务指引, 答复口径, 政策解读 (or the English names) |
+//! | 发布单位 | issuing_unit | |
+//! | 依据文件 · 文号 · 发布日期 · 链接 | source | title, number, date, link |
+//! | 适用区划 | region | 6-digit GB/T 2260 code; empty for the whole province |
+//! | 关键词 | keywords | separated by `、` `,` `，` or spaces |
+//! | 生效日期 · 失效日期 | valid_from, valid_to | `YYYY-MM-DD` (or a spreadsheet date) |
+//!
+//! Every row is checked before anything is stored; a file with errors stores nothing
+//! unless the caller asks to skip the bad rows. Imported articles are drafts.
+
+use chrono::NaiveDate;
+use hotline_domain::RegionCode;
+use hotline_domain::kb::{Article, ArticleContent, Material, SourcePolicy};
+use hotline_store::kb::ArticleFilter;
+use serde::Serialize;
+use std::collections::HashSet;
+
+use crate::AppState;
+use crate::access::Viewer;
+use crate::audit::{self, ClientAddr};
+use crate::error::{ApiError, ApiResult};
+use crate::kb::{ArticleInput, prepare_article};
+
+/// (field name, column header)
+pub const COLUMNS: &[(&str, &str)] = &[
+    ("title", "标题"),
+    ("question", "问题"),
+    ("answer", "答复口径"),
+    ("category", "分类"),
+    ("material", "资料类型"),
+    ("issuing_unit", "发布单位"),
+    ("source_title", "依据文件"),
+    ("source_number", "文号"),
+    ("source_date", "发布日期"),
+    ("source_link", "链接"),
+    ("region", "适用区划"),
+    ("keywords", "关键词"),
+    ("valid_from", "生效日期"),
+    ("valid_to", "失效日期"),
+];
+
+const MATERIALS: &[(Material, &str)] = &[
+    (Material::Guide, "办事指南"),
+    (Material::Law, "法律法规"),
+    (Material::Faq, "热点问答"),
+    (Material::Daily, "日常咨询"),
+    (Material::Notice, "通知公告"),
+    (Material::Instruction, "业务指引"),
+    (Material::Script, "答复口径"),
+    (Material::Interpretation, "政策解读"),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Csv,
+    Xlsx,
+}
+
+impl FileFormat {
+    /// From a file name's extension or a `format=` value.
+    pub fn parse(name: &str) -> Option<Self> {
+        let lower = name.to_ascii_lowercase();
+        if lower == "csv" || lower.ends_with(".csv") {
+            Some(FileFormat::Csv)
+        } else if lower == "xlsx" || lower.ends_with(".xlsx") {
+            Some(FileFormat::Xlsx)
+        } else {
+            None
+        }
+    }
+}
+
+/// A problem with one cell (or row) of an import file; `row` counts as the
+/// spreadsheet does, the header being row 1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    pub row: usize,
+    pub column: String,
+    pub problem: String,
+}
+
+fn row_error(row: usize, column: &str, problem: impl Into<String>) -> RowError {
+    RowError {
+        row,
+        column: column.to_owned(),
+        problem: problem.into(),
+    }
+}
+
+/// The cells of a file: its header and its data rows, as text.
+fn cells(bytes: &[u8], format: FileFormat) -> Result<Vec<Vec<String>>, RowError> {
+    match format {
+        FileFormat::Csv => {
+            let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
+                .map_err(|_| row_error(1, "", "the file is not UTF-8 text"))?;
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(text.as_bytes());
+            reader
+                .records()
+                .enumerate()
+                .map(|(i, r)| {
+                    r.map(|rec| rec.iter().map(str::to_owned).collect())
+                        .map_err(|e| row_error(i + 1, "", format!("unreadable CSV: {e}")))
+                })
+                .collect()
+        }
+        FileFormat::Xlsx => {
+            use calamine::{Reader, Xlsx};
+            let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes))
+                .map_err(|e| row_error(1, "", format!("not an .xlsx workbook: {e}")))?;
+            let range = book
+                .worksheet_range_at(0)
+                .ok_or_else(|| row_error(1, "", "the workbook has no sheet"))?
+                .map_err(|e| row_error(1, "", format!("unreadable sheet: {e}")))?;
+            Ok(range
+                .rows()
+                .map(|r| r.iter().map(xlsx_text).collect())
+                .collect())
+        }
+    }
+}
+
+fn xlsx_text(d: &calamine::Data) -> String {
+    use calamine::Data;
+    match d {
+        Data::DateTime(dt) => {
+            let epoch = NaiveDate::from_ymd_opt(1899, 12, 30).expect("fixed");
+            (epoch + chrono::Days::new(dt.as_f64().max(0.0) as u64)).to_string()
+        }
+        Data::DateTimeIso(s) => s.chars().take(10).collect(),
+        Data::Empty => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// Where each known column is in the header.
+fn header_map(header: &[String]) -> Result<Vec<Option<usize>>, RowError> {
+    let mut at = vec![None; COLUMNS.len()];
+    for (i, h) in header.iter().enumerate() {
+        let h = h.trim();
+        if h.is_empty() {
+            continue;
+        }
+        let k = COLUMNS
+            .iter()
+            .position(|(field, label)| h == *field || h == *label)
+            .ok_or_else(|| row_error(1, h, "unknown column"))?;
+        at[k] = Some(i);
+    }
+    for (k, (_, label)) in COLUMNS.iter().enumerate().take(4) {
+        if at[k].is_none() {
+            return Err(row_error(1, label, "required column missing"));
+        }
+    }
+    Ok(at)
+}
+
+fn parse_date(row: usize, column: &str, s: &str) -> Result<Option<NaiveDate>, RowError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%Y/%m/%d"))
+        .map(Some)
+        .map_err(|_| row_error(row, column, "must be a date YYYY-MM-DD"))
+}
+
+fn material(row: usize, s: &str) -> Result<Option<Material>, RowError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    MATERIALS
+        .iter()
+        .find(|(m, label)| s == *label || s == m.as_str())
+        .map(|(m, _)| Some(*m))
+        .ok_or_else(|| row_error(row, "资料类型", "unknown material type"))
+}
+
+fn material_label(m: Material) -> &'static str {
+    MATERIALS
+        .iter()
+        .find(|(x, _)| *x == m)
+        .map_or("", |(_, l)| l)
+}
+
+/// One data row as an article input, or the first problem in it.
+fn row_article(
+    row: usize,
+    cells: &[String],
+    at: &[Option<usize>],
+) -> Result<ArticleInput, RowError> {
+    let cell = |field: &str| -> String {
+        let k = COLUMNS
+            .iter()
+            .position(|(f, _)| *f == field)
+            .expect("known field");
+        at[k]
+            .and_then(|i| cells.get(i))
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let opt = |s: String| (!s.is_empty()).then_some(s);
+    let region = opt(cell("region"))
+        .map(|r| RegionCode::parse(&r).map_err(|e| row_error(row, "适用区划", e.0)))
+        .transpose()?;
+    let source = opt(cell("source_title")).map(|title| {
+        Ok::<_, RowError>(SourcePolicy {
+            title,
+            number: opt(cell("source_number")),
+            date: parse_date(row, "发布日期", &cell("source_date"))?,
+            link: opt(cell("source_link")),
+        })
+    });
+    let content = ArticleContent {
+        title: cell("title"),
+        question: cell("question"),
+        answer: cell("answer"),
+        category: cell("category"),
+        material: material(row, &cell("material"))?.unwrap_or(Material::Faq),
+        issuing_unit: opt(cell("issuing_unit")),
+        source: source.transpose()?,
+        region,
+        keywords: cell("keywords")
+            .split(['、', ',', '，', ' ', ';', '；'])
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        valid_from: parse_date(row, "生效日期", &cell("valid_from"))?,
+        valid_to: parse_date(row, "失效日期", &cell("valid_to"))?,
+    };
+    content.check().map_err(|p| {
+        let column = COLUMNS
+            .iter()
+            .find(|(f, _)| p.field.starts_with(f) || f.replace('_', ".") == p.field)
+            .map_or(p.field, |(_, l)| l);
+        row_error(row, column, p.problem)
+    })?;
+    Ok(ArticleInput::from_content(content))
+}
+
+/// Every row of a file checked: the good ones with their row numbers, and the problems.
+pub fn read_file(bytes: &[u8], format: FileFormat) -> (Vec<(usize, ArticleInput)>, Vec<RowError>) {
+    let rows = match cells(bytes, format) {
+        Ok(r) => r,
+        Err(e) => return (Vec::new(), vec![e]),
+    };
+    let Some((header, data)) = rows.split_first() else {
+        return (Vec::new(), vec![row_error(1, "", "the file is empty")]);
+    };
+    let at = match header_map(header) {
+        Ok(a) => a,
+        Err(e) => return (Vec::new(), vec![e]),
+    };
+    let mut good = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen = HashSet::new();
+    for (i, cells) in data.iter().enumerate() {
+        let row = i + 2;
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        match row_article(row, cells, &at) {
+            Ok(a) if !seen.insert(a.key()) => errors.push(row_error(
+                row,
+                "标题",
+                "the same title and category appear earlier in the file",
+            )),
+            Ok(a) => good.push((row, a)),
+            Err(e) => errors.push(e),
+        }
+    }
+    (good, errors)
+}
+
+/// What an import did.
+#[derive(Debug, Serialize)]
+pub struct ImportReport {
+    pub imported: usize,
+    pub skipped: usize,
+    pub errors: Vec<RowError>,
+}
+
+/// Every (category, title) already stored.
+async fn existing_keys(state: &AppState) -> ApiResult<HashSet<(String, String)>> {
+    let mut keys = HashSet::new();
+    let mut before = None;
+    loop {
+        let page = state
+            .store()
+            .list_articles(&ArticleFilter {
+                before_id: before,
+                limit: 1000,
+                ..Default::default()
+            })
+            .await?;
+        before = page.last().map(|a| a.id);
+        let done = page.len() < 1000;
+        keys.extend(
+            page.into_iter()
+                .map(|a| (a.content.category, a.content.title)),
+        );
+        if done {
+            return Ok(keys);
+        }
+    }
+}
+
+/// Imports a file as drafts of the viewer's hotline. With errors and without
+/// `skip_errors`, nothing is stored and the report lists every problem.
+pub async fn import(
+    state: &AppState,
+    v: &Viewer,
+    addr: &ClientAddr,
+    file: (&[u8], FileFormat),
+    skip_errors: bool,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> ApiResult<ImportReport> {
+    let (rows, mut errors) = read_file(file.0, file.1);
+    let existing = existing_keys(state).await?;
+    let mut fresh = Vec::new();
+    for (row, input) in rows {
+        if existing.contains(&input.key()) {
+            errors.push(row_error(
+                row,
+                "标题",
+                "an article with this title already exists in this category",
+            ));
+        } else {
+            fresh.push((row, input));
+        }
+    }
+    errors.sort_by_key(|e| e.row);
+    if !errors.is_empty() && !skip_errors {
+        return Ok(ImportReport {
+            imported: 0,
+            skipped: 0,
+            errors,
+        });
+    }
+    // Permission is checked on the first row before anything is written.
+    let total = fresh.len();
+    let mut imported = 0;
+    for (_, input) in fresh {
+        let (article, record) = prepare_article(state, v, addr, input).await?;
+        state.store().create_article(article, record).await?;
+        imported += 1;
+        progress(imported, total);
+    }
+    let detail = serde_json::json!({"imported": imported, "skipped": errors.len()});
+    let record = audit::by(v, addr, state, "kb.import", None, detail);
+    state.store().append_audit(record).await?;
+    state.kb().sync(state).await?;
+    Ok(ImportReport {
+        imported,
+        skipped: errors.len(),
+        errors,
+    })
+}
+
+fn row_of(a: &Article) -> Vec<String> {
+    let c = &a.content;
+    let s = c.source.clone().unwrap_or_default();
+    let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    vec![
+        c.title.clone(),
+        c.question.clone(),
+        c.answer.clone(),
+        c.category.clone(),
+        material_label(c.material).to_owned(),
+        c.issuing_unit.clone().unwrap_or_default(),
+        s.title,
+        s.number.unwrap_or_default(),
+        date(s.date),
+        s.link.unwrap_or_default(),
+        c.region.as_ref().map(|r| r.to_string()).unwrap_or_default(),
+        c.keywords.join("、"),
+        date(c.valid_from),
+        date(c.valid_to),
+    ]
+}
+
+/// The articles in the import layout (so an export can be edited and imported again).
+pub fn write_file(articles: &[Article], format: FileFormat) -> ApiResult<Vec<u8>> {
+    let header: Vec<&str> = COLUMNS.iter().map(|(_, l)| *l).collect();
+    let fail = |e: String| ApiError::internal(e);
+    match format {
+        FileFormat::Csv => {
+            let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+            w.write_record(&header).map_err(|e| fail(e.to_string()))?;
+            for a in articles {
+                w.write_record(row_of(a)).map_err(|e| fail(e.to_string()))?;
+            }
+            w.into_inner().map_err(|e| fail(e.to_string()))
+        }
+        FileFormat::Xlsx => {
+            let mut book = rust_xlsxwriter::Workbook::new();
+            let sheet = book.add_worksheet();
+            let bold = rust_xlsxwriter::Format::new().set_bold();
+            for (c, h) in header.iter().enumerate() {
+                sheet
+                    .write_string_with_format(0, c as u16, *h, &bold)
+                    .map_err(|e| fail(e.to_string()))?;
+            }
+            for (r, a) in articles.iter().enumerate() {
+                for (c, v) in row_of(a).into_iter().enumerate() {
+                    sheet
+                        .write_string(r as u32 + 1, c as u16, v)
+                        .map_err(|e| fail(e.to_string()))?;
+                }
+            }
+            book.save_to_buffer().map_err(|e| fail(e.to_string()))
+        }
+    }
+}
