@@ -143,7 +143,8 @@ pub fn reading_region(org: &Org, v: &Viewer) -> Option<RegionCode> {
         .map(|u| u.region.clone())
 }
 
-fn actor(org: &Org, v: &Viewer, article_hotline: &UnitCode) -> KbActor {
+/// The viewer as the knowledge workflow sees them, for an article of `article_hotline`.
+pub fn actor_for(org: &Org, v: &Viewer, article_hotline: &UnitCode) -> KbActor {
     let installation_admin = v.user.unit.is_none() && v.has(Role::Admin);
     let owning_staff = installation_admin
         || kb_hotline(org, v).is_some_and(|h| org.is_same_or_above(h, article_hotline));
@@ -157,7 +158,7 @@ fn actor(org: &Org, v: &Viewer, article_hotline: &UnitCode) -> KbActor {
 /// Whether the viewer may read this article: its owning hotline's knowledge staff
 /// in every state; anyone else only published articles for their region.
 fn may_read(org: &Org, v: &Viewer, a: &Article) -> bool {
-    let writer = actor(org, v, &a.hotline);
+    let writer = actor_for(org, v, &a.hotline);
     let staff = writer.owning_staff
         && [Role::KnowledgeEditor, Role::Supervisor, Role::Admin]
             .iter()
@@ -230,6 +231,11 @@ impl ArticleInput {
         )
     }
 
+    /// The content it writes (the urgent flag only matters at creation).
+    pub fn into_content(self) -> ArticleContent {
+        self.content().0
+    }
+
     fn content(self) -> (ArticleContent, bool) {
         let trim = |s: String| s.trim().to_owned();
         let urgent = self.urgent;
@@ -285,7 +291,7 @@ pub async fn prepare_article(
         .cloned()
         .ok_or_else(|| ApiError::forbidden("only staff of a hotline write articles"))?;
     let (content, urgent) = input.content();
-    let status = new_article_status(&actor(&org, v, &hotline), urgent).map_err(kb_error)?;
+    let status = new_article_status(&actor_for(&org, v, &hotline), urgent).map_err(kb_error)?;
     content
         .check()
         .map_err(|p| ApiError::invalid(p.field, p.problem))?;
@@ -330,6 +336,33 @@ async fn visible_article(state: &AppState, v: &Viewer, id: &str) -> ApiResult<(A
     Ok((org, a))
 }
 
+/// An article the viewer may read, or 404.
+pub async fn read_article(state: &AppState, v: &Viewer, id: &str) -> ApiResult<Article> {
+    Ok(visible_article(state, v, id).await?.1)
+}
+
+/// The workflow action of a URL segment.
+pub fn workflow_action(name: &str) -> Option<KbAction> {
+    match name {
+        "submit" => Some(KbAction::Submit),
+        "publish" => Some(KbAction::Publish),
+        "withdraw" => Some(KbAction::Withdraw),
+        "unpin" => Some(KbAction::Unpin),
+        _ => None,
+    }
+}
+
+/// An operator's "helpful / not helpful" on an article they can read.
+pub async fn give_feedback(state: &AppState, v: &Viewer, id: &str, helpful: bool) -> ApiResult<()> {
+    let (_, a) = visible_article(state, v, id).await?;
+    let mark = if helpful {
+        ArticleMark::Helpful
+    } else {
+        ArticleMark::NotHelpful
+    };
+    Ok(state.store().mark_article(a.id, mark).await?)
+}
+
 /// Applies a workflow action and stores the new version.
 pub async fn change_article(
     state: &AppState,
@@ -342,7 +375,7 @@ pub async fn change_article(
     let next = kb_apply(
         &current,
         &action,
-        &actor(&org, v, &current.hotline),
+        &actor_for(&org, v, &current.hotline),
         state.now(),
     )
     .map_err(kb_error)?;
@@ -522,13 +555,7 @@ async fn act(
     addr: ClientAddr,
     Path((id, action)): Path<(String, String)>,
 ) -> ApiResult<Json<Article>> {
-    let action = match action.as_str() {
-        "submit" => KbAction::Submit,
-        "publish" => KbAction::Publish,
-        "withdraw" => KbAction::Withdraw,
-        "unpin" => KbAction::Unpin,
-        _ => return Err(ApiError::not_found()),
-    };
+    let action = workflow_action(&action).ok_or_else(ApiError::not_found)?;
     Ok(Json(change_article(&state, &v, &addr, &id, action).await?))
 }
 
@@ -584,13 +611,7 @@ async fn feedback(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<FeedbackBody>,
 ) -> ApiResult<StatusCode> {
-    let (_, a) = visible_article(&state, &v, &id).await?;
-    let mark = if body.helpful {
-        ArticleMark::Helpful
-    } else {
-        ArticleMark::NotHelpful
-    };
-    state.store().mark_article(a.id, mark).await?;
+    give_feedback(&state, &v, &id, body.helpful).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -817,12 +838,22 @@ async fn export(
     addr: ClientAddr,
     ApiQuery(p): ApiQuery<FileParams>,
 ) -> ApiResult<axum::response::Response> {
+    export_file(&state, &v, &addr, file_format(&p)?).await
+}
+
+/// The articles the viewer may read as a download, audited (API and console).
+pub async fn export_file(
+    state: &AppState,
+    v: &Viewer,
+    addr: &ClientAddr,
+    format: crate::kb_io::FileFormat,
+) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
-    let format = file_format(&p)?;
+    let (state, v) = (state.clone(), v.clone());
     let articles = list_for(&state, &v, None, false, None, u32::MAX).await?;
     let bytes = crate::kb_io::write_file(&articles, format)?;
     let detail = serde_json::json!({"articles": articles.len()});
-    let record = audit::by(&v, &addr, &state, "kb.export", None, detail);
+    let record = audit::by(&v, addr, &state, "kb.export", None, detail);
     state.store().append_audit(record).await?;
     let (mime, name) = match format {
         crate::kb_io::FileFormat::Csv => ("text/csv; charset=utf-8", "knowledge.csv"),

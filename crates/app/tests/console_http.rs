@@ -631,3 +631,211 @@ fn unescape(s: &str) -> String {
     .iter()
     .fold(s.to_owned(), |acc, (from, to)| acc.replace(from, to))
 }
+
+fn urlenc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn knowledge_articles_are_written_reviewed_searched_and_restored_at_the_console() {
+    let app = TestApp::sqlite().await;
+    let (_, _, editor) = console_login(&app, "editor", "/console/kb").await;
+    let (status, _, page) = call(&app, get("/console/kb/new", Some(&editor))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page.contains("kb-urgent"), "editors have no urgent path");
+    let csrf = csrf_of(&page);
+    let body = format!(
+        "csrf={csrf}&title={}&category={}&material=guide&question={}&answer={}&keywords={}&region=510100",
+        urlenc("社会保障卡挂失与补办流程"),
+        urlenc("社会保障/社保卡"),
+        urlenc("社会保障卡遗失后如何补领？"),
+        urlenc("携带居民身份证到合作银行网点办理挂失和补领。"),
+        urlenc("社保卡、补办")
+    );
+    let (_, headers, _) = call(&app, form("/console/kb/new", Some(&editor), &body)).await;
+    let location = headers[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(location.ends_with("?done=created"), "{location}");
+    let article = location.trim_end_matches("?done=created").to_owned();
+    let (_, _, page) = call(&app, get(&article, Some(&editor))).await;
+    assert!(page.contains("草稿") && page.contains("提交审核") && !page.contains("审核发布"));
+    let (_, headers, _) = call(
+        &app,
+        form(
+            &format!("{article}/act"),
+            Some(&editor),
+            &format!("csrf={csrf}&action=submit"),
+        ),
+    )
+    .await;
+    assert!(
+        headers[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .ends_with("done=submitted")
+    );
+
+    let (_, _, supervisor) = console_login(&app, "supervisor", "/console/kb").await;
+    let (_, _, home) = call(&app, get("/console/kb", Some(&supervisor))).await;
+    assert!(home.contains("待审核") && home.contains("社会保障卡挂失与补办流程"));
+    let (_, _, page) = call(&app, get(&article, Some(&supervisor))).await;
+    assert!(page.contains("审核发布"));
+    let sup_csrf = csrf_of(&page);
+    call(
+        &app,
+        form(
+            &format!("{article}/act"),
+            Some(&supervisor),
+            &format!("csrf={sup_csrf}&action=publish"),
+        ),
+    )
+    .await;
+
+    let (_, _, operator) = console_login(&app, "operator", "/console/kb").await;
+    let (_, _, results) = call(
+        &app,
+        get(
+            &format!("/console/kb?q={}", urlenc("社保卡丢了怎么补办")),
+            Some(&operator),
+        ),
+    )
+    .await;
+    assert!(
+        results.contains("社会保障卡挂失与补办流程") && results.contains("<mark>"),
+        "{results}"
+    );
+    let (_, _, fragment) = call(
+        &app,
+        get(
+            &format!("/console/kb/suggest?text={}", urlenc("社保卡丢了")),
+            Some(&operator),
+        ),
+    )
+    .await;
+    assert!(fragment.contains("name=\"article_id\"") && !fragment.contains("<html"));
+
+    let edit = format!(
+        "csrf={csrf}&title={}&category={}&material=guide&question={}&answer={}",
+        urlenc("社会保障卡挂失与补办流程"),
+        urlenc("社会保障/社保卡"),
+        urlenc("社会保障卡遗失后如何补领？"),
+        urlenc("可在线申请补领，新卡邮寄到家。")
+    );
+    let (_, headers, _) = call(&app, form(&format!("{article}/edit"), Some(&editor), &edit)).await;
+    assert!(
+        headers[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .ends_with("done=edited")
+    );
+    let (_, _, page) = call(&app, get(&article, Some(&editor))).await;
+    assert!(
+        page.contains("待审核") && page.contains("恢复第 1 版") && page.contains("合作银行网点"),
+        "the old text stays readable"
+    );
+    let (_, headers, _) = call(
+        &app,
+        form(
+            &format!("{article}/act"),
+            Some(&editor),
+            &format!("csrf={csrf}&action=restore&version=1"),
+        ),
+    )
+    .await;
+    assert!(
+        headers[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .ends_with("done=restored")
+    );
+    let (_, _, page) = call(&app, get(&format!("{article}/edit"), Some(&editor))).await;
+    assert!(page.contains("携带居民身份证到合作银行网点办理挂失和补领。"));
+    let (status, _, _) = call(&app, get(&article, Some(&operator))).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "back in review: operators cannot read it"
+    );
+}
+
+#[tokio::test]
+async fn the_intake_screen_shows_pinned_scripts_and_suggestions_and_records_the_cited_article() {
+    let app = TestApp::sqlite().await;
+    let script = serde_json::json!({
+        "title": "关于暴雨天气地铁停运的答复口径", "question": "地铁为什么停运？",
+        "answer": "受强降雨影响部分线路临时停运，恢复时间以运营方发布为准。",
+        "category": "突发事件/气象灾害", "region": "510100", "urgent": true
+    });
+    let r = app
+        .as_user("supervisor", "POST", "/api/v1/kb/articles", Some(script))
+        .await;
+    let id = r.body["id"].as_i64().unwrap();
+    let (_, _, operator) = console_login(&app, "operator", "/console/intake").await;
+    let (_, _, page) = call(&app, get("/console/intake", Some(&operator))).await;
+    assert!(page.contains("置顶答复口径") && page.contains("关于暴雨天气地铁停运的答复口径"));
+    assert!(page.contains("<script src=\"/static/kb-suggest.js\" defer></script>"));
+    let (_, _, my) = console_login(&app, "mydispatcher", "/console/intake").await;
+    let (_, _, page) = call(&app, get("/console/intake", Some(&my))).await;
+    assert!(
+        !page.contains("关于暴雨天气地铁停运的答复口径"),
+        "pinned for its region only"
+    );
+
+    let (_, _, page) = call(&app, get("/console/intake", Some(&operator))).await;
+    let csrf = csrf_of(&page);
+    let body = format!(
+        "csrf={csrf}&phone=13800001111&kind=consultation&channel=phone&region=510104&title={}&content={}&then=answer&answer={}&article_id={id}",
+        urlenc("地铁停运咨询"),
+        urlenc("下暴雨地铁停了什么时候恢复"),
+        urlenc("按答复口径解释。")
+    );
+    let (_, headers, _) = call(&app, form("/console/intake", Some(&operator), &body)).await;
+    assert!(
+        headers[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .contains("created=1")
+    );
+    let used = app
+        .as_user(
+            "supervisor",
+            "GET",
+            &format!("/api/v1/kb/articles/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(used.body["uses"], 1);
+}
+
+#[tokio::test]
+async fn an_import_is_uploaded_from_the_console_and_bad_rows_are_listed() {
+    let app = TestApp::sqlite().await;
+    let (_, _, editor) = console_login(&app, "editor", "/console/kb").await;
+    let (_, _, page) = call(&app, get("/console/kb/import", Some(&editor))).await;
+    let csrf = csrf_of(&page);
+    let file = "标题,问题,答复口径,分类\n社保卡补办,怎么补？,先挂失。,社会保障/社保卡\n,没有标题,答,其他\n";
+    let boundary = "XyZ";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n\
+         --{boundary}--\r\n"
+    );
+    let req = Request::post("/console/kb/import")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header(header::COOKIE, &editor)
+        .body(Body::from(body))
+        .unwrap();
+    let (status, _, page) = call(&app, req).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("未导入任何条目") && page.contains("<td>3</td><td>标题</td>"),
+        "{page}"
+    );
+}

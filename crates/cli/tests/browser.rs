@@ -340,3 +340,63 @@ async fn a_complaint_goes_from_intake_to_close_through_the_console_and_the_porta
     );
     c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_intake_screen_suggests_articles_while_the_operator_types_and_records_the_one_cited() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((_driver, c)) = browser(&dir.path().join("profile")).await else {
+        return;
+    };
+    let server = start_demo(&dir.path().join("data"));
+    console_login(&c, &server, "operator").await;
+    c.goto(&format!("{}/console/intake", server.base))
+        .await
+        .unwrap();
+    let pinned = text_of(&c, ".pinned").await;
+    assert!(
+        pinned.contains("地铁"),
+        "the demo's urgent script is pinned: {pinned}"
+    );
+    fill(&c, "#region", "510104").await;
+    fill(&c, "#title", "社保卡补办咨询").await;
+    fill(&c, "#content", "我的社保卡丢了怎么补办").await;
+    let suggested = c
+        .wait()
+        .for_element(Locator::XPath(
+            "//div[@id='kb-suggestions']//a[contains(., '社会保障卡挂失与补办流程')]",
+        ))
+        .await
+        .expect("the panel fills in as the operator types");
+    let href = suggested.attr("href").await.unwrap().unwrap();
+    let article = href.trim_start_matches("/console/kb/").to_owned();
+    c.execute(
+        "document.getElementById('kb-suggestions').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    save_screenshot("kb-suggestions.png", &c.screenshot().await.unwrap());
+    c.find(Locator::Css(&format!("#cite-{article}")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(&c, "#answer", "请先挂失，再携带身份证到合作银行网点补领。").await;
+    c.find(Locator::Css("button[value=answer]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath(
+            "//*[contains(., '已完成') or contains(., '查询码')]",
+        ))
+        .await
+        .unwrap();
+    c.goto(&format!("{}{href}", server.base)).await.unwrap();
+    let facts = text_of(&c, "dl.fields").await;
+    assert!(facts.contains("引用 1 次"), "{facts}");
+    c.close().await.unwrap();
+}

@@ -59,6 +59,7 @@ pub(super) struct IntakeForm {
     triage_note: String,
     #[serde(default)]
     unit: String,
+    article_id: Option<String>,
 }
 
 /// The form's values as the template shows them.
@@ -93,6 +94,10 @@ pub(super) struct IntakePage {
     routes: Vec<(&'static str, &'static str)>,
     units: Vec<(String, String)>,
     csrf: String,
+    /// Urgent answer scripts pinned for this operator's region: (id, title, answer).
+    pinned: Vec<(i64, String, String)>,
+    /// Knowledge articles matching what was typed (the suggestion panel).
+    hits: Vec<super::kb::HitLine>,
 }
 
 pub(super) async fn intake_view(
@@ -157,6 +162,13 @@ pub(super) async fn intake_view(
     regions.sort();
     regions.dedup_by(|a, b| a.0 == b.0);
     let routes = triage_routes(&user.viewer);
+    let pinned = crate::kb::pinned_for(state, &user.viewer)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.content.title, a.content.answer))
+        .collect();
+    let typed = format!("{} {}", f.title, f.content);
+    let hits = super::kb::suggestions(state, &user.viewer, &typed, 5).await?;
     let channel = f.channel.clone().or(Some("phone".into()));
     let kind = f.kind.clone().or(Some("complaint".into()));
     Ok(IntakePage {
@@ -180,6 +192,8 @@ pub(super) async fn intake_view(
         routes,
         units,
         csrf: csrf_token(state, &user.token),
+        pinned,
+        hits,
         f: IntakeValues {
             phone: f.phone,
             name: f.name,
@@ -252,7 +266,10 @@ pub(super) async fn intake_submit(
         }
         "answer" => Ok(Some((
             "answer",
-            serde_json::json!({"content": f.answer.trim()}),
+            serde_json::json!({
+                "content": f.answer.trim(),
+                "article_id": f.article_id.as_deref().and_then(|a| a.parse::<i64>().ok()),
+            }),
         ))),
         "triage" if f.triage_note.trim().is_empty() => {
             Err(ApiError::invalid("triage_note", "must not be empty"))

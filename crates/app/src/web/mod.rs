@@ -8,6 +8,7 @@
 
 mod admin;
 mod intake;
+mod kb;
 mod labels;
 mod login;
 mod orders;
@@ -46,6 +47,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/static/console.css", get(stylesheet))
         .merge(login::router())
         .merge(intake::router())
+        .merge(kb::router())
         .merge(orders::router())
         .merge(admin::router())
         .merge(portal::router())
@@ -156,6 +158,7 @@ fn shell(state: &AppState, org: &Org, user: &ConsoleUser) -> Shell {
     if v.scope(org).is_some() {
         nav.push(("/console/orders", "工单"));
     }
+    nav.push(("/console/kb", "知识库"));
     if v.has(Role::Admin) {
         nav.push(("/console/admin/units", "单位"));
         nav.push(("/console/admin/users", "账号"));
