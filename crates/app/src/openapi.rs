@@ -194,6 +194,27 @@ op(Post, "/api/v1/public/orders", "public", "Submit a request without login; ans
         op(Put, "/api/v1/rules/deadlines", "rules", "Change the deadline rules (admin)"),
         op(Get, "/api/v1/taxonomy", "rules", "The domain taxonomy"),
         op(Post, "/api/v1/taxonomy", "rules", "Add a sub-category (admin)").body(json!({"path": "public_services/parking", "name": "停车管理"})),
+        op(Post, "/api/v1/kb/articles", "knowledge", "Write an article (a draft; urgent by a supervisor: published and pinned at once)")
+            .body(json!({"title": "社会保障卡挂失与补办流程", "question": "社保卡丢了怎么办？", "answer": "先挂失，再携带身份证补领。",
+                "category": "社会保障/社保卡", "material": "guide", "region": "510100", "keywords": ["社保卡", "补办"],
+                "source": {"title": "社会保障卡管理办法", "number": "人社部发〔2011〕47号"}, "valid_to": "2027-12-31", "urgent": false})),
+        op(Get, "/api/v1/kb/articles", "knowledge", "Articles the caller may read: status, pinned, before, limit"),
+        op(Get, "/api/v1/kb/articles/{id}", "knowledge", "One article, with its use and helpfulness counts"),
+        op(Put, "/api/v1/kb/articles/{id}", "knowledge", "Edit (a new version; an editor's edit of a published article goes back to review)"),
+        op(Post, "/api/v1/kb/articles/{id}/submit", "knowledge", "Submit a draft for review (knowledge editor)").status("200"),
+        op(Post, "/api/v1/kb/articles/{id}/publish", "knowledge", "Publish (supervisor or admin of the owning hotline)").status("200"),
+        op(Post, "/api/v1/kb/articles/{id}/withdraw", "knowledge", "Withdraw from search").status("200"),
+        op(Post, "/api/v1/kb/articles/{id}/unpin", "knowledge", "Stop pinning an urgent script").status("200"),
+        op(Get, "/api/v1/kb/articles/{id}/versions", "knowledge", "Every version, oldest first, with who, when and which fields changed"),
+        op(Post, "/api/v1/kb/articles/{id}/restore", "knowledge", "Restore an earlier version's content as a new version").body(json!({"version": 1})).status("200"),
+        op(Post, "/api/v1/kb/articles/{id}/feedback", "knowledge", "Mark an article helpful or not").body(json!({"helpful": true})).status("204"),
+        op(Get, "/api/v1/kb/search", "knowledge", "Chinese search (?q=, limit) over published, valid articles of the caller's region; snippets with <mark>"),
+        op(Get, "/api/v1/kb/suggest", "knowledge", "The articles that best match an order's text (?text=)"),
+        op(Get, "/api/v1/kb/pinned", "knowledge", "Urgent scripts pinned for the caller's region"),
+        op(Get, "/api/v1/kb/synonyms", "knowledge", "The synonym list applied to queries"),
+        op(Put, "/api/v1/kb/synonyms", "knowledge", "Replace the synonym list (installation admin)").body(json!({"text": "社保卡 = 社会保障卡"})),
+        op(Post, "/api/v1/kb/import", "knowledge", "Import .xlsx/.csv (?format=, skip_errors=) as drafts; 422 names every bad row and column").status("200"),
+        op(Get, "/api/v1/kb/export", "knowledge", "Export the articles the caller may read (?format=xlsx|csv)"),
         op(Get, "/healthz", "operations", "200 when the store answers; calendar warnings in the body").public(),
         op(Get, "/metrics", "operations", "Prometheus metrics").public(),
     ];
@@ -242,7 +263,7 @@ pub fn document() -> OpenApi {
                 .response("403", error_response("forbidden"))
                 .response("404", error_response("not found, or not visible to you"));
         }
-        if o.path.contains("/orders/{id}/") {
+        if o.path.contains("/orders/{id}/") || o.path.contains("/kb/articles/{id}/") {
             b = b.response(
                 "409",
                 error_response("not allowed in the order's current state"),

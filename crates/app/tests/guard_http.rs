@@ -254,6 +254,9 @@ async fn the_openapi_document_and_swagger_ui_are_served_without_login() {
         "/api/v1/orders/{id}/return/approve",
         "/api/v1/audit",
         "/api/v1/apikeys",
+        "/api/v1/kb/articles",
+        "/api/v1/kb/search",
+        "/api/v1/kb/articles/{id}/publish",
     ] {
         assert!(paths.contains_key(p), "{p} is documented");
     }

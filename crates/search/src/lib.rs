@@ -457,21 +457,44 @@ fn ancestors(r: &RegionCode) -> Vec<RegionCode> {
 }
 
 /// The fragment HTML-escaped, with the highlighted byte ranges in `<mark>`.
+/// Search-mode segmentation yields overlapping words (社会保障卡, 社会保障, 保障), so
+/// the generator's ranges can overlap, nest or even run backwards: only ranges that
+/// start at or after the last one's end, on character boundaries, are marked.
 fn marked(fragment: &str, highlighted: &[std::ops::Range<usize>]) -> String {
     let mut out = String::with_capacity(fragment.len() + 32);
     let mut at = 0;
-    for r in highlighted {
-        if r.start < at || r.end > fragment.len() {
+    let mut ranges: Vec<&std::ops::Range<usize>> = highlighted.iter().collect();
+    ranges.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
+    for r in ranges {
+        let (Some(before), Some(word)) = (fragment.get(at..r.start), fragment.get(r.clone()))
+        else {
+            continue;
+        };
+        if word.is_empty() {
             continue;
         }
-        escape_into(&mut out, &fragment[at..r.start]);
+        escape_into(&mut out, before);
         out.push_str("<mark>");
-        escape_into(&mut out, &fragment[r.start..r.end]);
+        escape_into(&mut out, word);
         out.push_str("</mark>");
         at = r.end;
     }
-    escape_into(&mut out, &fragment[at..]);
+    escape_into(&mut out, fragment.get(at..).unwrap_or_default());
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::marked;
+
+    #[test]
+    fn overlapping_backward_and_split_ranges_never_break_the_text() {
+        let text = "社会保障卡挂失";
+        #[allow(clippy::reversed_empty_ranges)]
+        let ranges = vec![0..15, 0..12, 6..12, 18..21, 19..20, usize::MAX - 2..5, 9..3];
+        let html = marked(text, &ranges);
+        assert_eq!(html, "<mark>社会保障卡</mark>挂<mark>失</mark>");
+    }
 }
 
 fn escape_into(out: &mut String, s: &str) {
