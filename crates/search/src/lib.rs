@@ -483,6 +483,19 @@ fn marked(fragment: &str, highlighted: &[std::ops::Range<usize>]) -> String {
     out
 }
 
+fn escape_into(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::marked;
@@ -494,18 +507,5 @@ mod tests {
         let ranges = vec![0..15, 0..12, 6..12, 18..21, 19..20, usize::MAX - 2..5, 9..3];
         let html = marked(text, &ranges);
         assert_eq!(html, "<mark>社会保障卡</mark>挂<mark>失</mark>");
-    }
-}
-
-fn escape_into(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
     }
 }
