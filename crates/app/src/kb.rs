@@ -104,6 +104,9 @@ pub fn spawn_follower(state: AppState, every: std::time::Duration) {
             if let Err(e) = expire_due(&state).await {
                 tracing::warn!(error = %e.message, "expiring knowledge articles failed");
             }
+            if let Err(e) = state.order_search().sync_once(&state).await {
+                tracing::warn!(error = %e.message, "order index could not follow the database");
+            }
             tokio::time::sleep(every).await;
         }
     });

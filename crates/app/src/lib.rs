@@ -22,6 +22,7 @@ pub mod kb;
 pub mod kb_io;
 pub mod openapi;
 pub mod ops;
+pub mod order_search;
 pub mod orders;
 pub mod public;
 pub mod views;
@@ -140,6 +141,7 @@ struct Inner {
     taxonomy: Cached<Vec<DomainCategory>>,
     metrics: ops::Metrics,
     kb: Arc<kb::KbSearch>,
+    orders_index: Arc<order_search::OrderSearch>,
 }
 
 /// The one context every handler gets.
@@ -151,7 +153,14 @@ impl AppState {
     /// the first [`kb::KbSearch::sync`]); servers give it one on disk instead.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
         let index = hotline_search::KbIndex::in_memory().expect("an in-memory index opens");
-        Self::build(store, clock, config, Arc::new(kb::KbSearch::new(index)))
+        let orders = hotline_search::OrderIndex::in_memory().expect("an in-memory index opens");
+        Self::build(
+            store,
+            clock,
+            config,
+            Arc::new(kb::KbSearch::new(index)),
+            Arc::new(order_search::OrderSearch::new(orders)),
+        )
     }
 
     fn build(
@@ -159,6 +168,7 @@ impl AppState {
         clock: Arc<dyn Clock>,
         config: AppConfig,
         kb: Arc<kb::KbSearch>,
+        orders_index: Arc<order_search::OrderSearch>,
     ) -> Self {
         AppState(Arc::new(Inner {
             store,
@@ -170,6 +180,7 @@ impl AppState {
             taxonomy: Cached::new(),
             metrics: ops::Metrics::default(),
             kb,
+            orders_index,
         }))
     }
 
@@ -177,7 +188,31 @@ impl AppState {
     pub fn with_kb_index(self, index: hotline_search::KbIndex) -> Self {
         let i = &self.0;
         let kb = Arc::new(kb::KbSearch::new(index));
-        AppState::build(i.store.clone(), i.clock.clone(), i.config.clone(), kb)
+        let orders = i.orders_index.clone();
+        AppState::build(
+            i.store.clone(),
+            i.clock.clone(),
+            i.config.clone(),
+            kb,
+            orders,
+        )
+    }
+
+    /// The same state, searching orders' texts in `index`.
+    pub fn with_order_index(self, index: hotline_search::OrderIndex) -> Self {
+        let i = &self.0;
+        let orders = Arc::new(order_search::OrderSearch::new(index));
+        AppState::build(
+            i.store.clone(),
+            i.clock.clone(),
+            i.config.clone(),
+            i.kb.clone(),
+            orders,
+        )
+    }
+
+    pub fn order_search(&self) -> &order_search::OrderSearch {
+        &self.0.orders_index
     }
 
     /// The same state, with the login page telling visitors how to use the demo.
@@ -185,7 +220,13 @@ impl AppState {
         let mut config = self.0.config.clone();
         config.demo = true;
         let i = &self.0;
-        AppState::build(i.store.clone(), i.clock.clone(), config, i.kb.clone())
+        AppState::build(
+            i.store.clone(),
+            i.clock.clone(),
+            config,
+            i.kb.clone(),
+            i.orders_index.clone(),
+        )
     }
 
     pub fn kb(&self) -> &kb::KbSearch {

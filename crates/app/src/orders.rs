@@ -417,6 +417,27 @@ async fn list(
     list_for(&state, &viewer, p).await.map(Json)
 }
 
+/// Most orders a text search hands to the list query: beyond this, the best matches.
+const TEXT_HITS: usize = 2000;
+
+/// The orders the Chinese index finds for `q` (before any visibility rule: the list
+/// query applies those), and how far the index has caught up.
+async fn text_hits(state: &AppState, q: &str) -> ApiResult<(Vec<OrderId>, i64)> {
+    let index = state.order_search().shared();
+    let synonyms = crate::kb::synonyms(state).await?;
+    let q: String = q.chars().take(200).collect();
+    tokio::task::spawn_blocking(move || {
+        let ids = index.search_ids(&q, &synonyms, TEXT_HITS)?;
+        Ok::<_, hotline_search::SearchError>((
+            ids.into_iter().map(OrderId).collect(),
+            index.indexed_upto(),
+        ))
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))?
+    .map_err(|e| ApiError::internal(e.to_string()))
+}
+
 /// The orders a viewer may see that match the filters: the use case behind the API
 /// list and the console's queues.
 pub async fn list_for(state: &AppState, viewer: &Viewer, p: ListParams) -> ApiResult<Page> {
@@ -441,6 +462,9 @@ pub async fn list_for(state: &AppState, viewer: &Viewer, p: ListParams) -> ApiRe
         .as_deref()
         .map(|r| RegionCode::parse(r).map_err(|e| ApiError::invalid("region", e.0)))
         .transpose()?;
+    if let Some(q) = p.q.as_deref().filter(|q| !q.trim().is_empty()) {
+        f.text_hits = Some(text_hits(state, q).await?);
+    }
     f.text = p.q;
     f.registered_from = p
         .from

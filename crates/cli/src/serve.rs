@@ -65,12 +65,26 @@ pub fn open_kb_index(cfg: &Config) -> Result<hotline_search::KbIndex, String> {
     })
 }
 
+/// The orders' text index in the data directory (derived data, like the above).
+pub fn open_order_index(cfg: &Config) -> Result<hotline_search::OrderIndex, String> {
+    let dir = cfg.data_dir.join("order-index");
+    hotline_search::OrderIndex::open(&dir).map_err(|e| {
+        format!(
+            "{}: {e} (is another hotline server using this data directory?)",
+            dir.display()
+        )
+    })
+}
+
 pub async fn run(mut cfg: Config, listen: Option<String>, demo_mode: bool) -> Result<(), String> {
     init_logging(&cfg.log);
     if let Some(l) = listen {
         cfg.listen = l;
     }
-    let mut state = open_state(&cfg).await?.with_kb_index(open_kb_index(&cfg)?);
+    let mut state = open_state(&cfg)
+        .await?
+        .with_kb_index(open_kb_index(&cfg)?)
+        .with_order_index(open_order_index(&cfg)?);
     if demo_mode {
         state = state.with_demo_hint();
         load_demo(&state).await?;

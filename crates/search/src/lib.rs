@@ -27,6 +27,9 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{LowerCaser, StopWordFilter, TextAnalyzer};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
 
+mod orders;
+pub use orders::OrderIndex;
+
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
     #[error("search index: {0}")]
@@ -208,21 +211,8 @@ impl KbIndex {
     /// Opens the index in `dir`, creating an empty one if there is none (or if the
     /// one there has another layout, as after an upgrade: it is derived data).
     pub fn open(dir: &Path) -> Result<Self> {
-        std::fs::create_dir_all(dir)?;
         let (schema, fields) = schema();
-        let index = match Index::open_in_dir(dir) {
-            Ok(i) if i.schema() == schema => i,
-            _ => {
-                for entry in std::fs::read_dir(dir)? {
-                    let path = entry?.path();
-                    if path.is_file() {
-                        std::fs::remove_file(path)?;
-                    }
-                }
-                Index::create_in_dir(dir, schema)?
-            }
-        };
-        Self::with_index(index, fields)
+        Self::with_index(open_or_create(dir, schema)?, fields)
     }
 
     /// An index held in memory (tests, benchmarks).
@@ -440,6 +430,24 @@ fn term_query(field: Field, value: &str) -> Box<dyn Query> {
         Term::from_field_text(field, value),
         IndexRecordOption::Basic,
     ))
+}
+
+/// The index in `dir`, or a new empty one if there is none or the one there has
+/// another layout (as after an upgrade: indexes are derived data).
+fn open_or_create(dir: &Path, schema: Schema) -> Result<Index> {
+    std::fs::create_dir_all(dir)?;
+    match Index::open_in_dir(dir) {
+        Ok(i) if i.schema() == schema => Ok(i),
+        _ => {
+            for entry in std::fs::read_dir(dir)? {
+                let path = entry?.path();
+                if path.is_file() {
+                    std::fs::remove_file(path)?;
+                }
+            }
+            Ok(Index::create_in_dir(dir, schema)?)
+        }
+    }
 }
 
 fn commit(w: &mut IndexWriter, seq: u64) -> Result<()> {

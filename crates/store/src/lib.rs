@@ -127,6 +127,9 @@ pub trait Store: kb::KbStore + Send + Sync + 'static {
     async fn order_by_number(&self, number: &OrderNumber) -> Result<Option<Order>>;
     async fn events(&self, id: OrderId) -> Result<Vec<Event>>;
     async fn list_orders(&self, filter: &OrderFilter) -> Result<Vec<Order>>;
+    /// `(id, title and content, registered_at in Unix seconds)` of the orders after
+    /// `after`, by id, for the full-text index (texts never change once registered).
+    async fn order_texts_after(&self, after: i64, limit: u32) -> Result<Vec<(i64, String, i64)>>;
     /// Orders about the same address (its normalised key) registered since `since`,
     /// newest first: possible duplicates shown before a new order is saved.
     async fn orders_by_address_key(

@@ -748,6 +748,30 @@ impl Store for PgStore {
         rows.iter().map(order_from_row).collect()
     }
 
+    async fn order_texts_after(&self, after: i64, limit: u32) -> Result<Vec<(i64, String, i64)>> {
+        let rows = sql(&query::order_texts_after(query::Dialect::Postgres))
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(pg_err)?;
+        rows.iter()
+            .map(|r| {
+                let title: Option<String> = r.try_get(1).map_err(pg_err)?;
+                let content: Option<String> = r.try_get(2).map_err(pg_err)?;
+                Ok((
+                    r.try_get(0).map_err(pg_err)?,
+                    format!(
+                        "{} {}",
+                        title.unwrap_or_default(),
+                        content.unwrap_or_default()
+                    ),
+                    r.try_get(3).map_err(pg_err)?,
+                ))
+            })
+            .collect()
+    }
+
     async fn orders_by_address_key(
         &self,
         address_key: &str,

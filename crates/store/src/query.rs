@@ -98,14 +98,32 @@ pub(crate) fn list_orders(f: &OrderFilter, dialect: Dialect) -> Sql {
     if let Some(q) = f.text.as_deref().filter(|q| !q.trim().is_empty()) {
         let q = q.trim();
         let (title, content) = (dialect.doc_field("title"), dialect.doc_field("content"));
-        w.push(format!(
-            "(o.number = ? OR {title} LIKE ? ESCAPE '\\' OR {content} LIKE ? ESCAPE '\\')"
-        ));
-        p.extend([
-            text(q),
-            Param::Text(like_pattern(q)),
-            Param::Text(like_pattern(q)),
-        ]);
+        let substring = format!("({title} LIKE ? ESCAPE '\\' OR {content} LIKE ? ESCAPE '\\')");
+        match &f.text_hits {
+            None => {
+                w.push(format!("(o.number = ? OR {substring})"));
+                p.push(text(q));
+            }
+            Some((ids, indexed_upto)) => {
+                // Ids are numbers the index gave back, inlined so that the list
+                // keeps one statement shape per length class.
+                let listed = ids
+                    .iter()
+                    .map(|id| id.0.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",");
+                let hits = if listed.is_empty() {
+                    String::new()
+                } else {
+                    format!(" OR o.id IN ({listed})")
+                };
+                w.push(format!(
+                    "(o.number = ?{hits} OR (o.id > ? AND {substring}))"
+                ));
+                p.extend([text(q), Param::Int(*indexed_upto)]);
+            }
+        }
+        p.extend([Param::Text(like_pattern(q)), Param::Text(like_pattern(q))]);
     }
     if let Some(d) = &f.domain {
         // A field matches its sub-categories too.
@@ -208,4 +226,13 @@ pub(crate) fn audit_entries(f: &AuditFilter) -> Sql {
         ),
         params: p,
     }
+}
+
+/// Titles and contents of the orders after `after`, for the full-text index.
+pub(crate) fn order_texts_after(dialect: Dialect) -> String {
+    format!(
+        "SELECT o.id, {}, {}, o.registered_at FROM orders o WHERE o.id > ? ORDER BY o.id LIMIT ?",
+        dialect.doc_field("title"),
+        dialect.doc_field("content")
+    )
 }

@@ -999,6 +999,27 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn order_texts_after(&self, after: i64, limit: u32) -> Result<Vec<(i64, String, i64)>> {
+        let sql = query::order_texts_after(query::Dialect::Sqlite);
+        self.read(move |c| {
+            let mut s = c.prepare_cached(&sql).map_err(sql_err)?;
+            let rows = s
+                .query_map(params![after, i64::from(limit)], |r| {
+                    let title: Option<String> = r.get(1)?;
+                    let content: Option<String> = r.get(2)?;
+                    let text = format!(
+                        "{} {}",
+                        title.unwrap_or_default(),
+                        content.unwrap_or_default()
+                    );
+                    Ok((r.get::<_, i64>(0)?, text, r.get::<_, i64>(3)?))
+                })
+                .map_err(sql_err)?;
+            rows.map(|r| r.map_err(sql_err)).collect()
+        })
+        .await
+    }
+
     async fn orders_by_address_key(
         &self,
         address_key: &str,

@@ -146,6 +146,10 @@ pub struct OrderFilter {
     pub registered_to: Option<Timestamp>,
     /// Matches the number, or text in the title or content.
     pub text: Option<String>,
+    /// With `text`: orders a full-text index found for it, and the highest order id
+    /// that index has seen — orders above it (not indexed yet) are matched by
+    /// substring instead, so nothing is missed while the index catches up.
+    pub text_hits: Option<(Vec<OrderId>, i64)>,
     /// Only orders with an extension waiting for a decision.
     pub extension_pending: bool,
     /// `TOP` (the whole field) or `TOP/SUB`.
@@ -171,6 +175,7 @@ impl OrderFilter {
             registered_from: None,
             registered_to: None,
             text: None,
+            text_hits: None,
             extension_pending: false,
             domain: None,
             by_deadline: false,
