@@ -472,6 +472,32 @@ struct ListQuery {
     pinned: Option<bool>,
     before: Option<i64>,
     limit: Option<u32>,
+    /// Published articles whose validity ends within this many days (reminders).
+    expiring_within: Option<u32>,
+}
+
+/// Published articles the viewer writes for whose validity ends within `days` days:
+/// the owners' reminder to renew or let them lapse.
+pub async fn expiring_for(state: &AppState, v: &Viewer, days: u32) -> ApiResult<Vec<Article>> {
+    let org = state.org().await?;
+    let today = state.now().with_timezone(&shanghai()).date_naive();
+    let until = today + chrono::Days::new(u64::from(days));
+    let published = list_for(
+        state,
+        v,
+        Some(ArticleStatus::Published),
+        false,
+        None,
+        u32::MAX,
+    )
+    .await?;
+    let mut soon: Vec<Article> = published
+        .into_iter()
+        .filter(|a| actor_for(&org, v, &a.hotline).owning_staff)
+        .filter(|a| a.content.valid_to.is_some_and(|t| today <= t && t <= until))
+        .collect();
+    soon.sort_by_key(|a| a.content.valid_to);
+    Ok(soon)
 }
 
 /// The articles a viewer may read, newest first.
@@ -520,6 +546,11 @@ async fn list(
         .transpose()
         .map_err(|e| ApiError::invalid("status", e.0))?;
     let limit = q.limit.unwrap_or(50).clamp(1, 200);
+    if let Some(days) = q.expiring_within {
+        let mut items = expiring_for(&state, &v, days.min(365)).await?;
+        items.truncate(limit as usize);
+        return Ok(Json(Items { items }));
+    }
     let items = list_for(
         &state,
         &v,

@@ -839,3 +839,30 @@ async fn an_import_is_uploaded_from_the_console_and_bad_rows_are_listed() {
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn the_knowledge_page_reminds_owners_of_articles_about_to_expire() {
+    let app = TestApp::sqlite().await;
+    app.set_time("2026-11-28T10:00:00+08:00");
+    let a = serde_json::json!({"title": "年度医保缴费通知", "question": "医保什么时候交？", "answer": "12月31日前缴纳。",
+        "category": "社会保障/医疗保险", "valid_to": "2026-12-01"});
+    let id = app
+        .as_user("supervisor", "POST", "/api/v1/kb/articles", Some(a))
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    app.as_user(
+        "supervisor",
+        "POST",
+        &format!("/api/v1/kb/articles/{id}/publish"),
+        None,
+    )
+    .await;
+    let (_, _, editor) = console_login(&app, "editor", "/console/kb").await;
+    let (_, _, page) = call(&app, get("/console/kb", Some(&editor))).await;
+    assert!(
+        page.contains("即将到期提醒") && page.contains("2026-12-01 失效"),
+        "{page}"
+    );
+}

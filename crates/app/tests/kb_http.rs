@@ -547,3 +547,103 @@ async fn an_xlsx_export_imports_again_unchanged() {
         assert_eq!(items[0][field], original[0][field], "{field}");
     }
 }
+
+on_both_backends!(
+    a_second_server_on_the_same_database_follows_the_first_one_s_edits,
+    |app: TestApp| async move {
+        let other = hotline_app::AppState::new(
+            app.state.store().clone(),
+            app.clock.clone(),
+            app.state.config().clone(),
+        );
+        let r = app
+            .as_user(
+                "supervisor",
+                "POST",
+                "/api/v1/kb/articles",
+                Some(social_card()),
+            )
+            .await;
+        let id = r.body["id"].as_i64().unwrap();
+        app.as_user(
+            "supervisor",
+            "POST",
+            &format!("/api/v1/kb/articles/{id}/publish"),
+            None,
+        )
+        .await;
+        assert_eq!(
+            other.kb().index().len(),
+            0,
+            "the other server has not looked yet"
+        );
+        other.kb().sync(&other).await.unwrap();
+        assert_eq!(other.kb().index().len(), 1);
+        app.as_user(
+            "supervisor",
+            "POST",
+            &format!("/api/v1/kb/articles/{id}/withdraw"),
+            None,
+        )
+        .await;
+        other.kb().sync(&other).await.unwrap();
+        assert_eq!(
+            other.kb().index().len(),
+            0,
+            "a withdrawal leaves the other server's index too"
+        );
+    }
+);
+
+#[tokio::test]
+async fn owners_are_reminded_of_articles_expiring_within_seven_days() {
+    let app = TestApp::sqlite().await;
+    app.set_time("2026-11-28T10:00:00+08:00");
+    let mut soon = social_card();
+    soon["valid_to"] = json!("2026-12-04");
+    let mut later = social_card();
+    later["title"] = json!("住房公积金提取");
+    later["valid_to"] = json!("2027-03-01");
+    for a in [soon, later] {
+        let id = app
+            .as_user("supervisor", "POST", "/api/v1/kb/articles", Some(a))
+            .await
+            .body["id"]
+            .as_i64()
+            .unwrap();
+        app.as_user(
+            "supervisor",
+            "POST",
+            &format!("/api/v1/kb/articles/{id}/publish"),
+            None,
+        )
+        .await;
+    }
+    let r = app
+        .as_user(
+            "editor",
+            "GET",
+            "/api/v1/kb/articles?expiring_within=7",
+            None,
+        )
+        .await;
+    let titles: Vec<&str> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, vec!["社会保障卡挂失与补办流程"]);
+    let r = app
+        .as_user(
+            "mydispatcher",
+            "GET",
+            "/api/v1/kb/articles?expiring_within=7",
+            None,
+        )
+        .await;
+    assert!(
+        r.body["items"].as_array().unwrap().is_empty(),
+        "only the owners are reminded"
+    );
+}

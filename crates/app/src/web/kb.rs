@@ -88,6 +88,8 @@ pub(super) struct KbHome {
     writer: bool,
     review: Vec<ArticleLine>,
     drafts: Vec<ArticleLine>,
+    /// Published articles of the viewer's hotline whose validity ends within 7 days.
+    expiring: Vec<(ArticleLine, String)>,
 }
 
 #[derive(Deserialize)]
@@ -126,7 +128,7 @@ pub(super) async fn kb_home(
         let org = state.org().await?;
         let hits = suggestions(&state, v, &text, 20).await?;
         let writer = writes_kb(v);
-        let (mut review, mut drafts) = (Vec::new(), Vec::new());
+        let (mut review, mut drafts, mut expiring) = (Vec::new(), Vec::new(), Vec::new());
         if writer {
             let status = |s| list_for(&state, v, Some(s), false, None, 50);
             review = status(ArticleStatus::InReview)
@@ -139,6 +141,18 @@ pub(super) async fn kb_home(
                 .iter()
                 .map(article_line)
                 .collect();
+            expiring = crate::kb::expiring_for(&state, v, 7)
+                .await?
+                .iter()
+                .map(|a| {
+                    let until = a
+                        .content
+                        .valid_to
+                        .map(|d| d.to_string())
+                        .unwrap_or_default();
+                    (article_line(a), until)
+                })
+                .collect();
         }
         Ok::<_, ApiError>(KbHome {
             me: Some(shell(&state, &org, &user)),
@@ -148,6 +162,7 @@ pub(super) async fn kb_home(
             writer,
             review,
             drafts,
+            expiring,
         })
     };
     match page.await {
