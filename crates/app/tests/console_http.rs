@@ -866,3 +866,46 @@ async fn the_knowledge_page_reminds_owners_of_articles_about_to_expire() {
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn the_installation_administrator_edits_the_synonym_list_from_the_console() {
+    let app = TestApp::sqlite().await;
+    let (_, _, admin) = console_login(&app, "admin", "/console/admin/rules").await;
+    let (_, _, page) = call(&app, get("/console/admin/rules", Some(&admin))).await;
+    assert!(
+        page.contains("社保卡 = 社会保障卡"),
+        "the shipped list is shown"
+    );
+    let csrf = csrf_of(&page);
+    let save = |text: &str| format!("csrf={csrf}&op=synonyms&json={}", urlenc(text));
+    let (_, headers, _) = call(
+        &app,
+        form(
+            "/console/admin/rules",
+            Some(&admin),
+            &save("遗落 = 遗失\n社保卡 = 社会保障卡"),
+        ),
+    )
+    .await;
+    assert_eq!(headers[header::LOCATION], "/console/admin/rules?done=1");
+    let r = app
+        .as_user("operator", "GET", "/api/v1/kb/synonyms", None)
+        .await;
+    assert_eq!(r.body["text"], "遗落 = 遗失\n社保卡 = 社会保障卡");
+    let (_, headers, _) = call(
+        &app,
+        form("/console/admin/rules", Some(&admin), &save("只有一个词")),
+    )
+    .await;
+    assert_eq!(
+        headers[header::LOCATION],
+        "/console/admin/rules?error=validation"
+    );
+    let r = app
+        .as_user("operator", "GET", "/api/v1/kb/synonyms", None)
+        .await;
+    assert_eq!(
+        r.body["text"], "遗落 = 遗失\n社保卡 = 社会保障卡",
+        "a refused list changes nothing"
+    );
+}

@@ -395,6 +395,11 @@ async fn the_intake_screen_suggests_articles_while_the_operator_types_and_record
         ))
         .await
         .unwrap();
+    let order = c.source().await.unwrap();
+    assert!(
+        order.contains("直接答复引用了知识条目") && order.contains(&format!("href=\"{href}\"")),
+        "the order records the cited article"
+    );
     c.goto(&format!("{}{href}", server.base)).await.unwrap();
     let facts = text_of(&c, "dl.fields").await;
     assert!(facts.contains("引用 1 次"), "{facts}");

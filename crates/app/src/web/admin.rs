@@ -414,6 +414,7 @@ pub(super) struct AdminRulesPage {
     limit_inputs: Vec<RuleInput>,
     rule_inputs: Vec<RuleInput>,
     clock_dispatch: bool,
+    synonyms: String,
     tops: Vec<(&'static str, &'static str)>,
     categories: Vec<(String, String, String)>,
     csrf: String,
@@ -487,6 +488,10 @@ pub(super) async fn admin_rules(
         limit_inputs,
         rule_inputs,
         clock_dispatch: rules.clock_start == hotline_domain::rules::ClockStart::Dispatch,
+        synonyms: match crate::kb::synonyms(&state).await {
+            Ok(s) => s.to_text(),
+            Err(e) => return page_error(e),
+        },
         tops: hotline_domain::DOMAIN_TOPS
             .iter()
             .map(|t| (*t, hotline_domain::taxonomy::top_name(t)))
@@ -645,6 +650,12 @@ pub(super) async fn rules_change(
     use crate::admin::audit_change;
     if !installation_admin(v) {
         return Err(ApiError::forbidden("installation administrators only"));
+    }
+    if f.op == "synonyms" {
+        let text = f.json.unwrap_or_default();
+        return crate::kb::save_synonyms(state, v, addr, &text)
+            .await
+            .map(|_| ());
     }
     if f.op == "limits" {
         let rules = rules_from_form(&*state.rules().await?, &f.numbers)?;

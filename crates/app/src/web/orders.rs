@@ -234,6 +234,9 @@ pub(super) struct Detail {
     requester_phone: String,
     requester_address: String,
     reply: Option<String>,
+    /// The direct answer (即时办结), and the knowledge article it cited.
+    answer: Option<String>,
+    article_id: Option<i64>,
     links: String,
 }
 
@@ -438,6 +441,8 @@ pub(super) async fn build_order_page(
         requester_phone: text(&view.requester.phone),
         requester_address: text(&view.requester.address),
         reply: view.reply.as_ref().map(|r| r.content.clone()),
+        answer: view.answer.clone(),
+        article_id: view.article_id,
         links,
     };
     Ok(OrderPage {
