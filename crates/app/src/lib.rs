@@ -26,6 +26,7 @@ pub mod order_search;
 pub mod orders;
 pub mod public;
 pub mod views;
+pub mod watch;
 pub mod web;
 
 use axum::Router;

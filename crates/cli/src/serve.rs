@@ -97,6 +97,7 @@ pub async fn run(mut cfg: Config, listen: Option<String>, demo_mode: bool) -> Re
         "knowledge index ready"
     );
     hotline_app::kb::spawn_follower(state.clone(), Duration::from_secs(2));
+    hotline_app::watch::spawn(state.clone(), Duration::from_secs(60));
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;

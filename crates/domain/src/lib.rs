@@ -16,6 +16,7 @@ pub mod order;
 pub mod rules;
 pub mod taxonomy;
 pub mod values;
+pub mod watch;
 
 pub use calendar::{Calendar, YearArrangement};
 pub use lifecycle::{

@@ -359,6 +359,10 @@ pub struct Order {
     pub reopens: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_at: Option<Timestamp>,
+    /// The deadline watch's steps already taken, each keyed with the deadline it was
+    /// for (so a new deadline after an extension or a reopen is watched afresh).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub watched: Vec<String>,
     /// Bumped by every change; a write that finds another version lost a race.
     pub version: i64,
 }
@@ -427,6 +431,7 @@ impl Order {
             possible_duplicates,
             reopens: 0,
             closed_at: None,
+            watched: Vec::new(),
             version: 1,
         };
         let event = Event {

@@ -66,6 +66,15 @@ pub struct DeadlineRules {
     pub due_soon_days: u32,
     /// Callback attempts before an unreachable requester's order may be closed.
     pub callback_attempts: u32,
+    /// When the deadline watch reminds the lead unit (催办): working days left before
+    /// the deadline (1: when the last working day begins; 0: at the deadline).
+    pub reminder_points: Vec<u32>,
+    /// Working days after the deadline before an overdue order goes to supervision.
+    pub supervise_after_days: u32,
+    /// Working days the hotline has to decide a return or an extension request.
+    pub review_days: u32,
+    /// Working days after a reply by which the requester is called back.
+    pub callback_days: u32,
 }
 
 impl Default for DeadlineRules {
@@ -88,6 +97,10 @@ impl Default for DeadlineRules {
             extension_max_days: None,
             due_soon_days: 1,
             callback_attempts: 3,
+            reminder_points: vec![1, 0],
+            supervise_after_days: 1,
+            review_days: 1,
+            callback_days: 1,
         }
     }
 }
@@ -127,11 +140,17 @@ impl DeadlineRules {
             ("max_extensions", self.max_extensions, 0, 5),
             ("due_soon_days", self.due_soon_days, 0, 10),
             ("callback_attempts", self.callback_attempts, 1, 10),
+            ("supervise_after_days", self.supervise_after_days, 0, 10),
+            ("review_days", self.review_days, 1, 10),
+            ("callback_days", self.callback_days, 1, 10),
         ];
         for (field, value, low, high) in bounded {
             if !(low..=high).contains(&value) {
                 return Err((field, "out of range"));
             }
+        }
+        if self.reminder_points.len() > 5 || self.reminder_points.iter().any(|p| *p > 10) {
+            return Err(("reminder_points", "at most 5 points of 0–10 working days"));
         }
         Ok(())
     }

@@ -101,6 +101,11 @@ pub fn event(s: &str) -> &'static str {
         "merged" => "合并",
         "duplicate_merged" => "并入重复件",
         "phone_revealed" => "查看完整号码",
+        "reminded" => "系统催办",
+        "accept_overdue" => "超时未签收提醒",
+        "return_review_overdue" => "退单审核超时提醒",
+        "extension_review_overdue" => "延期审批超时提醒",
+        "callback_overdue" => "回访超时提醒",
         _ => "其他记录",
     }
 }

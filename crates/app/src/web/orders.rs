@@ -412,7 +412,11 @@ pub(super) async fn build_order_page(
         .map(|e| EventLine {
             at: when(&e.at),
             label: labels::event(&e.kind),
-            actor: e.actor.clone(),
+            actor: if e.actor == "system" {
+                "系统".to_owned()
+            } else {
+                e.actor.clone()
+            },
             unit: unit_name(&org, e.unit.as_ref().map(|u| u.as_str())),
             note: text(&e.note),
         })

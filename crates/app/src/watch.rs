@@ -1,0 +1,117 @@
+//! The deadline watch as a job: every open order with a unit is checked against
+//! [`hotline_domain::watch`], and each due step is written as the system's event on
+//! the order (and in the audit trail). Safe with several servers on one database:
+//! a step is written only if the order is still the version it was read at, so of
+//! two workers taking the same step one writes and the other finds it taken.
+
+use hotline_domain::audit::AuditRecord;
+use hotline_domain::watch::{Since, next_step, take};
+use hotline_domain::{Order, OrderId, Status};
+use hotline_store::{OrderChange, OrderFilter, Scope, StoreError};
+
+use crate::AppState;
+use crate::error::ApiResult;
+
+/// The states in which something can fall due.
+const WATCHED: [Status; 4] = [
+    Status::Dispatched,
+    Status::InProgress,
+    Status::ReturnRequested,
+    Status::Replied,
+];
+
+/// One pass over every watched order; returns the number of steps taken.
+pub async fn run_once(state: &AppState) -> ApiResult<usize> {
+    let mut taken = 0;
+    for status in WATCHED {
+        let mut before: Option<OrderId> = None;
+        loop {
+            let mut f = OrderFilter::new(Scope::All);
+            f.status = Some(status);
+            f.before_id = before;
+            f.limit = 500;
+            let page = state.store().list_orders(&f).await?;
+            before = page.last().map(|o| o.id);
+            let done = page.len() < 500;
+            for order in page {
+                taken += watch_order(state, order).await?;
+            }
+            if done {
+                break;
+            }
+        }
+    }
+    Ok(taken)
+}
+
+/// Takes every step due on one order, re-reading it when another worker wrote first.
+async fn watch_order(state: &AppState, mut order: Order) -> ApiResult<usize> {
+    let (rules, calendar) = (state.rules().await?, state.calendar().await?);
+    let mut taken = 0;
+    for _ in 0..16 {
+        let since = since_of(state, &order).await?;
+        let now = state.now();
+        let Some(step) = next_step(&order, &since, now, &rules, &calendar) else {
+            break;
+        };
+        let t = take(&order, &step, now);
+        let record = AuditRecord {
+            at: now,
+            actor: "system".into(),
+            unit: None,
+            address: None,
+            action: format!("watch.{}", step.event),
+            object: Some(format!("order:{}", order.id)),
+            detail: serde_json::json!({"number": order.number, "step": step.key}),
+        };
+        let change = OrderChange {
+            order: t.order.clone(),
+            event: t.event,
+        };
+        match state
+            .store()
+            .record_transitions(vec![change], Some(record))
+            .await
+        {
+            Ok(()) => {
+                taken += 1;
+                order = t.order;
+            }
+            Err(StoreError::VersionConflict) => match state.store().order(order.id).await? {
+                Some(fresh) => order = fresh,
+                None => break,
+            },
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(taken)
+}
+
+/// What the watch needs from the timeline: when a pending return was asked for.
+async fn since_of(state: &AppState, o: &Order) -> ApiResult<Since> {
+    if o.status != Status::ReturnRequested {
+        return Ok(Since::default());
+    }
+    let events = state.store().events(o.id).await?;
+    Ok(Since {
+        return_requested: events
+            .iter()
+            .rev()
+            .find(|e| e.kind == "return_requested")
+            .map(|e| e.at),
+    })
+}
+
+/// Runs the watch every `every`, for as long as the server runs.
+pub fn spawn(state: AppState, every: std::time::Duration) {
+    tokio::spawn(async move {
+        loop {
+            match run_once(&state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(steps = n, "deadline watch"),
+                Err(e) => tracing::warn!(error = %e.message, "deadline watch failed"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
+}
