@@ -25,6 +25,7 @@ pub mod ops;
 pub mod order_search;
 pub mod orders;
 pub mod public;
+pub mod reports;
 pub mod views;
 pub mod watch;
 pub mod web;
@@ -314,6 +315,7 @@ pub fn app(state: AppState) -> Router {
         .merge(ops::router())
         .merge(openapi::router())
         .merge(kb::router())
+        .merge(reports::router())
         .merge(web::router(&state));
     let api = if state.config().bench_routes {
         api.merge(orders::bench_router())

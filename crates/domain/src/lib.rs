@@ -8,6 +8,7 @@
 //! action is allowed and what it changes; [`taxonomy`] is the two-level domain tree.
 //! Time always comes in as a parameter: nothing here reads the clock.
 
+pub mod assessment;
 pub mod audit;
 pub mod calendar;
 pub mod kb;

@@ -1,0 +1,337 @@
+//! The unit assessment over a scripted month with known outcomes.
+
+#[macro_use]
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use serde_json::{Value, json};
+
+async fn order(app: &TestApp, kind: &str) -> i64 {
+    app.create("operator", order_body(kind)).await.body["id"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn step(app: &TestApp, when: &str, user: &str, id: i64, action: &str, body: Value) {
+    app.set_time(when);
+    app.ok(user, id, action, body).await;
+}
+
+fn close_to(v: &Value, expected: f64) -> bool {
+    v.as_f64().is_some_and(|x| (x - expected).abs() < 1e-9)
+}
+
+on_both_backends!(
+    a_scripted_month_yields_exactly_the_expected_rates_and_score,
+    |app: TestApp| async move {
+        // Outside the range: a dispatch in February counts for nothing.
+        app.set_time("2026-02-27T09:00:00+08:00");
+        let early = order(&app, "complaint").await;
+        app.ok("dispatcher", early, "dispatch", json!({"unit": "cd-jt"}))
+            .await;
+
+        app.set_time("2026-03-02T09:00:00+08:00");
+        let (a, b, c) = (
+            order(&app, "complaint").await,
+            order(&app, "complaint").await,
+            order(&app, "complaint").await,
+        );
+        let d = order(&app, "consultation").await;
+        let jt = json!({"unit": "cd-jt"});
+        // A: accepted on time, replied on time, satisfied and resolved.
+        step(
+            &app,
+            "2026-03-02T09:05:00+08:00",
+            "dispatcher",
+            a,
+            "dispatch",
+            jt.clone(),
+        )
+        .await;
+        step(
+            &app,
+            "2026-03-02T10:00:00+08:00",
+            "handler",
+            a,
+            "accept",
+            json!({}),
+        )
+        .await;
+        step(
+            &app,
+            "2026-03-03T10:00:00+08:00",
+            "handler",
+            a,
+            "reply",
+            json!({"content": "已修复", "resolved": true}),
+        )
+        .await;
+        step(
+            &app,
+            "2026-03-04T10:00:00+08:00",
+            "operator",
+            a,
+            "callback",
+            json!({"result": "satisfied", "resolved": true}),
+        )
+        .await;
+        // B: accepted late; dissatisfied, reopened, replied again, fairly satisfied.
+        step(
+            &app,
+            "2026-03-02T09:05:00+08:00",
+            "dispatcher",
+            b,
+            "dispatch",
+            jt.clone(),
+        )
+        .await;
+        step(
+            &app,
+            "2026-03-04T09:00:00+08:00",
+            "handler",
+            b,
+            "accept",
+            json!({}),
+        )
+        .await;
+        step(
+            &app,
+            "2026-03-05T09:00:00+08:00",
+            "handler",
+            b,
+            "reply",
+            json!({"content": "已处理", "resolved": false}),
+        )
+        .await;
+        step(
+            &app,
+            "2026-03-05T15:00:00+08:00",
+            "operator",
+            b,
+            "callback",
+            json!({"result": "dissatisfied", "resolved": false}),
+        )
+        .await;
+        step(
+            &app,
+            "2026-03-06T09:00:00+08:00",
+            "dispatcher",
+            b,
+            "reopen",
+            json!({"reason": "群众不满意"}),
+        )
+        .await;
+        step(
+            &app,
+            "2026-03-09T09:00:00+08:00",
+            "handler",
+            b,
+            "reply",
+            json!({"content": "已重新处理", "resolved": true}),
+        )
+        .await;
+        step(
+            &app,
+            "2026-03-10T09:00:00+08:00",
+            "operator",
+            b,
+            "callback",
+            json!({"result": "fairly_satisfied", "resolved": true}),
+        )
+        .await;
+        // C: returned by cd-jt (approved), re-dispatched to cd-zj, which does it all.
+        step(
+            &app,
+            "2026-03-02T09:05:00+08:00",
+            "dispatcher",
+            c,
+            "dispatch",
+            jt.clone(),
+        )
+        .await;
+        step(
+            &app,
+            "2026-03-02T11:00:00+08:00",
+            "handler",
+            c,
+            "return",
+            json!({"reason": "不属本单位职责"}),
+        )
+        .await;
+        step(
+            &app,
+            "2026-03-02T14:00:00+08:00",
+            "dispatcher",
+            c,
+            "return/approve",
+            json!({}),
+        )
+        .await;
+        step(
+            &app,
+            "2026-03-02T14:05:00+08:00",
+            "dispatcher",
+            c,
+            "dispatch",
+            json!({"unit": "cd-zj"}),
+        )
+        .await;
+        step(
+            &app,
+            "2026-03-02T15:00:00+08:00",
+            "handler2",
+            c,
+            "accept",
+            json!({}),
+        )
+        .await;
+        step(
+            &app,
+            "2026-03-03T15:00:00+08:00",
+            "handler2",
+            c,
+            "reply",
+            json!({"content": "已办结", "resolved": true}),
+        )
+        .await;
+        step(
+            &app,
+            "2026-03-04T09:00:00+08:00",
+            "operator",
+            c,
+            "callback",
+            json!({"result": "unreachable", "resolved": false}),
+        )
+        .await;
+        step(
+            &app,
+            "2026-03-04T16:00:00+08:00",
+            "operator",
+            c,
+            "callback",
+            json!({"result": "satisfied", "resolved": true}),
+        )
+        .await;
+        // D: returned once, re-dispatched to the same unit (another dispatch), replied late.
+        step(
+            &app,
+            "2026-03-02T09:05:00+08:00",
+            "dispatcher",
+            d,
+            "dispatch",
+            jt.clone(),
+        )
+        .await;
+        step(
+            &app,
+            "2026-03-02T09:30:00+08:00",
+            "handler",
+            d,
+            "return",
+            json!({"reason": "需补充材料"}),
+        )
+        .await;
+        step(
+            &app,
+            "2026-03-02T09:40:00+08:00",
+            "dispatcher",
+            d,
+            "return/approve",
+            json!({}),
+        )
+        .await;
+        step(
+            &app,
+            "2026-03-02T10:00:00+08:00",
+            "dispatcher",
+            d,
+            "dispatch",
+            jt.clone(),
+        )
+        .await;
+        step(
+            &app,
+            "2026-03-02T10:30:00+08:00",
+            "handler",
+            d,
+            "accept",
+            json!({}),
+        )
+        .await;
+        step(
+            &app,
+            "2026-03-06T09:00:00+08:00",
+            "handler",
+            d,
+            "reply",
+            json!({"content": "已答复", "resolved": true}),
+        )
+        .await;
+
+        let r = app
+            .as_user(
+                "supervisor",
+                "GET",
+                "/api/v1/reports/units?from=2026-03-01&to=2026-03-31",
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let items = r.body["items"].as_array().unwrap();
+        let line = |code: &str| items.iter().find(|i| i["unit"] == code).unwrap().clone();
+        let zj = line("cd-zj");
+        assert_eq!(items[0]["unit"], "cd-zj", "best score first");
+        assert_eq!(zj["dispatches"], 1);
+        for rate in [
+            "response",
+            "on_time_completion",
+            "resolution",
+            "satisfaction",
+        ] {
+            assert!(
+                close_to(&zj["rates"][rate], 1.0),
+                "{rate}: {}",
+                zj["rates"][rate]
+            );
+        }
+        assert!(close_to(&zj["score"], 100.0));
+
+        let jt = line("cd-jt");
+        assert_eq!(jt["dispatches"], 5, "A, B, C, and D twice; not February's");
+        let rates = &jt["rates"];
+        assert!(close_to(&rates["response"], 2.0 / 5.0), "{rates}");
+        assert!(close_to(&rates["on_time_completion"], 3.0 / 4.0), "{rates}");
+        assert!(close_to(&rates["return"], 2.0 / 5.0), "{rates}");
+        assert!(close_to(&rates["reopen"], 1.0 / 4.0), "{rates}");
+        assert!(close_to(&rates["resolution"], 2.0 / 3.0), "{rates}");
+        assert!(close_to(&rates["satisfaction"], 2.0 / 3.0), "{rates}");
+        let expected = 100.0 * (0.30 * 0.4 + 0.35 * 2.0 / 3.0 + 0.35 * 2.0 / 3.0);
+        assert!(
+            close_to(&jt["score"], expected),
+            "{} vs {expected}",
+            jt["score"]
+        );
+        assert_eq!(
+            jt["weights"],
+            json!({"response": 0.30, "resolution": 0.35, "satisfaction": 0.35})
+        );
+
+        let denied = app
+            .as_user("handler", "GET", "/api/v1/reports/units", None)
+            .await;
+        assert_eq!(denied.status, StatusCode::FORBIDDEN);
+        let elsewhere = app
+            .as_user(
+                "mydispatcher",
+                "GET",
+                "/api/v1/reports/units?from=2026-03-01&to=2026-03-31",
+                None,
+            )
+            .await;
+        assert!(
+            elsewhere.body["items"].as_array().unwrap().is_empty(),
+            "another city's units are not Mianyang's"
+        );
+    }
+);
