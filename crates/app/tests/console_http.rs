@@ -909,3 +909,39 @@ async fn the_installation_administrator_edits_the_synonym_list_from_the_console(
         "a refused list changes nothing"
     );
 }
+
+#[tokio::test]
+async fn supervisors_read_the_unit_assessment_with_its_weights() {
+    let app = TestApp::sqlite().await;
+    app.set_time("2026-03-02T09:00:00+08:00");
+    let id = app.complaint().await;
+    app.ok(
+        "dispatcher",
+        id,
+        "dispatch",
+        serde_json::json!({"unit": "cd-jt"}),
+    )
+    .await;
+    app.ok("handler", id, "accept", serde_json::json!({})).await;
+    let (_, _, supervisor) = console_login(&app, "supervisor", "/console/orders").await;
+    let (status, _, page) = call(
+        &app,
+        get(
+            "/console/reports/units?from=2026-03-01&to=2026-03-31",
+            Some(&supervisor),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("单位考核") && page.contains("（cd-jt）"),
+        "{page}"
+    );
+    assert!(
+        page.contains("100.0%") && page.contains("响应率 × 30%"),
+        "{page}"
+    );
+    let (_, _, handler) = console_login(&app, "handler", "/console/orders").await;
+    let (status, _, _) = call(&app, get("/console/reports/units", Some(&handler))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

@@ -13,6 +13,7 @@ mod labels;
 mod login;
 mod orders;
 mod portal;
+mod reports;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -51,6 +52,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(orders::router())
         .merge(admin::router())
         .merge(portal::router())
+        .merge(reports::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             login::keep_draft,
@@ -159,6 +161,9 @@ fn shell(state: &AppState, org: &Org, user: &ConsoleUser) -> Shell {
         nav.push(("/console/orders", "工单"));
     }
     nav.push(("/console/kb", "知识库"));
+    if reports::reads_reports(v) {
+        nav.push(("/console/reports/units", "单位考核"));
+    }
     if v.has(Role::Admin) {
         nav.push(("/console/admin/units", "单位"));
         nav.push(("/console/admin/users", "账号"));

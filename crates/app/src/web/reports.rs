@@ -1,0 +1,130 @@
+//! Report pages: the unit assessment table.
+
+use super::*;
+use crate::reports::{UnitLine, assess_units};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/console/reports/units", get(units_page))
+}
+
+/// Whether the viewer reads assessments (the same rule as the API's).
+pub(super) fn reads_reports(v: &Viewer) -> bool {
+    [
+        Role::Supervisor,
+        Role::Inspector,
+        Role::Dispatcher,
+        Role::Admin,
+    ]
+    .iter()
+    .any(|r| v.has(*r))
+}
+
+pub(super) struct Line {
+    rank: usize,
+    unit: String,
+    name: String,
+    dispatches: u64,
+    rates: Vec<String>,
+    score: String,
+}
+
+fn percent(v: Option<f64>) -> String {
+    v.map_or("—".to_owned(), |x| format!("{:.1}%", x * 100.0))
+}
+
+fn line(rank: usize, l: &UnitLine) -> Line {
+    let r = &l.rates;
+    Line {
+        rank,
+        unit: l.unit.clone(),
+        name: l.name.clone(),
+        dispatches: l.dispatches,
+        rates: [
+            r.response,
+            r.on_time_completion,
+            r.r#return,
+            r.reopen,
+            r.resolution,
+            r.satisfaction,
+        ]
+        .into_iter()
+        .map(percent)
+        .collect(),
+        score: l.score.map_or("—".to_owned(), |s| format!("{s:.1}")),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "report_units.html")]
+pub(super) struct UnitsPage {
+    me: Option<Shell>,
+    from: String,
+    to: String,
+    region: String,
+    lines: Vec<Line>,
+    weights: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct UnitsQuery {
+    from: Option<String>,
+    to: Option<String>,
+    region: Option<String>,
+}
+
+pub(super) async fn units_page(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<UnitsQuery>,
+) -> Response {
+    if !reads_reports(&user.viewer) {
+        return (
+            axum::http::StatusCode::FORBIDDEN,
+            "您的角色不查看考核报表。",
+        )
+            .into_response();
+    }
+    let today = state.now().with_timezone(&shanghai()).date_naive();
+    let from = q
+        .from
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| (today - chrono::Days::new(30)).to_string());
+    let to =
+        q.to.filter(|s| !s.is_empty())
+            .unwrap_or_else(|| today.to_string());
+    let region = q.region.unwrap_or_default();
+    let run = async {
+        let from_t = crate::orders::parse_time("from", &from, false)?;
+        let to_t = crate::orders::parse_time("to", &to, true)?;
+        let region = (!region.trim().is_empty())
+            .then(|| hotline_domain::RegionCode::parse(region.trim()))
+            .transpose()
+            .map_err(|e| ApiError::invalid("region", e.0))?;
+        assess_units(&state, &user.viewer, from_t, to_t, region).await
+    };
+    let (lines, error) = match run.await {
+        Ok(lines) => (lines, None),
+        Err(e) => (Vec::new(), Some(form_error(&e))),
+    };
+    let org = match state.org().await {
+        Ok(o) => o,
+        Err(e) => return page_error(e),
+    };
+    let w = hotline_domain::assessment::Weights::default();
+    UnitsPage {
+        me: Some(shell(&state, &org, &user)),
+        weights: format!(
+            "综合得分 = 响应率 × {:.0}% + 解决率 × {:.0}% + 满意率 × {:.0}%（缺项时按其余权重折算）",
+            w.response * 100.0,
+            w.resolution * 100.0,
+            w.satisfaction * 100.0
+        ),
+        lines: lines.iter().enumerate().map(|(i, l)| line(i + 1, l)).collect(),
+        from,
+        to,
+        region,
+        error,
+    }
+    .into_response()
+}
