@@ -57,6 +57,19 @@ impl Org {
         false
     }
 
+    /// The nearest hotline at or above `unit`.
+    pub fn hotline_of(&self, unit: &UnitCode) -> Option<&UnitCode> {
+        let mut at = self.units.get(unit);
+        for _ in 0..64 {
+            let u = at?;
+            if u.kind == UnitKind::Hotline {
+                return Some(&u.code);
+            }
+            at = u.parent.as_ref().and_then(|p| self.units.get(p));
+        }
+        None
+    }
+
     /// Every unit in the subtree of `root`, `root` included.
     pub fn subtree(&self, root: &UnitCode) -> Vec<UnitCode> {
         let mut out = Vec::new();

@@ -26,6 +26,7 @@ pub mod order_search;
 pub mod orders;
 pub mod public;
 pub mod reports;
+pub mod supervision;
 pub mod views;
 pub mod watch;
 pub mod web;
@@ -316,6 +317,7 @@ pub fn app(state: AppState) -> Router {
         .merge(openapi::router())
         .merge(kb::router())
         .merge(reports::router())
+        .merge(supervision::router())
         .merge(web::router(&state));
     let api = if state.config().bench_routes {
         api.merge(orders::bench_router())

@@ -906,6 +906,10 @@ async fn parse_action(
         },
         "escalate" => Action::Escalate {
             note: parse_json::<NoteBody>(body)?.note,
+            to: org
+                .get(&order.hotline)
+                .and_then(|h| h.parent.clone())
+                .and_then(|p| org.hotline_of(&p).cloned()),
         },
         "merge" => {
             let b: MergeBody = parse_json(body)?;

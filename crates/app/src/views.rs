@@ -59,6 +59,9 @@ pub struct OrderView {
     pub extension: Option<PendingExtension>,
     pub extensions_granted: u32,
     pub supervision: SupervisionLevel,
+    /// After escalation, the hotline that oversees the order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overseen_by: Option<hotline_domain::UnitCode>,
     pub reminders: u32,
     pub reply: Option<ReplyView>,
     pub callback_attempts: u32,
@@ -140,6 +143,7 @@ impl OrderView {
             extension: o.extension,
             extensions_granted: o.extensions_granted,
             supervision: o.supervision,
+            overseen_by: o.overseen_by,
             reminders: o.reminders,
             reply: o.reply.map(|r| ReplyView {
                 content: r.content,

@@ -945,3 +945,39 @@ async fn supervisors_read_the_unit_assessment_with_its_weights() {
     let (status, _, _) = call(&app, get("/console/reports/units", Some(&handler))).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_supervision_list_shows_escalations_and_their_overseer() {
+    let app = TestApp::sqlite().await;
+    let id = app.complaint().await;
+    app.ok(
+        "dispatcher",
+        id,
+        "dispatch",
+        serde_json::json!({"unit": "cd-jt"}),
+    )
+    .await;
+    app.ok(
+        "supervisor",
+        id,
+        "escalate",
+        serde_json::json!({"note": "提级督办"}),
+    )
+    .await;
+    let (_, _, supervisor) = console_login(&app, "supervisor", "/console/orders").await;
+    let (status, _, page) = call(
+        &app,
+        get("/console/supervision?state=open", Some(&supervisor)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("提级督办") && page.contains("督办中"),
+        "{page}"
+    );
+    let (_, _, page) = call(&app, get("/console/supervision?mine=1", Some(&supervisor))).await;
+    assert!(
+        page.contains("没有符合条件的督办工单"),
+        "the province oversees it now"
+    );
+}

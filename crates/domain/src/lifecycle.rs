@@ -128,6 +128,9 @@ pub enum Action {
     },
     Escalate {
         note: String,
+        /// The hotline above the order's, which takes over its oversight (none for
+        /// the provincial hotline's own orders).
+        to: Option<UnitCode>,
     },
     Merge {
         into: OrderId,
@@ -521,7 +524,7 @@ fn change(
             o.supervision = SupervisionLevel::Supervised;
             Ok(Some(note.clone()))
         }
-        Action::Escalate { note } => {
+        Action::Escalate { note, to } => {
             require(
                 o,
                 name,
@@ -529,6 +532,8 @@ fn change(
             )?;
             non_empty("note", note)?;
             o.supervision = SupervisionLevel::Escalated;
+            o.overseen_by = to.clone();
+            *data = json!({"overseen_by": to});
             Ok(Some(note.clone()))
         }
         Action::Merge { into } => {
@@ -721,7 +726,13 @@ pub fn available_actions(order: &Order, actor: &Actor, ctx: &Context<'_>) -> Vec
         ("close", Action::Close),
         ("urge", Action::Urge { note: text() }),
         ("supervise", Action::Supervise { note: text() }),
-        ("escalate", Action::Escalate { note: text() }),
+        (
+            "escalate",
+            Action::Escalate {
+                note: text(),
+                to: None,
+            },
+        ),
         ("merge", Action::Merge { into: OrderId(-1) }),
         ("reveal-phone", Action::RevealPhone { reason: text() }),
     ];

@@ -335,6 +335,10 @@ pub struct Order {
     #[serde(default, skip_serializing_if = "is_zero")]
     pub extensions_granted: u32,
     pub supervision: SupervisionLevel,
+    /// The hotline that oversees a supervised order after escalation (提级督办): the
+    /// one above the owning hotline. None: the owning hotline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overseen_by: Option<UnitCode>,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub reminders: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -432,6 +436,7 @@ impl Order {
             reopens: 0,
             closed_at: None,
             watched: Vec::new(),
+            overseen_by: None,
             version: 1,
         };
         let event = Event {

@@ -133,6 +133,12 @@ pub(crate) fn list_orders(f: &OrderFilter, dialect: Dialect) -> Sql {
         ));
         p.extend([Param::Text(d.clone()), Param::Text(format!("{d}/%"))]);
     }
+    if f.supervised {
+        w.push(format!(
+            "COALESCE({}, 'none') <> 'none'",
+            dialect.doc_field("supervision")
+        ));
+    }
     if f.extension_pending {
         w.push(format!("{} IS NOT NULL", dialect.doc_field("extension")));
     }

@@ -152,6 +152,8 @@ pub struct OrderFilter {
     pub text_hits: Option<(Vec<OrderId>, i64)>,
     /// Only orders with an extension waiting for a decision.
     pub extension_pending: bool,
+    /// Only orders under supervision (督办 or 提级督办).
+    pub supervised: bool,
     /// `TOP` (the whole field) or `TOP/SUB`.
     pub domain: Option<String>,
     /// Soonest deadline first (orders without one last) instead of newest first.
@@ -177,6 +179,7 @@ impl OrderFilter {
             text: None,
             text_hits: None,
             extension_pending: false,
+            supervised: false,
             domain: None,
             by_deadline: false,
             before_id: None,

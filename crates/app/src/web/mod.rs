@@ -161,6 +161,9 @@ fn shell(state: &AppState, org: &Org, user: &ConsoleUser) -> Shell {
         nav.push(("/console/orders", "工单"));
     }
     nav.push(("/console/kb", "知识库"));
+    if reports::reads_reports(v) && v.scope(org).is_some() {
+        nav.push(("/console/supervision", "督办"));
+    }
     if reports::reads_reports(v) {
         nav.push(("/console/reports/units", "单位考核"));
     }

@@ -4,7 +4,9 @@ use super::*;
 use crate::reports::{UnitLine, assess_units};
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/console/reports/units", get(units_page))
+    Router::new()
+        .route("/console/reports/units", get(units_page))
+        .route("/console/supervision", get(supervision_page))
 }
 
 /// Whether the viewer reads assessments (the same rule as the API's).
@@ -125,6 +127,78 @@ pub(super) async fn units_page(
         to,
         region,
         error,
+    }
+    .into_response()
+}
+
+pub(super) struct SupervisionRow {
+    id: i64,
+    number: String,
+    title: String,
+    unit: String,
+    level: &'static str,
+    state: &'static str,
+    overseer: String,
+    deadline: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "supervision.html")]
+pub(super) struct SupervisionPage {
+    me: Option<Shell>,
+    rows: Vec<SupervisionRow>,
+    state: String,
+    mine: bool,
+}
+
+#[derive(Deserialize)]
+pub(super) struct SupervisionQuery {
+    state: Option<String>,
+    mine: Option<String>,
+}
+
+fn state_label(s: &str) -> &'static str {
+    match s {
+        "open" => "督办中",
+        "answered" => "已答复",
+        _ => "已办结",
+    }
+}
+
+pub(super) async fn supervision_page(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<SupervisionQuery>,
+) -> Response {
+    let wanted = q.state.filter(|s| !s.is_empty());
+    let mine = q.mine.is_some();
+    let lines = crate::supervision::list_for(&state, &user.viewer, wanted.as_deref(), mine).await;
+    let (lines, org) = match (lines, state.org().await) {
+        (Ok(l), Ok(o)) => (l, o),
+        (Err(e), _) | (_, Err(e)) => return page_error(e),
+    };
+    let rows = lines
+        .into_iter()
+        .map(|l| SupervisionRow {
+            id: l.order.id.0,
+            number: l.order.number.clone(),
+            title: l.order.title.clone(),
+            unit: unit_name(&org, l.order.unit.as_ref().map(|u| u.as_str())),
+            level: if l.order.supervision == hotline_domain::SupervisionLevel::Escalated {
+                "提级督办"
+            } else {
+                "督办"
+            },
+            state: state_label(l.state),
+            overseer: unit_name(&org, Some(l.overseen_by.as_str())),
+            deadline: opt_when(&l.order.deadline),
+        })
+        .collect();
+    SupervisionPage {
+        me: Some(shell(&state, &org, &user)),
+        rows,
+        state: wanted.unwrap_or_default(),
+        mine,
     }
     .into_response()
 }

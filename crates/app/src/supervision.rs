@@ -1,0 +1,125 @@
+//! The supervision list (督办清单) of a hotline: orders under supervision in its
+//! subtree, with their state — open (still with the unit), answered (replied, being
+//! called back) or closed — and who oversees each: the owning hotline, or after
+//! escalation (提级督办) the hotline above it.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use hotline_domain::{Order, OrderId, Role, Status, UnitCode};
+use hotline_store::OrderFilter;
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::access::{Org, Viewer};
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiQuery;
+use crate::orders::view_for;
+use crate::views::OrderView;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/supervision", get(list))
+}
+
+/// Where a supervised order stands.
+pub fn supervision_state(s: Status) -> &'static str {
+    match s {
+        Status::Replied | Status::CallbackDone => "answered",
+        Status::Closed | Status::Merged => "closed",
+        _ => "open",
+    }
+}
+
+/// The hotline overseeing a supervised order.
+pub fn overseer(o: &Order) -> &UnitCode {
+    o.overseen_by.as_ref().unwrap_or(&o.hotline)
+}
+
+#[derive(Serialize)]
+pub struct SupervisionLine {
+    #[serde(flatten)]
+    pub order: OrderView,
+    pub state: &'static str,
+    pub overseen_by: UnitCode,
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    state: Option<String>,
+    /// Only orders this hotline oversees itself.
+    mine: Option<bool>,
+}
+
+fn reads_supervision(v: &Viewer) -> bool {
+    [
+        Role::Supervisor,
+        Role::Dispatcher,
+        Role::Inspector,
+        Role::Admin,
+    ]
+    .iter()
+    .any(|r| v.has(*r))
+}
+
+/// The supervised orders the viewer may see, newest first.
+pub async fn list_for(
+    state: &AppState,
+    v: &Viewer,
+    wanted: Option<&str>,
+    mine: bool,
+) -> ApiResult<Vec<SupervisionLine>> {
+    if let Some(w) = wanted
+        && !["open", "answered", "closed"].contains(&w)
+    {
+        return Err(ApiError::invalid("state", "open, answered or closed"));
+    }
+    let org: std::sync::Arc<Org> = state.org().await?;
+    let Some(scope) = v.scope(&org).filter(|_| reads_supervision(v)) else {
+        return Err(ApiError::forbidden(
+            "the supervision list is for hotline staff",
+        ));
+    };
+    let own = v.staff_hotline(&org).cloned();
+    let mut out = Vec::new();
+    let mut before: Option<OrderId> = None;
+    loop {
+        let mut f = OrderFilter::new(scope.clone());
+        f.supervised = true;
+        f.before_id = before;
+        f.limit = 200;
+        let page = state.store().list_orders(&f).await?;
+        before = page.last().map(|o| o.id);
+        let done = page.len() < 200;
+        for o in page {
+            let st = supervision_state(o.status);
+            if wanted.is_some_and(|w| w != st) || (mine && own.as_ref() != Some(overseer(&o))) {
+                continue;
+            }
+            let overseen_by = overseer(&o).clone();
+            let order = view_for(state, v, &org, o, None, false).await?;
+            out.push(SupervisionLine {
+                order,
+                state: st,
+                overseen_by,
+            });
+        }
+        if done || out.len() >= 500 {
+            return Ok(out);
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Items {
+    items: Vec<SupervisionLine>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    CurrentUser(v): CurrentUser,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Items>> {
+    let items = list_for(&state, &v, q.state.as_deref(), q.mine.unwrap_or(false)).await?;
+    Ok(Json(Items { items }))
+}
