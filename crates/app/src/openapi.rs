@@ -216,6 +216,7 @@ op(Post, "/api/v1/public/orders", "public", "Submit a request without login; ans
         op(Post, "/api/v1/kb/import", "knowledge", "Import .xlsx/.csv (?format=, skip_errors=) as drafts; 422 names every bad row and column").status("200"),
         op(Get, "/api/v1/kb/export", "knowledge", "Export the articles the caller may read (?format=xlsx|csv)"),
         op(Get, "/api/v1/supervision", "supervision", "Supervised orders of the caller's hotline subtree: ?state=open|answered|closed, ?mine=true for those it oversees itself"),
+        op(Get, "/api/v1/reports/hotspots", "reports", "Hotspot warnings for ?day=: topics rising well above their 14-day baseline in a district, with their orders"),
         op(Get, "/api/v1/reports/units", "reports", "Unit assessment over the dispatches made in ?from=&to= (and ?region=): rates, score and weights"),
         op(Get, "/healthz", "operations", "200 when the store answers; calendar warnings in the body").public(),
         op(Get, "/metrics", "operations", "Prometheus metrics").public(),

@@ -22,7 +22,9 @@ use crate::extract::ApiQuery;
 use crate::orders::parse_time;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/reports/units", get(units))
+    Router::new()
+        .route("/api/v1/reports/units", get(units))
+        .route("/api/v1/reports/hotspots", get(hotspots))
 }
 
 #[derive(Deserialize)]
@@ -162,4 +164,115 @@ async fn units(
         .transpose()?;
     let items = assess_units(&state, &v, from, to, region).await?;
     Ok(Json(Items { items, from, to }))
+}
+
+/// Words that say nothing about what a request is about.
+const GENERIC: &[&str] = &[
+    "问题", "反映", "希望", "要求", "情况", "相关", "部门", "处理", "解决", "咨询", "投诉", "举报",
+    "建议", "求助", "市民", "群众", "诉求", "来电", "请求", "关于", "尽快", "一下",
+];
+
+/// The topics of an order: the meaningful words of its title.
+pub fn topics(title: &str) -> Vec<String> {
+    hotline_search::words(title)
+        .into_iter()
+        .filter(|w| w.chars().count() >= 2 && !GENERIC.contains(&w.as_str()))
+        .filter(|w| {
+            !w.chars()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_punctuation())
+        })
+        .collect()
+}
+
+/// Topics that rose well above their own recent baseline in a district on `day`
+/// (the rule of [`hotline_domain::hotspots`]), among the orders the viewer may see.
+pub async fn hotspots_for(
+    state: &AppState,
+    v: &Viewer,
+    day: chrono::NaiveDate,
+) -> ApiResult<Vec<hotline_domain::hotspots::Warning>> {
+    use hotline_domain::hotspots::{BASELINE_DAYS, Counts};
+    let org = state.org().await?;
+    let scope = v
+        .scope(&org)
+        .filter(|_| {
+            [
+                Role::Supervisor,
+                Role::Inspector,
+                Role::Dispatcher,
+                Role::Admin,
+            ]
+            .iter()
+            .any(|r| v.has(*r))
+        })
+        .ok_or_else(|| ApiError::forbidden("hotspot warnings are for hotline staff"))?;
+    let first = day - chrono::Days::new(BASELINE_DAYS as u64);
+    let mut counts = Counts::default();
+    let mut before: Option<OrderId> = None;
+    loop {
+        let mut f = OrderFilter::new(scope.clone());
+        f.registered_from = Some(
+            hotline_domain::rules::end_of_day(first - chrono::Days::new(1))
+                + chrono::Duration::seconds(1),
+        );
+        f.registered_to = Some(hotline_domain::rules::end_of_day(day));
+        f.before_id = before;
+        f.limit = 500;
+        let page = state.store().list_orders(&f).await?;
+        before = page.last().map(|o| o.id);
+        let done = page.len() < 500;
+        for o in &page {
+            let registered = o
+                .registered_at
+                .with_timezone(&hotline_domain::shanghai())
+                .date_naive();
+            let days_ago = (day - registered).num_days();
+            if (0..=BASELINE_DAYS as i64).contains(&days_ago) {
+                counts.add(
+                    o.region.as_str(),
+                    &topics(&o.title),
+                    days_ago as usize,
+                    o.id.0,
+                );
+            }
+        }
+        if done {
+            break;
+        }
+    }
+    Ok(counts.warnings())
+}
+
+#[derive(Deserialize)]
+struct HotspotQuery {
+    day: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Hotspots {
+    day: chrono::NaiveDate,
+    rule: &'static str,
+    warnings: Vec<hotline_domain::hotspots::Warning>,
+}
+
+async fn hotspots(
+    State(state): State<AppState>,
+    CurrentUser(v): CurrentUser,
+    ApiQuery(q): ApiQuery<HotspotQuery>,
+) -> ApiResult<Json<Hotspots>> {
+    let day = match q.day.as_deref() {
+        Some(d) => d
+            .parse()
+            .map_err(|_| ApiError::invalid("day", "must be YYYY-MM-DD"))?,
+        None => state
+            .now()
+            .with_timezone(&hotline_domain::shanghai())
+            .date_naive(),
+    };
+    let warnings = hotspots_for(&state, &v, day).await?;
+    Ok(Json(Hotspots {
+        day,
+        rule: "count ≥ 5 and count ≥ mean + 3 × max(sd, 1) of the 14 days before, per topic and district",
+        warnings,
+    }))
 }

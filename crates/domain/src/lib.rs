@@ -11,6 +11,7 @@
 pub mod assessment;
 pub mod audit;
 pub mod calendar;
+pub mod hotspots;
 pub mod kb;
 pub mod lifecycle;
 pub mod order;
