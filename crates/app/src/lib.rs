@@ -26,6 +26,7 @@ pub mod order_search;
 pub mod orders;
 pub mod public;
 pub mod reports;
+pub mod summons;
 pub mod supervision;
 pub mod views;
 pub mod watch;
@@ -318,6 +319,7 @@ pub fn app(state: AppState) -> Router {
         .merge(kb::router())
         .merge(reports::router())
         .merge(supervision::router())
+        .merge(summons::router())
         .merge(web::router(&state));
     let api = if state.config().bench_routes {
         api.merge(orders::bench_router())

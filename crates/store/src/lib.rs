@@ -110,6 +110,10 @@ pub trait Store: kb::KbStore + Send + Sync + 'static {
     async fn put_calendar_year(&self, year: YearArrangement) -> Result<()>;
     async fn deadline_rules(&self) -> Result<Option<DeadlineRules>>;
     async fn put_deadline_rules(&self, rules: &DeadlineRules) -> Result<()>;
+    /// A JSON setting by key (summons rules, …).
+    async fn setting(&self, key: &str) -> Result<Option<String>>;
+    /// Stores a JSON setting, audited in the same transaction.
+    async fn put_setting(&self, key: &str, value: String, audit: AuditRecord) -> Result<()>;
     async fn taxonomy(&self) -> Result<Vec<DomainCategory>>;
     async fn put_domain_category(&self, category: DomainCategory) -> Result<()>;
 

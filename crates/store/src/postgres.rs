@@ -670,6 +670,28 @@ impl Store for PgStore {
         Ok(())
     }
 
+    async fn setting(&self, key: &str) -> Result<Option<String>> {
+        let row = sql("SELECT value FROM settings WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(pg_err)?;
+        row.map(|r| r.try_get(0).map_err(pg_err)).transpose()
+    }
+
+    async fn put_setting(&self, key: &str, value: String, audit: AuditRecord) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sql("INSERT INTO settings (key, value) VALUES (?, ?) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(key)
+        .bind(value)
+        .execute(&mut *tx)
+        .await
+        .map_err(pg_err)?;
+        append_audit_tx(&mut tx, audit).await?;
+        tx.commit().await.map_err(pg_err)
+    }
+
     async fn taxonomy(&self) -> Result<Vec<DomainCategory>> {
         let rows = sqlx::query("SELECT path, top_name, name FROM domain_categories ORDER BY path")
             .fetch_all(&self.pool)

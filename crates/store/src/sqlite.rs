@@ -922,6 +922,29 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn setting(&self, key: &str) -> Result<Option<String>> {
+        let key = key.to_owned();
+        self.read_now(move |c| {
+            c.prepare_cached("SELECT value FROM settings WHERE key = ?")
+                .and_then(|mut s| s.query_row([key], |r| r.get(0)).optional())
+                .map_err(sql_err)
+        })
+    }
+
+    async fn put_setting(&self, key: &str, value: String, audit: AuditRecord) -> Result<()> {
+        let key = key.to_owned();
+        self.write(move |c| {
+            c.prepare_cached(
+                "INSERT INTO settings (key, value) VALUES (?, ?) \
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .and_then(|mut s| s.execute(params![key, value]))
+            .map_err(sql_err)?;
+            append_audit_tx(c, audit)
+        })
+        .await
+    }
+
     async fn taxonomy(&self) -> Result<Vec<DomainCategory>> {
         self.read(|c| {
             let mut s = c

@@ -1,0 +1,288 @@
+//! Summons (约谈): the month's units meeting an administrator's conditions, each with
+//! the orders that triggered it, and the record of the authority acting on it (kept
+//! in the audit trail as `summons.acted`).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{Datelike, NaiveDate};
+use hotline_domain::summons::{SummonsRules, Trigger, UnitMonth, evaluate};
+use hotline_domain::{OrderId, Role, Timestamp};
+use hotline_store::{AuditFilter, OrderFilter, Scope};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::AppState;
+use crate::access::Viewer;
+use crate::audit::{self, ClientAddr};
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiQuery};
+
+const RULES_KEY: &str = "summons_rules";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/reports/summons", get(list))
+        .route("/api/v1/reports/summons/acted", post(acted))
+        .route(
+            "/api/v1/reports/summons/rules",
+            get(get_rules).put(put_rules),
+        )
+}
+
+/// The rules in force (the defaults until an administrator saves others).
+pub async fn rules(state: &AppState) -> ApiResult<SummonsRules> {
+    match state.store().setting(RULES_KEY).await? {
+        Some(text) => serde_json::from_str(&text).map_err(|e| ApiError::internal(e.to_string())),
+        None => Ok(SummonsRules::default()),
+    }
+}
+
+fn month_bounds(month: &str) -> ApiResult<(NaiveDate, NaiveDate)> {
+    let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+        .map_err(|_| ApiError::invalid("month", "must be YYYY-MM"))?;
+    let next = if first.month() == 12 {
+        NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)
+    };
+    let last = next.and_then(|n| n.pred_opt()).unwrap_or(first);
+    Ok((first, last))
+}
+
+fn scope_of(state_org: &crate::access::Org, v: &Viewer) -> ApiResult<Scope> {
+    let allowed = [Role::Supervisor, Role::Admin, Role::Inspector]
+        .iter()
+        .any(|r| v.has(*r));
+    if allowed && v.has(Role::Admin) && v.user.unit.is_none() {
+        return Ok(Scope::All);
+    }
+    v.scope(state_org)
+        .filter(|s| allowed && matches!(s, Scope::Hotlines(_)))
+        .ok_or_else(|| ApiError::forbidden("summons are for supervisors, inspectors and admins"))
+}
+
+/// Each unit's month, gathered from the orders and their timelines.
+async fn unit_months(
+    state: &AppState,
+    scope: Scope,
+    start: Timestamp,
+    end: Timestamp,
+) -> ApiResult<BTreeMap<String, UnitMonth>> {
+    let now = state.now();
+    let mut months: BTreeMap<String, UnitMonth> = BTreeMap::new();
+    let mut before: Option<OrderId> = None;
+    loop {
+        let mut f = OrderFilter::new(scope.clone());
+        f.registered_to = Some(end);
+        f.before_id = before;
+        f.limit = 500;
+        let page = state.store().list_orders(&f).await?;
+        before = page.last().map(|o| o.id);
+        let done = page.len() < 500;
+        for o in &page {
+            let Some(unit) = &o.unit else { continue };
+            let m = months.entry(unit.to_string()).or_default();
+            if let Some(d) = o.deadline
+                && start <= d
+                && d <= end
+            {
+                let late = match &o.reply {
+                    Some(r) => r.at > d,
+                    None => now.min(end) > d,
+                };
+                if late {
+                    m.overdue.push(o.id.0);
+                }
+            }
+            for e in state.store().events(o.id).await? {
+                if e.at < start || e.at > end {
+                    continue;
+                }
+                match e.kind.as_str() {
+                    "reopened" => *m.reopens.entry(o.id.0).or_default() += 1,
+                    "called_back" | "evaluated" if e.data["result"] != "unreachable" => {
+                        let good = matches!(
+                            e.data["result"].as_str(),
+                            Some("satisfied" | "fairly_satisfied")
+                        );
+                        m.evaluations.push((o.id.0, good));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if done {
+            return Ok(months);
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct Acted {
+    pub at: Timestamp,
+    pub by: String,
+    pub note: String,
+}
+
+#[derive(Serialize)]
+pub struct SummonsLine {
+    pub unit: String,
+    pub name: String,
+    pub triggers: Vec<Trigger>,
+    pub acted: Option<Acted>,
+}
+
+fn object(month: &str, unit: &str) -> String {
+    format!("summons:{month}:{unit}")
+}
+
+/// The units meeting a rule in `month` (YYYY-MM), among those the viewer oversees.
+pub async fn summons_for(state: &AppState, v: &Viewer, month: &str) -> ApiResult<Vec<SummonsLine>> {
+    let org = state.org().await?;
+    let scope = scope_of(&org, v)?;
+    let (first, last) = month_bounds(month)?;
+    let start = hotline_domain::rules::end_of_day(first.pred_opt().unwrap_or(first))
+        + chrono::Duration::seconds(1);
+    let end = hotline_domain::rules::end_of_day(last);
+    let rules = rules(state).await?;
+    let mut out = Vec::new();
+    for (unit, m) in unit_months(state, scope, start, end).await? {
+        let triggers = evaluate(&rules, &m);
+        if triggers.is_empty() {
+            continue;
+        }
+        let acted = state
+            .store()
+            .audit_entries(&AuditFilter {
+                action: Some("summons.acted".into()),
+                object: Some(object(month, &unit)),
+                limit: 1,
+                ..Default::default()
+            })
+            .await?
+            .into_iter()
+            .next()
+            .map(|e| Acted {
+                at: e.record.at,
+                by: e.record.actor,
+                note: e.record.detail["note"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            });
+        let name = hotline_domain::UnitCode::parse(&unit)
+            .ok()
+            .and_then(|c| org.get(&c).map(|u| u.name.clone()))
+            .unwrap_or_else(|| unit.clone());
+        out.push(SummonsLine {
+            unit,
+            name,
+            triggers,
+            acted,
+        });
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+struct MonthQuery {
+    month: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Items {
+    month: String,
+    items: Vec<SummonsLine>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    CurrentUser(v): CurrentUser,
+    ApiQuery(q): ApiQuery<MonthQuery>,
+) -> ApiResult<Json<Items>> {
+    let month = q.month.unwrap_or_else(|| {
+        state
+            .now()
+            .with_timezone(&hotline_domain::shanghai())
+            .format("%Y-%m")
+            .to_string()
+    });
+    let items = summons_for(&state, &v, &month).await?;
+    Ok(Json(Items { month, items }))
+}
+
+#[derive(Deserialize)]
+struct ActedBody {
+    month: String,
+    unit: String,
+    note: String,
+}
+
+/// Records that the authority acted on a unit's summons for a month.
+async fn acted(
+    State(state): State<AppState>,
+    CurrentUser(v): CurrentUser,
+    addr: ClientAddr,
+    ApiJson(b): ApiJson<ActedBody>,
+) -> ApiResult<StatusCode> {
+    if !(v.has(Role::Supervisor) || v.has(Role::Admin)) {
+        return Err(ApiError::forbidden("supervisors and admins record summons"));
+    }
+    if b.note.trim().is_empty() {
+        return Err(ApiError::invalid("note", "must not be empty"));
+    }
+    let listed = summons_for(&state, &v, &b.month).await?;
+    if !listed.iter().any(|l| l.unit == b.unit) {
+        return Err(ApiError::invalid(
+            "unit",
+            "this unit has no summons for the month",
+        ));
+    }
+    let detail = serde_json::json!({"note": b.note.trim()});
+    let record = audit::by(
+        &v,
+        &addr,
+        &state,
+        "summons.acted",
+        Some(object(&b.month, &b.unit)),
+        detail,
+    );
+    state.store().append_audit(record).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn get_rules(
+    State(state): State<AppState>,
+    CurrentUser(_): CurrentUser,
+) -> ApiResult<Json<SummonsRules>> {
+    Ok(Json(rules(&state).await?))
+}
+
+async fn put_rules(
+    State(state): State<AppState>,
+    CurrentUser(v): CurrentUser,
+    addr: ClientAddr,
+    ApiJson(r): ApiJson<SummonsRules>,
+) -> ApiResult<Json<SummonsRules>> {
+    if !(v.has(Role::Admin) && v.user.unit.is_none()) {
+        return Err(ApiError::forbidden(
+            "only an installation administrator sets summons rules",
+        ));
+    }
+    r.check().map_err(|p| ApiError::invalid("rules", p))?;
+    let text = serde_json::to_string(&r).map_err(|e| ApiError::internal(e.to_string()))?;
+    let detail = serde_json::to_value(&r).unwrap_or_default();
+    let record = audit::by(
+        &v,
+        &addr,
+        &state,
+        "summons.rules",
+        Some("settings:summons_rules".into()),
+        detail,
+    );
+    state.store().put_setting(RULES_KEY, text, record).await?;
+    Ok(Json(r))
+}
