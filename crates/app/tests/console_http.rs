@@ -981,3 +981,25 @@ async fn the_supervision_list_shows_escalations_and_their_overseer() {
         "the province oversees it now"
     );
 }
+
+#[tokio::test]
+async fn hotspot_and_summons_pages_answer_their_readers_only() {
+    let app = TestApp::sqlite().await;
+    let (_, _, supervisor) = console_login(&app, "supervisor", "/console/orders").await;
+    for (path, heading) in [
+        ("/console/reports/hotspots?day=2026-03-24", "预警规则"),
+        (
+            "/console/reports/summons?month=2026-03",
+            "本月没有达到约谈条件的单位",
+        ),
+    ] {
+        let (status, _, page) = call(&app, get(path, Some(&supervisor))).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(page.contains(heading), "{path}: {page}");
+    }
+    let (_, _, handler) = console_login(&app, "handler", "/console/orders").await;
+    for path in ["/console/reports/hotspots", "/console/reports/summons"] {
+        let (status, _, _) = call(&app, get(path, Some(&handler))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+}

@@ -167,6 +167,15 @@ fn shell(state: &AppState, org: &Org, user: &ConsoleUser) -> Shell {
     if reports::reads_reports(v) {
         nav.push(("/console/reports/units", "单位考核"));
     }
+    if reports::reads_reports(v) && v.scope(org).is_some() {
+        nav.push(("/console/reports/hotspots", "热点预警"));
+    }
+    if [Role::Supervisor, Role::Inspector, Role::Admin]
+        .iter()
+        .any(|r| v.has(*r))
+    {
+        nav.push(("/console/reports/summons", "约谈"));
+    }
     if v.has(Role::Admin) {
         nav.push(("/console/admin/units", "单位"));
         nav.push(("/console/admin/users", "账号"));

@@ -7,6 +7,8 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/console/reports/units", get(units_page))
         .route("/console/supervision", get(supervision_page))
+        .route("/console/reports/hotspots", get(hotspots_page))
+        .route("/console/reports/summons", get(summons_page))
 }
 
 /// Whether the viewer reads assessments (the same rule as the API's).
@@ -199,6 +201,156 @@ pub(super) async fn supervision_page(
         rows,
         state: wanted.unwrap_or_default(),
         mine,
+    }
+    .into_response()
+}
+
+pub(super) struct HotspotRow {
+    topic: String,
+    region: String,
+    count: u64,
+    baseline: String,
+    orders: Vec<i64>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "hotspots.html")]
+pub(super) struct HotspotsPage {
+    me: Option<Shell>,
+    day: String,
+    rows: Vec<HotspotRow>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct DayQuery {
+    day: Option<String>,
+}
+
+pub(super) async fn hotspots_page(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<DayQuery>,
+) -> Response {
+    if !reads_reports(&user.viewer) {
+        return (
+            axum::http::StatusCode::FORBIDDEN,
+            "您的角色不查看热点预警。",
+        )
+            .into_response();
+    }
+    let today = state.now().with_timezone(&shanghai()).date_naive();
+    let day = q
+        .day
+        .as_deref()
+        .and_then(|d| d.parse::<chrono::NaiveDate>().ok())
+        .unwrap_or(today);
+    let org = match state.org().await {
+        Ok(o) => o,
+        Err(e) => return page_error(e),
+    };
+    let region_name = |code: &str| {
+        org.all()
+            .find(|u| u.region.as_str() == code && u.kind != hotline_domain::UnitKind::Department)
+            .map_or(code.to_owned(), |u| format!("{}（{code}）", u.name))
+    };
+    let (rows, error) = match crate::reports::hotspots_for(&state, &user.viewer, day).await {
+        Ok(w) => (
+            w.into_iter()
+                .map(|w| HotspotRow {
+                    region: region_name(&w.region),
+                    topic: w.topic,
+                    count: w.count,
+                    baseline: format!("{:.1}", w.baseline_mean),
+                    orders: w.orders,
+                })
+                .collect(),
+            None,
+        ),
+        Err(e) => (Vec::new(), Some(labels::error(e.code).to_owned())),
+    };
+    HotspotsPage {
+        me: Some(shell(&state, &org, &user)),
+        day: day.to_string(),
+        rows,
+        error,
+    }
+    .into_response()
+}
+
+pub(super) struct SummonsRow {
+    unit: String,
+    name: String,
+    triggers: Vec<(String, Vec<i64>)>,
+    acted: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "summons.html")]
+pub(super) struct SummonsPage {
+    me: Option<Shell>,
+    /// Whether the viewer can open the orders (an installation admin cannot).
+    link_orders: bool,
+    month: String,
+    rows: Vec<SummonsRow>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct MonthQuery {
+    month: Option<String>,
+}
+
+pub(super) async fn summons_page(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<MonthQuery>,
+) -> Response {
+    let month = q.month.filter(|m| !m.is_empty()).unwrap_or_else(|| {
+        state
+            .now()
+            .with_timezone(&shanghai())
+            .format("%Y-%m")
+            .to_string()
+    });
+    let org = match state.org().await {
+        Ok(o) => o,
+        Err(e) => return page_error(e),
+    };
+    let (rows, error) = match crate::summons::summons_for(&state, &user.viewer, &month).await {
+        Ok(lines) => (
+            lines
+                .into_iter()
+                .map(|l| SummonsRow {
+                    unit: l.unit,
+                    name: l.name,
+                    triggers: l
+                        .triggers
+                        .into_iter()
+                        .map(|t| (t.description, t.orders))
+                        .collect(),
+                    acted: l
+                        .acted
+                        .map(|a| format!("{} 于 {} 记录：{}", a.by, when(&a.at), a.note)),
+                })
+                .collect(),
+            None,
+        ),
+        Err(e) if e.code == "forbidden" => {
+            return (
+                axum::http::StatusCode::FORBIDDEN,
+                "您的角色不查看约谈清单。",
+            )
+                .into_response();
+        }
+        Err(e) => (Vec::new(), Some(form_error(&e))),
+    };
+    SummonsPage {
+        me: Some(shell(&state, &org, &user)),
+        link_orders: user.viewer.scope(&org).is_some(),
+        month,
+        rows,
+        error,
     }
     .into_response()
 }
