@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/reports/units", get(units))
         .route("/api/v1/reports/hotspots", get(hotspots))
+        .route("/api/v1/reports/period", get(period))
 }
 
 #[derive(Deserialize)]
@@ -174,7 +175,7 @@ const GENERIC: &[&str] = &[
 
 /// The topics of an order: the meaningful words of its title.
 pub fn topics(title: &str) -> Vec<String> {
-    hotline_search::words(title)
+    hotline_search::topic_words(title)
         .into_iter()
         .filter(|w| w.chars().count() >= 2 && !GENERIC.contains(&w.as_str()))
         .filter(|w| {
@@ -275,4 +276,200 @@ async fn hotspots(
         rule: "count ≥ 5 and count ≥ mean + 3 × max(sd, 1) of the 14 days before, per topic and district",
         warnings,
     }))
+}
+
+/// A report's period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    Day,
+    Week,
+    Month,
+}
+
+impl Period {
+    /// The first and last day of the period containing `date` (weeks start on Monday).
+    pub fn bounds(self, date: chrono::NaiveDate) -> (chrono::NaiveDate, chrono::NaiveDate) {
+        use chrono::Datelike;
+        match self {
+            Period::Day => (date, date),
+            Period::Week => {
+                let first =
+                    date - chrono::Days::new(u64::from(date.weekday().num_days_from_monday()));
+                (first, first + chrono::Days::new(6))
+            }
+            Period::Month => {
+                let first = date.with_day(1).unwrap_or(date);
+                let next = first + chrono::Months::new(1);
+                (first, next.pred_opt().unwrap_or(first))
+            }
+        }
+    }
+}
+
+/// One count of a breakdown: the key as stored (a kind, a channel, a unit code, …).
+#[derive(Debug, Clone, Serialize)]
+pub struct Count {
+    pub key: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DeadlinePerformance {
+    /// Orders whose deadline fell in the period.
+    pub due: u64,
+    pub on_time: u64,
+    pub late: u64,
+    pub rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Satisfaction {
+    pub evaluations: u64,
+    pub satisfied: u64,
+    pub fairly_satisfied: u64,
+    pub dissatisfied: u64,
+    pub rate: Option<f64>,
+}
+
+/// A daily, weekly or monthly report of the orders the viewer may see.
+#[derive(Debug, Clone, Serialize)]
+pub struct PeriodReport {
+    pub period: Period,
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+    pub total: u64,
+    pub by_channel: Vec<Count>,
+    pub by_kind: Vec<Count>,
+    pub by_domain: Vec<Count>,
+    pub by_region: Vec<Count>,
+    pub by_unit: Vec<Count>,
+    pub deadline: DeadlinePerformance,
+    pub satisfaction: Satisfaction,
+    pub top_issues: Vec<Count>,
+}
+
+fn sorted(m: BTreeMap<String, u64>, limit: usize) -> Vec<Count> {
+    let mut v: Vec<Count> = m
+        .into_iter()
+        .map(|(key, count)| Count { key, count })
+        .collect();
+    v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
+    v.truncate(limit);
+    v
+}
+
+/// The report of the period containing `date`.
+pub async fn period_report(
+    state: &AppState,
+    v: &Viewer,
+    period: Period,
+    date: chrono::NaiveDate,
+) -> ApiResult<PeriodReport> {
+    use hotline_domain::rules::end_of_day;
+    let org = state.org().await?;
+    let scope = assessment_scope(&org, v).ok_or_else(|| {
+        ApiError::forbidden("reports are for supervisors, inspectors, dispatchers and admins")
+    })?;
+    let (first, last) = period.bounds(date);
+    let start = end_of_day(first.pred_opt().unwrap_or(first)) + chrono::Duration::seconds(1);
+    let end = end_of_day(last);
+    let now = state.now();
+    let mut maps: [BTreeMap<String, u64>; 6] = Default::default();
+    let (mut total, mut deadline, mut satisfaction) =
+        (0, DeadlinePerformance::default(), Satisfaction::default());
+    let mut before: Option<OrderId> = None;
+    loop {
+        let mut f = OrderFilter::new(scope.clone());
+        f.before_id = before;
+        f.limit = 500;
+        let page = state.store().list_orders(&f).await?;
+        before = page.last().map(|o| o.id);
+        let done = page.len() < 500;
+        for o in &page {
+            if start <= o.registered_at && o.registered_at <= end {
+                total += 1;
+                let mut bump = |i: usize, k: &str| *maps[i].entry(k.to_owned()).or_default() += 1;
+                bump(0, o.channel.as_str());
+                bump(1, o.kind.as_str());
+                bump(2, o.domain.as_ref().map_or("", |d| d.top()));
+                bump(3, o.region.as_str());
+                if let Some(u) = &o.unit {
+                    bump(4, u.as_str());
+                }
+                for t in topics(&o.title) {
+                    bump(5, &t);
+                }
+            }
+            if let Some(d) = o.deadline.filter(|d| start <= *d && *d <= end && *d <= now) {
+                deadline.due += 1;
+                match &o.reply {
+                    Some(r) if r.at <= d => deadline.on_time += 1,
+                    _ => deadline.late += 1,
+                }
+            }
+            if let Some(e) = o
+                .evaluation
+                .as_ref()
+                .filter(|e| start <= e.at && e.at <= end)
+            {
+                satisfaction.evaluations += 1;
+                match e.result {
+                    hotline_domain::CallbackResult::Satisfied => satisfaction.satisfied += 1,
+                    hotline_domain::CallbackResult::FairlySatisfied => {
+                        satisfaction.fairly_satisfied += 1
+                    }
+                    _ => satisfaction.dissatisfied += 1,
+                }
+            }
+        }
+        if done {
+            break;
+        }
+    }
+    let rate = |n: u64, d: u64| (d > 0).then(|| n as f64 / d as f64);
+    deadline.rate = rate(deadline.on_time, deadline.due);
+    satisfaction.rate = rate(
+        satisfaction.satisfied + satisfaction.fairly_satisfied,
+        satisfaction.evaluations,
+    );
+    let [channel, kind, domain, region, unit, issues] = maps;
+    Ok(PeriodReport {
+        period,
+        from: first,
+        to: last,
+        total,
+        by_channel: sorted(channel, 50),
+        by_kind: sorted(kind, 50),
+        by_domain: sorted(domain, 50),
+        by_region: sorted(region, 50),
+        by_unit: sorted(unit, 50),
+        deadline,
+        satisfaction,
+        top_issues: sorted(issues, 10),
+    })
+}
+
+#[derive(Deserialize)]
+struct PeriodQuery {
+    period: Option<Period>,
+    date: Option<String>,
+}
+
+async fn period(
+    State(state): State<AppState>,
+    CurrentUser(v): CurrentUser,
+    ApiQuery(q): ApiQuery<PeriodQuery>,
+) -> ApiResult<Json<PeriodReport>> {
+    let date = match q.date.as_deref() {
+        Some(d) => d
+            .parse()
+            .map_err(|_| ApiError::invalid("date", "must be YYYY-MM-DD"))?,
+        None => state
+            .now()
+            .with_timezone(&hotline_domain::shanghai())
+            .date_naive(),
+    };
+    let report = period_report(&state, &v, q.period.unwrap_or(Period::Month), date).await?;
+    Ok(Json(report))
 }

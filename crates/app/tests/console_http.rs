@@ -1003,3 +1003,61 @@ async fn hotspot_and_summons_pages_answer_their_readers_only() {
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
     }
 }
+
+#[tokio::test]
+async fn the_report_page_carries_its_chart_figures_and_exports_the_same() {
+    let app = TestApp::sqlite().await;
+    app.set_time("2026-03-02T09:00:00+08:00");
+    app.complaint().await;
+    app.complaint().await;
+    let (_, _, supervisor) = console_login(&app, "supervisor", "/console/orders").await;
+    let (status, _, page) = call(
+        &app,
+        get(
+            "/console/reports/period?period=month&date=2026-03-10",
+            Some(&supervisor),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("受理 2 件")
+            && page.contains(r#"<script type="application/json" id="report-data">"#)
+    );
+    assert!(page.contains(r#"<script src="/static/vendor/echarts-5.6.0.min.js" defer></script>"#));
+    let (_, headers, csv) = call(
+        &app,
+        get(
+            "/console/reports/period?period=month&date=2026-03-10&format=csv",
+            Some(&supervisor),
+        ),
+    )
+    .await;
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(
+        csv.contains("诉求类型,投诉,2") && csv.contains("受理总量,,2"),
+        "{csv}"
+    );
+    let (_, headers, _) = call(
+        &app,
+        get(
+            "/console/reports/period?period=month&date=2026-03-10&format=xlsx",
+            Some(&supervisor),
+        ),
+    )
+    .await;
+    assert!(
+        headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .ends_with(".xlsx\"")
+    );
+    let (status, _, js) = call(&app, get("/static/vendor/echarts-5.6.0.min.js", None)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(js.len() > 500_000);
+}

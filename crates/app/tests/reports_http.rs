@@ -335,3 +335,90 @@ on_both_backends!(
         );
     }
 );
+
+#[tokio::test]
+async fn the_monthly_report_counts_volumes_deadlines_and_satisfaction_and_exports_them() {
+    let app = TestApp::sqlite().await;
+    app.set_time("2026-03-02T09:00:00+08:00");
+    let a = app.complaint().await;
+    app.complaint().await;
+    let c = app
+        .create("operator", order_body("consultation"))
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    app.ok("dispatcher", c, "dispatch", json!({"unit": "cd-jt"}))
+        .await;
+    app.ok("handler", c, "accept", json!({})).await;
+    app.set_time("2026-03-03T09:00:00+08:00");
+    app.ok(
+        "handler",
+        c,
+        "reply",
+        json!({"content": "已答复", "resolved": true}),
+    )
+    .await;
+    app.ok(
+        "operator",
+        c,
+        "callback",
+        json!({"result": "fairly_satisfied", "resolved": true}),
+    )
+    .await;
+    app.set_time("2026-04-01T09:00:00+08:00");
+    app.create("operator", order_body("help")).await;
+
+    let r = app
+        .as_user(
+            "supervisor",
+            "GET",
+            "/api/v1/reports/period?period=month&date=2026-03-15",
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let b = &r.body;
+    assert_eq!(
+        (b["from"].as_str(), b["to"].as_str()),
+        (Some("2026-03-01"), Some("2026-03-31"))
+    );
+    assert_eq!(b["total"], 3, "April's order is not March's");
+    assert_eq!(
+        b["by_kind"],
+        json!([{"key": "complaint", "count": 2}, {"key": "consultation", "count": 1}])
+    );
+    assert_eq!(b["by_unit"], json!([{"key": "cd-jt", "count": 1}]));
+    // All three deadlines fell in March (the complaints' on 03-23): one replied in time.
+    assert_eq!(b["deadline"]["due"], 3);
+    assert_eq!(
+        (
+            b["deadline"]["on_time"].as_u64(),
+            b["deadline"]["late"].as_u64()
+        ),
+        (Some(1), Some(2))
+    );
+    assert_eq!(b["satisfaction"]["fairly_satisfied"], 1);
+    assert!((b["satisfaction"]["rate"].as_f64().unwrap() - 1.0).abs() < 1e-9);
+    // Topics are jieba's words of the titles ("路灯不亮" on all three).
+    let top = &b["top_issues"][0];
+    assert_eq!(top["count"], 3, "{}", b["top_issues"]);
+    assert!("路灯不亮".contains(top["key"].as_str().unwrap()), "{top}");
+    let _ = a;
+    let week = app
+        .as_user(
+            "supervisor",
+            "GET",
+            "/api/v1/reports/period?period=week&date=2026-03-04",
+            None,
+        )
+        .await;
+    assert_eq!(
+        (week.body["from"].as_str(), week.body["to"].as_str()),
+        (Some("2026-03-02"), Some("2026-03-08"))
+    );
+    let denied = app
+        .as_user("handler", "GET", "/api/v1/reports/period", None)
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+}

@@ -405,3 +405,30 @@ async fn the_intake_screen_suggests_articles_while_the_operator_types_and_record
     assert!(facts.contains("引用 1 次"), "{facts}");
     c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_monthly_report_draws_its_charts_in_the_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((_driver, c)) = browser(&dir.path().join("profile")).await else {
+        return;
+    };
+    let server = start_demo(&dir.path().join("data"));
+    console_login(&c, &server, "supervisor").await;
+    c.goto(&format!(
+        "{}/console/reports/period?period=month",
+        server.base
+    ))
+    .await
+    .unwrap();
+    c.wait()
+        .for_element(Locator::Css("#report-charts .chart canvas"))
+        .await
+        .expect("ECharts draws the charts");
+    let charts = c
+        .find_all(Locator::Css("#report-charts .chart"))
+        .await
+        .unwrap();
+    assert!(charts.len() >= 3, "{} charts", charts.len());
+    save_screenshot("report.png", &c.screenshot().await.unwrap());
+    c.close().await.unwrap();
+}

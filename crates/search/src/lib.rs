@@ -114,6 +114,29 @@ pub fn analyzer() -> TextAnalyzer {
         .build()
 }
 
+/// The words of a text as a person would name its topics: jieba's precise mode (no
+/// overlapping sub-words), without function words.
+pub fn topic_words(text: &str) -> Vec<String> {
+    // Without HMM, unknown character runs are not guessed into new "words" (路灯不亮
+    // would otherwise yield 灯不亮); topics stay dictionary words.
+    let mut tokenizer = tantivy_jieba::JiebaTokenizer::with_search_mode(false);
+    tokenizer.set_hmm(false);
+    let mut analyzer = TextAnalyzer::builder(tokenizer)
+        .filter(LowerCaser)
+        .filter(StopWordFilter::remove(
+            STOP_WORDS.iter().map(|w| (*w).to_owned()),
+        ))
+        .build();
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while let Some(t) = stream.next() {
+        if !t.text.trim().is_empty() && !out.contains(&t.text) {
+            out.push(t.text.clone());
+        }
+    }
+    out
+}
+
 /// The words a text is indexed or searched under.
 pub fn words(text: &str) -> Vec<String> {
     let mut analyzer = analyzer();

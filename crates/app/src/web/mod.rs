@@ -165,6 +165,7 @@ fn shell(state: &AppState, org: &Org, user: &ConsoleUser) -> Shell {
         nav.push(("/console/supervision", "督办"));
     }
     if reports::reads_reports(v) {
+        nav.push(("/console/reports/period", "统计报表"));
         nav.push(("/console/reports/units", "单位考核"));
     }
     if reports::reads_reports(v) && v.scope(org).is_some() {

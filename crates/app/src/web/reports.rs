@@ -9,6 +9,9 @@ pub(super) fn router() -> Router<AppState> {
         .route("/console/supervision", get(supervision_page))
         .route("/console/reports/hotspots", get(hotspots_page))
         .route("/console/reports/summons", get(summons_page))
+        .route("/console/reports/period", get(period_page))
+        .route("/static/vendor/echarts-5.6.0.min.js", get(echarts))
+        .route("/static/report-charts.js", get(report_charts))
 }
 
 /// Whether the viewer reads assessments (the same rule as the API's).
@@ -353,4 +356,248 @@ pub(super) async fn summons_page(
         error,
     }
     .into_response()
+}
+
+/// A report's breakdowns with their labels: (section title, [(label, count)]).
+type Sections = Vec<(&'static str, Vec<(String, u64)>)>;
+
+fn labelled(org: &Org, r: &crate::reports::PeriodReport) -> Sections {
+    let region_name = |code: &str| {
+        org.all()
+            .find(|u| u.region.as_str() == code && u.kind != hotline_domain::UnitKind::Department)
+            .map_or(code.to_owned(), |u| format!("{}（{code}）", u.name))
+    };
+    let rows = |v: &[crate::reports::Count], f: &dyn Fn(&str) -> String| {
+        v.iter().map(|c| (f(&c.key), c.count)).collect::<Vec<_>>()
+    };
+    vec![
+        (
+            "来源渠道",
+            rows(&r.by_channel, &|k| labels::channel(k).to_owned()),
+        ),
+        (
+            "诉求类型",
+            rows(&r.by_kind, &|k| labels::kind(k).to_owned()),
+        ),
+        (
+            "诉求领域",
+            rows(&r.by_domain, &|k| {
+                if k.is_empty() {
+                    "（未分类）".to_owned()
+                } else {
+                    hotline_domain::taxonomy::top_name(k).to_owned()
+                }
+            }),
+        ),
+        ("行政区划", rows(&r.by_region, &|k| region_name(k))),
+        ("承办单位", rows(&r.by_unit, &|k| unit_name(org, Some(k)))),
+        ("热点话题", rows(&r.top_issues, &|k| k.to_owned())),
+    ]
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "report_period.html")]
+pub(super) struct PeriodPage {
+    me: Option<Shell>,
+    period: &'static str,
+    date: String,
+    from: String,
+    to: String,
+    total: u64,
+    sections: Sections,
+    deadline: String,
+    satisfaction: String,
+    /// The figures for the charts, as JSON with `<` escaped (a data block, not a script).
+    chart_data: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct PeriodQuery {
+    period: Option<String>,
+    date: Option<String>,
+    format: Option<String>,
+}
+
+fn percent_of(rate: Option<f64>) -> String {
+    rate.map_or("—".to_owned(), |r| format!("{:.1}%", r * 100.0))
+}
+
+pub(super) async fn period_page(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<PeriodQuery>,
+) -> Response {
+    use crate::reports::{Period, period_report};
+    if !reads_reports(&user.viewer) {
+        return (
+            axum::http::StatusCode::FORBIDDEN,
+            "您的角色不查看统计报表。",
+        )
+            .into_response();
+    }
+    let period = match q.period.as_deref() {
+        Some("day") => Period::Day,
+        Some("week") => Period::Week,
+        _ => Period::Month,
+    };
+    let today = state.now().with_timezone(&shanghai()).date_naive();
+    let date = q
+        .date
+        .as_deref()
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(today);
+    let org = match state.org().await {
+        Ok(o) => o,
+        Err(e) => return page_error(e),
+    };
+    let report = match period_report(&state, &user.viewer, period, date).await {
+        Ok(r) => r,
+        Err(e) => return page_error(e),
+    };
+    let sections = labelled(&org, &report);
+    if let Some(format) = q.format.as_deref() {
+        return export_report(&report, &sections, format);
+    }
+    let chart = serde_json::json!({
+        "sections": sections.iter().map(|(t, rows)| serde_json::json!({"title": t, "rows": rows})).collect::<Vec<_>>(),
+        "satisfaction": [
+            ["满意", report.satisfaction.satisfied],
+            ["基本满意", report.satisfaction.fairly_satisfied],
+            ["不满意", report.satisfaction.dissatisfied],
+        ],
+    });
+    PeriodPage {
+        me: Some(shell(&state, &org, &user)),
+        period: match period {
+            Period::Day => "day",
+            Period::Week => "week",
+            Period::Month => "month",
+        },
+        date: date.to_string(),
+        from: report.from.to_string(),
+        to: report.to.to_string(),
+        total: report.total,
+        deadline: format!(
+            "到期 {} 件，按时办结 {} 件，超期 {} 件，按时办结率 {}",
+            report.deadline.due,
+            report.deadline.on_time,
+            report.deadline.late,
+            percent_of(report.deadline.rate)
+        ),
+        satisfaction: format!(
+            "评价 {} 件：满意 {}，基本满意 {}，不满意 {}，满意率 {}",
+            report.satisfaction.evaluations,
+            report.satisfaction.satisfied,
+            report.satisfaction.fairly_satisfied,
+            report.satisfaction.dissatisfied,
+            percent_of(report.satisfaction.rate)
+        ),
+        chart_data: chart.to_string().replace('<', "\\u003c"),
+        sections,
+        error: None,
+    }
+    .into_response()
+}
+
+/// The same figures as the page, as a spreadsheet: one row per figure.
+fn export_report(r: &crate::reports::PeriodReport, sections: &Sections, format: &str) -> Response {
+    let mut rows: Vec<[String; 3]> = vec![
+        [
+            "统计期间".into(),
+            format!("{} 至 {}", r.from, r.to),
+            String::new(),
+        ],
+        ["受理总量".into(), String::new(), r.total.to_string()],
+    ];
+    for (title, items) in sections {
+        rows.extend(
+            items
+                .iter()
+                .map(|(label, n)| [(*title).to_owned(), label.clone(), n.to_string()]),
+        );
+    }
+    let d = &r.deadline;
+    rows.extend([
+        ["办理时限".into(), "到期".into(), d.due.to_string()],
+        ["办理时限".into(), "按时办结".into(), d.on_time.to_string()],
+        ["办理时限".into(), "超期".into(), d.late.to_string()],
+        ["办理时限".into(), "按时办结率".into(), percent_of(d.rate)],
+    ]);
+    let s = &r.satisfaction;
+    rows.extend([
+        ["满意度".into(), "评价".into(), s.evaluations.to_string()],
+        ["满意度".into(), "满意".into(), s.satisfied.to_string()],
+        [
+            "满意度".into(),
+            "基本满意".into(),
+            s.fairly_satisfied.to_string(),
+        ],
+        ["满意度".into(), "不满意".into(), s.dissatisfied.to_string()],
+        ["满意度".into(), "满意率".into(), percent_of(s.rate)],
+    ]);
+    let header = ["项目", "分类", "数量"];
+    let (bytes, mime, ext) = if format == "xlsx" {
+        let written = (|| {
+            let mut book = rust_xlsxwriter::Workbook::new();
+            let sheet = book.add_worksheet();
+            for (c, h) in header.iter().enumerate() {
+                sheet.write_string(0, c as u16, *h)?;
+            }
+            for (i, row) in rows.iter().enumerate() {
+                for (c, v) in row.iter().enumerate() {
+                    sheet.write_string(i as u32 + 1, c as u16, v)?;
+                }
+            }
+            book.save_to_buffer()
+        })();
+        match written {
+            Ok(b) => (
+                b,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "xlsx",
+            ),
+            Err(e) => return page_error(ApiError::internal(e.to_string())),
+        }
+    } else {
+        let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+        let written = std::iter::once(header.map(str::to_owned))
+            .chain(rows)
+            .try_for_each(|row| w.write_record(&row));
+        match written
+            .map_err(|e| e.to_string())
+            .and_then(|_| w.into_inner().map_err(|e| e.to_string()))
+        {
+            Ok(b) => (b, "text/csv; charset=utf-8", "csv"),
+            Err(e) => return page_error(ApiError::internal(e)),
+        }
+    };
+    (
+        [
+            (header::CONTENT_TYPE, mime.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"report-{}-{}.{ext}\"", r.from, r.to),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+pub(super) async fn echarts() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../../../../static/vendor/echarts-5.6.0.min.js"),
+    )
+}
+
+pub(super) async fn report_charts() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../../../../static/report-charts.js"),
+    )
 }
