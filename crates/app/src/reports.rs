@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/reports/units", get(units))
         .route("/api/v1/reports/hotspots", get(hotspots))
         .route("/api/v1/reports/period", get(period))
+        .route("/api/v1/reports/seasonal", get(seasonal))
 }
 
 #[derive(Deserialize)]
@@ -170,7 +171,8 @@ async fn units(
 /// Words that say nothing about what a request is about.
 const GENERIC: &[&str] = &[
     "问题", "反映", "希望", "要求", "情况", "相关", "部门", "处理", "解决", "咨询", "投诉", "举报",
-    "建议", "求助", "市民", "群众", "诉求", "来电", "请求", "关于", "尽快", "一下",
+    "建议", "求助", "市民", "群众", "诉求", "来电", "请求", "关于", "尽快", "一下", "严重", "非常",
+    "多次", "长期", "一直", "没有", "不能", "无法", "存在", "影响",
 ];
 
 /// The topics of an order: the meaningful words of its title.
@@ -472,4 +474,123 @@ async fn period(
     };
     let report = period_report(&state, &v, q.period.unwrap_or(Period::Month), date).await?;
     Ok(Json(report))
+}
+
+/// A topic's count in the same month of several years.
+#[derive(Debug, Clone, Serialize)]
+pub struct Seasonal {
+    pub topic: String,
+    /// `(year, count)`, oldest first.
+    pub years: Vec<(i32, u64)>,
+    /// In how many of the years the topic was among the month's top topics.
+    pub recurring_in: usize,
+}
+
+/// The month's top topics this year and in the `years - 1` years before, so that
+/// recurring seasonal issues (flooding in July, heating in December) stand out.
+pub async fn seasonal_for(
+    state: &AppState,
+    v: &Viewer,
+    year: i32,
+    month: u32,
+    years: i32,
+) -> ApiResult<Vec<Seasonal>> {
+    use chrono::NaiveDate;
+    use hotline_domain::rules::end_of_day;
+    let org = state.org().await?;
+    let scope = assessment_scope(&org, v).ok_or_else(|| {
+        ApiError::forbidden("reports are for supervisors, inspectors, dispatchers and admins")
+    })?;
+    let first_year = year - years + 1;
+    let mut counts: BTreeMap<String, BTreeMap<i32, u64>> = BTreeMap::new();
+    let mut tops: BTreeMap<String, usize> = BTreeMap::new();
+    for y in first_year..=year {
+        let first = NaiveDate::from_ymd_opt(y, month, 1)
+            .ok_or_else(|| ApiError::invalid("month", "must be YYYY-MM"))?;
+        let last = (first + chrono::Months::new(1)).pred_opt().unwrap_or(first);
+        let mut f = OrderFilter::new(scope.clone());
+        f.registered_from =
+            Some(end_of_day(first.pred_opt().unwrap_or(first)) + chrono::Duration::seconds(1));
+        f.registered_to = Some(end_of_day(last));
+        f.limit = 1000;
+        let mut year_counts: BTreeMap<String, u64> = BTreeMap::new();
+        let mut before: Option<OrderId> = None;
+        loop {
+            f.before_id = before;
+            let page = state.store().list_orders(&f).await?;
+            before = page.last().map(|o| o.id);
+            let done = page.len() < 1000;
+            for o in &page {
+                for t in topics(&o.title) {
+                    *year_counts.entry(t).or_default() += 1;
+                }
+            }
+            if done {
+                break;
+            }
+        }
+        for c in sorted(year_counts.clone(), 10) {
+            *tops.entry(c.key).or_default() += 1;
+        }
+        for (t, n) in year_counts {
+            counts.entry(t).or_default().insert(y, n);
+        }
+    }
+    let mut out: Vec<Seasonal> = tops
+        .into_iter()
+        .map(|(topic, recurring_in)| Seasonal {
+            years: (first_year..=year)
+                .map(|y| {
+                    (
+                        y,
+                        counts
+                            .get(&topic)
+                            .and_then(|c| c.get(&y))
+                            .copied()
+                            .unwrap_or(0),
+                    )
+                })
+                .collect(),
+            topic,
+            recurring_in,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.recurring_in
+            .cmp(&a.recurring_in)
+            .then_with(|| {
+                b.years
+                    .last()
+                    .map(|x| x.1)
+                    .cmp(&a.years.last().map(|x| x.1))
+            })
+            .then_with(|| a.topic.cmp(&b.topic))
+    });
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+struct SeasonalQuery {
+    month: String,
+    years: Option<i32>,
+}
+
+#[derive(Serialize)]
+struct SeasonalItems {
+    items: Vec<Seasonal>,
+}
+
+async fn seasonal(
+    State(state): State<AppState>,
+    CurrentUser(v): CurrentUser,
+    ApiQuery(q): ApiQuery<SeasonalQuery>,
+) -> ApiResult<Json<SeasonalItems>> {
+    let bad = || ApiError::invalid("month", "must be YYYY-MM");
+    let (y, m) = q.month.split_once('-').ok_or_else(bad)?;
+    let (year, month) = (
+        y.parse::<i32>().map_err(|_| bad())?,
+        m.parse::<u32>().map_err(|_| bad())?,
+    );
+    let items = seasonal_for(&state, &v, year, month, q.years.unwrap_or(3).clamp(2, 10)).await?;
+    Ok(Json(SeasonalItems { items }))
 }

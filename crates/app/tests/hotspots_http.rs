@@ -105,3 +105,52 @@ async fn the_same_volume_spread_over_days_or_districts_does_not_warn() {
     }
     assert_eq!(warnings(&app, "2026-03-24").await, json!([]));
 }
+
+#[tokio::test]
+async fn a_topic_that_returns_every_july_shows_year_over_year() {
+    let app = TestApp::sqlite().await;
+    for year in [2024, 2025, 2026] {
+        for d in 1..=3 {
+            report(
+                &app,
+                "510104",
+                "暴雨积水严重",
+                &format!("{year}-07-{d:02}T10:00:00+08:00"),
+            )
+            .await;
+        }
+    }
+    report(
+        &app,
+        "510104",
+        "夜间施工噪声扰民",
+        "2026-07-05T10:00:00+08:00",
+    )
+    .await;
+    let r = app
+        .as_user(
+            "supervisor",
+            "GET",
+            "/api/v1/reports/seasonal?month=2026-07&years=3",
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let first = &r.body["items"][0];
+    assert!(
+        first["topic"].as_str().unwrap().contains("积水")
+            || first["topic"].as_str().unwrap().contains("暴雨"),
+        "{}",
+        r.body
+    );
+    assert_eq!(first["recurring_in"], 3);
+    assert_eq!(first["years"], json!([[2024, 3], [2025, 3], [2026, 3]]));
+    let noise = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["topic"] == "噪声")
+        .unwrap()
+        .clone();
+    assert_eq!(noise["recurring_in"], 1, "new this year");
+}
