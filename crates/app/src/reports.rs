@@ -9,7 +9,8 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use hotline_domain::assessment::{Rates, Tally, Weights, score, tally_order};
-use hotline_domain::{OrderId, RegionCode, Role, Timestamp};
+use hotline_domain::rules::{end_of_day, start_of_day};
+use hotline_domain::{Order, RegionCode, Role, Timestamp, shanghai};
 use hotline_store::{OrderFilter, Scope};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -27,6 +28,22 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/reports/hotspots", get(hotspots))
         .route("/api/v1/reports/period", get(period))
         .route("/api/v1/reports/seasonal", get(seasonal))
+}
+
+/// Every order a filter selects, read a page at a time: reports read whole scopes.
+pub(crate) async fn all_orders(state: &AppState, mut f: OrderFilter) -> ApiResult<Vec<Order>> {
+    const PAGE: u32 = 1000;
+    f.limit = PAGE;
+    let mut out = Vec::new();
+    loop {
+        let page = state.store().list_orders(&f).await?;
+        let done = page.len() < PAGE as usize;
+        f.before_id = page.last().map(|o| o.id);
+        out.extend(page);
+        if done {
+            return Ok(out);
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -90,24 +107,17 @@ pub async fn assess_units(
         ApiError::forbidden("assessments are for supervisors, inspectors, dispatchers and admins")
     })?;
     let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut before: Option<OrderId> = None;
-    loop {
-        let mut f = OrderFilter::new(scope.clone());
-        f.region = region.clone();
-        f.registered_to = Some(to);
-        f.before_id = before;
-        f.limit = 500;
-        let page = state.store().list_orders(&f).await?;
-        before = page.last().map(|o| o.id);
-        let done = page.len() < 500;
-        for o in page.iter().filter(|o| o.dispatched_at.is_some()) {
-            let events = state.store().events(o.id).await?;
-            for (unit, t) in tally_order(&events, from, to) {
-                tallies.entry(unit).or_default().add(&t);
-            }
-        }
-        if done {
-            break;
+    let mut f = OrderFilter::new(scope);
+    f.region = region;
+    f.registered_to = Some(to);
+    for o in all_orders(state, f)
+        .await?
+        .iter()
+        .filter(|o| o.dispatched_at.is_some())
+    {
+        let events = state.store().events(o.id).await?;
+        for (unit, t) in tally_order(&events, from, to) {
+            tallies.entry(unit).or_default().add(&t);
         }
     }
     let weights = Weights::default();
@@ -211,36 +221,19 @@ pub async fn hotspots_for(
         .ok_or_else(|| ApiError::forbidden("hotspot warnings are for hotline staff"))?;
     let first = day - chrono::Days::new(BASELINE_DAYS as u64);
     let mut counts = Counts::default();
-    let mut before: Option<OrderId> = None;
-    loop {
-        let mut f = OrderFilter::new(scope.clone());
-        f.registered_from = Some(
-            hotline_domain::rules::end_of_day(first - chrono::Days::new(1))
-                + chrono::Duration::seconds(1),
-        );
-        f.registered_to = Some(hotline_domain::rules::end_of_day(day));
-        f.before_id = before;
-        f.limit = 500;
-        let page = state.store().list_orders(&f).await?;
-        before = page.last().map(|o| o.id);
-        let done = page.len() < 500;
-        for o in &page {
-            let registered = o
-                .registered_at
-                .with_timezone(&hotline_domain::shanghai())
-                .date_naive();
-            let days_ago = (day - registered).num_days();
-            if (0..=BASELINE_DAYS as i64).contains(&days_ago) {
-                counts.add(
-                    o.region.as_str(),
-                    &topics(&o.title),
-                    days_ago as usize,
-                    o.id.0,
-                );
-            }
-        }
-        if done {
-            break;
+    let mut f = OrderFilter::new(scope);
+    f.registered_from = Some(start_of_day(first));
+    f.registered_to = Some(end_of_day(day));
+    for o in all_orders(state, f).await? {
+        let registered = o.registered_at.with_timezone(&shanghai()).date_naive();
+        let days_ago = (day - registered).num_days();
+        if (0..=BASELINE_DAYS as i64).contains(&days_ago) {
+            counts.add(
+                o.region.as_str(),
+                &topics(&o.title),
+                days_ago as usize,
+                o.id.0,
+            );
         }
     }
     Ok(counts.warnings())
@@ -368,65 +361,52 @@ pub async fn period_report(
     period: Period,
     date: chrono::NaiveDate,
 ) -> ApiResult<PeriodReport> {
-    use hotline_domain::rules::end_of_day;
     let org = state.org().await?;
     let scope = assessment_scope(&org, v).ok_or_else(|| {
         ApiError::forbidden("reports are for supervisors, inspectors, dispatchers and admins")
     })?;
     let (first, last) = period.bounds(date);
-    let start = end_of_day(first.pred_opt().unwrap_or(first)) + chrono::Duration::seconds(1);
+    let start = start_of_day(first);
     let end = end_of_day(last);
     let now = state.now();
     let mut maps: [BTreeMap<String, u64>; 6] = Default::default();
     let (mut total, mut deadline, mut satisfaction) =
         (0, DeadlinePerformance::default(), Satisfaction::default());
-    let mut before: Option<OrderId> = None;
-    loop {
-        let mut f = OrderFilter::new(scope.clone());
-        f.before_id = before;
-        f.limit = 500;
-        let page = state.store().list_orders(&f).await?;
-        before = page.last().map(|o| o.id);
-        let done = page.len() < 500;
-        for o in &page {
-            if start <= o.registered_at && o.registered_at <= end {
-                total += 1;
-                let mut bump = |i: usize, k: &str| *maps[i].entry(k.to_owned()).or_default() += 1;
-                bump(0, o.channel.as_str());
-                bump(1, o.kind.as_str());
-                bump(2, o.domain.as_ref().map_or("", |d| d.top()));
-                bump(3, o.region.as_str());
-                if let Some(u) = &o.unit {
-                    bump(4, u.as_str());
-                }
-                for t in topics(&o.title) {
-                    bump(5, &t);
-                }
+    for o in &all_orders(state, OrderFilter::new(scope)).await? {
+        if start <= o.registered_at && o.registered_at <= end {
+            total += 1;
+            let mut bump = |i: usize, k: &str| *maps[i].entry(k.to_owned()).or_default() += 1;
+            bump(0, o.channel.as_str());
+            bump(1, o.kind.as_str());
+            bump(2, o.domain.as_ref().map_or("", |d| d.top()));
+            bump(3, o.region.as_str());
+            if let Some(u) = &o.unit {
+                bump(4, u.as_str());
             }
-            if let Some(d) = o.deadline.filter(|d| start <= *d && *d <= end && *d <= now) {
-                deadline.due += 1;
-                match &o.reply {
-                    Some(r) if r.at <= d => deadline.on_time += 1,
-                    _ => deadline.late += 1,
-                }
-            }
-            if let Some(e) = o
-                .evaluation
-                .as_ref()
-                .filter(|e| start <= e.at && e.at <= end)
-            {
-                satisfaction.evaluations += 1;
-                match e.result {
-                    hotline_domain::CallbackResult::Satisfied => satisfaction.satisfied += 1,
-                    hotline_domain::CallbackResult::FairlySatisfied => {
-                        satisfaction.fairly_satisfied += 1
-                    }
-                    _ => satisfaction.dissatisfied += 1,
-                }
+            for t in topics(&o.title) {
+                bump(5, &t);
             }
         }
-        if done {
-            break;
+        if let Some(d) = o.deadline.filter(|d| start <= *d && *d <= end && *d <= now) {
+            deadline.due += 1;
+            match &o.reply {
+                Some(r) if r.at <= d => deadline.on_time += 1,
+                _ => deadline.late += 1,
+            }
+        }
+        if let Some(e) = o
+            .evaluation
+            .as_ref()
+            .filter(|e| start <= e.at && e.at <= end)
+        {
+            satisfaction.evaluations += 1;
+            match e.result {
+                hotline_domain::CallbackResult::Satisfied => satisfaction.satisfied += 1,
+                hotline_domain::CallbackResult::FairlySatisfied => {
+                    satisfaction.fairly_satisfied += 1
+                }
+                _ => satisfaction.dissatisfied += 1,
+            }
         }
     }
     let rate = |n: u64, d: u64| (d > 0).then(|| n as f64 / d as f64);
@@ -496,7 +476,6 @@ pub async fn seasonal_for(
     years: i32,
 ) -> ApiResult<Vec<Seasonal>> {
     use chrono::NaiveDate;
-    use hotline_domain::rules::end_of_day;
     let org = state.org().await?;
     let scope = assessment_scope(&org, v).ok_or_else(|| {
         ApiError::forbidden("reports are for supervisors, inspectors, dispatchers and admins")
@@ -509,24 +488,12 @@ pub async fn seasonal_for(
             .ok_or_else(|| ApiError::invalid("month", "must be YYYY-MM"))?;
         let last = (first + chrono::Months::new(1)).pred_opt().unwrap_or(first);
         let mut f = OrderFilter::new(scope.clone());
-        f.registered_from =
-            Some(end_of_day(first.pred_opt().unwrap_or(first)) + chrono::Duration::seconds(1));
+        f.registered_from = Some(start_of_day(first));
         f.registered_to = Some(end_of_day(last));
-        f.limit = 1000;
         let mut year_counts: BTreeMap<String, u64> = BTreeMap::new();
-        let mut before: Option<OrderId> = None;
-        loop {
-            f.before_id = before;
-            let page = state.store().list_orders(&f).await?;
-            before = page.last().map(|o| o.id);
-            let done = page.len() < 1000;
-            for o in &page {
-                for t in topics(&o.title) {
-                    *year_counts.entry(t).or_default() += 1;
-                }
-            }
-            if done {
-                break;
+        for o in all_orders(state, f).await? {
+            for t in topics(&o.title) {
+                *year_counts.entry(t).or_default() += 1;
             }
         }
         for c in sorted(year_counts.clone(), 10) {

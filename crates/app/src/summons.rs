@@ -6,9 +6,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use hotline_domain::summons::{SummonsRules, Trigger, UnitMonth, evaluate};
-use hotline_domain::{OrderId, Role, Timestamp};
+use hotline_domain::{Role, Timestamp};
 use hotline_store::{AuditFilter, OrderFilter, Scope};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -43,13 +43,7 @@ pub async fn rules(state: &AppState) -> ApiResult<SummonsRules> {
 fn month_bounds(month: &str) -> ApiResult<(NaiveDate, NaiveDate)> {
     let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
         .map_err(|_| ApiError::invalid("month", "must be YYYY-MM"))?;
-    let next = if first.month() == 12 {
-        NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)
-    };
-    let last = next.and_then(|n| n.pred_opt()).unwrap_or(first);
-    Ok((first, last))
+    Ok(crate::reports::Period::Month.bounds(first))
 }
 
 fn scope_of(state_org: &crate::access::Org, v: &Viewer) -> ApiResult<Scope> {
@@ -73,51 +67,41 @@ async fn unit_months(
 ) -> ApiResult<BTreeMap<String, UnitMonth>> {
     let now = state.now();
     let mut months: BTreeMap<String, UnitMonth> = BTreeMap::new();
-    let mut before: Option<OrderId> = None;
-    loop {
-        let mut f = OrderFilter::new(scope.clone());
-        f.registered_to = Some(end);
-        f.before_id = before;
-        f.limit = 500;
-        let page = state.store().list_orders(&f).await?;
-        before = page.last().map(|o| o.id);
-        let done = page.len() < 500;
-        for o in &page {
-            let Some(unit) = &o.unit else { continue };
-            let m = months.entry(unit.to_string()).or_default();
-            if let Some(d) = o.deadline
-                && start <= d
-                && d <= end
-            {
-                let late = match &o.reply {
-                    Some(r) => r.at > d,
-                    None => now.min(end) > d,
-                };
-                if late {
-                    m.overdue.push(o.id.0);
-                }
-            }
-            for e in state.store().events(o.id).await? {
-                if e.at < start || e.at > end {
-                    continue;
-                }
-                match e.kind.as_str() {
-                    "reopened" => *m.reopens.entry(o.id.0).or_default() += 1,
-                    "called_back" | "evaluated" if e.data["result"] != "unreachable" => {
-                        let good = matches!(
-                            e.data["result"].as_str(),
-                            Some("satisfied" | "fairly_satisfied")
-                        );
-                        m.evaluations.push((o.id.0, good));
-                    }
-                    _ => {}
-                }
+    let mut f = OrderFilter::new(scope);
+    f.registered_to = Some(end);
+    for o in &crate::reports::all_orders(state, f).await? {
+        let Some(unit) = &o.unit else { continue };
+        let m = months.entry(unit.to_string()).or_default();
+        if let Some(d) = o.deadline
+            && start <= d
+            && d <= end
+        {
+            let late = match &o.reply {
+                Some(r) => r.at > d,
+                None => now.min(end) > d,
+            };
+            if late {
+                m.overdue.push(o.id.0);
             }
         }
-        if done {
-            return Ok(months);
+        for e in state.store().events(o.id).await? {
+            if e.at < start || e.at > end {
+                continue;
+            }
+            match e.kind.as_str() {
+                "reopened" => *m.reopens.entry(o.id.0).or_default() += 1,
+                "called_back" | "evaluated" if e.data["result"] != "unreachable" => {
+                    let good = matches!(
+                        e.data["result"].as_str(),
+                        Some("satisfied" | "fairly_satisfied")
+                    );
+                    m.evaluations.push((o.id.0, good));
+                }
+                _ => {}
+            }
         }
     }
+    Ok(months)
 }
 
 #[derive(Serialize)]
@@ -144,8 +128,7 @@ pub async fn summons_for(state: &AppState, v: &Viewer, month: &str) -> ApiResult
     let org = state.org().await?;
     let scope = scope_of(&org, v)?;
     let (first, last) = month_bounds(month)?;
-    let start = hotline_domain::rules::end_of_day(first.pred_opt().unwrap_or(first))
-        + chrono::Duration::seconds(1);
+    let start = hotline_domain::rules::start_of_day(first);
     let end = hotline_domain::rules::end_of_day(last);
     let rules = rules(state).await?;
     let mut out = Vec::new();

@@ -6,7 +6,7 @@
 
 use hotline_domain::audit::AuditRecord;
 use hotline_domain::watch::{Since, next_step, take};
-use hotline_domain::{Order, OrderId, Status};
+use hotline_domain::{Order, Status};
 use hotline_store::{OrderChange, OrderFilter, Scope, StoreError};
 
 use crate::AppState;
@@ -24,21 +24,10 @@ const WATCHED: [Status; 4] = [
 pub async fn run_once(state: &AppState) -> ApiResult<usize> {
     let mut taken = 0;
     for status in WATCHED {
-        let mut before: Option<OrderId> = None;
-        loop {
-            let mut f = OrderFilter::new(Scope::All);
-            f.status = Some(status);
-            f.before_id = before;
-            f.limit = 500;
-            let page = state.store().list_orders(&f).await?;
-            before = page.last().map(|o| o.id);
-            let done = page.len() < 500;
-            for order in page {
-                taken += watch_order(state, order).await?;
-            }
-            if done {
-                break;
-            }
+        let mut f = OrderFilter::new(Scope::All);
+        f.status = Some(status);
+        for order in crate::reports::all_orders(state, f).await? {
+            taken += watch_order(state, order).await?;
         }
     }
     Ok(taken)

@@ -239,6 +239,11 @@ pub fn end_of_day(d: NaiveDate) -> Timestamp {
         .expect("a fixed offset has no gaps")
 }
 
+/// The start of a day in Asia/Shanghai: 00:00:00+08:00.
+pub fn start_of_day(d: NaiveDate) -> Timestamp {
+    end_of_day(d.pred_opt().unwrap_or(d)) + chrono::Duration::seconds(1)
+}
+
 /// The end of the N-th working day after the (Shanghai) day of `start`.
 pub fn workdays_after(cal: &Calendar, start: Timestamp, days: u32) -> Counted<Timestamp> {
     let day = start.with_timezone(&shanghai()).date_naive();

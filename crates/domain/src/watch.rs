@@ -9,13 +9,12 @@
 //! and by however many workers the watch runs (the store's version check lets only
 //! one of two concurrent takers write).
 
-use chrono::NaiveDate;
 use serde_json::json;
 
 use crate::calendar::Calendar;
 use crate::lifecycle::Transition;
 use crate::order::{Event, Order, Status, SupervisionLevel};
-use crate::rules::{DeadlineRules, end_of_day, workdays_after};
+use crate::rules::{DeadlineRules, start_of_day, workdays_after};
 use crate::{Timestamp, shanghai};
 
 /// Times the watch reads from the order's timeline.
@@ -47,10 +46,6 @@ fn reminder_time(cal: &Calendar, deadline: Timestamp, points: u32) -> Timestamp 
     let due = deadline.with_timezone(&shanghai()).date_naive();
     let first_left = cal.sub_workdays(due, points - 1).value;
     start_of_day(first_left)
-}
-
-fn start_of_day(d: NaiveDate) -> Timestamp {
-    end_of_day(d.pred_opt().unwrap_or(d)) + chrono::Duration::seconds(1)
 }
 
 fn step(key: String, event: &'static str, note: String) -> Step {
