@@ -223,6 +223,8 @@ op(Post, "/api/v1/public/orders", "public", "Submit a request without login; ans
         op(Put, "/api/v1/reports/summons/rules", "reports", "Set the summons rules (installation admin)").body(json!({"rules": [{"kind": "overdue_orders", "min": 3}, {"kind": "low_satisfaction", "below": 0.8, "min_evaluations": 20}, {"kind": "repeat_reopens", "min": 2}]})),
         op(Get, "/api/v1/reports/period", "reports", "Daily, weekly or monthly report (?period=day|week|month&date=): volumes by channel, kind, domain, region and unit; deadline performance; satisfaction; top issues"),
         op(Get, "/api/v1/reports/seasonal", "reports", "A month's top topics this year and the years before (?month=YYYY-MM&years=3): recurring seasonal issues"),
+        op(Get, "/api/v1/reports/weights", "reports", "The assessment score's weights"),
+        op(Put, "/api/v1/reports/weights", "reports", "Set the weights (installation admin; each 0–1, together 1)").body(json!({"response": 0.3, "resolution": 0.35, "satisfaction": 0.35})),
         op(Get, "/api/v1/reports/units", "reports", "Unit assessment over the dispatches made in ?from=&to= (and ?region=): rates, score and weights"),
         op(Get, "/healthz", "operations", "200 when the store answers; calendar warnings in the body").public(),
         op(Get, "/metrics", "operations", "Prometheus metrics").public(),

@@ -25,6 +25,7 @@ use crate::orders::parse_time;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/reports/units", get(units))
+        .route("/api/v1/reports/weights", get(get_weights).put(put_weights))
         .route("/api/v1/reports/hotspots", get(hotspots))
         .route("/api/v1/reports/period", get(period))
         .route("/api/v1/reports/seasonal", get(seasonal))
@@ -58,6 +59,10 @@ struct UnitsQuery {
 pub struct UnitLine {
     pub unit: String,
     pub name: String,
+    /// The unit's kind (department, district, township, …): rankings are per level.
+    pub level: String,
+    /// The unit's place among units of its level, by score.
+    pub rank: usize,
     pub dispatches: u64,
     pub rates: Rates,
     pub score: Option<f64>,
@@ -120,17 +125,18 @@ pub async fn assess_units(
             tallies.entry(unit).or_default().add(&t);
         }
     }
-    let weights = Weights::default();
+    let weights = weights(state).await?;
     let mut lines: Vec<UnitLine> = tallies
         .into_iter()
         .map(|(unit, counts)| {
             let rates = counts.rates();
-            let name = hotline_domain::UnitCode::parse(&unit)
+            let record = hotline_domain::UnitCode::parse(&unit)
                 .ok()
-                .and_then(|c| org.get(&c).map(|u| u.name.clone()))
-                .unwrap_or_else(|| unit.clone());
+                .and_then(|c| org.get(&c));
             UnitLine {
-                name,
+                name: record.map_or_else(|| unit.clone(), |u| u.name.clone()),
+                level: record.map_or("", |u| u.kind.as_str()).to_owned(),
+                rank: 0,
                 dispatches: counts.dispatches,
                 score: score(&rates, &weights),
                 rates,
@@ -146,7 +152,61 @@ pub async fn assess_units(
             .total_cmp(&a.score.unwrap_or(-1.0))
             .then_with(|| a.unit.cmp(&b.unit))
     });
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for l in &mut lines {
+        let n = seen.entry(l.level.clone()).or_default();
+        *n += 1;
+        l.rank = *n;
+    }
     Ok(lines)
+}
+
+const WEIGHTS_KEY: &str = "assessment_weights";
+
+/// The score's weights in force (30/35/35 until an administrator sets others).
+pub async fn weights(state: &AppState) -> ApiResult<Weights> {
+    match state.store().setting(WEIGHTS_KEY).await? {
+        Some(text) => serde_json::from_str(&text).map_err(|e| ApiError::internal(e.to_string())),
+        None => Ok(Weights::default()),
+    }
+}
+
+async fn get_weights(
+    State(state): State<AppState>,
+    CurrentUser(_): CurrentUser,
+) -> ApiResult<Json<Weights>> {
+    Ok(Json(weights(&state).await?))
+}
+
+async fn put_weights(
+    State(state): State<AppState>,
+    CurrentUser(v): CurrentUser,
+    addr: crate::audit::ClientAddr,
+    crate::extract::ApiJson(w): crate::extract::ApiJson<Weights>,
+) -> ApiResult<Json<Weights>> {
+    if !(v.has(Role::Admin) && v.user.unit.is_none()) {
+        return Err(ApiError::forbidden(
+            "only an installation administrator sets the weights",
+        ));
+    }
+    let parts = [w.response, w.resolution, w.satisfaction];
+    if parts.iter().any(|x| !(0.0..=1.0).contains(x))
+        || (parts.iter().sum::<f64>() - 1.0).abs() > 1e-6
+    {
+        return Err(ApiError::invalid("weights", "each 0–1, together 1"));
+    }
+    let text = serde_json::to_string(&w).map_err(|e| ApiError::internal(e.to_string()))?;
+    let detail = serde_json::to_value(w).unwrap_or_default();
+    let record = crate::audit::by(
+        &v,
+        &addr,
+        &state,
+        "assessment.weights",
+        Some("settings:assessment_weights".into()),
+        detail,
+    );
+    state.store().put_setting(WEIGHTS_KEY, text, record).await?;
+    Ok(Json(w))
 }
 
 async fn units(

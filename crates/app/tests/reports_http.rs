@@ -317,6 +317,59 @@ on_both_backends!(
             json!({"response": 0.30, "resolution": 0.35, "satisfaction": 0.35})
         );
 
+        assert_eq!(
+            (zj["level"].as_str(), zj["rank"].as_u64()),
+            (Some("department"), Some(1))
+        );
+        assert_eq!(
+            (jt["level"].as_str(), jt["rank"].as_u64()),
+            (Some("department"), Some(2))
+        );
+
+        // The administrator weighs response alone: the score follows, and says so.
+        let w = json!({"response": 1.0, "resolution": 0.0, "satisfaction": 0.0});
+        let bad = app
+            .as_user(
+                "admin",
+                "PUT",
+                "/api/v1/reports/weights",
+                Some(json!({"response": 0.9, "resolution": 0.9, "satisfaction": 0.0})),
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let denied = app
+            .as_user(
+                "supervisor",
+                "PUT",
+                "/api/v1/reports/weights",
+                Some(w.clone()),
+            )
+            .await;
+        assert_eq!(denied.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            app.as_user("admin", "PUT", "/api/v1/reports/weights", Some(w.clone()))
+                .await
+                .status,
+            StatusCode::OK
+        );
+        let r = app
+            .as_user(
+                "supervisor",
+                "GET",
+                "/api/v1/reports/units?from=2026-03-01&to=2026-03-31",
+                None,
+            )
+            .await;
+        let jt = r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["unit"] == "cd-jt")
+            .unwrap()
+            .clone();
+        assert!(close_to(&jt["score"], 40.0), "{}", jt["score"]);
+        assert_eq!(jt["weights"], w);
+
         let denied = app
             .as_user("handler", "GET", "/api/v1/reports/units", None)
             .await;

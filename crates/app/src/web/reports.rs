@@ -28,6 +28,7 @@ pub(super) fn reads_reports(v: &Viewer) -> bool {
 
 pub(super) struct Line {
     rank: usize,
+    level: &'static str,
     unit: String,
     name: String,
     dispatches: u64,
@@ -39,10 +40,11 @@ fn percent(v: Option<f64>) -> String {
     v.map_or("—".to_owned(), |x| format!("{:.1}%", x * 100.0))
 }
 
-fn line(rank: usize, l: &UnitLine) -> Line {
+fn line(l: &UnitLine) -> Line {
     let r = &l.rates;
     Line {
-        rank,
+        rank: l.rank,
+        level: super::admin::unit_kind_label(&l.level),
         unit: l.unit.clone(),
         name: l.name.clone(),
         dispatches: l.dispatches,
@@ -118,7 +120,10 @@ pub(super) async fn units_page(
         Ok(o) => o,
         Err(e) => return page_error(e),
     };
-    let w = hotline_domain::assessment::Weights::default();
+    let w = match crate::reports::weights(&state).await {
+        Ok(w) => w,
+        Err(e) => return page_error(e),
+    };
     UnitsPage {
         me: Some(shell(&state, &org, &user)),
         weights: format!(
@@ -127,7 +132,7 @@ pub(super) async fn units_page(
             w.resolution * 100.0,
             w.satisfaction * 100.0
         ),
-        lines: lines.iter().enumerate().map(|(i, l)| line(i + 1, l)).collect(),
+        lines: lines.iter().map(line).collect(),
         from,
         to,
         region,
