@@ -78,16 +78,22 @@ async fn watch_order(state: &AppState, mut order: Order) -> ApiResult<usize> {
 
 /// What the watch needs from the timeline: when a pending return was asked for.
 async fn since_of(state: &AppState, o: &Order) -> ApiResult<Since> {
-    if o.status != Status::ReturnRequested {
+    let needs_timeline = o.status == Status::ReturnRequested
+        || (o.status == Status::Replied && o.callback_attempts > 0);
+    if !needs_timeline {
         return Ok(Since::default());
     }
     let events = state.store().events(o.id).await?;
-    Ok(Since {
-        return_requested: events
+    let last = |kind: &str, unreachable: bool| {
+        events
             .iter()
             .rev()
-            .find(|e| e.kind == "return_requested")
-            .map(|e| e.at),
+            .find(|e| e.kind == kind && (!unreachable || e.data["result"] == "unreachable"))
+            .map(|e| e.at)
+    };
+    Ok(Since {
+        return_requested: last("return_requested", false),
+        unreachable: last("called_back", true),
     })
 }
 

@@ -180,3 +180,53 @@ on_both_backends!(
         assert_eq!(kinds, ["reminded", "reminded", "supervised"]);
     }
 );
+
+on_both_backends!(
+    an_unreachable_requester_is_tried_again_until_the_attempts_run_out,
+    |app: TestApp| async move {
+        let id = consultation_in_progress(&app).await;
+        app.set_time("2026-03-02T10:00:00+08:00");
+        app.ok(
+            "handler",
+            id,
+            "reply",
+            json!({"content": "已答复", "resolved": true}),
+        )
+        .await;
+        // Due by the end of the next working day (03-03).
+        assert_eq!(at(&app, "2026-03-03T23:59:59+08:00").await, 0);
+        assert_eq!(at(&app, "2026-03-04T00:00:00+08:00").await, 1);
+        let unreachable = json!({"result": "unreachable", "resolved": false});
+        app.set_time("2026-03-04T10:00:00+08:00");
+        app.ok("operator", id, "callback", unreachable.clone())
+            .await;
+        // Tried again by the end of the next working day after the failed try.
+        assert_eq!(at(&app, "2026-03-05T23:59:59+08:00").await, 0);
+        assert_eq!(at(&app, "2026-03-06T00:00:00+08:00").await, 1);
+        app.set_time("2026-03-06T10:00:00+08:00");
+        app.ok("operator", id, "callback", unreachable.clone())
+            .await;
+        app.set_time("2026-03-06T15:00:00+08:00");
+        app.ok("operator", id, "callback", unreachable).await;
+        assert_eq!(
+            at(&app, "2026-03-06T15:01:00+08:00").await,
+            1,
+            "three tries: it may be closed"
+        );
+        assert_eq!(at(&app, "2026-03-09T09:00:00+08:00").await, 0, "once");
+        let kinds: Vec<String> = watch_events(&app, id)
+            .await
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(
+            kinds
+                .iter()
+                .filter(|k| k.starts_with("callback"))
+                .cloned()
+                .collect::<Vec<_>>(),
+            ["callback_overdue", "callback_overdue", "callback_exhausted"]
+        );
+        app.ok("operator", id, "close", json!({})).await;
+    }
+);

@@ -22,6 +22,8 @@ use crate::{Timestamp, shanghai};
 pub struct Since {
     /// When the pending return was requested.
     pub return_requested: Option<Timestamp>,
+    /// When the requester was last tried and not reached.
+    pub unreachable: Option<Timestamp>,
 }
 
 /// A step the watch takes.
@@ -142,14 +144,27 @@ pub fn next_step(
     if o.status == Status::Replied
         && let Some(reply) = &o.reply
     {
-        let by = workdays_after(cal, reply.at, rules.callback_days).value;
-        let key = format!("callback:{}", reply.at.timestamp());
-        if now > by && !done(&key) {
-            due.push(step(
-                key,
-                "callback_overdue",
-                "系统提示：答复后已超过回访时限，请尽快回访。".into(),
-            ));
+        let tries = o.callback_attempts;
+        let r = reply.at.timestamp();
+        if tries >= rules.callback_attempts {
+            let key = format!("callback_exhausted:{r}");
+            if !done(&key) {
+                let note = format!("系统提示：已回访 {tries} 次均无法联系诉求人，可按规定办结。");
+                due.push(step(key, "callback_exhausted", note));
+            }
+        } else {
+            // Due the working day after the reply, and again after each failed try.
+            let from = since.unreachable.filter(|_| tries > 0).unwrap_or(reply.at);
+            let by = workdays_after(cal, from, rules.callback_days).value;
+            let key = format!("callback:{r}:{tries}");
+            if now > by && !done(&key) {
+                let note = if tries == 0 {
+                    "系统提示：答复后已超过回访时限，请尽快回访。".to_owned()
+                } else {
+                    format!("系统提示：第 {tries} 次回访未能联系诉求人，请再次回访。")
+                };
+                due.push(step(key, "callback_overdue", note));
+            }
         }
     }
     due.into_iter().next()

@@ -106,6 +106,7 @@ pub fn event(s: &str) -> &'static str {
         "return_review_overdue" => "退单审核超时提醒",
         "extension_review_overdue" => "延期审批超时提醒",
         "callback_overdue" => "回访超时提醒",
+        "callback_exhausted" => "多次回访未联系上",
         _ => "其他记录",
     }
 }
