@@ -407,17 +407,36 @@ pub async fn change_article(
     Ok(next)
 }
 
+/// Every stored article (of a status), read a page at a time, newest first.
+pub async fn all_articles(
+    state: &AppState,
+    status: Option<ArticleStatus>,
+) -> ApiResult<Vec<Article>> {
+    let mut out = Vec::new();
+    let mut before = None;
+    loop {
+        let page = state
+            .store()
+            .list_articles(&ArticleFilter {
+                status,
+                before_id: before,
+                limit: 1000,
+                ..Default::default()
+            })
+            .await?;
+        before = page.last().map(|a| a.id);
+        let done = page.len() < 1000;
+        out.extend(page);
+        if done {
+            return Ok(out);
+        }
+    }
+}
+
 /// Marks published articles whose validity has ended as expired (the system acts).
 pub async fn expire_due(state: &AppState) -> ApiResult<usize> {
     let today = state.now().with_timezone(&shanghai()).date_naive();
-    let published = state
-        .store()
-        .list_articles(&ArticleFilter {
-            status: Some(ArticleStatus::Published),
-            limit: 1000,
-            ..Default::default()
-        })
-        .await?;
+    let published = all_articles(state, Some(ArticleStatus::Published)).await?;
     let system = KbActor {
         username: "system".into(),
         roles: Vec::new(),

@@ -21,7 +21,6 @@
 use chrono::NaiveDate;
 use hotline_domain::RegionCode;
 use hotline_domain::kb::{Article, ArticleContent, Material, SourcePolicy};
-use hotline_store::kb::ArticleFilter;
 use serde::Serialize;
 use std::collections::HashSet;
 
@@ -297,27 +296,11 @@ pub struct ImportReport {
 
 /// Every (category, title) already stored.
 async fn existing_keys(state: &AppState) -> ApiResult<HashSet<(String, String)>> {
-    let mut keys = HashSet::new();
-    let mut before = None;
-    loop {
-        let page = state
-            .store()
-            .list_articles(&ArticleFilter {
-                before_id: before,
-                limit: 1000,
-                ..Default::default()
-            })
-            .await?;
-        before = page.last().map(|a| a.id);
-        let done = page.len() < 1000;
-        keys.extend(
-            page.into_iter()
-                .map(|a| (a.content.category, a.content.title)),
-        );
-        if done {
-            return Ok(keys);
-        }
-    }
+    Ok(crate::kb::all_articles(state, None)
+        .await?
+        .into_iter()
+        .map(|a| (a.content.category, a.content.title))
+        .collect())
 }
 
 /// Imports a file as drafts of the viewer's hotline. With errors and without

@@ -708,25 +708,9 @@ async fn kb_import(
 async fn kb_export(cfg: Config, file: &std::path::Path) -> Result<(), String> {
     let format = file_format(file)?;
     let state = open_state(&cfg).await?;
-    let mut articles = Vec::new();
-    let mut before = None;
-    loop {
-        let page = state
-            .store()
-            .list_articles(&hotline_store::kb::ArticleFilter {
-                before_id: before,
-                limit: 1000,
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| e.to_string())?;
-        before = page.last().map(|a| a.id);
-        let done = page.len() < 1000;
-        articles.extend(page);
-        if done {
-            break;
-        }
-    }
+    let articles = hotline_app::kb::all_articles(&state, None)
+        .await
+        .map_err(|e| e.message)?;
     let bytes = hotline_app::kb_io::write_file(&articles, format).map_err(|e| e.message)?;
     std::fs::write(file, bytes).map_err(|e| format!("{}: {e}", file.display()))?;
     let detail =
