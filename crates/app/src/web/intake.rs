@@ -168,7 +168,7 @@ pub(super) async fn intake_view(
         .map(|a| (a.id, a.content.title, a.content.answer))
         .collect();
     let typed = format!("{} {}", f.title, f.content);
-    let hits = super::kb::suggestions(state, &user.viewer, &typed, 5).await?;
+    let hits = super::kb::suggestions(state, &user.viewer, &typed, super::kb::SUGGESTIONS).await?;
     let channel = f.channel.clone().or(Some("phone".into()));
     let kind = f.kind.clone().or(Some("complaint".into()));
     Ok(IntakePage {

@@ -97,6 +97,9 @@ pub(super) struct KbQuery {
     q: Option<String>,
 }
 
+/// How many articles the intake screen suggests.
+pub(super) const SUGGESTIONS: usize = 5;
+
 pub(super) async fn suggestions(
     state: &AppState,
     v: &Viewer,
@@ -106,9 +109,17 @@ pub(super) async fn suggestions(
     if text.trim().is_empty() {
         return Ok(Vec::new());
     }
-    Ok(search_for(state, v, text, limit)
-        .await?
+    let hits = search_for(state, v, text, limit).await?;
+    // A panel of five beside a call is read at a glance: a hit scoring under a
+    // quarter of the best one is noise there (a longer search list keeps them).
+    let floor = if limit <= SUGGESTIONS {
+        hits.first().map_or(0.0, |h| h.score * 0.25)
+    } else {
+        0.0
+    };
+    Ok(hits
         .into_iter()
+        .filter(|h| h.score >= floor)
         .map(|h| HitLine {
             id: h.id,
             title: h.title,
@@ -188,7 +199,14 @@ pub(super) async fn suggest_fragment(
     user: ConsoleUser,
     Query(q): Query<SuggestQuery>,
 ) -> Response {
-    match suggestions(&state, &user.viewer, q.text.as_deref().unwrap_or(""), 5).await {
+    match suggestions(
+        &state,
+        &user.viewer,
+        q.text.as_deref().unwrap_or(""),
+        SUGGESTIONS,
+    )
+    .await
+    {
         Ok(hits) => SuggestFragment { hits }.into_response(),
         Err(e) => page_error(e),
     }
