@@ -96,12 +96,18 @@ async fn blocking<T: Send + 'static>(
 
 /// Follows the database's article changes every `every`, for as long as the server runs.
 pub fn spawn_follower(state: AppState, every: std::time::Duration) {
+    // Expiry is by date: searches already leave out lapsed articles, so marking them
+    // `expired` once a minute or so is enough, and spares reading every published
+    // article each pass.
+    let expiry_every = (60 / every.as_secs().max(1)).max(1);
     tokio::spawn(async move {
-        loop {
+        for pass in 0_u64.. {
             if let Err(e) = state.kb().sync(&state).await {
                 tracing::warn!(error = %e.message, "knowledge index could not follow the database");
             }
-            if let Err(e) = expire_due(&state).await {
+            if pass % expiry_every == 0
+                && let Err(e) = expire_due(&state).await
+            {
                 tracing::warn!(error = %e.message, "expiring knowledge articles failed");
             }
             if let Err(e) = state.order_search().sync_once(&state).await {
