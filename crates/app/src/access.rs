@@ -140,6 +140,19 @@ impl Viewer {
         }
     }
 
+    /// Supervisors, inspectors, dispatchers and admins read reports, assessments,
+    /// hotspots and the supervision list.
+    pub fn reads_reports(&self) -> bool {
+        [
+            Role::Supervisor,
+            Role::Inspector,
+            Role::Dispatcher,
+            Role::Admin,
+        ]
+        .iter()
+        .any(|r| self.has(*r))
+    }
+
     /// Whether an integration key's scope includes `action` (`create`, `read`, or an
     /// order action); people are limited by their roles alone.
     pub fn may_use(&self, action: &str) -> bool {

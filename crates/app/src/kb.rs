@@ -674,15 +674,6 @@ async fn feedback(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The synonym list in force (the shipped list until an admin saves one).
-pub async fn synonyms(state: &AppState) -> ApiResult<Synonyms> {
-    Ok(state
-        .store()
-        .synonyms()
-        .await?
-        .unwrap_or_else(Synonyms::seed))
-}
-
 /// Searches the published, currently valid articles of the viewer's region.
 pub async fn search_for(
     state: &AppState,
@@ -692,7 +683,7 @@ pub async fn search_for(
 ) -> ApiResult<Vec<Hit>> {
     let org = state.org().await?;
     let region = reading_region(&org, v);
-    let synonyms = synonyms(state).await?;
+    let synonyms = state.synonyms().await?;
     let day = state.now().with_timezone(&shanghai()).date_naive();
     let text: String = text.chars().take(500).collect();
     let kb = state.kb_handle();
@@ -779,7 +770,7 @@ async fn get_synonyms(
     CurrentUser(_): CurrentUser,
 ) -> ApiResult<Json<SynonymsBody>> {
     Ok(Json(SynonymsBody {
-        text: synonyms(&state).await?.to_text(),
+        text: state.synonyms().await?.to_text(),
     }))
 }
 
@@ -806,6 +797,7 @@ pub async fn save_synonyms(
         detail,
     );
     state.store().put_synonyms(&list, record).await?;
+    state.invalidate_caches();
     Ok(list)
 }
 

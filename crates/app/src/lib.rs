@@ -143,6 +143,7 @@ struct Inner {
     calendar: Cached<Calendar>,
     org: Cached<Org>,
     taxonomy: Cached<Vec<DomainCategory>>,
+    synonyms: Cached<hotline_domain::kb::Synonyms>,
     metrics: ops::Metrics,
     kb: Arc<kb::KbSearch>,
     orders_index: Arc<order_search::OrderSearch>,
@@ -182,6 +183,7 @@ impl AppState {
             calendar: Cached::new(),
             org: Cached::new(),
             taxonomy: Cached::new(),
+            synonyms: Cached::new(),
             metrics: ops::Metrics::default(),
             kb,
             orders_index,
@@ -297,12 +299,28 @@ impl AppState {
             .await
     }
 
+    /// The knowledge synonym list in force (the shipped list until an admin saves
+    /// one), read on every search, so cached like the rules.
+    pub async fn synonyms(&self) -> ApiResult<Arc<hotline_domain::kb::Synonyms>> {
+        let store = self.0.store.clone();
+        self.0
+            .synonyms
+            .get(self.0.config.cache_ttl, || async move {
+                Ok(store
+                    .synonyms()
+                    .await?
+                    .unwrap_or_else(hotline_domain::kb::Synonyms::seed))
+            })
+            .await
+    }
+
     /// Forgets the cached copies after a change made here.
     pub fn invalidate_caches(&self) {
         self.0.rules.invalidate();
         self.0.calendar.invalidate();
         self.0.org.invalidate();
         self.0.taxonomy.invalidate();
+        self.0.synonyms.invalidate();
     }
 }
 

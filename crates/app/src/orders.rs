@@ -424,7 +424,7 @@ const TEXT_HITS: usize = 2000;
 /// query applies those), and how far the index has caught up.
 async fn text_hits(state: &AppState, q: &str) -> ApiResult<(Vec<OrderId>, i64)> {
     let index = state.order_search().shared();
-    let synonyms = crate::kb::synonyms(state).await?;
+    let synonyms = state.synonyms().await?;
     let q: String = q.chars().take(200).collect();
     tokio::task::spawn_blocking(move || {
         let ids = index.search_ids(&q, &synonyms, TEXT_HITS)?;

@@ -80,13 +80,7 @@ struct Items {
 /// Who reads assessments: supervisors, inspectors, dispatchers and admins of a
 /// hotline (their hotline's subtree), and installation admins (everything).
 fn assessment_scope(state_org: &crate::access::Org, v: &Viewer) -> Option<Scope> {
-    let readers = [
-        Role::Supervisor,
-        Role::Inspector,
-        Role::Dispatcher,
-        Role::Admin,
-    ];
-    if !readers.iter().any(|r| v.has(*r)) {
+    if !v.reads_reports() {
         return None;
     }
     if v.has(Role::Admin) && v.user.unit.is_none() {
@@ -268,16 +262,7 @@ pub async fn hotspots_for(
     let org = state.org().await?;
     let scope = v
         .scope(&org)
-        .filter(|_| {
-            [
-                Role::Supervisor,
-                Role::Inspector,
-                Role::Dispatcher,
-                Role::Admin,
-            ]
-            .iter()
-            .any(|r| v.has(*r))
-        })
+        .filter(|_| v.reads_reports())
         .ok_or_else(|| ApiError::forbidden("hotspot warnings are for hotline staff"))?;
     let first = day - chrono::Days::new(BASELINE_DAYS as u64);
     let mut counts = Counts::default();

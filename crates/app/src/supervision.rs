@@ -6,7 +6,7 @@
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use hotline_domain::{Order, OrderId, Role, Status, UnitCode};
+use hotline_domain::{Order, OrderId, Status, UnitCode};
 use hotline_store::OrderFilter;
 use serde::{Deserialize, Serialize};
 
@@ -51,17 +51,6 @@ struct ListQuery {
     mine: Option<bool>,
 }
 
-fn reads_supervision(v: &Viewer) -> bool {
-    [
-        Role::Supervisor,
-        Role::Dispatcher,
-        Role::Inspector,
-        Role::Admin,
-    ]
-    .iter()
-    .any(|r| v.has(*r))
-}
-
 /// The supervised orders the viewer may see, newest first.
 pub async fn list_for(
     state: &AppState,
@@ -75,7 +64,7 @@ pub async fn list_for(
         return Err(ApiError::invalid("state", "open, answered or closed"));
     }
     let org: std::sync::Arc<Org> = state.org().await?;
-    let Some(scope) = v.scope(&org).filter(|_| reads_supervision(v)) else {
+    let Some(scope) = v.scope(&org).filter(|_| v.reads_reports()) else {
         return Err(ApiError::forbidden(
             "the supervision list is for hotline staff",
         ));

@@ -87,11 +87,9 @@ pub fn next_step(
             }
         }
         let key = format!("supervise:{d}");
-        let after = workdays_after(cal, deadline, rules.supervise_after_days).value;
-        let after = if rules.supervise_after_days == 0 {
-            deadline
-        } else {
-            after
+        let after = match rules.supervise_after_days {
+            0 => deadline,
+            n => workdays_after(cal, deadline, n).value,
         };
         if now > after && o.supervision == SupervisionLevel::None && !done(&key) {
             due.push(Step {

@@ -106,7 +106,11 @@ const STOP_WORDS: &[&str] = &[
 
 /// The analyzer used for indexing and for queries alike.
 pub fn analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::new())
+    with_stop_words(tantivy_jieba::JiebaTokenizer::new())
+}
+
+fn with_stop_words(tokenizer: tantivy_jieba::JiebaTokenizer) -> TextAnalyzer {
+    TextAnalyzer::builder(tokenizer)
         .filter(LowerCaser)
         .filter(StopWordFilter::remove(
             STOP_WORDS.iter().map(|w| (*w).to_owned()),
@@ -114,19 +118,8 @@ pub fn analyzer() -> TextAnalyzer {
         .build()
 }
 
-/// The words of a text as a person would name its topics: jieba's precise mode (no
-/// overlapping sub-words), without function words.
-pub fn topic_words(text: &str) -> Vec<String> {
-    // Without HMM, unknown character runs are not guessed into new "words" (路灯不亮
-    // would otherwise yield 灯不亮); topics stay dictionary words.
-    let mut tokenizer = tantivy_jieba::JiebaTokenizer::with_search_mode(false);
-    tokenizer.set_hmm(false);
-    let mut analyzer = TextAnalyzer::builder(tokenizer)
-        .filter(LowerCaser)
-        .filter(StopWordFilter::remove(
-            STOP_WORDS.iter().map(|w| (*w).to_owned()),
-        ))
-        .build();
+/// The tokens of a text, each once, in order.
+fn distinct_tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     let mut stream = analyzer.token_stream(text);
     let mut out = Vec::new();
     while let Some(t) = stream.next() {
@@ -137,17 +130,19 @@ pub fn topic_words(text: &str) -> Vec<String> {
     out
 }
 
+/// The words of a text as a person would name its topics: jieba's precise mode (no
+/// overlapping sub-words), without function words.
+pub fn topic_words(text: &str) -> Vec<String> {
+    // Without HMM, unknown character runs are not guessed into new "words"; topics
+    // stay dictionary words.
+    let mut tokenizer = tantivy_jieba::JiebaTokenizer::with_search_mode(false);
+    tokenizer.set_hmm(false);
+    distinct_tokens(&mut with_stop_words(tokenizer), text)
+}
+
 /// The words a text is indexed or searched under.
 pub fn words(text: &str) -> Vec<String> {
-    let mut analyzer = analyzer();
-    let mut stream = analyzer.token_stream(text);
-    let mut out = Vec::new();
-    while let Some(t) = stream.next() {
-        if !t.text.trim().is_empty() && !out.contains(&t.text) {
-            out.push(t.text.clone());
-        }
-    }
-    out
+    distinct_tokens(&mut analyzer(), text)
 }
 
 #[derive(Clone, Copy)]
@@ -261,12 +256,7 @@ impl KbIndex {
 
     /// The database change sequence the index has caught up to (0 for a new index).
     pub fn synced_seq(&self) -> u64 {
-        self.index
-            .load_metas()
-            .ok()
-            .and_then(|m| m.payload)
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(0)
+        committed_seq(&self.index)
     }
 
     /// Number of articles in the index.
@@ -471,6 +461,16 @@ fn open_or_create(dir: &Path, schema: Schema) -> Result<Index> {
             Ok(Index::create_in_dir(dir, schema)?)
         }
     }
+}
+
+/// The sequence number recorded by the last commit (0 for a new index).
+fn committed_seq(index: &Index) -> u64 {
+    index
+        .load_metas()
+        .ok()
+        .and_then(|m| m.payload)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0)
 }
 
 fn commit(w: &mut IndexWriter, seq: u64) -> Result<()> {

@@ -15,7 +15,7 @@ use tantivy::schema::{
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
 
-use crate::{Result, TOKENIZER, analyzer, commit, open_or_create, words};
+use crate::{Result, TOKENIZER, analyzer, commit, committed_seq, open_or_create, words};
 
 pub struct OrderIndex {
     index: Index,
@@ -69,12 +69,7 @@ impl OrderIndex {
 
     /// The highest order id applied (0 for a new index).
     pub fn indexed_upto(&self) -> i64 {
-        self.index
-            .load_metas()
-            .ok()
-            .and_then(|m| m.payload)
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(0)
+        i64::try_from(committed_seq(&self.index)).unwrap_or(0)
     }
 
     /// Adds (or replaces) these orders and records `upto` as applied, in one commit.

@@ -488,7 +488,7 @@ pub(super) async fn admin_rules(
         limit_inputs,
         rule_inputs,
         clock_dispatch: rules.clock_start == hotline_domain::rules::ClockStart::Dispatch,
-        synonyms: match crate::kb::synonyms(&state).await {
+        synonyms: match state.synonyms().await {
             Ok(s) => s.to_text(),
             Err(e) => return page_error(e),
         },

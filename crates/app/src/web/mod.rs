@@ -161,14 +161,14 @@ fn shell(state: &AppState, org: &Org, user: &ConsoleUser) -> Shell {
         nav.push(("/console/orders", "工单"));
     }
     nav.push(("/console/kb", "知识库"));
-    if reports::reads_reports(v) && v.scope(org).is_some() {
+    if v.reads_reports() && v.scope(org).is_some() {
         nav.push(("/console/supervision", "督办"));
     }
-    if reports::reads_reports(v) {
+    if v.reads_reports() {
         nav.push(("/console/reports/period", "统计报表"));
         nav.push(("/console/reports/units", "单位考核"));
     }
-    if reports::reads_reports(v) && v.scope(org).is_some() {
+    if v.reads_reports() && v.scope(org).is_some() {
         nav.push(("/console/reports/hotspots", "热点预警"));
     }
     if [Role::Supervisor, Role::Inspector, Role::Admin]

@@ -14,18 +14,6 @@ pub(super) fn router() -> Router<AppState> {
         .route("/static/report-charts.js", get(report_charts))
 }
 
-/// Whether the viewer reads assessments (the same rule as the API's).
-pub(super) fn reads_reports(v: &Viewer) -> bool {
-    [
-        Role::Supervisor,
-        Role::Inspector,
-        Role::Dispatcher,
-        Role::Admin,
-    ]
-    .iter()
-    .any(|r| v.has(*r))
-}
-
 pub(super) struct Line {
     rank: usize,
     level: &'static str,
@@ -87,7 +75,7 @@ pub(super) async fn units_page(
     user: ConsoleUser,
     Query(q): Query<UnitsQuery>,
 ) -> Response {
-    if !reads_reports(&user.viewer) {
+    if !user.viewer.reads_reports() {
         return (
             axum::http::StatusCode::FORBIDDEN,
             "您的角色不查看考核报表。",
@@ -240,7 +228,7 @@ pub(super) async fn hotspots_page(
     user: ConsoleUser,
     Query(q): Query<DayQuery>,
 ) -> Response {
-    if !reads_reports(&user.viewer) {
+    if !user.viewer.reads_reports() {
         return (
             axum::http::StatusCode::FORBIDDEN,
             "您的角色不查看热点预警。",
@@ -257,16 +245,11 @@ pub(super) async fn hotspots_page(
         Ok(o) => o,
         Err(e) => return page_error(e),
     };
-    let region_name = |code: &str| {
-        org.all()
-            .find(|u| u.region.as_str() == code && u.kind != hotline_domain::UnitKind::Department)
-            .map_or(code.to_owned(), |u| format!("{}（{code}）", u.name))
-    };
     let (rows, error) = match crate::reports::hotspots_for(&state, &user.viewer, day).await {
         Ok(w) => (
             w.into_iter()
                 .map(|w| HotspotRow {
-                    region: region_name(&w.region),
+                    region: region_label(&org, &w.region),
                     topic: w.topic,
                     count: w.count,
                     baseline: format!("{:.1}", w.baseline_mean),
@@ -363,15 +346,18 @@ pub(super) async fn summons_page(
     .into_response()
 }
 
+/// A region code as people read it: the name of the hotline or district government
+/// that serves it, with the code.
+fn region_label(org: &Org, code: &str) -> String {
+    org.all()
+        .find(|u| u.region.as_str() == code && u.kind != hotline_domain::UnitKind::Department)
+        .map_or(code.to_owned(), |u| format!("{}（{code}）", u.name))
+}
+
 /// A report's breakdowns with their labels: (section title, [(label, count)]).
 type Sections = Vec<(&'static str, Vec<(String, u64)>)>;
 
 fn labelled(org: &Org, r: &crate::reports::PeriodReport) -> Sections {
-    let region_name = |code: &str| {
-        org.all()
-            .find(|u| u.region.as_str() == code && u.kind != hotline_domain::UnitKind::Department)
-            .map_or(code.to_owned(), |u| format!("{}（{code}）", u.name))
-    };
     let rows = |v: &[crate::reports::Count], f: &dyn Fn(&str) -> String| {
         v.iter().map(|c| (f(&c.key), c.count)).collect::<Vec<_>>()
     };
@@ -394,7 +380,7 @@ fn labelled(org: &Org, r: &crate::reports::PeriodReport) -> Sections {
                 }
             }),
         ),
-        ("行政区划", rows(&r.by_region, &|k| region_name(k))),
+        ("行政区划", rows(&r.by_region, &|k| region_label(org, k))),
         ("承办单位", rows(&r.by_unit, &|k| unit_name(org, Some(k)))),
         ("热点话题", rows(&r.top_issues, &|k| k.to_owned())),
     ]
@@ -434,7 +420,7 @@ pub(super) async fn period_page(
     Query(q): Query<PeriodQuery>,
 ) -> Response {
     use crate::reports::{Period, period_report};
-    if !reads_reports(&user.viewer) {
+    if !user.viewer.reads_reports() {
         return (
             axum::http::StatusCode::FORBIDDEN,
             "您的角色不查看统计报表。",
