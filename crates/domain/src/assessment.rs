@@ -113,10 +113,19 @@ pub fn score(r: &Rates, w: &Weights) -> Option<f64> {
     Some(100.0 * sum / total)
 }
 
-/// The tallies of one order's dispatches made in `[from, to]`, by unit code.
-pub fn tally_order(events: &[Event], from: Timestamp, to: Timestamp) -> Vec<(String, Tally)> {
-    let mut out: Vec<(String, Tally)> = Vec::new();
-    // The dispatch now responsible, if it was made in the range: index into `out`.
+/// One dispatch of an order and what became of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cohort {
+    pub unit: String,
+    pub dispatched_at: Timestamp,
+    pub tally: Tally,
+}
+
+/// Every dispatch of an order to a handling unit, oldest first, each with the events
+/// it owns (those after it, until the next dispatch or an approved return).
+pub fn cohorts(events: &[Event]) -> Vec<Cohort> {
+    let mut out: Vec<Cohort> = Vec::new();
+    // The dispatch now responsible: index into `out`.
     let mut current: Option<usize> = None;
     let mut accepted = false;
     for e in events {
@@ -124,20 +133,21 @@ pub fn tally_order(events: &[Event], from: Timestamp, to: Timestamp) -> Vec<(Str
             "dispatched" => {
                 let unit = e.data["unit"].as_str().unwrap_or_default().to_owned();
                 accepted = false;
-                current = (from <= e.at && e.at <= to && !unit.is_empty()).then(|| {
-                    out.push((
+                current = (!unit.is_empty()).then(|| {
+                    out.push(Cohort {
                         unit,
-                        Tally {
+                        dispatched_at: e.at,
+                        tally: Tally {
                             dispatches: 1,
                             ..Tally::default()
                         },
-                    ));
+                    });
                     out.len() - 1
                 });
             }
             kind => {
                 let Some(i) = current else { continue };
-                let t = &mut out[i].1;
+                let t = &mut out[i].tally;
                 match kind {
                     "accepted" if !accepted => {
                         accepted = true;
@@ -166,4 +176,13 @@ pub fn tally_order(events: &[Event], from: Timestamp, to: Timestamp) -> Vec<(Str
         }
     }
     out
+}
+
+/// The tallies of one order's dispatches made in `[from, to]`, by unit code.
+pub fn tally_order(events: &[Event], from: Timestamp, to: Timestamp) -> Vec<(String, Tally)> {
+    cohorts(events)
+        .into_iter()
+        .filter(|c| from <= c.dispatched_at && c.dispatched_at <= to)
+        .map(|c| (c.unit, c.tally))
+        .collect()
 }

@@ -16,6 +16,7 @@ pub mod kb;
 pub mod lifecycle;
 pub mod order;
 pub mod rules;
+pub mod stats;
 pub mod summons;
 pub mod taxonomy;
 pub mod values;

@@ -14,6 +14,7 @@ pub mod postgres;
 mod query;
 mod records;
 pub mod sqlite;
+pub mod stats;
 mod types;
 
 pub use types::*;
@@ -47,7 +48,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The storage interface. Both backends pass the same test suite.
 #[async_trait]
-pub trait Store: kb::KbStore + Send + Sync + 'static {
+pub trait Store: kb::KbStore + stats::StatsStore + Send + Sync + 'static {
     /// Answers when the database does.
     async fn ping(&self) -> Result<()>;
     /// `sqlite` or `postgres`.
@@ -151,6 +152,12 @@ pub trait Store: kb::KbStore + Send + Sync + 'static {
         changes: Vec<OrderChange>,
         audit: Option<AuditRecord>,
     ) -> Result<()>;
+    /// Stores orders kept elsewhere, each as it stands with its whole timeline (a
+    /// migration from another system; the report benchmark), in one transaction with
+    /// one audit record. Their ids and numbers must be free; later orders are numbered
+    /// after them.
+    async fn import_orders(&self, batch: Vec<(Order, Vec<Event>)>, audit: AuditRecord)
+    -> Result<()>;
     /// Open orders per status, for metrics.
     async fn count_by_status(&self) -> Result<Vec<(String, i64)>>;
 }

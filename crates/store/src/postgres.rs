@@ -25,6 +25,7 @@ use crate::{
 };
 
 mod kb;
+mod stats;
 
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -37,6 +38,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../migrations/postgres/0004_knowledge_base.sql"),
     ),
+    (5, include_str!("../migrations/postgres/0005_report_counts.sql")),
 ];
 
 /// Serialises appends to the audit chain between servers, per transaction.
@@ -151,6 +153,43 @@ impl PgStore {
     async fn begin(&self) -> Result<Transaction<'static, Postgres>> {
         self.pool.begin().await.map_err(pg_err)
     }
+}
+
+/// Writes an order as it is, with its timeline (imports and benchmarks).
+async fn insert_whole(
+    tx: &mut Transaction<'static, Postgres>,
+    o: &Order,
+    events: &[Event],
+) -> Result<()> {
+    let doc = serde_json::to_string(o).map_err(backend)?;
+    sql("INSERT INTO orders (id, number, hotline, unit, status, kind, region, deadline, registered_at, \
+         phone_hash, address_key, version, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)")
+    .bind(o.id.0)
+    .bind(o.number.as_str())
+    .bind(o.hotline.as_str())
+    .bind(o.unit.as_ref().map(|u| u.as_str().to_owned()))
+    .bind(o.status.as_str())
+    .bind(o.kind.as_str())
+    .bind(o.region.as_str())
+    .bind(o.deadline.map(|d| d.timestamp()))
+    .bind(o.registered_at.timestamp())
+    .bind(o.version)
+    .bind(doc)
+    .execute(&mut **tx)
+    .await
+    .map_err(pg_err)?;
+    for u in &o.co_units {
+        sql("INSERT INTO order_co_units (unit, order_id) VALUES (?, ?)")
+            .bind(u.as_str())
+            .bind(o.id.0)
+            .execute(&mut **tx)
+            .await
+            .map_err(pg_err)?;
+    }
+    for e in events {
+        insert_event(tx, o.id, e).await?;
+    }
+    Ok(())
 }
 
 fn order_from_row(r: &PgRow) -> Result<Order> {
@@ -821,6 +860,34 @@ impl Store for PgStore {
                 .await
                 .map_err(pg_err)?;
         rows.iter().map(order_from_row).collect()
+    }
+
+    async fn import_orders(
+        &self,
+        batch: Vec<(Order, Vec<Event>)>,
+        audit: AuditRecord,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for (o, events) in &batch {
+            insert_whole(&mut tx, o, events).await?;
+        }
+        // Later orders are numbered after the imported ones.
+        sqlx::query(
+            "SELECT setval(pg_get_serial_sequence('orders', 'id'), GREATEST((SELECT MAX(id) FROM orders), 1))",
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(pg_err)?;
+        sqlx::query(
+            "INSERT INTO order_day_seq (day, last) \
+             SELECT substr(number, 1, 8), MAX(CAST(substr(number, 10) AS BIGINT)) FROM orders GROUP BY 1 \
+             ON CONFLICT (day) DO UPDATE SET last = GREATEST(order_day_seq.last, excluded.last)",
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(pg_err)?;
+        append_audit_tx(&mut tx, audit).await?;
+        tx.commit().await.map_err(pg_err)
     }
 
     async fn record_transitions(

@@ -892,3 +892,108 @@ story!(
         assert_eq!(s.synonyms().await.unwrap(), Some(syn));
     }
 );
+
+fn count_query(measures: &[&'static str], from: &str, to: &str) -> hotline_store::stats::CountQuery {
+    hotline_store::stats::CountQuery {
+        measures: measures.to_vec(),
+        from: from.parse().unwrap(),
+        to: to.parse().unwrap(),
+        hotlines: None,
+        region_prefix: None,
+    }
+}
+
+async fn sums(s: &Arc<dyn Store>, q: &hotline_store::stats::CountQuery) -> Vec<(String, String, i64)> {
+    let mut v: Vec<_> = s
+        .stat_counts(q)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.measure, c.key, c.n))
+        .collect();
+    v.sort();
+    v
+}
+
+story!(
+    report_counters_follow_each_orders_facts_exactly_and_read_by_day_or_month,
+    |s: Arc<dyn Store>| async move {
+        use hotline_domain::stats::facts;
+        seed_units(&s).await;
+        let a = create(&s, new_order("路灯不亮", "2026-03-02T09:00:00+08:00", None, None)).await;
+        let b = create(&s, new_order("噪音扰民", "2026-03-31T22:00:00+08:00", None, None)).await;
+        // Both events are waiting to be counted, oldest first.
+        let pending = s.stats_pending(100).await.unwrap();
+        assert_eq!(pending.cursor, 0);
+        let ids: Vec<OrderId> = pending.events.iter().map(|e| e.1).collect();
+        assert_eq!(ids, vec![a.id, b.id]);
+        let last = pending.events.last().unwrap().0;
+        let count = |o: &Order| facts(o, &[], &["路灯".to_owned()]);
+        s.apply_stats(vec![(a.id, count(&a)), (b.id, count(&b))], Some(last))
+            .await
+            .unwrap();
+        assert!(s.stats_pending(100).await.unwrap().events.is_empty());
+        let march = count_query(&["kind", "topic"], "2026-03-01", "2026-03-31");
+        let expect = vec![
+            ("kind".to_owned(), "complaint".to_owned(), 2),
+            ("topic".to_owned(), "路灯".to_owned(), 2),
+        ];
+        assert_eq!(sums(&s, &march).await, expect);
+        // The same figures from the day counters (a range that is not a whole month).
+        let days = count_query(&["kind"], "2026-02-27", "2026-03-31");
+        assert_eq!(sums(&s, &days).await[0].2, 2);
+        let first_day = count_query(&["kind"], "2026-03-02", "2026-03-02");
+        assert_eq!(sums(&s, &first_day).await[0].2, 1);
+        // Counting an order again changes nothing; a dispatch moves only what changed.
+        s.apply_stats(vec![(a.id, count(&a))], None).await.unwrap();
+        assert_eq!(sums(&s, &march).await, expect);
+        let a2 = dispatch(&s, &a, "cdjt", &[], "2026-03-02T10:00:00+08:00").await;
+        let events = s.events(a.id).await.unwrap();
+        s.apply_stats(vec![(a.id, facts(&a2, &events, &["路灯".to_owned()]))], None)
+            .await
+            .unwrap();
+        let assessed = count_query(&["a_disp", "unit"], "2026-03-01", "2026-03-31");
+        assert_eq!(
+            sums(&s, &assessed).await,
+            vec![
+                ("a_disp".to_owned(), "cdjt".to_owned(), 1),
+                ("unit".to_owned(), "cdjt".to_owned(), 1)
+            ]
+        );
+        assert_eq!(sums(&s, &march).await, expect);
+        // Scoped to other hotlines or another region, nothing.
+        let mut elsewhere = assessed.clone();
+        elsewhere.hotlines = Some(vec!["sc".into()]);
+        assert!(sums(&s, &elsewhere).await.is_empty());
+        let mut other_region = assessed.clone();
+        other_region.region_prefix = Some("5107".into());
+        assert_eq!(sums(&s, &other_region).await.len(), 1, "only the regional measure is cut");
+        other_region.region_prefix = Some("5101".into());
+        assert_eq!(sums(&s, &other_region).await.len(), 2);
+    }
+);
+
+story!(
+    imported_orders_keep_their_timelines_and_later_orders_are_numbered_after_them,
+    |s: Arc<dyn Store>| async move {
+        seed_units(&s).await;
+        let first = create(&s, new_order("路灯不亮", "2026-03-02T09:00:00+08:00", None, None)).await;
+        let mut old = first.clone();
+        old.id = OrderId(first.id.0 + 100);
+        old.number = OrderNumber::new("2026-03-02".parse().unwrap(), 7);
+        let event = s.events(first.id).await.unwrap();
+        s.import_orders(vec![(old.clone(), event.clone())], audit("orders.import"))
+            .await
+            .unwrap();
+        assert_eq!(s.order(old.id).await.unwrap().unwrap(), old);
+        assert_eq!(s.events(old.id).await.unwrap(), event);
+        let next = create(&s, new_order("噪音扰民", "2026-03-02T11:00:00+08:00", None, None)).await;
+        assert!(next.id.0 > old.id.0, "{:?}", next.id);
+        assert_eq!(next.number.as_str(), "20260302-000008");
+        let again = s
+            .import_orders(vec![(old.clone(), event)], audit("orders.import"))
+            .await;
+        assert!(again.is_err(), "an id already taken is refused");
+        assert_eq!(s.events(old.id).await.unwrap().len(), 1, "and nothing is written");
+    }
+);

@@ -1,0 +1,246 @@
+//! The counts reports read, as facts about each order.
+//!
+//! Every report figure is a sum of facts. An order contributes one fact for each
+//! thing it counts towards: its registration on a day (by region, channel, kind,
+//! domain, lead unit and each topic of its title), its handling deadline falling on
+//! a day (met or missed), its evaluation on a day (by result), and for each dispatch
+//! to a handling unit the assessment counts of that dispatch, on the day of the
+//! dispatch (the cohort rule of [`crate::assessment`]). [`facts`] is a pure function
+//! of the order and its timeline; the store keeps, per order, the facts it last
+//! counted and adds only the difference ([`delta`]), so the sums stay exact whatever
+//! happens to the order, and counting an order a second time changes nothing.
+
+use chrono::Datelike;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::assessment::{Tally, cohorts};
+use crate::order::{Event, Order};
+use crate::{Timestamp, shanghai};
+
+/// What a fact counts. Assessment measures are kept per region (the assessment can
+/// be asked for a region subtree) and keyed by unit; the others are kept per hotline.
+pub mod measure {
+    /// Orders registered, keyed by region (their sum is the total).
+    pub const REGISTERED: &str = "reg";
+    pub const CHANNEL: &str = "ch";
+    pub const KIND: &str = "kind";
+    /// Keyed by the domain's top field ("" when unclassified).
+    pub const DOMAIN: &str = "dom";
+    /// Keyed by the lead unit now in charge.
+    pub const UNIT: &str = "unit";
+    pub const TOPIC: &str = "topic";
+    /// Keyed `on_time` or `late`, on the deadline's day.
+    pub const DEADLINE: &str = "dl";
+    /// Keyed by the result, on the evaluation's day.
+    pub const EVALUATION: &str = "eval";
+
+    pub const DISPATCHES: &str = "a_disp";
+    pub const ACCEPTED_ON_TIME: &str = "a_acc";
+    pub const APPROVED_RETURNS: &str = "a_ret";
+    pub const REPLIES: &str = "a_rep";
+    pub const REPLIES_ON_TIME: &str = "a_rot";
+    pub const REOPENS: &str = "a_reo";
+    pub const OUTCOMES: &str = "a_out";
+    pub const RESOLVED: &str = "a_res";
+    pub const SATISFIED: &str = "a_sat";
+
+    /// The assessment measures, in the order of [`crate::assessment::Tally`]'s fields.
+    pub const ASSESSMENT: [&str; 9] = [
+        DISPATCHES,
+        ACCEPTED_ON_TIME,
+        APPROVED_RETURNS,
+        REPLIES,
+        REPLIES_ON_TIME,
+        REOPENS,
+        OUTCOMES,
+        RESOLVED,
+        SATISFIED,
+    ];
+
+    pub fn regional(m: &str) -> bool {
+        m.starts_with("a_")
+    }
+}
+
+/// A day as `yyyymmdd` in Asia/Shanghai, the form the counts are kept under.
+pub fn day_number(t: Timestamp) -> u32 {
+    date_number(t.with_timezone(&shanghai()).date_naive())
+}
+
+pub fn date_number(d: chrono::NaiveDate) -> u32 {
+    d.year() as u32 * 10_000 + d.month() * 100 + d.day()
+}
+
+/// Everything one order counts towards.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Facts {
+    #[serde(rename = "h")]
+    pub hotline: String,
+    #[serde(rename = "r")]
+    pub region: String,
+    /// `(day, measure, key)`; a fact may appear more than once.
+    #[serde(rename = "f")]
+    pub items: Vec<(u32, String, String)>,
+}
+
+/// One counter: where a fact is added up.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Counter {
+    pub day: u32,
+    pub measure: String,
+    pub hotline: String,
+    /// The order's region for assessment measures, "" for the others.
+    pub region: String,
+    pub key: String,
+}
+
+impl Facts {
+    fn counters(&self) -> impl Iterator<Item = Counter> + '_ {
+        self.items.iter().map(|(day, m, key)| Counter {
+            day: *day,
+            measure: m.clone(),
+            hotline: self.hotline.clone(),
+            region: if measure::regional(m) {
+                self.region.clone()
+            } else {
+                String::new()
+            },
+            key: key.clone(),
+        })
+    }
+}
+
+/// The facts of an order with its timeline; `topics` are its title's topics.
+pub fn facts(order: &Order, events: &[Event], topics: &[String]) -> Facts {
+    use measure::*;
+    let mut items = Vec::new();
+    let mut add = |day: u32, m: &str, key: &str| items.push((day, m.to_owned(), key.to_owned()));
+    let registered = day_number(order.registered_at);
+    add(registered, REGISTERED, order.region.as_str());
+    add(registered, CHANNEL, order.channel.as_str());
+    add(registered, KIND, order.kind.as_str());
+    add(
+        registered,
+        DOMAIN,
+        order.domain.as_ref().map_or("", |d| d.top()),
+    );
+    if let Some(unit) = &order.unit {
+        add(registered, UNIT, unit.as_str());
+    }
+    for t in topics {
+        add(registered, TOPIC, t);
+    }
+    if let Some(deadline) = order.deadline {
+        let met = order.reply.as_ref().is_some_and(|r| r.at <= deadline);
+        add(
+            day_number(deadline),
+            DEADLINE,
+            if met { "on_time" } else { "late" },
+        );
+    }
+    if let Some(e) = &order.evaluation {
+        add(day_number(e.at), EVALUATION, e.result.as_str());
+    }
+    for c in cohorts(events) {
+        let day = day_number(c.dispatched_at);
+        for (m, n) in ASSESSMENT.iter().zip(tally_counts(&c.tally)) {
+            for _ in 0..n {
+                add(day, m, &c.unit);
+            }
+        }
+    }
+    Facts {
+        hotline: order.hotline.as_str().to_owned(),
+        region: order.region.as_str().to_owned(),
+        items,
+    }
+}
+
+/// A tally's counts in the order of [`measure::ASSESSMENT`].
+pub fn tally_counts(t: &Tally) -> [u64; 9] {
+    [
+        t.dispatches,
+        t.accepted_on_time,
+        t.approved_returns,
+        t.replies,
+        t.replies_on_time,
+        t.reopens,
+        t.outcomes,
+        t.resolved,
+        t.satisfied,
+    ]
+}
+
+/// The inverse of [`tally_counts`]: a tally from counts keyed by measure.
+pub fn tally_from(counts: &BTreeMap<&str, u64>) -> Tally {
+    let get = |i: usize| counts.get(measure::ASSESSMENT[i]).copied().unwrap_or(0);
+    Tally {
+        dispatches: get(0),
+        accepted_on_time: get(1),
+        approved_returns: get(2),
+        replies: get(3),
+        replies_on_time: get(4),
+        reopens: get(5),
+        outcomes: get(6),
+        resolved: get(7),
+        satisfied: get(8),
+    }
+}
+
+/// What changes in the counters when an order's facts go from `old` to `new`:
+/// every counter whose count differs, with the difference.
+pub fn delta(old: &Facts, new: &Facts) -> Vec<(Counter, i64)> {
+    let mut d: BTreeMap<Counter, i64> = BTreeMap::new();
+    for c in old.counters() {
+        *d.entry(c).or_default() -= 1;
+    }
+    for c in new.counters() {
+        *d.entry(c).or_default() += 1;
+    }
+    d.into_iter().filter(|(_, n)| *n != 0).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts_of(hotline: &str, items: &[(u32, &str, &str)]) -> Facts {
+        Facts {
+            hotline: hotline.into(),
+            region: "510104".into(),
+            items: items
+                .iter()
+                .map(|(d, m, k)| (*d, m.to_string(), k.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_delta_of_unchanged_facts_is_empty_and_a_move_subtracts_and_adds() {
+        let a = facts_of("sc", &[(20260302, "kind", "complaint"), (20260302, "a_disp", "u1")]);
+        assert!(delta(&a, &a).is_empty());
+        let b = facts_of("cd", &[(20260302, "kind", "complaint"), (20260302, "a_disp", "u1")]);
+        let d = delta(&a, &b);
+        assert_eq!(d.len(), 4, "{d:?}");
+        assert_eq!(d.iter().map(|(_, n)| n).sum::<i64>(), 0);
+        let assessment: Vec<_> = d.iter().filter(|(c, _)| c.measure == "a_disp").collect();
+        assert!(assessment.iter().all(|(c, _)| c.region == "510104"));
+        let kind: Vec<_> = d.iter().filter(|(c, _)| c.measure == "kind").collect();
+        assert!(kind.iter().all(|(c, _)| c.region.is_empty()));
+    }
+
+    #[test]
+    fn a_new_order_counts_everything_once_and_repeated_facts_add_up() {
+        let new = facts_of("sc", &[(20260302, "a_rep", "u1"), (20260302, "a_rep", "u1")]);
+        let d = delta(&Facts::default(), &new);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].1, 2);
+    }
+
+    #[test]
+    fn days_are_counted_on_the_shanghai_calendar() {
+        let late_utc: Timestamp = "2026-03-01T17:00:00+00:00".parse().unwrap();
+        assert_eq!(day_number(late_utc), 20260302);
+    }
+}
