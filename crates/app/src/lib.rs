@@ -26,6 +26,7 @@ pub mod order_search;
 pub mod orders;
 pub mod public;
 pub mod reports;
+pub mod stats;
 pub mod summons;
 pub mod supervision;
 pub mod views;

@@ -1,17 +1,19 @@
 //! Reports: the unit assessment of API.md (`GET /api/v1/reports/units`).
 //!
-//! This first version reads each order's timeline in the caller's scope and region
-//! and counts with [`hotline_domain::assessment`]; it is exact, and fast enough for
-//! a city's months. The province-scale version (pre-aggregated counts and
-//! `hotline bench reports`) is the next step of the supervision issue.
+//! The assessment and the period reports read the report counters
+//! ([`hotline_domain::stats`], kept by [`crate::stats`]): a few thousand sums per
+//! report however many orders there are (`hotline bench reports` measures it).
+//! Hotspots and seasonal topics still read the orders of the days they look at.
 
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use hotline_domain::assessment::{Rates, Tally, Weights, score, tally_order};
+use hotline_domain::assessment::{Rates, Tally, Weights, score};
 use hotline_domain::rules::{end_of_day, start_of_day};
-use hotline_domain::{Order, RegionCode, Role, Timestamp, shanghai};
-use hotline_store::{OrderFilter, Scope};
+use hotline_domain::stats::{measure, tally_from};
+use hotline_domain::{CallbackResult, Order, RegionCode, Role, Timestamp, shanghai};
+use hotline_store::stats::CountQuery;
+use hotline_store::{OrderFilter, Scope, region_prefix};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -93,7 +95,35 @@ fn assessment_scope(state_org: &crate::access::Org, v: &Viewer) -> Option<Scope>
     Some(Scope::Hotlines(state_org.subtree_hotlines(&hotline.code)))
 }
 
-/// The assessment of every unit with dispatches in `[from, to]`, best score first.
+/// The scope's hotlines as the counters name them (`None`: every hotline).
+fn scope_hotlines(scope: &Scope) -> Option<Vec<String>> {
+    match scope {
+        Scope::Hotlines(h) => Some(h.iter().map(|c| c.as_str().to_owned()).collect()),
+        _ => None,
+    }
+}
+
+/// Sums of the report counters, once everything registered so far is counted.
+async fn counts(
+    state: &AppState,
+    q: CountQuery,
+) -> ApiResult<BTreeMap<String, BTreeMap<String, u64>>> {
+    crate::stats::catch_up(state.store().as_ref(), state.now()).await?;
+    let mut out: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for c in state.store().stat_counts(&q).await? {
+        out.entry(c.measure)
+            .or_default()
+            .insert(c.key, c.n.max(0) as u64);
+    }
+    Ok(out)
+}
+
+fn shanghai_date(t: Timestamp) -> chrono::NaiveDate {
+    t.with_timezone(&shanghai()).date_naive()
+}
+
+/// The assessment of every unit with dispatches on the days of `[from, to]`
+/// (Asia/Shanghai), best score first.
 pub async fn assess_units(
     state: &AppState,
     v: &Viewer,
@@ -105,23 +135,28 @@ pub async fn assess_units(
     let scope = assessment_scope(&org, v).ok_or_else(|| {
         ApiError::forbidden("assessments are for supervisors, inspectors, dispatchers and admins")
     })?;
-    let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut f = OrderFilter::new(scope);
-    f.region = region;
-    f.registered_to = Some(to);
-    for o in all_orders(state, f)
-        .await?
-        .iter()
-        .filter(|o| o.dispatched_at.is_some())
-    {
-        let events = state.store().events(o.id).await?;
-        for (unit, t) in tally_order(&events, from, to) {
-            tallies.entry(unit).or_default().add(&t);
+    let q = CountQuery {
+        measures: measure::ASSESSMENT.to_vec(),
+        from: shanghai_date(from),
+        to: shanghai_date(to),
+        hotlines: scope_hotlines(&scope),
+        region_prefix: region.as_ref().map(region_prefix),
+    };
+    let mut by_unit: BTreeMap<String, BTreeMap<&str, u64>> = BTreeMap::new();
+    for (m, keys) in counts(state, q).await? {
+        let Some(m) = measure::ASSESSMENT.iter().find(|x| **x == m) else {
+            continue;
+        };
+        for (unit, n) in keys {
+            by_unit.entry(unit).or_default().insert(m, n);
         }
     }
+    let tallies = by_unit
+        .into_iter()
+        .map(|(unit, c)| (unit, tally_from(&c)))
+        .filter(|(_, t)| t.dispatches > 0);
     let weights = weights(state).await?;
     let mut lines: Vec<UnitLine> = tallies
-        .into_iter()
         .map(|(unit, counts)| {
             let rates = counts.rates();
             let record = hotline_domain::UnitCode::parse(&unit)
@@ -406,74 +441,68 @@ pub async fn period_report(
     period: Period,
     date: chrono::NaiveDate,
 ) -> ApiResult<PeriodReport> {
+    use measure::*;
     let org = state.org().await?;
     let scope = assessment_scope(&org, v).ok_or_else(|| {
         ApiError::forbidden("reports are for supervisors, inspectors, dispatchers and admins")
     })?;
     let (first, last) = period.bounds(date);
-    let start = start_of_day(first);
-    let end = end_of_day(last);
-    let now = state.now();
-    let mut maps: [BTreeMap<String, u64>; 6] = Default::default();
-    let (mut total, mut deadline, mut satisfaction) =
-        (0, DeadlinePerformance::default(), Satisfaction::default());
-    for o in &all_orders(state, OrderFilter::new(scope)).await? {
-        if start <= o.registered_at && o.registered_at <= end {
-            total += 1;
-            let mut bump = |i: usize, k: &str| *maps[i].entry(k.to_owned()).or_default() += 1;
-            bump(0, o.channel.as_str());
-            bump(1, o.kind.as_str());
-            bump(2, o.domain.as_ref().map_or("", |d| d.top()));
-            bump(3, o.region.as_str());
-            if let Some(u) = &o.unit {
-                bump(4, u.as_str());
-            }
-            for t in topics(&o.title) {
-                bump(5, &t);
-            }
-        }
-        if let Some(d) = o.deadline.filter(|d| start <= *d && *d <= end && *d <= now) {
-            deadline.due += 1;
-            match &o.reply {
-                Some(r) if r.at <= d => deadline.on_time += 1,
-                _ => deadline.late += 1,
-            }
-        }
-        if let Some(e) = o
-            .evaluation
-            .as_ref()
-            .filter(|e| start <= e.at && e.at <= end)
-        {
-            satisfaction.evaluations += 1;
-            match e.result {
-                hotline_domain::CallbackResult::Satisfied => satisfaction.satisfied += 1,
-                hotline_domain::CallbackResult::FairlySatisfied => {
-                    satisfaction.fairly_satisfied += 1
-                }
-                _ => satisfaction.dissatisfied += 1,
-            }
-        }
-    }
+    let query = |measures: Vec<&'static str>, to: chrono::NaiveDate| CountQuery {
+        measures,
+        from: first,
+        to,
+        hotlines: scope_hotlines(&scope),
+        region_prefix: None,
+    };
+    let mut c = counts(
+        state,
+        query(
+            vec![REGISTERED, CHANNEL, KIND, DOMAIN, UNIT, TOPIC, EVALUATION],
+            last,
+        ),
+    )
+    .await?;
+    // Deadlines count once their day has ended (deadlines are at the end of a day).
+    let yesterday = shanghai_date(state.now()).pred_opt().unwrap_or(first);
+    let deadlines = counts(state, query(vec![DEADLINE], last.min(yesterday))).await?;
+    let mut take = |m: &str| c.remove(m).unwrap_or_default();
+    let regions = take(REGISTERED);
+    let dl = deadlines.get(DEADLINE).cloned().unwrap_or_default();
+    let evaluations = take(EVALUATION);
+    let get = |m: &BTreeMap<String, u64>, k: &str| m.get(k).copied().unwrap_or(0);
     let rate = |n: u64, d: u64| (d > 0).then(|| n as f64 / d as f64);
+    let mut deadline = DeadlinePerformance {
+        on_time: get(&dl, "on_time"),
+        late: get(&dl, "late"),
+        ..Default::default()
+    };
+    deadline.due = deadline.on_time + deadline.late;
     deadline.rate = rate(deadline.on_time, deadline.due);
+    let mut satisfaction = Satisfaction {
+        evaluations: evaluations.values().sum(),
+        satisfied: get(&evaluations, CallbackResult::Satisfied.as_str()),
+        fairly_satisfied: get(&evaluations, CallbackResult::FairlySatisfied.as_str()),
+        ..Default::default()
+    };
+    satisfaction.dissatisfied =
+        satisfaction.evaluations - satisfaction.satisfied - satisfaction.fairly_satisfied;
     satisfaction.rate = rate(
         satisfaction.satisfied + satisfaction.fairly_satisfied,
         satisfaction.evaluations,
     );
-    let [channel, kind, domain, region, unit, issues] = maps;
     Ok(PeriodReport {
         period,
         from: first,
         to: last,
-        total,
-        by_channel: sorted(channel, 50),
-        by_kind: sorted(kind, 50),
-        by_domain: sorted(domain, 50),
-        by_region: sorted(region, 50),
-        by_unit: sorted(unit, 50),
+        total: regions.values().sum(),
+        by_channel: sorted(take(CHANNEL), 50),
+        by_kind: sorted(take(KIND), 50),
+        by_domain: sorted(take(DOMAIN), 50),
+        by_region: sorted(regions, 50),
+        by_unit: sorted(take(UNIT), 50),
         deadline,
         satisfaction,
-        top_issues: sorted(issues, 10),
+        top_issues: sorted(take(TOPIC), 10),
     })
 }
 

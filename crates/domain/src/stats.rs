@@ -79,6 +79,9 @@ pub struct Facts {
     pub hotline: String,
     #[serde(rename = "r")]
     pub region: String,
+    /// The order's version the facts were taken from: older facts never replace newer.
+    #[serde(rename = "v", default)]
+    pub version: i64,
     /// `(day, measure, key)`; a fact may appear more than once.
     #[serde(rename = "f")]
     pub items: Vec<(u32, String, String)>,
@@ -153,6 +156,7 @@ pub fn facts(order: &Order, events: &[Event], topics: &[String]) -> Facts {
     Facts {
         hotline: order.hotline.as_str().to_owned(),
         region: order.region.as_str().to_owned(),
+        version: order.version,
         items,
     }
 }
@@ -209,6 +213,7 @@ mod tests {
         Facts {
             hotline: hotline.into(),
             region: "510104".into(),
+            version: 1,
             items: items
                 .iter()
                 .map(|(d, m, k)| (*d, m.to_string(), k.to_string()))
@@ -218,9 +223,15 @@ mod tests {
 
     #[test]
     fn the_delta_of_unchanged_facts_is_empty_and_a_move_subtracts_and_adds() {
-        let a = facts_of("sc", &[(20260302, "kind", "complaint"), (20260302, "a_disp", "u1")]);
+        let a = facts_of(
+            "sc",
+            &[(20260302, "kind", "complaint"), (20260302, "a_disp", "u1")],
+        );
         assert!(delta(&a, &a).is_empty());
-        let b = facts_of("cd", &[(20260302, "kind", "complaint"), (20260302, "a_disp", "u1")]);
+        let b = facts_of(
+            "cd",
+            &[(20260302, "kind", "complaint"), (20260302, "a_disp", "u1")],
+        );
         let d = delta(&a, &b);
         assert_eq!(d.len(), 4, "{d:?}");
         assert_eq!(d.iter().map(|(_, n)| n).sum::<i64>(), 0);
@@ -232,7 +243,10 @@ mod tests {
 
     #[test]
     fn a_new_order_counts_everything_once_and_repeated_facts_add_up() {
-        let new = facts_of("sc", &[(20260302, "a_rep", "u1"), (20260302, "a_rep", "u1")]);
+        let new = facts_of(
+            "sc",
+            &[(20260302, "a_rep", "u1"), (20260302, "a_rep", "u1")],
+        );
         let d = delta(&Facts::default(), &new);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].1, 2);

@@ -156,8 +156,11 @@ pub trait Store: kb::KbStore + stats::StatsStore + Send + Sync + 'static {
     /// migration from another system; the report benchmark), in one transaction with
     /// one audit record. Their ids and numbers must be free; later orders are numbered
     /// after them.
-    async fn import_orders(&self, batch: Vec<(Order, Vec<Event>)>, audit: AuditRecord)
-    -> Result<()>;
+    async fn import_orders(
+        &self,
+        batch: Vec<(Order, Vec<Event>)>,
+        audit: AuditRecord,
+    ) -> Result<()>;
     /// Open orders per status, for metrics.
     async fn count_by_status(&self) -> Result<Vec<(String, i64)>>;
 }

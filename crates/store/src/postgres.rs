@@ -38,7 +38,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../migrations/postgres/0004_knowledge_base.sql"),
     ),
-    (5, include_str!("../migrations/postgres/0005_report_counts.sql")),
+    (
+        5,
+        include_str!("../migrations/postgres/0005_report_counts.sql"),
+    ),
 ];
 
 /// Serialises appends to the audit chain between servers, per transaction.

@@ -42,7 +42,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../migrations/sqlite/0004_knowledge_base.sql"),
     ),
-    (5, include_str!("../migrations/sqlite/0005_report_counts.sql")),
+    (
+        5,
+        include_str!("../migrations/sqlite/0005_report_counts.sql"),
+    ),
 ];
 
 type Finisher = Box<dyn FnOnce(Option<StoreError>) + Send>;

@@ -60,15 +60,17 @@ pub trait StatsStore: Send + Sync {
 /// and the days around them as `('d', yyyymmdd, yyyymmdd)`.
 pub fn spans(from: NaiveDate, to: NaiveDate) -> Vec<(&'static str, u32, u32)> {
     let month_no = |d: NaiveDate| d.year() as u32 * 100 + d.month();
-    let first_of_next = |d: NaiveDate| {
-        d.with_day(1).unwrap_or(d) + chrono::Months::new(1)
-    };
+    let first_of_next = |d: NaiveDate| d.with_day(1).unwrap_or(d) + chrono::Months::new(1);
     let mut out = Vec::new();
     if from > to {
         return out;
     }
     // The first whole month on or after `from`, and the day after the last one.
-    let start = if from.day() == 1 { from } else { first_of_next(from) };
+    let start = if from.day() == 1 {
+        from
+    } else {
+        first_of_next(from)
+    };
     let mut end = start;
     while first_of_next(end).pred_opt().is_some_and(|last| last <= to) {
         end = first_of_next(end);
@@ -150,7 +152,10 @@ pub(crate) const PENDING: &str = "SELECT e.id, e.order_id, e.at FROM order_event
 pub(crate) const CURSOR: &str = "SELECT event_id FROM report_cursor WHERE id = 1";
 
 /// The rows a counter change writes: `(grain, measure, period, hotline, region, key, n)`.
-pub(crate) fn bumps(c: &Counter, n: i64) -> [(&'static str, String, i64, String, String, String, i64); 2] {
+pub(crate) fn bumps(
+    c: &Counter,
+    n: i64,
+) -> [(&'static str, String, i64, String, String, String, i64); 2] {
     let row = |grain: &'static str, period: u32| {
         (
             grain,

@@ -197,7 +197,7 @@ pub(crate) const AWAITING_REPLY: [&str; 4] = [
 ];
 
 /// A region code's prefix for `LIKE` (`510100` → `5101`).
-pub(crate) fn region_prefix(r: &RegionCode) -> String {
+pub fn region_prefix(r: &RegionCode) -> String {
     r.as_str().trim_end_matches("00").to_owned()
 }
 

@@ -893,7 +893,11 @@ story!(
     }
 );
 
-fn count_query(measures: &[&'static str], from: &str, to: &str) -> hotline_store::stats::CountQuery {
+fn count_query(
+    measures: &[&'static str],
+    from: &str,
+    to: &str,
+) -> hotline_store::stats::CountQuery {
     hotline_store::stats::CountQuery {
         measures: measures.to_vec(),
         from: from.parse().unwrap(),
@@ -903,7 +907,10 @@ fn count_query(measures: &[&'static str], from: &str, to: &str) -> hotline_store
     }
 }
 
-async fn sums(s: &Arc<dyn Store>, q: &hotline_store::stats::CountQuery) -> Vec<(String, String, i64)> {
+async fn sums(
+    s: &Arc<dyn Store>,
+    q: &hotline_store::stats::CountQuery,
+) -> Vec<(String, String, i64)> {
     let mut v: Vec<_> = s
         .stat_counts(q)
         .await
@@ -920,8 +927,16 @@ story!(
     |s: Arc<dyn Store>| async move {
         use hotline_domain::stats::facts;
         seed_units(&s).await;
-        let a = create(&s, new_order("路灯不亮", "2026-03-02T09:00:00+08:00", None, None)).await;
-        let b = create(&s, new_order("噪音扰民", "2026-03-31T22:00:00+08:00", None, None)).await;
+        let a = create(
+            &s,
+            new_order("路灯不亮", "2026-03-02T09:00:00+08:00", None, None),
+        )
+        .await;
+        let b = create(
+            &s,
+            new_order("噪音扰民", "2026-03-31T22:00:00+08:00", None, None),
+        )
+        .await;
         // Both events are waiting to be counted, oldest first.
         let pending = s.stats_pending(100).await.unwrap();
         assert_eq!(pending.cursor, 0);
@@ -949,9 +964,12 @@ story!(
         assert_eq!(sums(&s, &march).await, expect);
         let a2 = dispatch(&s, &a, "cdjt", &[], "2026-03-02T10:00:00+08:00").await;
         let events = s.events(a.id).await.unwrap();
-        s.apply_stats(vec![(a.id, facts(&a2, &events, &["路灯".to_owned()]))], None)
-            .await
-            .unwrap();
+        s.apply_stats(
+            vec![(a.id, facts(&a2, &events, &["路灯".to_owned()]))],
+            None,
+        )
+        .await
+        .unwrap();
         let assessed = count_query(&["a_disp", "unit"], "2026-03-01", "2026-03-31");
         assert_eq!(
             sums(&s, &assessed).await,
@@ -967,7 +985,11 @@ story!(
         assert!(sums(&s, &elsewhere).await.is_empty());
         let mut other_region = assessed.clone();
         other_region.region_prefix = Some("5107".into());
-        assert_eq!(sums(&s, &other_region).await.len(), 1, "only the regional measure is cut");
+        assert_eq!(
+            sums(&s, &other_region).await.len(),
+            1,
+            "only the regional measure is cut"
+        );
         other_region.region_prefix = Some("5101".into());
         assert_eq!(sums(&s, &other_region).await.len(), 2);
     }
@@ -977,7 +999,11 @@ story!(
     imported_orders_keep_their_timelines_and_later_orders_are_numbered_after_them,
     |s: Arc<dyn Store>| async move {
         seed_units(&s).await;
-        let first = create(&s, new_order("路灯不亮", "2026-03-02T09:00:00+08:00", None, None)).await;
+        let first = create(
+            &s,
+            new_order("路灯不亮", "2026-03-02T09:00:00+08:00", None, None),
+        )
+        .await;
         let mut old = first.clone();
         old.id = OrderId(first.id.0 + 100);
         old.number = OrderNumber::new("2026-03-02".parse().unwrap(), 7);
@@ -987,13 +1013,21 @@ story!(
             .unwrap();
         assert_eq!(s.order(old.id).await.unwrap().unwrap(), old);
         assert_eq!(s.events(old.id).await.unwrap(), event);
-        let next = create(&s, new_order("噪音扰民", "2026-03-02T11:00:00+08:00", None, None)).await;
+        let next = create(
+            &s,
+            new_order("噪音扰民", "2026-03-02T11:00:00+08:00", None, None),
+        )
+        .await;
         assert!(next.id.0 > old.id.0, "{:?}", next.id);
         assert_eq!(next.number.as_str(), "20260302-000008");
         let again = s
             .import_orders(vec![(old.clone(), event)], audit("orders.import"))
             .await;
         assert!(again.is_err(), "an id already taken is refused");
-        assert_eq!(s.events(old.id).await.unwrap().len(), 1, "and nothing is written");
+        assert_eq!(
+            s.events(old.id).await.unwrap().len(),
+            1,
+            "and nothing is written"
+        );
     }
 );

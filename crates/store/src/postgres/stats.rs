@@ -17,7 +17,11 @@ use crate::stats::*;
 /// Serialises counter writes between servers.
 const STATS_LOCK: i64 = 12_345_000_004;
 
-async fn apply_one(tx: &mut Transaction<'static, Postgres>, id: OrderId, new: &Facts) -> Result<()> {
+async fn apply_one(
+    tx: &mut Transaction<'static, Postgres>,
+    id: OrderId,
+    new: &Facts,
+) -> Result<()> {
     let old: Option<String> = sql(READ_FACTS)
         .bind(id.0)
         .fetch_optional(&mut **tx)
@@ -27,7 +31,8 @@ async fn apply_one(tx: &mut Transaction<'static, Postgres>, id: OrderId, new: &F
         .transpose()
         .map_err(pg_err)?;
     let old = facts_from(old)?;
-    if &old == new {
+    // A pass that read the order before another pass counted a newer version.
+    if &old == new || old.version > new.version {
         return Ok(());
     }
     for (counter, n) in delta(&old, new) {

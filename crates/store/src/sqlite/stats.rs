@@ -15,7 +15,8 @@ fn apply_one(c: &Connection, id: OrderId, new: &Facts) -> Result<()> {
         .and_then(|mut s| s.query_row([id.0], |r| r.get(0)).optional())
         .map_err(sql_err)?;
     let old = facts_from(old)?;
-    if &old == new {
+    // A pass that read the order before another pass counted a newer version.
+    if &old == new || old.version > new.version {
         return Ok(());
     }
     let mut bump = c.prepare_cached(BUMP).map_err(sql_err)?;
@@ -67,13 +68,15 @@ pub(super) fn insert_whole(c: &Connection, o: &Order, events: &[Event]) -> Resul
 impl StatsStore for SqliteStore {
     async fn stats_pending(&self, limit: u32) -> Result<Pending> {
         self.read(move |c| {
-            let cursor: i64 = c
-                .query_row(CURSOR, [], |r| r.get(0))
-                .map_err(backend)?;
+            let cursor: i64 = c.query_row(CURSOR, [], |r| r.get(0)).map_err(backend)?;
             let mut s = c.prepare_cached(PENDING).map_err(backend)?;
             let rows = s
                 .query_map([i64::from(limit)], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?))
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
                 })
                 .map_err(backend)?;
             let mut events = Vec::new();

@@ -1,0 +1,58 @@
+//! Keeps the report counters (`hotline_domain::stats`) in step with the orders.
+//!
+//! A pass reads the order events after the counters' cursor, computes the facts of
+//! each order they belong to and hands them to the store, which adds the difference.
+//! As with the order index, the cursor only moves over events more than a few seconds
+//! old (on PostgreSQL a lower event id can commit after a higher one); the fresh ones
+//! are counted anyway and looked at again next pass, which changes nothing if they
+//! have not changed. Reports catch up before they read, so they are never behind.
+
+use hotline_domain::Timestamp;
+use hotline_domain::stats::facts;
+use hotline_store::{Store, StoreError};
+use std::collections::BTreeSet;
+
+/// Order events looked at per pass.
+pub const BATCH: u32 = 5000;
+
+/// How old an event must be before the cursor moves past it.
+const SETTLE_SECONDS: i64 = 3;
+
+/// One pass; returns how many events it looked at, and whether the cursor moved.
+pub async fn sync_once(store: &dyn Store, now: Timestamp) -> Result<(usize, bool), StoreError> {
+    let pending = store.stats_pending(BATCH).await?;
+    if pending.events.is_empty() {
+        return Ok((0, false));
+    }
+    let settled_before = now - chrono::Duration::seconds(SETTLE_SECONDS);
+    let cursor = pending
+        .events
+        .iter()
+        .take_while(|(_, _, at)| *at <= settled_before)
+        .last()
+        .map(|(id, _, _)| *id);
+    let ids: BTreeSet<_> = pending.events.iter().map(|(_, order, _)| *order).collect();
+    let orders = store.orders_for_stats(ids.into_iter().collect()).await?;
+    let batch = tokio::task::spawn_blocking(move || {
+        orders
+            .iter()
+            .map(|(o, events)| (o.id, facts(o, events, &crate::reports::topics(&o.title))))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .map_err(|e| StoreError::Backend(e.to_string()))?;
+    store.apply_stats(batch, cursor).await?;
+    Ok((pending.events.len(), cursor.is_some()))
+}
+
+/// Passes until every event is counted (reports, tests, the benchmark).
+pub async fn catch_up(store: &dyn Store, now: Timestamp) -> Result<usize, StoreError> {
+    let mut total = 0;
+    loop {
+        let (n, moved) = sync_once(store, now).await?;
+        total += n;
+        if n < BATCH as usize || !moved {
+            return Ok(total);
+        }
+    }
+}
