@@ -46,6 +46,15 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1000)]
         queries: usize,
     },
+    /// The unit assessment and the monthly report at province scale, against plain SQL.
+    Reports {
+        /// End with one JSON line of the figures.
+        #[arg(long)]
+        json: bool,
+        /// Orders to generate; give it more than once for several sizes.
+        #[arg(long = "orders", default_values_t = [100_000, 1_000_000])]
+        orders: Vec<usize>,
+    },
 }
 
 pub async fn run(cmd: BenchCommand) -> Result<(), String> {
@@ -62,6 +71,7 @@ pub async fn run(cmd: BenchCommand) -> Result<(), String> {
         } => tokio::task::spawn_blocking(move || crate::bench_kb::run(json, articles, queries))
             .await
             .map_err(|e| e.to_string())?,
+        BenchCommand::Reports { json, orders } => crate::bench_reports::run(json, orders).await,
     }
 }
 

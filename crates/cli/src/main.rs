@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_kb;
+mod bench_reports;
 mod commands;
 mod config;
 mod serve;

@@ -74,17 +74,60 @@ pub fn date_number(d: chrono::NaiveDate) -> u32 {
 
 /// Everything one order counts towards.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "StoredFacts", from = "StoredFacts")]
 pub struct Facts {
-    #[serde(rename = "h")]
     pub hotline: String,
-    #[serde(rename = "r")]
     pub region: String,
     /// The order's version the facts were taken from: older facts never replace newer.
-    #[serde(rename = "v", default)]
     pub version: i64,
     /// `(day, measure, key)`; a fact may appear more than once.
-    #[serde(rename = "f")]
     pub items: Vec<(u32, String, String)>,
+}
+
+/// How facts are kept beside each order: by day, each fact as `measure:key`, which
+/// takes about a third of the room of one `[day, measure, key]` triple per fact.
+#[derive(Serialize, Deserialize)]
+struct StoredFacts {
+    h: String,
+    r: String,
+    #[serde(default)]
+    v: i64,
+    f: BTreeMap<u32, Vec<String>>,
+}
+
+impl From<Facts> for StoredFacts {
+    fn from(f: Facts) -> Self {
+        let mut days: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+        for (day, m, key) in f.items {
+            days.entry(day).or_default().push(format!("{m}:{key}"));
+        }
+        StoredFacts {
+            h: f.hotline,
+            r: f.region,
+            v: f.version,
+            f: days,
+        }
+    }
+}
+
+impl From<StoredFacts> for Facts {
+    fn from(s: StoredFacts) -> Self {
+        let items =
+            s.f.into_iter()
+                .flat_map(|(day, facts)| {
+                    facts.into_iter().map(move |fact| {
+                        let (m, key) = fact.split_once(':').unwrap_or((fact.as_str(), ""));
+                        (day, m.to_owned(), key.to_owned())
+                    })
+                })
+                .collect();
+        Facts {
+            hotline: s.h,
+            region: s.r,
+            version: s.v,
+            items,
+        }
+    }
 }
 
 /// One counter: where a fact is added up.
@@ -250,6 +293,22 @@ mod tests {
         let d = delta(&Facts::default(), &new);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].1, 2);
+    }
+
+    #[test]
+    fn stored_facts_read_back_as_the_same_counters() {
+        let f = facts_of(
+            "sc",
+            &[
+                (20260302, "topic", "a:b"),
+                (20260301, "a_rep", "u1"),
+                (20260302, "reg", "510104"),
+            ],
+        );
+        let text = serde_json::to_string(&f).unwrap();
+        let back: Facts = serde_json::from_str(&text).unwrap();
+        assert!(delta(&f, &back).is_empty(), "{text}");
+        assert_eq!(back.version, 1);
     }
 
     #[test]

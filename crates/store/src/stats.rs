@@ -170,6 +170,15 @@ pub(crate) fn bumps(
     [row("d", c.day), row("m", c.day / 100)]
 }
 
+/// The changes of a batch summed per counter, so that each counter is written once.
+pub(crate) fn merge(changes: Vec<(Counter, i64)>) -> Vec<(Counter, i64)> {
+    let mut sum: std::collections::BTreeMap<Counter, i64> = Default::default();
+    for (c, n) in changes {
+        *sum.entry(c).or_default() += n;
+    }
+    sum.into_iter().filter(|(_, n)| *n != 0).collect()
+}
+
 pub(crate) fn facts_from(text: Option<String>) -> Result<Facts> {
     text.map_or(Ok(Facts::default()), |t| {
         serde_json::from_str(&t).map_err(|e| crate::StoreError::Backend(e.to_string()))

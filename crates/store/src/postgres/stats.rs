@@ -3,7 +3,7 @@
 //! what the other has not.
 
 use async_trait::async_trait;
-use hotline_domain::stats::{Facts, delta};
+use hotline_domain::stats::{Counter, Facts, delta};
 use hotline_domain::{Event, Order, OrderId};
 use sqlx::{Postgres, Row, Transaction};
 use std::collections::BTreeMap;
@@ -17,11 +17,12 @@ use crate::stats::*;
 /// Serialises counter writes between servers.
 const STATS_LOCK: i64 = 12_345_000_004;
 
-async fn apply_one(
+/// Replaces an order's counted facts; returns what the counters must change by.
+async fn swap_facts(
     tx: &mut Transaction<'static, Postgres>,
     id: OrderId,
     new: &Facts,
-) -> Result<()> {
+) -> Result<Vec<(Counter, i64)>> {
     let old: Option<String> = sql(READ_FACTS)
         .bind(id.0)
         .fetch_optional(&mut **tx)
@@ -31,24 +32,11 @@ async fn apply_one(
         .transpose()
         .map_err(pg_err)?;
     let old = facts_from(old)?;
-    // A pass that read the order before another pass counted a newer version.
-    if &old == new || old.version > new.version {
-        return Ok(());
-    }
-    for (counter, n) in delta(&old, new) {
-        for (g, m, p, h, r, k, n) in bumps(&counter, n) {
-            sql(BUMP)
-                .bind(g)
-                .bind(m)
-                .bind(p as i32)
-                .bind(h)
-                .bind(r)
-                .bind(k)
-                .bind(n)
-                .execute(&mut **tx)
-                .await
-                .map_err(pg_err)?;
-        }
+    let changes = delta(&old, new);
+    // Nothing to do, or a pass that read the order before another pass counted a
+    // newer version.
+    if changes.is_empty() || old.version > new.version {
+        return Ok(Vec::new());
     }
     sql(WRITE_FACTS)
         .bind(id.0)
@@ -56,7 +44,7 @@ async fn apply_one(
         .execute(&mut **tx)
         .await
         .map_err(pg_err)?;
-    Ok(())
+    Ok(changes)
 }
 
 #[async_trait]
@@ -129,8 +117,24 @@ impl StatsStore for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(pg_err)?;
+        let mut changes = Vec::new();
         for (id, facts) in &batch {
-            apply_one(&mut tx, *id, facts).await?;
+            changes.extend(swap_facts(&mut tx, *id, facts).await?);
+        }
+        for (counter, n) in merge(changes) {
+            for (g, m, p, h, r, k, n) in bumps(&counter, n) {
+                sql(BUMP)
+                    .bind(g)
+                    .bind(m)
+                    .bind(p as i32)
+                    .bind(h)
+                    .bind(r)
+                    .bind(k)
+                    .bind(n)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(pg_err)?;
+            }
         }
         if let Some(to) = cursor {
             sql(MOVE_CURSOR)

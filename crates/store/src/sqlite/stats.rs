@@ -1,7 +1,7 @@
 //! Report counters on SQLite: writes through the writer thread, reads beside it.
 
 use async_trait::async_trait;
-use hotline_domain::stats::{Facts, delta};
+use hotline_domain::stats::{Counter, Facts, delta};
 use hotline_domain::{Event, Order, OrderId};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -9,28 +9,24 @@ use super::{SqliteStore, backend, bind, insert_event, order_from_doc, read_event
 use crate::Result;
 use crate::stats::*;
 
-fn apply_one(c: &Connection, id: OrderId, new: &Facts) -> Result<()> {
+/// Replaces an order's counted facts; returns what the counters must change by.
+fn swap_facts(c: &Connection, id: OrderId, new: &Facts) -> Result<Vec<(Counter, i64)>> {
     let old: Option<String> = c
         .prepare_cached(READ_FACTS)
         .and_then(|mut s| s.query_row([id.0], |r| r.get(0)).optional())
         .map_err(sql_err)?;
     let old = facts_from(old)?;
-    // A pass that read the order before another pass counted a newer version.
-    if &old == new || old.version > new.version {
-        return Ok(());
-    }
-    let mut bump = c.prepare_cached(BUMP).map_err(sql_err)?;
-    for (counter, n) in delta(&old, new) {
-        for (g, m, p, h, r, k, n) in bumps(&counter, n) {
-            bump.execute(params![g, m, p, h, r, k, n])
-                .map_err(sql_err)?;
-        }
+    let changes = delta(&old, new);
+    // Nothing to do, or a pass that read the order before another pass counted a
+    // newer version.
+    if changes.is_empty() || old.version > new.version {
+        return Ok(Vec::new());
     }
     let text = facts_text(new)?;
     c.prepare_cached(WRITE_FACTS)
         .and_then(|mut s| s.execute(params![id.0, text]))
         .map_err(sql_err)?;
-    Ok(())
+    Ok(changes)
 }
 
 /// Writes an order as it is, with its timeline (imports and benchmarks).
@@ -109,8 +105,16 @@ impl StatsStore for SqliteStore {
 
     async fn apply_stats(&self, batch: Vec<(OrderId, Facts)>, cursor: Option<i64>) -> Result<()> {
         self.write(move |c| {
+            let mut changes = Vec::new();
             for (id, facts) in &batch {
-                apply_one(c, *id, facts)?;
+                changes.extend(swap_facts(c, *id, facts)?);
+            }
+            let mut bump = c.prepare_cached(BUMP).map_err(sql_err)?;
+            for (counter, n) in merge(changes) {
+                for (g, m, p, h, r, k, n) in bumps(&counter, n) {
+                    bump.execute(params![g, m, p, h, r, k, n])
+                        .map_err(sql_err)?;
+                }
             }
             if let Some(to) = cursor {
                 c.prepare_cached(MOVE_CURSOR)
