@@ -113,9 +113,6 @@ pub fn spawn_follower(state: AppState, every: std::time::Duration) {
             if let Err(e) = state.order_search().sync_once(&state).await {
                 tracing::warn!(error = %e.message, "order index could not follow the database");
             }
-            if let Err(e) = crate::stats::sync_once(state.store().as_ref(), state.now()).await {
-                tracing::warn!(error = %e, "report counters could not follow the orders");
-            }
             tokio::time::sleep(every).await;
         }
     });

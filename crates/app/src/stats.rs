@@ -56,3 +56,15 @@ pub async fn catch_up(store: &dyn Store, now: Timestamp) -> Result<usize, StoreE
         }
     }
 }
+
+/// Counts new events every `every`, for as long as the server runs.
+pub fn spawn(state: crate::AppState, every: std::time::Duration) {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = sync_once(state.store().as_ref(), state.now()).await {
+                tracing::warn!(error = %e, "report counters could not follow the orders");
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
+}

@@ -19,6 +19,7 @@ use crate::audit::{self, ClientAddr};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
+use crate::reports::Period;
 
 const RULES_KEY: &str = "summons_rules";
 
@@ -43,7 +44,7 @@ pub async fn rules(state: &AppState) -> ApiResult<SummonsRules> {
 fn month_bounds(month: &str) -> ApiResult<(NaiveDate, NaiveDate)> {
     let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
         .map_err(|_| ApiError::invalid("month", "must be YYYY-MM"))?;
-    Ok(crate::reports::Period::Month.bounds(first))
+    Ok(Period::Month.bounds(first))
 }
 
 fn scope_of(state_org: &crate::access::Org, v: &Viewer) -> ApiResult<Scope> {
@@ -123,20 +124,73 @@ fn object(month: &str, unit: &str) -> String {
     format!("summons:{month}:{unit}")
 }
 
-/// The units meeting a rule in `month` (YYYY-MM), among those the viewer oversees.
-pub async fn summons_for(state: &AppState, v: &Viewer, month: &str) -> ApiResult<Vec<SummonsLine>> {
-    let org = state.org().await?;
-    let scope = scope_of(&org, v)?;
+/// Each unit of the scope meeting a rule in `month` (YYYY-MM), with its triggers.
+async fn triggered(
+    state: &AppState,
+    scope: Scope,
+    month: &str,
+) -> ApiResult<Vec<(String, Vec<Trigger>)>> {
     let (first, last) = month_bounds(month)?;
     let start = hotline_domain::rules::start_of_day(first);
     let end = hotline_domain::rules::end_of_day(last);
     let rules = rules(state).await?;
+    Ok(unit_months(state, scope, start, end)
+        .await?
+        .into_iter()
+        .map(|(unit, m)| (unit, evaluate(&rules, &m)))
+        .filter(|(_, t)| !t.is_empty())
+        .collect())
+}
+
+const EVALUATED_KEY: &str = "summons_evaluated_month";
+
+/// The monthly evaluation: once a month has ended, its summons list for the whole
+/// installation is recorded in the audit trail (`summons.evaluated`, by `system`),
+/// so the authority has it on record whether or not anyone opened the page.
+/// Returns the month evaluated, if this call did it.
+pub async fn evaluate_last_month(state: &AppState) -> ApiResult<Option<String>> {
+    let today = state
+        .now()
+        .with_timezone(&hotline_domain::shanghai())
+        .date_naive();
+    let last_month = (Period::Month.bounds(today).0 - chrono::Days::new(1))
+        .format("%Y-%m")
+        .to_string();
+    let done = state.store().setting(EVALUATED_KEY).await?;
+    if done.as_deref() == Some(serde_json::json!(last_month).to_string().as_str()) {
+        return Ok(None);
+    }
+    let lines = triggered(state, Scope::All, &last_month).await?;
+    let detail = serde_json::json!({
+        "month": last_month,
+        "units": lines.iter().map(|(unit, t)| serde_json::json!({"unit": unit, "triggers": t})).collect::<Vec<_>>(),
+    });
+    let record = hotline_domain::audit::AuditRecord {
+        at: state.now(),
+        actor: "system".into(),
+        unit: None,
+        address: None,
+        action: "summons.evaluated".into(),
+        object: Some(format!("summons:{last_month}")),
+        detail,
+    };
+    state
+        .store()
+        .put_setting(
+            EVALUATED_KEY,
+            serde_json::json!(last_month).to_string(),
+            record,
+        )
+        .await?;
+    Ok(Some(last_month))
+}
+
+/// The units meeting a rule in `month` (YYYY-MM), among those the viewer oversees.
+pub async fn summons_for(state: &AppState, v: &Viewer, month: &str) -> ApiResult<Vec<SummonsLine>> {
+    let org = state.org().await?;
+    let scope = scope_of(&org, v)?;
     let mut out = Vec::new();
-    for (unit, m) in unit_months(state, scope, start, end).await? {
-        let triggers = evaluate(&rules, &m);
-        if triggers.is_empty() {
-            continue;
-        }
+    for (unit, triggers) in triggered(state, scope, month).await? {
         let acted = state
             .store()
             .audit_entries(&AuditFilter {

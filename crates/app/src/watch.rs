@@ -97,7 +97,8 @@ async fn since_of(state: &AppState, o: &Order) -> ApiResult<Since> {
     })
 }
 
-/// Runs the watch every `every`, for as long as the server runs.
+/// Runs the watch every `every`, for as long as the server runs, and the monthly
+/// summons evaluation once each month has ended.
 pub fn spawn(state: AppState, every: std::time::Duration) {
     tokio::spawn(async move {
         loop {
@@ -105,6 +106,11 @@ pub fn spawn(state: AppState, every: std::time::Duration) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(steps = n, "deadline watch"),
                 Err(e) => tracing::warn!(error = %e.message, "deadline watch failed"),
+            }
+            match crate::summons::evaluate_last_month(&state).await {
+                Ok(Some(month)) => tracing::info!(%month, "summons evaluated for the month"),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e.message, "monthly summons evaluation failed"),
             }
             tokio::time::sleep(every).await;
         }

@@ -62,6 +62,23 @@ on_both_backends!(
         }
 
         app.set_time("2026-04-01T09:00:00+08:00");
+        // The server's monthly evaluation puts March's list on record, once.
+        let evaluate = || hotline_app::summons::evaluate_last_month(&app.state);
+        assert_eq!(evaluate().await.unwrap().as_deref(), Some("2026-03"));
+        assert_eq!(evaluate().await.unwrap(), None, "a month is evaluated once");
+        let recorded = app
+            .state
+            .store()
+            .audit_entries(&hotline_store::AuditFilter {
+                action: Some("summons.evaluated".into()),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(recorded.len(), 1);
+        assert_eq!(recorded[0].record.actor, "system");
+        assert_eq!(recorded[0].record.detail["units"][0]["unit"], "cd-jt");
         let items = summons(&app, "supervisor").await;
         let list = items.as_array().unwrap();
         assert_eq!(

@@ -621,10 +621,7 @@ mod baseline {
         Ok(out)
     }
 
-    pub fn monthly(
-        c: &Connection,
-        hotlines: &[String],
-    ) -> Result<Breakdowns, String> {
+    pub fn monthly(c: &Connection, hotlines: &[String]) -> Result<Breakdowns, String> {
         let (first, last) = june();
         let (from, to) = bounds(first, last);
         let range = (from.timestamp(), to.timestamp());

@@ -992,6 +992,26 @@ story!(
         );
         other_region.region_prefix = Some("5101".into());
         assert_eq!(sums(&s, &other_region).await.len(), 2);
+        // Two servers counting the same change at once count it once; a pass that
+        // read an older version of the order changes nothing.
+        let renamed = facts(&b, &[], &["噪音".to_owned()]);
+        let (x, y) = tokio::join!(
+            s.apply_stats(vec![(b.id, renamed.clone())], None),
+            s.apply_stats(vec![(b.id, renamed.clone())], None)
+        );
+        x.unwrap();
+        y.unwrap();
+        let mut older = count(&b);
+        older.version -= 1;
+        s.apply_stats(vec![(b.id, older)], None).await.unwrap();
+        let topics = count_query(&["topic"], "2026-03-01", "2026-03-31");
+        assert_eq!(
+            sums(&s, &topics).await,
+            vec![
+                ("topic".to_owned(), "噪音".to_owned(), 1),
+                ("topic".to_owned(), "路灯".to_owned(), 1)
+            ]
+        );
     }
 );
 
