@@ -403,3 +403,44 @@ fn kb_import_names_bad_rows_imports_nothing_then_skips_them_when_asked_and_expor
     assert!(String::from_utf8_lossy(&out.stdout).contains("exported 2 articles"));
     assert!(std::fs::read(&export).unwrap().starts_with(b"PK"));
 }
+
+/// The report benchmark at a small size: its counters agree with plain SQL over the
+/// raw tables, figure for figure (it fails otherwise), and it prints API.md's keys.
+#[test]
+fn bench_reports_counters_agree_with_plain_sql_and_print_the_documented_keys() {
+    let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args([
+            "bench", "reports", "--orders", "800", "--orders", "1600", "--json",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let last: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let sizes = last["sizes"].as_array().unwrap();
+    assert_eq!(sizes.len(), 2);
+    for (s, n) in sizes.iter().zip([800, 1600]) {
+        assert_eq!(s["orders"], n);
+        assert_eq!(s["agree"], true);
+        for key in [
+            "assessment_ms",
+            "monthly_ms",
+            "baseline_assessment_ms",
+            "baseline_monthly_ms",
+            "bytes_per_order",
+        ] {
+            assert!(s[key].as_f64().unwrap() > 0.0, "{key}: {s}");
+        }
+    }
+    assert_eq!(last["growth"]["to_orders"], 1600);
+    let bad = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(["bench", "reports", "--orders", "0"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--orders"));
+}
