@@ -431,5 +431,24 @@ async fn the_monthly_report_draws_its_charts_in_the_browser() {
         .unwrap();
     assert!(charts.len() >= 3, "{} charts", charts.len());
     save_screenshot("report.png", &c.screenshot().await.unwrap());
+    // The other supervision pages open from the navigation and show their lists.
+    c.goto(&format!("{}/console/reports/units", server.base))
+        .await
+        .unwrap();
+    let rows = c
+        .find_all(Locator::Css("table.list tbody tr"))
+        .await
+        .unwrap();
+    assert!(!rows.is_empty(), "the demo's units are assessed");
+    let first = rows[0].text().await.unwrap();
+    assert!(first.contains('%'), "rates shown as percentages: {first}");
+    for (path, heading) in [
+        ("/console/supervision", "督办清单"),
+        ("/console/reports/summons", "约谈清单"),
+        ("/console/reports/hotspots", "热点预警"),
+    ] {
+        c.goto(&format!("{}{path}", server.base)).await.unwrap();
+        assert_eq!(text_of(&c, "h1").await, heading, "{path}");
+    }
     c.close().await.unwrap();
 }

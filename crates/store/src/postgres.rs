@@ -158,6 +158,18 @@ impl PgStore {
     }
 }
 
+async fn insert_co_units(tx: &mut Transaction<'static, Postgres>, o: &Order) -> Result<()> {
+    for u in &o.co_units {
+        sql("INSERT INTO order_co_units (unit, order_id) VALUES (?, ?)")
+            .bind(u.as_str())
+            .bind(o.id.0)
+            .execute(&mut **tx)
+            .await
+            .map_err(pg_err)?;
+    }
+    Ok(())
+}
+
 /// Writes an order as it is, with its timeline (imports and benchmarks).
 async fn insert_whole(
     tx: &mut Transaction<'static, Postgres>,
@@ -181,14 +193,7 @@ async fn insert_whole(
     .execute(&mut **tx)
     .await
     .map_err(pg_err)?;
-    for u in &o.co_units {
-        sql("INSERT INTO order_co_units (unit, order_id) VALUES (?, ?)")
-            .bind(u.as_str())
-            .bind(o.id.0)
-            .execute(&mut **tx)
-            .await
-            .map_err(pg_err)?;
-    }
+    insert_co_units(tx, o).await?;
     for e in events {
         insert_event(tx, o.id, e).await?;
     }
@@ -454,14 +459,7 @@ async fn record_change(tx: &mut Transaction<'static, Postgres>, c: &OrderChange)
         .execute(&mut **tx)
         .await
         .map_err(pg_err)?;
-    for u in &o.co_units {
-        sql("INSERT INTO order_co_units (unit, order_id) VALUES (?, ?)")
-            .bind(u.as_str())
-            .bind(o.id.0)
-            .execute(&mut **tx)
-            .await
-            .map_err(pg_err)?;
-    }
+    insert_co_units(tx, o).await?;
     insert_event(tx, o.id, &c.event).await
 }
 

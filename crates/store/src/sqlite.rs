@@ -609,6 +609,15 @@ fn idempotent_replay(conn: &Connection, key: &crate::IdempotencyKey) -> Result<O
     }
 }
 
+fn insert_co_units(conn: &Connection, o: &Order) -> Result<()> {
+    for u in &o.co_units {
+        conn.prepare_cached("INSERT INTO order_co_units (unit, order_id) VALUES (?, ?)")
+            .and_then(|mut s| s.execute(params![u.as_str(), o.id.0]))
+            .map_err(sql_err)?;
+    }
+    Ok(())
+}
+
 fn record_change(conn: &Connection, c: &OrderChange) -> Result<()> {
     let o = &c.order;
     let doc = serde_json::to_string(o).map_err(backend)?;
@@ -636,11 +645,7 @@ fn record_change(conn: &Connection, c: &OrderChange) -> Result<()> {
     conn.prepare_cached("DELETE FROM order_co_units WHERE order_id = ?")
         .and_then(|mut s| s.execute([o.id.0]))
         .map_err(sql_err)?;
-    for u in &o.co_units {
-        conn.prepare_cached("INSERT INTO order_co_units (unit, order_id) VALUES (?, ?)")
-            .and_then(|mut s| s.execute(params![u.as_str(), o.id.0]))
-            .map_err(sql_err)?;
-    }
+    insert_co_units(conn, o)?;
     insert_event(conn, o.id, &c.event)
 }
 

@@ -410,10 +410,6 @@ pub(super) struct PeriodQuery {
     format: Option<String>,
 }
 
-fn percent_of(rate: Option<f64>) -> String {
-    rate.map_or("—".to_owned(), |r| format!("{:.1}%", r * 100.0))
-}
-
 pub(super) async fn period_page(
     State(state): State<AppState>,
     user: ConsoleUser,
@@ -474,7 +470,7 @@ pub(super) async fn period_page(
             report.deadline.due,
             report.deadline.on_time,
             report.deadline.late,
-            percent_of(report.deadline.rate)
+            percent(report.deadline.rate)
         ),
         satisfaction: format!(
             "评价 {} 件：满意 {}，基本满意 {}，不满意 {}，满意率 {}",
@@ -482,7 +478,7 @@ pub(super) async fn period_page(
             report.satisfaction.satisfied,
             report.satisfaction.fairly_satisfied,
             report.satisfaction.dissatisfied,
-            percent_of(report.satisfaction.rate)
+            percent(report.satisfaction.rate)
         ),
         chart_data: chart.to_string().replace('<', "\\u003c"),
         sections,
@@ -513,7 +509,7 @@ fn export_report(r: &crate::reports::PeriodReport, sections: &Sections, format: 
         ["办理时限".into(), "到期".into(), d.due.to_string()],
         ["办理时限".into(), "按时办结".into(), d.on_time.to_string()],
         ["办理时限".into(), "超期".into(), d.late.to_string()],
-        ["办理时限".into(), "按时办结率".into(), percent_of(d.rate)],
+        ["办理时限".into(), "按时办结率".into(), percent(d.rate)],
     ]);
     let s = &r.satisfaction;
     rows.extend([
@@ -525,7 +521,7 @@ fn export_report(r: &crate::reports::PeriodReport, sections: &Sections, format: 
             s.fairly_satisfied.to_string(),
         ],
         ["满意度".into(), "不满意".into(), s.dissatisfied.to_string()],
-        ["满意度".into(), "满意率".into(), percent_of(s.rate)],
+        ["满意度".into(), "满意率".into(), percent(s.rate)],
     ]);
     let header = ["项目", "分类", "数量"];
     let (bytes, mime, ext) = if format == "xlsx" {

@@ -5,7 +5,9 @@ use hotline_domain::stats::{Counter, Facts, delta};
 use hotline_domain::{Event, Order, OrderId};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{SqliteStore, backend, bind, insert_event, order_from_doc, read_events, sql_err};
+use super::{
+    SqliteStore, backend, bind, insert_co_units, insert_event, order_from_doc, read_events, sql_err,
+};
 use crate::Result;
 use crate::stats::*;
 
@@ -52,11 +54,7 @@ pub(super) fn insert_whole(c: &Connection, o: &Order, events: &[Event]) -> Resul
         ])
     })
     .map_err(sql_err)?;
-    for u in &o.co_units {
-        c.prepare_cached("INSERT INTO order_co_units (unit, order_id) VALUES (?, ?)")
-            .and_then(|mut s| s.execute(params![u.as_str(), o.id.0]))
-            .map_err(sql_err)?;
-    }
+    insert_co_units(c, o)?;
     events.iter().try_for_each(|e| insert_event(c, o.id, e))
 }
 
