@@ -15,23 +15,44 @@ use std::collections::BTreeSet;
 /// Order events looked at per pass.
 pub const BATCH: u32 = 5000;
 
+/// Order events the background follower takes per pass: at most a slice of the
+/// machine goes to counting while calls peak (reports count the rest when read).
+const FOLLOW_BATCH: u32 = 1000;
+
 /// How old an event must be before the cursor moves past it.
 const SETTLE_SECONDS: i64 = 3;
 
-/// One pass; returns how many events it looked at, and whether the cursor moved.
+/// One pass over everything pending (the fresh events too); returns how many events
+/// it looked at, and whether the cursor moved.
 pub async fn sync_once(store: &dyn Store, now: Timestamp) -> Result<(usize, bool), StoreError> {
-    let pending = store.stats_pending(BATCH).await?;
-    if pending.events.is_empty() {
-        return Ok((0, false));
-    }
+    pass(store, now, BATCH, false).await
+}
+
+/// One pass of the background follower: settled events only, so each is counted once.
+pub async fn follow_once(store: &dyn Store, now: Timestamp) -> Result<(usize, bool), StoreError> {
+    pass(store, now, FOLLOW_BATCH, true).await
+}
+
+async fn pass(
+    store: &dyn Store,
+    now: Timestamp,
+    limit: u32,
+    settled_only: bool,
+) -> Result<(usize, bool), StoreError> {
+    let mut pending = store.stats_pending(limit).await?.events;
     let settled_before = now - chrono::Duration::seconds(SETTLE_SECONDS);
-    let cursor = pending
-        .events
+    let settled = pending
         .iter()
         .take_while(|(_, _, at)| *at <= settled_before)
-        .last()
-        .map(|(id, _, _)| *id);
-    let ids: BTreeSet<_> = pending.events.iter().map(|(_, order, _)| *order).collect();
+        .count();
+    let cursor = settled.checked_sub(1).map(|i| pending[i].0);
+    if settled_only {
+        pending.truncate(settled);
+    }
+    if pending.is_empty() {
+        return Ok((0, false));
+    }
+    let ids: BTreeSet<_> = pending.iter().map(|(_, order, _)| *order).collect();
     let orders = store.orders_for_stats(ids.into_iter().collect()).await?;
     let batch = tokio::task::spawn_blocking(move || {
         orders
@@ -42,7 +63,7 @@ pub async fn sync_once(store: &dyn Store, now: Timestamp) -> Result<(usize, bool
     .await
     .map_err(|e| StoreError::Backend(e.to_string()))?;
     store.apply_stats(batch, cursor).await?;
-    Ok((pending.events.len(), cursor.is_some()))
+    Ok((pending.len(), cursor.is_some()))
 }
 
 /// Passes until every event is counted (reports, tests, the benchmark).
@@ -57,11 +78,11 @@ pub async fn catch_up(store: &dyn Store, now: Timestamp) -> Result<usize, StoreE
     }
 }
 
-/// Counts new events every `every`, for as long as the server runs.
+/// Counts settled events every `every`, for as long as the server runs.
 pub fn spawn(state: crate::AppState, every: std::time::Duration) {
     tokio::spawn(async move {
         loop {
-            if let Err(e) = sync_once(state.store().as_ref(), state.now()).await {
+            if let Err(e) = follow_once(state.store().as_ref(), state.now()).await {
                 tracing::warn!(error = %e, "report counters could not follow the orders");
             }
             tokio::time::sleep(every).await;

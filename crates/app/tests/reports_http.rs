@@ -475,3 +475,37 @@ async fn the_monthly_report_counts_volumes_deadlines_and_satisfaction_and_export
         .await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
 }
+
+/// The server's follower counts each event once it has settled; a report counts the
+/// fresh ones itself, so its figures include an order registered a moment ago.
+#[tokio::test]
+async fn the_follower_counts_settled_events_once_and_reports_never_lag() {
+    use hotline_app::stats::follow_once;
+    let app = TestApp::sqlite().await;
+    app.set_time("2026-03-02T09:00:00+08:00");
+    app.complaint().await;
+    let store = app.state.store().clone();
+    let now = app.state.now();
+    assert_eq!(follow_once(store.as_ref(), now).await.unwrap(), (0, false));
+    async fn report(app: &TestApp) -> Option<u64> {
+        app.as_user(
+            "supervisor",
+            "GET",
+            "/api/v1/reports/period?period=day&date=2026-03-02",
+            None,
+        )
+        .await
+        .body["total"]
+            .as_u64()
+    }
+    assert_eq!(
+        report(&app).await,
+        Some(1),
+        "the fresh order is in the report"
+    );
+    app.set_time("2026-03-02T09:00:05+08:00");
+    let now = app.state.now();
+    assert_eq!(follow_once(store.as_ref(), now).await.unwrap(), (1, true));
+    assert_eq!(follow_once(store.as_ref(), now).await.unwrap(), (0, false));
+    assert_eq!(report(&app).await, Some(1), "counted once");
+}
