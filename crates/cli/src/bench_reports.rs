@@ -589,24 +589,29 @@ mod baseline {
     use super::*;
     use rusqlite::{Connection, params_from_iter};
 
+    type Value = rusqlite::types::Value;
+
     fn scoped(hotlines: &[String]) -> String {
         let marks = vec!["?"; hotlines.len()].join(", ");
         format!("hotline IN ({marks})")
     }
 
-    fn group(
-        c: &Connection,
-        sql: &str,
-        hotlines: &[String],
-        range: (i64, i64),
-    ) -> Result<Vec<(String, u64)>, String> {
-        let mut s = c.prepare(sql).map_err(|e| e.to_string())?;
-        let mut args: Vec<rusqlite::types::Value> = hotlines
+    /// The scope's hotlines, then the other parameters, in placeholder order.
+    fn args(hotlines: &[String], more: impl IntoIterator<Item = Value>) -> Vec<Value> {
+        hotlines
             .iter()
-            .map(|h| rusqlite::types::Value::Text(h.clone()))
-            .collect();
-        args.push(range.0.into());
-        args.push(range.1.into());
+            .map(|h| Value::Text(h.clone()))
+            .chain(more)
+            .collect()
+    }
+
+    fn failed(e: rusqlite::Error) -> String {
+        e.to_string()
+    }
+
+    /// `(key, count)` rows of a grouping query, in key order.
+    fn group(c: &Connection, sql: &str, args: Vec<Value>) -> Result<Vec<(String, u64)>, String> {
+        let mut s = c.prepare(sql).map_err(failed)?;
         let rows = s
             .query_map(params_from_iter(args), |r| {
                 Ok((
@@ -614,28 +619,75 @@ mod baseline {
                     r.get::<_, i64>(1)? as u64,
                 ))
             })
-            .map_err(|e| e.to_string())?;
-        let mut out: Vec<(String, u64)> =
-            rows.collect::<Result<_, _>>().map_err(|e| e.to_string())?;
+            .map_err(failed)?;
+        let mut out: Vec<(String, u64)> = rows.collect::<Result<_, _>>().map_err(failed)?;
         out.sort();
         Ok(out)
+    }
+
+    /// The largest `limit` of a breakdown (as the reports list them), in key order.
+    fn top(mut v: Vec<(String, u64)>, limit: usize) -> Vec<(String, u64)> {
+        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        v.truncate(limit);
+        v.sort();
+        v
+    }
+
+    /// Every key listed, with 0 where no row had it.
+    fn fill(mut v: Vec<(String, u64)>, keys: &[&str]) -> Vec<(String, u64)> {
+        for k in keys {
+            if !v.iter().any(|(x, _)| x == k) {
+                v.push(((*k).into(), 0));
+            }
+        }
+        v.sort();
+        v
+    }
+
+    /// The title topics of the orders registered in the range (jieba has no SQL).
+    fn topic_counts(
+        c: &Connection,
+        scope: &str,
+        args: Vec<Value>,
+    ) -> Result<Vec<(String, u64)>, String> {
+        let mut titles = c
+            .prepare(&format!(
+                "SELECT json_extract(doc, '$.title') FROM orders WHERE {scope} \
+                 AND registered_at BETWEEN ? AND ?"
+            ))
+            .map_err(failed)?;
+        let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+        let rows = titles
+            .query_map(params_from_iter(args), |r| r.get::<_, String>(0))
+            .map_err(failed)?;
+        for title in rows {
+            for t in topics(&title.map_err(failed)?) {
+                *counts.entry(t).or_default() += 1;
+            }
+        }
+        Ok(top(counts.into_iter().collect(), 10))
     }
 
     pub fn monthly(c: &Connection, hotlines: &[String]) -> Result<Breakdowns, String> {
         let (first, last) = june();
         let (from, to) = bounds(first, last);
-        let range = (from.timestamp(), to.timestamp());
+        let range = || args(hotlines, [from.timestamp().into(), to.timestamp().into()]);
         let scope = scoped(hotlines);
-        let registered = |column: &str| {
-            format!(
+        let by = |column: &str| {
+            let sql = format!(
                 "SELECT {column}, COUNT(*) FROM orders WHERE {scope} \
                  AND registered_at BETWEEN ? AND ? GROUP BY 1"
-            )
+            );
+            group(c, &sql, range())
         };
-        let by = |column: &str| group(c, &registered(column), hotlines, range);
-        let total = by("''")?;
         let mut unit = by("unit")?;
         unit.retain(|(k, _)| !k.is_empty());
+        let mut domains: BTreeMap<String, u64> = BTreeMap::new();
+        for (path, n) in by("json_extract(doc, '$.domain')")? {
+            *domains
+                .entry(path.split('/').next().unwrap_or_default().to_owned())
+                .or_default() += n;
+        }
         let deadline = group(
             c,
             &format!(
@@ -643,8 +695,7 @@ mod baseline {
                  THEN 'on_time' ELSE 'late' END, COUNT(*) FROM orders WHERE {scope} \
                  AND deadline BETWEEN ? AND ? GROUP BY 1"
             ),
-            hotlines,
-            range,
+            range(),
         )?;
         let evaluation = group(
             c,
@@ -654,68 +705,17 @@ mod baseline {
                  FROM orders WHERE {scope} \
                  AND unixepoch(json_extract(doc, '$.evaluation.at')) BETWEEN ? AND ? GROUP BY 1"
             ),
-            hotlines,
-            range,
+            range(),
         )?;
-        let mut titles = c
-            .prepare(&format!(
-                "SELECT json_extract(doc, '$.title') FROM orders WHERE {scope} \
-                 AND registered_at BETWEEN ? AND ?"
-            ))
-            .map_err(|e| e.to_string())?;
-        let mut args: Vec<rusqlite::types::Value> = hotlines
-            .iter()
-            .map(|h| rusqlite::types::Value::Text(h.clone()))
-            .collect();
-        args.push(range.0.into());
-        args.push(range.1.into());
-        let mut topic_counts: BTreeMap<String, u64> = BTreeMap::new();
-        let rows = titles
-            .query_map(params_from_iter(args), |r| r.get::<_, String>(0))
-            .map_err(|e| e.to_string())?;
-        for title in rows {
-            for t in topics(&title.map_err(|e| e.to_string())?) {
-                *topic_counts.entry(t).or_default() += 1;
-            }
-        }
-        // The reports list the largest 50 of a breakdown and the top 10 topics.
-        let top = |mut v: Vec<(String, u64)>, limit: usize| {
-            v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            v.truncate(limit);
-            v.sort();
-            v
-        };
-        let fill = |mut v: Vec<(String, u64)>, keys: &[&str]| {
-            for k in keys {
-                if !v.iter().any(|(x, _)| x == k) {
-                    v.push(((*k).into(), 0));
-                }
-            }
-            v.sort();
-            v
-        };
+        let total = by("''")?.iter().map(|(_, n)| n).sum();
         Ok(vec![
-            (
-                "total".into(),
-                vec![(String::new(), total.iter().map(|(_, n)| n).sum())],
-            ),
+            ("total".into(), vec![(String::new(), total)]),
             (
                 "channel".into(),
                 top(by("json_extract(doc, '$.channel')")?, 50),
             ),
             ("kind".into(), by("kind")?),
-            (
-                "domain".into(),
-                by("json_extract(doc, '$.domain')")?
-                    .into_iter()
-                    .fold(BTreeMap::<String, u64>::new(), |mut m, (k, n)| {
-                        *m.entry(k.split('/').next().unwrap_or_default().to_owned())
-                            .or_default() += n;
-                        m
-                    })
-                    .into_iter()
-                    .collect(),
-            ),
+            ("domain".into(), domains.into_iter().collect()),
             ("region".into(), top(by("region")?, 50)),
             ("unit".into(), top(unit, 50)),
             ("deadline".into(), fill(deadline, &["late", "on_time"])),
@@ -726,7 +726,7 @@ mod baseline {
                     &["dissatisfied", "fairly_satisfied", "satisfied"],
                 ),
             ),
-            ("topics".into(), top(topic_counts.into_iter().collect(), 10)),
+            ("topics".into(), topic_counts(c, &scope, range())?),
         ])
     }
 
@@ -768,13 +768,11 @@ mod baseline {
                  AND json_extract(data, '$.result') IN ('satisfied', 'fairly_satisfied')) \
              FROM ev WHERE head = 'dispatched' AND head_at >= ? AND head_at < ? GROUP BY unit"
         );
-        let mut s = c.prepare(&sql).map_err(|e| e.to_string())?;
-        let mut args: Vec<rusqlite::types::Value> = hotlines
-            .iter()
-            .map(|h| rusqlite::types::Value::Text(h.clone()))
-            .collect();
-        args.push(from.to_rfc3339().into());
-        args.push(until.to_rfc3339().into());
+        let mut s = c.prepare(&sql).map_err(failed)?;
+        let args = args(
+            hotlines,
+            [from.to_rfc3339().into(), until.to_rfc3339().into()],
+        );
         let rows = s
             .query_map(params_from_iter(args), |r| {
                 let n = |i: usize| r.get::<_, i64>(i).map(|v| v as u64);
@@ -793,8 +791,8 @@ mod baseline {
                     },
                 ))
             })
-            .map_err(|e| e.to_string())?;
-        rows.collect::<Result<_, _>>().map_err(|e| e.to_string())
+            .map_err(failed)?;
+        rows.collect::<Result<_, _>>().map_err(failed)
     }
 }
 
