@@ -108,7 +108,15 @@ async fn counts(
     state: &AppState,
     q: CountQuery,
 ) -> ApiResult<BTreeMap<String, BTreeMap<String, u64>>> {
-    crate::stats::catch_up(state.store().as_ref(), state.now()).await?;
+    let store = state.store().as_ref();
+    if crate::stats::backlogged(store, crate::stats::BACKLOG).await? {
+        return Err(ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "counting",
+            "the report counters are still being built after an upgrade or a bulk import; try again in a few minutes",
+        ));
+    }
+    crate::stats::catch_up(store, state.now()).await?;
     let mut out: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
     for c in state.store().stat_counts(&q).await? {
         out.entry(c.measure)

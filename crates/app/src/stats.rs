@@ -19,6 +19,10 @@ pub const BATCH: u32 = 5000;
 /// machine goes to counting while calls peak (reports count the rest when read).
 const FOLLOW_BATCH: u32 = 1000;
 
+/// Order events waiting beyond which the counters are being built (after an upgrade
+/// or a bulk import): reports say so instead of counting them inline.
+pub const BACKLOG: u32 = 50_000;
+
 /// How old an event must be before the cursor moves past it.
 const SETTLE_SECONDS: i64 = 3;
 
@@ -66,6 +70,11 @@ async fn pass(
     Ok((pending.len(), cursor.is_some()))
 }
 
+/// Whether at least `limit` order events wait to be counted.
+pub async fn backlogged(store: &dyn Store, limit: u32) -> Result<bool, StoreError> {
+    Ok(store.stats_pending(limit).await?.events.len() >= limit as usize)
+}
+
 /// Passes until every event is counted (reports, tests, the benchmark).
 pub async fn catch_up(store: &dyn Store, now: Timestamp) -> Result<usize, StoreError> {
     let mut total = 0;
@@ -82,8 +91,11 @@ pub async fn catch_up(store: &dyn Store, now: Timestamp) -> Result<usize, StoreE
 pub fn spawn(state: crate::AppState, every: std::time::Duration) {
     tokio::spawn(async move {
         loop {
-            if let Err(e) = follow_once(state.store().as_ref(), state.now()).await {
-                tracing::warn!(error = %e, "report counters could not follow the orders");
+            match follow_once(state.store().as_ref(), state.now()).await {
+                // A backlog (an upgrade, a bulk import) is worked off pass after pass.
+                Ok((n, true)) if n == FOLLOW_BATCH as usize => continue,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "report counters could not follow the orders"),
             }
             tokio::time::sleep(every).await;
         }

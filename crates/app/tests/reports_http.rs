@@ -480,7 +480,7 @@ async fn the_monthly_report_counts_volumes_deadlines_and_satisfaction_and_export
 /// fresh ones itself, so its figures include an order registered a moment ago.
 #[tokio::test]
 async fn the_follower_counts_settled_events_once_and_reports_never_lag() {
-    use hotline_app::stats::follow_once;
+    use hotline_app::stats::{backlogged, follow_once};
     let app = TestApp::sqlite().await;
     app.set_time("2026-03-02T09:00:00+08:00");
     app.complaint().await;
@@ -505,7 +505,12 @@ async fn the_follower_counts_settled_events_once_and_reports_never_lag() {
     );
     app.set_time("2026-03-02T09:00:05+08:00");
     let now = app.state.now();
+    // A waiting event is a backlog when the limit is 1 (the server's is 50,000:
+    // beyond it reports answer 503 `counting` while the follower works it off).
+    assert!(backlogged(store.as_ref(), 1).await.unwrap());
+    assert!(!backlogged(store.as_ref(), 2).await.unwrap());
     assert_eq!(follow_once(store.as_ref(), now).await.unwrap(), (1, true));
     assert_eq!(follow_once(store.as_ref(), now).await.unwrap(), (0, false));
+    assert!(!backlogged(store.as_ref(), 1).await.unwrap());
     assert_eq!(report(&app).await, Some(1), "counted once");
 }

@@ -96,12 +96,16 @@ pub async fn run(mut cfg: Config, listen: Option<String>, demo_mode: bool) -> Re
         articles = state.kb().index().len(),
         "knowledge index ready"
     );
-    // Orders not yet in the report counters (a database from before them) are
-    // counted before serving, so that no report waits on a long catch-up.
-    let counted = hotline_app::stats::catch_up(state.store().as_ref(), state.now())
+    // Calls come first: orders not yet in the report counters (a database from
+    // before them, a bulk import) are counted in the background while serving.
+    if hotline_app::stats::backlogged(state.store().as_ref(), hotline_app::stats::BACKLOG)
         .await
-        .map_err(|e| e.to_string())?;
-    tracing::info!(events = counted, "report counters ready");
+        .map_err(|e| e.to_string())?
+    {
+        tracing::info!(
+            "report counters are being built in the background; reports answer 503 until then"
+        );
+    }
     hotline_app::kb::spawn_follower(state.clone(), Duration::from_secs(2));
     hotline_app::stats::spawn(state.clone(), Duration::from_secs(2));
     hotline_app::watch::spawn(state.clone(), Duration::from_secs(60));
