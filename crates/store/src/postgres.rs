@@ -879,14 +879,23 @@ impl Store for PgStore {
         .execute(&mut *tx)
         .await
         .map_err(pg_err)?;
-        sqlx::query(
-            "INSERT INTO order_day_seq (day, last) \
-             SELECT substr(number, 1, 8), MAX(CAST(substr(number, 10) AS BIGINT)) FROM orders GROUP BY 1 \
-             ON CONFLICT (day) DO UPDATE SET last = GREATEST(order_day_seq.last, excluded.last)",
-        )
-        .execute(&mut *tx)
-        .await
-        .map_err(pg_err)?;
+        let mut last_of_day: std::collections::BTreeMap<&str, i64> = Default::default();
+        for (o, _) in &batch {
+            if let Some((day, seq)) = o.number.as_str().split_once('-') {
+                let seq = seq.parse::<i64>().unwrap_or(0);
+                let last = last_of_day.entry(day).or_default();
+                *last = (*last).max(seq);
+            }
+        }
+        for (day, last) in last_of_day {
+            sql("INSERT INTO order_day_seq (day, last) VALUES (?, ?) \
+                 ON CONFLICT (day) DO UPDATE SET last = GREATEST(order_day_seq.last, excluded.last)")
+            .bind(day)
+            .bind(last)
+            .execute(&mut *tx)
+            .await
+            .map_err(pg_err)?;
+        }
         append_audit_tx(&mut tx, audit).await?;
         tx.commit().await.map_err(pg_err)
     }
