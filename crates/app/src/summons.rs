@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use hotline_domain::summons::{SummonsRules, Trigger, UnitMonth, evaluate};
-use hotline_domain::{Role, Timestamp};
+use hotline_domain::{Role, Status, Timestamp};
 use hotline_store::{AuditFilter, OrderFilter, Scope};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -70,39 +70,64 @@ async fn unit_months(
     let mut months: BTreeMap<String, UnitMonth> = BTreeMap::new();
     let mut f = OrderFilter::new(scope);
     f.registered_to = Some(end);
-    for o in &crate::reports::all_orders(state, f).await? {
-        let Some(unit) = &o.unit else { continue };
-        let m = months.entry(unit.to_string()).or_default();
-        if let Some(d) = o.deadline
-            && start <= d
-            && d <= end
-        {
-            let late = match &o.reply {
-                Some(r) => r.at > d,
-                None => now.min(end) > d,
-            };
-            if late {
-                m.overdue.push(o.id.0);
-            }
+    f.limit = 1000;
+    // A page at a time: the monthly evaluation reads a whole installation's orders.
+    loop {
+        let page = state.store().list_orders(&f).await?;
+        for o in &page {
+            add_order(state, &mut months, o, start, end, now).await?;
         }
-        for e in state.store().events(o.id).await? {
-            if e.at < start || e.at > end {
-                continue;
-            }
-            match e.kind.as_str() {
-                "reopened" => *m.reopens.entry(o.id.0).or_default() += 1,
-                "called_back" | "evaluated" if e.data["result"] != "unreachable" => {
-                    let good = matches!(
-                        e.data["result"].as_str(),
-                        Some("satisfied" | "fairly_satisfied")
-                    );
-                    m.evaluations.push((o.id.0, good));
-                }
-                _ => {}
-            }
+        if page.len() < f.limit as usize {
+            return Ok(months);
+        }
+        f.before_id = page.last().map(|o| o.id);
+    }
+}
+
+/// What one order tells of its lead unit's month.
+async fn add_order(
+    state: &AppState,
+    months: &mut BTreeMap<String, UnitMonth>,
+    o: &hotline_domain::Order,
+    start: Timestamp,
+    end: Timestamp,
+    now: Timestamp,
+) -> ApiResult<()> {
+    let Some(unit) = &o.unit else { return Ok(()) };
+    let m = months.entry(unit.to_string()).or_default();
+    if let Some(d) = o.deadline
+        && start <= d
+        && d <= end
+    {
+        let late = match &o.reply {
+            Some(r) => r.at > d,
+            None => now.min(end) > d,
+        };
+        if late {
+            m.overdue.push(o.id.0);
         }
     }
-    Ok(months)
+    // A closed order takes no more callbacks, evaluations or reopens.
+    if o.status == Status::Closed && o.closed_at.is_some_and(|c| c < start) {
+        return Ok(());
+    }
+    for e in state.store().events(o.id).await? {
+        if e.at < start || e.at > end {
+            continue;
+        }
+        match e.kind.as_str() {
+            "reopened" => *m.reopens.entry(o.id.0).or_default() += 1,
+            "called_back" | "evaluated" if e.data["result"] != "unreachable" => {
+                let good = matches!(
+                    e.data["result"].as_str(),
+                    Some("satisfied" | "fairly_satisfied")
+                );
+                m.evaluations.push((o.id.0, good));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 #[derive(Serialize)]
