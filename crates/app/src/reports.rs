@@ -35,7 +35,7 @@ pub fn router() -> Router<AppState> {
 
 /// Every order a filter selects, read a page at a time: reports read whole scopes.
 pub(crate) async fn all_orders(state: &AppState, mut f: OrderFilter) -> ApiResult<Vec<Order>> {
-    const PAGE: u32 = 1000;
+    const PAGE: u32 = hotline_store::MAX_PAGE;
     f.limit = PAGE;
     let mut out = Vec::new();
     loop {

@@ -70,7 +70,7 @@ async fn unit_months(
     let mut months: BTreeMap<String, UnitMonth> = BTreeMap::new();
     let mut f = OrderFilter::new(scope);
     f.registered_to = Some(end);
-    f.limit = 1000;
+    f.limit = hotline_store::MAX_PAGE;
     // A page at a time: the monthly evaluation reads a whole installation's orders.
     loop {
         let page = state.store().list_orders(&f).await?;

@@ -154,3 +154,30 @@ async fn a_topic_that_returns_every_july_shows_year_over_year() {
         .clone();
     assert_eq!(noise["recurring_in"], 1, "new this year");
 }
+
+/// A spike larger than one page of the store's lists is counted whole (the order
+/// lists return at most `MAX_PAGE` at a time; the reports read every page).
+#[tokio::test]
+async fn a_spike_larger_than_a_page_is_counted_whole() {
+    let app = TestApp::sqlite().await;
+    background(&app).await;
+    let n = hotline_store::MAX_PAGE as usize + 20;
+    for i in 0..n {
+        report(
+            &app,
+            "510104",
+            "夜间施工噪声扰民",
+            &format!("2026-03-24T{:02}:{:02}:00+08:00", 8 + i / 60, i % 60),
+        )
+        .await;
+    }
+    let w = warnings(&app, "2026-03-24").await;
+    let noise = w
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["topic"].as_str().unwrap().contains("噪声"))
+        .cloned()
+        .unwrap_or_else(|| panic!("{w}"));
+    assert_eq!(noise["count"], n as u64);
+}

@@ -157,7 +157,7 @@ pub(crate) fn list_orders(f: &OrderFilter, dialect: Dialect) -> Sql {
     Sql {
         text: format!(
             "SELECT o.doc FROM orders o {where_} ORDER BY {order} LIMIT {}",
-            f.limit.min(500)
+            f.limit.min(crate::MAX_PAGE)
         ),
         params: p,
     }

@@ -129,6 +129,9 @@ pub enum Scope {
     Unit(UnitCode),
 }
 
+/// The most orders one `list_orders` call returns, whatever `limit` asks.
+pub const MAX_PAGE: u32 = 500;
+
 /// A query over orders, newest first, paginated by id.
 #[derive(Debug, Clone)]
 pub struct OrderFilter {
