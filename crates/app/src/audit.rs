@@ -63,6 +63,25 @@ pub fn by(
     }
 }
 
+/// A record of something the server did by itself (the watch, expiries, the monthly
+/// summons evaluation), as the actor `system`.
+pub fn system(
+    state: &AppState,
+    action: &str,
+    object: Option<String>,
+    detail: serde_json::Value,
+) -> AuditRecord {
+    AuditRecord {
+        at: state.now(),
+        actor: "system".into(),
+        unit: None,
+        address: None,
+        action: action.to_owned(),
+        object,
+        detail,
+    }
+}
+
 /// A record of something done without a session (logins, the requester's portal).
 pub fn anonymous(
     actor: &str,

@@ -336,15 +336,12 @@ pub async fn load(state: &AppState) -> ApiResult<bool> {
     }
     load_orders(state, 300).await?;
     load_articles(state).await?;
-    let record = hotline_domain::audit::AuditRecord {
-        at: state.now(),
-        actor: "system".into(),
-        unit: None,
-        address: None,
-        action: "demo.load".into(),
-        object: None,
-        detail: serde_json::json!({"orders": 300, "accounts": ACCOUNTS.len()}),
-    };
+    let record = crate::audit::system(
+        state,
+        "demo.load",
+        None,
+        serde_json::json!({"orders": 300, "accounts": ACCOUNTS.len()}),
+    );
     state.store().append_audit(record).await?;
     Ok(true)
 }

@@ -16,7 +16,7 @@ use hotline_domain::kb::{
     Article, ArticleContent, ArticleStatus, ArticleVersion, KbAction, KbActor, KbError, Material,
     SourcePolicy, Synonyms, kb_apply, new_article_status,
 };
-use hotline_domain::{RegionCode, Role, UnitCode, shanghai};
+use hotline_domain::{RegionCode, Role, UnitCode};
 use hotline_search::{Hit, KbIndex, SearchQuery};
 use hotline_store::kb::{ArticleFilter, ArticleMark, VersionNote};
 use serde::{Deserialize, Serialize};
@@ -441,7 +441,7 @@ pub async fn all_articles(
 
 /// Marks published articles whose validity has ended as expired (the system acts).
 pub async fn expire_due(state: &AppState) -> ApiResult<usize> {
-    let today = state.now().with_timezone(&shanghai()).date_naive();
+    let today = state.today();
     let published = all_articles(state, Some(ArticleStatus::Published)).await?;
     let system = KbActor {
         username: "system".into(),
@@ -458,15 +458,12 @@ pub async fn expire_due(state: &AppState) -> ApiResult<usize> {
             change: "expired".into(),
             fields: Vec::new(),
         };
-        let record = hotline_domain::audit::AuditRecord {
-            at: state.now(),
-            actor: "system".into(),
-            unit: None,
-            address: None,
-            action: "kb.expired".into(),
-            object: Some(format!("article:{}", a.id)),
-            detail: serde_json::json!({"valid_to": a.content.valid_to}),
-        };
+        let record = crate::audit::system(
+            state,
+            "kb.expired",
+            Some(format!("article:{}", a.id)),
+            serde_json::json!({"valid_to": a.content.valid_to}),
+        );
         state.store().update_article(&next, note, record).await?;
         expired += 1;
     }
@@ -505,7 +502,7 @@ struct ListQuery {
 /// the owners' reminder to renew or let them lapse.
 pub async fn expiring_for(state: &AppState, v: &Viewer, days: u32) -> ApiResult<Vec<Article>> {
     let org = state.org().await?;
-    let today = state.now().with_timezone(&shanghai()).date_naive();
+    let today = state.today();
     let until = today + chrono::Days::new(u64::from(days));
     let published = list_for(
         state,
@@ -684,7 +681,7 @@ pub async fn search_for(
     let org = state.org().await?;
     let region = reading_region(&org, v);
     let synonyms = state.synonyms().await?;
-    let day = state.now().with_timezone(&shanghai()).date_naive();
+    let day = state.today();
     let text: String = text.chars().take(500).collect();
     let kb = state.kb_handle();
     blocking(move || {
@@ -741,7 +738,7 @@ async fn suggest(
 
 /// Urgent scripts pinned for the viewer's region today.
 pub async fn pinned_for(state: &AppState, v: &Viewer) -> ApiResult<Vec<Article>> {
-    let day = state.now().with_timezone(&shanghai()).date_naive();
+    let day = state.today();
     let org = state.org().await?;
     let region = reading_region(&org, v);
     let pinned = list_for(state, v, Some(ArticleStatus::Published), true, None, 20).await?;
@@ -818,7 +815,7 @@ async fn put_synonyms(
 pub async fn check_citation(state: &AppState, v: &Viewer, article_id: i64) -> ApiResult<()> {
     let org = state.org().await?;
     let found = state.store().article(article_id).await?;
-    let day = state.now().with_timezone(&shanghai()).date_naive();
+    let day = state.today();
     match found {
         Some(a) if a.searchable(day) && may_read(&org, v, &a) => Ok(()),
         _ => Err(ApiError::invalid(

@@ -26,6 +26,7 @@ pub mod order_search;
 pub mod orders;
 pub mod public;
 pub mod reports;
+pub mod settings;
 pub mod stats;
 pub mod summons;
 pub mod supervision;
@@ -250,6 +251,13 @@ impl AppState {
 
     pub fn now(&self) -> Timestamp {
         self.0.clock.now()
+    }
+
+    /// Today's date in Asia/Shanghai, the hotline's calendar.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.now()
+            .with_timezone(&hotline_domain::shanghai())
+            .date_naive()
     }
 
     pub fn config(&self) -> &AppConfig {

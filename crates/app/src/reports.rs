@@ -202,10 +202,7 @@ const WEIGHTS_KEY: &str = "assessment_weights";
 
 /// The score's weights in force (30/35/35 until an administrator sets others).
 pub async fn weights(state: &AppState) -> ApiResult<Weights> {
-    match state.store().setting(WEIGHTS_KEY).await? {
-        Some(text) => serde_json::from_str(&text).map_err(|e| ApiError::internal(e.to_string())),
-        None => Ok(Weights::default()),
-    }
+    crate::settings::read(state, WEIGHTS_KEY).await
 }
 
 async fn get_weights(
@@ -232,7 +229,6 @@ async fn put_weights(
     {
         return Err(ApiError::invalid("weights", "each 0–1, together 1"));
     }
-    let text = serde_json::to_string(&w).map_err(|e| ApiError::internal(e.to_string()))?;
     let detail = serde_json::to_value(w).unwrap_or_default();
     let record = crate::audit::by(
         &v,
@@ -242,7 +238,7 @@ async fn put_weights(
         Some("settings:assessment_weights".into()),
         detail,
     );
-    state.store().put_setting(WEIGHTS_KEY, text, record).await?;
+    crate::settings::save(&state, WEIGHTS_KEY, &w, record).await?;
     Ok(Json(w))
 }
 
@@ -327,6 +323,14 @@ pub async fn hotspots_for(
     Ok(counts.warnings())
 }
 
+/// A `YYYY-MM-DD` query parameter; today when absent.
+fn date_param(field: &str, value: Option<&str>, state: &AppState) -> ApiResult<chrono::NaiveDate> {
+    value.map_or(Ok(state.today()), |d| {
+        d.parse()
+            .map_err(|_| ApiError::invalid(field, "must be YYYY-MM-DD"))
+    })
+}
+
 #[derive(Deserialize)]
 struct HotspotQuery {
     day: Option<String>,
@@ -344,15 +348,7 @@ async fn hotspots(
     CurrentUser(v): CurrentUser,
     ApiQuery(q): ApiQuery<HotspotQuery>,
 ) -> ApiResult<Json<Hotspots>> {
-    let day = match q.day.as_deref() {
-        Some(d) => d
-            .parse()
-            .map_err(|_| ApiError::invalid("day", "must be YYYY-MM-DD"))?,
-        None => state
-            .now()
-            .with_timezone(&hotline_domain::shanghai())
-            .date_naive(),
-    };
+    let day = date_param("day", q.day.as_deref(), &state)?;
     let warnings = hotspots_for(&state, &v, day).await?;
     Ok(Json(Hotspots {
         day,
@@ -525,15 +521,7 @@ async fn period(
     CurrentUser(v): CurrentUser,
     ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> ApiResult<Json<PeriodReport>> {
-    let date = match q.date.as_deref() {
-        Some(d) => d
-            .parse()
-            .map_err(|_| ApiError::invalid("date", "must be YYYY-MM-DD"))?,
-        None => state
-            .now()
-            .with_timezone(&hotline_domain::shanghai())
-            .date_naive(),
-    };
+    let date = date_param("date", q.date.as_deref(), &state)?;
     let report = period_report(&state, &v, q.period.unwrap_or(Period::Month), date).await?;
     Ok(Json(report))
 }

@@ -35,10 +35,7 @@ pub fn router() -> Router<AppState> {
 
 /// The rules in force (the defaults until an administrator saves others).
 pub async fn rules(state: &AppState) -> ApiResult<SummonsRules> {
-    match state.store().setting(RULES_KEY).await? {
-        Some(text) => serde_json::from_str(&text).map_err(|e| ApiError::internal(e.to_string())),
-        None => Ok(SummonsRules::default()),
-    }
+    crate::settings::read(state, RULES_KEY).await
 }
 
 fn month_bounds(month: &str) -> ApiResult<(NaiveDate, NaiveDate)> {
@@ -174,15 +171,12 @@ const EVALUATED_KEY: &str = "summons_evaluated_month";
 /// so the authority has it on record whether or not anyone opened the page.
 /// Returns the month evaluated, if this call did it.
 pub async fn evaluate_last_month(state: &AppState) -> ApiResult<Option<String>> {
-    let today = state
-        .now()
-        .with_timezone(&hotline_domain::shanghai())
-        .date_naive();
+    let today = state.today();
     let last_month = (Period::Month.bounds(today).0 - chrono::Days::new(1))
         .format("%Y-%m")
         .to_string();
-    let done = state.store().setting(EVALUATED_KEY).await?;
-    if done.as_deref() == Some(serde_json::json!(last_month).to_string().as_str()) {
+    let done: String = crate::settings::read(state, EVALUATED_KEY).await?;
+    if done == last_month {
         return Ok(None);
     }
     let lines = triggered(state, Scope::All, &last_month).await?;
@@ -190,23 +184,13 @@ pub async fn evaluate_last_month(state: &AppState) -> ApiResult<Option<String>> 
         "month": last_month,
         "units": lines.iter().map(|(unit, t)| serde_json::json!({"unit": unit, "triggers": t})).collect::<Vec<_>>(),
     });
-    let record = hotline_domain::audit::AuditRecord {
-        at: state.now(),
-        actor: "system".into(),
-        unit: None,
-        address: None,
-        action: "summons.evaluated".into(),
-        object: Some(format!("summons:{last_month}")),
+    let record = crate::audit::system(
+        state,
+        "summons.evaluated",
+        Some(format!("summons:{last_month}")),
         detail,
-    };
-    state
-        .store()
-        .put_setting(
-            EVALUATED_KEY,
-            serde_json::json!(last_month).to_string(),
-            record,
-        )
-        .await?;
+    );
+    crate::settings::save(state, EVALUATED_KEY, &last_month, record).await?;
     Ok(Some(last_month))
 }
 
@@ -265,13 +249,9 @@ async fn list(
     CurrentUser(v): CurrentUser,
     ApiQuery(q): ApiQuery<MonthQuery>,
 ) -> ApiResult<Json<Items>> {
-    let month = q.month.unwrap_or_else(|| {
-        state
-            .now()
-            .with_timezone(&hotline_domain::shanghai())
-            .format("%Y-%m")
-            .to_string()
-    });
+    let month = q
+        .month
+        .unwrap_or_else(|| state.today().format("%Y-%m").to_string());
     let items = summons_for(&state, &v, &month).await?;
     Ok(Json(Items { month, items }))
 }
@@ -335,7 +315,6 @@ async fn put_rules(
         ));
     }
     r.check().map_err(|p| ApiError::invalid("rules", p))?;
-    let text = serde_json::to_string(&r).map_err(|e| ApiError::internal(e.to_string()))?;
     let detail = serde_json::to_value(&r).unwrap_or_default();
     let record = audit::by(
         &v,
@@ -345,6 +324,6 @@ async fn put_rules(
         Some("settings:summons_rules".into()),
         detail,
     );
-    state.store().put_setting(RULES_KEY, text, record).await?;
+    crate::settings::save(&state, RULES_KEY, &r, record).await?;
     Ok(Json(r))
 }

@@ -4,7 +4,6 @@
 //! a step is written only if the order is still the version it was read at, so of
 //! two workers taking the same step one writes and the other finds it taken.
 
-use hotline_domain::audit::AuditRecord;
 use hotline_domain::watch::{Since, next_step, take};
 use hotline_domain::{Order, Status};
 use hotline_store::{OrderChange, OrderFilter, Scope, StoreError};
@@ -44,15 +43,12 @@ async fn watch_order(state: &AppState, mut order: Order) -> ApiResult<usize> {
             break;
         };
         let t = take(&order, &step, now);
-        let record = AuditRecord {
-            at: now,
-            actor: "system".into(),
-            unit: None,
-            address: None,
-            action: format!("watch.{}", step.event),
-            object: Some(format!("order:{}", order.id)),
-            detail: serde_json::json!({"number": order.number, "step": step.key}),
-        };
+        let record = crate::audit::system(
+            state,
+            &format!("watch.{}", step.event),
+            Some(format!("order:{}", order.id)),
+            serde_json::json!({"number": order.number, "step": step.key}),
+        );
         let change = OrderChange {
             order: t.order.clone(),
             event: t.event,

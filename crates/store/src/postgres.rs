@@ -74,6 +74,14 @@ fn sql(text: &str) -> Query<'static> {
     sqlx::query(AssertSqlSafe(numbered(text)))
 }
 
+/// A statement with its parameters bound in order.
+fn bound(text: &str, params: Vec<Param>) -> Query<'static> {
+    params.into_iter().fold(sql(text), |stmt, p| match p {
+        Param::Text(s) => stmt.bind(s),
+        Param::Int(i) => stmt.bind(i),
+    })
+}
+
 impl PgStore {
     pub async fn connect(url: &str) -> Result<Self> {
         Self::connect_in_schema(url, None).await
@@ -156,6 +164,16 @@ impl PgStore {
     async fn begin(&self) -> Result<Transaction<'static, Postgres>> {
         self.pool.begin().await.map_err(pg_err)
     }
+}
+
+/// Serialises the rest of the transaction with every other holding `key`.
+async fn xact_lock(tx: &mut Transaction<'static, Postgres>, key: i64) -> Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(key)
+        .execute(&mut **tx)
+        .await
+        .map_err(pg_err)?;
+    Ok(())
 }
 
 async fn insert_co_units(tx: &mut Transaction<'static, Postgres>, o: &Order) -> Result<()> {
@@ -397,11 +415,7 @@ async fn append_audit_tx(
     mut r: AuditRecord,
 ) -> Result<()> {
     r.at = r.at.with_timezone(&shanghai());
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(AUDIT_LOCK)
-        .execute(&mut **tx)
-        .await
-        .map_err(pg_err)?;
+    xact_lock(tx, AUDIT_LOCK).await?;
     let last = sqlx::query("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
         .fetch_optional(&mut **tx)
         .await
@@ -799,14 +813,10 @@ impl Store for PgStore {
 
     async fn list_orders(&self, filter: &OrderFilter) -> Result<Vec<Order>> {
         let q = query::list_orders(filter, query::Dialect::Postgres);
-        let mut stmt = sql(&q.text);
-        for p in q.params {
-            stmt = match p {
-                Param::Text(s) => stmt.bind(s),
-                Param::Int(i) => stmt.bind(i),
-            };
-        }
-        let rows = stmt.fetch_all(&self.pool).await.map_err(pg_err)?;
+        let rows = bound(&q.text, q.params)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(pg_err)?;
         rows.iter().map(order_from_row).collect()
     }
 
@@ -1063,14 +1073,10 @@ impl Store for PgStore {
 
     async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
         let q = query::audit_entries(filter);
-        let mut stmt = sql(&q.text);
-        for p in q.params {
-            stmt = match p {
-                Param::Text(s) => stmt.bind(s),
-                Param::Int(i) => stmt.bind(i),
-            };
-        }
-        let rows = stmt.fetch_all(&self.pool).await.map_err(pg_err)?;
+        let rows = bound(&q.text, q.params)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(pg_err)?;
         rows.iter()
             .map(|r| audit_entry(decode::<AuditRow>(r)?))
             .collect()

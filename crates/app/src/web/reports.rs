@@ -82,7 +82,7 @@ pub(super) async fn units_page(
         )
             .into_response();
     }
-    let today = state.now().with_timezone(&shanghai()).date_naive();
+    let today = state.today();
     let from = q
         .from
         .filter(|s| !s.is_empty())
@@ -235,7 +235,7 @@ pub(super) async fn hotspots_page(
         )
             .into_response();
     }
-    let today = state.now().with_timezone(&shanghai()).date_naive();
+    let today = state.today();
     let day = q
         .day
         .as_deref()
@@ -297,13 +297,10 @@ pub(super) async fn summons_page(
     user: ConsoleUser,
     Query(q): Query<MonthQuery>,
 ) -> Response {
-    let month = q.month.filter(|m| !m.is_empty()).unwrap_or_else(|| {
-        state
-            .now()
-            .with_timezone(&shanghai())
-            .format("%Y-%m")
-            .to_string()
-    });
+    let month = q
+        .month
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| state.today().format("%Y-%m").to_string());
     let org = match state.org().await {
         Ok(o) => o,
         Err(e) => return page_error(e),
@@ -428,7 +425,7 @@ pub(super) async fn period_page(
         Some("week") => Period::Week,
         _ => Period::Month,
     };
-    let today = state.now().with_timezone(&shanghai()).date_naive();
+    let today = state.today();
     let date = q
         .date
         .as_deref()

@@ -9,19 +9,13 @@ use sqlx::{Postgres, Row, Transaction};
 
 use super::{PgStore, append_audit_tx, backend, pg_err, sql};
 use crate::kb::*;
-use crate::query::Param;
 use crate::{Result, StoreError};
 
 /// Serialises article writes between servers.
 const KB_LOCK: i64 = 12_345_000_003;
 
 async fn lock_kb(tx: &mut Transaction<'static, Postgres>) -> Result<()> {
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(KB_LOCK)
-        .execute(&mut **tx)
-        .await
-        .map_err(pg_err)?;
-    Ok(())
+    super::xact_lock(tx, KB_LOCK).await
 }
 
 async fn insert_version(
@@ -157,14 +151,10 @@ impl KbStore for PgStore {
 
     async fn list_articles(&self, filter: &ArticleFilter) -> Result<Vec<Article>> {
         let (text, params) = list_sql(filter);
-        let mut q = sql(&text);
-        for p in params {
-            q = match p {
-                Param::Text(s) => q.bind(s),
-                Param::Int(i) => q.bind(i),
-            };
-        }
-        let rows = q.fetch_all(&self.pool).await.map_err(pg_err)?;
+        let rows = super::bound(&text, params)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(pg_err)?;
         rows.iter().map(|r| decode(r, 0)).collect()
     }
 

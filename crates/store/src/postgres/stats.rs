@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 
 use super::{PgStore, backend, decode, pg_err, sql};
 use crate::Result;
-use crate::query::Param;
 use crate::records::{EventRow, event_record};
 use crate::stats::*;
 
@@ -112,11 +111,7 @@ impl StatsStore for PgStore {
 
     async fn apply_stats(&self, batch: Vec<(OrderId, Facts)>, cursor: Option<i64>) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(STATS_LOCK)
-            .execute(&mut *tx)
-            .await
-            .map_err(pg_err)?;
+        super::xact_lock(&mut tx, STATS_LOCK).await?;
         let mut changes = Vec::new();
         for (id, facts) in &batch {
             changes.extend(swap_facts(&mut tx, *id, facts).await?);
@@ -149,14 +144,10 @@ impl StatsStore for PgStore {
 
     async fn stat_counts(&self, q: &CountQuery) -> Result<Vec<StatCount>> {
         let (text, params) = count_sql(q);
-        let mut stmt = sql(&text);
-        for p in params {
-            stmt = match p {
-                Param::Text(s) => stmt.bind(s),
-                Param::Int(i) => stmt.bind(i as i32),
-            };
-        }
-        let rows = stmt.fetch_all(&self.pool).await.map_err(pg_err)?;
+        let rows = super::bound(&text, params)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(pg_err)?;
         rows.iter()
             .map(|r| {
                 Ok(StatCount {
