@@ -148,7 +148,6 @@ impl SqliteStore {
         calendar: &Calendar,
     ) -> Result<PreparedOrder> {
         let day = new.now.with_timezone(&shanghai()).date_naive();
-        let dups = self.read_now(|c| find_duplicates(c, &new))?;
         let (id, seq) = {
             let mut n = self.counters.lock().expect("counter lock");
             if n.day != Some(day) {
@@ -167,7 +166,7 @@ impl SqliteStore {
             new.hotline,
             &new.registered_by,
             new.now,
-            dups,
+            Vec::new(),
             rules,
             calendar,
         );
@@ -176,8 +175,11 @@ impl SqliteStore {
             order,
             event,
             doc,
-            phone_hash: new.phone_hash,
-            address_key: new.address_key,
+            duplicates: DuplicateKeys {
+                phone_hash: new.phone_hash,
+                address_key: new.address_key,
+                since: new.now.timestamp() - new.duplicate_window_days * 86_400,
+            },
             idempotency: new.idempotency,
             audit: new.audit,
         })
@@ -288,15 +290,22 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
     }
 }
 
+/// Runs one statement without parameters from the statement cache: the writer runs
+/// BEGIN, SAVEPOINT, RELEASE and COMMIT for every batch and job, and parsing them
+/// each time showed in profiles.
+fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
+}
+
 fn run_batch(conn: &Connection, batch: Vec<Job>) {
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+    if let Err(e) = run_cached(conn, "BEGIN IMMEDIATE") {
         // Dropping the jobs unrun answers each caller with an error.
         tracing::error!(error = %e, "could not begin a group commit");
         return;
     }
     let mut finishers = Vec::with_capacity(batch.len());
     for job in batch {
-        let savepoint = conn.execute_batch("SAVEPOINT job");
+        let savepoint = run_cached(conn, "SAVEPOINT job");
         let (ok, finish) = match savepoint {
             Ok(()) => job(conn),
             Err(e) => {
@@ -306,17 +315,17 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) {
             }
         };
         let end = if ok {
-            "RELEASE job"
+            run_cached(conn, "RELEASE job")
         } else {
             forget_audit_head();
-            "ROLLBACK TO job; RELEASE job"
+            run_cached(conn, "ROLLBACK TO job").and_then(|()| run_cached(conn, "RELEASE job"))
         };
-        if let Err(e) = conn.execute_batch(end) {
+        if let Err(e) = end {
             tracing::error!(error = %e, "savepoint end failed");
         }
         finishers.push(finish);
     }
-    let commit_err = conn.execute_batch("COMMIT").err().map(|e| {
+    let commit_err = run_cached(conn, "COMMIT").err().map(|e| {
         forget_audit_head();
         tracing::error!(error = %e, "group commit failed");
         let _ = conn.execute_batch("ROLLBACK");
@@ -486,20 +495,28 @@ fn last_seq_of_day(c: &Connection, day: chrono::NaiveDate) -> Result<u64> {
     .map_err(backend)
 }
 
+/// What a new order's possible duplicates are looked up by.
+struct DuplicateKeys {
+    phone_hash: Option<String>,
+    address_key: Option<String>,
+    /// Registered at or after this (Unix seconds): the duplicate window.
+    since: i64,
+}
+
 /// Orders with the same phone hash or address in the window, newest first.
-fn find_duplicates(c: &Connection, new: &NewOrder) -> Result<Vec<OrderId>> {
-    let since = new.now.timestamp() - new.duplicate_window_days * 86_400;
+fn find_duplicates(c: &Connection, keys: &DuplicateKeys) -> Result<Vec<OrderId>> {
+    let since = keys.since;
     let mut dups: Vec<OrderId> = Vec::new();
     for (sql, key) in [
         (
             "SELECT id FROM orders WHERE phone_hash = ? AND registered_at >= ? AND status <> 'merged' \
              ORDER BY registered_at DESC LIMIT 10",
-            &new.phone_hash,
+            &keys.phone_hash,
         ),
         (
             "SELECT id FROM orders WHERE address_key = ? AND registered_at >= ? AND status <> 'merged' \
              ORDER BY registered_at DESC LIMIT 10",
-            &new.address_key,
+            &keys.address_key,
         ),
     ] {
         let Some(key) = key else { continue };
@@ -522,21 +539,27 @@ fn find_duplicates(c: &Connection, new: &NewOrder) -> Result<Vec<OrderId>> {
 struct PreparedOrder {
     order: Order,
     event: Event,
+    /// The order's JSON without its possible duplicates (an empty list is left out).
     doc: String,
-    phone_hash: Option<String>,
-    address_key: Option<String>,
+    duplicates: DuplicateKeys,
     idempotency: Option<crate::IdempotencyKey>,
     audit: Option<AuditRecord>,
 }
 
-/// Inside the writer: the idempotency check (it must be atomic with the insert) and
-/// the inserts themselves.
-fn insert_order_tx(conn: &Connection, p: PreparedOrder) -> Result<Created> {
+/// Inside the writer: the idempotency check (it must be atomic with the insert), the
+/// possible duplicates and the inserts themselves. The duplicates are looked up here
+/// rather than beforehand on a reader: the writer's page cache holds the recent orders
+/// (a reader's cache is dropped at every commit), and an order registered earlier in
+/// the same batch is found too.
+fn insert_order_tx(conn: &Connection, mut p: PreparedOrder) -> Result<Created> {
     if let Some(key) = &p.idempotency
         && let Some(replay) = idempotent_replay(conn, key)?
     {
         return Ok(replay);
     }
+    let dups = find_duplicates(conn, &p.duplicates)?;
+    append_duplicates(&mut p.doc, &dups);
+    p.order.possible_duplicates = dups;
     let o = &p.order;
     conn.prepare_cached(
         "INSERT INTO orders (id, number, hotline, unit, status, kind, region, deadline, registered_at, \
@@ -552,8 +575,8 @@ fn insert_order_tx(conn: &Connection, p: PreparedOrder) -> Result<Created> {
             o.region.as_str(),
             o.deadline.map(|d| d.timestamp()),
             o.registered_at.timestamp(),
-            p.phone_hash,
-            p.address_key,
+            p.duplicates.phone_hash,
+            p.duplicates.address_key,
             o.version,
             p.doc
         ])
@@ -576,6 +599,20 @@ fn insert_order_tx(conn: &Connection, p: PreparedOrder) -> Result<Created> {
         events: vec![p.event],
         replayed: false,
     })
+}
+
+/// Adds the possible duplicates to an order's JSON serialised without them. The field
+/// is left out of the JSON while empty, so a non-empty list is appended as the last
+/// member; the order of members carries no meaning.
+fn append_duplicates(doc: &mut String, dups: &[OrderId]) {
+    if dups.is_empty() || !doc.ends_with('}') {
+        return;
+    }
+    let ids: Vec<String> = dups.iter().map(|d| d.0.to_string()).collect();
+    doc.pop();
+    doc.push_str(",\"possible_duplicates\":[");
+    doc.push_str(&ids.join(","));
+    doc.push_str("]}");
 }
 
 /// The order an earlier request with this key made, if the key is still fresh and

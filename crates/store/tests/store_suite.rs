@@ -254,11 +254,44 @@ story!(
             "the September order is outside the window: {old:?}"
         );
         assert_eq!(c.possible_duplicates, vec![b.id, a.id]);
+        assert_eq!(
+            s.order(c.id).await.unwrap().unwrap(),
+            c,
+            "stored as answered"
+        );
         let history = s.orders_by_phone_hash("h1", 10).await.unwrap();
         assert_eq!(
             history.iter().map(|o| o.id).collect::<Vec<_>>(),
             vec![c.id, a.id, old.id]
         );
+    }
+);
+
+story!(
+    orders_registered_at_once_list_each_other_as_duplicates,
+    |s: Arc<dyn Store>| async move {
+        seed_units(&s).await;
+        let mut calls = tokio::task::JoinSet::new();
+        for _ in 0..10 {
+            let s = s.clone();
+            calls.spawn(async move {
+                create(
+                    &s,
+                    new_order("同一来电", "2026-11-20T09:00:00+08:00", Some("h9"), None),
+                )
+                .await
+            });
+        }
+        let orders = calls.join_all().await;
+        // Of any two, the one written second lists the first.
+        for a in &orders {
+            for b in orders.iter().filter(|b| b.id != a.id) {
+                let listed = a.possible_duplicates.contains(&b.id) as u8
+                    + b.possible_duplicates.contains(&a.id) as u8;
+                assert_eq!(listed, 1, "orders {} and {} of one burst", a.id, b.id);
+            }
+            assert_eq!(s.order(a.id).await.unwrap().unwrap(), *a);
+        }
     }
 );
 
