@@ -1084,3 +1084,37 @@ story!(
         );
     }
 );
+
+/// Committed pages reach the database file itself within moments, not only when the
+/// WAL has grown to the writer's checkpoint limit: a copy of the file alone, without
+/// its WAL, already holds the orders.
+#[tokio::test]
+async fn sqlite_checkpoints_in_the_background() {
+    let b = sqlite().await;
+    let s = b.store.clone();
+    seed_units(&s).await;
+    let order = create(
+        &s,
+        new_order("背景检查点", "2026-11-20T09:00:00+08:00", None, None),
+    )
+    .await;
+    let dir = b._dir.as_ref().unwrap().path();
+    let copy = dir.join("copy.db");
+    let mut found = 0;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        std::fs::copy(dir.join("t.db"), &copy).unwrap();
+        let c = rusqlite::Connection::open(&copy).unwrap();
+        found = c
+            .query_row(
+                "SELECT count(*) FROM orders WHERE id = ?",
+                [order.id.0],
+                |r| r.get(0),
+            )
+            .unwrap_or(0);
+        if found == 1 {
+            break;
+        }
+    }
+    assert_eq!(found, 1, "the order never reached the database file");
+}
