@@ -351,7 +351,7 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) {
         let end = if ok {
             run_cached(conn, "RELEASE job")
         } else {
-            forget_audit_head();
+            forget_writer_memory();
             run_cached(conn, "ROLLBACK TO job").and_then(|()| run_cached(conn, "RELEASE job"))
         };
         if let Err(e) = end {
@@ -360,7 +360,7 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) {
         finishers.push(finish);
     }
     let commit_err = run_cached(conn, "COMMIT").err().map(|e| {
-        forget_audit_head();
+        forget_writer_memory();
         tracing::error!(error = %e, "group commit failed");
         let _ = conn.execute_batch("ROLLBACK");
         backend(e)
@@ -497,8 +497,50 @@ thread_local! {
     static AUDIT_HEAD: std::cell::RefCell<Option<(i64, String)>> = const { std::cell::RefCell::new(None) };
 }
 
-fn forget_audit_head() {
+thread_local! {
+    /// The merged orders registered since `.0` (Unix seconds), so that a duplicate
+    /// lookup reads only its index: `status` is only in the table, and leaving the
+    /// merged out in SQL read up to ten order rows per lookup. Merges are rare. Loaded
+    /// at first use, and again once the window has moved on by a month (which drops
+    /// the merges that fell out of it) or when a job or a commit fails.
+    static MERGED: std::cell::RefCell<Option<(i64, std::collections::HashSet<i64>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// How far the duplicate window moves on before the merged orders are read again.
+const MERGED_RELOAD_SECONDS: i64 = 31 * 86_400;
+
+/// What the writer keeps in memory, forgotten whenever a job or a commit fails, as
+/// the rows it stands for may be gone.
+fn forget_writer_memory() {
     AUDIT_HEAD.with(|h| *h.borrow_mut() = None);
+    MERGED.with(|m| *m.borrow_mut() = None);
+}
+
+/// Whether `id` is a merged order, for lookups of orders registered since `since`.
+fn is_merged(c: &Connection, since: i64, id: i64) -> Result<bool> {
+    MERGED.with(|m| {
+        let mut m = m.borrow_mut();
+        let fresh = matches!(&*m, Some((from, _)) if *from <= since && since - from < MERGED_RELOAD_SECONDS);
+        if !fresh {
+            let mut s = c
+                .prepare_cached("SELECT id FROM orders WHERE status = 'merged' AND registered_at >= ?")
+                .map_err(sql_err)?;
+            let ids = s.query_map([since], |r| r.get::<_, i64>(0)).map_err(sql_err)?;
+            *m = Some((since, ids.collect::<rusqlite::Result<_>>().map_err(sql_err)?));
+        }
+        Ok(m.as_ref().is_some_and(|(_, set)| set.contains(&id)))
+    })
+}
+
+/// Notes a merge the writer just made (a no-op until the set is first loaded, which
+/// reads the database, this write included).
+fn note_merged(id: i64) {
+    MERGED.with(|m| {
+        if let Some((_, set)) = m.borrow_mut().as_mut() {
+            set.insert(id);
+        }
+    });
 }
 
 /// Ids and daily numbers, handed out in memory: one process owns an SQLite database,
@@ -537,31 +579,38 @@ struct DuplicateKeys {
     since: i64,
 }
 
+/// The possible duplicates listed for each key (phone, address).
+const DUPLICATES_PER_KEY: usize = 10;
+
 /// Orders with the same phone hash or address in the window, newest first.
 fn find_duplicates(c: &Connection, keys: &DuplicateKeys) -> Result<Vec<OrderId>> {
     let since = keys.since;
     let mut dups: Vec<OrderId> = Vec::new();
     for (sql, key) in [
         (
-            "SELECT id FROM orders WHERE phone_hash = ? AND registered_at >= ? AND status <> 'merged' \
-             ORDER BY registered_at DESC LIMIT 10",
+            "SELECT id FROM orders WHERE phone_hash = ? AND registered_at >= ? ORDER BY registered_at DESC",
             &keys.phone_hash,
         ),
         (
-            "SELECT id FROM orders WHERE address_key = ? AND registered_at >= ? AND status <> 'merged' \
-             ORDER BY registered_at DESC LIMIT 10",
+            "SELECT id FROM orders WHERE address_key = ? AND registered_at >= ? ORDER BY registered_at DESC",
             &keys.address_key,
         ),
     ] {
         let Some(key) = key else { continue };
         let mut s = c.prepare_cached(sql).map_err(sql_err)?;
-        let rows = s
-            .query_map(params![key, since], |r| r.get::<_, i64>(0))
-            .map_err(sql_err)?;
-        for id in rows {
-            let id = OrderId(id.map_err(sql_err)?);
-            if !dups.contains(&id) {
-                dups.push(id);
+        let mut rows = s.query(params![key, since]).map_err(sql_err)?;
+        let mut taken = 0;
+        while taken < DUPLICATES_PER_KEY {
+            let Some(row) = rows.next().map_err(sql_err)? else {
+                break;
+            };
+            let id: i64 = row.get(0).map_err(sql_err)?;
+            if is_merged(c, since, id)? {
+                continue;
+            }
+            taken += 1;
+            if !dups.contains(&OrderId(id)) {
+                dups.push(OrderId(id));
             }
         }
     }
@@ -712,6 +761,9 @@ fn record_change(conn: &Connection, c: &OrderChange) -> Result<()> {
         .map_err(sql_err)?;
     if updated != 1 {
         return Err(StoreError::VersionConflict);
+    }
+    if o.status == hotline_domain::Status::Merged {
+        note_merged(o.id.0);
     }
     conn.prepare_cached("DELETE FROM order_co_units WHERE order_id = ?")
         .and_then(|mut s| s.execute([o.id.0]))

@@ -268,6 +268,47 @@ story!(
 );
 
 story!(
+    a_merged_order_is_no_longer_listed_as_a_duplicate,
+    |s: Arc<dyn Store>| async move {
+        seed_units(&s).await;
+        let a = create(
+            &s,
+            new_order("甲", "2026-11-20T09:00:00+08:00", Some("h7"), None),
+        )
+        .await;
+        let b = create(
+            &s,
+            new_order("乙", "2026-11-20T10:00:00+08:00", Some("h7"), None),
+        )
+        .await;
+        assert_eq!(b.possible_duplicates, vec![a.id]);
+        let rules = DeadlineRules::default();
+        let cal = Calendar::new(Calendar::official_seed());
+        let ctx = Context {
+            now: at("2026-11-20T10:05:00+08:00"),
+            rules: &rules,
+            calendar: &cal,
+        };
+        let t = apply(&b, Action::Merge { into: a.id }, &dispatcher(), &ctx).unwrap();
+        let change = OrderChange {
+            order: t.order,
+            event: t.event,
+        };
+        s.record_transitions(vec![change], None).await.unwrap();
+        let c = create(
+            &s,
+            new_order("丙", "2026-11-20T11:00:00+08:00", Some("h7"), None),
+        )
+        .await;
+        assert_eq!(
+            c.possible_duplicates,
+            vec![a.id],
+            "the merged order is left out"
+        );
+    }
+);
+
+story!(
     orders_registered_at_once_list_each_other_as_duplicates,
     |s: Arc<dyn Store>| async move {
         seed_units(&s).await;
