@@ -152,21 +152,14 @@ fn dispatcher() -> Actor {
     }
 }
 
-async fn dispatch(s: &Arc<dyn Store>, o: &Order, unit: &str, co: &[&str], now: &str) -> Order {
+/// Applies a dispatcher's action and records it.
+async fn act(s: &Arc<dyn Store>, o: &Order, action: Action, now: &str) -> Order {
     let rules = DeadlineRules::default();
     let cal = Calendar::new(Calendar::official_seed());
     let ctx = Context {
         now: at(now),
         rules: &rules,
         calendar: &cal,
-    };
-    let action = Action::Dispatch {
-        unit: DispatchTarget {
-            code: code(unit),
-            kind: UnitKind::Department,
-        },
-        co_units: co.iter().map(|c| code(c)).collect(),
-        note: None,
     };
     let t = apply(o, action, &dispatcher(), &ctx).unwrap();
     s.record_transitions(
@@ -179,6 +172,18 @@ async fn dispatch(s: &Arc<dyn Store>, o: &Order, unit: &str, co: &[&str], now: &
     .await
     .unwrap();
     t.order
+}
+
+async fn dispatch(s: &Arc<dyn Store>, o: &Order, unit: &str, co: &[&str], now: &str) -> Order {
+    let action = Action::Dispatch {
+        unit: DispatchTarget {
+            code: code(unit),
+            kind: UnitKind::Department,
+        },
+        co_units: co.iter().map(|c| code(c)).collect(),
+        note: None,
+    };
+    act(s, o, action, now).await
 }
 
 story!(orders_are_numbered_by_day_and_read_back_whole, |s: Arc<
@@ -282,19 +287,13 @@ story!(
         )
         .await;
         assert_eq!(b.possible_duplicates, vec![a.id]);
-        let rules = DeadlineRules::default();
-        let cal = Calendar::new(Calendar::official_seed());
-        let ctx = Context {
-            now: at("2026-11-20T10:05:00+08:00"),
-            rules: &rules,
-            calendar: &cal,
-        };
-        let t = apply(&b, Action::Merge { into: a.id }, &dispatcher(), &ctx).unwrap();
-        let change = OrderChange {
-            order: t.order,
-            event: t.event,
-        };
-        s.record_transitions(vec![change], None).await.unwrap();
+        act(
+            &s,
+            &b,
+            Action::Merge { into: a.id },
+            "2026-11-20T10:05:00+08:00",
+        )
+        .await;
         let c = create(
             &s,
             new_order("丙", "2026-11-20T11:00:00+08:00", Some("h7"), None),
