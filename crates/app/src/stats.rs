@@ -72,7 +72,7 @@ async fn pass(
 
 /// Whether at least `limit` order events wait to be counted.
 pub async fn backlogged(store: &dyn Store, limit: u32) -> Result<bool, StoreError> {
-    Ok(store.stats_pending(limit).await?.events.len() >= limit as usize)
+    store.stats_backlogged(limit).await
 }
 
 /// Passes until every event is counted (reports, tests, the benchmark).

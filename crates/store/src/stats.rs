@@ -46,6 +46,8 @@ pub struct StatCount {
 pub trait StatsStore: Send + Sync {
     /// The next `limit` order events after the cursor.
     async fn stats_pending(&self, limit: u32) -> Result<Pending>;
+    /// Whether at least `n` order events wait to be counted; cheap while fewer do.
+    async fn stats_backlogged(&self, n: u32) -> Result<bool>;
     /// The orders (with their timelines) the counters are to be brought up to date with.
     async fn orders_for_stats(&self, ids: Vec<OrderId>) -> Result<Vec<(Order, Vec<Event>)>>;
     /// Replaces each order's counted facts with the given ones, adding the difference
@@ -150,6 +152,13 @@ pub(crate) const MOVE_CURSOR: &str =
 pub(crate) const PENDING: &str = "SELECT e.id, e.order_id, e.at FROM order_events e \
      WHERE e.id > (SELECT event_id FROM report_cursor WHERE id = 1) ORDER BY e.id LIMIT ?";
 pub(crate) const CURSOR: &str = "SELECT event_id FROM report_cursor WHERE id = 1";
+/// An upper bound of the events waiting (ids may have gaps), read from the ends of
+/// the id index alone: while it is below a limit, nothing needs counting.
+pub(crate) const PENDING_AT_MOST: &str = "SELECT coalesce(max(id), 0) - \
+     (SELECT event_id FROM report_cursor WHERE id = 1) FROM order_events";
+/// The events waiting, counted up to a limit.
+pub(crate) const PENDING_UP_TO: &str = "SELECT count(*) FROM (SELECT 1 FROM order_events \
+     WHERE id > (SELECT event_id FROM report_cursor WHERE id = 1) ORDER BY id LIMIT ?) p";
 
 /// The rows a counter change writes: `(grain, measure, period, hotline, region, key, n)`.
 pub(crate) fn bumps(

@@ -72,6 +72,25 @@ impl StatsStore for PgStore {
         Ok(Pending { cursor, events })
     }
 
+    async fn stats_backlogged(&self, n: u32) -> Result<bool> {
+        let n = i64::from(n);
+        let at_most: i64 = sql(PENDING_AT_MOST)
+            .fetch_one(&self.pool)
+            .await
+            .and_then(|r| r.try_get(0))
+            .map_err(pg_err)?;
+        if at_most < n {
+            return Ok(false);
+        }
+        let waiting: i64 = sql(PENDING_UP_TO)
+            .bind(n)
+            .fetch_one(&self.pool)
+            .await
+            .and_then(|r| r.try_get(0))
+            .map_err(pg_err)?;
+        Ok(waiting >= n)
+    }
+
     async fn orders_for_stats(&self, ids: Vec<OrderId>) -> Result<Vec<(Order, Vec<Event>)>> {
         let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
         let docs = sqlx::query("SELECT id, doc FROM orders WHERE id = ANY($1) ORDER BY id")

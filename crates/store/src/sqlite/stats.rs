@@ -84,6 +84,23 @@ impl StatsStore for SqliteStore {
         .await
     }
 
+    async fn stats_backlogged(&self, n: u32) -> Result<bool> {
+        self.read(move |c| {
+            let at_most: i64 = c
+                .query_row(PENDING_AT_MOST, [], |r| r.get(0))
+                .map_err(backend)?;
+            if at_most < i64::from(n) {
+                return Ok(false);
+            }
+            let waiting: i64 = c
+                .prepare_cached(PENDING_UP_TO)
+                .and_then(|mut s| s.query_row([i64::from(n)], |r| r.get(0)))
+                .map_err(backend)?;
+            Ok(waiting >= i64::from(n))
+        })
+        .await
+    }
+
     async fn orders_for_stats(&self, ids: Vec<OrderId>) -> Result<Vec<(Order, Vec<Event>)>> {
         self.read(move |c| {
             let mut out = Vec::with_capacity(ids.len());
