@@ -52,15 +52,9 @@ pub fn by(
     object: Option<String>,
     detail: serde_json::Value,
 ) -> AuditRecord {
-    AuditRecord {
-        at: state.now(),
-        actor: viewer.user.username.clone(),
-        unit: viewer.user.unit.as_ref().map(|u| u.to_string()),
-        address: addr.0.clone(),
-        action: action.to_owned(),
-        object,
-        detail,
-    }
+    let unit = viewer.user.unit.as_ref().map(|u| u.to_string());
+    let who = (viewer.user.username.as_str(), unit, addr.0.clone());
+    record(state, who, action, object, detail)
 }
 
 /// A record of something the server did by itself (the watch, expiries, the monthly
@@ -71,15 +65,7 @@ pub fn system(
     object: Option<String>,
     detail: serde_json::Value,
 ) -> AuditRecord {
-    AuditRecord {
-        at: state.now(),
-        actor: "system".into(),
-        unit: None,
-        address: None,
-        action: action.to_owned(),
-        object,
-        detail,
-    }
+    record(state, ("system", None, None), action, object, detail)
 }
 
 /// A record of something done without a session (logins, the requester's portal).
@@ -91,11 +77,23 @@ pub fn anonymous(
     object: Option<String>,
     detail: serde_json::Value,
 ) -> AuditRecord {
+    record(state, (actor, None, addr.0.clone()), action, object, detail)
+}
+
+/// `who` is the actor, their unit and their address.
+fn record(
+    state: &AppState,
+    who: (&str, Option<String>, Option<String>),
+    action: &str,
+    object: Option<String>,
+    detail: serde_json::Value,
+) -> AuditRecord {
+    let (actor, unit, address) = who;
     AuditRecord {
         at: state.now(),
         actor: actor.to_owned(),
-        unit: None,
-        address: addr.0.clone(),
+        unit,
+        address,
         action: action.to_owned(),
         object,
         detail,

@@ -142,6 +142,17 @@ async fn create(s: &Arc<dyn Store>, n: NewOrder) -> Order {
         .order
 }
 
+/// Registers an order from the phone (hash) and about the address given.
+async fn register(
+    s: &Arc<dyn Store>,
+    title: &str,
+    now: &str,
+    phone_hash: Option<&str>,
+    address: Option<&str>,
+) -> Order {
+    create(s, new_order(title, now, phone_hash, address)).await
+}
+
 fn dispatcher() -> Actor {
     Actor {
         username: "d".into(),
@@ -152,8 +163,18 @@ fn dispatcher() -> Actor {
     }
 }
 
-/// Applies a dispatcher's action and records it.
-async fn act(s: &Arc<dyn Store>, o: &Order, action: Action, now: &str) -> Order {
+/// The ids of the orders a filter lists, in order.
+async fn listed(s: &Arc<dyn Store>, f: &OrderFilter) -> Vec<OrderId> {
+    let orders = s.list_orders(f).await.unwrap();
+    orders.into_iter().map(|o| o.id).collect()
+}
+
+/// The change a dispatcher's action makes to the order, not yet recorded.
+fn change(o: &Order, action: Action, now: &str) -> OrderChange {
+    change_by(o, action, &dispatcher(), now)
+}
+
+fn change_by(o: &Order, action: Action, actor: &Actor, now: &str) -> OrderChange {
     let rules = DeadlineRules::default();
     let cal = Calendar::new(Calendar::official_seed());
     let ctx = Context {
@@ -161,51 +182,44 @@ async fn act(s: &Arc<dyn Store>, o: &Order, action: Action, now: &str) -> Order 
         rules: &rules,
         calendar: &cal,
     };
-    let t = apply(o, action, &dispatcher(), &ctx).unwrap();
-    s.record_transitions(
-        vec![OrderChange {
-            order: t.order.clone(),
-            event: t.event,
-        }],
-        None,
-    )
-    .await
-    .unwrap();
-    t.order
+    let t = apply(o, action, actor, &ctx).unwrap();
+    OrderChange {
+        order: t.order,
+        event: t.event,
+    }
 }
 
-async fn dispatch(s: &Arc<dyn Store>, o: &Order, unit: &str, co: &[&str], now: &str) -> Order {
-    let action = Action::Dispatch {
+/// Applies a dispatcher's action and records it.
+async fn act(s: &Arc<dyn Store>, o: &Order, action: Action, now: &str) -> Order {
+    let c = change(o, action, now);
+    let order = c.order.clone();
+    s.record_transitions(vec![c], None).await.unwrap();
+    order
+}
+
+fn dispatch_to(unit: &str, co: &[&str]) -> Action {
+    Action::Dispatch {
         unit: DispatchTarget {
             code: code(unit),
             kind: UnitKind::Department,
         },
         co_units: co.iter().map(|c| code(c)).collect(),
         note: None,
-    };
-    act(s, o, action, now).await
+    }
+}
+
+async fn dispatch(s: &Arc<dyn Store>, o: &Order, unit: &str, co: &[&str], now: &str) -> Order {
+    act(s, o, dispatch_to(unit, co), now).await
 }
 
 story!(orders_are_numbered_by_day_and_read_back_whole, |s: Arc<
     dyn Store,
 >| async move {
     seed_units(&s).await;
-    let a = create(
-        &s,
-        new_order("路灯不亮", "2026-11-27T09:00:00+08:00", None, None),
-    )
-    .await;
-    let b = create(
-        &s,
-        new_order("噪声扰民", "2026-11-27T10:00:00+08:00", None, None),
-    )
-    .await;
+    let a = register(&s, "路灯不亮", "2026-11-27T09:00:00+08:00", None, None).await;
+    let b = register(&s, "噪声扰民", "2026-11-27T10:00:00+08:00", None, None).await;
     // 23:30 UTC on the 27th is already the 28th in Shanghai.
-    let c = create(
-        &s,
-        new_order("占道经营", "2026-11-27T23:30:00Z", None, None),
-    )
-    .await;
+    let c = register(&s, "占道经营", "2026-11-27T23:30:00Z", None, None).await;
     assert_eq!(a.number.as_str(), "20261127-000001");
     assert_eq!(b.number.as_str(), "20261127-000002");
     assert_eq!(c.number.as_str(), "20261128-000001");
@@ -224,34 +238,22 @@ story!(
     possible_duplicates_are_the_same_phone_or_address_within_30_days,
     |s: Arc<dyn Store>| async move {
         seed_units(&s).await;
-        let old = create(
+        let old = register(&s, "旧", "2026-09-01T09:00:00+08:00", Some("h1"), None).await;
+        let a = register(&s, "甲", "2026-11-20T09:00:00+08:00", Some("h1"), None).await;
+        let b = register(
             &s,
-            new_order("旧", "2026-09-01T09:00:00+08:00", Some("h1"), None),
+            "乙",
+            "2026-11-21T09:00:00+08:00",
+            Some("h2"),
+            Some("东大街1号"),
         )
         .await;
-        let a = create(
+        let c = register(
             &s,
-            new_order("甲", "2026-11-20T09:00:00+08:00", Some("h1"), None),
-        )
-        .await;
-        let b = create(
-            &s,
-            new_order(
-                "乙",
-                "2026-11-21T09:00:00+08:00",
-                Some("h2"),
-                Some("东大街1号"),
-            ),
-        )
-        .await;
-        let c = create(
-            &s,
-            new_order(
-                "丙",
-                "2026-11-22T09:00:00+08:00",
-                Some("h1"),
-                Some("东大街1号"),
-            ),
+            "丙",
+            "2026-11-22T09:00:00+08:00",
+            Some("h1"),
+            Some("东大街1号"),
         )
         .await;
         assert!(
@@ -276,16 +278,8 @@ story!(
     a_merged_order_is_no_longer_listed_as_a_duplicate,
     |s: Arc<dyn Store>| async move {
         seed_units(&s).await;
-        let a = create(
-            &s,
-            new_order("甲", "2026-11-20T09:00:00+08:00", Some("h7"), None),
-        )
-        .await;
-        let b = create(
-            &s,
-            new_order("乙", "2026-11-20T10:00:00+08:00", Some("h7"), None),
-        )
-        .await;
+        let a = register(&s, "甲", "2026-11-20T09:00:00+08:00", Some("h7"), None).await;
+        let b = register(&s, "乙", "2026-11-20T10:00:00+08:00", Some("h7"), None).await;
         assert_eq!(b.possible_duplicates, vec![a.id]);
         act(
             &s,
@@ -294,11 +288,7 @@ story!(
             "2026-11-20T10:05:00+08:00",
         )
         .await;
-        let c = create(
-            &s,
-            new_order("丙", "2026-11-20T11:00:00+08:00", Some("h7"), None),
-        )
-        .await;
+        let c = register(&s, "丙", "2026-11-20T11:00:00+08:00", Some("h7"), None).await;
         assert_eq!(
             c.possible_duplicates,
             vec![a.id],
@@ -315,9 +305,12 @@ story!(
         for _ in 0..10 {
             let s = s.clone();
             calls.spawn(async move {
-                create(
+                register(
                     &s,
-                    new_order("同一来电", "2026-11-20T09:00:00+08:00", Some("h9"), None),
+                    "同一来电",
+                    "2026-11-20T09:00:00+08:00",
+                    Some("h9"),
+                    None,
                 )
                 .await
             });
@@ -391,39 +384,12 @@ story!(
     a_change_made_on_a_stale_copy_is_refused_and_writes_nothing,
     |s: Arc<dyn Store>| async move {
         seed_units(&s).await;
-        let o = create(
-            &s,
-            new_order("路灯", "2026-11-27T09:00:00+08:00", None, None),
-        )
-        .await;
+        let o = register(&s, "路灯", "2026-11-27T09:00:00+08:00", None, None).await;
         let dispatched = dispatch(&s, &o, "cdjt", &[], "2026-11-27T10:00:00+08:00").await;
         assert_eq!(dispatched.version, 2);
         // The same transition again, from the stale version 1 copy.
-        let rules = DeadlineRules::default();
-        let cal = Calendar::new(Calendar::official_seed());
-        let ctx = Context {
-            now: at("2026-11-27T10:01:00+08:00"),
-            rules: &rules,
-            calendar: &cal,
-        };
-        let action = Action::Dispatch {
-            unit: DispatchTarget {
-                code: code("cdsw"),
-                kind: UnitKind::Department,
-            },
-            co_units: vec![],
-            note: None,
-        };
-        let t = apply(&o, action, &dispatcher(), &ctx).unwrap();
-        let r = s
-            .record_transitions(
-                vec![OrderChange {
-                    order: t.order,
-                    event: t.event,
-                }],
-                None,
-            )
-            .await;
+        let stale = change(&o, dispatch_to("cdsw", &[]), "2026-11-27T10:01:00+08:00");
+        let r = s.record_transitions(vec![stale], None).await;
         assert!(matches!(r, Err(StoreError::VersionConflict)));
         let now = s.order(o.id).await.unwrap().unwrap();
         assert_eq!(now.unit, Some(code("cdjt")));
@@ -435,21 +401,9 @@ story!(lists_keep_to_their_scope_and_filters, |s: Arc<
     dyn Store,
 >| async move {
     seed_units(&s).await;
-    let a = create(
-        &s,
-        new_order("路灯不亮", "2026-11-27T09:00:00+08:00", None, None),
-    )
-    .await;
-    let b = create(
-        &s,
-        new_order("噪声扰民", "2026-11-27T10:00:00+08:00", None, None),
-    )
-    .await;
-    let c = create(
-        &s,
-        new_order("占道经营 100%", "2026-11-27T11:00:00+08:00", None, None),
-    )
-    .await;
+    let a = register(&s, "路灯不亮", "2026-11-27T09:00:00+08:00", None, None).await;
+    let b = register(&s, "噪声扰民", "2026-11-27T10:00:00+08:00", None, None).await;
+    let c = register(&s, "占道经营 100%", "2026-11-27T11:00:00+08:00", None, None).await;
     dispatch(&s, &a, "cdjt", &[], "2026-11-27T12:00:00+08:00").await;
     dispatch(&s, &b, "cdsw", &["cdjt"], "2026-11-27T12:00:00+08:00").await;
     let ids = |v: Vec<Order>| v.into_iter().map(|o| o.id).collect::<Vec<_>>();
@@ -586,40 +540,13 @@ story!(
         let mut n = new_order("路灯", "2026-11-27T09:00:00+08:00", None, None);
         n.audit = Some(audit("order.create"));
         let o = create(&s, n).await;
-        let rules = DeadlineRules::default();
-        let cal = Calendar::new(Calendar::official_seed());
-        let ctx = Context {
-            now: at("2026-11-27T10:00:00+08:00"),
-            rules: &rules,
-            calendar: &cal,
-        };
-        let action = Action::Dispatch {
-            unit: DispatchTarget {
-                code: code("cdjt"),
-                kind: UnitKind::Department,
-            },
-            co_units: vec![],
-            note: None,
-        };
-        let t = apply(&o, action, &dispatcher(), &ctx).unwrap();
-        s.record_transitions(
-            vec![OrderChange {
-                order: t.order.clone(),
-                event: t.event.clone(),
-            }],
-            Some(audit("order.dispatch")),
-        )
-        .await
-        .unwrap();
+        let c = change(&o, dispatch_to("cdjt", &[]), "2026-11-27T10:00:00+08:00");
+        s.record_transitions(vec![c.clone()], Some(audit("order.dispatch")))
+            .await
+            .unwrap();
         // A refused write records nothing either.
         let stale = s
-            .record_transitions(
-                vec![OrderChange {
-                    order: t.order,
-                    event: t.event,
-                }],
-                Some(audit("order.dispatch")),
-            )
+            .record_transitions(vec![c], Some(audit("order.dispatch")))
             .await;
         assert!(matches!(stale, Err(StoreError::VersionConflict)));
         let all = s
@@ -709,23 +636,13 @@ story!(
         let mut help = new_order("求助", "2026-11-02T09:00:00+08:00", None, None);
         help.intake.kind = Kind::Help;
         let help = create(&s, help).await;
-        let complaint = create(
-            &s,
-            new_order("投诉", "2026-11-02T10:00:00+08:00", None, None),
-        )
-        .await;
+        let complaint = register(&s, "投诉", "2026-11-02T10:00:00+08:00", None, None).await;
         let mut consult = new_order("咨询", "2026-11-02T11:00:00+08:00", None, None);
         consult.intake.kind = Kind::Consultation;
         let consult = create(&s, consult).await;
         let mut f = OrderFilter::new(Scope::All);
         f.by_deadline = true;
-        let ids: Vec<OrderId> = s
-            .list_orders(&f)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|o| o.id)
-            .collect();
+        let ids = listed(&s, &f).await;
         assert_eq!(
             ids,
             vec![consult.id, help.id, complaint.id],
@@ -733,13 +650,6 @@ story!(
         );
         // An extension waiting for a decision.
         let o = dispatch(&s, &complaint, "cdjt", &[], "2026-11-02T12:00:00+08:00").await;
-        let rules = DeadlineRules::default();
-        let cal = Calendar::new(Calendar::official_seed());
-        let ctx = Context {
-            now: at("2026-11-02T13:00:00+08:00"),
-            rules: &rules,
-            calendar: &cal,
-        };
         let handler = Actor {
             username: "h".into(),
             roles: vec![Role::Handler],
@@ -747,41 +657,17 @@ story!(
             hotline_staff: false,
             requester: false,
         };
-        let o = apply(&o, Action::Accept, &handler, &ctx).unwrap();
-        let ask = apply(
-            &o.order,
-            Action::RequestExtension {
-                days: 2,
-                reason: "勘查".into(),
-            },
-            &handler,
-            &ctx,
-        )
-        .unwrap();
-        s.record_transitions(
-            vec![
-                OrderChange {
-                    order: o.order,
-                    event: o.event,
-                },
-                OrderChange {
-                    order: ask.order,
-                    event: ask.event,
-                },
-            ],
-            None,
-        )
-        .await
-        .unwrap();
+        let now = "2026-11-02T13:00:00+08:00";
+        let accept = change_by(&o, Action::Accept, &handler, now);
+        let extend = Action::RequestExtension {
+            days: 2,
+            reason: "勘查".into(),
+        };
+        let ask = change_by(&accept.order, extend, &handler, now);
+        s.record_transitions(vec![accept, ask], None).await.unwrap();
         let mut f = OrderFilter::new(Scope::All);
         f.extension_pending = true;
-        let ids: Vec<OrderId> = s
-            .list_orders(&f)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|o| o.id)
-            .collect();
+        let ids = listed(&s, &f).await;
         assert_eq!(ids, vec![complaint.id]);
     }
 );
@@ -803,13 +689,7 @@ story!(lists_filter_by_domain_field_and_sub_category, |s: Arc<
     ] {
         let mut f = OrderFilter::new(Scope::All);
         f.domain = Some(domain.into());
-        let ids: Vec<OrderId> = s
-            .list_orders(&f)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|o| o.id)
-            .collect();
+        let ids = listed(&s, &f).await;
         assert_eq!(ids, expected, "{domain}");
     }
 });
@@ -818,19 +698,28 @@ story!(
     orders_about_an_address_are_found_by_its_key_within_the_window,
     |s: Arc<dyn Store>| async move {
         seed_units(&s).await;
-        create(
+        register(
             &s,
-            new_order("旧", "2026-09-01T09:00:00+08:00", None, Some("东大街1号")),
+            "旧",
+            "2026-09-01T09:00:00+08:00",
+            None,
+            Some("东大街1号"),
         )
         .await;
-        let a = create(
+        let a = register(
             &s,
-            new_order("甲", "2026-11-20T09:00:00+08:00", None, Some("东大街1号")),
+            "甲",
+            "2026-11-20T09:00:00+08:00",
+            None,
+            Some("东大街1号"),
         )
         .await;
-        create(
+        register(
             &s,
-            new_order("乙", "2026-11-21T09:00:00+08:00", None, Some("西大街2号")),
+            "乙",
+            "2026-11-21T09:00:00+08:00",
+            None,
+            Some("西大街2号"),
         )
         .await;
         let found = s
@@ -1000,27 +889,22 @@ story!(
     |s: Arc<dyn Store>| async move {
         use hotline_domain::stats::facts;
         seed_units(&s).await;
-        let a = create(
-            &s,
-            new_order("路灯不亮", "2026-03-02T09:00:00+08:00", None, None),
-        )
-        .await;
-        let b = create(
-            &s,
-            new_order("噪音扰民", "2026-03-31T22:00:00+08:00", None, None),
-        )
-        .await;
+        let a = register(&s, "路灯不亮", "2026-03-02T09:00:00+08:00", None, None).await;
+        let b = register(&s, "噪音扰民", "2026-03-31T22:00:00+08:00", None, None).await;
         // Both events are waiting to be counted, oldest first.
         let pending = s.stats_pending(100).await.unwrap();
         assert_eq!(pending.cursor, 0);
         let ids: Vec<OrderId> = pending.events.iter().map(|e| e.1).collect();
         assert_eq!(ids, vec![a.id, b.id]);
+        assert!(s.stats_backlogged(2).await.unwrap());
+        assert!(!s.stats_backlogged(3).await.unwrap());
         let last = pending.events.last().unwrap().0;
         let count = |o: &Order| facts(o, &[], &["路灯".to_owned()]);
         s.apply_stats(vec![(a.id, count(&a)), (b.id, count(&b))], Some(last))
             .await
             .unwrap();
         assert!(s.stats_pending(100).await.unwrap().events.is_empty());
+        assert!(!s.stats_backlogged(1).await.unwrap());
         let march = count_query(&["kind", "topic"], "2026-03-01", "2026-03-31");
         let expect = vec![
             ("kind".to_owned(), "complaint".to_owned(), 2),
@@ -1092,11 +976,7 @@ story!(
     imported_orders_keep_their_timelines_and_later_orders_are_numbered_after_them,
     |s: Arc<dyn Store>| async move {
         seed_units(&s).await;
-        let first = create(
-            &s,
-            new_order("路灯不亮", "2026-03-02T09:00:00+08:00", None, None),
-        )
-        .await;
+        let first = register(&s, "路灯不亮", "2026-03-02T09:00:00+08:00", None, None).await;
         let mut old = first.clone();
         old.id = OrderId(first.id.0 + 100);
         old.number = OrderNumber::new("2026-03-02".parse().unwrap(), 7);
@@ -1106,11 +986,7 @@ story!(
             .unwrap();
         assert_eq!(s.order(old.id).await.unwrap().unwrap(), old);
         assert_eq!(s.events(old.id).await.unwrap(), event);
-        let next = create(
-            &s,
-            new_order("噪音扰民", "2026-03-02T11:00:00+08:00", None, None),
-        )
-        .await;
+        let next = register(&s, "噪音扰民", "2026-03-02T11:00:00+08:00", None, None).await;
         assert!(next.id.0 > old.id.0, "{:?}", next.id);
         assert_eq!(next.number.as_str(), "20260302-000008");
         let again = s
@@ -1133,11 +1009,7 @@ async fn sqlite_checkpoints_in_the_background() {
     let b = sqlite().await;
     let s = b.store.clone();
     seed_units(&s).await;
-    let order = create(
-        &s,
-        new_order("背景检查点", "2026-11-20T09:00:00+08:00", None, None),
-    )
-    .await;
+    let order = register(&s, "背景检查点", "2026-11-20T09:00:00+08:00", None, None).await;
     let dir = b._dir.as_ref().unwrap().path();
     let copy = dir.join("copy.db");
     let mut found = 0;
