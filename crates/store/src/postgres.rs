@@ -42,6 +42,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../migrations/postgres/0005_report_counts.sql"),
     ),
+    (
+        6,
+        include_str!("../migrations/postgres/0006_unit_index_partial.sql"),
+    ),
 ];
 
 /// Serialises appends to the audit chain between servers, per transaction.
