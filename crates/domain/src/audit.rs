@@ -41,19 +41,41 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
+/// The fields of a record kept and hashed as text, rendered once: a store renders
+/// them before the record reaches the one writer that chains it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordText {
+    pub at: String,
+    pub detail: String,
+}
+
+impl RecordText {
+    pub fn of(r: &AuditRecord) -> Self {
+        RecordText {
+            at: r.at.to_rfc3339(),
+            detail: r.detail.to_string(),
+        }
+    }
+}
+
 /// The hash of a record with this id following `prev_hash`.
 pub fn chain_hash(prev_hash: &str, id: i64, r: &AuditRecord) -> String {
+    rendered_hash(prev_hash, id, r, &RecordText::of(r))
+}
+
+/// [`chain_hash`] of a record whose text is already rendered.
+pub fn rendered_hash(prev_hash: &str, id: i64, r: &AuditRecord, text: &RecordText) -> String {
     let mut h = Sha256::new();
     for part in [
         prev_hash,
         &id.to_string(),
-        &r.at.to_rfc3339(),
+        &text.at,
         &r.actor,
         r.unit.as_deref().unwrap_or(""),
         r.address.as_deref().unwrap_or(""),
         &r.action,
         r.object.as_deref().unwrap_or(""),
-        &r.detail.to_string(),
+        &text.detail,
     ] {
         // Length-prefixed, so that moving text between fields changes the hash.
         h.update((part.len() as u64).to_le_bytes());
@@ -64,11 +86,21 @@ pub fn chain_hash(prev_hash: &str, id: i64, r: &AuditRecord) -> String {
 
 /// Chains a record after the entry before it (or after the start).
 pub fn chain(prev: Option<(i64, &str)>, record: AuditRecord) -> AuditEntry {
+    let text = RecordText::of(&record);
+    chain_rendered(prev, record, &text)
+}
+
+/// [`chain`] for a record whose text is already rendered.
+pub fn chain_rendered(
+    prev: Option<(i64, &str)>,
+    record: AuditRecord,
+    text: &RecordText,
+) -> AuditEntry {
     let (id, prev_hash) = match prev {
         Some((id, hash)) => (id + 1, hash.to_owned()),
         None => (1, GENESIS.to_owned()),
     };
-    let hash = chain_hash(&prev_hash, id, &record);
+    let hash = rendered_hash(&prev_hash, id, &record, text);
     AuditEntry {
         id,
         record,

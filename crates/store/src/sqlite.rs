@@ -24,7 +24,7 @@ use crate::{
     Result, SessionRecord, Store, StoreError, UnitRecord, UserRecord,
 };
 use hotline_domain::Timestamp;
-use hotline_domain::audit::{AuditEntry, AuditRecord, chain};
+use hotline_domain::audit::{AuditEntry, AuditRecord, RecordText, chain_rendered};
 
 /// The most requests one commit takes.
 pub const MAX_BATCH: usize = 512;
@@ -46,6 +46,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (
         5,
         include_str!("../migrations/sqlite/0005_report_counts.sql"),
+    ),
+    (
+        6,
+        include_str!("../migrations/sqlite/0006_unit_index_partial.sql"),
     ),
 ];
 
@@ -202,7 +206,10 @@ impl SqliteStore {
                 since: new.now.timestamp() - new.duplicate_window_days * 86_400,
             },
             idempotency: new.idempotency,
-            audit: new.audit,
+            audit: new.audit.map(|mut a| {
+                a.object = Some(format!("order:{id}"));
+                Audit::from(a)
+            }),
         })
     }
 
@@ -464,8 +471,24 @@ fn insert_event(conn: &Connection, order: OrderId, e: &Event) -> Result<()> {
 
 /// Appends to the hash chain; the writer runs one job at a time, so the last record
 /// read here is the last record there is.
-fn append_audit_tx(conn: &Connection, mut r: AuditRecord) -> Result<()> {
-    r.at = r.at.with_timezone(&shanghai());
+/// An audit record in Beijing time with its text rendered, ready to be chained. The
+/// busy paths (intake, actions) render it before handing it to the writer, whose
+/// time is the one every commit waits for.
+struct Audit {
+    record: AuditRecord,
+    text: RecordText,
+}
+
+impl From<AuditRecord> for Audit {
+    fn from(mut record: AuditRecord) -> Self {
+        record.at = record.at.with_timezone(&shanghai());
+        let text = RecordText::of(&record);
+        Audit { record, text }
+    }
+}
+
+fn append_audit_tx(conn: &Connection, a: impl Into<Audit>) -> Result<()> {
+    let Audit { record, text } = a.into();
     let last = match AUDIT_HEAD.with(|h| h.borrow().clone()) {
         Some(head) => Some(head),
         None => conn
@@ -476,7 +499,11 @@ fn append_audit_tx(conn: &Connection, mut r: AuditRecord) -> Result<()> {
             })
             .map_err(sql_err)?,
     };
-    let e = chain(last.as_ref().map(|(id, h)| (*id, h.as_str())), r);
+    let e = chain_rendered(
+        last.as_ref().map(|(id, h)| (*id, h.as_str())),
+        record,
+        &text,
+    );
     conn.prepare_cached(
         "INSERT INTO audit_log (id, at, actor, unit, address, action, object, detail, prev_hash, hash) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -484,13 +511,13 @@ fn append_audit_tx(conn: &Connection, mut r: AuditRecord) -> Result<()> {
     .and_then(|mut s| {
         s.execute(params![
             e.id,
-            e.record.at.to_rfc3339(),
+            text.at,
             e.record.actor,
             e.record.unit,
             e.record.address,
             e.record.action,
             e.record.object,
-            e.record.detail.to_string(),
+            text.detail,
             e.prev_hash,
             e.hash
         ])
@@ -635,7 +662,7 @@ struct PreparedOrder {
     doc: String,
     duplicates: DuplicateKeys,
     idempotency: Option<crate::IdempotencyKey>,
-    audit: Option<AuditRecord>,
+    audit: Option<Audit>,
 }
 
 /// Inside the writer: the idempotency check (it must be atomic with the insert), the
@@ -675,8 +702,7 @@ fn insert_order_tx(conn: &Connection, mut p: PreparedOrder) -> Result<Created> {
     })
     .map_err(sql_err)?;
     insert_event(conn, o.id, &p.event)?;
-    if let Some(mut audit) = p.audit {
-        audit.object = Some(format!("order:{}", o.id));
+    if let Some(audit) = p.audit {
         append_audit_tx(conn, audit)?;
     }
     if let Some(key) = &p.idempotency {
@@ -1214,6 +1240,7 @@ impl Store for SqliteStore {
         changes: Vec<OrderChange>,
         audit: Option<AuditRecord>,
     ) -> Result<()> {
+        let audit = audit.map(Audit::from);
         self.write(move |c| {
             changes.iter().try_for_each(|ch| record_change(c, ch))?;
             audit.map_or(Ok(()), |a| append_audit_tx(c, a))
