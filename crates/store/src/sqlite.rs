@@ -469,8 +469,6 @@ fn insert_event(conn: &Connection, order: OrderId, e: &Event) -> Result<()> {
     Ok(())
 }
 
-/// Appends to the hash chain; the writer runs one job at a time, so the last record
-/// read here is the last record there is.
 /// An audit record in Beijing time with its text rendered, ready to be chained. The
 /// busy paths (intake, actions) render it before handing it to the writer, whose
 /// time is the one every commit waits for.
@@ -487,6 +485,8 @@ impl From<AuditRecord> for Audit {
     }
 }
 
+/// Appends to the hash chain; the writer runs one job at a time, so the last record
+/// read here is the last record there is.
 fn append_audit_tx(conn: &Connection, a: impl Into<Audit>) -> Result<()> {
     let Audit { record, text } = a.into();
     let last = match AUDIT_HEAD.with(|h| h.borrow().clone()) {
