@@ -29,6 +29,9 @@ use hotline_domain::audit::{AuditEntry, AuditRecord, RecordText, chain_rendered}
 /// The most requests one commit takes.
 pub const MAX_BATCH: usize = 512;
 
+/// How often the background checkpointer copies the WAL into the database file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
 mod kb;
 mod stats;
 
@@ -313,13 +316,18 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 /// on its own connection takes no lock the writer needs, so here it costs the writer
 /// nothing; the writer's own checkpoint then finds little left to copy, and restarts
 /// the WAL from its beginning.
+///
+/// Every half second rather than more often: each pass ends by syncing the database
+/// file, and those syncs queue on the disk beside the commits' syncs of the WAL; at
+/// 100 ms intake measured 4 % slower with a higher p99, and a page rewritten by many
+/// commits (the end of each index) is copied once a pass however often it changed.
 fn checkpointer(conn: Connection, alive: std::sync::Weak<()>) {
     if let Err(e) = conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL;") {
         tracing::warn!(error = %e, "the checkpointer could not start");
         return;
     }
     while alive.strong_count() > 0 {
-        std::thread::sleep(std::time::Duration::from_millis(100));
+        std::thread::sleep(CHECKPOINT_EVERY);
         let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
         if let Err(e) = done {
             tracing::warn!(error = %e, "checkpoint failed");

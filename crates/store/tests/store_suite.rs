@@ -1013,7 +1013,7 @@ async fn sqlite_checkpoints_in_the_background() {
     let dir = b._dir.as_ref().unwrap().path();
     let copy = dir.join("copy.db");
     let mut found = 0;
-    for _ in 0..50 {
+    for _ in 0..100 {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         std::fs::copy(dir.join("t.db"), &copy).unwrap();
         let c = rusqlite::Connection::open(&copy).unwrap();
