@@ -15,8 +15,12 @@ pub(crate) struct Sql {
     pub params: Vec<Param>,
 }
 
-const CO_UNIT: &str =
-    "EXISTS (SELECT 1 FROM order_co_units c WHERE c.unit = ? AND c.order_id = o.id)";
+/// The orders a unit leads or co-handles (two parameters: the unit, twice). Written as
+/// one id list from the two indexes rather than `o.unit = ? OR EXISTS (…)`, which
+/// neither backend can answer from an index: that form read the whole orders table for
+/// every handler's list.
+const UNIT_ORDERS: &str = "o.id IN (SELECT u.id FROM orders u WHERE u.unit = ? \
+     UNION ALL SELECT c.order_id FROM order_co_units c WHERE c.unit = ?)";
 
 /// Where the two backends' SQL differs.
 #[derive(Clone, Copy)]
@@ -51,7 +55,7 @@ pub(crate) fn list_orders(f: &OrderFilter, dialect: Dialect) -> Sql {
             p.extend(codes.iter().map(|c| text(c.as_str())));
         }
         Scope::Unit(u) => {
-            w.push(format!("(o.unit = ? OR {CO_UNIT})"));
+            w.push(UNIT_ORDERS.into());
             p.extend([text(u.as_str()), text(u.as_str())]);
         }
     }
@@ -64,7 +68,7 @@ pub(crate) fn list_orders(f: &OrderFilter, dialect: Dialect) -> Sql {
         p.push(text(k.as_str()));
     }
     if let Some(u) = &f.unit {
-        w.push(format!("(o.unit = ? OR {CO_UNIT})"));
+        w.push(UNIT_ORDERS.into());
         p.extend([text(u.as_str()), text(u.as_str())]);
     }
     if let Some(r) = &f.region {
