@@ -46,15 +46,20 @@ async fn swap_facts(
     Ok(changes)
 }
 
+impl PgStore {
+    /// The first column of a query's one row, as a number.
+    async fn first_i64(&self, q: super::Query<'static>) -> Result<i64> {
+        q.fetch_one(&self.pool)
+            .await
+            .and_then(|r| r.try_get(0))
+            .map_err(pg_err)
+    }
+}
+
 #[async_trait]
 impl StatsStore for PgStore {
     async fn stats_pending(&self, limit: u32) -> Result<Pending> {
-        let cursor: i64 = sql(CURSOR)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(pg_err)?
-            .try_get(0)
-            .map_err(pg_err)?;
+        let cursor = self.first_i64(sql(CURSOR)).await?;
         let rows = sql(PENDING)
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
@@ -74,21 +79,10 @@ impl StatsStore for PgStore {
 
     async fn stats_backlogged(&self, n: u32) -> Result<bool> {
         let n = i64::from(n);
-        let at_most: i64 = sql(PENDING_AT_MOST)
-            .fetch_one(&self.pool)
-            .await
-            .and_then(|r| r.try_get(0))
-            .map_err(pg_err)?;
-        if at_most < n {
+        if self.first_i64(sql(PENDING_AT_MOST)).await? < n {
             return Ok(false);
         }
-        let waiting: i64 = sql(PENDING_UP_TO)
-            .bind(n)
-            .fetch_one(&self.pool)
-            .await
-            .and_then(|r| r.try_get(0))
-            .map_err(pg_err)?;
-        Ok(waiting >= n)
+        Ok(self.first_i64(sql(PENDING_UP_TO).bind(n)).await? >= n)
     }
 
     async fn orders_for_stats(&self, ids: Vec<OrderId>) -> Result<Vec<(Order, Vec<Event>)>> {
