@@ -153,14 +153,6 @@ impl Viewer {
         .any(|r| self.has(*r))
     }
 
-    /// Whether an integration key's scope includes `action` (`create`, `read`, or an
-    /// order action); people are limited by their roles alone.
-    pub fn may_use(&self, action: &str) -> bool {
-        self.key_actions
-            .as_ref()
-            .is_none_or(|a| a.is_empty() || a.iter().any(|x| x == action))
-    }
-
     pub fn has(&self, role: Role) -> bool {
         self.user.roles.contains(&role)
     }

@@ -4,7 +4,7 @@
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::{delete, post};
@@ -99,15 +99,30 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(&parts.headers).ok_or_else(ApiError::unauthorized)?;
-        session_viewer(state, token).await.map(CurrentUser)
+        if !token.starts_with(API_KEY_PREFIX) {
+            return session_viewer(state, token).await.map(CurrentUser);
+        }
+        let viewer = key_viewer(state, token).await?;
+        let route = parts
+            .extensions
+            .get::<MatchedPath>()
+            .map(|m| m.as_str().to_owned());
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::not_found())?;
+        let params: Vec<&str> = params.iter().map(|(_, v)| v).collect();
+        let actions = viewer.key_actions.as_deref().unwrap_or_default();
+        crate::key_scope::check(&parts.method, route.as_deref(), &params, actions)?;
+        Ok(CurrentUser(viewer))
     }
 }
 
-/// The caller behind a bearer token or session cookie: an integration key, or a
-/// session that is neither past its end nor idle too long, of an active account.
+/// The person behind a bearer token or session cookie: a session that is neither past
+/// its end nor idle too long, of an active account. Integration keys are not sessions
+/// (the API extractor takes them, within their scope; the console never does).
 pub async fn session_viewer(state: &AppState, token: &str) -> Result<Viewer, ApiError> {
     if token.starts_with(API_KEY_PREFIX) {
-        return key_viewer(state, token).await;
+        return Err(ApiError::unauthorized());
     }
     let hash = token_hash(token);
     let found = state.store().session(&hash).await?;

@@ -20,6 +20,7 @@ pub mod error;
 pub mod extract;
 pub mod kb;
 pub mod kb_io;
+pub mod key_scope;
 pub mod openapi;
 pub mod ops;
 pub mod order_search;
