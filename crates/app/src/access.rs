@@ -193,6 +193,14 @@ impl Viewer {
         !order.hides_requester() || self.is_staff_of(org, order)
     }
 
+    /// Whether this viewer may be shown that `from` is linked to `to` (a possible
+    /// duplicate, a merge): `to` is an order they may see, and neither end withholds
+    /// its requester from them — joining a report to its requester's other orders
+    /// would name the whistleblower.
+    pub fn sees_link(&self, org: &Org, from: &Order, to: &Order) -> bool {
+        self.can_see(org, to) && self.sees_identity(org, from) && self.sees_identity(org, to)
+    }
+
     /// What lists may return to this caller; `None` means nothing.
     pub fn scope(&self, org: &Org) -> Option<Scope> {
         if let Some(h) = self.staff_hotline(org) {

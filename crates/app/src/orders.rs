@@ -219,7 +219,51 @@ pub async fn view_for(
         tracking_code: staff,
         full_phone,
     };
+    let mut order = keep_visible_links(state, viewer, org, order).await?;
+    let mut events = events;
+    if !disclosure.identity {
+        let by_staff = |e: &Event| {
+            e.unit
+                .as_ref()
+                .and_then(|u| org.get(u))
+                .is_some_and(|u| u.kind == UnitKind::Hotline)
+        };
+        crate::views::withhold_requester(&mut order, events.as_mut(), by_staff);
+    }
     Ok(OrderView::new(order, sla, disclosure, events))
+}
+
+/// The order with only the links (possible duplicates, merges) this viewer may be
+/// shown: links reach across hotlines and join a report to its requester's other
+/// orders, so each is checked like a read of the order it names.
+async fn keep_visible_links(
+    state: &AppState,
+    viewer: &Viewer,
+    org: &Org,
+    mut order: Order,
+) -> ApiResult<Order> {
+    let linked: Vec<OrderId> = order
+        .possible_duplicates
+        .iter()
+        .chain(&order.merged)
+        .chain(&order.merged_into)
+        .copied()
+        .collect();
+    if linked.is_empty() {
+        return Ok(order);
+    }
+    let shown: std::collections::HashSet<OrderId> = state
+        .store()
+        .orders_by_ids(&linked)
+        .await?
+        .iter()
+        .filter(|to| viewer.sees_link(org, &order, to))
+        .map(|to| to.id)
+        .collect();
+    order.possible_duplicates.retain(|id| shown.contains(id));
+    order.merged.retain(|id| shown.contains(id));
+    order.merged_into = order.merged_into.filter(|id| shown.contains(id));
+    Ok(order)
 }
 
 async fn create(

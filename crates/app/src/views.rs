@@ -208,3 +208,69 @@ impl From<&Order> for PublicOrderView {
         }
     }
 }
+
+/// What a viewer from whom the requester is withheld (a handling unit, on a report or
+/// a confidential order) still reads: hotline staff's reveal reasons and internal notes
+/// leave the timeline, and the requester's stored name and phone are masked wherever
+/// someone typed them into a text — the title, the content, the reply, a note.
+pub fn withhold_requester(
+    order: &mut Order,
+    events: Option<&mut Vec<Event>>,
+    by_staff: impl Fn(&Event) -> bool,
+) {
+    let secrets = requester_secrets(order);
+    let mask = |text: &mut String| mask_all(text, &secrets);
+    mask(&mut order.title);
+    mask(&mut order.content);
+    if let Some(r) = order.reply.as_mut() {
+        mask(&mut r.content);
+    }
+    if let Some(a) = order.answer.as_mut() {
+        mask(a);
+    }
+    if let Some(x) = order.extension.as_mut() {
+        mask(&mut x.reason);
+    }
+    let Some(events) = events else { return };
+    events.retain(|e| !(by_staff(e) && STAFF_ONLY_EVENTS.contains(&e.kind.as_str())));
+    for e in events.iter_mut() {
+        if let Some(n) = e.note.as_mut() {
+            mask(n);
+        }
+        mask_json(&mut e.data, &secrets);
+    }
+}
+
+/// Timeline entries hotline staff write for themselves.
+const STAFF_ONLY_EVENTS: &[&str] = &["phone_revealed", "noted"];
+
+/// Stands in for a withheld name or number.
+const MASK: &str = "***";
+
+/// The requester's name (when long enough not to mask ordinary words) and phone.
+fn requester_secrets(order: &Order) -> Vec<String> {
+    let r = &order.requester;
+    let name = r.name.clone().filter(|n| n.trim().chars().count() >= 2);
+    let phone = r.phone.as_ref().map(|p| p.as_str().to_owned());
+    name.into_iter()
+        .chain(phone)
+        .map(|s| s.trim().to_owned())
+        .collect()
+}
+
+fn mask_all(text: &mut String, secrets: &[String]) {
+    for s in secrets {
+        if text.contains(s.as_str()) {
+            *text = text.replace(s.as_str(), MASK);
+        }
+    }
+}
+
+fn mask_json(value: &mut serde_json::Value, secrets: &[String]) {
+    match value {
+        serde_json::Value::String(s) => mask_all(s, secrets),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| mask_json(v, secrets)),
+        serde_json::Value::Object(map) => map.values_mut().for_each(|v| mask_json(v, secrets)),
+        _ => {}
+    }
+}

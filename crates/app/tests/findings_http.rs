@@ -104,3 +104,168 @@ async fn a_key_with_every_order_action_still_reaches_only_the_order_api() {
     let listed = app.send("GET", "/api/v1/orders", Some(&key), None).await;
     assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
 }
+
+fn caller_order(kind: &str, title: &str, address: &str) -> serde_json::Value {
+    json!({
+        "channel": "phone", "kind": kind, "domain": "public_services/roads", "region": "510104",
+        "title": title, "content": format!("来电人王小明（电话13812345678）反映：{title}。"),
+        "address": address,
+        "requester": {"name": "王小明", "phone": "13812345678", "anonymous": false}
+    })
+}
+
+async fn register_as(app: &TestApp, user: &str, body: serde_json::Value) -> serde_json::Value {
+    let r = app.create(user, body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    r.body
+}
+
+fn ids(v: &serde_json::Value) -> Vec<i64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_i64().unwrap())
+        .collect()
+}
+
+/// One caller, a report (A) and a consultation (B) about another address, both with
+/// one unit: the unit must not learn that A's requester is B's.
+async fn whistleblower_and_sibling(app: &TestApp, report_first: bool) -> (i64, i64) {
+    let report = caller_order("report", "举报某单位违规收费", "锦江区红星路1号");
+    let consult = caller_order("consultation", "咨询社保转移", "武侯区科华北路9号");
+    let (first, second) = if report_first {
+        (report, consult)
+    } else {
+        (consult, report)
+    };
+    let first = register_as(app, "operator", first).await["id"]
+        .as_i64()
+        .unwrap();
+    let second = register_as(app, "operator", second).await;
+    assert_eq!(
+        ids(&second["possible_duplicates"]),
+        vec![first],
+        "hotline staff see the link"
+    );
+    let second = second["id"].as_i64().unwrap();
+    for id in [first, second] {
+        app.ok("dispatcher", id, "dispatch", json!({"unit": "cd-jt"}))
+            .await;
+    }
+    if report_first {
+        (first, second)
+    } else {
+        (second, first)
+    }
+}
+
+async fn assert_unit_cannot_join(app: &TestApp, report: i64, consult: i64) {
+    for id in [report, consult] {
+        let seen = app
+            .as_user("handler", "GET", &format!("/api/v1/orders/{id}"), None)
+            .await;
+        assert_eq!(seen.status, StatusCode::OK, "{}", seen.text);
+        assert!(
+            !ids(&seen.body["possible_duplicates"]).contains(&(report + consult - id)),
+            "order {id} links the report and the consultation for the unit: {}",
+            seen.text
+        );
+        assert!(ids(&seen.body["merged"]).is_empty());
+    }
+    let listed = app.as_user("handler", "GET", "/api/v1/orders", None).await;
+    for item in listed.body["items"].as_array().unwrap() {
+        assert!(
+            ids(&item["possible_duplicates"]).is_empty(),
+            "the unit's list links them: {item}"
+        );
+    }
+    // Hotline staff still see the link both ways.
+    let staff = app.order(consult).await;
+    assert!(
+        ids(&staff["possible_duplicates"]).contains(&report)
+            || ids(&app.order(report).await["possible_duplicates"]).contains(&consult)
+    );
+}
+
+#[tokio::test]
+async fn a_handling_unit_cannot_join_a_report_to_its_requesters_other_order() {
+    let app = TestApp::sqlite().await;
+    let (report, consult) = whistleblower_and_sibling(&app, true).await;
+    assert_unit_cannot_join(&app, report, consult).await;
+}
+
+#[tokio::test]
+async fn a_report_registered_after_the_sibling_is_not_joined_to_it_either() {
+    let app = TestApp::sqlite().await;
+    let (report, consult) = whistleblower_and_sibling(&app, false).await;
+    assert_unit_cannot_join(&app, report, consult).await;
+}
+
+#[tokio::test]
+async fn possible_duplicates_name_only_orders_the_viewer_may_see() {
+    let app = TestApp::sqlite().await;
+    let chengdu = app.complaint().await;
+    // The same caller rings the Mianyang hotline: its staff learn nothing of Chengdu.
+    let mianyang = register_as(&app, "mydispatcher", order_body("help")).await;
+    assert!(
+        !ids(&mianyang["possible_duplicates"]).contains(&chengdu),
+        "a Mianyang dispatcher sees a Chengdu order id: {mianyang}"
+    );
+    let id = mianyang["id"].as_i64().unwrap();
+    let again = app
+        .as_user("mydispatcher", "GET", &format!("/api/v1/orders/{id}"), None)
+        .await;
+    assert!(!ids(&again.body["possible_duplicates"]).contains(&chengdu));
+    // The province above both sees the link.
+    let province = app
+        .as_user("scdispatcher", "GET", &format!("/api/v1/orders/{id}"), None)
+        .await;
+    assert!(ids(&province.body["possible_duplicates"]).contains(&chengdu));
+}
+
+#[tokio::test]
+async fn a_unit_sees_no_staff_notes_no_reveal_reasons_and_no_requester_name_on_a_report() {
+    let app = TestApp::sqlite().await;
+    let body = caller_order("report", "举报某单位违规收费", "锦江区红星路1号");
+    let report = register_as(&app, "operator", body).await["id"]
+        .as_i64()
+        .unwrap();
+    app.ok(
+        "operator",
+        report,
+        "reveal-phone",
+        json!({"reason": "王小明要求回电核实"}),
+    )
+    .await;
+    app.ok(
+        "dispatcher",
+        report,
+        "note",
+        json!({"content": "举报人王小明系该单位前员工"}),
+    )
+    .await;
+    app.ok("dispatcher", report, "dispatch", json!({"unit": "cd-jt"}))
+        .await;
+    app.ok(
+        "handler",
+        report,
+        "note",
+        json!({"content": "已联系13812345678核实"}),
+    )
+    .await;
+    let seen = app
+        .as_user("handler", "GET", &format!("/api/v1/orders/{report}"), None)
+        .await;
+    assert_eq!(seen.status, StatusCode::OK);
+    for secret in ["王小明", "13812345678", "前员工", "要求回电"] {
+        assert!(
+            !seen.text.contains(secret),
+            "the unit reads {secret}: {}",
+            seen.text
+        );
+    }
+    assert!(seen.body["content"].as_str().unwrap().contains("反映"));
+    // Staff keep the whole timeline.
+    let staff = app.order(report).await.to_string();
+    assert!(staff.contains("前员工") && staff.contains("王小明要求回电核实"));
+}

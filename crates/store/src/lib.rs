@@ -130,6 +130,15 @@ pub trait Store: kb::KbStore + stats::StatsStore + Send + Sync + 'static {
     ) -> Result<Created>;
     async fn order(&self, id: OrderId) -> Result<Option<Order>>;
     async fn order_by_number(&self, number: &OrderNumber) -> Result<Option<Order>>;
+    /// The orders of these ids that exist (an order's links: possible duplicates and
+    /// merges, at most a few dozen).
+    async fn orders_by_ids(&self, ids: &[OrderId]) -> Result<Vec<Order>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.extend(self.order(*id).await?);
+        }
+        Ok(out)
+    }
     async fn events(&self, id: OrderId) -> Result<Vec<Event>>;
     async fn list_orders(&self, filter: &OrderFilter) -> Result<Vec<Order>>;
     /// `(id, title and content, registered_at in Unix seconds)` of the orders after
