@@ -37,7 +37,7 @@ pub fn check(
             "integration keys may not use this endpoint",
         ));
     };
-    if actions.is_empty() || actions.iter().any(|a| *a == action) {
+    if actions.is_empty() || actions.contains(&action) {
         Ok(())
     } else {
         Err(ApiError::forbidden(format!("this key may not {action}")))
