@@ -58,6 +58,16 @@ impl ApiError {
         e.fields = Some(BTreeMap::from([(field.to_owned(), problem)]));
         e
     }
+    /// 422 `control_character`: a text field holds a C0 control character other than
+    /// tab and LF, or DEL.
+    pub fn control_character(field: &str) -> Self {
+        let mut e = Self::invalid(
+            field,
+            "contains a control character (only tab and line breaks are allowed)",
+        );
+        e.code = "control_character";
+        e
+    }
     pub fn too_large() -> Self {
         Self::new(
             StatusCode::PAYLOAD_TOO_LARGE,

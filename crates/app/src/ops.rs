@@ -230,6 +230,7 @@ pub fn with_middleware(router: Router<AppState>, state: AppState) -> Router<AppS
         )
     };
     router
+        .layer(middleware::from_fn(crate::extract::check_text_inputs))
         .layer(middleware::from_fn_with_state(state.clone(), track_request))
         .layer(DefaultBodyLimit::max(state.config().body_limit))
         .layer(static_header("x-content-type-options", "nosniff"))

@@ -1,6 +1,7 @@
 //! Regression tests replaying the security review's findings (issue 13), each named
 //! after what it proves.
 
+#[macro_use]
 mod common;
 use axum::http::StatusCode;
 use common::*;
@@ -268,4 +269,94 @@ async fn a_unit_sees_no_staff_notes_no_reveal_reasons_and_no_requester_name_on_a
     // Staff keep the whole timeline.
     let staff = app.order(report).await.to_string();
     assert!(staff.contains("前员工") && staff.contains("王小明要求回电核实"));
+}
+
+/// The reads that broke on PostgreSQL once one order held a NUL.
+const READS_OF_STORED_ORDERS: &[&str] = &[
+    "/api/v1/orders?q=%E6%8A%95%E6%AF%92",
+    "/api/v1/supervision",
+    "/api/v1/orders?extension=pending",
+    "/api/v1/orders?domain=public_services",
+    "/api/v1/orders",
+];
+
+async fn portal_request(app: &TestApp, content: &str) -> Response {
+    let body = json!({"kind": "complaint", "region": "510104", "title": "匿名",
+        "content": content, "requester": {"name": "匿名", "phone": "13812345678"}});
+    app.send("POST", "/api/v1/public/orders", None, Some(body))
+        .await
+}
+
+on_both_backends!(
+    a_nul_from_the_portal_is_refused_and_every_read_keeps_working,
+    |app: TestApp| async move {
+        let r = portal_request(&app, "匿名\u{0}投毒").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert_eq!(r.body["error"]["code"], "control_character");
+        assert!(
+            r.body["error"]["fields"]["content"].is_string(),
+            "{}",
+            r.text
+        );
+        // Every other C0 control and DEL too, in any field, nested or not.
+        for bad in ["\u{1}", "\u{8}", "\u{b}", "\u{c}", "\u{1b}", "\u{7f}"] {
+            let r = portal_request(&app, &format!("投{bad}毒")).await;
+            assert_eq!(r.body["error"]["code"], "control_character", "{bad:?}");
+            let mut body = order_body("complaint");
+            body["requester"]["name"] = json!(format!("王{bad}"));
+            let r = app.create("operator", body).await;
+            assert!(
+                r.body["error"]["fields"]["requester.name"].is_string(),
+                "{}",
+                r.text
+            );
+        }
+        // Line breaks are kept as LF; tab stays.
+        let r = portal_request(&app, "第一行\r\n第二行\r第三行\t完").await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let list = app
+            .as_user("supervisor", "GET", "/api/v1/orders", None)
+            .await;
+        assert_eq!(
+            list.body["items"][0]["content"],
+            "第一行\n第二行\n第三行\t完"
+        );
+        // Queries and forms pass the same rule.
+        let r = app
+            .as_user("supervisor", "GET", "/api/v1/orders?q=%00", None)
+            .await;
+        assert_eq!(
+            (r.status, r.body["error"]["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("control_character"))
+        );
+        for path in READS_OF_STORED_ORDERS {
+            let r = app.as_user("supervisor", "GET", path, None).await;
+            assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+        }
+    }
+);
+
+#[tokio::test]
+async fn a_console_form_with_a_control_character_is_refused_and_crlf_becomes_lf() {
+    use axum::body::Body;
+    use tower::ServiceExt;
+    let app = TestApp::sqlite().await;
+    let send = |body: &'static str| {
+        let req = axum::http::Request::builder()
+            .method("POST")
+            .uri("/portal/new")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        app.router.clone().oneshot(req)
+    };
+    let r = send("kind=complaint&region=510104&title=x&content=a%00b")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let bytes = http_body_util::BodyExt::collect(r.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    assert!(String::from_utf8_lossy(&bytes).contains("control_character"));
 }

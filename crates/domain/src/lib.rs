@@ -19,6 +19,7 @@ pub mod rules;
 pub mod stats;
 pub mod summons;
 pub mod taxonomy;
+pub mod text;
 pub mod values;
 pub mod watch;
 

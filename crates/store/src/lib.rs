@@ -53,6 +53,9 @@ pub trait Store: kb::KbStore + stats::StatsStore + Send + Sync + 'static {
     async fn ping(&self) -> Result<()>;
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
+    /// Drops refused control characters from stored order and article documents (the
+    /// migration that brought the text rule runs it once); how many it rewrote.
+    async fn repair_stored_text(&self) -> Result<u64>;
 
     // Organisation and accounts.
     async fn create_unit(&self, unit: UnitRecord) -> Result<UnitRecord>;

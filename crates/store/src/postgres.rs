@@ -46,7 +46,44 @@ const MIGRATIONS: &[(i64, &str)] = &[
         6,
         include_str!("../migrations/postgres/0006_unit_index_partial.sql"),
     ),
+    (
+        7,
+        include_str!("../migrations/postgres/0007_repair_stored_text.sql"),
+    ),
 ];
+
+/// Rewrites the stored documents holding refused control characters (see
+/// [`query::repaired_document`]): a NUL escape in an order document made every query
+/// casting it to `jsonb` fail. How many it rewrote.
+async fn repair_stored_text(conn: &mut sqlx::PgConnection) -> Result<u64> {
+    let mut repaired = 0;
+    for (table, key, column) in query::REPAIRED_DOCUMENTS {
+        let sql = query::may_need_repair_sql(query::Dialect::Postgres, table, key, column);
+        let found: Vec<(i64, String)> = sqlx::query_as(AssertSqlSafe(sql))
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(pg_err)?;
+        for (id, doc) in found {
+            if let Some(fixed) = query::repaired_document(&doc) {
+                sqlx::query(AssertSqlSafe(format!(
+                    "UPDATE {table} SET {column} = $1 WHERE {key} = $2"
+                )))
+                .bind(fixed)
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(pg_err)?;
+                tracing::warn!(
+                    table,
+                    id,
+                    "stored text repaired: control characters removed"
+                );
+                repaired += 1;
+            }
+        }
+    }
+    Ok(repaired)
+}
 
 /// Serialises appends to the audit chain between servers, per transaction.
 const AUDIT_LOCK: i64 = 12_345_000_002;
@@ -147,6 +184,9 @@ impl PgStore {
                     .execute(&mut *tx)
                     .await
                     .map_err(pg_err)?;
+                if *version == query::REPAIR_TEXT_VERSION {
+                    repair_stored_text(&mut tx).await?;
+                }
                 sqlx::query("INSERT INTO schema_migrations (version) VALUES ($1)")
                     .bind(version)
                     .execute(&mut *tx)
@@ -495,6 +535,13 @@ impl Store for PgStore {
         "postgres"
     }
 
+    async fn repair_stored_text(&self) -> Result<u64> {
+        let mut tx = self.pool.begin().await.map_err(pg_err)?;
+        let n = repair_stored_text(&mut tx).await?;
+        tx.commit().await.map_err(pg_err)?;
+        Ok(n)
+    }
+
     async fn create_unit(&self, unit: UnitRecord) -> Result<UnitRecord> {
         sql("INSERT INTO units (code, name, kind, parent, region, active) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(unit.code.as_str())
@@ -825,27 +872,22 @@ impl Store for PgStore {
     }
 
     async fn order_texts_after(&self, after: i64, limit: u32) -> Result<Vec<(i64, String, i64)>> {
-        let rows = sql(&query::order_texts_after(query::Dialect::Postgres))
+        let rows = sql(query::ORDER_DOCS_AFTER)
             .bind(after)
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
             .await
             .map_err(pg_err)?;
-        rows.iter()
-            .map(|r| {
-                let title: Option<String> = r.try_get(1).map_err(pg_err)?;
-                let content: Option<String> = r.try_get(2).map_err(pg_err)?;
-                Ok((
-                    r.try_get(0).map_err(pg_err)?,
-                    format!(
-                        "{} {}",
-                        title.unwrap_or_default(),
-                        content.unwrap_or_default()
-                    ),
-                    r.try_get(3).map_err(pg_err)?,
-                ))
-            })
-            .collect()
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let (id, doc, at): (i64, String, i64) = (
+                r.try_get(0).map_err(pg_err)?,
+                r.try_get(1).map_err(pg_err)?,
+                r.try_get(2).map_err(pg_err)?,
+            );
+            out.extend(query::order_text(id, &doc, at));
+        }
+        Ok(out)
     }
 
     async fn orders_by_address_key(

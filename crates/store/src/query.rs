@@ -239,10 +239,64 @@ pub(crate) fn audit_entries(f: &AuditFilter) -> Sql {
 }
 
 /// Titles and contents of the orders after `after`, for the full-text index.
-pub(crate) fn order_texts_after(dialect: Dialect) -> String {
+/// The documents the order index follows. Title and content are read from the text in
+/// Rust, not by the database's JSON functions: one document they cannot read (a NUL
+/// stored before text was checked) must cost its own row, not stop the follower.
+pub(crate) const ORDER_DOCS_AFTER: &str =
+    "SELECT o.id, o.doc, o.registered_at FROM orders o WHERE o.id > ? ORDER BY o.id LIMIT ?";
+
+/// `(id, "title content", registered_at)` of one order document, or `None` (logged)
+/// when the document cannot be read.
+pub(crate) fn order_text(id: i64, doc: &str, registered_at: i64) -> Option<(i64, String, i64)> {
+    #[derive(serde::Deserialize)]
+    struct Texts {
+        #[serde(default)]
+        title: String,
+        #[serde(default)]
+        content: String,
+    }
+    match serde_json::from_str::<Texts>(doc) {
+        Ok(t) => Some((id, format!("{} {}", t.title, t.content), registered_at)),
+        Err(e) => {
+            tracing::error!(order = id, error = %e, "order document unreadable: left out of the text index");
+            None
+        }
+    }
+}
+
+/// The tables whose JSON documents the text repair rewrites: (table, key, column).
+pub(crate) const REPAIRED_DOCUMENTS: &[(&str, &str, &str)] =
+    &[("orders", "id", "doc"), ("kb_articles", "id", "doc")];
+
+/// Migration that repairs the stored text (run in Rust after its SQL).
+pub(crate) const REPAIR_TEXT_VERSION: i64 = 7;
+
+/// A stored document with refused control characters dropped and line breaks made
+/// LF, or `None` when it needs no repair (or is not JSON at all).
+pub(crate) fn repaired_document(doc: &str) -> Option<String> {
+    let mut value: serde_json::Value = serde_json::from_str(doc).ok()?;
+    hotline_domain::text::scrub_json(&mut value).then(|| value.to_string())
+}
+
+/// Finds the documents that may need [`repaired_document`]: serde_json writes a
+/// control character as a `\u00XX`, `\r`, `\b` or `\f` escape, and DEL as itself.
+pub(crate) fn may_need_repair_sql(
+    dialect: Dialect,
+    table: &str,
+    key: &str,
+    column: &str,
+) -> String {
+    let (find, chr) = match dialect {
+        Dialect::Sqlite => ("instr", "char"),
+        Dialect::Postgres => ("strpos", "chr"),
+    };
+    let tests: Vec<String> = [r"'\u00'", r"'\r'", r"'\b'", r"'\f'"]
+        .iter()
+        .map(|esc| format!("{find}({column}, {esc}) > 0"))
+        .chain([format!("{find}({column}, {chr}(127)) > 0")])
+        .collect();
     format!(
-        "SELECT o.id, {}, {}, o.registered_at FROM orders o WHERE o.id > ? ORDER BY o.id LIMIT ?",
-        dialect.doc_field("title"),
-        dialect.doc_field("content")
+        "SELECT {key}, {column} FROM {table} WHERE {}",
+        tests.join(" OR ")
     )
 }

@@ -54,6 +54,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         6,
         include_str!("../migrations/sqlite/0006_unit_index_partial.sql"),
     ),
+    (
+        7,
+        include_str!("../migrations/sqlite/0007_repair_stored_text.sql"),
+    ),
 ];
 
 type Finisher = Box<dyn FnOnce(Option<StoreError>) + Send>;
@@ -278,6 +282,38 @@ fn migrated_next_id(path: &Path) -> Result<i64> {
     .map_err(backend)
 }
 
+/// Rewrites the stored documents holding refused control characters (see
+/// [`query::repaired_document`]); how many it rewrote.
+fn repair_stored_text(c: &Connection) -> Result<u64> {
+    let mut repaired = 0;
+    for (table, key, column) in query::REPAIRED_DOCUMENTS {
+        let sql = query::may_need_repair_sql(query::Dialect::Sqlite, table, key, column);
+        let found: Vec<(i64, String)> = c
+            .prepare(&sql)
+            .and_then(|mut s| {
+                s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()
+            })
+            .map_err(backend)?;
+        for (id, doc) in found {
+            if let Some(fixed) = query::repaired_document(&doc) {
+                c.execute(
+                    &format!("UPDATE {table} SET {column} = ? WHERE {key} = ?"),
+                    params![fixed, id],
+                )
+                .map_err(backend)?;
+                tracing::warn!(
+                    table,
+                    id,
+                    "stored text repaired: control characters removed"
+                );
+                repaired += 1;
+            }
+        }
+    }
+    Ok(repaired)
+}
+
 fn migrate(conn: &mut Connection) -> Result<()> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)",
@@ -298,6 +334,9 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         }
         let tx = conn.transaction().map_err(backend)?;
         tx.execute_batch(sql).map_err(backend)?;
+        if *version == query::REPAIR_TEXT_VERSION {
+            repair_stored_text(&tx)?;
+        }
         tx.execute(
             "INSERT INTO schema_migrations (version) VALUES (?)",
             [version],
@@ -826,6 +865,10 @@ impl Store for SqliteStore {
         "sqlite"
     }
 
+    async fn repair_stored_text(&self) -> Result<u64> {
+        self.write(repair_stored_text).await
+    }
+
     async fn create_unit(&self, unit: UnitRecord) -> Result<UnitRecord> {
         self.write(move |c| {
             c.execute(
@@ -1199,22 +1242,23 @@ impl Store for SqliteStore {
     }
 
     async fn order_texts_after(&self, after: i64, limit: u32) -> Result<Vec<(i64, String, i64)>> {
-        let sql = query::order_texts_after(query::Dialect::Sqlite);
         self.read(move |c| {
-            let mut s = c.prepare_cached(&sql).map_err(sql_err)?;
+            let mut s = c.prepare_cached(query::ORDER_DOCS_AFTER).map_err(sql_err)?;
             let rows = s
                 .query_map(params![after, i64::from(limit)], |r| {
-                    let title: Option<String> = r.get(1)?;
-                    let content: Option<String> = r.get(2)?;
-                    let text = format!(
-                        "{} {}",
-                        title.unwrap_or_default(),
-                        content.unwrap_or_default()
-                    );
-                    Ok((r.get::<_, i64>(0)?, text, r.get::<_, i64>(3)?))
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
                 })
                 .map_err(sql_err)?;
-            rows.map(|r| r.map_err(sql_err)).collect()
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, doc, at) = row.map_err(sql_err)?;
+                out.extend(query::order_text(id, &doc, at));
+            }
+            Ok(out)
         })
         .await
     }

@@ -1030,3 +1030,29 @@ async fn sqlite_checkpoints_in_the_background() {
     }
     assert_eq!(found, 1, "the order never reached the database file");
 }
+
+story!(
+    an_order_stored_with_a_nul_is_skipped_by_the_text_follower_and_repaired,
+    |s: Arc<dyn Store>| async move {
+        seed_units(&s).await;
+        let before = register(&s, "正常", "2026-11-02T09:00:00+08:00", None, None).await;
+        // Written past the HTTP checks, as an older version let it through.
+        let mut n = new_order("匿名", "2026-11-02T09:01:00+08:00", None, None);
+        n.intake.content = "匿名\u{0}投毒\r\n第二行".into();
+        let poisoned = create(&s, n).await;
+        let after = register(&s, "之后", "2026-11-02T09:02:00+08:00", None, None).await;
+        let texts = s.order_texts_after(0, 100).await.unwrap();
+        let followed: Vec<i64> = texts.iter().map(|t| t.0).collect();
+        assert!(followed.contains(&before.id.0) && followed.contains(&after.id.0));
+        let mut domain = OrderFilter::new(Scope::All);
+        domain.domain = Some("public_services".into());
+        domain.limit = 50;
+        assert_eq!(s.repair_stored_text().await.unwrap(), 1);
+        assert_eq!(s.repair_stored_text().await.unwrap(), 0, "repairs once");
+        s.list_orders(&domain).await.unwrap();
+        let fixed = s.order(poisoned.id).await.unwrap().unwrap();
+        assert_eq!(fixed.content, "匿名投毒\n第二行");
+        let texts = s.order_texts_after(0, 100).await.unwrap();
+        assert_eq!(texts.len(), 3, "the repaired order is followed again");
+    }
+);
