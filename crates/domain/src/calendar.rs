@@ -12,6 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::values::InvalidValue;
 
+const NOTICE_MAX_CHARS: usize = 200;
+
 /// One year's official arrangement: the exceptions to Monday–Friday.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct YearArrangement {
@@ -21,11 +23,19 @@ pub struct YearArrangement {
     pub holidays: Vec<NaiveDate>,
     /// Weekend days that are working days (调休上班).
     pub workdays: Vec<NaiveDate>,
+    /// The State Council notice announcing the year (e.g. "国办发明电〔2015〕18号"), and any
+    /// that changed it, joined by "、", so that each day can be checked against its
+    /// source. Days of late December that the next year's notice arranges are filed here,
+    /// under their own year, but that notice is the next year's. Optional: a year imported
+    /// without it is as valid as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
 }
 
 impl YearArrangement {
-    /// Checks that every date lies in the year, that no day is both, and that the
-    /// make-up working days are weekend days (a weekday is a working day anyway).
+    /// Checks that every date lies in the year, that no day is both, that the make-up
+    /// working days are weekend days (a weekday is a working day anyway), and that the
+    /// notice, if any, is one short line.
     pub fn validate(&self) -> Result<(), InvalidValue> {
         if !(1949..=2200).contains(&self.year) {
             return Err(InvalidValue(format!("year out of range: {}", self.year)));
@@ -43,6 +53,15 @@ impl YearArrangement {
         if let Some(d) = self.workdays.iter().find(|d| !is_weekend(**d)) {
             return Err(InvalidValue(format!(
                 "{d} is a weekday; only weekend days can be make-up working days"
+            )));
+        }
+        // The notice is free text from an administrator, meant for a few document
+        // numbers; bounded so that an import cannot smuggle in a page of anything.
+        if let Some(n) = &self.notice
+            && (n.chars().count() > NOTICE_MAX_CHARS || n.chars().any(char::is_control))
+        {
+            return Err(InvalidValue(format!(
+                "notice: at most {NOTICE_MAX_CHARS} characters, no control characters"
             )));
         }
         Ok(())
@@ -69,6 +88,7 @@ pub struct Counted<T> {
 struct YearDays {
     holidays: BTreeSet<NaiveDate>,
     workdays: BTreeSet<NaiveDate>,
+    notice: Option<String>,
 }
 
 /// The working-day calendar: the loaded years' arrangements.
@@ -77,9 +97,10 @@ pub struct Calendar {
     years: BTreeMap<i32, YearDays>,
 }
 
-/// The official arrangements 2004–2026, transcribed from the State Council notices
-/// (seeded from the `chinese_holiday` crate's data). It seeds a new database; the
-/// database is the calendar in force.
+/// The official arrangements 2004–2026, as the State Council notices announce them
+/// (first seeded from the `chinese_holiday` crate's data, then checked day by day against
+/// each year's notice, which each year names; `tests/official_calendar.rs` pins them). It
+/// seeds a new database; the database is the calendar in force.
 pub const OFFICIAL_SEED_JSON: &str = include_str!("../data/calendar.json");
 
 fn is_weekend(d: NaiveDate) -> bool {
@@ -108,6 +129,7 @@ impl Calendar {
             YearDays {
                 holidays: a.holidays.into_iter().collect(),
                 workdays: a.workdays.into_iter().collect(),
+                notice: a.notice,
             },
         );
     }
@@ -125,6 +147,7 @@ impl Calendar {
             year,
             holidays: y.holidays.iter().copied().collect(),
             workdays: y.workdays.iter().copied().collect(),
+            notice: y.notice.clone(),
         })
     }
 
@@ -205,6 +228,9 @@ mod tests {
     fn the_seed_covers_2004_to_2026() {
         let cal = Calendar::new(Calendar::official_seed());
         assert_eq!(cal.loaded_years(), (2004..=2026).collect::<Vec<_>>());
+        for y in Calendar::official_seed() {
+            assert!(y.validate().is_ok(), "{}", y.year);
+        }
     }
 
     #[test]
@@ -231,19 +257,45 @@ mod tests {
             year: 2027,
             holidays: vec![],
             workdays: vec![d("2027-01-04")],
+            notice: None,
         };
         assert!(bad.validate().is_err());
         let other_year = YearArrangement {
             year: 2027,
             holidays: vec![d("2026-01-01")],
             workdays: vec![],
+            notice: None,
         };
         assert!(other_year.validate().is_err());
         let ok = YearArrangement {
             year: 2027,
             holidays: vec![d("2027-01-01")],
             workdays: vec![d("2027-01-02")],
+            notice: None,
         };
         assert!(ok.validate().is_ok());
+        let noted = YearArrangement {
+            notice: Some("国办发明电〔2026〕1号".into()),
+            ..ok.clone()
+        };
+        assert!(noted.validate().is_ok());
+        let long = YearArrangement {
+            notice: Some("号".repeat(201)),
+            ..ok.clone()
+        };
+        assert!(long.validate().is_err());
+        let control = YearArrangement {
+            notice: Some("国办\n发明电".into()),
+            ..ok
+        };
+        assert!(control.validate().is_err());
+    }
+
+    #[test]
+    fn a_year_without_a_notice_reads_and_writes_as_before() {
+        let old = r#"{"year":2027,"holidays":["2027-01-01"],"workdays":[]}"#;
+        let y: YearArrangement = serde_json::from_str(old).unwrap();
+        assert_eq!(y.notice, None);
+        assert_eq!(serde_json::to_string(&y).unwrap(), old);
     }
 }

@@ -503,6 +503,7 @@ story!(accounts_sessions_calendar_and_rules_round_trip, |s: Arc<
         year: 2027,
         holidays: vec!["2027-01-01".parse().unwrap()],
         workdays: vec![],
+        notice: None,
     };
     s.put_calendar_year(y.clone()).await.unwrap();
     assert_eq!(s.calendar().await.unwrap(), vec![y]);
