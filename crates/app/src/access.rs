@@ -104,15 +104,67 @@ impl Org {
         out
     }
 
-    /// The hotline nearest to a region: the active hotline whose region contains it
-    /// most narrowly. Portal and integration intake goes there.
+    /// The one hotline that takes requests for a region (portal and integration
+    /// intake): from the root hotline down the tree of hotlines — a hotline's children
+    /// that are hotlines — to the narrowest active one whose region contains it. A unit
+    /// administrator can add nothing to that path (only hotline administrators create
+    /// hotlines, within their own region); where stored data still has two candidates
+    /// at one step, the narrower region and then the smaller code win, always the same.
     pub fn hotline_for_region(&self, region: &RegionCode) -> Option<UnitCode> {
+        let covers =
+            |u: &&UnitRecord| u.kind == UnitKind::Hotline && u.active && u.region.contains(region);
+        let roots: Vec<&UnitRecord> = self.units.values().filter(|u| u.parent.is_none()).collect();
+        let mut at = pick_narrowest(roots.into_iter().filter(covers))?;
+        for _ in 0..64 {
+            let kids = self.children.get(&at.code).into_iter().flatten();
+            match pick_narrowest(kids.filter_map(|c| self.units.get(c)).filter(covers)) {
+                Some(next) => at = next,
+                None => break,
+            }
+        }
+        Some(at.code.clone())
+    }
+
+    /// The active hotline whose region is exactly `region`, if any: one region has one
+    /// hotline.
+    pub fn hotline_at(&self, region: &RegionCode) -> Option<&UnitRecord> {
         self.units
             .values()
-            .filter(|u| u.kind == UnitKind::Hotline && u.active && u.region.contains(region))
-            .max_by_key(|u| u.region.as_str().trim_end_matches("00").len())
-            .map(|u| u.code.clone())
+            .find(|u| u.kind == UnitKind::Hotline && u.active && u.region == *region)
     }
+
+    /// Whether a unit of `kind` may sit under `parent` in `region`: inside its parent's
+    /// region, and a hotline or sub-centre under a hotline (a hotline under another unit
+    /// would take requests it has no right to). The reason when not.
+    pub fn placement_problem(
+        &self,
+        kind: UnitKind,
+        parent: Option<&UnitCode>,
+        region: &RegionCode,
+    ) -> Option<(&'static str, String)> {
+        let parent = parent.and_then(|p| self.units.get(p))?;
+        if !parent.region.contains(region) {
+            return Some((
+                "region",
+                format!("must lie within the parent unit's region {}", parent.region),
+            ));
+        }
+        let takes_requests = matches!(kind, UnitKind::Hotline | UnitKind::Subcentre);
+        if takes_requests && parent.kind != UnitKind::Hotline {
+            return Some((
+                "parent",
+                "a hotline or sub-centre sits under a hotline".into(),
+            ));
+        }
+        None
+    }
+}
+
+fn pick_narrowest<'a>(units: impl Iterator<Item = &'a UnitRecord>) -> Option<&'a UnitRecord> {
+    units.min_by(|a, b| {
+        let depth = |u: &UnitRecord| u.region.as_str().trim_end_matches("00").len();
+        depth(b).cmp(&depth(a)).then_with(|| a.code.cmp(&b.code))
+    })
 }
 
 const STAFF_ROLES: [Role; 5] = [
@@ -217,6 +269,19 @@ impl Viewer {
             hotline_staff: self.is_staff_of(org, order),
             requester: false,
         }
+    }
+
+    /// Whether this administrator may create a unit of `kind` under `parent`: within
+    /// their subtree, and hotlines and sub-centres only by an administrator of a hotline
+    /// or of the installation — a department's administrator who could create a
+    /// "hotline" would receive citizens' requests meant for another.
+    pub fn may_create_unit(&self, org: &Org, kind: UnitKind, parent: Option<&UnitCode>) -> bool {
+        let own_is_hotline = match &self.user.unit {
+            None => true,
+            Some(own) => org.get(own).is_some_and(|u| u.kind == UnitKind::Hotline),
+        };
+        let takes_requests = matches!(kind, UnitKind::Hotline | UnitKind::Subcentre);
+        self.administers(org, parent) && (own_is_hotline || !takes_requests)
     }
 
     /// An administrator of the whole installation (no unit) or of a unit's subtree.

@@ -67,6 +67,17 @@ pub async fn add_unit(state: &AppState, req: UnitRecord) -> ApiResult<UnitRecord
         Some(p) if org.get(p).is_none() => return Err(unknown_unit("parent", p.as_str())),
         _ => {}
     }
+    if let Some((field, problem)) =
+        org.placement_problem(req.kind, req.parent.as_ref(), &req.region)
+    {
+        return Err(ApiError::invalid(field, problem));
+    }
+    if req.kind == UnitKind::Hotline && org.hotline_at(&req.region).is_some() {
+        return Err(ApiError::invalid(
+            "region",
+            "another active hotline already takes requests for this region",
+        ));
+    }
     let unit = state.store().create_unit(req).await?;
     state.invalidate_caches();
     Ok(unit)
@@ -79,9 +90,9 @@ async fn create_unit(
     ApiJson(req): ApiJson<CreateUnit>,
 ) -> ApiResult<(StatusCode, Json<UnitRecord>)> {
     let org = state.org().await?;
-    if !viewer.administers(&org, req.parent.as_ref()) {
+    if !viewer.may_create_unit(&org, req.kind, req.parent.as_ref()) {
         return Err(ApiError::forbidden(
-            "only an administrator of the parent unit creates units",
+            "only an administrator of the parent unit creates units, and only a hotline's administrator creates hotlines and sub-centres",
         ));
     }
     let record = UnitRecord {
@@ -176,6 +187,11 @@ pub async fn change_unit(
         }
         if unit.parent.is_none() {
             return Err(ApiError::invalid("parent", "a root hotline stays the root"));
+        }
+        if let Some((field, problem)) =
+            org.placement_problem(unit.kind, Some(&parent), &unit.region)
+        {
+            return Err(ApiError::invalid(field, problem));
         }
         unit.parent = Some(parent);
     }

@@ -180,14 +180,15 @@ pub(super) async fn unit_change(
         .transpose()
         .map_err(bad("parent"))?;
     if f.op == "create" {
-        if !v.administers(&org, parent.as_ref()) {
+        let kind = hotline_domain::UnitKind::parse(f.kind.as_deref().unwrap_or(""))
+            .map_err(bad("kind"))?;
+        if !v.may_create_unit(&org, kind, parent.as_ref()) {
             return Err(ApiError::forbidden("outside your administration"));
         }
         let record = hotline_store::UnitRecord {
             code,
             name: nonempty(&f.name).unwrap_or_default(),
-            kind: hotline_domain::UnitKind::parse(f.kind.as_deref().unwrap_or(""))
-                .map_err(bad("kind"))?,
+            kind,
             parent,
             region: hotline_domain::RegionCode::parse(f.region.as_deref().unwrap_or("").trim())
                 .map_err(bad("region"))?,
