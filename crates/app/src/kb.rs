@@ -110,9 +110,12 @@ pub fn spawn_follower(state: AppState, every: std::time::Duration) {
             {
                 tracing::warn!(error = %e.message, "expiring knowledge articles failed");
             }
-            if let Err(e) = state.order_search().sync_once(&state).await {
-                tracing::warn!(error = %e.message, "order index could not follow the database");
+            if pass == 0
+                && let Err(e) = state.order_search().repair_gaps(&state).await
+            {
+                tracing::warn!(error = %e.message, "order index could not be checked");
             }
+            state.order_search().follow(&state).await;
             tokio::time::sleep(every).await;
         }
     });

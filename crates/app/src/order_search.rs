@@ -9,6 +9,7 @@
 
 use hotline_search::OrderIndex;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -22,6 +23,8 @@ const SETTLE_SECONDS: i64 = 3;
 pub struct OrderSearch {
     index: Arc<OrderIndex>,
     syncing: tokio::sync::Mutex<()>,
+    /// Passes failed in a row (a full disk, a database away).
+    failures: AtomicU32,
 }
 
 impl OrderSearch {
@@ -29,6 +32,7 @@ impl OrderSearch {
         OrderSearch {
             index: Arc::new(index),
             syncing: tokio::sync::Mutex::new(()),
+            failures: AtomicU32::new(0),
         }
     }
 
@@ -73,5 +77,61 @@ impl OrderSearch {
                 return Ok(total);
             }
         }
+    }
+
+    /// One pass as the server runs it: a failure is logged when a streak begins (and
+    /// every 60th pass of it), the recovery always, and after a recovery the index is
+    /// checked for orders it lost below its watermark.
+    pub async fn follow(&self, state: &AppState) {
+        match self.sync_once(state).await {
+            Err(e) => {
+                let streak = self.failures.fetch_add(1, Ordering::Relaxed) + 1;
+                if streak % 60 == 1 {
+                    tracing::warn!(error = %e.message, failed_passes = streak, "order index could not follow the database");
+                }
+            }
+            Ok(indexed) => {
+                let streak = self.failures.swap(0, Ordering::Relaxed);
+                if streak > 0 {
+                    tracing::info!(
+                        failed_passes = streak,
+                        indexed,
+                        "order index follows the database again"
+                    );
+                    if let Err(e) = self.repair_gaps(state).await {
+                        tracing::warn!(error = %e.message, "order index could not be checked");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Rebuilds the index from the database when it holds fewer orders than the
+    /// database has up to its watermark (orders lost to a failed write, whatever the
+    /// cause); how many orders it was missing. Run at start and after failures.
+    pub async fn repair_gaps(&self, state: &AppState) -> ApiResult<u64> {
+        let upto = self.index.indexed_upto();
+        let expected = state.store().count_orders_upto(upto).await?;
+        let held = self.index.len();
+        if held >= expected {
+            return Ok(0);
+        }
+        tracing::warn!(
+            held,
+            expected,
+            upto,
+            "order index is missing orders below its watermark: rebuilding it from the database"
+        );
+        {
+            let _one_at_a_time = self.syncing.lock().await;
+            let index = self.index.clone();
+            tokio::task::spawn_blocking(move || index.clear())
+                .await
+                .map_err(|e| ApiError::internal(e.to_string()))?
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+        }
+        let indexed = self.catch_up(state).await?;
+        tracing::info!(indexed, "order index rebuilt from the database");
+        Ok(expected - held)
     }
 }

@@ -360,3 +360,154 @@ async fn a_console_form_with_a_control_character_is_refused_and_crlf_becomes_lf(
         .to_bytes();
     assert!(String::from_utf8_lossy(&bytes).contains("control_character"));
 }
+
+async fn department_admin(app: &TestApp) {
+    let r = app
+        .as_user(
+            "cdadmin",
+            "POST",
+            "/api/v1/users",
+            Some(json!({"username": "jtadmin", "password": "Jt-Admin-Pass-9",
+                "roles": ["admin"], "unit": "cd-jt"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+}
+
+async fn as_jtadmin(app: &TestApp, method: &str, path: &str, body: serde_json::Value) -> Response {
+    let login = app.login("jtadmin", "Jt-Admin-Pass-9").await;
+    let token = login.body["token"].as_str().unwrap().to_owned();
+    app.send(method, path, Some(&token), Some(body)).await
+}
+
+on_both_backends!(
+    a_department_administrator_cannot_create_a_hotline_that_captures_another_citys_requests,
+    |app: TestApp| async move {
+        department_admin(&app).await;
+        let rogue = json!({"code": "rogue12345", "name": "阿坝州12345", "kind": "hotline",
+            "parent": "cd-jt", "region": "513221"});
+        let r = as_jtadmin(&app, "POST", "/api/v1/units", rogue).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        let sub = json!({"code": "rogue-sub", "name": "分中心", "kind": "subcentre",
+            "parent": "cd-jt", "region": "510104"});
+        let r = as_jtadmin(&app, "POST", "/api/v1/units", sub).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        // Other units, yes — but within the parent's region.
+        let far = json!({"code": "jt-aba", "name": "汶川办事处", "kind": "department",
+            "parent": "cd-jt", "region": "513221"});
+        let r = as_jtadmin(&app, "POST", "/api/v1/units", far).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.body["error"]["fields"]["region"].is_string());
+        let near = json!({"code": "jt-jj", "name": "锦江办事处", "kind": "department",
+            "parent": "cd-jt", "region": "510104"});
+        let r = as_jtadmin(&app, "POST", "/api/v1/units", near).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        // A hotline's administrator cannot place a hotline under a department, nor
+        // open a second hotline for a region that has one.
+        let under_dept = json!({"code": "jj12345", "name": "锦江区12345", "kind": "hotline",
+            "parent": "cd-jt", "region": "510104"});
+        let r = app
+            .as_user("cdadmin", "POST", "/api/v1/units", Some(under_dept))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        let twin = json!({"code": "cd2-12345", "name": "成都第二热线", "kind": "hotline",
+            "parent": "cd12345", "region": "510100"});
+        let r = app
+            .as_user("cdadmin", "POST", "/api/v1/units", Some(twin))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        // A portal request for 510104 still goes to Chengdu's hotline.
+        let body = json!({"kind": "complaint", "region": "510104", "title": "路灯",
+            "content": "路灯不亮", "requester": {"name": "市民", "phone": "13812345678"}});
+        let r = app
+            .send("POST", "/api/v1/public/orders", None, Some(body))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let listed = app.as_user("operator", "GET", "/api/v1/orders", None).await;
+        assert_eq!(listed.body["items"][0]["hotline"], "cd12345");
+    }
+);
+
+#[tokio::test]
+async fn requests_route_to_one_hotline_down_the_hotline_tree_even_with_stored_rogues() {
+    let app = TestApp::sqlite().await;
+    // Stored before the rules: a "hotline" under a department, and a twin of Mianyang.
+    for (code, parent, region) in [
+        ("rogue", "cd-jt", "510704"),
+        ("my-twin", "sc12345", "510700"),
+    ] {
+        app.state
+            .store()
+            .create_unit(hotline_store::UnitRecord {
+                code: hotline_domain::UnitCode::parse(code).unwrap(),
+                name: code.into(),
+                kind: hotline_domain::UnitKind::Hotline,
+                parent: Some(hotline_domain::UnitCode::parse(parent).unwrap()),
+                region: hotline_domain::RegionCode::parse(region).unwrap(),
+                active: true,
+            })
+            .await
+            .unwrap();
+    }
+    let org = app.state.org().await.unwrap();
+    let region = hotline_domain::RegionCode::parse("510704").unwrap();
+    let first = org.hotline_for_region(&region).unwrap();
+    assert_ne!(
+        first.as_str(),
+        "rogue",
+        "never a hotline under a department"
+    );
+    for _ in 0..20 {
+        let again = hotline_app::access::Org::new(app.state.store().list_units().await.unwrap());
+        assert_eq!(again.hotline_for_region(&region), Some(first.clone()));
+    }
+    let chengdu = hotline_domain::RegionCode::parse("510104").unwrap();
+    assert_eq!(
+        org.hotline_for_region(&chengdu).unwrap().as_str(),
+        "cd12345"
+    );
+}
+
+#[tokio::test]
+async fn orders_the_index_lost_below_its_watermark_are_found_again_after_the_check() {
+    let app = TestApp::sqlite().await;
+    let mut ids = Vec::new();
+    for title in ["路灯不亮", "噪音扰民", "井盖缺失"] {
+        let mut body = order_body("complaint");
+        body["title"] = json!(title);
+        body["content"] = json!(format!("{title}，请尽快处理"));
+        ids.push(
+            register_as(&app, "operator", body).await["id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    // What a full disk left: the watermark past orders whose documents never landed.
+    let index = app.state.order_search().index();
+    index.apply(&[(ids[0], "路灯不亮".into())], ids[2]).unwrap();
+    let search = |q: &'static str| app.as_user("supervisor", "GET", q, None);
+    let found = search("/api/v1/orders?q=%E4%BA%95%E7%9B%96").await;
+    assert_eq!(
+        found.body["items"].as_array().unwrap().len(),
+        0,
+        "the finding: lost"
+    );
+    app.set_time("2026-11-02T09:05:00+08:00");
+    let missing = app
+        .state
+        .order_search()
+        .repair_gaps(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(missing, 2);
+    let found = search("/api/v1/orders?q=%E4%BA%95%E7%9B%96").await;
+    assert_eq!(found.body["items"][0]["id"], ids[2], "{}", found.text);
+    assert_eq!(
+        app.state
+            .order_search()
+            .repair_gaps(&app.state)
+            .await
+            .unwrap(),
+        0
+    );
+}

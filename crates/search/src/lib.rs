@@ -324,8 +324,7 @@ impl KbIndex {
     /// One change to the index, committed with `seq` and visible to searches after.
     fn write(&self, seq: u64, change: impl FnOnce(&IndexWriter) -> Result<()>) -> Result<()> {
         let mut w = self.writer.lock().expect("index writer lock");
-        change(&w)?;
-        commit(&mut w, seq)?;
+        change_and_commit(&mut w, seq, change)?;
         drop(w);
         self.reader.reload()?;
         Ok(())
@@ -473,11 +472,28 @@ fn committed_seq(index: &Index) -> u64 {
         .unwrap_or(0)
 }
 
-fn commit(w: &mut IndexWriter, seq: u64) -> Result<()> {
-    let mut prepared = w.prepare_commit()?;
-    prepared.set_payload(&seq.to_string());
-    prepared.commit()?;
-    Ok(())
+/// Makes `change` and commits it with `seq` as the applied watermark — or, when any
+/// of it fails (a full disk), rolls the writer back to the last commit, so that the
+/// watermark never passes what was not written and the next pass starts again from
+/// there with a writer that works (a failed writer otherwise refuses every later
+/// change until the process restarts).
+fn change_and_commit(
+    w: &mut IndexWriter,
+    seq: u64,
+    change: impl FnOnce(&IndexWriter) -> Result<()>,
+) -> Result<()> {
+    let done = change(w).and_then(|()| {
+        let mut prepared = w.prepare_commit()?;
+        prepared.set_payload(&seq.to_string());
+        prepared.commit()?;
+        Ok(())
+    });
+    if done.is_err() {
+        // The rollback's own failure changes nothing the caller can do: the next
+        // pass fails again and is logged.
+        let _ = w.rollback();
+    }
+    done
 }
 
 /// A region and the regions above it: `510104` → `510000`, `510100`, `510104`.

@@ -15,7 +15,7 @@ use tantivy::schema::{
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
 
-use crate::{Result, TOKENIZER, analyzer, commit, committed_seq, open_or_create, words};
+use crate::{Result, TOKENIZER, analyzer, change_and_commit, committed_seq, open_or_create, words};
 
 pub struct OrderIndex {
     index: Index,
@@ -75,21 +75,34 @@ impl OrderIndex {
     /// Adds (or replaces) these orders and records `upto` as applied, in one commit.
     pub fn apply(&self, orders: &[(i64, String)], upto: i64) -> Result<()> {
         let mut w = self.writer.lock().expect("index writer lock");
-        for (id, text) in orders {
-            w.delete_term(Term::from_field_i64(self.id, *id));
-            w.add_document(doc!(self.id => *id, self.text => text.as_str()))?;
-        }
-        commit(&mut w, u64::try_from(upto).unwrap_or(0))?;
+        change_and_commit(&mut w, u64::try_from(upto).unwrap_or(0), |w| {
+            for (id, text) in orders {
+                w.delete_term(Term::from_field_i64(self.id, *id));
+                w.add_document(doc!(self.id => *id, self.text => text.as_str()))?;
+            }
+            Ok(())
+        })?;
         drop(w);
         self.reader.reload()?;
         Ok(())
     }
 
+    /// How many orders the index holds.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Drops everything (before a rebuild).
     pub fn clear(&self) -> Result<()> {
         let mut w = self.writer.lock().expect("index writer lock");
-        w.delete_all_documents()?;
-        commit(&mut w, 0)?;
+        change_and_commit(&mut w, 0, |w| {
+            w.delete_all_documents()?;
+            Ok(())
+        })?;
         drop(w);
         self.reader.reload()?;
         Ok(())

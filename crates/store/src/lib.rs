@@ -147,6 +147,8 @@ pub trait Store: kb::KbStore + stats::StatsStore + Send + Sync + 'static {
     /// `(id, title and content, registered_at in Unix seconds)` of the orders after
     /// `after`, by id, for the full-text index (texts never change once registered).
     async fn order_texts_after(&self, after: i64, limit: u32) -> Result<Vec<(i64, String, i64)>>;
+    /// How many orders have an id up to `id` (what a text index at that watermark holds).
+    async fn count_orders_upto(&self, id: i64) -> Result<u64>;
     /// Orders about the same address (its normalised key) registered since `since`,
     /// newest first: possible duplicates shown before a new order is saved.
     async fn orders_by_address_key(

@@ -871,6 +871,15 @@ impl Store for PgStore {
         rows.iter().map(order_from_row).collect()
     }
 
+    async fn count_orders_upto(&self, id: i64) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM orders WHERE id <= $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(pg_err)?;
+        Ok(n.max(0) as u64)
+    }
+
     async fn order_texts_after(&self, after: i64, limit: u32) -> Result<Vec<(i64, String, i64)>> {
         let rows = sql(query::ORDER_DOCS_AFTER)
             .bind(after)
@@ -885,7 +894,7 @@ impl Store for PgStore {
                 r.try_get(1).map_err(pg_err)?,
                 r.try_get(2).map_err(pg_err)?,
             );
-            out.extend(query::order_text(id, &doc, at));
+            out.push(query::order_text(id, &doc, at));
         }
         Ok(out)
     }

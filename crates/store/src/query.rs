@@ -241,13 +241,13 @@ pub(crate) fn audit_entries(f: &AuditFilter) -> Sql {
 /// Titles and contents of the orders after `after`, for the full-text index.
 /// The documents the order index follows. Title and content are read from the text in
 /// Rust, not by the database's JSON functions: one document they cannot read (a NUL
-/// stored before text was checked) must cost its own row, not stop the follower.
+/// stored before text was checked) must cost its own text, not stop the follower.
 pub(crate) const ORDER_DOCS_AFTER: &str =
     "SELECT o.id, o.doc, o.registered_at FROM orders o WHERE o.id > ? ORDER BY o.id LIMIT ?";
 
-/// `(id, "title content", registered_at)` of one order document, or `None` (logged)
-/// when the document cannot be read.
-pub(crate) fn order_text(id: i64, doc: &str, registered_at: i64) -> Option<(i64, String, i64)> {
+/// `(id, "title content", registered_at)` of one order document; an empty text
+/// (logged) when the document cannot be read, so the follower still counts it.
+pub(crate) fn order_text(id: i64, doc: &str, registered_at: i64) -> (i64, String, i64) {
     #[derive(serde::Deserialize)]
     struct Texts {
         #[serde(default)]
@@ -256,10 +256,10 @@ pub(crate) fn order_text(id: i64, doc: &str, registered_at: i64) -> Option<(i64,
         content: String,
     }
     match serde_json::from_str::<Texts>(doc) {
-        Ok(t) => Some((id, format!("{} {}", t.title, t.content), registered_at)),
+        Ok(t) => (id, format!("{} {}", t.title, t.content), registered_at),
         Err(e) => {
-            tracing::error!(order = id, error = %e, "order document unreadable: left out of the text index");
-            None
+            tracing::error!(order = id, error = %e, "order document unreadable: indexed without its text");
+            (id, String::new(), registered_at)
         }
     }
 }

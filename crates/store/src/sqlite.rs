@@ -1241,6 +1241,17 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn count_orders_upto(&self, id: i64) -> Result<u64> {
+        self.read(move |c| {
+            c.query_row("SELECT count(*) FROM orders WHERE id <= ?", [id], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n.max(0) as u64)
+            .map_err(sql_err)
+        })
+        .await
+    }
+
     async fn order_texts_after(&self, after: i64, limit: u32) -> Result<Vec<(i64, String, i64)>> {
         self.read(move |c| {
             let mut s = c.prepare_cached(query::ORDER_DOCS_AFTER).map_err(sql_err)?;
@@ -1256,7 +1267,7 @@ impl Store for SqliteStore {
             let mut out = Vec::new();
             for row in rows {
                 let (id, doc, at) = row.map_err(sql_err)?;
-                out.extend(query::order_text(id, &doc, at));
+                out.push(query::order_text(id, &doc, at));
             }
             Ok(out)
         })
