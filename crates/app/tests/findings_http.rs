@@ -511,3 +511,32 @@ async fn orders_the_index_lost_below_its_watermark_are_found_again_after_the_che
         0
     );
 }
+
+on_both_backends!(
+    a_conflict_answers_in_the_apis_words_the_same_on_both_stores,
+    |app: TestApp| async move {
+        let unit = json!({"code": "cd-jt", "name": "重复", "kind": "department",
+            "parent": "cd12345", "region": "510100"});
+        let r = app
+            .as_user("cdadmin", "POST", "/api/v1/units", Some(unit))
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+        assert_eq!(
+            r.body["error"]["message"],
+            "already exists: a unit with this code"
+        );
+        let user = json!({"username": "handler", "password": "Another-Pass-77",
+            "roles": ["handler"], "unit": "cd-jt"});
+        let r = app
+            .as_user("cdadmin", "POST", "/api/v1/users", Some(user))
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+        assert_eq!(
+            r.body["error"]["message"],
+            "already exists: an account with this username"
+        );
+        for leak in ["UNIQUE", "constraint", "users.", "_key", "units."] {
+            assert!(!r.text.contains(leak), "{}", r.text);
+        }
+    }
+);

@@ -46,6 +46,22 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// What already exists, in the API's words, for a uniqueness rule broken in `table`:
+/// both stores answer the same, and never with the database's own message (which
+/// names constraints and, on PostgreSQL, can quote the values of other hotlines' rows).
+pub(crate) fn duplicate_of(table: Option<&str>) -> StoreError {
+    let what = match table {
+        Some("units") => "a unit with this code",
+        Some("users") => "an account with this username",
+        Some("api_keys") => "an integration key with this name",
+        Some("kb_articles") => "an article with this title in this category",
+        Some("domain_categories") => "a category with this path",
+        Some("orders") => "an order with this number",
+        _ => "a record with these values, or one it refers to is missing",
+    };
+    StoreError::Duplicate(what.to_owned())
+}
+
 /// The storage interface. Both backends pass the same test suite.
 #[async_trait]
 pub trait Store: kb::KbStore + stats::StatsStore + Send + Sync + 'static {

@@ -99,7 +99,8 @@ fn pg_err(e: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(db) = &e
         && (db.is_unique_violation() || db.is_foreign_key_violation())
     {
-        return StoreError::Duplicate(db.message().to_owned());
+        let table = db.is_unique_violation().then(|| db.table()).flatten();
+        return crate::duplicate_of(table);
     }
     StoreError::Backend(e.to_string())
 }

@@ -107,7 +107,13 @@ fn sql_err(e: rusqlite::Error) -> StoreError {
     if let rusqlite::Error::SqliteFailure(f, msg) = &e
         && f.code == rusqlite::ErrorCode::ConstraintViolation
     {
-        return StoreError::Duplicate(msg.clone().unwrap_or_else(|| "already exists".into()));
+        // "UNIQUE constraint failed: units.code": the table is all that is kept.
+        let table = msg
+            .as_deref()
+            .and_then(|m| m.split_once(": "))
+            .and_then(|(_, cols)| cols.split_once('.'))
+            .map(|(table, _)| table);
+        return crate::duplicate_of(table);
     }
     backend(e)
 }
