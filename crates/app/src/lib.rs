@@ -7,7 +7,8 @@
 //! cases and their routes; [`public`] is the requester's view without login;
 //! [`admin`] manages units, accounts, calendar, rules and taxonomy; [`ops`] serves
 //! health, metrics and the HTTP hygiene middleware; [`bootstrap`] seeds a new
-//! database and [`demo`] loads the demo province.
+//! database and [`demo`] loads the demo province. Every file a request
+//! uploads is read by [`spreadsheet`], within bounds.
 
 pub mod access;
 pub mod admin;
@@ -27,6 +28,7 @@ pub mod orders;
 pub mod public;
 pub mod reports;
 pub mod settings;
+pub mod spreadsheet;
 pub mod stats;
 pub mod summons;
 pub mod supervision;

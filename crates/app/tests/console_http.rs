@@ -841,6 +841,42 @@ async fn an_import_is_uploaded_from_the_console_and_bad_rows_are_listed() {
 }
 
 #[tokio::test]
+async fn a_spreadsheet_with_a_cell_at_xfd1048576_uploaded_at_the_console_is_refused() {
+    let app = TestApp::sqlite().await;
+    let (_, _, editor) = console_login(&app, "editor", "/console/kb").await;
+    let (_, _, page) = call(&app, get("/console/kb/import", Some(&editor))).await;
+    let csrf = csrf_of(&page);
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["标题", "问题", "答复口径", "分类"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+        sheet.write_string(1, c as u16, "x").unwrap();
+    }
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    let boundary = "XyZ";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.xlsx\"\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend(book.save_to_buffer().unwrap());
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    let req = Request::post("/console/kb/import")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header(header::COOKIE, &editor)
+        .body(Body::from(body))
+        .unwrap();
+    let (status, _, page) = call(&app, req).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("文件超出导入上限"), "{page}");
+    let (status, _, _) = call(&app, get("/console/kb", Some(&editor))).await;
+    assert_eq!(status, StatusCode::OK, "the server keeps serving");
+}
+
+#[tokio::test]
 async fn the_knowledge_page_reminds_owners_of_articles_about_to_expire() {
     let app = TestApp::sqlite().await;
     app.set_time("2026-11-28T10:00:00+08:00");
