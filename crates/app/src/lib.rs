@@ -7,8 +7,8 @@
 //! cases and their routes; [`public`] is the requester's view without login;
 //! [`admin`] manages units, accounts, calendar, rules and taxonomy; [`ops`] serves
 //! health, metrics and the HTTP hygiene middleware; [`bootstrap`] seeds a new
-//! database and [`demo`] loads the demo province. Every file a request
-//! uploads is read by [`spreadsheet`], within bounds.
+//! database and [`demo`] loads the demo province. Every date a request names is
+//! parsed by [`dates`], and every file read by [`spreadsheet`], both within bounds.
 
 pub mod access;
 pub mod admin;
@@ -16,6 +16,7 @@ pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod clock;
+pub mod dates;
 pub mod demo;
 pub mod error;
 pub mod extract;

@@ -1041,6 +1041,38 @@ async fn hotspot_and_summons_pages_answer_their_readers_only() {
 }
 
 #[tokio::test]
+async fn console_pages_taking_dates_answer_dates_out_of_range_without_panicking() {
+    let app = TestApp::sqlite().await;
+    let (_, _, supervisor) = console_login(&app, "supervisor", "/console/orders").await;
+    for d in ["-262143-01-01", "%2B262142-12-31"] {
+        for path in [
+            format!("/console/orders?from={d}"),
+            format!("/console/orders?to={d}"),
+            format!("/console/reports/units?from={d}"),
+            format!("/console/reports/units?to={d}"),
+            format!("/console/reports/hotspots?day={d}"),
+            format!("/console/reports/period?period=month&date={d}"),
+            format!("/console/reports/summons?month={}", &d[..d.len() - 3]),
+        ] {
+            let (status, _, page) = call(&app, get(&path, Some(&supervisor))).await;
+            assert!(
+                status == StatusCode::OK || status == StatusCode::UNPROCESSABLE_ENTITY,
+                "{path}: {status} {page}"
+            );
+        }
+    }
+    let (_, _, page) = call(
+        &app,
+        get(
+            "/console/reports/units?from=2015-01-01&to=2025-12-31",
+            Some(&supervisor),
+        ),
+    )
+    .await;
+    assert!(page.contains("填写有误"), "an eleven-year range is refused");
+}
+
+#[tokio::test]
 async fn the_report_page_carries_its_chart_figures_and_exports_the_same() {
     let app = TestApp::sqlite().await;
     app.set_time("2026-03-02T09:00:00+08:00");

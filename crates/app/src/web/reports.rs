@@ -92,8 +92,8 @@ pub(super) async fn units_page(
             .unwrap_or_else(|| today.to_string());
     let region = q.region.unwrap_or_default();
     let run = async {
-        let from_t = crate::orders::parse_time("from", &from, false)?;
-        let to_t = crate::orders::parse_time("to", &to, true)?;
+        let from_t = crate::dates::time("from", &from, false)?;
+        let to_t = crate::dates::time("to", &to, true)?;
         let region = (!region.trim().is_empty())
             .then(|| hotline_domain::RegionCode::parse(region.trim()))
             .transpose()
@@ -239,7 +239,7 @@ pub(super) async fn hotspots_page(
     let day = q
         .day
         .as_deref()
-        .and_then(|d| d.parse::<chrono::NaiveDate>().ok())
+        .and_then(|d| crate::dates::day("day", d).ok())
         .unwrap_or(today);
     let org = match state.org().await {
         Ok(o) => o,
@@ -429,7 +429,7 @@ pub(super) async fn period_page(
     let date = q
         .date
         .as_deref()
-        .and_then(|d| d.parse().ok())
+        .and_then(|d| crate::dates::day("date", d).ok())
         .unwrap_or(today);
     let org = match state.org().await {
         Ok(o) => o,
