@@ -903,7 +903,9 @@ pub async fn export_file(
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
     let (state, v) = (state.clone(), v.clone());
-    let articles = list_for(&state, &v, None, false, None, u32::MAX).await?;
+    // One more than an export holds, so that write_file can tell it is too many.
+    let limit = u32::try_from(crate::spreadsheet::MAX_ROWS + 1).unwrap_or(u32::MAX);
+    let articles = list_for(&state, &v, None, false, None, limit).await?;
     let bytes = crate::kb_io::write_file(&articles, format)?;
     let detail = serde_json::json!({"articles": articles.len()});
     let record = audit::by(&v, addr, &state, "kb.export", None, detail);

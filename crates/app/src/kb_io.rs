@@ -18,6 +18,7 @@
 //! Every row is checked before anything is stored; a file with errors stores nothing
 //! unless the caller asks to skip the bad rows. Imported articles are drafts.
 
+use axum::http::StatusCode;
 use chrono::NaiveDate;
 use hotline_domain::RegionCode;
 use hotline_domain::kb::{Article, ArticleContent, Material, SourcePolicy};
@@ -370,8 +371,24 @@ fn row_of(a: &Article) -> Vec<String> {
     ]
 }
 
-/// The articles in the import layout (so an export can be edited and imported again).
+/// 422 for an export longer than an import reads (code `too_many_rows`).
+fn export_too_long(articles: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "too_many_rows",
+        format!(
+            "{articles} articles: an export holds at most the {} rows an import reads",
+            spreadsheet::MAX_ROWS
+        ),
+    )
+}
+
+/// The articles in the import layout (so an export can be edited and imported again),
+/// at most [`spreadsheet::MAX_ROWS`] of them: a longer file could not come back.
 pub fn write_file(articles: &[Article], format: FileFormat) -> ApiResult<Vec<u8>> {
+    if articles.len() > spreadsheet::MAX_ROWS {
+        return Err(export_too_long(articles.len()));
+    }
     let header: Vec<&str> = COLUMNS.iter().map(|(_, l)| *l).collect();
     let fail = |e: String| ApiError::internal(e);
     match format {
@@ -401,5 +418,51 @@ pub fn write_file(articles: &[Article], format: FileFormat) -> ApiResult<Vec<u8>
             }
             book.save_to_buffer().map_err(|e| fail(e.to_string()))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn article() -> Article {
+        Article {
+            id: 1,
+            hotline: hotline_domain::UnitCode::parse("cd12345").unwrap(),
+            status: hotline_domain::kb::ArticleStatus::Draft,
+            urgent: false,
+            pinned: false,
+            version: 1,
+            content: ArticleContent {
+                title: "社保卡补办".into(),
+                question: "怎么补？".into(),
+                answer: "先挂失。".into(),
+                category: "社会保障/社保卡".into(),
+                material: Material::Faq,
+                issuing_unit: None,
+                source: None,
+                region: None,
+                keywords: Vec::new(),
+                valid_from: None,
+                valid_to: None,
+            },
+            created_by: "editor".into(),
+            updated_by: "editor".into(),
+            updated_at: chrono::DateTime::parse_from_rfc3339("2026-11-02T09:00:00+08:00").unwrap(),
+            published_at: None,
+            uses: 0,
+            helpful: 0,
+            not_helpful: 0,
+        }
+    }
+
+    #[test]
+    fn an_export_holds_no_more_rows_than_an_import_reads() {
+        let articles = vec![article(); spreadsheet::MAX_ROWS + 1];
+        for format in [FileFormat::Csv, FileFormat::Xlsx] {
+            let e = write_file(&articles, format).unwrap_err();
+            assert_eq!((e.status.as_u16(), e.code), (422, "too_many_rows"));
+        }
+        assert!(write_file(&articles[..2], FileFormat::Csv).is_ok());
     }
 }
