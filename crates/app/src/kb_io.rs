@@ -164,7 +164,7 @@ fn row_article(
             .expect("known field");
         at[k]
             .and_then(|i| cells.get(i))
-            .map(|s| s.trim().to_owned())
+            .map(|s| spreadsheet::restore(s).trim().to_owned())
             .unwrap_or_default()
     };
     let opt = |s: String| (!s.is_empty()).then_some(s);
@@ -389,36 +389,13 @@ pub fn write_file(articles: &[Article], format: FileFormat) -> ApiResult<Vec<u8>
     if articles.len() > spreadsheet::MAX_ROWS {
         return Err(export_too_long(articles.len()));
     }
-    let header: Vec<&str> = COLUMNS.iter().map(|(_, l)| *l).collect();
-    let fail = |e: String| ApiError::internal(e);
+    let header: Vec<String> = COLUMNS.iter().map(|(_, l)| (*l).to_owned()).collect();
+    let rows = std::iter::once(header).chain(articles.iter().map(row_of));
     match format {
-        FileFormat::Csv => {
-            let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-            w.write_record(&header).map_err(|e| fail(e.to_string()))?;
-            for a in articles {
-                w.write_record(row_of(a)).map_err(|e| fail(e.to_string()))?;
-            }
-            w.into_inner().map_err(|e| fail(e.to_string()))
-        }
-        FileFormat::Xlsx => {
-            let mut book = rust_xlsxwriter::Workbook::new();
-            let sheet = book.add_worksheet();
-            let bold = rust_xlsxwriter::Format::new().set_bold();
-            for (c, h) in header.iter().enumerate() {
-                sheet
-                    .write_string_with_format(0, c as u16, *h, &bold)
-                    .map_err(|e| fail(e.to_string()))?;
-            }
-            for (r, a) in articles.iter().enumerate() {
-                for (c, v) in row_of(a).into_iter().enumerate() {
-                    sheet
-                        .write_string(r as u32 + 1, c as u16, v)
-                        .map_err(|e| fail(e.to_string()))?;
-                }
-            }
-            book.save_to_buffer().map_err(|e| fail(e.to_string()))
-        }
+        FileFormat::Csv => spreadsheet::csv_file(rows),
+        FileFormat::Xlsx => spreadsheet::xlsx_file(rows),
     }
+    .map_err(ApiError::internal)
 }
 
 #[cfg(test)]

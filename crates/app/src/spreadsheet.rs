@@ -1,5 +1,7 @@
-//! Spreadsheets in. Every CSV and `.xlsx` file the platform reads passes through here,
-//! because reading must be bounded. A file comes from a user, and a workbook is a zip of XML
+//! Spreadsheets in and out. Every CSV and `.xlsx` file the platform reads or writes
+//! passes through here, for two reasons.
+//!
+//! **Reading is bounded.** A file comes from a user, and a workbook is a zip of XML
 //! that says how big it is. calamine believes it: it allocates the rectangle between
 //! the first and the last cell reference (one cell at `XFD1048576` asked for 512 GiB
 //! and aborted the server) and reserves as many shared strings as the file declares.
@@ -11,9 +13,21 @@
 //! columns, [`MAX_CELL_CHARS`] characters a cell (Excel's own limit) and
 //! [`MAX_UNPACKED`] bytes of unpacked workbook and of text; beyond them the file is
 //! refused whole, before the excess is read.
+//!
+//! **Writing is inert.** Excel, WPS and LibreOffice take a text cell beginning with
+//! `=`, `+`, `-`, `@`, tab or carriage return for a formula when they open a CSV, or
+//! when someone edits the cell (`=cmd|' /C calc'!A0`). Every text cell written goes
+//! through [`inert`], which puts a `'` in front of such a cell, the usual escape that
+//! makes spreadsheets take the cell as text ([`csv_file`] and [`xlsx_file`] apply it
+//! to every cell; the platform writes no numbers as numbers, which would need none).
+//! An import runs each cell through [`restore`], which takes that one `'` off again,
+//! so an exported file imports back unchanged: a cell that began with `'` before one
+//! of those characters gets a second `'` on the way out and keeps its first on the way
+//! back in. A hand-made file's `'=x` imports as `=x`, as the spreadsheet shows it.
 
 use calamine::{DataRef, Reader, Xlsx, XlsxError};
 use chrono::NaiveDate;
+use std::borrow::Cow;
 use std::io::{BufReader, Cursor, Read};
 use std::ops::ControlFlow;
 
@@ -351,6 +365,74 @@ fn spreadsheet_day(serial: f64) -> Option<NaiveDate> {
     epoch.checked_add_days(chrono::Days::new(serial.max(0.0) as u64))
 }
 
+/// Whether a spreadsheet would take this text for a formula.
+fn reads_as_formula(text: &str) -> bool {
+    text.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// Text as a spreadsheet cell that no spreadsheet runs: one `'` in front of text that
+/// would read as a formula, and of text that already begins with `'`s before such a
+/// character (so that [`restore`] can tell the two apart).
+pub fn inert(text: &str) -> Cow<'_, str> {
+    if reads_as_formula(text.trim_start_matches('\'')) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// An imported cell as it was before [`inert`]: one `'` fewer, where `inert` put one.
+pub fn restore(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if reads_as_formula(rest.trim_start_matches('\'')) => rest,
+        _ => cell,
+    }
+}
+
+/// A CSV file for Excel (UTF-8 with a byte-order mark), every cell made inert.
+pub fn csv_file<R, C>(rows: impl IntoIterator<Item = R>) -> Result<Vec<u8>, String>
+where
+    R: IntoIterator<Item = C>,
+    C: AsRef<str>,
+{
+    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    for row in rows {
+        let cells: Vec<String> = row
+            .into_iter()
+            .map(|c| inert(c.as_ref()).into_owned())
+            .collect();
+        w.write_record(&cells).map_err(|e| e.to_string())?;
+    }
+    w.into_inner().map_err(|e| e.to_string())
+}
+
+/// An `.xlsx` workbook of one sheet, the first row in bold, every cell text made inert.
+pub fn xlsx_file<R, C>(rows: impl IntoIterator<Item = R>) -> Result<Vec<u8>, String>
+where
+    R: IntoIterator<Item = C>,
+    C: AsRef<str>,
+{
+    let fail = |e: rust_xlsxwriter::XlsxError| e.to_string();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for (r, row) in rows.into_iter().enumerate() {
+        let r = u32::try_from(r).map_err(|e| e.to_string())?;
+        for (c, cell) in row.into_iter().enumerate() {
+            let c = u16::try_from(c).map_err(|e| e.to_string())?;
+            let text = inert(cell.as_ref());
+            if r == 0 {
+                sheet
+                    .write_string_with_format(r, c, text, &bold)
+                    .map_err(fail)?;
+            } else {
+                sheet.write_string(r, c, text).map_err(fail)?;
+            }
+        }
+    }
+    book.save_to_buffer().map_err(fail)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,6 +453,30 @@ mod tests {
         assert_eq!(cell_name(2, 26), "AA3");
         assert_eq!(cell_name(1_048_575, 16_383), "XFD1048576");
         assert_eq!(cell_name(100_000, 63), "BL100001");
+    }
+
+    #[test]
+    fn what_inert_guards_restore_gives_back_exactly() {
+        for text in [
+            "=cmd|' /C calc'!A0",
+            "+1",
+            "-2",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+            "'=1",
+            "''-x",
+            "'quoted",
+            "plain",
+            "",
+            "a=b",
+        ] {
+            assert_eq!(restore(&inert(text)), text, "{text:?}");
+        }
+        assert_eq!(inert("=1+1"), "'=1+1");
+        assert_eq!(inert("'=1"), "''=1");
+        assert_eq!(inert("'quoted"), "'quoted");
+        assert_eq!(restore("'quoted"), "'quoted");
     }
 
     #[test]

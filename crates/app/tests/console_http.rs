@@ -1073,6 +1073,56 @@ async fn console_pages_taking_dates_answer_dates_out_of_range_without_panicking(
 }
 
 #[tokio::test]
+async fn a_unit_named_like_a_formula_is_exported_as_text_in_the_period_report() {
+    let app = TestApp::sqlite().await;
+    app.set_time("2026-03-02T09:00:00+08:00");
+    let name = r#"=HYPERLINK("http://evil.example","点击")"#;
+    let unit = serde_json::json!({"code": "cd-evil", "name": name, "kind": "department",
+        "parent": "cd12345", "region": "510100"});
+    let r = app
+        .as_user("admin", "POST", "/api/v1/units", Some(unit))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = app.complaint().await;
+    app.ok(
+        "dispatcher",
+        id,
+        "dispatch",
+        serde_json::json!({"unit": "cd-evil"}),
+    )
+    .await;
+    let (_, _, supervisor) = console_login(&app, "supervisor", "/console/orders").await;
+    let path = "/console/reports/period?period=month&date=2026-03-10&format=";
+    let req = |format: &str| get(&format!("{path}{format}"), Some(&supervisor));
+    let resp = app.router.clone().oneshot(req("csv")).await.unwrap();
+    let csv_bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    let text = csv_bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap();
+    let unit_cell = |rows: Vec<Vec<String>>| {
+        rows.into_iter()
+            .find(|r| r[0] == "承办单位")
+            .map(|r| r[1].clone())
+    };
+    let rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text)
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    assert_eq!(unit_cell(rows), Some(format!("'{name}")), "csv");
+
+    let resp = app.router.clone().oneshot(req("xlsx")).await.unwrap();
+    let xlsx = resp.into_body().collect().await.unwrap().to_bytes();
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(xlsx)).unwrap();
+    let range = book.worksheet_range_at(0).unwrap().unwrap();
+    let rows = range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(unit_cell(rows), Some(format!("'{name}")), "xlsx");
+}
+
+#[tokio::test]
 async fn the_report_page_carries_its_chart_figures_and_exports_the_same() {
     let app = TestApp::sqlite().await;
     app.set_time("2026-03-02T09:00:00+08:00");
