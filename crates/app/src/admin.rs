@@ -495,8 +495,9 @@ async fn reset_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A year in a path: not a number is no such page, a number out of range 422.
 fn year_param(year: &str) -> ApiResult<i32> {
-    year.parse().map_err(|_| ApiError::not_found())
+    crate::dates::year("year", year.parse().map_err(|_| ApiError::not_found())?)
 }
 
 async fn get_year(

@@ -142,7 +142,7 @@ async fn search(
     };
     let time = |field: &str, v: &Option<String>, end: bool| {
         v.as_deref()
-            .map(|s| crate::orders::parse_time(field, s, end))
+            .map(|s| crate::dates::time(field, s, end))
             .transpose()
     };
     let filter = AuditFilter {

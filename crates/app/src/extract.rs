@@ -131,6 +131,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for RawJson<T> {
     }
 }
 
+/// A raw body (an uploaded file); an oversized one answers 413 in the API's format.
+pub struct ApiBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for ApiBody {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        Ok(ApiBody(body_bytes(req, state).await?))
+    }
+}
+
 /// Query string, with errors in the API's format.
 pub struct ApiQuery<T>(pub T);
 

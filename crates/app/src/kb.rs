@@ -27,7 +27,7 @@ use crate::access::{Org, Viewer};
 use crate::audit::{self, ClientAddr};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiBody, ApiJson, ApiQuery};
 
 /// The search index and what keeps it in step with the database.
 pub struct KbSearch {
@@ -133,7 +133,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/kb/suggest", get(suggest))
         .route("/api/v1/kb/pinned", get(pinned))
         .route("/api/v1/kb/synonyms", get(get_synonyms).put(put_synonyms))
-        .route("/api/v1/kb/import", post(import))
+        .route(
+            "/api/v1/kb/import",
+            post(import).layer(crate::spreadsheet::upload_limit()),
+        )
         .route("/api/v1/kb/export", get(export))
 }
 
@@ -847,15 +850,17 @@ fn file_format(p: &FileParams) -> ApiResult<crate::kb_io::FileFormat> {
         .ok_or_else(|| ApiError::invalid("format", "must be csv or xlsx"))
 }
 
-/// `POST /api/v1/kb/import?format=csv|xlsx&skip_errors=true`, the file as the body.
-/// A file with errors answers 422 naming each bad row and column, and stores nothing
-/// unless `skip_errors` is set.
+/// `POST /api/v1/kb/import?format=csv|xlsx&skip_errors=true`, the file as the body
+/// (at most [`crate::spreadsheet::MAX_FILE`] bytes, else 413). A file with errors
+/// answers 422 naming each bad row and column, and stores nothing unless `skip_errors`
+/// is set; a file larger than an import reads answers 422 `file_too_large` whatever
+/// `skip_errors` says.
 async fn import(
     State(state): State<AppState>,
     CurrentUser(v): CurrentUser,
     addr: ClientAddr,
     ApiQuery(p): ApiQuery<FileParams>,
-    body: axum::body::Bytes,
+    ApiBody(body): ApiBody,
 ) -> ApiResult<Json<crate::kb_io::ImportReport>> {
     let format = file_format(&p)?;
     let skip = p.skip_errors.unwrap_or(false);
@@ -901,7 +906,9 @@ pub async fn export_file(
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
     let (state, v) = (state.clone(), v.clone());
-    let articles = list_for(&state, &v, None, false, None, u32::MAX).await?;
+    // One more than an export holds, so that write_file can tell it is too many.
+    let limit = u32::try_from(crate::spreadsheet::MAX_ROWS + 1).unwrap_or(u32::MAX);
+    let articles = list_for(&state, &v, None, false, None, limit).await?;
     let bytes = crate::kb_io::write_file(&articles, format)?;
     let detail = serde_json::json!({"articles": articles.len()});
     let record = audit::by(&v, addr, &state, "kb.export", None, detail);

@@ -18,17 +18,20 @@
 //! Every row is checked before anything is stored; a file with errors stores nothing
 //! unless the caller asks to skip the bad rows. Imported articles are drafts.
 
+use axum::http::StatusCode;
 use chrono::NaiveDate;
 use hotline_domain::RegionCode;
 use hotline_domain::kb::{Article, ArticleContent, Material, SourcePolicy};
 use serde::Serialize;
 use std::collections::HashSet;
+use std::ops::ControlFlow;
 
 use crate::AppState;
 use crate::access::Viewer;
 use crate::audit::{self, ClientAddr};
 use crate::error::{ApiError, ApiResult};
 use crate::kb::{ArticleInput, prepare_article};
+use crate::spreadsheet::{self, ReadError, Row};
 
 /// (field name, column header)
 pub const COLUMNS: &[(&str, &str)] = &[
@@ -93,54 +96,6 @@ fn row_error(row: usize, column: &str, problem: impl Into<String>) -> RowError {
         row,
         column: column.to_owned(),
         problem: problem.into(),
-    }
-}
-
-/// The cells of a file: its header and its data rows, as text.
-fn cells(bytes: &[u8], format: FileFormat) -> Result<Vec<Vec<String>>, RowError> {
-    match format {
-        FileFormat::Csv => {
-            let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
-                .map_err(|_| row_error(1, "", "the file is not UTF-8 text"))?;
-            let mut reader = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .from_reader(text.as_bytes());
-            reader
-                .records()
-                .enumerate()
-                .map(|(i, r)| {
-                    r.map(|rec| rec.iter().map(str::to_owned).collect())
-                        .map_err(|e| row_error(i + 1, "", format!("unreadable CSV: {e}")))
-                })
-                .collect()
-        }
-        FileFormat::Xlsx => {
-            use calamine::{Reader, Xlsx};
-            let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes))
-                .map_err(|e| row_error(1, "", format!("not an .xlsx workbook: {e}")))?;
-            let range = book
-                .worksheet_range_at(0)
-                .ok_or_else(|| row_error(1, "", "the workbook has no sheet"))?
-                .map_err(|e| row_error(1, "", format!("unreadable sheet: {e}")))?;
-            Ok(range
-                .rows()
-                .map(|r| r.iter().map(xlsx_text).collect())
-                .collect())
-        }
-    }
-}
-
-fn xlsx_text(d: &calamine::Data) -> String {
-    use calamine::Data;
-    match d {
-        Data::DateTime(dt) => {
-            let epoch = NaiveDate::from_ymd_opt(1899, 12, 30).expect("fixed");
-            (epoch + chrono::Days::new(dt.as_f64().max(0.0) as u64)).to_string()
-        }
-        Data::DateTimeIso(s) => s.chars().take(10).collect(),
-        Data::Empty => String::new(),
-        other => other.to_string(),
     }
 }
 
@@ -209,7 +164,7 @@ fn row_article(
             .expect("known field");
         at[k]
             .and_then(|i| cells.get(i))
-            .map(|s| s.trim().to_owned())
+            .map(|s| spreadsheet::restore(s).trim().to_owned())
             .unwrap_or_default()
     };
     let opt = |s: String| (!s.is_empty()).then_some(s);
@@ -252,38 +207,77 @@ fn row_article(
     Ok(ArticleInput::from_content(content))
 }
 
-/// Every row of a file checked: the good ones with their row numbers, and the problems.
-pub fn read_file(bytes: &[u8], format: FileFormat) -> (Vec<(usize, ArticleInput)>, Vec<RowError>) {
-    let rows = match cells(bytes, format) {
-        Ok(r) => r,
-        Err(e) => return (Vec::new(), vec![e]),
-    };
-    let Some((header, data)) = rows.split_first() else {
-        return (Vec::new(), vec![row_error(1, "", "the file is empty")]);
-    };
-    let at = match header_map(header) {
-        Ok(a) => a,
-        Err(e) => return (Vec::new(), vec![e]),
-    };
-    let mut good = Vec::new();
-    let mut errors = Vec::new();
-    let mut seen = HashSet::new();
-    for (i, cells) in data.iter().enumerate() {
-        let row = i + 2;
-        if cells.iter().all(|c| c.trim().is_empty()) {
-            continue;
+/// The rows of an import as they are read: the header first, then each data row
+/// checked, so that a file is never held as a whole rectangle of cells.
+#[derive(Default)]
+struct CheckedRows {
+    header: Option<Vec<Option<usize>>>,
+    good: Vec<(usize, ArticleInput)>,
+    errors: Vec<RowError>,
+    seen: HashSet<(String, String)>,
+}
+
+impl CheckedRows {
+    fn take(&mut self, row: Row) -> ControlFlow<()> {
+        let Some(at) = &self.header else {
+            match header_map(&row.cells) {
+                Ok(at) => self.header = Some(at),
+                Err(e) => {
+                    self.errors.push(e);
+                    return ControlFlow::Break(());
+                }
+            }
+            return ControlFlow::Continue(());
+        };
+        if row.cells.iter().all(|c| c.trim().is_empty()) {
+            return ControlFlow::Continue(());
         }
-        match row_article(row, cells, &at) {
-            Ok(a) if !seen.insert(a.key()) => errors.push(row_error(
-                row,
+        match row_article(row.number, &row.cells, at) {
+            Ok(a) if !self.seen.insert(a.key()) => self.errors.push(row_error(
+                row.number,
                 "标题",
                 "the same title and category appear earlier in the file",
             )),
-            Ok(a) => good.push((row, a)),
-            Err(e) => errors.push(e),
+            Ok(a) => self.good.push((row.number, a)),
+            Err(e) => self.errors.push(e),
         }
+        ControlFlow::Continue(())
     }
-    (good, errors)
+
+    fn finish(self) -> CheckedFile {
+        if self.header.is_none() && self.errors.is_empty() {
+            return (Vec::new(), vec![row_error(1, "", "the file is empty")]);
+        }
+        (self.good, self.errors)
+    }
+}
+
+/// 422 for a file larger than an import reads, naming `file` (code `file_too_large`).
+fn file_too_large(reason: String) -> ApiError {
+    let mut e = ApiError::invalid("file", reason);
+    e.code = "file_too_large";
+    e
+}
+
+/// A file's good rows with their row numbers, and its problems.
+pub type CheckedFile = (Vec<(usize, ArticleInput)>, Vec<RowError>);
+
+/// Every row of a file checked. A file larger than an import reads is refused whole
+/// ([`crate::spreadsheet`]).
+pub fn read_file(bytes: &[u8], format: FileFormat) -> ApiResult<CheckedFile> {
+    let mut rows = CheckedRows::default();
+    let mut each = |row| rows.take(row);
+    let read = match format {
+        FileFormat::Csv => spreadsheet::read_csv(bytes, &mut each),
+        FileFormat::Xlsx => spreadsheet::read_xlsx(bytes, &mut each),
+    };
+    match read {
+        Ok(()) => Ok(rows.finish()),
+        Err(ReadError::Unreadable { row, problem }) => {
+            Ok((Vec::new(), vec![row_error(row, "", problem)]))
+        }
+        Err(ReadError::TooLarge(reason)) => Err(file_too_large(reason)),
+    }
 }
 
 /// What an import did.
@@ -313,7 +307,7 @@ pub async fn import(
     skip_errors: bool,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> ApiResult<ImportReport> {
-    let (rows, mut errors) = read_file(file.0, file.1);
+    let (rows, mut errors) = read_file(file.0, file.1)?;
     let existing = existing_keys(state).await?;
     let mut fresh = Vec::new();
     for (row, input) in rows {
@@ -377,36 +371,75 @@ fn row_of(a: &Article) -> Vec<String> {
     ]
 }
 
-/// The articles in the import layout (so an export can be edited and imported again).
+/// 422 for an export longer than an import reads (code `too_many_rows`).
+fn export_too_long(articles: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "too_many_rows",
+        format!(
+            "{articles} articles: an export holds at most the {} rows an import reads",
+            spreadsheet::MAX_ROWS
+        ),
+    )
+}
+
+/// The articles in the import layout (so an export can be edited and imported again),
+/// at most [`spreadsheet::MAX_ROWS`] of them: a longer file could not come back.
 pub fn write_file(articles: &[Article], format: FileFormat) -> ApiResult<Vec<u8>> {
-    let header: Vec<&str> = COLUMNS.iter().map(|(_, l)| *l).collect();
-    let fail = |e: String| ApiError::internal(e);
+    if articles.len() > spreadsheet::MAX_ROWS {
+        return Err(export_too_long(articles.len()));
+    }
+    let header: Vec<String> = COLUMNS.iter().map(|(_, l)| (*l).to_owned()).collect();
+    let rows = std::iter::once(header).chain(articles.iter().map(row_of));
     match format {
-        FileFormat::Csv => {
-            let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-            w.write_record(&header).map_err(|e| fail(e.to_string()))?;
-            for a in articles {
-                w.write_record(row_of(a)).map_err(|e| fail(e.to_string()))?;
-            }
-            w.into_inner().map_err(|e| fail(e.to_string()))
+        FileFormat::Csv => spreadsheet::csv_file(rows),
+        FileFormat::Xlsx => spreadsheet::xlsx_file(rows),
+    }
+    .map_err(ApiError::internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn article() -> Article {
+        Article {
+            id: 1,
+            hotline: hotline_domain::UnitCode::parse("cd12345").unwrap(),
+            status: hotline_domain::kb::ArticleStatus::Draft,
+            urgent: false,
+            pinned: false,
+            version: 1,
+            content: ArticleContent {
+                title: "社保卡补办".into(),
+                question: "怎么补？".into(),
+                answer: "先挂失。".into(),
+                category: "社会保障/社保卡".into(),
+                material: Material::Faq,
+                issuing_unit: None,
+                source: None,
+                region: None,
+                keywords: Vec::new(),
+                valid_from: None,
+                valid_to: None,
+            },
+            created_by: "editor".into(),
+            updated_by: "editor".into(),
+            updated_at: chrono::DateTime::parse_from_rfc3339("2026-11-02T09:00:00+08:00").unwrap(),
+            published_at: None,
+            uses: 0,
+            helpful: 0,
+            not_helpful: 0,
         }
-        FileFormat::Xlsx => {
-            let mut book = rust_xlsxwriter::Workbook::new();
-            let sheet = book.add_worksheet();
-            let bold = rust_xlsxwriter::Format::new().set_bold();
-            for (c, h) in header.iter().enumerate() {
-                sheet
-                    .write_string_with_format(0, c as u16, *h, &bold)
-                    .map_err(|e| fail(e.to_string()))?;
-            }
-            for (r, a) in articles.iter().enumerate() {
-                for (c, v) in row_of(a).into_iter().enumerate() {
-                    sheet
-                        .write_string(r as u32 + 1, c as u16, v)
-                        .map_err(|e| fail(e.to_string()))?;
-                }
-            }
-            book.save_to_buffer().map_err(|e| fail(e.to_string()))
+    }
+
+    #[test]
+    fn an_export_holds_no_more_rows_than_an_import_reads() {
+        let articles = vec![article(); spreadsheet::MAX_ROWS + 1];
+        for format in [FileFormat::Csv, FileFormat::Xlsx] {
+            let e = write_file(&articles, format).unwrap_err();
+            assert_eq!((e.status.as_u16(), e.code), (422, "too_many_rows"));
         }
+        assert!(write_file(&articles[..2], FileFormat::Csv).is_ok());
     }
 }

@@ -7,7 +7,8 @@
 //! cases and their routes; [`public`] is the requester's view without login;
 //! [`admin`] manages units, accounts, calendar, rules and taxonomy; [`ops`] serves
 //! health, metrics and the HTTP hygiene middleware; [`bootstrap`] seeds a new
-//! database and [`demo`] loads the demo province.
+//! database and [`demo`] loads the demo province. Every date a request names is
+//! parsed by [`dates`], and every file read by [`spreadsheet`], both within bounds.
 
 pub mod access;
 pub mod admin;
@@ -15,6 +16,7 @@ pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod clock;
+pub mod dates;
 pub mod demo;
 pub mod error;
 pub mod extract;
@@ -28,6 +30,7 @@ pub mod orders;
 pub mod public;
 pub mod reports;
 pub mod settings;
+pub mod spreadsheet;
 pub mod stats;
 pub mod summons;
 pub mod supervision;

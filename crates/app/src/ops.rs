@@ -176,6 +176,23 @@ async fn metrics(State(state): State<AppState>) -> ApiResult<Response> {
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
 }
 
+/// One request counted in flight until it is dropped: also when the handler panics
+/// and its future is dropped mid-way, which once left the gauge counting it for ever.
+struct InFlight<'a>(&'a AtomicU64);
+
+impl<'a> InFlight<'a> {
+    fn count(gauge: &'a AtomicU64) -> Self {
+        gauge.fetch_add(1, Ordering::Relaxed);
+        InFlight(gauge)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 async fn track_request(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let route = req
         .extensions()
@@ -185,9 +202,9 @@ async fn track_request(State(state): State<AppState>, req: Request, next: Next) 
     let method = req.method().as_str().to_owned();
     let started = Instant::now();
     let m = state.metrics();
-    m.in_flight.fetch_add(1, Ordering::Relaxed);
+    let in_flight = InFlight::count(&m.in_flight);
     let resp = next.run(req).await;
-    m.in_flight.fetch_sub(1, Ordering::Relaxed);
+    drop(in_flight);
     m.observe(
         &method,
         &route,

@@ -9,7 +9,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::NaiveDate;
 use hmac::{Hmac, Mac};
 use hotline_domain::audit::AuditRecord;
 use hotline_domain::rules::end_of_day;
@@ -23,6 +22,7 @@ use sha2::{Digest, Sha256};
 use crate::access::{Org, Viewer};
 use crate::audit::{self, ClientAddr};
 use crate::auth::CurrentUser;
+use crate::dates;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, RawJson, parse_json};
 use crate::views::{Disclosure, OrderView};
@@ -436,21 +436,6 @@ pub struct Page {
     pub next_cursor: Option<String>,
 }
 
-/// A date (`YYYY-MM-DD`, taken as that whole day in Shanghai) or an RFC 3339 time.
-pub(crate) fn parse_time(field: &str, s: &str, end: bool) -> ApiResult<Timestamp> {
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-        return Ok(t);
-    }
-    let d: NaiveDate = s
-        .parse()
-        .map_err(|_| ApiError::invalid(field, "must be YYYY-MM-DD or an RFC 3339 time"))?;
-    Ok(if end {
-        end_of_day(d)
-    } else {
-        end_of_day(d - chrono::Duration::days(1)) + chrono::Duration::seconds(1)
-    })
-}
-
 async fn list(
     State(state): State<AppState>,
     CurrentUser(viewer): CurrentUser,
@@ -510,15 +495,15 @@ pub async fn list_for(state: &AppState, viewer: &Viewer, p: ListParams) -> ApiRe
     f.registered_from = p
         .from
         .as_deref()
-        .map(|s| parse_time("from", s, false))
+        .map(|s| dates::time("from", s, false))
         .transpose()?;
     f.registered_to =
         p.to.as_deref()
-            .map(|s| parse_time("to", s, true))
+            .map(|s| dates::time("to", s, true))
             .transpose()?;
     if let Some(due) = p.due_before.as_deref() {
         f.awaiting_reply = true;
-        f.deadline_before = Some(parse_time("due_before", due, true)?);
+        f.deadline_before = Some(dates::time("due_before", due, true)?);
     }
     if let Some(sla) = p.sla {
         sla_filter(state, &mut f, sla).await?;

@@ -20,9 +20,9 @@ use std::collections::BTreeMap;
 use crate::AppState;
 use crate::access::Viewer;
 use crate::auth::CurrentUser;
+use crate::dates;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiQuery;
-use crate::orders::parse_time;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -143,6 +143,7 @@ pub async fn assess_units(
     let scope = assessment_scope(&org, v).ok_or_else(|| {
         ApiError::forbidden("assessments are for supervisors, inspectors, dispatchers and admins")
     })?;
+    dates::report_range(from, to)?;
     let q = CountQuery {
         measures: measure::ASSESSMENT.to_vec(),
         from: shanghai_date(from),
@@ -250,18 +251,15 @@ async fn units(
     let now = state.now();
     let to =
         q.to.as_deref()
-            .map(|s| parse_time("to", s, true))
+            .map(|s| dates::time("to", s, true))
             .transpose()?
             .unwrap_or(now);
     let from = q
         .from
         .as_deref()
-        .map(|s| parse_time("from", s, false))
+        .map(|s| dates::time("from", s, false))
         .transpose()?
         .unwrap_or(to - chrono::Duration::days(30));
-    if from > to {
-        return Err(ApiError::invalid("from", "must not be after to"));
-    }
     let region = q
         .region
         .as_deref()
@@ -325,10 +323,7 @@ pub async fn hotspots_for(
 
 /// A `YYYY-MM-DD` query parameter; today when absent.
 fn date_param(field: &str, value: Option<&str>, state: &AppState) -> ApiResult<chrono::NaiveDate> {
-    value.map_or(Ok(state.today()), |d| {
-        d.parse()
-            .map_err(|_| ApiError::invalid(field, "must be YYYY-MM-DD"))
-    })
+    value.map_or(Ok(state.today()), |d| dates::day(field, d))
 }
 
 #[derive(Deserialize)]
@@ -622,12 +617,9 @@ async fn seasonal(
     CurrentUser(v): CurrentUser,
     ApiQuery(q): ApiQuery<SeasonalQuery>,
 ) -> ApiResult<Json<SeasonalItems>> {
-    let bad = || ApiError::invalid("month", "must be YYYY-MM");
-    let (y, m) = q.month.split_once('-').ok_or_else(bad)?;
-    let (year, month) = (
-        y.parse::<i32>().map_err(|_| bad())?,
-        m.parse::<u32>().map_err(|_| bad())?,
-    );
+    use chrono::Datelike;
+    let first = dates::month("month", &q.month)?;
+    let (year, month) = (first.year(), first.month());
     let items = seasonal_for(&state, &v, year, month, q.years.unwrap_or(3).clamp(2, 10)).await?;
     Ok(Json(SeasonalItems { items }))
 }

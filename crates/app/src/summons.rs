@@ -39,9 +39,7 @@ pub async fn rules(state: &AppState) -> ApiResult<SummonsRules> {
 }
 
 fn month_bounds(month: &str) -> ApiResult<(NaiveDate, NaiveDate)> {
-    let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
-        .map_err(|_| ApiError::invalid("month", "must be YYYY-MM"))?;
-    Ok(Period::Month.bounds(first))
+    Ok(Period::Month.bounds(crate::dates::month("month", month)?))
 }
 
 fn scope_of(state_org: &crate::access::Org, v: &Viewer) -> ApiResult<Scope> {

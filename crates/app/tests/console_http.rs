@@ -841,6 +841,42 @@ async fn an_import_is_uploaded_from_the_console_and_bad_rows_are_listed() {
 }
 
 #[tokio::test]
+async fn a_spreadsheet_with_a_cell_at_xfd1048576_uploaded_at_the_console_is_refused() {
+    let app = TestApp::sqlite().await;
+    let (_, _, editor) = console_login(&app, "editor", "/console/kb").await;
+    let (_, _, page) = call(&app, get("/console/kb/import", Some(&editor))).await;
+    let csrf = csrf_of(&page);
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["标题", "问题", "答复口径", "分类"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+        sheet.write_string(1, c as u16, "x").unwrap();
+    }
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    let boundary = "XyZ";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.xlsx\"\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend(book.save_to_buffer().unwrap());
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    let req = Request::post("/console/kb/import")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header(header::COOKIE, &editor)
+        .body(Body::from(body))
+        .unwrap();
+    let (status, _, page) = call(&app, req).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("文件超出导入上限"), "{page}");
+    let (status, _, _) = call(&app, get("/console/kb", Some(&editor))).await;
+    assert_eq!(status, StatusCode::OK, "the server keeps serving");
+}
+
+#[tokio::test]
 async fn the_knowledge_page_reminds_owners_of_articles_about_to_expire() {
     let app = TestApp::sqlite().await;
     app.set_time("2026-11-28T10:00:00+08:00");
@@ -1002,6 +1038,88 @@ async fn hotspot_and_summons_pages_answer_their_readers_only() {
         let (status, _, _) = call(&app, get(path, Some(&handler))).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
     }
+}
+
+#[tokio::test]
+async fn console_pages_taking_dates_answer_dates_out_of_range_without_panicking() {
+    let app = TestApp::sqlite().await;
+    let (_, _, supervisor) = console_login(&app, "supervisor", "/console/orders").await;
+    for d in ["-262143-01-01", "%2B262142-12-31"] {
+        for path in [
+            format!("/console/orders?from={d}"),
+            format!("/console/orders?to={d}"),
+            format!("/console/reports/units?from={d}"),
+            format!("/console/reports/units?to={d}"),
+            format!("/console/reports/hotspots?day={d}"),
+            format!("/console/reports/period?period=month&date={d}"),
+            format!("/console/reports/summons?month={}", &d[..d.len() - 3]),
+        ] {
+            let (status, _, page) = call(&app, get(&path, Some(&supervisor))).await;
+            assert!(
+                status == StatusCode::OK || status == StatusCode::UNPROCESSABLE_ENTITY,
+                "{path}: {status} {page}"
+            );
+        }
+    }
+    let (_, _, page) = call(
+        &app,
+        get(
+            "/console/reports/units?from=2015-01-01&to=2025-12-31",
+            Some(&supervisor),
+        ),
+    )
+    .await;
+    assert!(page.contains("填写有误"), "an eleven-year range is refused");
+}
+
+#[tokio::test]
+async fn a_unit_named_like_a_formula_is_exported_as_text_in_the_period_report() {
+    let app = TestApp::sqlite().await;
+    app.set_time("2026-03-02T09:00:00+08:00");
+    let name = r#"=HYPERLINK("http://evil.example","点击")"#;
+    let unit = serde_json::json!({"code": "cd-evil", "name": name, "kind": "department",
+        "parent": "cd12345", "region": "510100"});
+    let r = app
+        .as_user("admin", "POST", "/api/v1/units", Some(unit))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = app.complaint().await;
+    app.ok(
+        "dispatcher",
+        id,
+        "dispatch",
+        serde_json::json!({"unit": "cd-evil"}),
+    )
+    .await;
+    let (_, _, supervisor) = console_login(&app, "supervisor", "/console/orders").await;
+    let path = "/console/reports/period?period=month&date=2026-03-10&format=";
+    let req = |format: &str| get(&format!("{path}{format}"), Some(&supervisor));
+    let resp = app.router.clone().oneshot(req("csv")).await.unwrap();
+    let csv_bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    let text = csv_bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap();
+    let unit_cell = |rows: Vec<Vec<String>>| {
+        rows.into_iter()
+            .find(|r| r[0] == "承办单位")
+            .map(|r| r[1].clone())
+    };
+    let rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text)
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    assert_eq!(unit_cell(rows), Some(format!("'{name}")), "csv");
+
+    let resp = app.router.clone().oneshot(req("xlsx")).await.unwrap();
+    let xlsx = resp.into_body().collect().await.unwrap().to_bytes();
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(xlsx)).unwrap();
+    let range = book.worksheet_range_at(0).unwrap().unwrap();
+    let rows = range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(unit_cell(rows), Some(format!("'{name}")), "xlsx");
 }
 
 #[tokio::test]

@@ -548,6 +548,81 @@ async fn an_xlsx_export_imports_again_unchanged() {
     }
 }
 
+const FORMULA: &str = "=cmd|' /C calc'!A0";
+
+/// The cells of an exported file, as a spreadsheet reads them.
+fn exported_cells(bytes: &[u8], format: &str) -> Vec<Vec<String>> {
+    if format == "csv" {
+        let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text)
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+            .collect()
+    } else {
+        use calamine::Reader;
+        let mut book: calamine::Xlsx<_> =
+            calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        let range = book.worksheet_range_at(0).unwrap().unwrap();
+        range
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn a_formula_in_an_article_is_exported_as_text_and_imports_back_unchanged() {
+    let app = TestApp::sqlite().await;
+    let mut a = social_card();
+    a["title"] = json!(FORMULA);
+    a["question"] = json!("@SUM(1+1)*cmd|' /C calc'!A0");
+    a["answer"] = json!("-2+3，先挂失再补领。");
+    a["issuing_unit"] = json!("+成都市人社局");
+    let r = app
+        .as_user("editor", "POST", "/api/v1/kb/articles", Some(a))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    for format in ["csv", "xlsx"] {
+        let export = app
+            .as_user(
+                "editor",
+                "GET",
+                &format!("/api/v1/kb/export?format={format}"),
+                None,
+            )
+            .await;
+        assert_eq!(export.status, StatusCode::OK);
+        let cells = exported_cells(&export.bytes, format);
+        assert_eq!(cells[1][0], format!("'{FORMULA}"), "{format}");
+        assert_eq!(cells[1][1], "'@SUM(1+1)*cmd|' /C calc'!A0", "{format}");
+        assert_eq!(cells[1][2], "'-2+3，先挂失再补领。", "{format}");
+        assert_eq!(cells[1][5], "'+成都市人社局", "{format}");
+        assert_eq!(cells[1][3], "社会保障/社保卡", "plain text is untouched");
+
+        let other = TestApp::sqlite().await;
+        let token = other.token("editor").await;
+        let r = other
+            .send_bytes(
+                "POST",
+                &format!("/api/v1/kb/import?format={format}"),
+                Some(&token),
+                export.bytes,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{format}: {}", r.text);
+        let items = other
+            .as_user("editor", "GET", "/api/v1/kb/articles", None)
+            .await
+            .body["items"]
+            .clone();
+        assert_eq!(items[0]["title"], FORMULA, "{format}");
+        assert_eq!(items[0]["answer"], "-2+3，先挂失再补领。", "{format}");
+        assert_eq!(items[0]["issuing_unit"], "+成都市人社局", "{format}");
+    }
+}
+
 on_both_backends!(
     a_second_server_on_the_same_database_follows_the_first_one_s_edits,
     |app: TestApp| async move {

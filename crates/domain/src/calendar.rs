@@ -14,6 +14,16 @@ use crate::values::InvalidValue;
 
 const NOTICE_MAX_CHARS: usize = 200;
 
+/// The years a date may name anywhere in the platform: wide enough for any record and
+/// any plan, narrow enough that a date's arithmetic (the day before, the next month,
+/// a week's Monday) never leaves the range chrono can hold, where it would panic.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
+/// Whether a date lies in [`YEARS`].
+pub fn in_years(d: NaiveDate) -> bool {
+    YEARS.contains(&d.year())
+}
+
 /// One year's official arrangement: the exceptions to Monday–Friday.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct YearArrangement {

@@ -112,6 +112,21 @@ impl ArticleContent {
                 "at most 20 keywords of 1–20 characters",
             ));
         }
+        let dates = [
+            ("valid_from", self.valid_from),
+            ("valid_to", self.valid_to),
+            ("source.date", self.source.as_ref().and_then(|s| s.date)),
+        ];
+        if let Some((field, _)) = dates
+            .iter()
+            .find(|(_, d)| d.is_some_and(|d| !crate::calendar::in_years(d)))
+        {
+            let (first, last) = (crate::calendar::YEARS.start(), crate::calendar::YEARS.end());
+            return Err(problem(
+                field,
+                format!("must lie in the years {first}–{last}"),
+            ));
+        }
         if let (Some(from), Some(to)) = (self.valid_from, self.valid_to)
             && to < from
         {

@@ -9,7 +9,12 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/console/kb", get(kb_home))
         .route("/console/kb/new", get(new_page).post(new_submit))
-        .route("/console/kb/import", get(import_page).post(import_submit))
+        .route(
+            "/console/kb/import",
+            get(import_page)
+                .post(import_submit)
+                .layer(crate::spreadsheet::upload_limit()),
+        )
         .route("/console/kb/suggest", get(suggest_fragment))
         .route("/console/kb/export", get(export_download))
         .route("/console/kb/{id}", get(article_page))
@@ -691,13 +696,21 @@ pub(super) async fn import_submit(
     mut form: axum::extract::Multipart,
 ) -> Response {
     let (mut csrf, mut skip, mut file) = (String::new(), false, None);
-    while let Ok(Some(field)) = form.next_field().await {
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => return upload_failed(&state, &user, e.status()).await,
+        };
         match field.name() {
             Some("csrf") => csrf = field.text().await.unwrap_or_default(),
             Some("skip_errors") => skip = true,
             Some("file") => {
                 let name = field.file_name().unwrap_or_default().to_owned();
-                file = field.bytes().await.ok().map(|b| (name, b));
+                match field.bytes().await {
+                    Ok(b) => file = Some((name, b)),
+                    Err(e) => return upload_failed(&state, &user, e.status()).await,
+                }
             }
             _ => {}
         }
@@ -730,6 +743,21 @@ pub(super) async fn import_submit(
         Ok(report) => import_view(&state, &user, Some(report), None).await,
         Err(e) => import_view(&state, &user, None, Some(labels::error(e.code).to_owned())).await,
     }
+}
+
+/// The form could not be read to its end: too large, or cut off.
+async fn upload_failed(
+    state: &AppState,
+    user: &ConsoleUser,
+    status: axum::http::StatusCode,
+) -> Response {
+    let (status, message) = if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        (status, labels::error("file_too_large"))
+    } else {
+        (axum::http::StatusCode::BAD_REQUEST, "上传未完成，请重试。")
+    };
+    let page = import_view(state, user, None, Some(message.to_owned())).await;
+    (status, page).into_response()
 }
 
 #[derive(Deserialize)]

@@ -134,6 +134,7 @@ pub fn error(code: &str) -> &'static str {
         "extension_pending" => "已有待审批的延期申请。",
         "extension_limit" => "延期次数已达上限。",
         "validation" => "填写内容有误，请检查后重试。",
+        "file_too_large" => "文件超出导入上限：最大 10 MB，最多 10 万行、64 列。",
         "not_found" => "工单不存在或您无权查看。",
         "conflict" => "工单已被他人更新，请刷新后重试。",
         _ => "操作未完成，请稍后重试。",

@@ -92,8 +92,8 @@ pub(super) async fn units_page(
             .unwrap_or_else(|| today.to_string());
     let region = q.region.unwrap_or_default();
     let run = async {
-        let from_t = crate::orders::parse_time("from", &from, false)?;
-        let to_t = crate::orders::parse_time("to", &to, true)?;
+        let from_t = crate::dates::time("from", &from, false)?;
+        let to_t = crate::dates::time("to", &to, true)?;
         let region = (!region.trim().is_empty())
             .then(|| hotline_domain::RegionCode::parse(region.trim()))
             .transpose()
@@ -239,7 +239,7 @@ pub(super) async fn hotspots_page(
     let day = q
         .day
         .as_deref()
-        .and_then(|d| d.parse::<chrono::NaiveDate>().ok())
+        .and_then(|d| crate::dates::day("day", d).ok())
         .unwrap_or(today);
     let org = match state.org().await {
         Ok(o) => o,
@@ -429,7 +429,7 @@ pub(super) async fn period_page(
     let date = q
         .date
         .as_deref()
-        .and_then(|d| d.parse().ok())
+        .and_then(|d| crate::dates::day("date", d).ok())
         .unwrap_or(today);
     let org = match state.org().await {
         Ok(o) => o,
@@ -520,41 +520,24 @@ fn export_report(r: &crate::reports::PeriodReport, sections: &Sections, format: 
         ["满意度".into(), "不满意".into(), s.dissatisfied.to_string()],
         ["满意度".into(), "满意率".into(), percent(s.rate)],
     ]);
-    let header = ["项目", "分类", "数量"];
-    let (bytes, mime, ext) = if format == "xlsx" {
-        let written = (|| {
-            let mut book = rust_xlsxwriter::Workbook::new();
-            let sheet = book.add_worksheet();
-            for (c, h) in header.iter().enumerate() {
-                sheet.write_string(0, c as u16, *h)?;
-            }
-            for (i, row) in rows.iter().enumerate() {
-                for (c, v) in row.iter().enumerate() {
-                    sheet.write_string(i as u32 + 1, c as u16, v)?;
-                }
-            }
-            book.save_to_buffer()
-        })();
-        match written {
-            Ok(b) => (
-                b,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "xlsx",
-            ),
-            Err(e) => return page_error(ApiError::internal(e.to_string())),
-        }
+    let header = ["项目", "分类", "数量"].map(str::to_owned);
+    let rows = std::iter::once(header).chain(rows);
+    let (written, mime, ext) = if format == "xlsx" {
+        (
+            crate::spreadsheet::xlsx_file(rows),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        )
     } else {
-        let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-        let written = std::iter::once(header.map(str::to_owned))
-            .chain(rows)
-            .try_for_each(|row| w.write_record(&row));
-        match written
-            .map_err(|e| e.to_string())
-            .and_then(|_| w.into_inner().map_err(|e| e.to_string()))
-        {
-            Ok(b) => (b, "text/csv; charset=utf-8", "csv"),
-            Err(e) => return page_error(ApiError::internal(e)),
-        }
+        (
+            crate::spreadsheet::csv_file(rows),
+            "text/csv; charset=utf-8",
+            "csv",
+        )
+    };
+    let bytes = match written {
+        Ok(b) => b,
+        Err(e) => return page_error(ApiError::internal(e)),
     };
     (
         [
