@@ -164,7 +164,12 @@ fn row_article(
             .expect("known field");
         at[k]
             .and_then(|i| cells.get(i))
-            .map(|s| spreadsheet::restore(s).trim().to_owned())
+            .map(|s| {
+                spreadsheet::restore(s)
+                    .trim()
+                    .replace("\r\n", "\n")
+                    .replace('\r', "\n")
+            })
             .unwrap_or_default()
     };
     let opt = |s: String| (!s.is_empty()).then_some(s);

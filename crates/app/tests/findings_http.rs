@@ -540,3 +540,25 @@ on_both_backends!(
         }
     }
 );
+
+#[tokio::test]
+async fn an_imported_cell_with_a_control_character_is_a_row_error_and_stores_nothing() {
+    let app = TestApp::sqlite().await;
+    let token = app.token("editor").await;
+    let file = "标题,问题,答复口径,分类,资料类型,适用区划,关键词,生效日期\n\
+        社保卡挂失,社保卡丢了怎么办？,先挂失\u{0}再补领。,社会保障/社保卡,办事指南,510100,社保卡,2026-01-01\n";
+    let r = app
+        .send_bytes(
+            "POST",
+            "/api/v1/kb/import?format=csv",
+            Some(&token),
+            file.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("control character"), "{}", r.text);
+    let listed = app
+        .as_user("editor", "GET", "/api/v1/kb/articles", None)
+        .await;
+    assert!(listed.body["items"].as_array().unwrap().is_empty());
+}

@@ -90,6 +90,7 @@ impl ArticleContent {
     /// Whether the content can be stored: lengths, category levels, keywords,
     /// validity window and link.
     pub fn check(&self) -> Result<(), FieldProblem> {
+        self.check_text()?;
         length("title", &self.title, 100)?;
         length("question", &self.question, 1000)?;
         length("answer", &self.answer, 20_000)?;
@@ -142,6 +143,34 @@ impl ArticleContent {
             }
         }
         Ok(())
+    }
+
+    /// Every text of the article passes the one text rule ([`crate::text`]), however it
+    /// arrived (API, console, import, command line).
+    fn check_text(&self) -> Result<(), FieldProblem> {
+        let source = self.source.as_ref();
+        let texts = [
+            ("title", Some(self.title.as_str())),
+            ("question", Some(self.question.as_str())),
+            ("answer", Some(self.answer.as_str())),
+            ("category", Some(self.category.as_str())),
+            ("issuing_unit", self.issuing_unit.as_deref()),
+            ("source.title", source.map(|s| s.title.as_str())),
+            ("source.number", source.and_then(|s| s.number.as_deref())),
+            ("source.link", source.and_then(|s| s.link.as_deref())),
+        ];
+        let keywords = self.keywords.iter().map(|k| ("keywords", Some(k.as_str())));
+        match texts
+            .into_iter()
+            .chain(keywords)
+            .find(|(_, t)| t.is_some_and(|t| crate::text::normalise(t).is_err()))
+        {
+            Some((field, _)) => Err(problem(
+                field,
+                "contains a control character (only tab and line breaks are allowed)",
+            )),
+            None => Ok(()),
+        }
     }
 
     /// The names of the fields that differ from `older`, for the version history.
