@@ -252,14 +252,26 @@ async fn keep_visible_links(
     if linked.is_empty() {
         return Ok(order);
     }
-    let shown: std::collections::HashSet<OrderId> = state
-        .store()
-        .orders_by_ids(&linked)
-        .await?
-        .iter()
-        .filter(|to| viewer.sees_link(org, &order, to))
-        .map(|to| to.id)
-        .collect();
+    let shown: std::collections::HashSet<OrderId> = match viewer.staff_hotline(org) {
+        // Hotline staff of this order see a link to exactly the orders they are staff
+        // of (`sees_link` reduces to that), which needs only each order's hotline.
+        Some(own) if viewer.is_staff_of(org, &order) => state
+            .store()
+            .order_hotlines(&linked)
+            .await?
+            .into_iter()
+            .filter(|(_, hotline)| org.is_same_or_above(own, hotline))
+            .map(|(id, _)| id)
+            .collect(),
+        _ => state
+            .store()
+            .orders_by_ids(&linked)
+            .await?
+            .iter()
+            .filter(|to| viewer.sees_link(org, &order, to))
+            .map(|to| to.id)
+            .collect(),
+    };
     order.possible_duplicates.retain(|id| shown.contains(id));
     order.merged.retain(|id| shown.contains(id));
     order.merged_into = order.merged_into.filter(|id| shown.contains(id));

@@ -188,12 +188,13 @@ async fn assert_unit_cannot_join(app: &TestApp, report: i64, consult: i64) {
     );
 }
 
-#[tokio::test]
-async fn a_handling_unit_cannot_join_a_report_to_its_requesters_other_order() {
-    let app = TestApp::sqlite().await;
-    let (report, consult) = whistleblower_and_sibling(&app, true).await;
-    assert_unit_cannot_join(&app, report, consult).await;
-}
+on_both_backends!(
+    a_handling_unit_cannot_join_a_report_to_its_requesters_other_order,
+    |app: TestApp| async move {
+        let (report, consult) = whistleblower_and_sibling(&app, true).await;
+        assert_unit_cannot_join(&app, report, consult).await;
+    }
+);
 
 #[tokio::test]
 async fn a_report_registered_after_the_sibling_is_not_joined_to_it_either() {
@@ -202,27 +203,28 @@ async fn a_report_registered_after_the_sibling_is_not_joined_to_it_either() {
     assert_unit_cannot_join(&app, report, consult).await;
 }
 
-#[tokio::test]
-async fn possible_duplicates_name_only_orders_the_viewer_may_see() {
-    let app = TestApp::sqlite().await;
-    let chengdu = app.complaint().await;
-    // The same caller rings the Mianyang hotline: its staff learn nothing of Chengdu.
-    let mianyang = register_as(&app, "mydispatcher", order_body("help")).await;
-    assert!(
-        !ids(&mianyang["possible_duplicates"]).contains(&chengdu),
-        "a Mianyang dispatcher sees a Chengdu order id: {mianyang}"
-    );
-    let id = mianyang["id"].as_i64().unwrap();
-    let again = app
-        .as_user("mydispatcher", "GET", &format!("/api/v1/orders/{id}"), None)
-        .await;
-    assert!(!ids(&again.body["possible_duplicates"]).contains(&chengdu));
-    // The province above both sees the link.
-    let province = app
-        .as_user("scdispatcher", "GET", &format!("/api/v1/orders/{id}"), None)
-        .await;
-    assert!(ids(&province.body["possible_duplicates"]).contains(&chengdu));
-}
+on_both_backends!(
+    possible_duplicates_name_only_orders_the_viewer_may_see,
+    |app: TestApp| async move {
+        let chengdu = app.complaint().await;
+        // The same caller rings the Mianyang hotline: its staff learn nothing of Chengdu.
+        let mianyang = register_as(&app, "mydispatcher", order_body("help")).await;
+        assert!(
+            !ids(&mianyang["possible_duplicates"]).contains(&chengdu),
+            "a Mianyang dispatcher sees a Chengdu order id: {mianyang}"
+        );
+        let id = mianyang["id"].as_i64().unwrap();
+        let again = app
+            .as_user("mydispatcher", "GET", &format!("/api/v1/orders/{id}"), None)
+            .await;
+        assert!(!ids(&again.body["possible_duplicates"]).contains(&chengdu));
+        // The province above both sees the link.
+        let province = app
+            .as_user("scdispatcher", "GET", &format!("/api/v1/orders/{id}"), None)
+            .await;
+        assert!(ids(&province.body["possible_duplicates"]).contains(&chengdu));
+    }
+);
 
 #[tokio::test]
 async fn a_unit_sees_no_staff_notes_no_reveal_reasons_and_no_requester_name_on_a_report() {

@@ -22,8 +22,8 @@ pub use types::*;
 use async_trait::async_trait;
 use hotline_domain::audit::{AuditEntry, AuditRecord};
 use hotline_domain::{
-    Calendar, DeadlineRules, Event, Order, OrderId, OrderNumber, Timestamp, YearArrangement,
-    taxonomy::DomainCategory,
+    Calendar, DeadlineRules, Event, Order, OrderId, OrderNumber, Timestamp, UnitCode,
+    YearArrangement, taxonomy::DomainCategory,
 };
 use std::sync::Arc;
 
@@ -149,6 +149,10 @@ pub trait Store: kb::KbStore + stats::StatsStore + Send + Sync + 'static {
     ) -> Result<Created>;
     async fn order(&self, id: OrderId) -> Result<Option<Order>>;
     async fn order_by_number(&self, number: &OrderNumber) -> Result<Option<Order>>;
+    /// The owning hotline of each of these orders that exists: what hotline staff need
+    /// to know to be shown a link to it (read without the order documents, as every
+    /// intake's answer lists its possible duplicates).
+    async fn order_hotlines(&self, ids: &[OrderId]) -> Result<Vec<(OrderId, UnitCode)>>;
     /// The orders of these ids that exist (an order's links: possible duplicates and
     /// merges, at most a few dozen).
     async fn orders_by_ids(&self, ids: &[OrderId]) -> Result<Vec<Order>> {

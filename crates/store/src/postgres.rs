@@ -6,8 +6,8 @@
 
 use async_trait::async_trait;
 use hotline_domain::{
-    Calendar, DeadlineRules, Event, Order, OrderId, OrderNumber, UserId, YearArrangement, shanghai,
-    taxonomy::DomainCategory,
+    Calendar, DeadlineRules, Event, Order, OrderId, OrderNumber, UnitCode, UserId, YearArrangement,
+    shanghai, taxonomy::DomainCategory,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
@@ -848,6 +848,19 @@ impl Store for PgStore {
             .await
             .map_err(pg_err)?;
         row.as_ref().map(order_from_row).transpose()
+    }
+
+    async fn order_hotlines(&self, ids: &[OrderId]) -> Result<Vec<(OrderId, UnitCode)>> {
+        let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("SELECT id, hotline FROM orders WHERE id = ANY($1)")
+                .bind(ids)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(pg_err)?;
+        rows.into_iter()
+            .map(|(id, h)| Ok((OrderId(id), UnitCode::parse(&h).map_err(backend)?)))
+            .collect()
     }
 
     async fn order_by_number(&self, number: &OrderNumber) -> Result<Option<Order>> {

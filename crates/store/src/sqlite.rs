@@ -10,8 +10,8 @@
 
 use async_trait::async_trait;
 use hotline_domain::{
-    Calendar, DeadlineRules, Event, Order, OrderId, OrderNumber, UserId, YearArrangement, shanghai,
-    taxonomy::DomainCategory,
+    Calendar, DeadlineRules, Event, Order, OrderId, OrderNumber, UnitCode, UserId, YearArrangement,
+    shanghai, taxonomy::DomainCategory,
 };
 use rusqlite::{Connection, OptionalExtension, ToSql, params};
 use std::path::{Path, PathBuf};
@@ -1223,6 +1223,26 @@ impl Store for SqliteStore {
                 .and_then(|mut s| s.query_row([id.0], |r| r.get(0)).optional())
                 .map_err(backend)?;
             doc.map(|d| order_from_doc(&d)).transpose()
+        })
+    }
+
+    async fn order_hotlines(&self, ids: &[OrderId]) -> Result<Vec<(OrderId, UnitCode)>> {
+        let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
+        self.read_now(move |c| {
+            let mut s = c
+                .prepare_cached("SELECT hotline FROM orders WHERE id = ?")
+                .map_err(sql_err)?;
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                let hotline: Option<String> = s
+                    .query_row([id], |r| r.get(0))
+                    .optional()
+                    .map_err(sql_err)?;
+                if let Some(h) = hotline {
+                    out.push((OrderId(id), UnitCode::parse(&h).map_err(backend)?));
+                }
+            }
+            Ok(out)
         })
     }
 
