@@ -244,26 +244,13 @@ pub fn withhold_requester(
 /// Timeline entries hotline staff write for themselves.
 const STAFF_ONLY_EVENTS: &[&str] = &["phone_revealed", "noted"];
 
-/// Stands in for a withheld name or number.
-const MASK: &str = "***";
-
-/// The requester's name (when long enough not to mask ordinary words) and phone.
 fn requester_secrets(order: &Order) -> Vec<String> {
     let r = &order.requester;
-    let name = r.name.clone().filter(|n| n.trim().chars().count() >= 2);
-    let phone = r.phone.as_ref().map(|p| p.as_str().to_owned());
-    name.into_iter()
-        .chain(phone)
-        .map(|s| s.trim().to_owned())
-        .collect()
+    hotline_domain::text::requester_secrets(r.name.as_deref(), r.phone.as_ref().map(|p| p.as_str()))
 }
 
 fn mask_all(text: &mut String, secrets: &[String]) {
-    for s in secrets {
-        if text.contains(s.as_str()) {
-            *text = text.replace(s.as_str(), MASK);
-        }
-    }
+    hotline_domain::text::mask_secrets(text, secrets);
 }
 
 fn mask_json(value: &mut serde_json::Value, secrets: &[String]) {

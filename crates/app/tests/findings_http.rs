@@ -564,3 +564,31 @@ async fn an_imported_cell_with_a_control_character_is_a_row_error_and_stores_not
         .await;
     assert!(listed.body["items"].as_array().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_unit_cannot_find_a_report_by_searching_its_requesters_name() {
+    let app = TestApp::sqlite().await;
+    let body = caller_order("report", "举报某单位违规收费", "锦江区红星路1号");
+    let report = register_as(&app, "operator", body).await["id"]
+        .as_i64()
+        .unwrap();
+    app.ok("dispatcher", report, "dispatch", json!({"unit": "cd-jt"}))
+        .await;
+    app.set_time("2026-11-02T09:05:00+08:00");
+    app.state.order_search().catch_up(&app.state).await.unwrap();
+    // 王小明, 13812345678, and a word of the matter itself.
+    let by_name = "/api/v1/orders?q=%E7%8E%8B%E5%B0%8F%E6%98%8E";
+    let by_phone = "/api/v1/orders?q=13812345678";
+    for q in [by_name, by_phone] {
+        let r = app.as_user("handler", "GET", q, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert!(
+            r.body["items"].as_array().unwrap().is_empty(),
+            "{q}: {}",
+            r.text
+        );
+    }
+    let by_matter = "/api/v1/orders?q=%E8%BF%9D%E8%A7%84%E6%94%B6%E8%B4%B9";
+    let r = app.as_user("handler", "GET", by_matter, None).await;
+    assert_eq!(r.body["items"][0]["id"], report, "{}", r.text);
+}

@@ -97,6 +97,26 @@ pub fn scrub_json(value: &mut Value) -> bool {
     }
 }
 
+/// Stands in for a withheld name or number wherever someone typed it into a text.
+pub const MASK: &str = "***";
+
+/// The texts of a requester that must not reach a viewer from whom their identity is
+/// withheld: the name (when long enough not to mask ordinary words) and the phone.
+pub fn requester_secrets(name: Option<&str>, phone: Option<&str>) -> Vec<String> {
+    let name = name.map(str::trim).filter(|n| n.chars().count() >= 2);
+    let phone = phone.map(str::trim).filter(|p| !p.is_empty());
+    name.into_iter().chain(phone).map(str::to_owned).collect()
+}
+
+/// `text` with every occurrence of each secret replaced by [`MASK`].
+pub fn mask_secrets(text: &mut String, secrets: &[String]) {
+    for s in secrets {
+        if text.contains(s.as_str()) {
+            *text = text.replace(s.as_str(), MASK);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

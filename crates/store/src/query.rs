@@ -254,9 +254,33 @@ pub(crate) fn order_text(id: i64, doc: &str, registered_at: i64) -> (i64, String
         title: String,
         #[serde(default)]
         content: String,
+        #[serde(default)]
+        kind: String,
+        #[serde(default)]
+        confidential: bool,
+        #[serde(default)]
+        requester: Option<Who>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Who {
+        name: Option<String>,
+        phone: Option<String>,
     }
     match serde_json::from_str::<Texts>(doc) {
-        Ok(t) => (id, format!("{} {}", t.title, t.content), registered_at),
+        Ok(t) => {
+            let mut text = format!("{} {}", t.title, t.content);
+            // A report's or confidential order's requester is not searchable by the
+            // name or number someone typed into its text: a unit searching a name
+            // would learn who reported.
+            if let Some(who) = t.requester.filter(|_| t.confidential || t.kind == "report") {
+                let secrets = hotline_domain::text::requester_secrets(
+                    who.name.as_deref(),
+                    who.phone.as_deref(),
+                );
+                hotline_domain::text::mask_secrets(&mut text, &secrets);
+            }
+            (id, text, registered_at)
+        }
         Err(e) => {
             tracing::error!(order = id, error = %e, "order document unreadable: indexed without its text");
             (id, String::new(), registered_at)
