@@ -56,11 +56,16 @@ pub struct AppConfig {
     pub session_hours: i64,
     /// A session unused this long ends.
     pub session_idle_minutes: i64,
-    /// Failed logins (per username, existing or not) that lock it…
+    /// Failed logins of one username (existing or not) from one client address that
+    /// lock that username for that address…
     pub login_max_failures: i64,
     /// …for this long.
     pub login_lock_minutes: i64,
-    /// Login attempts per client address per minute.
+    /// Failed logins of one username from all addresses in an hour beyond which only
+    /// addresses it logged in from within `login_known_address_days` may try.
+    pub login_name_failures_per_hour: i64,
+    pub login_known_address_days: i64,
+    /// Failed login attempts per client address per minute (successes are not counted).
     pub login_rate_per_minute: i64,
     /// Requests to the public (no login) endpoints per client address per minute.
     pub public_rate_per_minute: i64,
@@ -95,6 +100,8 @@ impl Default for AppConfig {
             session_idle_minutes: 30,
             login_max_failures: 5,
             login_lock_minutes: 15,
+            login_name_failures_per_hour: 50,
+            login_known_address_days: 30,
             login_rate_per_minute: 60,
             public_rate_per_minute: 120,
             duplicate_window_days: 30,

@@ -17,6 +17,8 @@ pub struct Config {
     pub session_idle_minutes: i64,
     pub login_max_failures: i64,
     pub login_lock_minutes: i64,
+    pub login_name_failures_per_hour: i64,
+    pub login_known_address_days: i64,
     pub login_rate_per_minute: i64,
     pub public_rate_per_minute: i64,
     pub duplicate_window_days: i64,

@@ -43,6 +43,8 @@ pub async fn open_state(cfg: &Config) -> Result<AppState, String> {
         session_idle_minutes: cfg.session_idle_minutes,
         login_max_failures: cfg.login_max_failures,
         login_lock_minutes: cfg.login_lock_minutes,
+        login_name_failures_per_hour: cfg.login_name_failures_per_hour,
+        login_known_address_days: cfg.login_known_address_days,
         login_rate_per_minute: cfg.login_rate_per_minute,
         public_rate_per_minute: cfg.public_rate_per_minute,
         duplicate_window_days: cfg.duplicate_window_days,

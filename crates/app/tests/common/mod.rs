@@ -145,6 +145,17 @@ impl TestApp {
         }
     }
 
+    /// The real router over a state made elsewhere (its database filled already).
+    pub fn on_state(state: AppState, clock: Arc<ManualClock>) -> TestApp {
+        TestApp {
+            router: app(state.clone()),
+            state,
+            clock,
+            tokens: Mutex::new(HashMap::new()),
+            _dir: None,
+        }
+    }
+
     /// Moves the clock; sessions may have expired, so log in afresh afterwards.
     pub fn set_time(&self, s: &str) {
         self.clock.set(at(s));
@@ -209,12 +220,59 @@ impl TestApp {
         if let Some(t) = token {
             req = req.header("authorization", format!("Bearer {t}"));
         }
-        let resp = self
-            .router
-            .clone()
-            .oneshot(req.body(Body::from(body)).unwrap())
+        self.call(req.body(Body::from(body)).unwrap()).await
+    }
+
+    /// A login from a client whose connection comes from `peer`, through a proxy
+    /// that names the client in `X-Forwarded-For` when `forwarded_for` is given.
+    pub async fn login_from(
+        &self,
+        peer: &str,
+        forwarded_for: Option<&str>,
+        user: &str,
+        password: &str,
+    ) -> Response {
+        let body = json!({"username": user, "password": password});
+        let mut req = Request::builder()
+            .method("POST")
+            .uri("/api/v1/sessions")
+            .header("content-type", "application/json");
+        if let Some(f) = forwarded_for {
+            req = req.header("x-forwarded-for", f);
+        }
+        let mut req = req.body(Body::from(body.to_string())).unwrap();
+        let peer: std::net::IpAddr = peer.parse().unwrap();
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(
+                peer, 40000,
+            )));
+        self.call(req).await
+    }
+
+    /// An account whose password hash is as cheap as argon2 allows, for tests that
+    /// log in hundreds of times (verification follows the hash's own parameters).
+    pub async fn add_cheap_user(&self, name: &str, role: &str, unit: Option<&str>) {
+        use argon2::password_hash::{PasswordHasher, SaltString};
+        let params = argon2::Params::new(8, 1, 1, None).unwrap();
+        let argon =
+            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let salt = SaltString::encode_b64(b"cheap test salt!").unwrap();
+        let hash = argon.hash_password(PASSWORD.as_bytes(), &salt).unwrap();
+        self.state
+            .store()
+            .create_user(NewUser {
+                username: name.to_owned(),
+                password_hash: hash.to_string(),
+                roles: vec![Role::parse(role).unwrap()],
+                unit: unit.map(|u| UnitCode::parse(u).unwrap()),
+            })
             .await
             .unwrap();
+    }
+
+    /// Sends a request through the router and reads the whole answer.
+    pub async fn call(&self, req: Request<Body>) -> Response {
+        let resp = self.router.clone().oneshot(req).await.unwrap();
         let status = resp.status();
         let retry_after = resp
             .headers()
