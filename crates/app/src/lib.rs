@@ -14,6 +14,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
+pub mod client_addr;
 pub mod clock;
 pub mod demo;
 pub mod error;
@@ -69,6 +70,8 @@ pub struct AppConfig {
     pub login_rate_per_minute: i64,
     /// Requests to the public (no login) endpoints per client address per minute.
     pub public_rate_per_minute: i64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: client_addr::TrustedProxies,
     pub duplicate_window_days: i64,
     /// How long a server trusts its copy of rules, calendar and units before reading
     /// them again (other servers on the same database may change them).
@@ -85,6 +88,7 @@ impl std::fmt::Debug for AppConfig {
             .field("phone_hash_key", &"[redacted]")
             .field("body_limit", &self.body_limit)
             .field("session_hours", &self.session_hours)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("duplicate_window_days", &self.duplicate_window_days)
             .field("cache_ttl", &self.cache_ttl)
             .finish()
@@ -104,6 +108,7 @@ impl Default for AppConfig {
             login_known_address_days: 30,
             login_rate_per_minute: 60,
             public_rate_per_minute: 120,
+            trusted_proxies: client_addr::TrustedProxies::default(),
             duplicate_window_days: 30,
             cache_ttl: Duration::from_secs(5),
             bench_routes: false,

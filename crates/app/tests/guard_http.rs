@@ -4,6 +4,7 @@ mod common;
 
 use axum::http::StatusCode;
 use common::*;
+use hotline_app::client_addr::TrustedProxies;
 use serde_json::json;
 
 #[tokio::test]
@@ -413,4 +414,80 @@ async fn three_hundred_operators_behind_one_address_log_in_within_two_minutes() 
         assert_eq!(r.status, StatusCode::CREATED, "login {i}: {}", r.text);
         app.clock.advance(chrono::Duration::milliseconds(400));
     }
+}
+
+/// The audit trail's address of the newest record about `actor`.
+async fn last_address(app: &TestApp, actor: &str) -> serde_json::Value {
+    let r = app
+        .as_user(
+            "admin",
+            "GET",
+            &format!("/api/v1/audit?actor={actor}&limit=1"),
+            None,
+        )
+        .await;
+    r.body["items"][0]["address"].clone()
+}
+
+#[tokio::test]
+async fn two_clients_behind_a_trusted_proxy_have_separate_budgets() {
+    let app = TestApp::sqlite_with(|c| {
+        c.login_rate_per_minute = 2;
+        c.public_rate_per_minute = 2;
+        c.trusted_proxies = TrustedProxies::parse(&["10.0.0.0/24", "fd00::1"]).unwrap();
+    })
+    .await;
+    let proxy = "10.0.0.5";
+    for _ in 0..2 {
+        let r = app
+            .login_from(proxy, Some("198.51.100.1"), "ghost", "x")
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = app
+        .login_from(proxy, Some("198.51.100.1"), "ghost", "x")
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    // A second proxy hop (itself trusted) and a spoofed entry to the left change nothing.
+    let other = "203.0.113.1, 198.51.100.2, 10.0.0.7";
+    let r = app.login_from(proxy, Some(other), "ghost", "x").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text);
+    assert_eq!(last_address(&app, "ghost").await, "198.51.100.2");
+    let r = app
+        .login_from("fd00::1", Some("198.51.100.3"), "operator", PASSWORD)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(last_address(&app, "operator").await, "198.51.100.3");
+    // The portal's budget too.
+    let track = "/api/v1/public/orders/20261102-000001?code=1";
+    for (client, expected) in [
+        ("198.51.100.1", StatusCode::NOT_FOUND),
+        ("198.51.100.1", StatusCode::NOT_FOUND),
+        ("198.51.100.1", StatusCode::TOO_MANY_REQUESTS),
+        ("198.51.100.2", StatusCode::NOT_FOUND),
+    ] {
+        let r = app
+            .request_from(proxy, Some(client), "GET", track, None)
+            .await;
+        assert_eq!(r.status, expected, "{client}");
+    }
+}
+
+#[tokio::test]
+async fn an_untrusted_peers_forwarded_for_is_ignored() {
+    let app = TestApp::sqlite_with(|c| {
+        c.login_rate_per_minute = 2;
+        c.trusted_proxies = TrustedProxies::parse(&["10.0.0.0/24"]).unwrap();
+    })
+    .await;
+    let peer = "203.0.113.7";
+    for claimed in ["198.51.100.1", "198.51.100.2"] {
+        let r = app.login_from(peer, Some(claimed), "ghost", "x").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(last_address(&app, "ghost").await, peer);
+    let r = app
+        .login_from(peer, Some("198.51.100.3"), "ghost", "x")
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
 }

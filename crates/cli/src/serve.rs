@@ -2,6 +2,7 @@
 //! until SIGTERM/SIGINT, then stops accepting, lets in-flight requests finish (up to
 //! the configured grace) and flushes the store.
 
+use hotline_app::client_addr::TrustedProxies;
 use hotline_app::clock::SystemClock;
 use hotline_app::{AppConfig, AppState, app, bootstrap, demo};
 use std::sync::Arc;
@@ -47,6 +48,8 @@ pub async fn open_state(cfg: &Config) -> Result<AppState, String> {
         login_known_address_days: cfg.login_known_address_days,
         login_rate_per_minute: cfg.login_rate_per_minute,
         public_rate_per_minute: cfg.public_rate_per_minute,
+        trusted_proxies: TrustedProxies::parse(&cfg.trusted_proxies)
+            .map_err(|e| format!("trusted_proxies: {e}"))?,
         duplicate_window_days: cfg.duplicate_window_days,
         cache_ttl: Duration::from_secs(cfg.cache_ttl_seconds),
         bench_routes: cfg.bench_routes,

@@ -27,6 +27,7 @@ pub struct TestApp {
 pub struct Response {
     pub status: StatusCode,
     pub retry_after: Option<String>,
+
     pub body: Value,
     pub text: String,
     pub bytes: Vec<u8>,
@@ -233,14 +234,28 @@ impl TestApp {
         password: &str,
     ) -> Response {
         let body = json!({"username": user, "password": password});
+        self.request_from(peer, forwarded_for, "POST", "/api/v1/sessions", Some(body))
+            .await
+    }
+
+    /// A request without a session from a client at `peer` (see [`TestApp::login_from`]).
+    pub async fn request_from(
+        &self,
+        peer: &str,
+        forwarded_for: Option<&str>,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Response {
         let mut req = Request::builder()
-            .method("POST")
-            .uri("/api/v1/sessions")
+            .method(method)
+            .uri(path)
             .header("content-type", "application/json");
         if let Some(f) = forwarded_for {
             req = req.header("x-forwarded-for", f);
         }
-        let mut req = req.body(Body::from(body.to_string())).unwrap();
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let mut req = req.body(Body::from(body)).unwrap();
         let peer: std::net::IpAddr = peer.parse().unwrap();
         req.extensions_mut()
             .insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(
