@@ -52,26 +52,7 @@ fn dummy_hash() -> &'static str {
     H.get_or_init(|| hash_password("not a real password, never matches").unwrap_or_default())
 }
 
-/// The password policy: at least 10 characters, three of the four character classes
-/// (lower, upper, digit, other), and not containing the username.
-pub fn check_password_policy(username: &str, password: &str) -> Result<(), String> {
-    if password.chars().count() < 10 {
-        return Err("must be at least 10 characters".into());
-    }
-    let classes = [
-        password.chars().any(|c| c.is_lowercase()),
-        password.chars().any(|c| c.is_uppercase()),
-        password.chars().any(|c| c.is_ascii_digit()),
-        password.chars().any(|c| !c.is_alphanumeric()),
-    ];
-    if classes.iter().filter(|c| **c).count() < 3 {
-        return Err("must mix three of: lower case, upper case, digits, other characters".into());
-    }
-    if !username.is_empty() && password.to_lowercase().contains(&username.to_lowercase()) {
-        return Err("must not contain the username".into());
-    }
-    Ok(())
-}
+pub use crate::password_policy::check_password_policy;
 
 pub fn new_token() -> String {
     let mut bytes = [0u8; 32];

@@ -25,6 +25,7 @@ pub mod openapi;
 pub mod ops;
 pub mod order_search;
 pub mod orders;
+pub mod password_policy;
 pub mod public;
 pub mod reports;
 pub mod settings;
