@@ -10,6 +10,7 @@
 //! database and [`demo`] loads the demo province.
 
 pub mod access;
+pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod auth;
@@ -350,6 +351,7 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .merge(auth::router())
+        .merge(account::router())
         .merge(audit::router())
         .merge(orders::router())
         .merge(public::router())

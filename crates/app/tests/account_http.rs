@@ -1,4 +1,5 @@
-//! A person's own account: the password policy.
+//! A person's own account: the password policy, changing one's password, one's
+//! sessions.
 
 mod common;
 
@@ -37,4 +38,164 @@ async fn common_passwords_are_refused_however_they_are_dressed_up() {
     }
     let r = create_with(&app, "newcomer", "Lamp-Post-Tuesday-7").await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+}
+
+#[tokio::test]
+async fn a_user_changes_their_password_with_the_current_one_and_their_other_sessions_end() {
+    let app = TestApp::sqlite().await;
+    let here = app.login("operator", PASSWORD).await.body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let elsewhere = app.login("operator", PASSWORD).await.body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let change = |current: &str, new: &str| json!({"current": current, "new": new});
+    let path = "/api/v1/me/password";
+    let wrong = app
+        .send(
+            "POST",
+            path,
+            Some(&here),
+            Some(change("not-it", "Lamp-Post-Tuesday-7")),
+        )
+        .await;
+    assert_eq!(
+        wrong.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        wrong.text
+    );
+    assert!(wrong.body["error"]["fields"]["current"].is_string());
+    let weak = app
+        .send(
+            "POST",
+            path,
+            Some(&here),
+            Some(change(PASSWORD, "Password123")),
+        )
+        .await;
+    assert_eq!(
+        weak.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        weak.text
+    );
+    assert!(weak.body["error"]["fields"]["new"].is_string());
+    let ok = app
+        .send(
+            "POST",
+            path,
+            Some(&here),
+            Some(change(PASSWORD, "Lamp-Post-Tuesday-7")),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::NO_CONTENT, "{}", ok.text);
+    let status = |t: &str| {
+        let t = t.to_owned();
+        let app = &app;
+        async move {
+            app.send("GET", "/api/v1/orders", Some(&t), None)
+                .await
+                .status
+        }
+    };
+    assert_eq!(
+        status(&here).await,
+        StatusCode::OK,
+        "the session that asked goes on"
+    );
+    assert_eq!(status(&elsewhere).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.login("operator", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login("operator", "Lamp-Post-Tuesday-7").await.status,
+        StatusCode::CREATED
+    );
+    let r = app
+        .as_user(
+            "admin",
+            "GET",
+            "/api/v1/audit?actor=operator&action=user.password_change",
+            None,
+        )
+        .await;
+    assert_eq!(r.body["items"][0]["object"], "user:operator", "{}", r.text);
+}
+
+#[tokio::test]
+async fn a_user_lists_and_ends_their_own_sessions_without_seeing_a_token() {
+    let app = TestApp::sqlite().await;
+    let here = app.login_from("10.0.0.1", None, "operator", PASSWORD).await;
+    let here = here.body["token"].as_str().unwrap().to_owned();
+    let there = app.login_from("10.0.0.2", None, "operator", PASSWORD).await;
+    let there = there.body["token"].as_str().unwrap().to_owned();
+    let others = app.token("dispatcher").await;
+    let list = app
+        .send("GET", "/api/v1/me/sessions", Some(&here), None)
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    let items = list.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{}", list.text);
+    for secret in [&here, &there, &hotline_app::auth::token_hash(&here)] {
+        assert!(!list.text.contains(secret.as_str()), "{}", list.text);
+    }
+    let current: Vec<_> = items.iter().filter(|s| s["current"] == true).collect();
+    assert_eq!(current.len(), 1);
+    assert_eq!(current[0]["address"], "10.0.0.1");
+    let other = items.iter().find(|s| s["current"] == false).unwrap();
+    assert_eq!(other["address"], "10.0.0.2");
+    for field in ["created_at", "last_seen", "expires_at"] {
+        assert!(other[field].is_string(), "{field}: {}", list.text);
+    }
+    let id = other["id"].as_str().unwrap();
+    // Another person's session, and one that does not exist, are alike not found.
+    let theirs = app
+        .send("GET", "/api/v1/me/sessions", Some(&others), None)
+        .await;
+    let theirs = theirs.body["items"][0]["id"].as_str().unwrap().to_owned();
+    for missing in [theirs.as_str(), "0000000000000000"] {
+        let r = app
+            .send(
+                "DELETE",
+                &format!("/api/v1/me/sessions/{missing}"),
+                Some(&here),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{missing}");
+    }
+    let r = app
+        .send(
+            "DELETE",
+            &format!("/api/v1/me/sessions/{id}"),
+            Some(&here),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    assert_eq!(
+        app.send("GET", "/api/v1/orders", Some(&there), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.send("GET", "/api/v1/orders", Some(&others), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let r = app
+        .as_user(
+            "admin",
+            "GET",
+            "/api/v1/audit?actor=operator&action=session.end",
+            None,
+        )
+        .await;
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 1, "{}", r.text);
 }

@@ -258,6 +258,9 @@ async fn the_openapi_document_and_swagger_ui_are_served_without_login() {
         "/api/v1/kb/articles",
         "/api/v1/kb/search",
         "/api/v1/kb/articles/{id}/publish",
+        "/api/v1/me/password",
+        "/api/v1/me/sessions",
+        "/api/v1/me/sessions/{id}",
     ] {
         assert!(paths.contains_key(p), "{p} is documented");
     }
