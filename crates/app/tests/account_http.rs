@@ -1,5 +1,5 @@
 //! A person's own account: the password policy, changing one's password, one's
-//! sessions.
+//! sessions, through the API and at the console.
 
 mod common;
 
@@ -198,4 +198,115 @@ async fn a_user_lists_and_ends_their_own_sessions_without_seeing_a_token() {
         )
         .await;
     assert_eq!(r.body["items"].as_array().unwrap().len(), 1, "{}", r.text);
+}
+
+/// A console request with the session cookie: (status, Location, page).
+async fn console(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    cookie: &str,
+    form: Option<&str>,
+) -> (StatusCode, String, String) {
+    let req = axum::http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from(form.unwrap_or("").to_owned()))
+        .unwrap();
+    let r = app.call(req).await;
+    (r.status, r.location.unwrap_or_default(), r.text)
+}
+
+#[tokio::test]
+async fn at_the_console_a_user_changes_their_password_and_ends_a_session_with_the_forms_token() {
+    let app = TestApp::sqlite().await;
+    let login = format!(
+        "username=operator&password={}",
+        PASSWORD.replace('-', "%2D")
+    );
+    let req = axum::http::Request::post("/login")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from(login))
+        .unwrap();
+    let cookie = app.call(req).await.set_cookie.unwrap();
+    let elsewhere = app.login("operator", PASSWORD).await.body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _, page) = console(&app, "GET", "/console/me", &cookie, None).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("href=\"/console/me\""),
+        "the navigation links here"
+    );
+    assert_eq!(
+        page.matches("name=\"id\"").count(),
+        1,
+        "one session to end: {page}"
+    );
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let change = "current=Test%2DPassword%2D1&new=Lamp%2DPost%2DTuesday%2D7";
+    let forged = format!("csrf=forged&{change}");
+    let forged = console(&app, "POST", "/console/me/password", &cookie, Some(&forged)).await;
+    assert_eq!(forged.0, StatusCode::FORBIDDEN);
+    let wrong = format!("csrf={csrf}&current=nope&new=Lamp%2DPost%2DTuesday%2D7");
+    let (_, to, _) = console(&app, "POST", "/console/me/password", &cookie, Some(&wrong)).await;
+    assert_eq!(to, "/console/me?error=current");
+    let (_, _, page) = console(&app, "GET", &to, &cookie, None).await;
+    assert!(page.contains("当前密码不正确"), "{page}");
+    let right = format!("csrf={csrf}&{change}");
+    let (status, to, _) =
+        console(&app, "POST", "/console/me/password", &cookie, Some(&right)).await;
+    assert_eq!(
+        (status, to.as_str()),
+        (StatusCode::SEE_OTHER, "/console/me?done=password")
+    );
+    assert_eq!(
+        app.send("GET", "/api/v1/orders", Some(&elsewhere), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, _, page) = console(&app, "GET", &to, &cookie, None).await;
+    assert_eq!(status, StatusCode::OK, "the console session goes on");
+    assert!(page.contains("密码已修改"));
+    // A second session, ended from the console.
+    let other = app.login("operator", "Lamp-Post-Tuesday-7").await.body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, _, page) = console(&app, "GET", "/console/me", &cookie, None).await;
+    let id = page
+        .split("name=\"id\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let end = format!("csrf={csrf}&id={id}");
+    let (_, to, _) = console(
+        &app,
+        "POST",
+        "/console/me/sessions/end",
+        &cookie,
+        Some(&end),
+    )
+    .await;
+    assert_eq!(to, "/console/me?done=session");
+    assert_eq!(
+        app.send("GET", "/api/v1/orders", Some(&other), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
 }

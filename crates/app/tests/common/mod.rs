@@ -27,7 +27,9 @@ pub struct TestApp {
 pub struct Response {
     pub status: StatusCode,
     pub retry_after: Option<String>,
-
+    pub location: Option<String>,
+    /// The cookie a response sets, as a request sends it back (`name=value`).
+    pub set_cookie: Option<String>,
     pub body: Value,
     pub text: String,
     pub bytes: Vec<u8>,
@@ -289,16 +291,22 @@ impl TestApp {
     pub async fn call(&self, req: Request<Body>) -> Response {
         let resp = self.router.clone().oneshot(req).await.unwrap();
         let status = resp.status();
-        let retry_after = resp
-            .headers()
-            .get("retry-after")
-            .map(|v| v.to_str().unwrap().to_owned());
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        let retry_after = header("retry-after");
+        let location = header("location");
+        let set_cookie = header("set-cookie").map(|c| c.split(';').next().unwrap().to_owned());
         let bytes = resp.into_body().collect().await.unwrap().to_bytes();
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         Response {
             status,
             retry_after,
+            location,
+            set_cookie,
             body,
             text,
             bytes: bytes.to_vec(),
