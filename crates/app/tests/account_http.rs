@@ -1,5 +1,5 @@
 //! A person's own account: the password policy, changing one's password, one's
-//! sessions, through the API and at the console.
+//! sessions, and the demo accounts across restarts.
 
 mod common;
 
@@ -198,6 +198,47 @@ async fn a_user_lists_and_ends_their_own_sessions_without_seeing_a_token() {
         )
         .await;
     assert_eq!(r.body["items"].as_array().unwrap().len(), 1, "{}", r.text);
+}
+
+#[tokio::test]
+async fn restarting_the_demo_keeps_a_password_its_owner_changed() {
+    use hotline_app::{AppConfig, AppState, bootstrap, demo};
+    let dir = tempfile::tempdir().unwrap();
+    let store = hotline_store::sqlite::SqliteStore::open(&dir.path().join("demo.db")).unwrap();
+    let store: std::sync::Arc<dyn hotline_store::Store> = std::sync::Arc::new(store);
+    bootstrap::seed_defaults(&*store).await.unwrap();
+    let clock = std::sync::Arc::new(hotline_app::clock::ManualClock::new(at(
+        "2026-11-02T09:00:00+08:00",
+    )));
+    let state = AppState::new(store, clock.clone(), AppConfig::default());
+    assert!(demo::load(&state).await.unwrap());
+    let first = demo::reset_passwords(&state).await.unwrap();
+    let admin_password = &first.iter().find(|(u, _)| u == "admin").unwrap().1;
+    let app = TestApp::on_state(state.clone(), clock);
+    let token = app.login("admin", admin_password).await.body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .send(
+            "POST",
+            "/api/v1/me/password",
+            Some(&token),
+            Some(json!({"current": admin_password, "new": "Lamp-Post-Tuesday-7"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    // The server starts again with --demo.
+    assert!(!demo::load(&state).await.unwrap());
+    let second = demo::reset_passwords(&state).await.unwrap();
+    assert!(second.iter().all(|(u, _)| u != "admin"), "{second:?}");
+    assert_eq!(
+        app.login("admin", "Lamp-Post-Tuesday-7").await.status,
+        StatusCode::CREATED
+    );
+    // The untouched demo accounts get fresh passwords, as before.
+    let (user, password) = second.iter().find(|(u, _)| u == "operator").unwrap();
+    assert_eq!(app.login(user, password).await.status, StatusCode::CREATED);
 }
 
 /// A console request with the session cookie: (status, Location, page).

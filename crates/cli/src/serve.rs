@@ -146,7 +146,9 @@ async fn load_demo(state: &AppState) -> Result<(), String> {
         println!("Loaded the demo province (Sichuan: 22 hotlines, units, 300 orders).");
     }
     if passwords.is_empty() {
-        println!("The database was not empty and has no demo accounts; --demo changed nothing.");
+        println!(
+            "No demo account still has the password the demo gave it (changed passwords are kept); --demo changed nothing."
+        );
         return Ok(());
     }
     println!("Demo accounts (fresh passwords for this run):");
