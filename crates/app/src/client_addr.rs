@@ -35,7 +35,7 @@ impl TrustedProxies {
 
     /// The client of a connection from `peer` whose request carried these
     /// `X-Forwarded-For` entries (all headers' entries, in order).
-    pub fn client<'a>(&self, peer: IpAddr, forwarded_for: &[&'a str]) -> IpAddr {
+    pub fn client(&self, peer: IpAddr, forwarded_for: &[&str]) -> IpAddr {
         let mut client = peer.to_canonical();
         for entry in forwarded_for.iter().rev() {
             if !self.trusts(client) {

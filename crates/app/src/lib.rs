@@ -3,8 +3,10 @@
 //! A tour: [`AppState`] is the one context every handler gets (store, clock, config,
 //! and cached copies of the rules administrators change while the hotline runs);
 //! [`app`] builds the router users get, so tests drive exactly that. [`access`]
-//! decides who sees what; [`auth`] logs people in; [`orders`] holds the order use
-//! cases and their routes; [`public`] is the requester's view without login;
+//! decides who sees what; [`auth`] logs people in behind the login guard, and
+//! [`account`] lets them change their password and end their sessions;
+//! [`client_addr`] finds the client behind trusted proxies; [`orders`] holds the
+//! order use cases and their routes; [`public`] is the requester's view without login;
 //! [`admin`] manages units, accounts, calendar, rules and taxonomy; [`ops`] serves
 //! health, metrics and the HTTP hygiene middleware; [`bootstrap`] seeds a new
 //! database and [`demo`] loads the demo province.

@@ -86,7 +86,7 @@ fn mostly_common_digits(lower: &str) -> bool {
     }
     let up = "01234567890123456789";
     let down = "98765432109876543210";
-    let repeated = digits.chars().all(|c| Some(c) == digits.chars().next());
+    let repeated = digits.chars().all(|c| digits.starts_with(c));
     common_list().contains(digits.as_str())
         || up.contains(&digits)
         || down.contains(&digits)

@@ -1,5 +1,6 @@
-//! A person's own account: the password policy, changing one's password, one's
-//! sessions, and the demo accounts across restarts.
+//! A person's own account: the password policy, changing one's password and ending
+//! one's sessions (through the API and at the console), and the demo accounts across
+//! restarts.
 
 mod common;
 
