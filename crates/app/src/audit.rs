@@ -1,7 +1,7 @@
 //! The audit trail as the use cases write it, and as administrators and supervisors
 //! read it (`GET /api/v1/audit`). Records are never changed through the product.
 
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{FromRef, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -21,18 +21,35 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/audit", get(search))
 }
 
-/// The client's address, where the server knows it.
+/// The client's address, where the server knows it: the connection's peer, or behind
+/// `trusted_proxies` the client they name (see [`crate::client_addr`]). Rate limits,
+/// the login guard and the audit trail all take it from here.
 #[derive(Debug, Clone, Default)]
 pub struct ClientAddr(pub Option<String>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr
+where
+    AppState: FromRef<S>,
+{
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let addr = parts
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Some(peer) = parts
             .extensions
             .get::<axum::extract::ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string());
-        Ok(ClientAddr(addr))
+            .map(|c| c.0.ip())
+        else {
+            return Ok(ClientAddr(None));
+        };
+        let forwarded: Vec<&str> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .collect();
+        let app = AppState::from_ref(state);
+        let client = app.config().trusted_proxies.client(peer, &forwarded);
+        Ok(ClientAddr(Some(client.to_string())))
     }
 }
 

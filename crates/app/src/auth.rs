@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::{delete, post};
 use axum::{Json, Router};
 use hotline_domain::Timestamp;
-use hotline_store::{LoginGuard, SessionRecord, UserRecord};
+use hotline_store::{LoginAttempt, LoginGate, LoginGuard, SessionRecord, UserRecord};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -52,26 +52,7 @@ fn dummy_hash() -> &'static str {
     H.get_or_init(|| hash_password("not a real password, never matches").unwrap_or_default())
 }
 
-/// The password policy: at least 10 characters, three of the four character classes
-/// (lower, upper, digit, other), and not containing the username.
-pub fn check_password_policy(username: &str, password: &str) -> Result<(), String> {
-    if password.chars().count() < 10 {
-        return Err("must be at least 10 characters".into());
-    }
-    let classes = [
-        password.chars().any(|c| c.is_lowercase()),
-        password.chars().any(|c| c.is_uppercase()),
-        password.chars().any(|c| c.is_ascii_digit()),
-        password.chars().any(|c| !c.is_alphanumeric()),
-    ];
-    if classes.iter().filter(|c| **c).count() < 3 {
-        return Err("must mix three of: lower case, upper case, digits, other characters".into());
-    }
-    if !username.is_empty() && password.to_lowercase().contains(&username.to_lowercase()) {
-        return Err("must not contain the username".into());
-    }
-    Ok(())
-}
+pub use crate::password_policy::check_password_policy;
 
 pub fn new_token() -> String {
     let mut bytes = [0u8; 32];
@@ -83,7 +64,7 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -216,41 +197,52 @@ struct LoginResponse {
     user: UserView,
 }
 
-/// A new session for a username and password: rate limited per address, locked per
-/// username after repeated failures (existing or not, with the same work done either
-/// way), and audited.
-pub async fn authenticate(
+/// The login guard as configured.
+fn login_guard(cfg: &crate::AppConfig) -> LoginGuard {
+    LoginGuard {
+        pair_failures: cfg.login_max_failures,
+        pair_lock_secs: cfg.login_lock_minutes * 60,
+        name_failures: cfg.login_name_failures_per_hour,
+        name_window_secs: 3600,
+        known_for_secs: cfg.login_known_address_days * 86_400,
+        address_failures_per_minute: cfg.login_rate_per_minute,
+    }
+}
+
+/// Checks `password` as the password of `username`, behind the login guard: the guard
+/// decides before any hashing (a refused attempt costs no hash), counts the attempt
+/// as a failure at once and takes it back on success. Failures and refusals are
+/// audited; the same work is done whether or not the name exists.
+pub async fn check_password(
     state: &AppState,
     addr: &ClientAddr,
     username: &str,
     password: &str,
-) -> Result<(String, Timestamp, UserRecord), ApiError> {
-    let cfg = state.config().clone();
+) -> Result<UserRecord, ApiError> {
+    let guard = login_guard(state.config());
     let now = state.now();
     let store = state.store();
-    if let Some(wait) = store
-        .hit_rate_limit(
-            &format!("login:{}", addr.key()),
-            now,
-            60,
-            cfg.login_rate_per_minute,
-        )
-        .await?
-    {
-        tracing::warn!(address = addr.key(), "login rate limit reached");
-        return Err(ApiError::rate_limited(wait as u64));
-    }
+    let attempt = LoginAttempt {
+        username: username.to_owned(),
+        address: addr.key().to_owned(),
+        at: now,
+    };
     let audit_as =
         |action: &str| audit::anonymous(username, addr, state, action, None, serde_json::json!({}));
-    if let Some(until) = store
-        .login_locked_until(username)
-        .await?
-        .filter(|u| *u > now)
-    {
-        store.append_audit(audit_as("login_locked")).await?;
-        tracing::warn!(username, "login refused: locked");
-        return Err(account_locked(until, now));
-    }
+    let locks_on_failure = match store.begin_login(&attempt, guard).await? {
+        LoginGate::Check { locks_on_failure } => locks_on_failure,
+        LoginGate::Locked { until } => {
+            store.append_audit(audit_as("login_locked")).await?;
+            tracing::warn!(username, address = addr.key(), "login refused: locked");
+            return Err(account_locked(until, now));
+        }
+        LoginGate::AddressLimited { until } => {
+            tracing::warn!(address = addr.key(), "login rate limit reached");
+            return Err(ApiError::rate_limited(
+                (until - now).num_seconds().max(1) as u64
+            ));
+        }
+    };
     let user = store.user_by_username(username).await?;
     let hash = user
         .as_ref()
@@ -260,54 +252,54 @@ pub async fn authenticate(
     let matches = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
         .await
         .map_err(ApiError::internal)?;
-    let user = match user {
-        Some(u) if matches && u.active => u,
+    match user {
+        Some(u) if matches && u.active => {
+            store.login_succeeded(&attempt, guard).await?;
+            Ok(u)
+        }
         _ => {
-            let guard = LoginGuard {
-                max_failures: cfg.login_max_failures,
-                window_secs: cfg.login_lock_minutes * 60,
-                lock_secs: cfg.login_lock_minutes * 60,
+            let action = if locks_on_failure {
+                "login_failed_locked"
+            } else {
+                "login_failed"
             };
-            let locked = store.record_login_failure(username, now, guard).await?;
-            store
-                .append_audit(audit_as(if locked.is_some() {
-                    "login_failed_locked"
-                } else {
-                    "login_failed"
-                }))
-                .await?;
-            tracing::warn!(username, locked = locked.is_some(), "failed login");
-            return Err(ApiError::new(
+            store.append_audit(audit_as(action)).await?;
+            tracing::warn!(username, locked = locks_on_failure, "failed login");
+            Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_credentials",
                 "wrong username or password",
-            ));
+            ))
         }
-    };
-    store.clear_login_failures(&user.username).await?;
+    }
+}
+
+/// A new session for a username and password (see [`check_password`]), audited.
+pub async fn authenticate(
+    state: &AppState,
+    addr: &ClientAddr,
+    username: &str,
+    password: &str,
+) -> Result<(String, Timestamp, UserRecord), ApiError> {
+    let user = check_password(state, addr, username, password).await?;
+    let now = state.now();
     let token = new_token();
-    let expires_at = now + chrono::Duration::hours(cfg.session_hours);
-    store
+    let expires_at = now + chrono::Duration::hours(state.config().session_hours);
+    state
+        .store()
         .create_session(SessionRecord {
             token_hash: token_hash(&token),
             user_id: user.id,
             created_at: now,
             expires_at,
             last_seen: now,
+            address: addr.0.clone(),
         })
         .await?;
     let viewer = Viewer::new(user.clone());
     let object = Some(format!("user:{}", user.username));
-    store
-        .append_audit(audit::by(
-            &viewer,
-            addr,
-            state,
-            "login",
-            object,
-            serde_json::json!({}),
-        ))
-        .await?;
+    let record = audit::by(&viewer, addr, state, "login", object, serde_json::json!({}));
+    state.store().append_audit(record).await?;
     tracing::info!(username = %user.username, "login");
     Ok((token, expires_at, user))
 }

@@ -2,13 +2,17 @@
 //! hotlines, districts, departments and utilities; one account per role; and a few
 //! hundred orders spread over the last two months and every state, each driven
 //! through the real lifecycle. Loaded once, into an empty database; at every start
-//! the demo accounts get fresh random passwords.
+//! the demo accounts that still have a password the demo gave them get fresh random
+//! ones (printed, never stored): an account whose password was changed since, or one
+//! the demo did not create, is never touched.
 
 use chrono::{Duration, Timelike};
 use hotline_domain::*;
 use hotline_store::{OrderChange, UnitRecord};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 
 use crate::AppState;
 use crate::access::Viewer;
@@ -334,6 +338,14 @@ pub async fn load(state: &AppState) -> ApiResult<bool> {
         )
         .await?;
     }
+    let mut given = BTreeMap::new();
+    for (username, _, _) in ACCOUNTS {
+        if let Some(u) = state.store().user_by_username(username).await? {
+            given.insert(username.to_string(), fingerprint(&u.password_hash));
+        }
+    }
+    let record = crate::audit::system(state, "demo.accounts", None, serde_json::json!({}));
+    crate::settings::save(state, GIVEN_KEY, &given, record).await?;
     load_orders(state, 300).await?;
     load_articles(state).await?;
     let record = crate::audit::system(
@@ -371,11 +383,25 @@ async fn load_articles(state: &AppState) -> ApiResult<()> {
     Ok(())
 }
 
-/// Gives every demo account a fresh random password; returns (username, password).
+/// Where the demo remembers the password hashes it gave, by account: a digest of
+/// each, so that an account whose hash is another (its owner or an administrator
+/// changed the password) is known not to be the demo's to reset any more.
+const GIVEN_KEY: &str = "demo.given_passwords";
+
+fn fingerprint(password_hash: &str) -> String {
+    hex::encode(Sha256::digest(password_hash.as_bytes()))
+}
+
+/// Gives every demo account still holding the password the demo gave it a fresh
+/// random one; returns (username, password) of those.
 pub async fn reset_passwords(state: &AppState) -> ApiResult<Vec<(String, String)>> {
+    let mut given: BTreeMap<String, String> = crate::settings::read(state, GIVEN_KEY).await?;
     let mut out = Vec::new();
     for (username, _, _) in ACCOUNTS {
-        if state.store().user_by_username(username).await?.is_none() {
+        let Some(user) = state.store().user_by_username(username).await? else {
+            continue;
+        };
+        if given.get(*username) != Some(&fingerprint(&user.password_hash)) {
             continue;
         }
         let password = random_password();
@@ -384,7 +410,14 @@ pub async fn reset_passwords(state: &AppState) -> ApiResult<Vec<(String, String)
             .await
             .map_err(ApiError::internal)??;
         state.store().set_user_password(username, &hash).await?;
+        given.insert(username.to_string(), fingerprint(&hash));
         out.push((username.to_string(), password));
+    }
+    if !out.is_empty() {
+        let names: Vec<&str> = out.iter().map(|(u, _)| u.as_str()).collect();
+        let detail = serde_json::json!({ "accounts": names });
+        let record = crate::audit::system(state, "demo.passwords", None, detail);
+        crate::settings::save(state, GIVEN_KEY, &given, record).await?;
     }
     Ok(out)
 }

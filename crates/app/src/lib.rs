@@ -3,18 +3,22 @@
 //! A tour: [`AppState`] is the one context every handler gets (store, clock, config,
 //! and cached copies of the rules administrators change while the hotline runs);
 //! [`app`] builds the router users get, so tests drive exactly that. [`access`]
-//! decides who sees what; [`auth`] logs people in; [`orders`] holds the order use
-//! cases and their routes; [`public`] is the requester's view without login;
+//! decides who sees what; [`auth`] logs people in behind the login guard, and
+//! [`account`] lets them change their password and end their sessions;
+//! [`client_addr`] finds the client behind trusted proxies; [`orders`] holds the
+//! order use cases and their routes; [`public`] is the requester's view without login;
 //! [`admin`] manages units, accounts, calendar, rules and taxonomy; [`ops`] serves
 //! health, metrics and the HTTP hygiene middleware; [`bootstrap`] seeds a new
 //! database and [`demo`] loads the demo province. Every date a request names is
 //! parsed by [`dates`], and every file read by [`spreadsheet`], both within bounds.
 
 pub mod access;
+pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
+pub mod client_addr;
 pub mod clock;
 pub mod dates;
 pub mod demo;
@@ -27,6 +31,7 @@ pub mod openapi;
 pub mod ops;
 pub mod order_search;
 pub mod orders;
+pub mod password_policy;
 pub mod public;
 pub mod reports;
 pub mod settings;
@@ -60,14 +65,21 @@ pub struct AppConfig {
     pub session_hours: i64,
     /// A session unused this long ends.
     pub session_idle_minutes: i64,
-    /// Failed logins (per username, existing or not) that lock it…
+    /// Failed logins of one username (existing or not) from one client address that
+    /// lock that username for that address…
     pub login_max_failures: i64,
     /// …for this long.
     pub login_lock_minutes: i64,
-    /// Login attempts per client address per minute.
+    /// Failed logins of one username from all addresses in an hour beyond which only
+    /// addresses it logged in from within `login_known_address_days` may try.
+    pub login_name_failures_per_hour: i64,
+    pub login_known_address_days: i64,
+    /// Failed login attempts per client address per minute (successes are not counted).
     pub login_rate_per_minute: i64,
     /// Requests to the public (no login) endpoints per client address per minute.
     pub public_rate_per_minute: i64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: client_addr::TrustedProxies,
     pub duplicate_window_days: i64,
     /// How long a server trusts its copy of rules, calendar and units before reading
     /// them again (other servers on the same database may change them).
@@ -84,6 +96,7 @@ impl std::fmt::Debug for AppConfig {
             .field("phone_hash_key", &"[redacted]")
             .field("body_limit", &self.body_limit)
             .field("session_hours", &self.session_hours)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("duplicate_window_days", &self.duplicate_window_days)
             .field("cache_ttl", &self.cache_ttl)
             .finish()
@@ -99,8 +112,11 @@ impl Default for AppConfig {
             session_idle_minutes: 30,
             login_max_failures: 5,
             login_lock_minutes: 15,
+            login_name_failures_per_hour: 50,
+            login_known_address_days: 30,
             login_rate_per_minute: 60,
             public_rate_per_minute: 120,
+            trusted_proxies: client_addr::TrustedProxies::default(),
             duplicate_window_days: 30,
             cache_ttl: Duration::from_secs(5),
             bench_routes: false,
@@ -341,6 +357,7 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .merge(auth::router())
+        .merge(account::router())
         .merge(audit::router())
         .merge(orders::router())
         .merge(public::router())

@@ -163,6 +163,11 @@ fn operations() -> Vec<Op> {
     let mut ops = vec![
         op(Post, "/api/v1/sessions", "sessions", "Log in; returns a bearer token").body(json!({"username": "operator", "password": "…"})).public(),
         op(Delete, "/api/v1/sessions/current", "sessions", "Log out; the token stops working at once").status("204"),
+        op(Post, "/api/v1/me/password", "sessions", "Change your own password: the current one is checked (like a login), the new one against the policy; your other sessions end")
+            .body(json!({"current": "…", "new": "A-new-strong-password-1"}))
+            .status("204"),
+        op(Get, "/api/v1/me/sessions", "sessions", "Your live sessions, newest first: id (not the token), created_at, last_seen, expires_at, address, current"),
+        op(Delete, "/api/v1/me/sessions/{id}", "sessions", "End one of your sessions (404 if it is not yours)").status("204"),
         op(Post, "/api/v1/orders", "orders", "Register an order (Idempotency-Key header optional)").body(order),
         op(Get, "/api/v1/orders", "orders", "List visible orders: status, kind, unit, region, sla, due_before, q, from, to, cursor, limit"),
         op(Get, "/api/v1/orders/{id}", "orders", "One order with its full timeline"),

@@ -4,6 +4,7 @@ mod common;
 
 use axum::http::StatusCode;
 use common::*;
+use hotline_app::client_addr::TrustedProxies;
 use serde_json::json;
 
 #[tokio::test]
@@ -257,6 +258,9 @@ async fn the_openapi_document_and_swagger_ui_are_served_without_login() {
         "/api/v1/kb/articles",
         "/api/v1/kb/search",
         "/api/v1/kb/articles/{id}/publish",
+        "/api/v1/me/password",
+        "/api/v1/me/sessions",
+        "/api/v1/me/sessions/{id}",
     ] {
         assert!(paths.contains_key(p), "{p} is documented");
     }
@@ -268,4 +272,225 @@ async fn the_openapi_document_and_swagger_ui_are_served_without_login() {
         "{}",
         &ui.text[..ui.text.len().min(200)]
     );
+}
+
+/// The actions of the audit trail's records about `actor`, oldest first.
+async fn audited(app: &TestApp, actor: &str) -> Vec<String> {
+    let r = app
+        .as_user(
+            "admin",
+            "GET",
+            &format!("/api/v1/audit?actor={actor}&limit=500"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let mut actions: Vec<String> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect();
+    actions.reverse();
+    actions
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thirty_parallel_guesses_from_one_address_get_five_checked_and_the_rest_refused_unhashed() {
+    let app = TestApp::sqlite().await;
+    let guesses: Vec<_> = (0..30)
+        .map(|i| {
+            let req = axum::http::Request::builder()
+                .method("POST")
+                .uri("/api/v1/sessions")
+                .header("content-type", "application/json")
+                .extension(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+                    [203, 0, 113, 9],
+                    40000,
+                ))))
+                .body(axum::body::Body::from(
+                    json!({"username": "operator", "password": format!("guess-{i}")}).to_string(),
+                ))
+                .unwrap();
+            let router = app.router.clone();
+            tokio::spawn(async move {
+                use tower::ServiceExt;
+                router.oneshot(req).await.unwrap().status()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for g in guesses {
+        statuses.push(g.await.unwrap());
+    }
+    let count = |s: StatusCode| statuses.iter().filter(|x| **x == s).count();
+    assert_eq!(
+        (
+            count(StatusCode::UNAUTHORIZED),
+            count(StatusCode::TOO_MANY_REQUESTS)
+        ),
+        (5, 25),
+        "{statuses:?}"
+    );
+    // Each checked guess leaves a login_failed record, each refused one login_locked.
+    let actions = audited(&app, "operator").await;
+    let checked = actions
+        .iter()
+        .filter(|a| a.starts_with("login_failed"))
+        .count();
+    let refused = actions.iter().filter(|a| *a == "login_locked").count();
+    assert_eq!((checked, refused), (5, 25), "{actions:?}");
+}
+
+#[tokio::test]
+async fn a_lock_holds_one_address_for_15_minutes_and_never_the_owner_elsewhere() {
+    let app = TestApp::sqlite().await;
+    let attacker = "203.0.113.9";
+    for _ in 0..5 {
+        let r = app.login_from(attacker, None, "operator", "wrong").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = app.login_from(attacker, None, "operator", PASSWORD).await;
+    assert_eq!(
+        (r.status, r.body["error"]["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("account_locked"))
+    );
+    let owner = app.login_from("10.0.0.1", None, "operator", PASSWORD).await;
+    assert_eq!(owner.status, StatusCode::CREATED, "{}", owner.text);
+    app.clock.advance(chrono::Duration::seconds(899));
+    assert_eq!(
+        app.login_from(attacker, None, "operator", PASSWORD)
+            .await
+            .status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    app.clock.advance(chrono::Duration::seconds(1));
+    assert_eq!(
+        app.login_from(attacker, None, "operator", PASSWORD)
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn strangers_failing_fifty_times_an_hour_do_not_lock_out_the_owner_from_an_address_used_within_30_days()
+ {
+    let app = TestApp::sqlite().await;
+    app.add_cheap_user("clerk", "operator", Some("cd12345"))
+        .await;
+    let home = "10.0.0.1";
+    assert_eq!(
+        app.login_from(home, None, "clerk", PASSWORD).await.status,
+        StatusCode::CREATED
+    );
+    app.clock.advance(chrono::Duration::days(20));
+    // Ten addresses, five guesses each: 50 failures within the hour.
+    for i in 0..50 {
+        let stranger = format!("203.0.113.{}", i / 5);
+        let r = app.login_from(&stranger, None, "clerk", "wrong").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "guess {i}");
+    }
+    let r = app
+        .login_from("198.51.100.7", None, "clerk", PASSWORD)
+        .await;
+    assert_eq!(
+        (r.status, r.body["error"]["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("account_locked")),
+        "an address the account never used waits for the hour to end"
+    );
+    let r = app.login_from(home, None, "clerk", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+}
+
+#[tokio::test]
+async fn three_hundred_operators_behind_one_address_log_in_within_two_minutes() {
+    let app = TestApp::sqlite().await;
+    for i in 0..300 {
+        app.add_cheap_user(&format!("op{i:03}"), "operator", Some("cd12345"))
+            .await;
+    }
+    for i in 0..300 {
+        let r = app
+            .login_from("10.9.9.9", None, &format!("op{i:03}"), PASSWORD)
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "login {i}: {}", r.text);
+        app.clock.advance(chrono::Duration::milliseconds(400));
+    }
+}
+
+/// The audit trail's address of the newest record about `actor`.
+async fn last_address(app: &TestApp, actor: &str) -> serde_json::Value {
+    let r = app
+        .as_user(
+            "admin",
+            "GET",
+            &format!("/api/v1/audit?actor={actor}&limit=1"),
+            None,
+        )
+        .await;
+    r.body["items"][0]["address"].clone()
+}
+
+#[tokio::test]
+async fn two_clients_behind_a_trusted_proxy_have_separate_budgets() {
+    let app = TestApp::sqlite_with(|c| {
+        c.login_rate_per_minute = 2;
+        c.public_rate_per_minute = 2;
+        c.trusted_proxies = TrustedProxies::parse(&["10.0.0.0/24", "fd00::1"]).unwrap();
+    })
+    .await;
+    let proxy = "10.0.0.5";
+    for _ in 0..2 {
+        let r = app
+            .login_from(proxy, Some("198.51.100.1"), "ghost", "x")
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = app
+        .login_from(proxy, Some("198.51.100.1"), "ghost", "x")
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    // A second proxy hop (itself trusted) and a spoofed entry to the left change nothing.
+    let other = "203.0.113.1, 198.51.100.2, 10.0.0.7";
+    let r = app.login_from(proxy, Some(other), "ghost", "x").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text);
+    assert_eq!(last_address(&app, "ghost").await, "198.51.100.2");
+    let r = app
+        .login_from("fd00::1", Some("198.51.100.3"), "operator", PASSWORD)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(last_address(&app, "operator").await, "198.51.100.3");
+    // The portal's budget too.
+    let track = "/api/v1/public/orders/20261102-000001?code=1";
+    for (client, expected) in [
+        ("198.51.100.1", StatusCode::NOT_FOUND),
+        ("198.51.100.1", StatusCode::NOT_FOUND),
+        ("198.51.100.1", StatusCode::TOO_MANY_REQUESTS),
+        ("198.51.100.2", StatusCode::NOT_FOUND),
+    ] {
+        let r = app
+            .request_from(proxy, Some(client), "GET", track, None)
+            .await;
+        assert_eq!(r.status, expected, "{client}");
+    }
+}
+
+#[tokio::test]
+async fn an_untrusted_peers_forwarded_for_is_ignored() {
+    let app = TestApp::sqlite_with(|c| {
+        c.login_rate_per_minute = 2;
+        c.trusted_proxies = TrustedProxies::parse(&["10.0.0.0/24"]).unwrap();
+    })
+    .await;
+    let peer = "203.0.113.7";
+    for claimed in ["198.51.100.1", "198.51.100.2"] {
+        let r = app.login_from(peer, Some(claimed), "ghost", "x").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(last_address(&app, "ghost").await, peer);
+    let r = app
+        .login_from(peer, Some("198.51.100.3"), "ghost", "x")
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
 }

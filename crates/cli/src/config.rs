@@ -17,8 +17,11 @@ pub struct Config {
     pub session_idle_minutes: i64,
     pub login_max_failures: i64,
     pub login_lock_minutes: i64,
+    pub login_name_failures_per_hour: i64,
+    pub login_known_address_days: i64,
     pub login_rate_per_minute: i64,
     pub public_rate_per_minute: i64,
+    pub trusted_proxies: Vec<String>,
     pub duplicate_window_days: i64,
     pub cache_ttl_seconds: u64,
     pub log: String,
@@ -82,6 +85,14 @@ impl Config {
                     toml::Value::Boolean(_) => {
                         toml::Value::Boolean(matches!(raw.as_str(), "1" | "true" | "yes"))
                     }
+                    // Lists are written comma-separated: HOTLINE_TRUSTED_PROXIES=10.0.0.0/8,fd00::/8
+                    toml::Value::Array(_) => toml::Value::Array(
+                        raw.split(',')
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty())
+                            .map(|s| toml::Value::String(s.to_owned()))
+                            .collect(),
+                    ),
                     _ => toml::Value::String(raw),
                 };
                 table.insert(key, value);
@@ -147,6 +158,7 @@ mod tests {
         assert_eq!(c.listen, "127.0.0.1:8080");
         assert_eq!(c.body_limit, 1024 * 1024);
         assert!(c.database_url().ends_with("data/hotline.db"));
+        assert!(c.trusted_proxies.is_empty());
     }
 
     #[test]

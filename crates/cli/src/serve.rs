@@ -2,6 +2,7 @@
 //! until SIGTERM/SIGINT, then stops accepting, lets in-flight requests finish (up to
 //! the configured grace) and flushes the store.
 
+use hotline_app::client_addr::TrustedProxies;
 use hotline_app::clock::SystemClock;
 use hotline_app::{AppConfig, AppState, app, bootstrap, demo};
 use std::sync::Arc;
@@ -43,8 +44,12 @@ pub async fn open_state(cfg: &Config) -> Result<AppState, String> {
         session_idle_minutes: cfg.session_idle_minutes,
         login_max_failures: cfg.login_max_failures,
         login_lock_minutes: cfg.login_lock_minutes,
+        login_name_failures_per_hour: cfg.login_name_failures_per_hour,
+        login_known_address_days: cfg.login_known_address_days,
         login_rate_per_minute: cfg.login_rate_per_minute,
         public_rate_per_minute: cfg.public_rate_per_minute,
+        trusted_proxies: TrustedProxies::parse(&cfg.trusted_proxies)
+            .map_err(|e| format!("trusted_proxies: {e}"))?,
         duplicate_window_days: cfg.duplicate_window_days,
         cache_ttl: Duration::from_secs(cfg.cache_ttl_seconds),
         bench_routes: cfg.bench_routes,
@@ -141,7 +146,9 @@ async fn load_demo(state: &AppState) -> Result<(), String> {
         println!("Loaded the demo province (Sichuan: 22 hotlines, units, 300 orders).");
     }
     if passwords.is_empty() {
-        println!("The database was not empty and has no demo accounts; --demo changed nothing.");
+        println!(
+            "No demo account still has the password the demo gave it (changed passwords are kept); --demo changed nothing."
+        );
         return Ok(());
     }
     println!("Demo accounts (fresh passwords for this run):");

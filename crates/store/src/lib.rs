@@ -22,7 +22,7 @@ pub use types::*;
 use async_trait::async_trait;
 use hotline_domain::audit::{AuditEntry, AuditRecord};
 use hotline_domain::{
-    Calendar, DeadlineRules, Event, Order, OrderId, OrderNumber, Timestamp, UnitCode,
+    Calendar, DeadlineRules, Event, Order, OrderId, OrderNumber, Timestamp, UnitCode, UserId,
     YearArrangement, taxonomy::DomainCategory,
 };
 use std::sync::Arc;
@@ -92,17 +92,34 @@ pub trait Store: kb::KbStore + stats::StatsStore + Send + Sync + 'static {
     /// Notes that the session was used now (for idle expiry).
     async fn touch_session(&self, token_hash: &str, now: Timestamp) -> Result<()>;
 
-    // The login guard and rate limits, shared by every server on the database.
-    /// Until when the username is locked, if it is.
-    async fn login_locked_until(&self, username: &str) -> Result<Option<Timestamp>>;
-    /// Counts a failed login; returns the lock's end if this failure locked the name.
-    async fn record_login_failure(
+    /// The account's sessions, newest first (expired ones too, until removed).
+    async fn user_sessions(&self, user: UserId) -> Result<Vec<SessionRecord>>;
+    /// Ends one session of the account (`NotFound` if it has no such session),
+    /// audited in the same transaction.
+    async fn end_user_session(
         &self,
-        username: &str,
-        now: Timestamp,
-        guard: LoginGuard,
-    ) -> Result<Option<Timestamp>>;
-    async fn clear_login_failures(&self, username: &str) -> Result<()>;
+        user: UserId,
+        token_hash: &str,
+        audit: AuditRecord,
+    ) -> Result<()>;
+    /// Sets the account's password hash and ends its sessions except `keep` (the one
+    /// that asked), audited in the same transaction.
+    async fn change_password(
+        &self,
+        user: UserId,
+        password_hash: &str,
+        keep: &str,
+        audit: AuditRecord,
+    ) -> Result<()>;
+
+    // The login guard and rate limits, shared by every server on the database.
+    /// Decides, before the password is checked, whether an attempt may be checked,
+    /// counting it as a failure at once (one transaction, so that parallel attempts
+    /// are counted one after another and none passes a limit another reached).
+    async fn begin_login(&self, attempt: &LoginAttempt, guard: LoginGuard) -> Result<LoginGate>;
+    /// A checked attempt succeeded: takes back its counts, clears the pair's failures
+    /// and remembers the address as one the name logs in from.
+    async fn login_succeeded(&self, attempt: &LoginAttempt, guard: LoginGuard) -> Result<()>;
     /// Counts a request against `key` in fixed windows; `Some(seconds)` to wait when
     /// the limit is reached.
     async fn hit_rate_limit(

@@ -17,11 +17,12 @@ use std::sync::Arc;
 use hotline_domain::Timestamp;
 use hotline_domain::audit::{AuditEntry, AuditRecord, chain};
 
+use crate::query::login;
 use crate::query::{self, Param, numbered};
 use crate::records::*;
 use crate::{
-    ApiKeyRecord, AuditFilter, Created, LoginGuard, NewOrder, NewUser, OrderChange, OrderFilter,
-    Result, SessionRecord, Store, StoreError, UnitRecord, UserRecord,
+    ApiKeyRecord, AuditFilter, Created, LoginAttempt, LoginGate, LoginGuard, NewOrder, NewUser,
+    OrderChange, OrderFilter, Result, SessionRecord, Store, StoreError, UnitRecord, UserRecord,
 };
 
 mod kb;
@@ -48,7 +49,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (
         7,
-        include_str!("../migrations/postgres/0007_repair_stored_text.sql"),
+        include_str!("../migrations/postgres/0007_login_guard_per_address.sql"),
+    ),
+    (
+        8,
+        include_str!("../migrations/postgres/0008_repair_stored_text.sql"),
     ),
 ];
 
@@ -218,6 +223,85 @@ async fn xact_lock(tx: &mut Transaction<'static, Postgres>, key: i64) -> Result<
         .execute(&mut **tx)
         .await
         .map_err(pg_err)?;
+    Ok(())
+}
+
+fn text(s: &str) -> Param {
+    Param::Text(s.to_owned())
+}
+
+/// The first row of a statement as numbers, if any.
+async fn numbers(
+    tx: &mut Transaction<'static, Postgres>,
+    stmt: Query<'static>,
+) -> Result<Option<Vec<i64>>> {
+    let row = stmt.fetch_optional(&mut **tx).await.map_err(pg_err)?;
+    row.map(|r| (0..r.len()).map(|i| r.try_get(i)).collect())
+        .transpose()
+        .map_err(pg_err)
+}
+
+/// What the login guard knows about an attempt, with the name's row and the
+/// address's row locked (created if missing) for the rest of the transaction: attempts
+/// on one name, or from one address, are decided one after another.
+async fn gate_rows(tx: &mut Transaction<'static, Postgres>, a: &LoginAttempt) -> Result<GateRows> {
+    let (name, address) = (a.username.as_str(), a.address.as_str());
+    let key = login::address_key(address);
+    let claims = [
+        bound(
+            "INSERT INTO login_failures (username, failures, first_at, locked_until) \
+             VALUES (?, 0, 0, 0) ON CONFLICT (username) DO NOTHING",
+            vec![text(name)],
+        ),
+        bound(
+            "INSERT INTO rate_counters (key, window_start, count) VALUES (?, 0, 0) \
+             ON CONFLICT (key) DO NOTHING",
+            vec![text(&key)],
+        ),
+    ];
+    for claim in claims {
+        claim.execute(&mut **tx).await.map_err(pg_err)?;
+    }
+    let locked = |q: &str| format!("{q} FOR UPDATE");
+    let name_row = numbers(tx, bound(&locked(login::NAME), vec![text(name)])).await?;
+    let address_row = numbers(tx, bound(&locked(login::ADDRESS), vec![text(&key)])).await?;
+    let pair = numbers(tx, bound(login::PAIR, vec![text(name), text(address)])).await?;
+    let known = numbers(tx, bound(login::KNOWN, vec![text(name), text(address)])).await?;
+    Ok(GateRows {
+        address: address_row.map(|v| (v[0], v[1])),
+        pair: pair.map(|v| (v[0], v[1], v[2])),
+        name: name_row.map(|v| (v[0], v[1])),
+        known_at: known.map(|v| v[0]),
+    })
+}
+
+/// Stores the counts the guard decided on.
+async fn put_gate_step(
+    tx: &mut Transaction<'static, Postgres>,
+    a: &LoginAttempt,
+    step: &GateStep,
+) -> Result<()> {
+    let (name, address) = (a.username.as_str(), a.address.as_str());
+    let mut writes = Vec::new();
+    if let Some((start, count)) = step.address {
+        let key = login::address_key(address);
+        let p = vec![Param::Text(key), Param::Int(start), Param::Int(count)];
+        writes.push(bound(login::PUT_ADDRESS, p));
+    }
+    if let Some((failures, first, until)) = step.pair {
+        let p = vec![text(name), text(address)];
+        let p = p
+            .into_iter()
+            .chain([failures, first, until].map(Param::Int));
+        writes.push(bound(login::PUT_PAIR, p.collect()));
+    }
+    if let Some((failures, first)) = step.name {
+        let p = vec![text(name), Param::Int(failures), Param::Int(first)];
+        writes.push(bound(login::PUT_NAME, p));
+    }
+    for w in writes {
+        w.execute(&mut **tx).await.map_err(pg_err)?;
+    }
     Ok(())
 }
 
@@ -669,12 +753,13 @@ impl Store for PgStore {
     }
 
     async fn create_session(&self, s: SessionRecord) -> Result<()> {
-        sql("INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen) VALUES (?, ?, ?, ?, ?)")
+        sql("INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen, address) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(&s.token_hash)
             .bind(s.user_id.0)
             .bind(s.created_at.timestamp())
             .bind(s.expires_at.timestamp())
             .bind(s.last_seen.timestamp())
+            .bind(&s.address)
             .execute(&self.pool)
             .await
             .map_err(pg_err)?;
@@ -684,7 +769,7 @@ impl Store for PgStore {
     async fn session(&self, token_hash: &str) -> Result<Option<(SessionRecord, UserRecord)>> {
         let row = sql(
             "SELECT u.id, u.username, u.password_hash, u.roles, u.unit, u.active, \
-             s.created_at, s.expires_at, s.last_seen FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
+             s.created_at, s.expires_at, s.last_seen, s.address FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
@@ -701,8 +786,9 @@ impl Store for PgStore {
             i64,
             i64,
             i64,
+            Option<String>,
         );
-        let (id, name, hash, roles, unit, active, created, expires, seen) =
+        let (id, name, hash, roles, unit, active, created, expires, seen, address) =
             decode::<SessionRow>(&r)?;
         let user = user_record((id, name, hash, roles, unit, active))?;
         let session = SessionRecord {
@@ -711,6 +797,7 @@ impl Store for PgStore {
             created_at: from_epoch(created),
             expires_at: from_epoch(expires),
             last_seen: from_epoch(seen),
+            address,
         };
         Ok(Some((session, user)))
     }
@@ -722,6 +809,78 @@ impl Store for PgStore {
             .await
             .map_err(pg_err)?;
         Ok(())
+    }
+
+    async fn user_sessions(&self, user: UserId) -> Result<Vec<SessionRecord>> {
+        let rows = sql(
+            "SELECT token_hash, created_at, expires_at, last_seen, address FROM sessions \
+             WHERE user_id = ? ORDER BY created_at DESC, token_hash",
+        )
+        .bind(user.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(pg_err)?;
+        rows.iter()
+            .map(|r| {
+                let (token_hash, created, expires, seen, address) =
+                    decode::<(String, i64, i64, i64, Option<String>)>(r)?;
+                Ok(SessionRecord {
+                    token_hash,
+                    user_id: user,
+                    created_at: from_epoch(created),
+                    expires_at: from_epoch(expires),
+                    last_seen: from_epoch(seen),
+                    address,
+                })
+            })
+            .collect()
+    }
+
+    async fn end_user_session(
+        &self,
+        user: UserId,
+        token_hash: &str,
+        audit: AuditRecord,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let done = sql("DELETE FROM sessions WHERE user_id = ? AND token_hash = ?")
+            .bind(user.0)
+            .bind(token_hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(pg_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        append_audit_tx(&mut tx, audit).await?;
+        tx.commit().await.map_err(pg_err)
+    }
+
+    async fn change_password(
+        &self,
+        user: UserId,
+        password_hash: &str,
+        keep: &str,
+        audit: AuditRecord,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let done = sql("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(pg_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        sql("DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?")
+            .bind(user.0)
+            .bind(keep)
+            .execute(&mut *tx)
+            .await
+            .map_err(pg_err)?;
+        append_audit_tx(&mut tx, audit).await?;
+        tx.commit().await.map_err(pg_err)
     }
 
     async fn calendar(&self) -> Result<Vec<YearArrangement>> {
@@ -1004,59 +1163,38 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn login_locked_until(&self, username: &str) -> Result<Option<Timestamp>> {
-        let row = sql("SELECT locked_until FROM login_failures WHERE username = ?")
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(pg_err)?;
-        let until: Option<i64> = row.map(|r| r.try_get(0)).transpose().map_err(pg_err)?;
-        Ok(until.filter(|u| *u > 0).map(from_epoch))
-    }
-
-    async fn record_login_failure(
-        &self,
-        username: &str,
-        now: Timestamp,
-        guard: LoginGuard,
-    ) -> Result<Option<Timestamp>> {
+    async fn begin_login(&self, attempt: &LoginAttempt, guard: LoginGuard) -> Result<LoginGate> {
         let mut tx = self.begin().await?;
-        let row =
-            sql("SELECT failures, first_at FROM login_failures WHERE username = ? FOR UPDATE")
-                .bind(username)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(pg_err)?;
-        let row = row
-            .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
-            .transpose()
-            .map_err(pg_err)?;
-        let FailureStep {
-            failures,
-            first_at,
-            locked_until,
-        } = login_failure_step(row, now.timestamp(), guard);
-        sql("INSERT INTO login_failures (username, failures, first_at, locked_until) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (username) DO UPDATE SET failures = excluded.failures, first_at = excluded.first_at, \
-             locked_until = excluded.locked_until")
-        .bind(username)
-        .bind(failures)
-        .bind(first_at)
-        .bind(locked_until)
-        .execute(&mut *tx)
-        .await
-        .map_err(pg_err)?;
+        let rows = gate_rows(&mut tx, attempt).await?;
+        let step = login_gate_step(rows, attempt.at.timestamp(), guard);
+        put_gate_step(&mut tx, attempt, &step).await?;
         tx.commit().await.map_err(pg_err)?;
-        Ok((locked_until > 0).then(|| from_epoch(locked_until)))
+        Ok(step.gate)
     }
 
-    async fn clear_login_failures(&self, username: &str) -> Result<()> {
-        sql("DELETE FROM login_failures WHERE username = ?")
-            .bind(username)
-            .execute(&self.pool)
-            .await
-            .map_err(pg_err)?;
-        Ok(())
+    async fn login_succeeded(&self, attempt: &LoginAttempt, guard: LoginGuard) -> Result<()> {
+        let (name, address) = (attempt.username.as_str(), attempt.address.as_str());
+        let at = attempt.at.timestamp();
+        let key = login::address_key(address);
+        let mut tx = self.begin().await?;
+        // The name's row first, as `begin_login` takes it, so the two never deadlock.
+        let steps = [
+            bound(login::UNCOUNT_NAME, vec![text(name), Param::Int(at)]),
+            bound(
+                login::UNCOUNT_ADDRESS,
+                vec![Param::Text(key), Param::Int(login::minute_of(at))],
+            ),
+            bound(login::CLEAR_PAIR, vec![text(name), text(address)]),
+            bound(login::KNOW, vec![text(name), text(address), Param::Int(at)]),
+            bound(
+                login::FORGET,
+                vec![text(name), Param::Int(at - guard.known_for_secs)],
+            ),
+        ];
+        for step in steps {
+            step.execute(&mut *tx).await.map_err(pg_err)?;
+        }
+        tx.commit().await.map_err(pg_err)
     }
 
     async fn hit_rate_limit(

@@ -293,7 +293,7 @@ pub(crate) const REPAIRED_DOCUMENTS: &[(&str, &str, &str)] =
     &[("orders", "id", "doc"), ("kb_articles", "id", "doc")];
 
 /// Migration that repairs the stored text (run in Rust after its SQL).
-pub(crate) const REPAIR_TEXT_VERSION: i64 = 7;
+pub(crate) const REPAIR_TEXT_VERSION: i64 = 8;
 
 /// A stored document with refused control characters dropped and line breaks made
 /// LF, or `None` when it needs no repair (or is not JSON at all).
@@ -323,4 +323,47 @@ pub(crate) fn may_need_repair_sql(
         "SELECT {key}, {column} FROM {table} WHERE {}",
         tests.join(" OR ")
     )
+}
+
+/// The login guard's statements, the same on both backends.
+pub(crate) mod login {
+    pub const ADDRESS: &str = "SELECT window_start, count FROM rate_counters WHERE key = ?";
+    pub const PAIR: &str = "SELECT failures, first_at, locked_until FROM login_pair_failures \
+         WHERE username = ? AND address = ?";
+    pub const NAME: &str = "SELECT failures, first_at FROM login_failures WHERE username = ?";
+    pub const KNOWN: &str =
+        "SELECT last_at FROM login_known_addresses WHERE username = ? AND address = ?";
+    pub const PUT_ADDRESS: &str = "INSERT INTO rate_counters (key, window_start, count) \
+         VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET window_start = excluded.window_start, \
+         count = excluded.count";
+    pub const PUT_PAIR: &str = "INSERT INTO login_pair_failures \
+         (username, address, failures, first_at, locked_until) VALUES (?, ?, ?, ?, ?) \
+         ON CONFLICT (username, address) DO UPDATE SET failures = excluded.failures, \
+         first_at = excluded.first_at, locked_until = excluded.locked_until";
+    pub const PUT_NAME: &str = "INSERT INTO login_failures \
+         (username, failures, first_at, locked_until) VALUES (?, ?, ?, 0) \
+         ON CONFLICT (username) DO UPDATE SET failures = excluded.failures, \
+         first_at = excluded.first_at";
+    /// A success takes back its attempt from the name's hour that counted it.
+    pub const UNCOUNT_NAME: &str = "UPDATE login_failures SET failures = failures - 1 \
+         WHERE username = ? AND first_at <= ? AND failures > 0";
+    /// …and from the address's minute that counted it.
+    pub const UNCOUNT_ADDRESS: &str = "UPDATE rate_counters SET count = count - 1 \
+         WHERE key = ? AND window_start = ? AND count > 0";
+    pub const CLEAR_PAIR: &str =
+        "DELETE FROM login_pair_failures WHERE username = ? AND address = ?";
+    pub const KNOW: &str = "INSERT INTO login_known_addresses (username, address, last_at) \
+         VALUES (?, ?, ?) ON CONFLICT (username, address) DO UPDATE SET last_at = excluded.last_at";
+    /// Addresses no longer spared are forgotten when the name next logs in.
+    pub const FORGET: &str = "DELETE FROM login_known_addresses WHERE username = ? AND last_at < ?";
+
+    /// The rate counter of an address's failed logins.
+    pub fn address_key(address: &str) -> String {
+        format!("login:{address}")
+    }
+
+    /// The start of the minute an attempt was counted in.
+    pub fn minute_of(at: i64) -> i64 {
+        at - at.rem_euclid(60)
+    }
 }

@@ -7,7 +7,7 @@ use hotline_domain::{
     Event, RegionCode, Role, UnitCode, UnitKind, UserId, YearArrangement, shanghai,
 };
 
-use crate::{ApiKeyRecord, LoginGuard, Result, StoreError, UnitRecord, UserRecord};
+use crate::{ApiKeyRecord, LoginGate, LoginGuard, Result, StoreError, UnitRecord, UserRecord};
 
 /// A stored value that does not decode is a backend fault, not the caller's.
 fn decode_err(e: impl std::fmt::Display) -> StoreError {
@@ -130,32 +130,90 @@ pub(crate) fn audit_entry(row: AuditRow) -> Result<AuditEntry> {
     })
 }
 
-/// A failed login's effect on the username's counter.
-pub(crate) struct FailureStep {
-    pub failures: i64,
-    pub first_at: i64,
-    pub locked_until: i64,
+/// What the login guard reads about an attempt, as stored.
+#[derive(Debug, Default)]
+pub(crate) struct GateRows {
+    /// (minute's start, count) of the address's failures.
+    pub address: Option<(i64, i64)>,
+    /// (failures, first_at, locked_until) of the (name, address) pair.
+    pub pair: Option<(i64, i64, i64)>,
+    /// (failures, first_at) of the name from every address.
+    pub name: Option<(i64, i64)>,
+    /// When the name last logged in from this address.
+    pub known_at: Option<i64>,
 }
 
-/// Counts failures within a window; the one that reaches the maximum locks the name
-/// and starts the count again.
-pub(crate) fn login_failure_step(row: Option<(i64, i64)>, now: i64, g: LoginGuard) -> FailureStep {
-    let (failures, first_at) = match row {
-        Some((n, first)) if now - first < g.window_secs => (n + 1, first),
+/// The guard's answer and the counts to store for it.
+#[derive(Debug)]
+pub(crate) struct GateStep {
+    pub gate: LoginGate,
+    /// The address's (minute's start, count), unless the address itself refused it:
+    /// refusals for a locked name count too, so that they stay bounded per address.
+    pub address: Option<(i64, i64)>,
+    /// The pair's (failures, first_at, locked_until) and the name's (failures,
+    /// first_at), when the password is to be checked.
+    pub pair: Option<(i64, i64, i64)>,
+    pub name: Option<(i64, i64)>,
+}
+
+/// The login guard's rule, decided before any password is checked: an attempt counts
+/// as a failure at once, so that of many parallel attempts only as many as the limits
+/// allow get through. The address's minute comes first, then the pair's lock, then the
+/// name's hour (which addresses the name logged in from lately are spared).
+pub(crate) fn login_gate_step(rows: GateRows, now: i64, g: LoginGuard) -> GateStep {
+    let refused = |gate, address| GateStep {
+        gate,
+        address,
+        pair: None,
+        name: None,
+    };
+    let minute = crate::query::login::minute_of(now);
+    let address_count = match rows.address {
+        Some((start, n)) if start == minute => n,
+        _ => 0,
+    };
+    if address_count >= g.address_failures_per_minute {
+        let until = from_epoch(minute + 60);
+        return refused(LoginGate::AddressLimited { until }, None);
+    }
+    let address = Some((minute, address_count + 1));
+    if let Some((_, _, until)) = rows.pair
+        && until > now
+    {
+        return refused(
+            LoginGate::Locked {
+                until: from_epoch(until),
+            },
+            address,
+        );
+    }
+    let (name_failures, name_since) = match rows.name {
+        Some((n, first)) if now - first < g.name_window_secs => (n, first),
+        _ => (0, now),
+    };
+    let known = rows.known_at.is_some_and(|at| now - at < g.known_for_secs);
+    if name_failures >= g.name_failures && !known {
+        let until = from_epoch(name_since + g.name_window_secs);
+        return refused(LoginGate::Locked { until }, address);
+    }
+    let (pair_failures, pair_since) = match rows.pair {
+        Some((n, first, _)) if now - first < g.pair_lock_secs => (n + 1, first),
         _ => (1, now),
     };
-    if failures >= g.max_failures {
-        FailureStep {
-            failures: 0,
-            first_at: now,
-            locked_until: now + g.lock_secs,
-        }
+    let locks = pair_failures >= g.pair_failures;
+    // The lock starts the pair's count again: after it, five more attempts.
+    let pair = if locks {
+        (0, now, now + g.pair_lock_secs)
     } else {
-        FailureStep {
-            failures,
-            first_at,
-            locked_until: 0,
-        }
+        (pair_failures, pair_since, 0)
+    };
+    GateStep {
+        gate: LoginGate::Check {
+            locks_on_failure: locks,
+        },
+        address,
+        pair: Some(pair),
+        name: Some((name_failures + 1, name_since)),
     }
 }
 

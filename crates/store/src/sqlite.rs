@@ -17,11 +17,12 @@ use rusqlite::{Connection, OptionalExtension, ToSql, params};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
 
+use crate::query::login;
 use crate::query::{self, Param};
 use crate::records::*;
 use crate::{
-    ApiKeyRecord, AuditFilter, Created, LoginGuard, NewOrder, NewUser, OrderChange, OrderFilter,
-    Result, SessionRecord, Store, StoreError, UnitRecord, UserRecord,
+    ApiKeyRecord, AuditFilter, Created, LoginAttempt, LoginGate, LoginGuard, NewOrder, NewUser,
+    OrderChange, OrderFilter, Result, SessionRecord, Store, StoreError, UnitRecord, UserRecord,
 };
 use hotline_domain::Timestamp;
 use hotline_domain::audit::{AuditEntry, AuditRecord, RecordText, chain_rendered};
@@ -56,7 +57,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (
         7,
-        include_str!("../migrations/sqlite/0007_repair_stored_text.sql"),
+        include_str!("../migrations/sqlite/0007_login_guard_per_address.sql"),
+    ),
+    (
+        8,
+        include_str!("../migrations/sqlite/0008_repair_stored_text.sql"),
     ),
 ];
 
@@ -278,6 +283,53 @@ impl SqliteStore {
         .await
         .map_err(backend)?
     }
+}
+
+/// What the login guard knows about an attempt's address, pair and name.
+fn gate_rows(c: &Connection, a: &LoginAttempt) -> Result<GateRows> {
+    let (name, address) = (a.username.as_str(), a.address.as_str());
+    let key = login::address_key(address);
+    let one = |sql: &str, p: &[&dyn ToSql], cols: usize| -> Result<Option<Vec<i64>>> {
+        c.prepare_cached(sql)
+            .and_then(|mut s| {
+                s.query_row(p, |r| (0..cols).map(|i| r.get(i)).collect())
+                    .optional()
+            })
+            .map_err(backend)
+    };
+    Ok(GateRows {
+        address: one(login::ADDRESS, &[&key], 2)?.map(|v| (v[0], v[1])),
+        pair: one(login::PAIR, &[&name, &address], 3)?.map(|v| (v[0], v[1], v[2])),
+        name: one(login::NAME, &[&name], 2)?.map(|v| (v[0], v[1])),
+        known_at: one(login::KNOWN, &[&name, &address], 1)?.map(|v| v[0]),
+    })
+}
+
+/// Stores the counts the guard decided on.
+fn put_gate_step(c: &Connection, a: &LoginAttempt, step: &GateStep) -> Result<()> {
+    let (name, address) = (a.username.as_str(), a.address.as_str());
+    if let Some((start, count)) = step.address {
+        let key = login::address_key(address);
+        exec(c, login::PUT_ADDRESS, &[&key, &start, &count])?;
+    }
+    if let Some((failures, first, until)) = step.pair {
+        exec(
+            c,
+            login::PUT_PAIR,
+            &[&name, &address, &failures, &first, &until],
+        )?;
+    }
+    if let Some((failures, first)) = step.name {
+        exec(c, login::PUT_NAME, &[&name, &failures, &first])?;
+    }
+    Ok(())
+}
+
+/// Runs a cached statement.
+fn exec(c: &Connection, sql: &str, p: &[&dyn ToSql]) -> Result<usize> {
+    c.prepare_cached(sql)
+        .and_then(|mut s| s.execute(p))
+        .map_err(sql_err)
 }
 
 fn migrated_next_id(path: &Path) -> Result<i64> {
@@ -1023,7 +1075,8 @@ impl Store for SqliteStore {
     async fn create_session(&self, s: SessionRecord) -> Result<()> {
         self.write(move |c| {
             c.prepare_cached(
-                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen, address) \
+                 VALUES (?, ?, ?, ?, ?, ?)",
             )
             .and_then(|mut st| {
                 st.execute(params![
@@ -1031,7 +1084,8 @@ impl Store for SqliteStore {
                     s.user_id.0,
                     s.created_at.timestamp(),
                     s.expires_at.timestamp(),
-                    s.last_seen.timestamp()
+                    s.last_seen.timestamp(),
+                    s.address
                 ])
             })
             .map_err(sql_err)?;
@@ -1046,16 +1100,16 @@ impl Store for SqliteStore {
             let row = c
                 .prepare_cached(
                     "SELECT s.created_at, s.expires_at, s.last_seen, u.id, u.username, u.password_hash, u.roles, \
-                     u.unit, u.active FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
+                     u.unit, u.active, s.address FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
                 )
                 .and_then(|mut s| {
                     s.query_row([&token_hash], |r| {
-                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, user_row(r, 3)?))
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, user_row(r, 3)?, r.get(9)?))
                     })
                         .optional()
                 })
                 .map_err(backend)?;
-            let Some((created, expires, seen, user)) = row else { return Ok(None) };
+            let Some((created, expires, seen, user, address)) = row else { return Ok(None) };
             let user = user_record(user)?;
             Ok(Some((
                 SessionRecord {
@@ -1064,6 +1118,7 @@ impl Store for SqliteStore {
                     created_at: from_epoch(created),
                     expires_at: from_epoch(expires),
                     last_seen: from_epoch(seen),
+                    address,
                 },
                 user,
             )))
@@ -1076,6 +1131,81 @@ impl Store for SqliteStore {
             c.execute("DELETE FROM sessions WHERE token_hash = ?", [token_hash])
                 .map_err(sql_err)?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn user_sessions(&self, user: UserId) -> Result<Vec<SessionRecord>> {
+        self.read(move |c| {
+            let mut s = c
+                .prepare_cached(
+                    "SELECT token_hash, created_at, expires_at, last_seen, address FROM sessions \
+                     WHERE user_id = ? ORDER BY created_at DESC, token_hash",
+                )
+                .map_err(backend)?;
+            let rows = s
+                .query_map([user.0], |r| {
+                    Ok(SessionRecord {
+                        token_hash: r.get(0)?,
+                        user_id: user,
+                        created_at: from_epoch(r.get(1)?),
+                        expires_at: from_epoch(r.get(2)?),
+                        last_seen: from_epoch(r.get(3)?),
+                        address: r.get(4)?,
+                    })
+                })
+                .map_err(backend)?;
+            rows.map(|r| r.map_err(backend)).collect()
+        })
+        .await
+    }
+
+    async fn end_user_session(
+        &self,
+        user: UserId,
+        token_hash: &str,
+        audit: AuditRecord,
+    ) -> Result<()> {
+        let token_hash = token_hash.to_owned();
+        self.write(move |c| {
+            let n = c
+                .execute(
+                    "DELETE FROM sessions WHERE user_id = ? AND token_hash = ?",
+                    params![user.0, token_hash],
+                )
+                .map_err(sql_err)?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            append_audit_tx(c, audit)
+        })
+        .await
+    }
+
+    async fn change_password(
+        &self,
+        user: UserId,
+        password_hash: &str,
+        keep: &str,
+        audit: AuditRecord,
+    ) -> Result<()> {
+        let (hash, keep) = (password_hash.to_owned(), keep.to_owned());
+        self.write(move |c| {
+            let n = c
+                .execute(
+                    "UPDATE users SET password_hash = ? WHERE id = ?",
+                    params![hash, user.0],
+                )
+                .map_err(sql_err)?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            c.execute(
+                "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?",
+                params![user.0, keep],
+            )
+            .map_err(sql_err)?;
+            append_audit_tx(c, audit)
         })
         .await
     }
@@ -1368,49 +1498,27 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn login_locked_until(&self, username: &str) -> Result<Option<Timestamp>> {
-        let username = username.to_owned();
-        self.read_now(move |c| {
-            let until: Option<i64> = c
-                .prepare_cached("SELECT locked_until FROM login_failures WHERE username = ?")
-                .and_then(|mut s| s.query_row([username], |r| r.get(0)).optional())
-                .map_err(backend)?;
-            Ok(until.filter(|u| *u > 0).map(from_epoch))
-        })
-    }
-
-    async fn record_login_failure(
-        &self,
-        username: &str,
-        now: Timestamp,
-        guard: LoginGuard,
-    ) -> Result<Option<Timestamp>> {
-        let username = username.to_owned();
+    async fn begin_login(&self, attempt: &LoginAttempt, guard: LoginGuard) -> Result<LoginGate> {
+        let a = attempt.clone();
         self.write(move |c| {
-            let row: Option<(i64, i64)> = c
-                .query_row("SELECT failures, first_at FROM login_failures WHERE username = ?", [&username], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
-                .optional()
-                .map_err(sql_err)?;
-            let step = login_failure_step(row, now.timestamp(), guard);
-            c.execute(
-                "INSERT INTO login_failures (username, failures, first_at, locked_until) VALUES (?, ?, ?, ?) \
-                 ON CONFLICT (username) DO UPDATE SET failures = excluded.failures, first_at = excluded.first_at, \
-                 locked_until = excluded.locked_until",
-                params![username, step.failures, step.first_at, step.locked_until],
-            )
-            .map_err(sql_err)?;
-            Ok((step.locked_until > 0).then(|| from_epoch(step.locked_until)))
+            let now = a.at.timestamp();
+            let step = login_gate_step(gate_rows(c, &a)?, now, guard);
+            put_gate_step(c, &a, &step)?;
+            Ok(step.gate)
         })
         .await
     }
 
-    async fn clear_login_failures(&self, username: &str) -> Result<()> {
-        let username = username.to_owned();
+    async fn login_succeeded(&self, attempt: &LoginAttempt, guard: LoginGuard) -> Result<()> {
+        let a = attempt.clone();
         self.write(move |c| {
-            c.execute("DELETE FROM login_failures WHERE username = ?", [username])
-                .map_err(sql_err)?;
+            let (name, address, at) = (a.username.as_str(), a.address.as_str(), a.at.timestamp());
+            let key = login::address_key(address);
+            exec(c, login::UNCOUNT_NAME, &[&name, &at])?;
+            exec(c, login::UNCOUNT_ADDRESS, &[&key, &login::minute_of(at)])?;
+            exec(c, login::CLEAR_PAIR, &[&name, &address])?;
+            exec(c, login::KNOW, &[&name, &address, &at])?;
+            exec(c, login::FORGET, &[&name, &(at - guard.known_for_secs)])?;
             Ok(())
         })
         .await

@@ -46,6 +46,8 @@ pub struct SessionRecord {
     pub expires_at: Timestamp,
     /// When it was last used (kept to the minute), for idle expiry.
     pub last_seen: Timestamp,
+    /// The client address it was opened from, where known.
+    pub address: Option<String>,
 }
 
 /// A query over the audit trail.
@@ -65,12 +67,41 @@ pub struct AuditFilter {
     pub limit: u32,
 }
 
-/// Settings of the login guard: failures per username and their lock.
+/// Settings of the login guard. Failures are counted per (name, client address), per
+/// name from every address, and per address for every name.
 #[derive(Debug, Clone, Copy)]
 pub struct LoginGuard {
-    pub max_failures: i64,
-    pub window_secs: i64,
-    pub lock_secs: i64,
+    /// Failures of one name from one address that lock that pair…
+    pub pair_failures: i64,
+    /// …counted over, and locking it for, this long.
+    pub pair_lock_secs: i64,
+    /// Failures of one name from all addresses within `name_window_secs` beyond which
+    /// only addresses it logged in from within `known_for_secs` may still try.
+    pub name_failures: i64,
+    pub name_window_secs: i64,
+    pub known_for_secs: i64,
+    /// Failed attempts per client address per minute, whatever the names.
+    pub address_failures_per_minute: i64,
+}
+
+/// One login attempt: the name asked for, from where, when.
+#[derive(Debug, Clone)]
+pub struct LoginAttempt {
+    pub username: String,
+    pub address: String,
+    pub at: Timestamp,
+}
+
+/// What the login guard says about an attempt before its password is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginGate {
+    /// Check the password. The attempt already counts as a failure (taken back if it
+    /// succeeds); `locks_on_failure` when it is the one that locks the pair.
+    Check { locks_on_failure: bool },
+    /// The name is locked for this address (the pair, or the name's hourly limit).
+    Locked { until: Timestamp },
+    /// This address failed too often this minute, for whatever names.
+    AddressLimited { until: Timestamp },
 }
 
 /// An order to register.

@@ -481,6 +481,7 @@ story!(accounts_sessions_calendar_and_rules_round_trip, |s: Arc<
         created_at: at("2026-11-27T09:00:00+08:00"),
         expires_at: at("2026-11-27T21:00:00+08:00"),
         last_seen: at("2026-11-27T09:00:00+08:00"),
+        address: None,
     })
     .await
     .unwrap();
@@ -584,49 +585,248 @@ story!(
     }
 );
 
+const GUARD: LoginGuard = LoginGuard {
+    pair_failures: 5,
+    pair_lock_secs: 900,
+    name_failures: 50,
+    name_window_secs: 3600,
+    known_for_secs: 30 * 86_400,
+    address_failures_per_minute: 60,
+};
+
+fn attempt(name: &str, address: &str, when: Timestamp) -> LoginAttempt {
+    LoginAttempt {
+        username: name.into(),
+        address: address.into(),
+        at: when,
+    }
+}
+
+/// A login that passes the gate and succeeds.
+async fn logs_in(s: &Arc<dyn Store>, a: &LoginAttempt) {
+    let gate = s.begin_login(a, GUARD).await.unwrap();
+    assert!(matches!(gate, LoginGate::Check { .. }), "{a:?}: {gate:?}");
+    s.login_succeeded(a, GUARD).await.unwrap();
+}
+
 story!(
-    five_failed_logins_lock_a_name_and_rate_limits_count_in_windows,
+    thirty_parallel_attempts_of_one_name_from_one_address_let_five_be_checked,
     |s: Arc<dyn Store>| async move {
-        let guard = LoginGuard {
-            max_failures: 5,
-            window_secs: 900,
-            lock_secs: 900,
-        };
         let t0 = at("2026-11-27T09:00:00+08:00");
-        for i in 0..4 {
-            let r = s
-                .record_login_failure("ghost", t0 + chrono::Duration::seconds(i), guard)
-                .await
-                .unwrap();
-            assert_eq!(r, None);
+        let guesses: Vec<_> = (0..30)
+            .map(|_| {
+                let (s, a) = (s.clone(), attempt("operator", "203.0.113.9", t0));
+                tokio::spawn(async move { s.begin_login(&a, GUARD).await.unwrap() })
+            })
+            .collect();
+        let mut gates = Vec::new();
+        for g in guesses {
+            gates.push(g.await.unwrap());
         }
-        assert_eq!(s.login_locked_until("ghost").await.unwrap(), None);
-        let locked = s
-            .record_login_failure("ghost", t0 + chrono::Duration::seconds(5), guard)
-            .await
-            .unwrap();
-        assert_eq!(locked, Some(t0 + chrono::Duration::seconds(905)));
-        assert_eq!(s.login_locked_until("ghost").await.unwrap(), locked);
-        s.clear_login_failures("ghost").await.unwrap();
-        assert_eq!(s.login_locked_until("ghost").await.unwrap(), None);
-        for _ in 0..3 {
+        let checked = gates
+            .iter()
+            .filter(|g| matches!(g, LoginGate::Check { .. }))
+            .count();
+        let locking = gates
+            .iter()
+            .filter(|g| {
+                matches!(
+                    g,
+                    LoginGate::Check {
+                        locks_on_failure: true
+                    }
+                )
+            })
+            .count();
+        let until = t0 + chrono::Duration::minutes(15);
+        let locked = gates
+            .iter()
+            .filter(|g| **g == LoginGate::Locked { until })
+            .count();
+        assert_eq!((checked, locking, locked), (5, 1, 25), "{gates:?}");
+        // The lock is the pair's: the owner elsewhere and other names are not refused.
+        logs_in(&s, &attempt("operator", "10.0.0.1", t0)).await;
+        logs_in(&s, &attempt("dispatcher", "203.0.113.9", t0)).await;
+        let later = |secs| {
+            attempt(
+                "operator",
+                "203.0.113.9",
+                t0 + chrono::Duration::seconds(secs),
+            )
+        };
+        assert_eq!(
+            s.begin_login(&later(899), GUARD).await.unwrap(),
+            LoginGate::Locked { until }
+        );
+        logs_in(&s, &later(900)).await;
+        // A success clears the pair's failures: five more may be checked.
+        for i in 0..5 {
+            let gate = s.begin_login(&later(901 + i), GUARD).await.unwrap();
+            assert!(matches!(gate, LoginGate::Check { .. }), "{i}: {gate:?}");
+        }
+    }
+);
+
+story!(
+    a_name_over_fifty_failures_an_hour_is_refused_except_from_addresses_it_logged_in_from_lately,
+    |s: Arc<dyn Store>| async move {
+        let day = |d: i64, secs: i64| {
+            at("2026-11-01T09:00:00+08:00")
+                + chrono::Duration::days(d)
+                + chrono::Duration::seconds(secs)
+        };
+        logs_in(&s, &attempt("operator", "10.0.0.1", day(0, 0))).await;
+        logs_in(&s, &attempt("operator", "10.0.0.2", day(0, 0))).await;
+        logs_in(&s, &attempt("operator", "10.0.0.1", day(10, 0))).await;
+        // Day 31: ten addresses fail five times each (their pairs lock, the name's hour fills).
+        for i in 0..50 {
+            let a = attempt("operator", &format!("203.0.113.{}", i / 5), day(31, i));
+            let gate = s.begin_login(&a, GUARD).await.unwrap();
+            assert!(matches!(gate, LoginGate::Check { .. }), "{i}: {gate:?}");
+        }
+        let end = day(31, 3600);
+        for stranger in ["198.51.100.7", "10.0.0.2"] {
             assert_eq!(
-                s.hit_rate_limit("login:1.2.3.4", t0, 60, 3).await.unwrap(),
-                None
+                s.begin_login(&attempt("operator", stranger, day(31, 60)), GUARD)
+                    .await
+                    .unwrap(),
+                LoginGate::Locked { until: end },
+                "{stranger} is not spared (10.0.0.2 logged in 31 days ago)"
             );
         }
-        assert_eq!(
-            s.hit_rate_limit("login:1.2.3.4", t0 + chrono::Duration::seconds(20), 60, 3)
-                .await
-                .unwrap(),
-            Some(40)
+        logs_in(&s, &attempt("operator", "10.0.0.1", day(31, 60))).await;
+        // Another name is not affected; after the hour, strangers may try again.
+        logs_in(&s, &attempt("dispatcher", "198.51.100.7", day(31, 60))).await;
+        logs_in(&s, &attempt("operator", "198.51.100.7", day(31, 3600))).await;
+    }
+);
+
+story!(an_address_is_limited_by_its_failed_logins_only, |s: Arc<
+    dyn Store,
+>| async move {
+    let t0 = at("2026-11-02T08:59:00+08:00");
+    let guard = LoginGuard {
+        address_failures_per_minute: 3,
+        ..GUARD
+    };
+    // Three hundred operators behind one address log in within two minutes.
+    for i in 0..300 {
+        let a = attempt(
+            &format!("op{i}"),
+            "10.9.9.9",
+            t0 + chrono::Duration::milliseconds(400 * i),
         );
+        let gate = s.begin_login(&a, guard).await.unwrap();
+        assert!(matches!(gate, LoginGate::Check { .. }), "{i}: {gate:?}");
+        s.login_succeeded(&a, guard).await.unwrap();
+    }
+    let t1 = at("2026-11-02T09:10:20+08:00");
+    for name in ["a", "b", "c"] {
+        let gate = s
+            .begin_login(&attempt(name, "10.9.9.9", t1), guard)
+            .await
+            .unwrap();
+        assert!(matches!(gate, LoginGate::Check { .. }), "{name}: {gate:?}");
+    }
+    assert_eq!(
+        s.begin_login(&attempt("d", "10.9.9.9", t1), guard)
+            .await
+            .unwrap(),
+        LoginGate::AddressLimited {
+            until: at("2026-11-02T09:11:00+08:00")
+        }
+    );
+    let elsewhere = s
+        .begin_login(&attempt("d", "10.9.9.10", t1), guard)
+        .await
+        .unwrap();
+    assert!(matches!(elsewhere, LoginGate::Check { .. }));
+    let next_minute = attempt("d", "10.9.9.9", at("2026-11-02T09:11:00+08:00"));
+    assert!(matches!(
+        s.begin_login(&next_minute, guard).await.unwrap(),
+        LoginGate::Check { .. }
+    ));
+    // Public lookups keep their own fixed windows.
+    for _ in 0..3 {
         assert_eq!(
-            s.hit_rate_limit("login:1.2.3.4", t0 + chrono::Duration::seconds(61), 60, 3)
-                .await
-                .unwrap(),
+            s.hit_rate_limit("public:1.2.3.4", t1, 60, 3).await.unwrap(),
             None
         );
+    }
+    assert_eq!(
+        s.hit_rate_limit("public:1.2.3.4", t1, 60, 3).await.unwrap(),
+        Some(40)
+    );
+});
+
+story!(
+    an_account_lists_and_ends_its_sessions_and_a_password_change_keeps_only_the_current,
+    |s: Arc<dyn Store>| async move {
+        seed_units(&s).await;
+        let user = |name: &str| NewUser {
+            username: name.into(),
+            password_hash: "h".into(),
+            roles: vec![Role::Operator],
+            unit: Some(code("cd")),
+        };
+        let alice = s.create_user(user("alice")).await.unwrap();
+        let bob = s.create_user(user("bob")).await.unwrap();
+        let open = |id: UserId, hash: &str, hour: u32, address: Option<&str>| SessionRecord {
+            token_hash: hash.into(),
+            user_id: id,
+            created_at: at(&format!("2026-11-27T{hour:02}:00:00+08:00")),
+            expires_at: at("2026-11-27T23:00:00+08:00"),
+            last_seen: at(&format!("2026-11-27T{hour:02}:00:00+08:00")),
+            address: address.map(str::to_owned),
+        };
+        for session in [
+            open(alice.id, "a1", 8, Some("10.0.0.1")),
+            open(alice.id, "a2", 9, None),
+            open(alice.id, "a3", 10, Some("10.0.0.3")),
+            open(bob.id, "b1", 9, Some("10.0.0.9")),
+        ] {
+            s.create_session(session).await.unwrap();
+        }
+        let listed = |v: Vec<SessionRecord>| {
+            v.into_iter()
+                .map(|x| (x.token_hash, x.address))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            listed(s.user_sessions(alice.id).await.unwrap()),
+            [
+                ("a3".to_string(), Some("10.0.0.3".to_string())),
+                ("a2".to_string(), None),
+                ("a1".to_string(), Some("10.0.0.1".to_string())),
+            ]
+        );
+        let foreign = s
+            .end_user_session(alice.id, "b1", audit("session.end"))
+            .await;
+        assert!(matches!(foreign, Err(StoreError::NotFound)));
+        s.end_user_session(alice.id, "a1", audit("session.end"))
+            .await
+            .unwrap();
+        s.change_password(alice.id, "h2", "a3", audit("password.change"))
+            .await
+            .unwrap();
+        assert_eq!(
+            listed(s.user_sessions(alice.id).await.unwrap()),
+            [("a3".to_string(), Some("10.0.0.3".to_string()))]
+        );
+        assert_eq!(s.user_sessions(bob.id).await.unwrap().len(), 1);
+        let (_, u) = s.session("a3").await.unwrap().unwrap();
+        assert_eq!(u.password_hash, "h2");
+        let trail = s
+            .audit_entries(&AuditFilter {
+                ascending: true,
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let actions: Vec<_> = trail.iter().map(|e| e.record.action.as_str()).collect();
+        assert_eq!(actions, ["session.end", "password.change"]);
     }
 );
 

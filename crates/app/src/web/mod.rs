@@ -6,6 +6,7 @@
 //! `SameSite=Strict` cookie; every form that changes something carries a CSRF token
 //! derived from the session.
 
+mod account;
 mod admin;
 mod intake;
 mod kb;
@@ -47,6 +48,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/", get(|| async { Redirect::to("/console/orders") }))
         .route("/static/console.css", get(stylesheet))
         .merge(login::router())
+        .merge(account::router())
         .merge(intake::router())
         .merge(kb::router())
         .merge(orders::router())
@@ -184,6 +186,7 @@ fn shell(state: &AppState, org: &Org, user: &ConsoleUser) -> Shell {
             nav.push(("/console/admin/rules", "日历与分类"));
         }
     }
+    nav.push(("/console/me", "我的账号"));
     Shell {
         username: v.user.username.clone(),
         roles: v

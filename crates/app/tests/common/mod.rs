@@ -27,6 +27,9 @@ pub struct TestApp {
 pub struct Response {
     pub status: StatusCode,
     pub retry_after: Option<String>,
+    pub location: Option<String>,
+    /// The cookie a response sets, as a request sends it back (`name=value`).
+    pub set_cookie: Option<String>,
     pub body: Value,
     pub text: String,
     pub bytes: Vec<u8>,
@@ -145,6 +148,17 @@ impl TestApp {
         }
     }
 
+    /// The real router over a state made elsewhere (its database filled already).
+    pub fn on_state(state: AppState, clock: Arc<ManualClock>) -> TestApp {
+        TestApp {
+            router: app(state.clone()),
+            state,
+            clock,
+            tokens: Mutex::new(HashMap::new()),
+            _dir: None,
+        }
+    }
+
     /// Moves the clock; sessions may have expired, so log in afresh afterwards.
     pub fn set_time(&self, s: &str) {
         self.clock.set(at(s));
@@ -209,23 +223,90 @@ impl TestApp {
         if let Some(t) = token {
             req = req.header("authorization", format!("Bearer {t}"));
         }
-        let resp = self
-            .router
-            .clone()
-            .oneshot(req.body(Body::from(body)).unwrap())
+        self.call(req.body(Body::from(body)).unwrap()).await
+    }
+
+    /// A login from a client whose connection comes from `peer`, through a proxy
+    /// that names the client in `X-Forwarded-For` when `forwarded_for` is given.
+    pub async fn login_from(
+        &self,
+        peer: &str,
+        forwarded_for: Option<&str>,
+        user: &str,
+        password: &str,
+    ) -> Response {
+        let body = json!({"username": user, "password": password});
+        self.request_from(peer, forwarded_for, "POST", "/api/v1/sessions", Some(body))
+            .await
+    }
+
+    /// A request without a session from a client at `peer` (see [`TestApp::login_from`]).
+    pub async fn request_from(
+        &self,
+        peer: &str,
+        forwarded_for: Option<&str>,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Response {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("content-type", "application/json");
+        if let Some(f) = forwarded_for {
+            req = req.header("x-forwarded-for", f);
+        }
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let mut req = req.body(Body::from(body)).unwrap();
+        let peer: std::net::IpAddr = peer.parse().unwrap();
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(
+                peer, 40000,
+            )));
+        self.call(req).await
+    }
+
+    /// An account whose password hash is as cheap as argon2 allows, for tests that
+    /// log in hundreds of times (verification follows the hash's own parameters).
+    pub async fn add_cheap_user(&self, name: &str, role: &str, unit: Option<&str>) {
+        use argon2::password_hash::{PasswordHasher, SaltString};
+        let params = argon2::Params::new(8, 1, 1, None).unwrap();
+        let argon =
+            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let salt = SaltString::encode_b64(b"cheap test salt!").unwrap();
+        let hash = argon.hash_password(PASSWORD.as_bytes(), &salt).unwrap();
+        self.state
+            .store()
+            .create_user(NewUser {
+                username: name.to_owned(),
+                password_hash: hash.to_string(),
+                roles: vec![Role::parse(role).unwrap()],
+                unit: unit.map(|u| UnitCode::parse(u).unwrap()),
+            })
             .await
             .unwrap();
+    }
+
+    /// Sends a request through the router and reads the whole answer.
+    pub async fn call(&self, req: Request<Body>) -> Response {
+        let resp = self.router.clone().oneshot(req).await.unwrap();
         let status = resp.status();
-        let retry_after = resp
-            .headers()
-            .get("retry-after")
-            .map(|v| v.to_str().unwrap().to_owned());
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        let retry_after = header("retry-after");
+        let location = header("location");
+        let set_cookie = header("set-cookie").map(|c| c.split(';').next().unwrap().to_owned());
         let bytes = resp.into_body().collect().await.unwrap().to_bytes();
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         Response {
             status,
             retry_after,
+            location,
+            set_cookie,
             body,
             text,
             bytes: bytes.to_vec(),

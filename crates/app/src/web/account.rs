@@ -1,0 +1,141 @@
+//! "My account": a person changes their password and ends their other sessions.
+
+use super::*;
+use crate::account::{change_own_password, end_own_session, own_sessions};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console/me", get(me_page))
+        .route("/console/me/password", post(password_post))
+        .route("/console/me/sessions/end", post(end_session_post))
+}
+
+pub(super) struct SessionLine {
+    id: String,
+    created_at: String,
+    last_seen: String,
+    address: String,
+    current: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "me.html")]
+pub(super) struct MePage {
+    me: Option<Shell>,
+    sessions: Vec<SessionLine>,
+    csrf: String,
+    message: Option<&'static str>,
+    error: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct Outcome {
+    done: Option<String>,
+    error: Option<String>,
+}
+
+fn done_message(done: &str) -> &'static str {
+    match done {
+        "password" => "密码已修改，您在其他地方的登录已全部结束。",
+        _ => "会话已结束。",
+    }
+}
+
+/// What went wrong, said for the person at the console: which password, or why not.
+fn error_key(e: &ApiError) -> String {
+    match e.fields.as_ref().and_then(|f| f.keys().next()) {
+        Some(field) => field.clone(),
+        None => e.code.to_owned(),
+    }
+}
+
+fn error_message(key: &str) -> &'static str {
+    match key {
+        "current" => "当前密码不正确。",
+        "new" => "新密码不符合密码策略，请换一个更不易猜到的密码。",
+        "account_locked" | "rate_limited" => "密码错误次数过多，请稍后再试。",
+        "not_found" => "该会话不存在或已结束。",
+        other => labels::error(other),
+    }
+}
+
+pub(super) async fn me_page(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<Outcome>,
+) -> Response {
+    let (org, sessions) = match (
+        state.org().await,
+        own_sessions(&state, &user.viewer, &user.token).await,
+    ) {
+        (Ok(o), Ok(s)) => (o, s),
+        (Err(e), _) | (_, Err(e)) => return page_error(e),
+    };
+    let sessions = sessions
+        .into_iter()
+        .map(|s| SessionLine {
+            id: s.id,
+            created_at: when(&s.created_at),
+            last_seen: when(&s.last_seen),
+            address: text(&s.address),
+            current: s.current,
+        })
+        .collect();
+    MePage {
+        me: Some(shell(&state, &org, &user)),
+        sessions,
+        csrf: csrf_token(&state, &user.token),
+        message: q.done.as_deref().map(done_message),
+        error: q.error.as_deref().map(error_message),
+    }
+    .into_response()
+}
+
+fn back(outcome: Result<(), ApiError>, done: &str) -> Response {
+    match outcome {
+        Ok(()) => Redirect::to(&format!("/console/me?done={done}")).into_response(),
+        Err(e) => Redirect::to(&format!("/console/me?error={}", error_key(&e))).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct PasswordForm {
+    csrf: String,
+    current: String,
+    new: String,
+}
+
+pub(super) async fn password_post(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    user: ConsoleUser,
+    Form(f): Form<PasswordForm>,
+) -> Response {
+    if !csrf_ok(&state, &user, &f.csrf) {
+        return stale_form();
+    }
+    let outcome =
+        change_own_password(&state, &user.viewer, &addr, &user.token, &f.current, &f.new).await;
+    back(outcome, "password")
+}
+
+#[derive(Deserialize)]
+pub(super) struct EndForm {
+    csrf: String,
+    id: String,
+}
+
+pub(super) async fn end_session_post(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    user: ConsoleUser,
+    Form(f): Form<EndForm>,
+) -> Response {
+    if !csrf_ok(&state, &user, &f.csrf) {
+        return stale_form();
+    }
+    back(
+        end_own_session(&state, &user.viewer, &addr, &f.id).await,
+        "session",
+    )
+}
