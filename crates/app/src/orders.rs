@@ -211,6 +211,20 @@ pub async fn view_for(
     events: Option<Vec<Event>>,
     full_phone: bool,
 ) -> ApiResult<OrderView> {
+    view_knowing(state, viewer, org, order, events, full_phone, &[]).await
+}
+
+/// [`view_for`], with the owning hotlines of some linked orders already known (an
+/// intake's duplicate lookup found them), so they need not be read again.
+async fn view_knowing(
+    state: &AppState,
+    viewer: &Viewer,
+    org: &Org,
+    order: Order,
+    events: Option<Vec<Event>>,
+    full_phone: bool,
+    known: &[(OrderId, UnitCode)],
+) -> ApiResult<OrderView> {
     let (rules, calendar) = (state.rules().await?, state.calendar().await?);
     let sla = order.sla(&rules, &calendar, state.now());
     let staff = viewer.is_staff_of(org, &order);
@@ -219,7 +233,7 @@ pub async fn view_for(
         tracking_code: staff,
         full_phone,
     };
-    let mut order = keep_visible_links(state, viewer, org, order).await?;
+    let mut order = keep_visible_links(state, viewer, org, order, known).await?;
     let mut events = events;
     if !disclosure.identity {
         let by_staff = |e: &Event| {
@@ -241,6 +255,7 @@ async fn keep_visible_links(
     viewer: &Viewer,
     org: &Org,
     mut order: Order,
+    known: &[(OrderId, UnitCode)],
 ) -> ApiResult<Order> {
     let linked: Vec<OrderId> = order
         .possible_duplicates
@@ -255,14 +270,19 @@ async fn keep_visible_links(
     let shown: std::collections::HashSet<OrderId> = match viewer.staff_hotline(org) {
         // Hotline staff of this order see a link to exactly the orders they are staff
         // of (`sees_link` reduces to that), which needs only each order's hotline.
-        Some(own) if viewer.is_staff_of(org, &order) => state
-            .store()
-            .order_hotlines(&linked)
-            .await?
-            .into_iter()
-            .filter(|(_, hotline)| org.is_same_or_above(own, hotline))
-            .map(|(id, _)| id)
-            .collect(),
+        Some(own) if viewer.is_staff_of(org, &order) => {
+            let all_known = linked.iter().all(|id| known.iter().any(|(k, _)| k == id));
+            let owners = if all_known {
+                known.to_vec()
+            } else {
+                state.store().order_hotlines(&linked).await?
+            };
+            owners
+                .into_iter()
+                .filter(|(_, hotline)| org.is_same_or_above(own, hotline))
+                .map(|(id, _)| id)
+                .collect()
+        }
         _ => state
             .store()
             .orders_by_ids(&linked)
@@ -293,7 +313,7 @@ async fn create(
     } else {
         StatusCode::CREATED
     };
-    let view = view_for(
+    let view = view_knowing(
         &state,
         &viewer,
         &org,
@@ -301,6 +321,7 @@ async fn create(
         Some(created.events),
         // The operator taking the call typed the caller's number: it is theirs to see.
         true,
+        &created.duplicate_hotlines,
     )
     .await?;
     Ok((status, Json(view)))

@@ -55,6 +55,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         8,
         include_str!("../migrations/postgres/0008_repair_stored_text.sql"),
     ),
+    (
+        9,
+        include_str!("../migrations/postgres/0009_duplicate_index_hotline.sql"),
+    ),
 ];
 
 /// Rewrites the stored documents holding refused control characters (see
@@ -400,11 +404,11 @@ async fn fetch_duplicates(
     column: &'static str,
     key: &Option<String>,
     since: i64,
-    into: &mut Vec<OrderId>,
+    into: &mut Vec<(OrderId, UnitCode)>,
 ) -> Result<()> {
     let Some(key) = key else { return Ok(()) };
     let text = format!(
-        "SELECT id FROM orders WHERE {column} = ? AND registered_at >= ? AND status <> 'merged' ORDER BY registered_at DESC LIMIT 10"
+        "SELECT id, hotline FROM orders WHERE {column} = ? AND registered_at >= ? AND status <> 'merged' ORDER BY registered_at DESC LIMIT 10"
     );
     let rows = sql(&text)
         .bind(key)
@@ -414,8 +418,9 @@ async fn fetch_duplicates(
         .map_err(pg_err)?;
     for r in rows {
         let id = OrderId(r.try_get(0).map_err(pg_err)?);
-        if !into.contains(&id) {
-            into.push(id);
+        let hotline: String = r.try_get(1).map_err(pg_err)?;
+        if !into.iter().any(|(d, _)| *d == id) {
+            into.push((id, UnitCode::parse(&hotline).map_err(backend)?));
         }
     }
     Ok(())
@@ -460,6 +465,7 @@ async fn create_order_tx(
                     order: order_from_row(&r)?,
                     events,
                     replayed: true,
+                    duplicate_hotlines: Vec::new(),
                 });
             }
         }
@@ -483,7 +489,9 @@ async fn create_order_tx(
     let mut dups = Vec::new();
     fetch_duplicates(tx, "phone_hash", &new.phone_hash, since, &mut dups).await?;
     fetch_duplicates(tx, "address_key", &new.address_key, since, &mut dups).await?;
-    dups.sort_by(|a, b| b.cmp(a));
+    dups.sort_by_key(|d| std::cmp::Reverse(d.0));
+    let duplicate_hotlines = dups.clone();
+    let dups: Vec<OrderId> = dups.into_iter().map(|(id, _)| id).collect();
     let (order, event) = Order::register(
         new.intake,
         OrderId(id),
@@ -534,6 +542,7 @@ async fn create_order_tx(
         order,
         events: vec![event],
         replayed: false,
+        duplicate_hotlines,
     })
 }
 

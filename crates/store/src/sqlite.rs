@@ -63,6 +63,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         8,
         include_str!("../migrations/sqlite/0008_repair_stored_text.sql"),
     ),
+    (
+        9,
+        include_str!("../migrations/sqlite/0009_duplicate_index_hotline.sql"),
+    ),
 ];
 
 type Finisher = Box<dyn FnOnce(Option<StoreError>) + Send>;
@@ -724,16 +728,17 @@ struct DuplicateKeys {
 const DUPLICATES_PER_KEY: usize = 10;
 
 /// Orders with the same phone hash or address in the window, newest first.
-fn find_duplicates(c: &Connection, keys: &DuplicateKeys) -> Result<Vec<OrderId>> {
+/// Each with its owning hotline, read from the same index (it covers the column).
+fn find_duplicates(c: &Connection, keys: &DuplicateKeys) -> Result<Vec<(OrderId, UnitCode)>> {
     let since = keys.since;
-    let mut dups: Vec<OrderId> = Vec::new();
+    let mut dups: Vec<(OrderId, UnitCode)> = Vec::new();
     for (sql, key) in [
         (
-            "SELECT id FROM orders WHERE phone_hash = ? AND registered_at >= ? ORDER BY registered_at DESC",
+            "SELECT id, hotline FROM orders WHERE phone_hash = ? AND registered_at >= ? ORDER BY registered_at DESC",
             &keys.phone_hash,
         ),
         (
-            "SELECT id FROM orders WHERE address_key = ? AND registered_at >= ? ORDER BY registered_at DESC",
+            "SELECT id, hotline FROM orders WHERE address_key = ? AND registered_at >= ? ORDER BY registered_at DESC",
             &keys.address_key,
         ),
     ] {
@@ -750,12 +755,13 @@ fn find_duplicates(c: &Connection, keys: &DuplicateKeys) -> Result<Vec<OrderId>>
                 continue;
             }
             taken += 1;
-            if !dups.contains(&OrderId(id)) {
-                dups.push(OrderId(id));
+            if !dups.iter().any(|(d, _)| d.0 == id) {
+                let hotline: String = row.get(1).map_err(sql_err)?;
+                dups.push((OrderId(id), UnitCode::parse(&hotline).map_err(backend)?));
             }
         }
     }
-    dups.sort_by(|a, b| b.cmp(a));
+    dups.sort_by_key(|d| std::cmp::Reverse(d.0));
     Ok(dups)
 }
 
@@ -781,7 +787,8 @@ fn insert_order_tx(conn: &Connection, mut p: PreparedOrder) -> Result<Created> {
     {
         return Ok(replay);
     }
-    let dups = find_duplicates(conn, &p.duplicates)?;
+    let duplicate_hotlines = find_duplicates(conn, &p.duplicates)?;
+    let dups: Vec<OrderId> = duplicate_hotlines.iter().map(|(id, _)| *id).collect();
     append_duplicates(&mut p.doc, &dups);
     p.order.possible_duplicates = dups;
     let o = &p.order;
@@ -821,6 +828,7 @@ fn insert_order_tx(conn: &Connection, mut p: PreparedOrder) -> Result<Created> {
         order: p.order,
         events: vec![p.event],
         replayed: false,
+        duplicate_hotlines,
     })
 }
 
@@ -864,6 +872,7 @@ fn idempotent_replay(conn: &Connection, key: &crate::IdempotencyKey) -> Result<O
                 order: order_from_doc(&doc)?,
                 events: read_events(conn, OrderId(id))?,
                 replayed: true,
+                duplicate_hotlines: Vec::new(),
             }))
         }
     }

@@ -140,6 +140,9 @@ pub struct Created {
     pub events: Vec<Event>,
     /// An earlier request with the same idempotency key made this order.
     pub replayed: bool,
+    /// The owning hotline of each possible duplicate, as the lookup found them (empty
+    /// on a replay): what the answer to the intake needs to show the links.
+    pub duplicate_hotlines: Vec<(OrderId, UnitCode)>,
 }
 
 /// One changed order and the event recording the change.
