@@ -494,3 +494,31 @@ async fn an_untrusted_peers_forwarded_for_is_ignored() {
         .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn three_hundred_operators_behind_one_address_log_in_at_once() {
+    let app = std::rc::Rc::new(TestApp::sqlite().await);
+    for i in 0..300 {
+        app.add_cheap_user(&format!("op{i:03}"), "operator", Some("cd12345"))
+            .await;
+    }
+    // All in flight together: the guard must not count them as failures meanwhile.
+    let local = tokio::task::LocalSet::new();
+    local
+        .run_until(async move {
+            let logins: Vec<_> = (0..300)
+                .map(|i| {
+                    let app = app.clone();
+                    tokio::task::spawn_local(async move {
+                        app.login_from("10.9.9.9", None, &format!("op{i:03}"), PASSWORD)
+                            .await
+                    })
+                })
+                .collect();
+            for login in logins {
+                let r = login.await.unwrap();
+                assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            }
+        })
+        .await;
+}

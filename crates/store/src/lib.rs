@@ -120,6 +120,9 @@ pub trait Store: kb::KbStore + stats::StatsStore + Send + Sync + 'static {
     /// A checked attempt succeeded: takes back its counts, clears the pair's failures
     /// and remembers the address as one the name logs in from.
     async fn login_succeeded(&self, attempt: &LoginAttempt, guard: LoginGuard) -> Result<()>;
+    /// A checked attempt failed: counts it against its address (an attempt in flight
+    /// does not count there, only against its name and pair).
+    async fn login_failed(&self, attempt: &LoginAttempt) -> Result<()>;
     /// Counts a request against `key` in fixed windows; `Some(seconds)` to wait when
     /// the limit is reached.
     async fn hit_rate_limit(

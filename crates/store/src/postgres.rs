@@ -1184,15 +1184,10 @@ impl Store for PgStore {
     async fn login_succeeded(&self, attempt: &LoginAttempt, guard: LoginGuard) -> Result<()> {
         let (name, address) = (attempt.username.as_str(), attempt.address.as_str());
         let at = attempt.at.timestamp();
-        let key = login::address_key(address);
         let mut tx = self.begin().await?;
         // The name's row first, as `begin_login` takes it, so the two never deadlock.
         let steps = [
             bound(login::UNCOUNT_NAME, vec![text(name), Param::Int(at)]),
-            bound(
-                login::UNCOUNT_ADDRESS,
-                vec![Param::Text(key), Param::Int(login::minute_of(at))],
-            ),
             bound(login::CLEAR_PAIR, vec![text(name), text(address)]),
             bound(login::KNOW, vec![text(name), text(address), Param::Int(at)]),
             bound(
@@ -1204,6 +1199,19 @@ impl Store for PgStore {
             step.execute(&mut *tx).await.map_err(pg_err)?;
         }
         tx.commit().await.map_err(pg_err)
+    }
+
+    async fn login_failed(&self, attempt: &LoginAttempt) -> Result<()> {
+        let key = login::address_key(&attempt.address);
+        let minute = login::minute_of(attempt.at.timestamp());
+        bound(
+            login::COUNT_ADDRESS,
+            vec![Param::Text(key), Param::Int(minute)],
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(pg_err)?;
+        Ok(())
     }
 
     async fn hit_rate_limit(

@@ -347,9 +347,11 @@ pub(crate) mod login {
     /// A success takes back its attempt from the name's hour that counted it.
     pub const UNCOUNT_NAME: &str = "UPDATE login_failures SET failures = failures - 1 \
          WHERE username = ? AND first_at <= ? AND failures > 0";
-    /// …and from the address's minute that counted it.
-    pub const UNCOUNT_ADDRESS: &str = "UPDATE rate_counters SET count = count - 1 \
-         WHERE key = ? AND window_start = ? AND count > 0";
+    /// A checked attempt failed: one more for the address's minute.
+    pub const COUNT_ADDRESS: &str = "INSERT INTO rate_counters (key, window_start, count) \
+         VALUES (?, ?, 1) ON CONFLICT (key) DO UPDATE SET \
+         count = CASE WHEN rate_counters.window_start = excluded.window_start \
+         THEN rate_counters.count + 1 ELSE 1 END, window_start = excluded.window_start";
     pub const CLEAR_PAIR: &str =
         "DELETE FROM login_pair_failures WHERE username = ? AND address = ?";
     pub const KNOW: &str = "INSERT INTO login_known_addresses (username, address, last_at) \

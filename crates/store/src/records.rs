@@ -176,6 +176,9 @@ pub(crate) fn login_gate_step(rows: GateRows, now: i64, g: LoginGuard) -> GateSt
         let until = from_epoch(minute + 60);
         return refused(LoginGate::AddressLimited { until }, None);
     }
+    // A refusal counts against the address at once; an attempt let through counts only
+    // if it fails (`login_failed`): a burst of colleagues logging in behind one address
+    // at shift start must not be refused for being many at once.
     let address = Some((minute, address_count + 1));
     if let Some((_, _, until)) = rows.pair
         && until > now
@@ -211,7 +214,7 @@ pub(crate) fn login_gate_step(rows: GateRows, now: i64, g: LoginGuard) -> GateSt
         gate: LoginGate::Check {
             locks_on_failure: locks,
         },
-        address,
+        address: None,
         pair: Some(pair),
         name: Some((name_failures + 1, name_since)),
     }

@@ -1522,15 +1522,20 @@ impl Store for SqliteStore {
         let a = attempt.clone();
         self.write(move |c| {
             let (name, address, at) = (a.username.as_str(), a.address.as_str(), a.at.timestamp());
-            let key = login::address_key(address);
             exec(c, login::UNCOUNT_NAME, &[&name, &at])?;
-            exec(c, login::UNCOUNT_ADDRESS, &[&key, &login::minute_of(at)])?;
             exec(c, login::CLEAR_PAIR, &[&name, &address])?;
             exec(c, login::KNOW, &[&name, &address, &at])?;
             exec(c, login::FORGET, &[&name, &(at - guard.known_for_secs)])?;
             Ok(())
         })
         .await
+    }
+
+    async fn login_failed(&self, attempt: &LoginAttempt) -> Result<()> {
+        let key = login::address_key(&attempt.address);
+        let minute = login::minute_of(attempt.at.timestamp());
+        self.write(move |c| exec(c, login::COUNT_ADDRESS, &[&key, &minute]).map(drop))
+            .await
     }
 
     async fn hit_rate_limit(

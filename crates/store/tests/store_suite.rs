@@ -721,12 +721,19 @@ story!(an_address_is_limited_by_its_failed_logins_only, |s: Arc<
         s.login_succeeded(&a, guard).await.unwrap();
     }
     let t1 = at("2026-11-02T09:10:20+08:00");
-    for name in ["a", "b", "c"] {
+    // Attempts in flight do not count against the address…
+    for name in ["a", "b", "c", "d"] {
         let gate = s
             .begin_login(&attempt(name, "10.9.9.9", t1), guard)
             .await
             .unwrap();
         assert!(matches!(gate, LoginGate::Check { .. }), "{name}: {gate:?}");
+    }
+    // …their failures do.
+    for name in ["a", "b", "c"] {
+        s.login_failed(&attempt(name, "10.9.9.9", t1))
+            .await
+            .unwrap();
     }
     assert_eq!(
         s.begin_login(&attempt("d", "10.9.9.9", t1), guard)
