@@ -79,9 +79,7 @@ pub async fn change_own_password(
         other => other?,
     };
     let new = new.to_owned();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&new))
-        .await
-        .map_err(ApiError::internal)??;
+    let hash = state.hashing().run(move || hash_password(&new)).await??;
     let record = audit_own(
         state,
         viewer,

@@ -282,9 +282,10 @@ pub async fn add_user(
         ));
     }
     let password = password.to_owned();
-    let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(ApiError::internal)??;
+    let password_hash = state
+        .hashing()
+        .run(move || hash_password(&password))
+        .await??;
     let user = state
         .store()
         .create_user(NewUser {
@@ -420,9 +421,10 @@ pub async fn set_password(
         .ok_or_else(ApiError::not_found)?;
     check_password_policy(username, password).map_err(|p| ApiError::invalid("password", p))?;
     let password = password.to_owned();
-    user.password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(ApiError::internal)??;
+    user.password_hash = state
+        .hashing()
+        .run(move || hash_password(&password))
+        .await??;
     Ok(state.store().update_user(user, audit).await?)
 }
 

@@ -249,9 +249,10 @@ pub async fn check_password(
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| dummy_hash().to_owned());
     let password = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
-        .await
-        .map_err(ApiError::internal)?;
+    let matches = state
+        .hashing()
+        .run(move || verify_password(&hash, &password))
+        .await?;
     match user {
         Some(u) if matches && u.active => {
             store.login_succeeded(&attempt, guard).await?;
@@ -263,6 +264,7 @@ pub async fn check_password(
             } else {
                 "login_failed"
             };
+            store.login_failed(&attempt).await?;
             store.append_audit(audit_as(action)).await?;
             tracing::warn!(username, locked = locks_on_failure, "failed login");
             Err(ApiError::new(

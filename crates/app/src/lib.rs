@@ -24,6 +24,7 @@ pub mod dates;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod hashing;
 pub mod kb;
 pub mod kb_io;
 pub mod key_scope;
@@ -125,6 +126,9 @@ impl Default for AppConfig {
     }
 }
 
+/// How long a sign-in waits for its password check before answering 503 `busy`.
+const HASH_WAIT: Duration = Duration::from_secs(10);
+
 /// A value read from the store and kept for a while.
 struct Cached<T> {
     slot: RwLock<Option<(Instant, Arc<T>)>>,
@@ -169,6 +173,7 @@ struct Inner {
     metrics: ops::Metrics,
     kb: Arc<kb::KbSearch>,
     orders_index: Arc<order_search::OrderSearch>,
+    hashing: Arc<hashing::HashPool>,
 }
 
 /// The one context every handler gets.
@@ -209,6 +214,7 @@ impl AppState {
             metrics: ops::Metrics::default(),
             kb,
             orders_index,
+            hashing: Arc::new(hashing::HashPool::for_this_machine(HASH_WAIT)),
         }))
     }
 
@@ -255,6 +261,11 @@ impl AppState {
             i.kb.clone(),
             i.orders_index.clone(),
         )
+    }
+
+    /// Where passwords are hashed and checked (a bounded pool).
+    pub fn hashing(&self) -> &hashing::HashPool {
+        &self.0.hashing
     }
 
     pub fn kb(&self) -> &kb::KbSearch {
