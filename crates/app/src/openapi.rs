@@ -232,6 +232,7 @@ op(Post, "/api/v1/public/orders", "public", "Submit a request without login; ans
         op(Put, "/api/v1/reports/weights", "reports", "Set the weights (installation admin; each 0–1, together 1)").body(json!({"response": 0.3, "resolution": 0.35, "satisfaction": 0.35})),
         op(Get, "/api/v1/reports/units", "reports", "Unit assessment over the dispatches made in ?from=&to= (and ?region=; at most ten years): rates, score and weights"),
         op(Get, "/healthz", "operations", "200 when the store answers; calendar warnings in the body").public(),
+        op(Get, "/readyz", "operations", "200 when a write through the store's write path succeeds now; 503 store_unavailable with the reason").public(),
         op(Get, "/metrics", "operations", "Prometheus metrics").public(),
     ];
     for (action, body, summary) in ACTIONS {

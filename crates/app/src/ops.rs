@@ -21,11 +21,12 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::AppState;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
 }
 
@@ -81,6 +82,29 @@ async fn healthz(State(state): State<AppState>) -> Response {
         },
     };
     axum::Json(body).into_response()
+}
+
+/// How long the readiness write may take before the server counts as not ready.
+const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// 200 once a write has gone through the store's write path now; 503
+/// `store_unavailable` with the reason when it fails or hangs (a full disk, a
+/// read-only database, PostgreSQL in recovery), which `/healthz` does not see.
+async fn readyz(State(state): State<AppState>) -> Response {
+    let reason = match tokio::time::timeout(READY_WITHIN, state.store().probe_write(state.now()))
+        .await
+    {
+        Ok(Ok(())) => return axum::Json(serde_json::json!({"status": "ready"})).into_response(),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "readiness: a write failed");
+            "a write to the database failed"
+        }
+        Err(_) => {
+            tracing::error!("readiness: a write did not finish within 5 s");
+            "a write to the database did not finish within 5 s"
+        }
+    };
+    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", reason).into_response()
 }
 
 const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];

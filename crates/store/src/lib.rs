@@ -69,6 +69,9 @@ pub trait Store: kb::KbStore + stats::StatsStore + Send + Sync + 'static {
     async fn ping(&self) -> Result<()>;
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
+    /// Writes and commits one row, as every write does (the WAL and its sync on
+    /// SQLite): `Ok` proves the write path works now.
+    async fn probe_write(&self, at: Timestamp) -> Result<()>;
     /// Drops refused control characters from stored order and article documents (the
     /// migration that brought the text rule runs it once); how many it rewrote.
     async fn repair_stored_text(&self) -> Result<u64>;

@@ -59,6 +59,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         9,
         include_str!("../migrations/postgres/0009_duplicate_index_hotline.sql"),
     ),
+    (
+        10,
+        include_str!("../migrations/postgres/0010_readiness.sql"),
+    ),
 ];
 
 /// Rewrites the stored documents holding refused control characters (see
@@ -627,6 +631,15 @@ impl Store for PgStore {
 
     fn backend(&self) -> &'static str {
         "postgres"
+    }
+
+    async fn probe_write(&self, at: Timestamp) -> Result<()> {
+        sql(query::PROBE_WRITE)
+            .bind(at.timestamp())
+            .execute(&self.pool)
+            .await
+            .map_err(pg_err)?;
+        Ok(())
     }
 
     async fn repair_stored_text(&self) -> Result<u64> {

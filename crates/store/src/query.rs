@@ -369,3 +369,7 @@ pub(crate) mod login {
         at - at.rem_euclid(60)
     }
 }
+
+/// The write `GET /readyz` makes: one row, rewritten.
+pub(crate) const PROBE_WRITE: &str = "INSERT INTO readiness (id, at) VALUES (1, ?) \
+     ON CONFLICT (id) DO UPDATE SET at = excluded.at";

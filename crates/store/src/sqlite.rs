@@ -67,6 +67,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         9,
         include_str!("../migrations/sqlite/0009_duplicate_index_hotline.sql"),
     ),
+    (10, include_str!("../migrations/sqlite/0010_readiness.sql")),
 ];
 
 type Finisher = Box<dyn FnOnce(Option<StoreError>) + Send>;
@@ -934,6 +935,12 @@ impl Store for SqliteStore {
 
     async fn repair_stored_text(&self) -> Result<u64> {
         self.write(repair_stored_text).await
+    }
+
+    async fn probe_write(&self, at: Timestamp) -> Result<()> {
+        let at = at.timestamp();
+        self.write(move |c| exec(c, query::PROBE_WRITE, &[&at]).map(drop))
+            .await
     }
 
     async fn create_unit(&self, unit: UnitRecord) -> Result<UnitRecord> {
