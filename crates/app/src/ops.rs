@@ -84,6 +84,19 @@ async fn healthz(State(state): State<AppState>) -> Response {
     axum::Json(body).into_response()
 }
 
+/// `Cache-Control: no-store` on every answer but the static assets: pages and JSON
+/// carry personal data, which no browser or proxy cache may keep. A handler that sets
+/// its own cache policy keeps it.
+async fn no_store(req: Request, next: Next) -> Response {
+    let is_asset = req.uri().path().starts_with("/static/");
+    let mut resp = next.run(req).await;
+    if !is_asset && !resp.headers().contains_key(header::CACHE_CONTROL) {
+        resp.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    resp
+}
+
 /// How long the readiness write may take before the server counts as not ready.
 const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
 
@@ -272,6 +285,7 @@ pub fn with_middleware(router: Router<AppState>, state: AppState) -> Router<AppS
     };
     router
         .layer(middleware::from_fn(crate::extract::check_text_inputs))
+        .layer(middleware::from_fn(no_store))
         .layer(middleware::from_fn_with_state(state.clone(), track_request))
         .layer(DefaultBodyLimit::max(state.config().body_limit))
         .layer(static_header("x-content-type-options", "nosniff"))

@@ -50,3 +50,40 @@ async fn readyz_answers_503_with_the_reason_when_a_write_fails_while_healthz_sti
     assert!(body["error"]["message"].as_str().unwrap().contains("write"));
     assert_eq!(get("/healthz").await.unwrap().status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn answers_carrying_personal_data_are_never_cached_and_static_assets_may_be() {
+    use tower::ServiceExt;
+    let app = TestApp::sqlite().await;
+    let id = app.complaint().await;
+    let token = app.token("supervisor").await;
+    for path in [
+        format!("/api/v1/orders/{id}"),
+        "/api/v1/orders".to_owned(),
+        "/console/orders".to_owned(),
+        "/portal".to_owned(),
+    ] {
+        let req = axum::http::Request::get(&path)
+            .header("authorization", format!("Bearer {token}"))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let r = app.router.clone().oneshot(req).await.unwrap();
+        assert_eq!(
+            r.headers()
+                .get("cache-control")
+                .map(|v| v.to_str().unwrap()),
+            Some("no-store"),
+            "{path}"
+        );
+    }
+    let req = axum::http::Request::get("/static/console.css")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let r = app.router.clone().oneshot(req).await.unwrap();
+    assert_ne!(
+        r.headers()
+            .get("cache-control")
+            .map(|v| v.to_str().unwrap()),
+        Some("no-store")
+    );
+}
