@@ -85,7 +85,8 @@ impl KbSearch {
     }
 }
 
-async fn blocking<T: Send + 'static>(
+/// Runs index work on the blocking pool, its errors in the API's words.
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> hotline_search::Result<T> + Send + 'static,
 ) -> ApiResult<T> {
     tokio::task::spawn_blocking(f)

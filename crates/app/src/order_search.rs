@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 
 /// Orders indexed per pass.
 pub const BATCH: u32 = 2000;
@@ -60,10 +60,7 @@ impl OrderSearch {
         };
         let index = self.index.clone();
         let n = batch.len();
-        tokio::task::spawn_blocking(move || index.apply(&batch, last))
-            .await
-            .map_err(|e| ApiError::internal(e.to_string()))?
-            .map_err(|e| ApiError::internal(e.to_string()))?;
+        crate::kb::blocking(move || index.apply(&batch, last)).await?;
         Ok(n)
     }
 
@@ -125,10 +122,7 @@ impl OrderSearch {
         {
             let _one_at_a_time = self.syncing.lock().await;
             let index = self.index.clone();
-            tokio::task::spawn_blocking(move || index.clear())
-                .await
-                .map_err(|e| ApiError::internal(e.to_string()))?
-                .map_err(|e| ApiError::internal(e.to_string()))?;
+            crate::kb::blocking(move || index.clear()).await?;
         }
         let indexed = self.catch_up(state).await?;
         tracing::info!(indexed, "order index rebuilt from the database");

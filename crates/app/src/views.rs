@@ -219,7 +219,7 @@ pub fn withhold_requester(
     by_staff: impl Fn(&Event) -> bool,
 ) {
     let secrets = requester_secrets(order);
-    let mask = |text: &mut String| mask_all(text, &secrets);
+    let mask = |text: &mut String| hotline_domain::text::mask_secrets(text, &secrets);
     mask(&mut order.title);
     mask(&mut order.content);
     if let Some(r) = order.reply.as_mut() {
@@ -249,13 +249,9 @@ fn requester_secrets(order: &Order) -> Vec<String> {
     hotline_domain::text::requester_secrets(r.name.as_deref(), r.phone.as_ref().map(|p| p.as_str()))
 }
 
-fn mask_all(text: &mut String, secrets: &[String]) {
-    hotline_domain::text::mask_secrets(text, secrets);
-}
-
 fn mask_json(value: &mut serde_json::Value, secrets: &[String]) {
     match value {
-        serde_json::Value::String(s) => mask_all(s, secrets),
+        serde_json::Value::String(s) => hotline_domain::text::mask_secrets(s, secrets),
         serde_json::Value::Array(items) => items.iter_mut().for_each(|v| mask_json(v, secrets)),
         serde_json::Value::Object(map) => map.values_mut().for_each(|v| mask_json(v, secrets)),
         _ => {}
