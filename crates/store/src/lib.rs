@@ -15,8 +15,10 @@ mod query;
 mod records;
 pub mod sqlite;
 pub mod stats;
+pub mod two_factor;
 mod types;
 
+pub use two_factor::{TwoFactorRecord, TwoFactorStore};
 pub use types::*;
 
 use async_trait::async_trait;
@@ -64,7 +66,9 @@ pub(crate) fn duplicate_of(table: Option<&str>) -> StoreError {
 
 /// The storage interface. Both backends pass the same test suite.
 #[async_trait]
-pub trait Store: kb::KbStore + stats::StatsStore + Send + Sync + 'static {
+pub trait Store:
+    kb::KbStore + stats::StatsStore + two_factor::TwoFactorStore + Send + Sync + 'static
+{
     /// Answers when the database does.
     async fn ping(&self) -> Result<()>;
     /// `sqlite` or `postgres`.

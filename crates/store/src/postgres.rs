@@ -27,6 +27,7 @@ use crate::{
 
 mod kb;
 mod stats;
+mod two_factor;
 
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -62,6 +63,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (
         10,
         include_str!("../migrations/postgres/0010_readiness.sql"),
+    ),
+    (
+        12,
+        include_str!("../migrations/postgres/0012_two_factor.sql"),
     ),
 ];
 

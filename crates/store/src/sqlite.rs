@@ -35,6 +35,7 @@ const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(5
 
 mod kb;
 mod stats;
+mod two_factor;
 
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_init.sql")),
@@ -68,6 +69,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0009_duplicate_index_hotline.sql"),
     ),
     (10, include_str!("../migrations/sqlite/0010_readiness.sql")),
+    (12, include_str!("../migrations/sqlite/0012_two_factor.sql")),
 ];
 
 type Finisher = Box<dyn FnOnce(Option<StoreError>) + Send>;

@@ -1264,3 +1264,127 @@ story!(
         assert_eq!(texts.len(), 3, "the repaired order is followed again");
     }
 );
+
+story!(
+    a_second_factor_is_offered_confirmed_used_once_and_removed,
+    |s: Arc<dyn Store>| async move {
+        let u = s
+            .create_user(NewUser {
+                username: "root2fa".into(),
+                password_hash: "h".into(),
+                roles: vec![Role::Admin],
+                unit: None,
+            })
+            .await
+            .unwrap();
+        let none = s.two_factor(u.id).await.unwrap();
+        assert_eq!(none, TwoFactorRecord::default());
+        assert!(matches!(
+            s.two_factor(UserId(999_999)).await,
+            Err(StoreError::NotFound)
+        ));
+        // Nothing enrolled: no step can be used, no codes replaced.
+        assert!(!s.use_totp_step(u.id, 10).await.unwrap());
+        assert!(matches!(
+            s.replace_recovery_codes(u.id, vec!["x".into()], audit("2fa.codes"))
+                .await,
+            Err(StoreError::NotFound)
+        ));
+
+        s.offer_two_factor(u.id, "first", audit("2fa.offer"))
+            .await
+            .unwrap();
+        s.offer_two_factor(u.id, "second", audit("2fa.offer"))
+            .await
+            .unwrap();
+        // Confirming the secret offered first fails: another was offered meanwhile.
+        let when = at("2026-11-27T09:00:00+08:00");
+        let codes = vec!["c1".to_owned(), "c2".to_owned()];
+        let stale = s
+            .confirm_two_factor(u.id, "first", 100, codes.clone(), when, audit("2fa.on"))
+            .await;
+        assert!(matches!(stale, Err(StoreError::NotFound)));
+        s.confirm_two_factor(u.id, "second", 100, codes, when, audit("2fa.on"))
+            .await
+            .unwrap();
+        let on = s.two_factor(u.id).await.unwrap();
+        assert_eq!(
+            (
+                on.secret.as_deref(),
+                on.pending,
+                on.enrolled_at,
+                on.last_step
+            ),
+            (Some("second"), None, Some(when), Some(100))
+        );
+        assert_eq!(on.recovery_codes_left, 2);
+        // An enrolled account is not offered another secret.
+        assert!(matches!(
+            s.offer_two_factor(u.id, "third", audit("2fa.offer")).await,
+            Err(StoreError::Duplicate(_))
+        ));
+
+        // The confirming step and earlier ones are spent; later ones once each.
+        assert!(!s.use_totp_step(u.id, 100).await.unwrap());
+        assert!(!s.use_totp_step(u.id, 99).await.unwrap());
+        assert!(s.use_totp_step(u.id, 101).await.unwrap());
+        assert!(!s.use_totp_step(u.id, 101).await.unwrap());
+
+        assert!(s.use_recovery_code(u.id, "c1", when).await.unwrap());
+        assert!(!s.use_recovery_code(u.id, "c1", when).await.unwrap());
+        assert!(!s.use_recovery_code(u.id, "nope", when).await.unwrap());
+        assert_eq!(s.two_factor(u.id).await.unwrap().recovery_codes_left, 1);
+        s.replace_recovery_codes(
+            u.id,
+            vec!["d1".into(), "d2".into(), "d3".into()],
+            audit("2fa.codes"),
+        )
+        .await
+        .unwrap();
+        assert!(!s.use_recovery_code(u.id, "c2", when).await.unwrap());
+        assert_eq!(s.two_factor(u.id).await.unwrap().recovery_codes_left, 3);
+
+        s.create_session(SessionRecord {
+            token_hash: "tok2fa".into(),
+            user_id: u.id,
+            created_at: when,
+            expires_at: at("2026-11-27T21:00:00+08:00"),
+            last_seen: when,
+            address: None,
+        })
+        .await
+        .unwrap();
+        s.remove_two_factor(u.id, false, audit("2fa.off"))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.two_factor(u.id).await.unwrap(),
+            TwoFactorRecord::default()
+        );
+        assert!(s.session("tok2fa").await.unwrap().is_some());
+        s.offer_two_factor(u.id, "again", audit("2fa.offer"))
+            .await
+            .unwrap();
+        s.confirm_two_factor(u.id, "again", 5, vec![], when, audit("2fa.on"))
+            .await
+            .unwrap();
+        // An administrator's reset also ends the account's sessions.
+        s.remove_two_factor(u.id, true, audit("2fa.reset"))
+            .await
+            .unwrap();
+        assert!(s.session("tok2fa").await.unwrap().is_none());
+        let trail = s
+            .audit_entries(&AuditFilter {
+                limit: 100,
+                ..AuditFilter::default()
+            })
+            .await
+            .unwrap();
+        let actions: Vec<&str> = trail.iter().map(|e| e.record.action.as_str()).collect();
+        assert_eq!(
+            actions.iter().filter(|a| a.starts_with("2fa.")).count(),
+            8,
+            "{actions:?}"
+        );
+    }
+);
