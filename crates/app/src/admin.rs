@@ -429,7 +429,7 @@ pub async fn set_password(
 }
 
 /// The account, if this administrator manages it; 404 alike for missing and foreign.
-async fn managed_user(
+pub(crate) async fn managed_user(
     state: &AppState,
     viewer: &Viewer,
     username: &str,

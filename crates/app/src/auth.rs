@@ -98,10 +98,33 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
+/// What a session may do: everything, or (an account that must sign in with two
+/// factors and has none yet) only enrol one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionAccess {
+    Full,
+    EnrolmentOnly,
+}
+
 /// The person behind a bearer token or session cookie: a session that is neither past
 /// its end nor idle too long, of an active account. Integration keys are not sessions
-/// (the API extractor takes them, within their scope; the console never does).
+/// (the API extractor takes them, within their scope; the console never does). A
+/// session limited to enrolling a second factor is refused (403
+/// `two_factor_enrolment_required`): only [`session_access`] lets it through.
 pub async fn session_viewer(state: &AppState, token: &str) -> Result<Viewer, ApiError> {
+    match session_access(state, token).await? {
+        (viewer, SessionAccess::Full) => Ok(viewer),
+        (_, SessionAccess::EnrolmentOnly) => Err(crate::two_factor::enrolment_required()),
+    }
+}
+
+/// The person behind a session, and what the session may do. Whether it is limited is
+/// decided on every request, not when it was opened: enrolling lifts the limit at once,
+/// and removing an enrolment brings it back.
+pub async fn session_access(
+    state: &AppState,
+    token: &str,
+) -> Result<(Viewer, SessionAccess), ApiError> {
     if token.starts_with(API_KEY_PREFIX) {
         return Err(ApiError::unauthorized());
     }
@@ -117,7 +140,30 @@ pub async fn session_viewer(state: &AppState, token: &str) -> Result<Viewer, Api
     if now - session.last_seen >= chrono::Duration::minutes(1) {
         state.store().touch_session(&hash, now).await?;
     }
-    Ok(Viewer::new(user))
+    let access = if crate::two_factor::must_enrol(state, &user).await? {
+        SessionAccess::EnrolmentOnly
+    } else {
+        SessionAccess::Full
+    };
+    Ok((Viewer::new(user), access))
+}
+
+/// The caller of the few routes a session limited to enrolment may use (its second
+/// factor, logging out); otherwise like [`CurrentUser`], integration keys excepted.
+pub struct EnrollingUser(pub Viewer);
+
+impl FromRequestParts<AppState> for EnrollingUser {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(&parts.headers).ok_or_else(ApiError::unauthorized)?;
+        if token.starts_with(API_KEY_PREFIX) {
+            return Err(ApiError::forbidden(
+                "an integration key has no account of its own",
+            ));
+        }
+        let (viewer, _) = session_access(state, token).await?;
+        Ok(EnrollingUser(viewer))
+    }
 }
 
 /// Integration keys start with this, so the extractor knows what it holds.
@@ -165,6 +211,10 @@ async fn key_viewer(state: &AppState, key: &str) -> Result<Viewer, ApiError> {
 struct LoginRequest {
     username: String,
     password: String,
+    /// The current code of an enrolled account's authenticator…
+    otp: Option<String>,
+    /// …or one of its unused recovery codes instead.
+    recovery_code: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -209,41 +259,98 @@ fn login_guard(cfg: &crate::AppConfig) -> LoginGuard {
     }
 }
 
-/// Checks `password` as the password of `username`, behind the login guard: the guard
-/// decides before any hashing (a refused attempt costs no hash), counts the attempt
-/// as a failure at once and takes it back on success. Failures and refusals are
-/// audited; the same work is done whether or not the name exists.
-pub async fn check_password(
+/// One sign-in attempt behind the login guard. The guard decides before any hashing
+/// (a refused attempt costs no hash) and counts the attempt as a failure at once, so
+/// that parallel attempts cannot pass a limit together. The attempt then either
+/// [`succeeded`](Self::succeeded) (the count is taken back), [`failed`](Self::failed)
+/// (kept, and recorded), or is left counted as it is: a right password whose second
+/// factor is still to come. So wrong codes lock an account like wrong passwords, and
+/// a right password does not clear the failures of the codes tried after it.
+pub(crate) struct GuardedAttempt<'a> {
+    state: &'a AppState,
+    addr: &'a ClientAddr,
+    attempt: LoginAttempt,
+    guard: LoginGuard,
+    locks_on_failure: bool,
+}
+
+impl<'a> GuardedAttempt<'a> {
+    pub(crate) async fn begin(
+        state: &'a AppState,
+        addr: &'a ClientAddr,
+        username: &str,
+    ) -> Result<Self, ApiError> {
+        let guard = login_guard(state.config());
+        let now = state.now();
+        let store = state.store();
+        let attempt = LoginAttempt {
+            username: username.to_owned(),
+            address: addr.key().to_owned(),
+            at: now,
+        };
+        match store.begin_login(&attempt, guard).await? {
+            LoginGate::Check { locks_on_failure } => Ok(GuardedAttempt {
+                state,
+                addr,
+                attempt,
+                guard,
+                locks_on_failure,
+            }),
+            LoginGate::Locked { until } => {
+                let record = audit::anonymous(
+                    username,
+                    addr,
+                    state,
+                    "login_locked",
+                    None,
+                    serde_json::json!({}),
+                );
+                store.append_audit(record).await?;
+                tracing::warn!(username, address = addr.key(), "login refused: locked");
+                Err(account_locked(until, now))
+            }
+            LoginGate::AddressLimited { until } => {
+                tracing::warn!(address = addr.key(), "login rate limit reached");
+                Err(ApiError::rate_limited(
+                    (until - now).num_seconds().max(1) as u64
+                ))
+            }
+        }
+    }
+
+    pub(crate) async fn succeeded(self) -> Result<(), ApiError> {
+        Ok(self
+            .state
+            .store()
+            .login_succeeded(&self.attempt, self.guard)
+            .await?)
+    }
+
+    /// Records the failure (`detail` says of what, if not of the password).
+    pub(crate) async fn failed(self, detail: serde_json::Value) -> Result<(), ApiError> {
+        let action = if self.locks_on_failure {
+            "login_failed_locked"
+        } else {
+            "login_failed"
+        };
+        let username = self.attempt.username.as_str();
+        let store = self.state.store();
+        store.login_failed(&self.attempt).await?;
+        let record = audit::anonymous(username, self.addr, self.state, action, None, detail);
+        store.append_audit(record).await?;
+        tracing::warn!(username, locked = self.locks_on_failure, "failed login");
+        Ok(())
+    }
+}
+
+/// The account, if `password` is its password and it may log in; the same work is
+/// done whether or not the name exists.
+async fn password_matches(
     state: &AppState,
-    addr: &ClientAddr,
     username: &str,
     password: &str,
-) -> Result<UserRecord, ApiError> {
-    let guard = login_guard(state.config());
-    let now = state.now();
-    let store = state.store();
-    let attempt = LoginAttempt {
-        username: username.to_owned(),
-        address: addr.key().to_owned(),
-        at: now,
-    };
-    let audit_as =
-        |action: &str| audit::anonymous(username, addr, state, action, None, serde_json::json!({}));
-    let locks_on_failure = match store.begin_login(&attempt, guard).await? {
-        LoginGate::Check { locks_on_failure } => locks_on_failure,
-        LoginGate::Locked { until } => {
-            store.append_audit(audit_as("login_locked")).await?;
-            tracing::warn!(username, address = addr.key(), "login refused: locked");
-            return Err(account_locked(until, now));
-        }
-        LoginGate::AddressLimited { until } => {
-            tracing::warn!(address = addr.key(), "login rate limit reached");
-            return Err(ApiError::rate_limited(
-                (until - now).num_seconds().max(1) as u64
-            ));
-        }
-    };
-    let user = store.user_by_username(username).await?;
+) -> Result<Option<UserRecord>, ApiError> {
+    let user = state.store().user_by_username(username).await?;
     let hash = user
         .as_ref()
         .map(|u| u.password_hash.clone())
@@ -253,37 +360,119 @@ pub async fn check_password(
         .hashing()
         .run(move || verify_password(&hash, &password))
         .await?;
-    match user {
-        Some(u) if matches && u.active => {
-            store.login_succeeded(&attempt, guard).await?;
+    Ok(user.filter(|u| matches && u.active))
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+        "wrong username or password",
+    )
+}
+
+/// Checks `password` as the password of `username`, behind the login guard (see
+/// [`GuardedAttempt`]); failures and refusals are audited.
+pub async fn check_password(
+    state: &AppState,
+    addr: &ClientAddr,
+    username: &str,
+    password: &str,
+) -> Result<UserRecord, ApiError> {
+    let attempt = GuardedAttempt::begin(state, addr, username).await?;
+    match password_matches(state, username, password).await? {
+        Some(u) => {
+            attempt.succeeded().await?;
             Ok(u)
         }
-        _ => {
-            let action = if locks_on_failure {
-                "login_failed_locked"
-            } else {
-                "login_failed"
-            };
-            store.login_failed(&attempt).await?;
-            store.append_audit(audit_as(action)).await?;
-            tracing::warn!(username, locked = locks_on_failure, "failed login");
-            Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_credentials",
-                "wrong username or password",
-            ))
+        None => {
+            attempt.failed(serde_json::json!({})).await?;
+            Err(invalid_credentials())
         }
     }
 }
 
-/// A new session for a username and password (see [`check_password`]), audited.
+/// A new session for a username and password and, for an account enrolled in
+/// two-factor sign-in, its second factor (see [`crate::two_factor`]); audited. An
+/// account that must enrol and has not gets a session limited to enrolling.
 pub async fn authenticate(
     state: &AppState,
     addr: &ClientAddr,
     username: &str,
     password: &str,
+    second: &SecondFactor,
 ) -> Result<(String, Timestamp, UserRecord), ApiError> {
-    let user = check_password(state, addr, username, password).await?;
+    let attempt = GuardedAttempt::begin(state, addr, username).await?;
+    let Some(user) = password_matches(state, username, password).await? else {
+        attempt.failed(serde_json::json!({})).await?;
+        return Err(invalid_credentials());
+    };
+    finish_sign_in(state, addr, attempt, user, second).await
+}
+
+/// The second step of a sign-in whose password was checked by an earlier request (the
+/// console's code page): `still_valid` says whether that check still holds for the
+/// account as it is now (its password unchanged). Behind the guard like the first.
+pub async fn authenticate_second_step(
+    state: &AppState,
+    addr: &ClientAddr,
+    username: &str,
+    still_valid: impl FnOnce(&UserRecord) -> bool,
+    second: &SecondFactor,
+) -> Result<(String, Timestamp, UserRecord), ApiError> {
+    let user = state.store().user_by_username(username).await?;
+    let Some(user) = user.filter(|u| u.active && still_valid(u)) else {
+        return Err(crate::two_factor::sign_in_expired());
+    };
+    let attempt = GuardedAttempt::begin(state, addr, username).await?;
+    finish_sign_in(state, addr, attempt, user, second).await
+}
+
+pub use crate::two_factor::SecondFactor;
+
+/// After the password: the second factor of an enrolled account, then the session.
+async fn finish_sign_in(
+    state: &AppState,
+    addr: &ClientAddr,
+    attempt: GuardedAttempt<'_>,
+    user: UserRecord,
+    second: &SecondFactor,
+) -> Result<(String, Timestamp, UserRecord), ApiError> {
+    use crate::two_factor::Checked;
+    let factor = match crate::two_factor::check_at_sign_in(state, &user, second).await? {
+        Checked::NotEnrolled => None,
+        Checked::Passed(factor) => Some(factor),
+        Checked::Missing => {
+            let record = audit::anonymous(
+                &user.username,
+                addr,
+                state,
+                "login_second_factor_required",
+                None,
+                serde_json::json!({}),
+            );
+            state.store().append_audit(record).await?;
+            return Err(crate::two_factor::second_factor_required());
+        }
+        Checked::Wrong(factor) => {
+            attempt
+                .failed(serde_json::json!({ "factor": factor }))
+                .await?;
+            return Err(crate::two_factor::invalid_second_factor());
+        }
+    };
+    attempt.succeeded().await?;
+    let enrolment_only = factor.is_none() && crate::two_factor::must_enrol(state, &user).await?;
+    open_session(state, addr, user, factor, enrolment_only).await
+}
+
+async fn open_session(
+    state: &AppState,
+    addr: &ClientAddr,
+    user: UserRecord,
+    factor: Option<&'static str>,
+    enrolment_only: bool,
+) -> Result<(String, Timestamp, UserRecord), ApiError> {
     let now = state.now();
     let token = new_token();
     let expires_at = now + chrono::Duration::hours(state.config().session_hours);
@@ -300,7 +489,14 @@ pub async fn authenticate(
         .await?;
     let viewer = Viewer::new(user.clone());
     let object = Some(format!("user:{}", user.username));
-    let record = audit::by(&viewer, addr, state, "login", object, serde_json::json!({}));
+    let mut detail = serde_json::json!({});
+    if let Some(f) = factor {
+        detail["second_factor"] = f.into();
+    }
+    if enrolment_only {
+        detail["enrolment_only"] = true.into();
+    }
+    let record = audit::by(&viewer, addr, state, "login", object, detail);
     state.store().append_audit(record).await?;
     tracing::info!(username = %user.username, "login");
     Ok((token, expires_at, user))
@@ -311,8 +507,9 @@ async fn login(
     addr: ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<(StatusCode, Json<LoginResponse>)> {
+    let second = SecondFactor::from_fields(req.otp, req.recovery_code)?;
     let (token, expires_at, user) =
-        authenticate(&state, &addr, &req.username, &req.password).await?;
+        authenticate(&state, &addr, &req.username, &req.password, &second).await?;
     Ok((
         StatusCode::CREATED,
         Json(LoginResponse {
@@ -356,7 +553,7 @@ fn account_locked(until: Timestamp, now: Timestamp) -> ApiError {
 
 async fn logout(
     State(state): State<AppState>,
-    CurrentUser(viewer): CurrentUser,
+    EnrollingUser(viewer): EnrollingUser,
     addr: ClientAddr,
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {

@@ -5,8 +5,10 @@
 //! [`app`] builds the router users get, so tests drive exactly that. [`access`]
 //! decides who sees what; [`auth`] logs people in behind the login guard, and
 //! [`account`] lets them change their password and end their sessions;
-//! [`client_addr`] finds the client behind trusted proxies; [`orders`] holds the
-//! order use cases and their routes; [`public`] is the requester's view without login;
+//! [`two_factor`] enrols them for, and checks, the second factor (TOTP) that
+//! administrators sign in with; [`client_addr`] finds the client behind trusted
+//! proxies; [`orders`] holds the order use cases and their routes; [`public`] is the
+//! requester's view without login;
 //! [`admin`] manages units, accounts, calendar, rules and taxonomy; [`ops`] serves
 //! health, metrics and the HTTP hygiene middleware; [`bootstrap`] seeds a new
 //! database and [`demo`] loads the demo province. Every date a request names is
@@ -40,6 +42,7 @@ pub mod spreadsheet;
 pub mod stats;
 pub mod summons;
 pub mod supervision;
+pub mod two_factor;
 pub mod views;
 pub mod watch;
 pub mod web;
@@ -89,6 +92,12 @@ pub struct AppConfig {
     pub bench_routes: bool,
     /// The demo province is loaded: the login page says how to log in.
     pub demo: bool,
+    /// Accounts with any of these roles must sign in with a second factor (TOTP):
+    /// after their password they may only enrol until they have one. Any account may
+    /// enrol; once enrolled it always needs its code. The binary's default (from
+    /// `config/default.toml`) is `admin`; this struct's `Default`, for tests and
+    /// embedding, requires it of nobody.
+    pub two_factor_roles: Vec<hotline_domain::Role>,
 }
 
 impl std::fmt::Debug for AppConfig {
@@ -100,6 +109,7 @@ impl std::fmt::Debug for AppConfig {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("duplicate_window_days", &self.duplicate_window_days)
             .field("cache_ttl", &self.cache_ttl)
+            .field("two_factor_roles", &self.two_factor_roles)
             .finish()
     }
 }
@@ -122,6 +132,7 @@ impl Default for AppConfig {
             cache_ttl: Duration::from_secs(5),
             bench_routes: false,
             demo: false,
+            two_factor_roles: Vec::new(),
         }
     }
 }
@@ -369,6 +380,7 @@ pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .merge(auth::router())
         .merge(account::router())
+        .merge(two_factor::router())
         .merge(audit::router())
         .merge(orders::router())
         .merge(public::router())

@@ -27,6 +27,7 @@ pub struct Config {
     pub log: String,
     pub shutdown_grace_seconds: u64,
     pub bench_routes: bool,
+    pub two_factor_roles: Vec<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -159,6 +160,8 @@ mod tests {
         assert_eq!(c.body_limit, 1024 * 1024);
         assert!(c.database_url().ends_with("data/hotline.db"));
         assert!(c.trusted_proxies.is_empty());
+        // Administrators sign in with two factors unless the installation says otherwise.
+        assert_eq!(c.two_factor_roles, vec!["admin".to_owned()]);
     }
 
     #[test]

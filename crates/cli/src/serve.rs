@@ -54,6 +54,13 @@ pub async fn open_state(cfg: &Config) -> Result<AppState, String> {
         cache_ttl: Duration::from_secs(cfg.cache_ttl_seconds),
         bench_routes: cfg.bench_routes,
         demo: false,
+        two_factor_roles: cfg
+            .two_factor_roles
+            .iter()
+            .map(|r| {
+                hotline_domain::Role::parse(r).map_err(|e| format!("two_factor_roles: {r}: {e}"))
+            })
+            .collect::<Result<_, _>>()?,
     };
     Ok(AppState::new(store, Arc::new(SystemClock), app_cfg))
 }

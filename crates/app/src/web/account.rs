@@ -26,6 +26,7 @@ pub(super) struct MePage {
     csrf: String,
     message: Option<&'static str>,
     error: Option<&'static str>,
+    two_factor_enrolled: bool,
 }
 
 #[derive(Deserialize)]
@@ -64,12 +65,13 @@ pub(super) async fn me_page(
     user: ConsoleUser,
     Query(q): Query<Outcome>,
 ) -> Response {
-    let (org, sessions) = match (
+    let (org, sessions, two_factor) = match (
         state.org().await,
         own_sessions(&state, &user.viewer, &user.token).await,
+        crate::two_factor::status(&state, &user.viewer).await,
     ) {
-        (Ok(o), Ok(s)) => (o, s),
-        (Err(e), _) | (_, Err(e)) => return page_error(e),
+        (Ok(o), Ok(s), Ok(t)) => (o, s, t),
+        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return page_error(e),
     };
     let sessions = sessions
         .into_iter()
@@ -87,6 +89,7 @@ pub(super) async fn me_page(
         csrf: csrf_token(&state, &user.token),
         message: q.done.as_deref().map(done_message),
         error: q.error.as_deref().map(error_message),
+        two_factor_enrolled: two_factor.enrolled,
     }
     .into_response()
 }

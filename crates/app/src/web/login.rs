@@ -5,6 +5,7 @@ use super::*;
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_page).post(login_submit))
+        .route("/login/code", post(code_submit))
         .route("/logout", post(logout))
 }
 
@@ -62,31 +63,178 @@ pub(super) async fn login_submit(
     Form(f): Form<LoginForm>,
 ) -> Response {
     let next = safe_next(f.next.as_deref());
-    match authenticate(&state, &addr, &f.username, &f.password).await {
-        Ok((token, _, _)) => {
-            let max_age = state.config().session_hours * 3600;
-            let cookie =
-                format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}");
-            let mut resp = if f.draft.is_empty() {
-                Redirect::to(&next).into_response()
-            } else {
-                restore_draft(&state, token.clone(), &next, &f.draft).await
-            };
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                resp.headers_mut().insert(header::SET_COOKIE, v);
-            }
-            resp
+    match authenticate(&state, &addr, &f.username, &f.password, &SecondFactor::None).await {
+        Ok((token, _, _)) => signed_in(&state, token, &next, &f.draft).await,
+        Err(e) if e.code == "second_factor_required" => {
+            code_page(&state, &f.username, None, next, f.draft, e.status).await
         }
         Err(e) => {
-            let error = match e.code {
-                "account_locked" => "登录失败次数过多，该账号已暂时锁定，请稍后再试。",
-                "rate_limited" => "登录尝试过于频繁，请稍后再试。",
-                "invalid_credentials" => "用户名或密码错误。",
-                _ => labels::error(e.code),
-            };
             let page = LoginPage {
                 me: None,
-                error: Some(error),
+                error: Some(login_error(e.code)),
+                next,
+                username: f.username,
+                demo: state.config().demo,
+                draft: f.draft,
+            };
+            (e.status, page).into_response()
+        }
+    }
+}
+
+fn login_error(code: &str) -> &'static str {
+    match code {
+        "account_locked" => "登录失败次数过多，该账号已暂时锁定，请稍后再试。",
+        "rate_limited" => "登录尝试过于频繁，请稍后再试。",
+        "invalid_credentials" => "用户名或密码错误。",
+        "invalid_second_factor" => "验证码或恢复码不正确，或已使用过。",
+        "sign_in_expired" => "验证已超时，请重新登录。",
+        "validation" => "请输入 6 位验证码或 10 位恢复码。",
+        other => labels::error(other),
+    }
+}
+
+/// Sets the session cookie and goes on: to the page asked for, or the form kept.
+async fn signed_in(state: &AppState, token: String, next: &str, draft: &str) -> Response {
+    let max_age = state.config().session_hours * 3600;
+    let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}");
+    let mut resp = if draft.is_empty() {
+        Redirect::to(next).into_response()
+    } else {
+        restore_draft(state, token.clone(), next, draft).await
+    };
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+/// How long the code page waits for its code after the password.
+const CODE_PAGE_SECS: i64 = 300;
+
+/// The code page's proof that the password was checked: a keyed hash of the account,
+/// its password hash (a changed password voids it) and an end time, so it needs no
+/// storage and cannot be made without the server's key.
+fn password_checked(state: &AppState, user: &hotline_store::UserRecord, until: i64) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(&state.config().phone_hash_key).expect("any key length");
+    mac.update(b"password-checked:");
+    mac.update(user.username.as_bytes());
+    mac.update(b":");
+    mac.update(user.password_hash.as_bytes());
+    mac.update(b":");
+    mac.update(until.to_string().as_bytes());
+    format!("{until}.{}", hex::encode(mac.finalize().into_bytes()))
+}
+
+fn password_still_checked(state: &AppState, user: &hotline_store::UserRecord, given: &str) -> bool {
+    let Some(until) = given
+        .split_once('.')
+        .and_then(|(u, _)| u.parse::<i64>().ok())
+    else {
+        return false;
+    };
+    let expected = password_checked(state, user, until);
+    until > state.now().timestamp()
+        && expected.len() == given.len()
+        && expected
+            .bytes()
+            .zip(given.bytes())
+            .fold(0u8, |a, (x, y)| a | (x ^ y))
+            == 0
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login_code.html")]
+pub(super) struct CodePage {
+    me: Option<Shell>,
+    error: Option<&'static str>,
+    username: String,
+    pending: String,
+    next: String,
+    draft: String,
+    demo_code: Option<String>,
+}
+
+/// The second step of a console sign-in: the password was right, the code is asked.
+async fn code_page(
+    state: &AppState,
+    username: &str,
+    error: Option<&'static str>,
+    next: String,
+    draft: String,
+    status: axum::http::StatusCode,
+) -> Response {
+    let user = match state.store().user_by_username(username).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return Redirect::to("/login").into_response(),
+        Err(e) => return page_error(e.into()),
+    };
+    let until = state.now().timestamp() + CODE_PAGE_SECS;
+    let demo_code = crate::two_factor::demo_code(state, &user)
+        .await
+        .ok()
+        .flatten();
+    let page = CodePage {
+        me: None,
+        error,
+        username: user.username.clone(),
+        pending: password_checked(state, &user, until),
+        next,
+        draft,
+        demo_code,
+    };
+    (status, page).into_response()
+}
+
+#[derive(Deserialize)]
+pub(super) struct CodeForm {
+    username: String,
+    pending: String,
+    code: String,
+    next: Option<String>,
+    #[serde(default)]
+    draft: String,
+}
+
+pub(super) async fn code_submit(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    Form(f): Form<CodeForm>,
+) -> Response {
+    let next = safe_next(f.next.as_deref());
+    // The page's proof of the password comes first: nothing else is looked at (or
+    // a new page issued) without it.
+    let user = state.store().user_by_username(&f.username).await;
+    if !matches!(&user, Ok(Some(u)) if password_still_checked(&state, u, &f.pending)) {
+        let page = LoginPage {
+            me: None,
+            error: Some(login_error("sign_in_expired")),
+            next,
+            username: f.username,
+            demo: state.config().demo,
+            draft: f.draft,
+        };
+        return (axum::http::StatusCode::UNAUTHORIZED, page).into_response();
+    }
+    let outcome = match SecondFactor::typed(&f.code) {
+        Ok(second) => {
+            let pending = f.pending.clone();
+            let still = |u: &hotline_store::UserRecord| password_still_checked(&state, u, &pending);
+            crate::auth::authenticate_second_step(&state, &addr, &f.username, still, &second).await
+        }
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok((token, _, _)) => signed_in(&state, token, &next, &f.draft).await,
+        Err(e) if matches!(e.code, "invalid_second_factor" | "validation") => {
+            let error = Some(login_error(e.code));
+            code_page(&state, &f.username, error, next, f.draft, e.status).await
+        }
+        Err(e) => {
+            let page = LoginPage {
+                me: None,
+                error: Some(login_error(e.code)),
                 next,
                 username: f.username,
                 demo: state.config().demo,
@@ -105,7 +253,7 @@ pub(super) struct CsrfForm {
 pub(super) async fn logout(
     State(state): State<AppState>,
     addr: ClientAddr,
-    user: ConsoleUser,
+    EnrollingConsoleUser(user): EnrollingConsoleUser,
     Form(f): Form<CsrfForm>,
 ) -> Response {
     if !csrf_ok(&state, &user, &f.csrf) {
@@ -134,7 +282,7 @@ pub(super) async fn keep_draft(
         return next.run(req).await;
     }
     if let Some(token) = session_cookie(req.headers())
-        && session_viewer(&state, &token).await.is_ok()
+        && session_access(&state, &token).await.is_ok()
     {
         return next.run(req).await;
     }
@@ -160,7 +308,11 @@ async fn restore_draft(state: &AppState, token: String, next: &str, draft: &str)
     let Ok(viewer) = session_viewer(state, &token).await else {
         return Redirect::to(next).into_response();
     };
-    let user = ConsoleUser { viewer, token };
+    let user = ConsoleUser {
+        viewer,
+        token,
+        access: SessionAccess::Full,
+    };
     if next == "/console/intake" {
         let form: intake::IntakeForm = serde_urlencoded::from_str(draft).unwrap_or_default();
         let notice = "已恢复登录前填写的内容，请核对后重新提交。".to_owned();

@@ -15,6 +15,7 @@ mod login;
 mod orders;
 mod portal;
 mod reports;
+mod two_factor;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -32,7 +33,10 @@ use sha2::Sha256;
 use crate::AppState;
 use crate::access::{Org, Viewer};
 use crate::audit::ClientAddr;
-use crate::auth::{authenticate, end_session, session_viewer, token_hash};
+use crate::auth::{
+    SecondFactor, SessionAccess, authenticate, end_session, session_access, session_viewer,
+    token_hash,
+};
 use crate::error::ApiError;
 use crate::extract::parse_json;
 use crate::orders::{
@@ -55,6 +59,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(admin::router())
         .merge(portal::router())
         .merge(reports::router())
+        .merge(two_factor::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             login::keep_draft,
@@ -68,10 +73,12 @@ async fn stylesheet() -> impl IntoResponse {
     )
 }
 
-/// The logged-in person at the console; anyone else is sent to the login page.
+/// The logged-in person at the console; anyone else is sent to the login page, and a
+/// session limited to enrolling a second factor to the page that does it.
 pub struct ConsoleUser {
     viewer: Viewer,
     token: String,
+    access: SessionAccess,
 }
 
 fn session_cookie(headers: &HeaderMap) -> Option<String> {
@@ -100,6 +107,22 @@ fn encode(s: &str) -> String {
 impl FromRequestParts<AppState> for ConsoleUser {
     type Rejection = Redirect;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Redirect> {
+        let user = EnrollingConsoleUser::from_request_parts(parts, state)
+            .await?
+            .0;
+        match user.access {
+            SessionAccess::Full => Ok(user),
+            SessionAccess::EnrolmentOnly => Err(Redirect::to(two_factor::PAGE)),
+        }
+    }
+}
+
+/// The console user of the pages a session limited to enrolment may see.
+pub struct EnrollingConsoleUser(ConsoleUser);
+
+impl FromRequestParts<AppState> for EnrollingConsoleUser {
+    type Rejection = Redirect;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Redirect> {
         let back = || {
             let here = parts
                 .uri
@@ -108,8 +131,14 @@ impl FromRequestParts<AppState> for ConsoleUser {
             Redirect::to(&format!("/login?next={}", encode(here)))
         };
         let token = session_cookie(&parts.headers).ok_or_else(back)?;
-        match session_viewer(state, &token).await {
-            Ok(viewer) if viewer.key_actions.is_none() => Ok(ConsoleUser { viewer, token }),
+        match session_access(state, &token).await {
+            Ok((viewer, access)) if viewer.key_actions.is_none() => {
+                Ok(EnrollingConsoleUser(ConsoleUser {
+                    viewer,
+                    token,
+                    access,
+                }))
+            }
             _ => Err(back()),
         }
     }
