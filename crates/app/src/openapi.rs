@@ -161,13 +161,26 @@ fn operations() -> Vec<Op> {
         "location": {"lat": 30.66, "lng": 104.08},
         "requester": {"name": "王先生", "phone": "13812345678", "address": null, "anonymous": false}, "confidential": false});
     let mut ops = vec![
-        op(Post, "/api/v1/sessions", "sessions", "Log in; returns a bearer token").body(json!({"username": "operator", "password": "…"})).public(),
+        op(Post, "/api/v1/sessions", "sessions", "Log in; returns a bearer token. An account enrolled in two-factor sign-in also sends `otp` (its authenticator's current code) or `recovery_code`; without it 401 second_factor_required and no session, a wrong or reused one 401 invalid_second_factor (counted by the login guard). An account whose role must use two factors and has not enrolled gets a session limited to enrolling (elsewhere 403 two_factor_enrolment_required)")
+            .body(json!({"username": "admin", "password": "…", "otp": "123456"}))
+            .public(),
         op(Delete, "/api/v1/sessions/current", "sessions", "Log out; the token stops working at once").status("204"),
         op(Post, "/api/v1/me/password", "sessions", "Change your own password: the current one is checked (like a login), the new one against the policy; your other sessions end")
             .body(json!({"current": "…", "new": "A-new-strong-password-1"}))
             .status("204"),
         op(Get, "/api/v1/me/sessions", "sessions", "Your live sessions, newest first: id (not the token), created_at, last_seen, expires_at, address, current"),
         op(Delete, "/api/v1/me/sessions/{id}", "sessions", "End one of your sessions (404 if it is not yours)").status("204"),
+        op(Get, "/api/v1/me/two-factor", "sessions", "Your two-factor sign-in: enrolled, required (by your roles), pending, enrolled_at, recovery_codes_left (allowed to a session limited to enrolment)"),
+        op(Post, "/api/v1/me/two-factor/enrolment", "sessions", "Offer a new TOTP secret (RFC 6238: SHA-1, 6 digits, 30 s): secret (base32) and otpauth_uri for the authenticator app; replaces an earlier offer; 409 two_factor_enrolled when enrolled"),
+        op(Post, "/api/v1/me/two-factor/confirm", "sessions", "Confirm the offered secret with the app's current code; answers recovery_codes (ten, shown this once); lifts a session's enrolment limit")
+            .body(json!({"otp": "123456"}))
+            .status("200"),
+        op(Post, "/api/v1/me/two-factor/recovery-codes", "sessions", "New recovery codes (the old ones stop working), given a current code or a recovery code (checked by the login guard)")
+            .body(json!({"otp": "123456"}))
+            .status("200"),
+        op(Post, "/api/v1/me/two-factor/disable", "sessions", "Remove your second factor, given a current code or a recovery code (checked by the login guard)")
+            .body(json!({"otp": "123456"}))
+            .status("204"),
         op(Post, "/api/v1/orders", "orders", "Register an order (Idempotency-Key header optional)").body(order),
         op(Get, "/api/v1/orders", "orders", "List visible orders: status, kind, unit, region, sla, due_before, q, from, to, cursor, limit"),
         op(Get, "/api/v1/orders/{id}", "orders", "One order with its full timeline"),
@@ -188,6 +201,7 @@ op(Post, "/api/v1/public/orders", "public", "Submit a request without login; ans
         op(Post, "/api/v1/users/{username}/password", "organisation", "Reset a password (sessions end)")
             .body(json!({"password": "A-new-strong-password-1"}))
             .status("204"),
+        op(Delete, "/api/v1/users/{username}/two-factor", "organisation", "Reset an account's two-factor sign-in (a lost phone): its sessions end and it enrols again at its next sign-in where its role requires; not your own (admin of its unit)").status("204"),
         op(Post, "/api/v1/apikeys", "organisation", "Issue an integration key for a unit; the key is shown once")
             .body(json!({"name": "wechat-gateway", "unit": "cd12345", "actions": ["create", "read"]})),
         op(Get, "/api/v1/apikeys", "organisation", "Integration keys within the administrator's subtree"),

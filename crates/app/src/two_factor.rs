@@ -636,12 +636,23 @@ pub async fn reset_for(
         object,
         serde_json::json!({}),
     );
-    state
-        .store()
-        .remove_two_factor(user.id, true, audit)
-        .await?;
+    reset_account(state, &user, audit).await?;
     tracing::info!(username, by = %viewer.user.username, "two-factor sign-in reset");
     Ok(())
+}
+
+/// Removes an account's second factor and ends its sessions, with the given record
+/// (`user.two_factor_reset`): an administrator's reset, or the command line's for an
+/// installation whose last administrator lost their phone and recovery codes.
+pub async fn reset_account(
+    state: &AppState,
+    user: &UserRecord,
+    audit: hotline_domain::audit::AuditRecord,
+) -> ApiResult<()> {
+    Ok(state
+        .store()
+        .remove_two_factor(user.id, true, audit)
+        .await?)
 }
 
 /// In the demo only, the code the account's authenticator would show now (of its

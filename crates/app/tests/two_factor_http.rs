@@ -525,3 +525,22 @@ async fn at_the_console_an_administrator_enrols_by_qr_code_and_then_signs_in_in_
     let late = app.call(req(step(&code(&app, &secret, 0), &pending))).await;
     assert!(late.text.contains("验证已超时"), "{}", late.text);
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_two_factor_routes() {
+    let app = TestApp::sqlite().await;
+    let doc = app.send("GET", "/api/v1/openapi.json", None, None).await;
+    let paths = &doc.body["paths"];
+    for (path, method) in [
+        ("/api/v1/me/two-factor", "get"),
+        ("/api/v1/me/two-factor/enrolment", "post"),
+        ("/api/v1/me/two-factor/confirm", "post"),
+        ("/api/v1/me/two-factor/recovery-codes", "post"),
+        ("/api/v1/me/two-factor/disable", "post"),
+        ("/api/v1/users/{username}/two-factor", "delete"),
+    ] {
+        assert!(paths[path][method].is_object(), "{method} {path}");
+    }
+    let login = paths["/api/v1/sessions"]["post"].to_string();
+    assert!(login.contains("second_factor_required"), "{login}");
+}

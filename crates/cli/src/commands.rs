@@ -48,6 +48,13 @@ pub enum UserCommand {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Remove an account's two-factor sign-in (a lost phone and no recovery codes);
+    /// its sessions end, and it enrols again at its next sign-in where required.
+    ResetTwoFactor {
+        username: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Replace an account's roles (separated by commas).
     Roles {
         username: String,
@@ -331,6 +338,27 @@ pub async fn user(cfg: Config, cmd: UserCommand) -> Result<(), String> {
                 .await
                 .map_err(|e| e.message)?;
             println!("password of {username} reset; its sessions have ended");
+            return Ok(());
+        }
+        UserCommand::ResetTwoFactor { username, data } => {
+            let state = open_state(&with_data(cfg, &data)).await?;
+            let user = state
+                .store()
+                .user_by_username(&username)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no such account: {username}"))?;
+            let object = format!("user:{username}");
+            let record = cli_record(
+                &state,
+                "user.two_factor_reset",
+                object,
+                serde_json::json!({}),
+            );
+            hotline_app::two_factor::reset_account(&state, &user, record)
+                .await
+                .map_err(|e| e.message)?;
+            println!("two-factor sign-in of {username} removed; its sessions have ended");
             return Ok(());
         }
         UserCommand::Disable { username, data } => (

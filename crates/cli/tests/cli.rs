@@ -444,3 +444,33 @@ fn bench_reports_counters_agree_with_plain_sql_and_print_the_documented_keys() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--orders"));
 }
+
+#[test]
+fn user_reset_two_factor_names_a_missing_account_and_resets_an_existing_one() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let missing = hotline(dir.path(), &["user", "reset-two-factor", "nobody"]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("nobody"));
+    let mut add = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(["user", "add", "--username", "root", "--role", "admin"])
+        .args(["--password-stdin", "--data-dir"])
+        .arg(dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(b"A-strong-password-1\n")
+        .unwrap();
+    assert!(add.wait().unwrap().success());
+    let out = hotline(dir.path(), &["user", "reset-two-factor", "root"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("root"));
+}
