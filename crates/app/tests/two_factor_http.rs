@@ -544,3 +544,23 @@ async fn the_openapi_document_describes_the_two_factor_routes() {
     let login = paths["/api/v1/sessions"]["post"].to_string();
     assert!(login.contains("second_factor_required"), "{login}");
 }
+
+/// The whole flow on PostgreSQL (the harness there keeps its defaults, so an account
+/// enrols of its own accord, which obliges it the same).
+#[tokio::test]
+async fn on_postgres_an_enrolled_account_needs_its_code_once_and_a_recovery_code_once() {
+    let Some(app) = TestApp::postgres().await else {
+        return;
+    };
+    let (_, secret, codes) = enrol(&app, "supervisor").await;
+    let r = app.login("supervisor", PASSWORD).await;
+    assert_eq!(r.body["error"]["code"], "second_factor_required");
+    let r = login_with(&app, "supervisor", json!({"otp": code(&app, &secret, 0)})).await;
+    assert_eq!(r.body["error"]["code"], "invalid_second_factor", "a replay");
+    let r = login_with(&app, "supervisor", json!({"otp": code(&app, &secret, 1)})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = login_with(&app, "supervisor", json!({"recovery_code": codes[0]})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = login_with(&app, "supervisor", json!({"recovery_code": codes[0]})).await;
+    assert_eq!(r.body["error"]["code"], "invalid_second_factor");
+}
