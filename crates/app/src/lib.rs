@@ -89,6 +89,12 @@ pub struct AppConfig {
     pub bench_routes: bool,
     /// The demo province is loaded: the login page says how to log in.
     pub demo: bool,
+    /// Bearer token that opens `/metrics` on the service's own address; empty, it is
+    /// served only on the separate metrics address.
+    pub metrics_token: String,
+    /// The installation is reached over HTTPS (itself or behind a TLS proxy): the
+    /// session cookie is `Secure` and every answer carries HSTS.
+    pub https: bool,
 }
 
 impl std::fmt::Debug for AppConfig {
@@ -122,6 +128,8 @@ impl Default for AppConfig {
             cache_ttl: Duration::from_secs(5),
             bench_routes: false,
             demo: false,
+            metrics_token: String::new(),
+            https: false,
         }
     }
 }

@@ -34,6 +34,8 @@ pub fn start_demo(dir: &std::path::Path) -> Server {
         .arg("--data-dir")
         .arg(dir)
         .env("HOTLINE_LOG", "warn")
+        // Tests run servers side by side: none takes the fixed metrics port.
+        .env("HOTLINE_METRICS_LISTEN", "")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
