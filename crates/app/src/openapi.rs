@@ -22,7 +22,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::AppState;
-use crate::{account, admin, audit, auth, kb, kb_io, orders, public, reports, summons, supervision, views};
+use crate::{
+    account, admin, audit, auth, kb, kb_io, orders, public, reports, summons, supervision, views,
+};
 
 pub fn router() -> Router<AppState> {
     Router::from(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", document()))
@@ -38,7 +40,10 @@ impl Schemas {
     fn add(&mut self, name: String, schema: RefOr<Schema>) {
         if let Some(old) = self.0.get(&name) {
             let same = serde_json::to_value(old).ok() == serde_json::to_value(&schema).ok();
-            assert!(same, "two schemas are named {name}; give one `#[schema(as = …)]`");
+            assert!(
+                same,
+                "two schemas are named {name}; give one `#[schema(as = …)]`"
+            );
         }
         self.0.insert(name, schema);
     }
@@ -173,13 +178,37 @@ impl Op {
 /// Where a password is checked: the hashing pool may be full (503 `busy`), and
 /// repeated failures are slowed down (429).
 const PASSWORD_CHECK: &[(&str, &str)] = &[
-    ("429", "too many attempts; `Retry-After` says when to try again"),
-    ("503", "busy: the password could not be checked in time; try again"),
+    (
+        "429",
+        "too many attempts; `Retry-After` says when to try again",
+    ),
+    (
+        "503",
+        "busy: the password could not be checked in time; try again",
+    ),
+];
+/// A login: like any password check, and the account may need to wait.
+const LOGIN: &[(&str, &str)] = &[
+    ("401", "wrong username or password"),
+    (
+        "429",
+        "too many attempts; `Retry-After` says when to try again",
+    ),
+    (
+        "503",
+        "busy: the password could not be checked in time; try again",
+    ),
 ];
 /// Where a password is hashed (the hashing pool may be full).
-const PASSWORD_HASH: &[(&str, &str)] = &[("503", "busy: the password could not be hashed in time; try again")];
+const PASSWORD_HASH: &[(&str, &str)] = &[(
+    "503",
+    "busy: the password could not be hashed in time; try again",
+)];
 /// The requester's endpoints are rate limited per client address.
-const RATE_LIMITED: &[(&str, &str)] = &[("429", "too many requests; `Retry-After` says when to try again")];
+const RATE_LIMITED: &[(&str, &str)] = &[(
+    "429",
+    "too many requests; `Retry-After` says when to try again",
+)];
 
 /// (action, example body, body type, summary) of `POST /api/v1/orders/{id}/ACTION`.
 const ACTIONS: &[(&str, &str, SchemaOf, &str)] = &[
@@ -267,9 +296,24 @@ const ACTIONS: &[(&str, &str, SchemaOf, &str)] = &[
         schema_of::<orders::ReasonBody>,
         "callback_done → in_progress with a new deadline",
     ),
-    ("close", "{}", schema_of::<orders::EmptyBody>, "replied or callback_done → closed"),
-    ("urge", r#"{"note":"请加快办理"}"#, schema_of::<orders::NoteBody>, "a reminder (催办)"),
-    ("supervise", r#"{"note":"列入督办"}"#, schema_of::<orders::NoteBody>, "supervision (督办)"),
+    (
+        "close",
+        "{}",
+        schema_of::<orders::EmptyBody>,
+        "replied or callback_done → closed",
+    ),
+    (
+        "urge",
+        r#"{"note":"请加快办理"}"#,
+        schema_of::<orders::NoteBody>,
+        "a reminder (催办)",
+    ),
+    (
+        "supervise",
+        r#"{"note":"列入督办"}"#,
+        schema_of::<orders::NoteBody>,
+        "supervision (督办)",
+    ),
     (
         "escalate",
         r#"{"note":"提级督办"}"#,
@@ -293,7 +337,10 @@ const ACTIONS: &[(&str, &str, SchemaOf, &str)] = &[
 /// The knowledge workflow's steps without a body: `POST /api/v1/kb/articles/{id}/STEP`.
 const KB_STEPS: &[(&str, &str)] = &[
     ("submit", "Submit a draft for review (knowledge editor)"),
-    ("publish", "Publish (supervisor or admin of the owning hotline)"),
+    (
+        "publish",
+        "Publish (supervisor or admin of the owning hotline)",
+    ),
     ("withdraw", "Withdraw from search"),
     ("unpin", "Stop pinning an urgent script"),
 ];
@@ -308,7 +355,7 @@ fn operations() -> Vec<Op> {
         "category": "社会保障/社保卡", "material": "guide", "region": "510100", "keywords": ["社保卡", "补办"],
         "source": {"title": "社会保障卡管理办法", "number": "人社部发〔2011〕47号"}, "valid_to": "2027-12-31", "urgent": false});
     let mut ops = vec![
-        op(Post, "/api/v1/sessions", "sessions", "Log in; returns a bearer token").body::<auth::LoginRequest>(json!({"username": "operator", "password": "…"})).answers::<auth::LoginResponse>().public().also(PASSWORD_CHECK),
+        op(Post, "/api/v1/sessions", "sessions", "Log in; returns a bearer token").body::<auth::LoginRequest>(json!({"username": "operator", "password": "…"})).answers::<auth::LoginResponse>().public().also(LOGIN),
         op(Delete, "/api/v1/sessions/current", "sessions", "Log out; the token stops working at once").no_content(),
         op(Post, "/api/v1/me/password", "sessions", "Change your own password: the current one is checked (like a login), the new one against the policy; your other sessions end")
             .body::<account::PasswordChange>(json!({"current": "…", "new": "A-new-strong-password-1"}))
@@ -379,12 +426,18 @@ fn operations() -> Vec<Op> {
     ];
     for (step, summary) in KB_STEPS {
         let path = format!("/api/v1/kb/articles/{{id}}/{step}");
-        ops.push(op(Post, path, "knowledge", summary).status("200").answers::<hotline_domain::kb::Article>());
+        ops.push(
+            op(Post, path, "knowledge", summary)
+                .status("200")
+                .answers::<hotline_domain::kb::Article>(),
+        );
     }
     for (action, example, body, summary) in ACTIONS {
         let path = format!("/api/v1/orders/{{id}}/{action}");
         let example: Value = serde_json::from_str(example).expect("the examples are JSON");
-        let mut o = op(Post, path, "order actions", summary).status("200").answers::<views::OrderView>();
+        let mut o = op(Post, path, "order actions", summary)
+            .status("200")
+            .answers::<views::OrderView>();
         o.example = Some(example);
         o.request = Some(*body);
         ops.push(o);
@@ -399,7 +452,10 @@ fn error_response(description: &str, c: &mut Schemas) -> utoipa::openapi::Respon
         .description(description)
         .content(
             "application/json",
-            ContentBuilder::new().schema(Some(schema)).example(Some(example)).build(),
+            ContentBuilder::new()
+                .schema(Some(schema))
+                .example(Some(example))
+                .build(),
         )
         .build()
 }
@@ -409,7 +465,11 @@ fn error_response(description: &str, c: &mut Schemas) -> utoipa::openapi::Respon
 fn path_parameter(path: &str, name: &str) -> Parameter {
     // A session's id is a hex prefix of its token's hash, not a number.
     let session = path.starts_with("/api/v1/me/sessions/");
-    let ty = if matches!(name, "id" | "year") && !session { Type::Integer } else { Type::String };
+    let ty = if matches!(name, "id" | "year") && !session {
+        Type::Integer
+    } else {
+        Type::String
+    };
     ParameterBuilder::new()
         .name(name)
         .parameter_in(ParameterIn::Path)
@@ -421,13 +481,22 @@ fn path_parameter(path: &str, name: &str) -> Parameter {
 fn success_response(o: &Op, c: &mut Schemas) -> utoipa::openapi::Response {
     let b = ResponseBuilder::new().description("success");
     match o.success {
-        Some(Success::Json(schema)) => b.content("application/json", ContentBuilder::new().schema(Some(schema(c))).build()),
+        Some(Success::Json(schema)) => b.content(
+            "application/json",
+            ContentBuilder::new().schema(Some(schema(c))).build(),
+        ),
         Some(Success::File) => {
             let file = ContentBuilder::new()
-                .schema(Some(ObjectBuilder::new().schema_type(Type::String).content_media_type("application/octet-stream")))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .content_media_type("application/octet-stream"),
+                ))
                 .build();
-            b.content("text/csv; charset=utf-8", file.clone())
-                .content("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", file)
+            b.content("text/csv; charset=utf-8", file.clone()).content(
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                file,
+            )
         }
         Some(Success::Empty) | None => b,
     }
@@ -475,9 +544,15 @@ pub fn document() -> OpenApi {
                 .security(SecurityRequirement::new("bearer", Vec::<String>::new()))
                 .response("401", error_response("not logged in", &mut c))
                 .response("403", error_response("forbidden", &mut c))
-                .response("404", error_response("not found, or not visible to you", &mut c));
+                .response(
+                    "404",
+                    error_response("not found, or not visible to you", &mut c),
+                );
         } else if o.path.contains('{') {
-            b = b.response("404", error_response("no such order, or a wrong tracking code", &mut c));
+            b = b.response(
+                "404",
+                error_response("no such order, or a wrong tracking code", &mut c),
+            );
         }
         if !matches!(o.method, HttpMethod::Get) {
             b = b.response(
@@ -486,7 +561,10 @@ pub fn document() -> OpenApi {
             );
         }
         if o.request.is_some() || o.upload {
-            b = b.response("413", error_response("the request body is too large", &mut c));
+            b = b.response(
+                "413",
+                error_response("the request body is too large", &mut c),
+            );
         }
         for (status, description) in o.extra {
             b = b.response(*status, error_response(description, &mut c));
@@ -515,7 +593,11 @@ pub fn document() -> OpenApi {
         }
         if o.upload {
             let file = ContentBuilder::new()
-                .schema(Some(ObjectBuilder::new().schema_type(Type::String).content_media_type("application/octet-stream")))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .content_media_type("application/octet-stream"),
+                ))
                 .build();
             b = b.request_body(Some(
                 RequestBodyBuilder::new()
@@ -525,6 +607,19 @@ pub fn document() -> OpenApi {
             ));
         }
         paths.add_path_operation(&o.path, vec![o.method], b.build());
+    }
+    // Types reached only as a generic wrapper's argument (`Items<T>`): utoipa does not
+    // collect their schemas through the wrapper.
+    for wrapped in [
+        schema_of::<hotline_domain::kb::Article>,
+        schema_of::<hotline_domain::kb::ArticleVersion>,
+        schema_of::<hotline_domain::taxonomy::DomainCategory>,
+        schema_of::<hotline_store::UnitRecord>,
+        schema_of::<hotline_store::ApiKeyRecord>,
+        schema_of::<auth::UserView>,
+    ] as [SchemaOf; 6]
+    {
+        wrapped(&mut c);
     }
     let bearer = SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
     let mut components = ComponentsBuilder::new().security_scheme("bearer", bearer);

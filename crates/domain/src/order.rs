@@ -10,8 +10,23 @@ use crate::values::{InvalidValue, OrderId, OrderNumber, Phone, RegionCode, UnitC
 macro_rules! wire_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         pub enum $name { $(#[serde(rename = $wire)] $variant),+ }
+
+        // Written out: utoipa's derive does not see the wire names through the macro.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($wire),+]))
+                    .into()
+            }
+        }
+        impl utoipa::ToSchema for $name {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(stringify!($name))
+            }
+        }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -217,7 +232,10 @@ impl utoipa::PartialSchema for DomainPath {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
-            .pattern(Some(format!("^({})/[a-z][a-z0-9_]{{0,63}}$", DOMAIN_TOPS.join("|"))))
+            .pattern(Some(format!(
+                "^({})/[a-z][a-z0-9_]{{0,63}}$",
+                DOMAIN_TOPS.join("|")
+            )))
             .examples(["public_services/roads"])
             .into()
     }
