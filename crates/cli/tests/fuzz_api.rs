@@ -77,6 +77,9 @@ async fn the_api_answers_every_role_as_documented_and_without_server_errors() {
             .args(["--workers", "2", "--seed", "12345", "--no-color"])
             // Logging out would leave the rest of the run without a session.
             .args(["--exclude-path", "/api/v1/sessions/current"])
+            // Schemathesis 4.32 crashes generating this raw file body; the import
+            // parsers have cargo-fuzz targets instead (fuzz/).
+            .args(["--exclude-path", "/api/v1/kb/import"])
             .env("SCHEMATHESIS_HOOKS", "")
             .current_dir(dir.path());
         if let Some(token) = token {
