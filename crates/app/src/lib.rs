@@ -24,6 +24,7 @@ pub mod dates;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod fuzzing;
 pub mod hashing;
 pub mod kb;
 pub mod kb_io;
