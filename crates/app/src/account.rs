@@ -97,13 +97,16 @@ pub async fn change_own_password(
 }
 
 /// One of a person's sessions, as they see it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SessionView {
     /// A prefix of the token's SHA-256: names the session, cannot be used as it.
     pub id: String,
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
     pub last_seen: Timestamp,
     /// The latest end: sooner if it stays unused `session_idle_minutes`.
+    #[schema(value_type = String, format = DateTime)]
     pub expires_at: Timestamp,
     pub address: Option<String>,
     /// The session this request came with.
@@ -163,8 +166,8 @@ pub async fn end_own_session(
         .await?)
 }
 
-#[derive(Deserialize)]
-struct PasswordChange {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct PasswordChange {
     current: String,
     new: String,
 }
@@ -181,8 +184,8 @@ async fn change_password_route(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Serialize)]
-struct Sessions {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Sessions {
     items: Vec<SessionView>,
 }
 

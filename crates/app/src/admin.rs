@@ -37,8 +37,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/taxonomy", get(get_taxonomy).post(add_category))
 }
 
-#[derive(Deserialize)]
-struct CreateUnit {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct CreateUnit {
     code: UnitCode,
     name: String,
     kind: UnitKind,
@@ -46,8 +46,8 @@ struct CreateUnit {
     region: RegionCode,
 }
 
-#[derive(Serialize)]
-struct Items<T> {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Items<T> {
     items: Vec<T>,
 }
 
@@ -151,7 +151,7 @@ fn home_hotline(org: &Org, viewer: &Viewer) -> Option<UnitCode> {
 }
 
 /// A change to a unit: any of its name, its parent (a move) or whether it is active.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct UnitPatch {
     pub name: Option<String>,
     pub parent: Option<UnitCode>,
@@ -238,8 +238,8 @@ async fn patch_unit(
     Ok(Json(change_unit(&state, &code, patch, record).await?))
 }
 
-#[derive(Deserialize)]
-struct CreateUser {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct CreateUser {
     username: String,
     password: String,
     roles: Vec<Role>,
@@ -361,7 +361,7 @@ async fn list_users(
 }
 
 /// A change to an account: roles, unit, or whether it may log in.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct UserPatch {
     pub roles: Option<Vec<Role>>,
     pub unit: Option<UnitCode>,
@@ -472,8 +472,8 @@ async fn patch_user(
     Ok(Json(change_user(&state, &username, patch, record).await?))
 }
 
-#[derive(Deserialize)]
-struct PasswordBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct PasswordBody {
     password: String,
 }
 
@@ -607,8 +607,8 @@ async fn get_taxonomy(
     }))
 }
 
-#[derive(Deserialize)]
-struct NewCategory {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct NewCategory {
     path: DomainPath,
     name: String,
 }
@@ -647,7 +647,7 @@ async fn add_category(
 }
 
 /// A newly issued key: the only time its secret is shown.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct IssuedKey {
     #[serde(flatten)]
     pub record: ApiKeyRecord,
@@ -704,8 +704,8 @@ pub async fn issue_key(
     Ok(IssuedKey { record, key })
 }
 
-#[derive(Deserialize)]
-struct NewKey {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct NewKey {
     name: String,
     unit: UnitCode,
     #[serde(default)]

@@ -117,8 +117,8 @@ fn record(
     }
 }
 
-#[derive(Deserialize)]
-struct SearchParams {
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(crate) struct SearchParams {
     actor: Option<String>,
     action: Option<String>,
     object: Option<String>,
@@ -128,8 +128,9 @@ struct SearchParams {
     limit: Option<u32>,
 }
 
-#[derive(Serialize)]
-struct Page {
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = AuditPage)]
+pub(crate) struct Page {
     items: Vec<AuditEntry>,
     next_cursor: Option<String>,
 }

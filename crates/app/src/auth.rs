@@ -207,8 +207,8 @@ async fn key_viewer(state: &AppState, key: &str) -> Result<Viewer, ApiError> {
     })
 }
 
-#[derive(Deserialize)]
-struct LoginRequest {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct LoginRequest {
     username: String,
     password: String,
     /// The current code of an enrolled account's authenticator…
@@ -217,7 +217,7 @@ struct LoginRequest {
     recovery_code: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct UserView {
     pub id: i64,
     pub username: String,
@@ -240,9 +240,10 @@ impl From<&UserRecord> for UserView {
     }
 }
 
-#[derive(Serialize)]
-struct LoginResponse {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct LoginResponse {
     token: String,
+    #[schema(value_type = String, format = DateTime)]
     expires_at: Timestamp,
     user: UserView,
 }

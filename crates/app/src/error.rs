@@ -94,16 +94,23 @@ impl ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
+/// Every error answer's body; the OpenAPI document names it `Error`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub(crate) struct Body<'a> {
     error: Inner<'a>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ErrorDetail)]
 struct Inner<'a> {
+    /// Stable, snake_case: `validation`, `not_found`, `forbidden`, …
     code: &'a str,
+    /// For people; may change.
     message: &'a str,
+    /// The offending field(s) and their problem (422).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<BTreeMap<String, String>>)]
     fields: Option<&'a BTreeMap<String, String>>,
 }
 

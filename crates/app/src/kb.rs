@@ -196,7 +196,7 @@ fn kb_error(e: KbError) -> ApiError {
 }
 
 /// An article as the API writes it.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ArticleInput {
     title: String,
     question: String,
@@ -480,8 +480,8 @@ pub async fn expire_due(state: &AppState) -> ApiResult<usize> {
     Ok(expired)
 }
 
-#[derive(Serialize)]
-struct Items<T> {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Items<T> {
     items: Vec<T>,
 }
 
@@ -495,8 +495,8 @@ async fn create(
     Ok((StatusCode::CREATED, Json(a)))
 }
 
-#[derive(Deserialize)]
-struct ListQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(crate) struct ListQuery {
     status: Option<String>,
     pinned: Option<bool>,
     before: Option<i64>,
@@ -642,8 +642,8 @@ async fn versions(
     }))
 }
 
-#[derive(Deserialize)]
-struct RestoreBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct RestoreBody {
     version: u32,
 }
 
@@ -663,8 +663,8 @@ async fn restore(
     Ok(Json(change_article(&state, &v, &addr, &id, action).await?))
 }
 
-#[derive(Deserialize)]
-struct FeedbackBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct FeedbackBody {
     helpful: bool,
 }
 
@@ -703,15 +703,15 @@ pub async fn search_for(
     .await
 }
 
-#[derive(Deserialize)]
-struct SearchParams {
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(crate) struct SearchParams {
     q: Option<String>,
     text: Option<String>,
     limit: Option<usize>,
 }
 
-#[derive(Serialize)]
-struct Hits {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Hits {
     hits: Vec<Hit>,
 }
 
@@ -764,8 +764,8 @@ async fn pinned(
     }))
 }
 
-#[derive(Serialize, Deserialize)]
-struct SynonymsBody {
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub(crate) struct SynonymsBody {
     text: String,
 }
 
@@ -840,8 +840,8 @@ pub async fn count_use(state: &AppState, article_id: i64) -> ApiResult<()> {
         .await?)
 }
 
-#[derive(Deserialize)]
-struct FileParams {
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(crate) struct FileParams {
     format: Option<String>,
     skip_errors: Option<bool>,
 }

@@ -84,7 +84,7 @@ impl FileFormat {
 
 /// A problem with one cell (or row) of an import file; `row` counts as the
 /// spreadsheet does, the header being row 1.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RowError {
     pub row: usize,
     pub column: String,
@@ -286,7 +286,7 @@ pub fn read_file(bytes: &[u8], format: FileFormat) -> ApiResult<CheckedFile> {
 }
 
 /// What an import did.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
     pub imported: usize,
     pub skipped: usize,

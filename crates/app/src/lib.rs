@@ -26,6 +26,7 @@ pub mod dates;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod fuzzing;
 pub mod hashing;
 pub mod kb;
 pub mod kb_io;
@@ -98,6 +99,12 @@ pub struct AppConfig {
     /// `config/default.toml`) is `admin`; this struct's `Default`, for tests and
     /// embedding, requires it of nobody.
     pub two_factor_roles: Vec<hotline_domain::Role>,
+    /// Bearer token that opens `/metrics` on the service's own address; empty, it is
+    /// served only on the separate metrics address.
+    pub metrics_token: String,
+    /// The installation is reached over HTTPS (itself or behind a TLS proxy): the
+    /// session cookie is `Secure` and every answer carries HSTS.
+    pub https: bool,
 }
 
 impl std::fmt::Debug for AppConfig {
@@ -133,6 +140,8 @@ impl Default for AppConfig {
             bench_routes: false,
             demo: false,
             two_factor_roles: Vec::new(),
+            metrics_token: String::new(),
+            https: false,
         }
     }
 }

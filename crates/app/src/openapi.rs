@@ -1,22 +1,99 @@
 //! The OpenAPI 3.1 document (`/api/v1/openapi.json`) and Swagger UI (`/api/docs`,
 //! vendored, served from the binary). The document is built from one table of the
 //! API's operations, each with an example body, so it stays one reading of API.md.
+//! Every operation names the Rust types its handler reads and answers, so the
+//! schemas are derived from the code (`utoipa::ToSchema` / `IntoParams`) and cannot
+//! drift from it; the API fuzzer (`crates/cli/tests/fuzz_api.rs`) checks live answers
+//! against them. Only `/api/v1` is described: the console's pages and the operations
+//! endpoints (`/healthz`, `/readyz`, `/metrics`, `/static`) are not part of the API.
 
 use axum::Router;
 use serde_json::{Value, json};
-use utoipa::openapi::path::{OperationBuilder, ParameterBuilder, ParameterIn};
+use std::collections::BTreeMap;
+use utoipa::openapi::path::{OperationBuilder, Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
     ComponentsBuilder, ContentBuilder, HttpMethod, InfoBuilder, OpenApi, OpenApiBuilder, Paths,
-    Required, ResponseBuilder,
+    Ref, RefOr, Required, ResponseBuilder,
 };
+use utoipa::{IntoParams, ToSchema};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::AppState;
+use crate::{
+    account, admin, audit, auth, kb, kb_io, orders, public, reports, summons, supervision,
+    two_factor, views,
+};
 
 pub fn router() -> Router<AppState> {
     Router::from(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", document()))
+}
+
+/// The named schemas of the document, collected as operations reference them.
+#[derive(Default)]
+struct Schemas(BTreeMap<String, RefOr<Schema>>);
+
+impl Schemas {
+    /// Adds a schema under its name. Two different types answering to one name would
+    /// make one of them wrong in the document, so that is refused at once.
+    fn add(&mut self, name: String, schema: RefOr<Schema>) {
+        if let Some(old) = self.0.get(&name) {
+            let same = serde_json::to_value(old).ok() == serde_json::to_value(&schema).ok();
+            assert!(
+                same,
+                "two schemas are named {name}; give one `#[schema(as = …)]`"
+            );
+        }
+        self.0.insert(name, schema);
+    }
+}
+
+/// How an operation references a type: its schema and those it uses go to the
+/// components, the operation gets a `$ref`.
+type SchemaOf = fn(&mut Schemas) -> RefOr<Schema>;
+
+fn schema_of<T: ToSchema>(c: &mut Schemas) -> RefOr<Schema> {
+    let mut used = Vec::new();
+    T::schemas(&mut used);
+    for (name, schema) in used {
+        c.add(name, schema);
+    }
+    let name = component_name::<T>();
+    c.add(name.clone(), T::schema());
+    RefOr::Ref(Ref::from_schema_name(name))
+}
+
+/// `T::name()`, with a generic wrapper's argument appended (`Items_Article`), since
+/// utoipa names every `Items<…>` alike.
+fn component_name<T: ToSchema>() -> String {
+    let full = std::any::type_name::<T>();
+    let base = T::name().into_owned();
+    match full.split_once('<') {
+        None => base,
+        Some((_, args)) => {
+            let args = args.trim_end_matches('>');
+            let last = args.rsplit("::").next().unwrap_or(args);
+            format!("{base}_{last}")
+        }
+    }
+}
+
+type ParamsOf = fn() -> Vec<Parameter>;
+
+fn query_of<P: IntoParams>() -> Vec<Parameter> {
+    P::into_params(|| Some(ParameterIn::Query))
+}
+
+/// What a successful answer carries.
+#[derive(Clone, Copy)]
+enum Success {
+    Json(SchemaOf),
+    /// 204, no body.
+    Empty,
+    /// A file download (`GET /api/v1/kb/export`).
+    File,
 }
 
 struct Op {
@@ -25,13 +102,20 @@ struct Op {
     tag: &'static str,
     summary: &'static str,
     public: bool,
-    success: &'static str,
-    body: Option<Value>,
+    status: &'static str,
+    success: Option<Success>,
+    example: Option<Value>,
+    request: Option<SchemaOf>,
+    /// The body is a file (`POST /api/v1/kb/import`), not JSON.
+    upload: bool,
+    query: Option<ParamsOf>,
+    /// Answers beyond the ones every operation has: 429, 503, …
+    extra: &'static [(&'static str, &'static str)],
 }
 
 fn op(method: HttpMethod, path: impl Into<String>, tag: &'static str, summary: &'static str) -> Op {
     let path = path.into();
-    let success = if matches!(method, HttpMethod::Post) && !path.contains('{') {
+    let status = if matches!(method, HttpMethod::Post) && !path.contains('{') {
         "201"
     } else {
         "200"
@@ -42,116 +126,224 @@ fn op(method: HttpMethod, path: impl Into<String>, tag: &'static str, summary: &
         tag,
         summary,
         public: false,
-        success,
-        body: None,
+        status,
+        success: None,
+        example: None,
+        request: None,
+        upload: false,
+        query: None,
+        extra: &[],
     }
 }
 
 impl Op {
-    fn body(mut self, v: Value) -> Self {
-        self.body = Some(v);
+    /// The JSON body the handler reads, with an example.
+    fn body<T: ToSchema>(mut self, example: Value) -> Self {
+        self.example = Some(example);
+        self.request = Some(schema_of::<T>);
+        self
+    }
+    /// The JSON body the handler reads, without an example.
+    fn reads<T: ToSchema>(mut self) -> Self {
+        self.request = Some(schema_of::<T>);
+        self
+    }
+    /// The JSON the handler answers on success.
+    fn answers<T: ToSchema>(mut self) -> Self {
+        self.success = Some(Success::Json(schema_of::<T>));
+        self
+    }
+    fn query<P: IntoParams>(mut self) -> Self {
+        self.query = Some(query_of::<P>);
         self
     }
     fn public(mut self) -> Self {
         self.public = true;
         self
     }
+    fn no_content(mut self) -> Self {
+        self.status = "204";
+        self.success = Some(Success::Empty);
+        self
+    }
     fn status(mut self, s: &'static str) -> Self {
-        self.success = s;
+        self.status = s;
+        self
+    }
+    fn also(mut self, extra: &'static [(&'static str, &'static str)]) -> Self {
+        self.extra = extra;
         self
     }
 }
 
-/// (action, example body, summary) of `POST /api/v1/orders/{id}/ACTION`.
-const ACTIONS: &[(&str, &str, &str)] = &[
+/// Where a password is checked: the hashing pool may be full (503 `busy`), and
+/// repeated failures are slowed down (429).
+const PASSWORD_CHECK: &[(&str, &str)] = &[
+    (
+        "429",
+        "too many attempts; `Retry-After` says when to try again",
+    ),
+    (
+        "503",
+        "busy: the password could not be checked in time; try again",
+    ),
+];
+/// A login: like any password check, and the account may need to wait.
+const LOGIN: &[(&str, &str)] = &[
+    ("401", "wrong username or password"),
+    (
+        "429",
+        "too many attempts; `Retry-After` says when to try again",
+    ),
+    (
+        "503",
+        "busy: the password could not be checked in time; try again",
+    ),
+];
+/// Where a password is hashed (the hashing pool may be full).
+const PASSWORD_HASH: &[(&str, &str)] = &[(
+    "503",
+    "busy: the password could not be hashed in time; try again",
+)];
+/// The requester's endpoints are rate limited per client address.
+const RATE_LIMITED: &[(&str, &str)] = &[(
+    "429",
+    "too many requests; `Retry-After` says when to try again",
+)];
+
+/// (action, example body, body type, summary) of `POST /api/v1/orders/{id}/ACTION`.
+const ACTIONS: &[(&str, &str, SchemaOf, &str)] = &[
     (
         "answer",
         r#"{"content":"已按知识库口径答复","article_id":null}"#,
+        schema_of::<orders::AnswerBody>,
         "registered → closed (direct answer); operator, vendor_operator",
     ),
     (
         "triage",
         r#"{"route":"lawful_channel","note":"已告知通过诉讼途径解决"}"#,
+        schema_of::<orders::TriageBody>,
         "registered → closed with a triage route",
     ),
     (
         "dispatch",
         r#"{"unit":"cd-jt","co_units":["cd-zj"],"note":"请按时办理"}"#,
+        schema_of::<orders::DispatchBody>,
         "registered → dispatched, or handed down to a lower hotline",
     ),
     (
         "accept",
         "{}",
+        schema_of::<orders::EmptyBody>,
         "dispatched → in_progress; handler of the lead unit",
     ),
     (
         "return",
         r#"{"reason":"不属于本单位职责"}"#,
+        schema_of::<orders::ReasonBody>,
         "dispatched → return_requested within the return window (else 409 return_window_closed)",
     ),
     (
         "return/approve",
         r#"{"note":"同意"}"#,
+        schema_of::<orders::NoteOptBody>,
         "return_requested → registered; dispatcher",
     ),
     (
         "return/reject",
         r#"{"note":"属于你单位职责"}"#,
+        schema_of::<orders::NoteOptBody>,
         "return_requested → dispatched; dispatcher",
     ),
     (
         "extension",
         r#"{"days":5,"reason":"需现场勘查"}"#,
+        schema_of::<orders::ExtensionBody>,
         "request an extension (409 extension_pending / extension_limit)",
     ),
     (
         "extension/approve",
         r#"{"note":"同意"}"#,
+        schema_of::<orders::NoteOptBody>,
         "the deadline moves by the requested working days",
     ),
     (
         "extension/reject",
         r#"{"note":"不同意"}"#,
+        schema_of::<orders::NoteOptBody>,
         "the pending extension is dropped",
     ),
     (
         "reply",
         r#"{"content":"已处理完毕","resolved":true}"#,
+        schema_of::<orders::ReplyBody>,
         "in_progress → replied",
     ),
     (
         "note",
         r#"{"content":"协办意见"}"#,
+        schema_of::<orders::ContentBody>,
         "an internal note; no state change",
     ),
     (
         "callback",
         r#"{"result":"satisfied","resolved":true,"note":null}"#,
+        schema_of::<orders::CallbackBody>,
         "replied → callback_done (unreachable records the attempt)",
     ),
     (
         "reopen",
         r#"{"reason":"群众不满意"}"#,
+        schema_of::<orders::ReasonBody>,
         "callback_done → in_progress with a new deadline",
     ),
-    ("close", "{}", "replied or callback_done → closed"),
-    ("urge", r#"{"note":"请加快办理"}"#, "a reminder (催办)"),
-    ("supervise", r#"{"note":"列入督办"}"#, "supervision (督办)"),
+    (
+        "close",
+        "{}",
+        schema_of::<orders::EmptyBody>,
+        "replied or callback_done → closed",
+    ),
+    (
+        "urge",
+        r#"{"note":"请加快办理"}"#,
+        schema_of::<orders::NoteBody>,
+        "a reminder (催办)",
+    ),
+    (
+        "supervise",
+        r#"{"note":"列入督办"}"#,
+        schema_of::<orders::NoteBody>,
+        "supervision (督办)",
+    ),
     (
         "escalate",
         r#"{"note":"提级督办"}"#,
+        schema_of::<orders::NoteBody>,
         "escalated supervision (提级督办)",
     ),
     (
         "merge",
         r#"{"into":123}"#,
+        schema_of::<orders::MergeBody>,
         "merge this duplicate into an open order (linked both ways)",
     ),
     (
         "reveal-phone",
         r#"{"reason":"回访需要"}"#,
+        schema_of::<orders::ReasonBody>,
         "returns the full phone number; recorded on the timeline",
     ),
+];
+
+/// The knowledge workflow's steps without a body: `POST /api/v1/kb/articles/{id}/STEP`.
+const KB_STEPS: &[(&str, &str)] = &[
+    ("submit", "Submit a draft for review (knowledge editor)"),
+    (
+        "publish",
+        "Publish (supervisor or admin of the owning hotline)",
+    ),
+    ("withdraw", "Withdraw from search"),
+    ("unpin", "Stop pinning an urgent script"),
 ];
 
 fn operations() -> Vec<Op> {
@@ -160,176 +352,313 @@ fn operations() -> Vec<Op> {
         "title": "路灯不亮", "content": "东大街路灯连续一周不亮", "address": "锦江区东大街100号", "urgent": false,
         "location": {"lat": 30.66, "lng": 104.08},
         "requester": {"name": "王先生", "phone": "13812345678", "address": null, "anonymous": false}, "confidential": false});
+    let article = json!({"title": "社会保障卡挂失与补办流程", "question": "社保卡丢了怎么办？", "answer": "先挂失，再携带身份证补领。",
+        "category": "社会保障/社保卡", "material": "guide", "region": "510100", "keywords": ["社保卡", "补办"],
+        "source": {"title": "社会保障卡管理办法", "number": "人社部发〔2011〕47号"}, "valid_to": "2027-12-31", "urgent": false});
     let mut ops = vec![
         op(Post, "/api/v1/sessions", "sessions", "Log in; returns a bearer token. An account enrolled in two-factor sign-in also sends `otp` (its authenticator's current code) or `recovery_code`; without it 401 second_factor_required and no session, a wrong or reused one 401 invalid_second_factor (counted by the login guard). An account whose role must use two factors and has not enrolled gets a session limited to enrolling (elsewhere 403 two_factor_enrolment_required)")
-            .body(json!({"username": "admin", "password": "…", "otp": "123456"}))
-            .public(),
-        op(Delete, "/api/v1/sessions/current", "sessions", "Log out; the token stops working at once").status("204"),
+            .body::<auth::LoginRequest>(json!({"username": "operator", "password": "…"}))
+            .answers::<auth::LoginResponse>()
+            .public()
+            .also(LOGIN),
+        op(Delete, "/api/v1/sessions/current", "sessions", "Log out; the token stops working at once").no_content(),
         op(Post, "/api/v1/me/password", "sessions", "Change your own password: the current one is checked (like a login), the new one against the policy; your other sessions end")
-            .body(json!({"current": "…", "new": "A-new-strong-password-1"}))
-            .status("204"),
-        op(Get, "/api/v1/me/sessions", "sessions", "Your live sessions, newest first: id (not the token), created_at, last_seen, expires_at, address, current"),
-        op(Delete, "/api/v1/me/sessions/{id}", "sessions", "End one of your sessions (404 if it is not yours)").status("204"),
-        op(Get, "/api/v1/me/two-factor", "sessions", "Your two-factor sign-in: enrolled, required (by your roles), pending, enrolled_at, recovery_codes_left (allowed to a session limited to enrolment)"),
-        op(Post, "/api/v1/me/two-factor/enrolment", "sessions", "Offer a new TOTP secret (RFC 6238: SHA-1, 6 digits, 30 s): secret (base32) and otpauth_uri for the authenticator app; replaces an earlier offer; 409 two_factor_enrolled when enrolled"),
+            .body::<account::PasswordChange>(json!({"current": "…", "new": "A-new-strong-password-1"}))
+            .no_content()
+            .also(PASSWORD_CHECK),
+        op(Get, "/api/v1/me/sessions", "sessions", "Your live sessions, newest first: id (not the token), created_at, last_seen, expires_at, address, current").answers::<account::Sessions>(),
+        op(Delete, "/api/v1/me/sessions/{id}", "sessions", "End one of your sessions (404 if it is not yours)").no_content(),
+        op(Get, "/api/v1/me/two-factor", "sessions", "Your two-factor sign-in: enrolled, required (by your roles), pending, enrolled_at, recovery_codes_left (allowed to a session limited to enrolment)")
+            .answers::<two_factor::Status>(),
+        op(Post, "/api/v1/me/two-factor/enrolment", "sessions", "Offer a new TOTP secret (RFC 6238: SHA-1, 6 digits, 30 s): secret (base32) and otpauth_uri for the authenticator app; replaces an earlier offer; 409 two_factor_enrolled when enrolled")
+            .answers::<two_factor::Offer>(),
         op(Post, "/api/v1/me/two-factor/confirm", "sessions", "Confirm the offered secret with the app's current code; answers recovery_codes (ten, shown this once); lifts a session's enrolment limit")
-            .body(json!({"otp": "123456"}))
-            .status("200"),
+            .body::<two_factor::OtpBody>(json!({"otp": "123456"}))
+            .status("200")
+            .answers::<two_factor::RecoveryCodes>(),
         op(Post, "/api/v1/me/two-factor/recovery-codes", "sessions", "New recovery codes (the old ones stop working), given a current code or a recovery code (checked by the login guard)")
-            .body(json!({"otp": "123456"}))
-            .status("200"),
+            .body::<two_factor::ProofBody>(json!({"otp": "123456"}))
+            .status("200")
+            .answers::<two_factor::RecoveryCodes>()
+            .also(RATE_LIMITED),
         op(Post, "/api/v1/me/two-factor/disable", "sessions", "Remove your second factor, given a current code or a recovery code (checked by the login guard)")
-            .body(json!({"otp": "123456"}))
-            .status("204"),
-        op(Post, "/api/v1/orders", "orders", "Register an order (Idempotency-Key header optional)").body(order),
-        op(Get, "/api/v1/orders", "orders", "List visible orders: status, kind, unit, region, sla, due_before, q, from, to, cursor, limit"),
-        op(Get, "/api/v1/orders/{id}", "orders", "One order with its full timeline"),
-        op(Post, "/api/v1/callers/history", "orders", "A caller's earlier orders, by phone (keyed hash lookup)").body(json!({"phone": "13812345678"})).status("200"),
-op(Post, "/api/v1/public/orders", "public", "Submit a request without login; answers its number and tracking code")
-            .body(json!({"kind": "help", "region": "510104", "content": "小区停水两天"}))
-            .public(),
-                op(Get, "/api/v1/public/orders/{number}", "public", "Track an order with ?code=TRACKING (no login)").public(),
-        op(Post, "/api/v1/public/orders/{number}/evaluation", "public", "The requester's evaluation, with ?code=TRACKING").body(json!({"result": "satisfied", "resolved": true})).public(),
-        op(Get, "/api/v1/units", "organisation", "All units"),
-        op(Post, "/api/v1/units", "organisation", "Create a unit (admin)").body(json!({"code": "cd-jt", "name": "成都市交通运输局", "kind": "department", "parent": "cd12345", "region": "510100"})),
-        op(Post, "/api/v1/users", "organisation", "Create an account (admin)").body(json!({"username": "op1", "password": "A-strong-password-1", "roles": ["operator"], "unit": "cd12345"})),
+            .body::<two_factor::ProofBody>(json!({"otp": "123456"}))
+            .no_content()
+            .also(RATE_LIMITED),
+        op(Post, "/api/v1/orders", "orders", "Register an order (Idempotency-Key header optional)").body::<orders::CreateOrderRequest>(order).answers::<views::OrderView>(),
+        op(Get, "/api/v1/orders", "orders", "List visible orders: status, kind, unit, region, sla, due_before, q, from, to, cursor, limit").query::<orders::ListParams>().answers::<orders::Page>(),
+        op(Get, "/api/v1/orders/{id}", "orders", "One order with its full timeline").answers::<views::OrderView>(),
+        op(Post, "/api/v1/callers/history", "orders", "A caller's earlier orders, by phone (keyed hash lookup)").body::<orders::HistoryRequest>(json!({"phone": "13812345678"})).status("200").answers::<orders::History>(),
+        op(Post, "/api/v1/public/orders", "public", "Submit a request without login; answers its number and tracking code")
+            .body::<public::PublicRequest>(json!({"kind": "help", "region": "510104", "content": "小区停水两天"}))
+            .answers::<public::Receipt>()
+            .public()
+            .also(RATE_LIMITED),
+        op(Get, "/api/v1/public/orders/{number}", "public", "Track an order with ?code=TRACKING (no login)").query::<public::CodeQuery>().answers::<views::PublicOrderView>().public().also(RATE_LIMITED),
+        op(Post, "/api/v1/public/orders/{number}/evaluation", "public", "The requester's evaluation, with ?code=TRACKING").query::<public::CodeQuery>().body::<orders::CallbackBody>(json!({"result": "satisfied", "resolved": true})).answers::<views::PublicOrderView>().public().also(RATE_LIMITED),
+        op(Get, "/api/v1/units", "organisation", "All units").answers::<admin::Items<hotline_store::UnitRecord>>(),
+        op(Post, "/api/v1/units", "organisation", "Create a unit (admin)").body::<admin::CreateUnit>(json!({"code": "cd-jt", "name": "成都市交通运输局", "kind": "department", "parent": "cd12345", "region": "510100"})).answers::<hotline_store::UnitRecord>(),
+        op(Post, "/api/v1/users", "organisation", "Create an account (admin)").body::<admin::CreateUser>(json!({"username": "op1", "password": "A-strong-password-1", "roles": ["operator"], "unit": "cd12345"})).answers::<auth::UserView>().also(PASSWORD_HASH),
         op(Patch, "/api/v1/units/{code}", "organisation", "Rename, move, deactivate or reactivate a unit (admin of its subtree)")
-            .body(json!({"name": "成都市交通运输局", "parent": "cd12345", "active": false})),
-        op(Get, "/api/v1/users", "organisation", "Accounts within the administrator's subtree"),
+            .body::<admin::UnitPatch>(json!({"name": "成都市交通运输局", "parent": "cd12345", "active": false})).answers::<hotline_store::UnitRecord>(),
+        op(Get, "/api/v1/users", "organisation", "Accounts within the administrator's subtree").answers::<admin::Items<auth::UserView>>(),
         op(Patch, "/api/v1/users/{username}", "organisation", "Change roles or unit, disable or enable (sessions end on disable)")
-            .body(json!({"roles": ["operator"], "active": false})),
+            .body::<admin::UserPatch>(json!({"roles": ["operator"], "active": false})).answers::<auth::UserView>(),
         op(Post, "/api/v1/users/{username}/password", "organisation", "Reset a password (sessions end)")
-            .body(json!({"password": "A-new-strong-password-1"}))
-            .status("204"),
-        op(Delete, "/api/v1/users/{username}/two-factor", "organisation", "Reset an account's two-factor sign-in (a lost phone): its sessions end and it enrols again at its next sign-in where its role requires; not your own (admin of its unit)").status("204"),
+            .body::<admin::PasswordBody>(json!({"password": "A-new-strong-password-1"}))
+            .no_content()
+            .also(PASSWORD_HASH),
+        op(Delete, "/api/v1/users/{username}/two-factor", "organisation", "Reset an account's two-factor sign-in (a lost phone): its sessions end and it enrols again at its next sign-in where its role requires; not your own (admin of its unit)")
+            .no_content(),
         op(Post, "/api/v1/apikeys", "organisation", "Issue an integration key for a unit; the key is shown once")
-            .body(json!({"name": "wechat-gateway", "unit": "cd12345", "actions": ["create", "read"]})),
-        op(Get, "/api/v1/apikeys", "organisation", "Integration keys within the administrator's subtree"),
-        op(Delete, "/api/v1/apikeys/{name}", "organisation", "Revoke a key at once").status("204"),
-        op(Get, "/api/v1/audit", "audit", "Search the audit trail: actor, action, object, from, to, cursor (admin, supervisor)"),
-        op(Get, "/api/v1/calendar/{year}", "rules", "A year's official arrangement"),
-        op(Put, "/api/v1/calendar/{year}", "rules", "Load or replace a year (admin)").body(json!({"year": 2027, "holidays": ["2027-01-01"], "workdays": []})),
-        op(Get, "/api/v1/rules/deadlines", "rules", "The deadline rules in force"),
-        op(Put, "/api/v1/rules/deadlines", "rules", "Change the deadline rules (admin)"),
-        op(Get, "/api/v1/taxonomy", "rules", "The domain taxonomy"),
-        op(Post, "/api/v1/taxonomy", "rules", "Add a sub-category (admin)").body(json!({"path": "public_services/parking", "name": "停车管理"})),
+            .body::<admin::NewKey>(json!({"name": "wechat-gateway", "unit": "cd12345", "actions": ["create", "read"]})).answers::<admin::IssuedKey>(),
+        op(Get, "/api/v1/apikeys", "organisation", "Integration keys within the administrator's subtree").answers::<admin::Items<hotline_store::ApiKeyRecord>>(),
+        op(Delete, "/api/v1/apikeys/{name}", "organisation", "Revoke a key at once").no_content(),
+        op(Get, "/api/v1/audit", "audit", "Search the audit trail: actor, action, object, from, to, cursor (admin, supervisor)").query::<audit::SearchParams>().answers::<audit::Page>(),
+        op(Get, "/api/v1/calendar/{year}", "rules", "A year's official arrangement").answers::<hotline_domain::calendar::YearArrangement>(),
+        op(Put, "/api/v1/calendar/{year}", "rules", "Load or replace a year (admin)").body::<hotline_domain::calendar::YearArrangement>(json!({"year": 2027, "holidays": ["2027-01-01"], "workdays": []})).answers::<hotline_domain::calendar::YearArrangement>(),
+        op(Get, "/api/v1/rules/deadlines", "rules", "The deadline rules in force").answers::<hotline_domain::DeadlineRules>(),
+        op(Put, "/api/v1/rules/deadlines", "rules", "Change the deadline rules (admin)").reads::<hotline_domain::DeadlineRules>().answers::<hotline_domain::DeadlineRules>(),
+        op(Get, "/api/v1/taxonomy", "rules", "The domain taxonomy").answers::<admin::Items<hotline_domain::taxonomy::DomainCategory>>(),
+        op(Post, "/api/v1/taxonomy", "rules", "Add a sub-category (admin)").body::<admin::NewCategory>(json!({"path": "public_services/parking", "name": "停车管理"})).answers::<hotline_domain::taxonomy::DomainCategory>(),
         op(Post, "/api/v1/kb/articles", "knowledge", "Write an article (a draft; urgent by a supervisor: published and pinned at once)")
-            .body(json!({"title": "社会保障卡挂失与补办流程", "question": "社保卡丢了怎么办？", "answer": "先挂失，再携带身份证补领。",
-                "category": "社会保障/社保卡", "material": "guide", "region": "510100", "keywords": ["社保卡", "补办"],
-                "source": {"title": "社会保障卡管理办法", "number": "人社部发〔2011〕47号"}, "valid_to": "2027-12-31", "urgent": false})),
-        op(Get, "/api/v1/kb/articles", "knowledge", "Articles the caller may read: status, pinned, before, limit"),
-        op(Get, "/api/v1/kb/articles/{id}", "knowledge", "One article, with its use and helpfulness counts"),
-        op(Put, "/api/v1/kb/articles/{id}", "knowledge", "Edit (a new version; an editor's edit of a published article goes back to review)"),
-        op(Post, "/api/v1/kb/articles/{id}/submit", "knowledge", "Submit a draft for review (knowledge editor)").status("200"),
-        op(Post, "/api/v1/kb/articles/{id}/publish", "knowledge", "Publish (supervisor or admin of the owning hotline)").status("200"),
-        op(Post, "/api/v1/kb/articles/{id}/withdraw", "knowledge", "Withdraw from search").status("200"),
-        op(Post, "/api/v1/kb/articles/{id}/unpin", "knowledge", "Stop pinning an urgent script").status("200"),
-        op(Get, "/api/v1/kb/articles/{id}/versions", "knowledge", "Every version, oldest first, with who, when and which fields changed"),
-        op(Post, "/api/v1/kb/articles/{id}/restore", "knowledge", "Restore an earlier version's content as a new version").body(json!({"version": 1})).status("200"),
-        op(Post, "/api/v1/kb/articles/{id}/feedback", "knowledge", "Mark an article helpful or not").body(json!({"helpful": true})).status("204"),
-        op(Get, "/api/v1/kb/search", "knowledge", "Chinese search (?q=, limit) over published, valid articles of the caller's region; snippets with <mark>"),
-        op(Get, "/api/v1/kb/suggest", "knowledge", "The articles that best match an order's text (?text=)"),
-        op(Get, "/api/v1/kb/pinned", "knowledge", "Urgent scripts pinned for the caller's region"),
-        op(Get, "/api/v1/kb/synonyms", "knowledge", "The synonym list applied to queries"),
-        op(Put, "/api/v1/kb/synonyms", "knowledge", "Replace the synonym list (installation admin)").body(json!({"text": "社保卡 = 社会保障卡"})),
-        op(Post, "/api/v1/kb/import", "knowledge", "Import .xlsx/.csv (?format=, skip_errors=) as drafts; 422 names every bad row and column. At most 10 MiB (else 413), 100,000 rows under the header, 64 columns, 32,767 characters a cell and 100 MiB unpacked; beyond them 422 file_too_large").status("200"),
-        op(Get, "/api/v1/kb/export", "knowledge", "Export the articles the caller may read (?format=xlsx|csv); more than 100,000 answers 422 too_many_rows"),
-        op(Get, "/api/v1/supervision", "supervision", "Supervised orders of the caller's hotline subtree: ?state=open|answered|closed, ?mine=true for those it oversees itself"),
-        op(Get, "/api/v1/reports/hotspots", "reports", "Hotspot warnings for ?day=: topics rising well above their 14-day baseline in a district, with their orders"),
-        op(Get, "/api/v1/reports/summons", "reports", "Units meeting a summons rule in ?month=YYYY-MM, with the orders behind each and whether it was acted on"),
-        op(Post, "/api/v1/reports/summons/acted", "reports", "Record that the authority acted on a unit's summons").body(json!({"month": "2026-03", "unit": "cd-jt", "note": "已约谈单位负责人"})).status("204"),
-        op(Get, "/api/v1/reports/summons/rules", "reports", "The summons rules in force"),
-        op(Put, "/api/v1/reports/summons/rules", "reports", "Set the summons rules (installation admin)").body(json!({"rules": [{"kind": "overdue_orders", "min": 3}, {"kind": "low_satisfaction", "below": 0.8, "min_evaluations": 20}, {"kind": "repeat_reopens", "min": 2}]})),
-        op(Get, "/api/v1/reports/period", "reports", "Daily, weekly or monthly report (?period=day|week|month&date=): volumes by channel, kind, domain, region and unit; deadline performance; satisfaction; top issues"),
-        op(Get, "/api/v1/reports/seasonal", "reports", "A month's top topics this year and the years before (?month=YYYY-MM&years=3): recurring seasonal issues"),
-        op(Get, "/api/v1/reports/weights", "reports", "The assessment score's weights"),
-        op(Put, "/api/v1/reports/weights", "reports", "Set the weights (installation admin; each 0–1, together 1)").body(json!({"response": 0.3, "resolution": 0.35, "satisfaction": 0.35})),
-        op(Get, "/api/v1/reports/units", "reports", "Unit assessment over the dispatches made in ?from=&to= (and ?region=; at most ten years): rates, score and weights"),
-        op(Get, "/healthz", "operations", "200 when the store answers; calendar warnings in the body").public(),
-        op(Get, "/readyz", "operations", "200 when a write through the store's write path succeeds now; 503 store_unavailable with the reason").public(),
-        op(Get, "/metrics", "operations", "Prometheus metrics").public(),
+            .body::<kb::ArticleInput>(article).answers::<hotline_domain::kb::Article>(),
+        op(Get, "/api/v1/kb/articles", "knowledge", "Articles the caller may read: status, pinned, before, limit").query::<kb::ListQuery>().answers::<kb::Items<hotline_domain::kb::Article>>(),
+        op(Get, "/api/v1/kb/articles/{id}", "knowledge", "One article, with its use and helpfulness counts").answers::<hotline_domain::kb::Article>(),
+        op(Put, "/api/v1/kb/articles/{id}", "knowledge", "Edit (a new version; an editor's edit of a published article goes back to review)").reads::<kb::ArticleInput>().answers::<hotline_domain::kb::Article>(),
+        op(Get, "/api/v1/kb/articles/{id}/versions", "knowledge", "Every version, oldest first, with who, when and which fields changed").answers::<kb::Items<hotline_domain::kb::ArticleVersion>>(),
+        op(Post, "/api/v1/kb/articles/{id}/restore", "knowledge", "Restore an earlier version's content as a new version").body::<kb::RestoreBody>(json!({"version": 1})).status("200").answers::<hotline_domain::kb::Article>(),
+        op(Post, "/api/v1/kb/articles/{id}/feedback", "knowledge", "Mark an article helpful or not").body::<kb::FeedbackBody>(json!({"helpful": true})).no_content(),
+        op(Get, "/api/v1/kb/search", "knowledge", "Chinese search (?q=, limit) over published, valid articles of the caller's region; snippets with <mark>").query::<kb::SearchParams>().answers::<kb::Hits>(),
+        op(Get, "/api/v1/kb/suggest", "knowledge", "The articles that best match an order's text (?text=)").query::<kb::SearchParams>().answers::<kb::Hits>(),
+        op(Get, "/api/v1/kb/pinned", "knowledge", "Urgent scripts pinned for the caller's region").answers::<kb::Items<hotline_domain::kb::Article>>(),
+        op(Get, "/api/v1/kb/synonyms", "knowledge", "The synonym list applied to queries").answers::<kb::SynonymsBody>(),
+        op(Put, "/api/v1/kb/synonyms", "knowledge", "Replace the synonym list (installation admin)").body::<kb::SynonymsBody>(json!({"text": "社保卡 = 社会保障卡"})).answers::<kb::SynonymsBody>(),
+        Op { upload: true, ..op(Post, "/api/v1/kb/import", "knowledge", "Import .xlsx/.csv (?format=, skip_errors=) as drafts; 422 names every bad row and column. At most 10 MiB (else 413), 100,000 rows under the header, 64 columns, 32,767 characters a cell and 100 MiB unpacked; beyond them 422 file_too_large").status("200").query::<kb::FileParams>().answers::<kb_io::ImportReport>() },
+        Op { success: Some(Success::File), ..op(Get, "/api/v1/kb/export", "knowledge", "Export the articles the caller may read (?format=xlsx|csv); more than 100,000 answers 422 too_many_rows").query::<kb::FileParams>() },
+        op(Get, "/api/v1/supervision", "supervision", "Supervised orders of the caller's hotline subtree: ?state=open|answered|closed, ?mine=true for those it oversees itself").query::<supervision::ListQuery>().answers::<supervision::Items>(),
+        op(Get, "/api/v1/reports/hotspots", "reports", "Hotspot warnings for ?day=: topics rising well above their 14-day baseline in a district, with their orders").query::<reports::HotspotQuery>().answers::<reports::Hotspots>(),
+        op(Get, "/api/v1/reports/summons", "reports", "Units meeting a summons rule in ?month=YYYY-MM, with the orders behind each and whether it was acted on").query::<summons::MonthQuery>().answers::<summons::Items>(),
+        op(Post, "/api/v1/reports/summons/acted", "reports", "Record that the authority acted on a unit's summons").body::<summons::ActedBody>(json!({"month": "2026-03", "unit": "cd-jt", "note": "已约谈单位负责人"})).no_content(),
+        op(Get, "/api/v1/reports/summons/rules", "reports", "The summons rules in force").answers::<hotline_domain::summons::SummonsRules>(),
+        op(Put, "/api/v1/reports/summons/rules", "reports", "Set the summons rules (installation admin)").body::<hotline_domain::summons::SummonsRules>(json!({"rules": [{"kind": "overdue_orders", "min": 3}, {"kind": "low_satisfaction", "below": 0.8, "min_evaluations": 20}, {"kind": "repeat_reopens", "min": 2}]})).answers::<hotline_domain::summons::SummonsRules>(),
+        op(Get, "/api/v1/reports/period", "reports", "Daily, weekly or monthly report (?period=day|week|month&date=): volumes by channel, kind, domain, region and unit; deadline performance; satisfaction; top issues").query::<reports::PeriodQuery>().answers::<reports::PeriodReport>(),
+        op(Get, "/api/v1/reports/seasonal", "reports", "A month's top topics this year and the years before (?month=YYYY-MM&years=3): recurring seasonal issues").query::<reports::SeasonalQuery>().answers::<reports::SeasonalItems>(),
+        op(Get, "/api/v1/reports/weights", "reports", "The assessment score's weights").answers::<hotline_domain::assessment::Weights>(),
+        op(Put, "/api/v1/reports/weights", "reports", "Set the weights (installation admin; each 0–1, together 1)").body::<hotline_domain::assessment::Weights>(json!({"response": 0.3, "resolution": 0.35, "satisfaction": 0.35})).answers::<hotline_domain::assessment::Weights>(),
+        op(Get, "/api/v1/reports/units", "reports", "Unit assessment over the dispatches made in ?from=&to= (and ?region=; at most ten years): rates, score and weights").query::<reports::UnitsQuery>().answers::<reports::Items>(),
     ];
-    for (action, body, summary) in ACTIONS {
-        let path = format!("/api/v1/orders/{{id}}/{action}");
-        let body: Value = serde_json::from_str(body).expect("the examples are JSON");
+    for (step, summary) in KB_STEPS {
+        let path = format!("/api/v1/kb/articles/{{id}}/{step}");
         ops.push(
-            op(Post, path, "order actions", summary)
-                .body(body)
-                .status("200"),
+            op(Post, path, "knowledge", summary)
+                .status("200")
+                .answers::<hotline_domain::kb::Article>(),
         );
+    }
+    for (action, example, body, summary) in ACTIONS {
+        let path = format!("/api/v1/orders/{{id}}/{action}");
+        let example: Value = serde_json::from_str(example).expect("the examples are JSON");
+        let mut o = op(Post, path, "order actions", summary)
+            .status("200")
+            .answers::<views::OrderView>();
+        o.example = Some(example);
+        o.request = Some(*body);
+        ops.push(o);
     }
     ops
 }
 
-fn error_response(description: &str) -> utoipa::openapi::Response {
+fn error_response(description: &str, c: &mut Schemas) -> utoipa::openapi::Response {
     let example = json!({"error": {"code": "snake_case_code", "message": "human readable"}});
+    let schema = schema_of::<crate::error::Body<'static>>(c);
     ResponseBuilder::new()
         .description(description)
         .content(
             "application/json",
-            ContentBuilder::new().example(Some(example)).build(),
+            ContentBuilder::new()
+                .schema(Some(schema))
+                .example(Some(example))
+                .build(),
         )
         .build()
 }
 
+/// The type of a path parameter: ids and years are integers (anything else is no such
+/// resource, 404), codes and names are strings.
+fn path_parameter(path: &str, name: &str) -> Parameter {
+    // A session's id is a hex prefix of its token's hash, not a number.
+    let session = path.starts_with("/api/v1/me/sessions/");
+    let ty = if matches!(name, "id" | "year") && !session {
+        Type::Integer
+    } else {
+        Type::String
+    };
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Path)
+        .required(Required::True)
+        .schema(Some(ObjectBuilder::new().schema_type(ty)))
+        .build()
+}
+
+fn success_response(o: &Op, c: &mut Schemas) -> utoipa::openapi::Response {
+    let b = ResponseBuilder::new().description("success");
+    match o.success {
+        Some(Success::Json(schema)) => b.content(
+            "application/json",
+            ContentBuilder::new().schema(Some(schema(c))).build(),
+        ),
+        Some(Success::File) => {
+            let file = ContentBuilder::new()
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .content_media_type("application/octet-stream"),
+                ))
+                .build();
+            b.content("text/csv; charset=utf-8", file.clone()).content(
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                file,
+            )
+        }
+        Some(Success::Empty) | None => b,
+    }
+    .build()
+}
+
+/// The operations' paths as documented, method and path (the coverage test compares
+/// them with the router's routes).
+pub fn documented_operations() -> Vec<(String, String)> {
+    operations()
+        .into_iter()
+        .map(|o| (method_name(&o.method).to_owned(), o.path))
+        .collect()
+}
+
+fn method_name(m: &HttpMethod) -> &'static str {
+    match m {
+        HttpMethod::Get => "GET",
+        HttpMethod::Post => "POST",
+        HttpMethod::Put => "PUT",
+        HttpMethod::Patch => "PATCH",
+        HttpMethod::Delete => "DELETE",
+        HttpMethod::Head => "HEAD",
+        HttpMethod::Options => "OPTIONS",
+        HttpMethod::Trace => "TRACE",
+    }
+}
+
 pub fn document() -> OpenApi {
     let mut paths = Paths::new();
+    let mut c = Schemas::default();
     for o in operations() {
         let mut b = OperationBuilder::new()
             .tag(o.tag)
             .summary(Some(o.summary))
-            .response(
-                o.success,
-                ResponseBuilder::new().description("success").build(),
-            )
-            .response("400", error_response("malformed request"))
+            .operation_id(Some(format!("{} {}", method_name(&o.method), o.path)))
+            .response(o.status, success_response(&o, &mut c))
+            .response("400", error_response("malformed request", &mut c))
             .response(
                 "422",
-                error_response("validation failed; `fields` names the problem"),
+                error_response("validation failed; `fields` names the problem", &mut c),
             );
         if !o.public {
             b = b
                 .security(SecurityRequirement::new("bearer", Vec::<String>::new()))
-                .response("401", error_response("not logged in"))
-                .response("403", error_response("forbidden"))
-                .response("404", error_response("not found, or not visible to you"));
-        }
-        if o.path.contains("/orders/{id}/") || o.path.contains("/kb/articles/{id}/") {
+                .response("401", error_response("not logged in", &mut c))
+                .response("403", error_response("forbidden", &mut c))
+                .response(
+                    "404",
+                    error_response("not found, or not visible to you", &mut c),
+                );
+        } else if o.path.contains('{') {
             b = b.response(
-                "409",
-                error_response("not allowed in the order's current state"),
+                "404",
+                error_response("no such order, or a wrong tracking code", &mut c),
             );
         }
-        for name in ["id", "number", "year", "code", "username", "name"] {
-            if o.path.contains(&format!("{{{name}}}")) {
-                b = b.parameter(
-                    ParameterBuilder::new()
-                        .name(name)
-                        .parameter_in(ParameterIn::Path)
-                        .required(Required::True),
-                );
+        if !matches!(o.method, HttpMethod::Get) {
+            b = b.response(
+                "409",
+                error_response("conflicts with the current state (a duplicate, a changed version, a step not allowed now)", &mut c),
+            );
+        }
+        if o.request.is_some() || o.upload {
+            b = b.response(
+                "413",
+                error_response("the request body is too large", &mut c),
+            );
+        }
+        for (status, description) in o.extra {
+            b = b.response(*status, error_response(description, &mut c));
+        }
+        for segment in o.path.split('/') {
+            if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                b = b.parameter(path_parameter(&o.path, name));
             }
         }
-        if let Some(example) = o.body {
-            let content = ContentBuilder::new().example(Some(example)).build();
+        if let Some(query) = o.query {
+            for p in query() {
+                b = b.parameter(p);
+            }
+        }
+        if let Some(schema) = o.request {
+            let mut content = ContentBuilder::new().schema(Some(schema(&mut c)));
+            if let Some(example) = o.example.clone() {
+                content = content.example(Some(example));
+            }
             b = b.request_body(Some(
                 RequestBodyBuilder::new()
-                    .content("application/json", content)
+                    .content("application/json", content.build())
+                    .required(Some(Required::True))
+                    .build(),
+            ));
+        }
+        if o.upload {
+            let file = ContentBuilder::new()
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .content_media_type("application/octet-stream"),
+                ))
+                .build();
+            b = b.request_body(Some(
+                RequestBodyBuilder::new()
+                    .content("application/octet-stream", file)
+                    .required(Some(Required::True))
                     .build(),
             ));
         }
         paths.add_path_operation(&o.path, vec![o.method], b.build());
     }
+    // Types reached only as a generic wrapper's argument (`Items<T>`): utoipa does not
+    // collect their schemas through the wrapper.
+    for wrapped in [
+        schema_of::<hotline_domain::kb::Article>,
+        schema_of::<hotline_domain::kb::ArticleVersion>,
+        schema_of::<hotline_domain::taxonomy::DomainCategory>,
+        schema_of::<hotline_store::UnitRecord>,
+        schema_of::<hotline_store::ApiKeyRecord>,
+        schema_of::<auth::UserView>,
+    ] as [SchemaOf; 6]
+    {
+        wrapped(&mut c);
+    }
     let bearer = SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
+    let mut components = ComponentsBuilder::new().security_scheme("bearer", bearer);
+    for (name, schema) in c.0 {
+        components = components.schema(name, schema);
+    }
     OpenApiBuilder::new()
         .info(
             InfoBuilder::new()
                 .title("hotline — 12345 government service hotline API")
                 .version(env!("CARGO_PKG_VERSION"))
-                .description(Some("Errors: {\"error\": {\"code\", \"message\", \"fields\"?}}. Times are RFC 3339 in +08:00."))
+                .description(Some("Errors: {\"error\": {\"code\", \"message\", \"fields\"?}}. Times are RFC 3339 in +08:00. Only /api/v1 is described here; the console's pages and /healthz, /readyz, /metrics, /static are not part of the API."))
                 .build(),
         )
         .paths(paths)
-        .components(Some(ComponentsBuilder::new().security_scheme("bearer", bearer).build()))
+        .components(Some(components.build()))
         .build()
 }

@@ -1,5 +1,5 @@
-//! Operations: `/healthz`, Prometheus `/metrics`, and the middleware every response
-//! passes through (request ids, security headers, body limit, request metrics).
+//! Operations: `/healthz`, `/readyz`, Prometheus `/metrics`, and the middleware every
+//! response passes through (request ids, security headers, body limit, request metrics).
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
@@ -27,7 +27,15 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_with_token))
+}
+
+/// The router of the separate metrics address (`metrics_listen`, loopback by
+/// default): `/metrics` without a token, nothing else.
+pub fn metrics_router(state: AppState) -> axum::Router {
+    Router::new()
         .route("/metrics", get(metrics))
+        .with_state(state)
 }
 
 #[derive(Serialize)]
@@ -203,6 +211,42 @@ impl Metrics {
     }
 }
 
+/// `/metrics` on the service's own address, which callers from anywhere reach: only
+/// with `Authorization: Bearer <metrics_token>`, and not at all without a token
+/// configured (the separate metrics address serves it then).
+async fn metrics_with_token(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<Response> {
+    let expected = &state.config().metrics_token;
+    if expected.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "metrics are served on the metrics address (metrics_listen), or here with metrics_token",
+        ));
+    }
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !same_secret(given, expected) {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "metrics need the metrics token as a bearer token",
+        ));
+    }
+    metrics(State(state)).await
+}
+
+/// Compares digests, so the time taken says nothing about how much of the token matched.
+fn same_secret(given: &str, expected: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(given.as_bytes()) == Sha256::digest(expected.as_bytes())
+}
+
 async fn metrics(State(state): State<AppState>) -> ApiResult<Response> {
     let mut out = String::new();
     state.metrics().render(&mut out);
@@ -282,6 +326,15 @@ pub fn with_middleware(router: Router<AppState>, state: AppState) -> Router<AppS
             HeaderName::from_static(name),
             HeaderValue::from_static(value),
         )
+    };
+    let router = if state.config().https {
+        // A year, the usual HSTS lifetime; subdomains are left to their own servers.
+        router.layer(static_header(
+            "strict-transport-security",
+            "max-age=31536000",
+        ))
+    } else {
+        router
     };
     router
         .layer(middleware::from_fn(crate::extract::check_text_inputs))

@@ -57,7 +57,7 @@ pub const TITLE_MAX: usize = 200;
 pub const CONTENT_MAX: usize = 10_000;
 
 /// `POST /api/v1/orders` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CreateOrderRequest {
     pub channel: Channel,
     pub kind: Kind,
@@ -75,7 +75,7 @@ pub struct CreateOrderRequest {
     pub confidential: bool,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct RequesterRequest {
     pub name: Option<String>,
     pub phone: Option<Phone>,
@@ -441,7 +441,7 @@ fn idempotency_key(
 }
 
 /// The filters of an order list (API query string and console form alike).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 pub struct ListParams {
     pub status: Option<Status>,
     pub kind: Option<Kind>,
@@ -463,7 +463,8 @@ pub struct ListParams {
 }
 
 /// One page of a list, newest first.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = OrderPage)]
 pub struct Page {
     pub items: Vec<OrderView>,
     pub next_cursor: Option<String>,
@@ -799,63 +800,67 @@ async fn absorb_into(
     })
 }
 
-#[derive(Deserialize)]
-struct ContentBody {
+/// The body of the actions that need none (`accept`, `close`): any JSON, or nothing.
+#[derive(utoipa::ToSchema)]
+pub(crate) struct EmptyBody {}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct ContentBody {
     content: String,
 }
-#[derive(Deserialize)]
-struct AnswerBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct AnswerBody {
     content: String,
     article_id: Option<i64>,
 }
-#[derive(Deserialize)]
-struct TriageBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct TriageBody {
     route: TriageRoute,
     note: String,
 }
-#[derive(Deserialize)]
-struct DispatchBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct DispatchBody {
     unit: String,
     #[serde(default)]
     co_units: Vec<String>,
     note: Option<String>,
 }
-#[derive(Deserialize)]
-struct ReasonBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct ReasonBody {
     reason: String,
 }
-#[derive(Deserialize)]
-struct NoteOptBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct NoteOptBody {
     note: Option<String>,
 }
-#[derive(Deserialize)]
-struct NoteBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct NoteBody {
     note: String,
 }
-#[derive(Deserialize)]
-struct ExtensionBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct ExtensionBody {
     days: u32,
     reason: String,
 }
-#[derive(Deserialize)]
-struct ReplyBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct ReplyBody {
     content: String,
     resolved: bool,
 }
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct CallbackBody {
     pub result: CallbackResult,
     pub resolved: Option<bool>,
     pub note: Option<String>,
 }
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
-enum OrderRef {
+pub(crate) enum OrderRef {
     Id(i64),
     Number(String),
 }
-#[derive(Deserialize)]
-struct MergeBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct MergeBody {
     into: OrderRef,
 }
 
@@ -1021,13 +1026,14 @@ fn dispatch_targets(
     Ok((lead, co_units))
 }
 
-#[derive(Deserialize)]
-struct HistoryRequest {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct HistoryRequest {
     phone: Phone,
 }
 
-#[derive(Serialize)]
-struct History {
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = CallerHistory)]
+pub(crate) struct History {
     items: Vec<OrderView>,
 }
 

@@ -23,8 +23,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/public/orders/{number}/evaluation", post(evaluate))
 }
 
-#[derive(Deserialize)]
-struct CodeQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(crate) struct CodeQuery {
     code: Option<String>,
 }
 
@@ -152,7 +152,7 @@ pub async fn evaluate_order(
 }
 
 /// A request sent by a citizen or enterprise through the portal.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PublicRequest {
     pub kind: Kind,
     pub region: RegionCode,
@@ -164,7 +164,7 @@ pub struct PublicRequest {
 }
 
 /// What the requester needs to follow their request.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Receipt {
     pub number: String,
     pub tracking_code: String,

@@ -49,15 +49,15 @@ pub(crate) async fn all_orders(state: &AppState, mut f: OrderFilter) -> ApiResul
     }
 }
 
-#[derive(Deserialize)]
-struct UnitsQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(crate) struct UnitsQuery {
     from: Option<String>,
     to: Option<String>,
     region: Option<String>,
 }
 
 /// One unit's line of the assessment.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UnitLine {
     pub unit: String,
     pub name: String,
@@ -72,10 +72,13 @@ pub struct UnitLine {
     pub counts: Tally,
 }
 
-#[derive(Serialize)]
-struct Items {
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = UnitAssessment)]
+pub(crate) struct Items {
     items: Vec<UnitLine>,
+    #[schema(value_type = String, format = DateTime)]
     from: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
     to: Timestamp,
 }
 
@@ -326,13 +329,13 @@ fn date_param(field: &str, value: Option<&str>, state: &AppState) -> ApiResult<c
     value.map_or(Ok(state.today()), |d| dates::day(field, d))
 }
 
-#[derive(Deserialize)]
-struct HotspotQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(crate) struct HotspotQuery {
     day: Option<String>,
 }
 
-#[derive(Serialize)]
-struct Hotspots {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Hotspots {
     day: chrono::NaiveDate,
     rule: &'static str,
     warnings: Vec<hotline_domain::hotspots::Warning>,
@@ -353,7 +356,7 @@ async fn hotspots(
 }
 
 /// A report's period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Period {
     Day,
@@ -382,13 +385,13 @@ impl Period {
 }
 
 /// One count of a breakdown: the key as stored (a kind, a channel, a unit code, …).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Count {
     pub key: String,
     pub count: u64,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct DeadlinePerformance {
     /// Orders whose deadline fell in the period.
     pub due: u64,
@@ -397,7 +400,7 @@ pub struct DeadlinePerformance {
     pub rate: Option<f64>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct Satisfaction {
     pub evaluations: u64,
     pub satisfied: u64,
@@ -407,7 +410,7 @@ pub struct Satisfaction {
 }
 
 /// A daily, weekly or monthly report of the orders the viewer may see.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PeriodReport {
     pub period: Period,
     pub from: chrono::NaiveDate,
@@ -505,8 +508,8 @@ pub async fn period_report(
     })
 }
 
-#[derive(Deserialize)]
-struct PeriodQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(crate) struct PeriodQuery {
     period: Option<Period>,
     date: Option<String>,
 }
@@ -522,10 +525,11 @@ async fn period(
 }
 
 /// A topic's count in the same month of several years.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Seasonal {
     pub topic: String,
     /// `(year, count)`, oldest first.
+    #[schema(value_type = Vec<Vec<i64>>)]
     pub years: Vec<(i32, u64)>,
     /// In how many of the years the topic was among the month's top topics.
     pub recurring_in: usize,
@@ -601,14 +605,14 @@ pub async fn seasonal_for(
     Ok(out)
 }
 
-#[derive(Deserialize)]
-struct SeasonalQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(crate) struct SeasonalQuery {
     month: String,
     years: Option<i32>,
 }
 
-#[derive(Serialize)]
-struct SeasonalItems {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct SeasonalItems {
     items: Vec<Seasonal>,
 }
 

@@ -125,14 +125,15 @@ async fn add_order(
     Ok(())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Acted {
+    #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
     pub by: String,
     pub note: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SummonsLine {
     pub unit: String,
     pub name: String,
@@ -231,13 +232,14 @@ pub async fn summons_for(state: &AppState, v: &Viewer, month: &str) -> ApiResult
     Ok(out)
 }
 
-#[derive(Deserialize)]
-struct MonthQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(crate) struct MonthQuery {
     month: Option<String>,
 }
 
-#[derive(Serialize)]
-struct Items {
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = SummonsList)]
+pub(crate) struct Items {
     month: String,
     items: Vec<SummonsLine>,
 }
@@ -254,8 +256,8 @@ async fn list(
     Ok(Json(Items { month, items }))
 }
 
-#[derive(Deserialize)]
-struct ActedBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct ActedBody {
     month: String,
     unit: String,
     note: String,

@@ -36,7 +36,7 @@ pub fn overseer(o: &Order) -> &UnitCode {
     o.overseen_by.as_ref().unwrap_or(&o.hotline)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SupervisionLine {
     #[serde(flatten)]
     pub order: OrderView,
@@ -44,8 +44,8 @@ pub struct SupervisionLine {
     pub overseen_by: UnitCode,
 }
 
-#[derive(Deserialize)]
-struct ListQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(crate) struct ListQuery {
     state: Option<String>,
     /// Only orders this hotline oversees itself.
     mine: Option<bool>,
@@ -99,8 +99,9 @@ pub async fn list_for(
     }
 }
 
-#[derive(Serialize)]
-struct Items {
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = SupervisionList)]
+pub(crate) struct Items {
     items: Vec<SupervisionLine>,
 }
 

@@ -390,13 +390,15 @@ fn own_record(
 }
 
 /// Where an account stands.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = TwoFactorStatus)]
 pub struct Status {
     pub enrolled: bool,
     /// Its roles oblige it to use two factors.
     pub required: bool,
     /// A secret is offered and awaits its first code.
     pub pending: bool,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub enrolled_at: Option<Timestamp>,
     pub recovery_codes_left: i64,
 }
@@ -414,7 +416,8 @@ pub async fn status(state: &AppState, viewer: &Viewer) -> ApiResult<Status> {
 }
 
 /// A secret offered for enrolment, for the authenticator app.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = TwoFactorOffer)]
 pub struct Offer {
     /// Base32, for typing into an app that cannot scan.
     pub secret: String,
@@ -695,19 +698,22 @@ async fn offer_route(
     ))
 }
 
-#[derive(Deserialize)]
-struct OtpBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct OtpBody {
+    /// The authenticator app's current six-digit code.
     otp: String,
 }
 
-#[derive(Deserialize)]
-struct ProofBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct ProofBody {
+    /// The authenticator app's current code…
     otp: Option<String>,
+    /// …or one of the unused recovery codes.
     recovery_code: Option<String>,
 }
 
-#[derive(Serialize)]
-struct RecoveryCodes {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct RecoveryCodes {
     /// Shown this once: each signs in once in place of a code.
     recovery_codes: Vec<String>,
 }

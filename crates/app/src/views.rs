@@ -7,7 +7,7 @@ use hotline_domain::{
 };
 use serde::Serialize;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RequesterView {
     pub name: Option<String>,
     /// Masked (`138****1234`) unless revealed by an explicit, audited action.
@@ -18,16 +18,17 @@ pub struct RequesterView {
     pub hidden: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ReplyView {
     pub content: String,
     pub resolved: bool,
+    #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
     pub by: String,
     pub unit: Option<UnitCode>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OrderView {
     pub id: OrderId,
     pub number: String,
@@ -48,11 +49,17 @@ pub struct OrderView {
     pub requester: RequesterView,
     pub unit: Option<UnitCode>,
     pub co_units: Vec<UnitCode>,
+    #[schema(value_type = String, format = DateTime)]
     pub registered_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub dispatched_at: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub accepted_at: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub deadline: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub accept_deadline: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub return_deadline: Option<Timestamp>,
     pub sla: Option<Sla>,
     pub calendar_incomplete: bool,
@@ -73,6 +80,7 @@ pub struct OrderView {
     pub merged: Vec<OrderId>,
     pub possible_duplicates: Vec<OrderId>,
     pub reopens: u32,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub closed_at: Option<Timestamp>,
     pub version: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -169,23 +177,27 @@ impl OrderView {
 }
 
 /// The requester's own view: status, deadline and reply; nobody's personal data.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PublicOrderView {
     pub number: String,
     pub status: Status,
     pub kind: Kind,
     pub channel: Channel,
+    #[schema(value_type = String, format = DateTime)]
     pub registered_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub deadline: Option<Timestamp>,
     pub reply: Option<PublicReply>,
     pub evaluation: Option<CallbackResult>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub closed_at: Option<Timestamp>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PublicReply {
     pub content: String,
     pub resolved: bool,
+    #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
 }
 

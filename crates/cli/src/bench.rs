@@ -289,6 +289,8 @@ async fn intake(json: bool, clients: usize, length: Duration) -> Result<(), Stri
         .arg(&dir.0)
         .env("HOTLINE_BENCH_ROUTES", "true")
         .env("HOTLINE_LOG", "warn")
+        // Several servers may run side by side: none takes the fixed metrics port.
+        .env("HOTLINE_METRICS_LISTEN", "")
         .env_remove("RUST_LOG")
         .stdout(Stdio::null())
         .kill_on_drop(true)

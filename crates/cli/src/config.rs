@@ -24,10 +24,23 @@ pub struct Config {
     pub trusted_proxies: Vec<String>,
     pub duplicate_window_days: i64,
     pub cache_ttl_seconds: u64,
+    pub metrics_listen: String,
+    pub metrics_token: String,
+    pub https: bool,
+    pub log_format: LogFormat,
     pub log: String,
     pub shutdown_grace_seconds: u64,
     pub bench_routes: bool,
     pub two_factor_roles: Vec<String>,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Plain,
+    Json,
 }
 
 impl std::fmt::Debug for Config {
@@ -37,6 +50,7 @@ impl std::fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("database", &redact_url(&self.database))
             .field("secret_key", &"[redacted]")
+            .field("metrics_token", &"[redacted]")
             .field("body_limit", &self.body_limit)
             .finish_non_exhaustive()
     }

@@ -91,7 +91,7 @@ fn main() -> ExitCode {
     } else {
         "warn"
     };
-    serve::init_logging(level);
+    serve::init_logging(level, cfg.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::DataArgs;
-use crate::config::Config;
+use crate::config::{Config, LogFormat};
 
 pub fn with_data(mut cfg: Config, data: &DataArgs) -> Config {
     if let Some(dir) = &data.data_dir {
@@ -21,12 +21,20 @@ pub fn with_data(mut cfg: Config, data: &DataArgs) -> Config {
     cfg
 }
 
-pub fn init_logging(filter: &str) {
+/// Logs to standard error: colour codes only on a terminal (a log file or journal gets
+/// plain text), or one JSON object per line for a log collector.
+pub fn init_logging(filter: &str, format: LogFormat) {
+    use std::io::IsTerminal;
     let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| filter.to_owned());
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Plain => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
+        LogFormat::Json => builder.json().with_ansi(false).try_init(),
+    };
 }
 
 /// Opens the store the configuration names and seeds what a new database lacks.
@@ -61,6 +69,8 @@ pub async fn open_state(cfg: &Config) -> Result<AppState, String> {
                 hotline_domain::Role::parse(r).map_err(|e| format!("two_factor_roles: {r}: {e}"))
             })
             .collect::<Result<_, _>>()?,
+        metrics_token: cfg.metrics_token.clone(),
+        https: cfg.https,
     };
     Ok(AppState::new(store, Arc::new(SystemClock), app_cfg))
 }
@@ -89,7 +99,7 @@ pub fn open_order_index(cfg: &Config) -> Result<hotline_search::OrderIndex, Stri
 }
 
 pub async fn run(mut cfg: Config, listen: Option<String>, demo_mode: bool) -> Result<(), String> {
-    init_logging(&cfg.log);
+    init_logging(&cfg.log, cfg.log_format);
     if let Some(l) = listen {
         cfg.listen = l;
     }
@@ -128,6 +138,9 @@ pub async fn run(mut cfg: Config, listen: Option<String>, demo_mode: bool) -> Re
     tracing::info!(%addr, store = state.store().backend(), "serving");
     println!("hotline is serving on http://{addr}");
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    if let Some(metrics) = bind_metrics(&cfg.metrics_listen).await? {
+        serve_metrics(metrics, state.clone(), stop_rx.clone());
+    }
     let service = app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = axum::serve(listener, service).with_graceful_shutdown(async move {
         shutdown_signal().await;
@@ -144,6 +157,40 @@ pub async fn run(mut cfg: Config, listen: Option<String>, demo_mode: bool) -> Re
     drop(state);
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The separate metrics address, when one is configured.
+async fn bind_metrics(address: &str) -> Result<Option<tokio::net::TcpListener>, String> {
+    if address.is_empty() {
+        return Ok(None);
+    }
+    let listener = tokio::net::TcpListener::bind(address).await.map_err(|e| {
+        format!("cannot listen on {address} for metrics: {e} (metrics_listen; empty turns it off)")
+    })?;
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, "serving metrics");
+    }
+    Ok(Some(listener))
+}
+
+/// Serves `/metrics` on its own address until the server stops.
+fn serve_metrics(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let service = hotline_app::ops::metrics_router(state);
+    tokio::spawn(async move {
+        let stopped = async move {
+            let _ = stop.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, service)
+            .with_graceful_shutdown(stopped)
+            .await
+        {
+            tracing::error!(error = %e, "the metrics address stopped serving");
+        }
+    });
 }
 
 async fn load_demo(state: &AppState) -> Result<(), String> {

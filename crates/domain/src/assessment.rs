@@ -24,7 +24,7 @@ use crate::Timestamp;
 use crate::order::Event;
 
 /// The counts behind one unit's rates.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Tally {
     pub dispatches: u64,
     pub accepted_on_time: u64,
@@ -65,7 +65,7 @@ impl Tally {
 }
 
 /// Fractions 0–1; `None` where the denominator is 0.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Rates {
     pub response: Option<f64>,
     pub on_time_completion: Option<f64>,
@@ -77,7 +77,7 @@ pub struct Rates {
 }
 
 /// The score's weights.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Weights {
     pub response: f64,
     pub resolution: f64,

@@ -14,8 +14,9 @@ use crate::Timestamp;
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// What happened, as the use case reports it; the store numbers and chains it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditRecord {
+    #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
     /// Username, or `requester` / `system` / the name tried at a failed login.
     pub actor: String,
@@ -32,7 +33,7 @@ pub struct AuditRecord {
 }
 
 /// A record as stored: numbered and chained.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub id: i64,
     #[serde(flatten)]

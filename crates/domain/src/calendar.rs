@@ -25,7 +25,7 @@ pub fn in_years(d: NaiveDate) -> bool {
 }
 
 /// One year's official arrangement: the exceptions to Monday–Friday.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct YearArrangement {
     pub year: i32,
     /// Days off: the statutory holiday periods as announced (weekend days within a

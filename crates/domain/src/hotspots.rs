@@ -30,7 +30,7 @@ pub fn is_spike(today: u64, baseline: &[u64]) -> bool {
 }
 
 /// One warning: the topic, the region, the day's count and the baseline's mean.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Warning {
     pub topic: String,
     pub region: String,

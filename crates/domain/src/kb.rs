@@ -27,7 +27,7 @@ wire_enum!(
 );
 
 /// The policy document an answer rests on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 pub struct SourcePolicy {
     pub title: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -39,7 +39,7 @@ pub struct SourcePolicy {
 }
 
 /// What an editor writes; each version of an article holds one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ArticleContent {
     pub title: String,
     pub question: String,
@@ -211,7 +211,7 @@ impl ArticleContent {
 }
 
 /// An article as stored: its current content and where it stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Article {
     pub id: i64,
     /// The hotline that owns the article; its supervisors and admins publish it.
@@ -224,8 +224,10 @@ pub struct Article {
     pub content: ArticleContent,
     pub created_by: String,
     pub updated_by: String,
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub published_at: Option<Timestamp>,
     #[serde(default)]
     pub uses: u64,
@@ -248,10 +250,11 @@ impl Article {
 }
 
 /// One version in an article's history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ArticleVersion {
     pub article_id: i64,
     pub version: u32,
+    #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
     pub by: String,
     /// What this version did: `created`, `edited`, `submitted`, `published`,

@@ -13,6 +13,21 @@ macro_rules! wire_enum {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         pub enum $name { $(#[serde(rename = $wire)] $variant),+ }
 
+        // Written out: utoipa's derive does not see the wire names through the macro.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($wire),+]))
+                    .into()
+            }
+        }
+        impl utoipa::ToSchema for $name {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(stringify!($name))
+            }
+        }
+
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
             /// The name used on the wire, in the database and in URLs.
@@ -212,7 +227,22 @@ impl From<DomainPath> for String {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// On the wire a path is one string, `TOP/SUB`.
+impl utoipa::PartialSchema for DomainPath {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(format!(
+                "^({})/[a-z][a-z0-9_]{{0,63}}$",
+                DOMAIN_TOPS.join("|")
+            )))
+            .examples(["public_services/roads"])
+            .into()
+    }
+}
+impl utoipa::ToSchema for DomainPath {}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Location {
     pub lat: f64,
     pub lng: f64,
@@ -238,28 +268,31 @@ pub struct Requester {
 }
 
 /// An extension a unit asked for, waiting for a decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PendingExtension {
     pub days: u32,
     pub reason: String,
+    #[schema(value_type = String, format = DateTime)]
     pub requested_at: Timestamp,
     pub requested_by: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Reply {
     pub content: String,
     pub resolved: bool,
+    #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
     pub by: String,
     pub unit: Option<UnitCode>,
 }
 
 /// A callback or the requester's own evaluation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Evaluation {
     pub result: CallbackResult,
     pub resolved: bool,
+    #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
     pub by_requester: bool,
 }
@@ -473,8 +506,9 @@ impl Order {
 }
 
 /// One entry of an order's timeline. Events are appended, never changed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Event {
+    #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
     /// The past tense of the action (`dispatched`, …), `registered`, or the system's own.
     #[serde(rename = "type")]

@@ -13,7 +13,7 @@ use crate::order::Kind;
 use crate::{Timestamp, shanghai};
 
 /// When the handling clock starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ClockStart {
     Registration,
@@ -21,7 +21,7 @@ pub enum ClockStart {
 }
 
 /// Working-day limits per request kind; `None` means no handling deadline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct KindLimits {
     pub consultation: Option<u32>,
     pub help: Option<u32>,
@@ -45,7 +45,7 @@ impl KindLimits {
 }
 
 /// The deadline rules in force (POLICY.md §2).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct DeadlineRules {
     pub limits: KindLimits,
@@ -212,7 +212,7 @@ impl DeadlineRules {
 }
 
 /// How an order stands against its deadline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Sla {
     OnTrack,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// One condition.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SummonsRule {
     /// At least `min` of the unit's orders were overdue in the month.
@@ -51,7 +51,7 @@ impl SummonsRule {
 }
 
 /// The rules in force.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SummonsRules {
     pub rules: Vec<SummonsRule>,
 }
@@ -93,7 +93,7 @@ pub struct UnitMonth {
 }
 
 /// A rule a unit met, and the orders behind it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Trigger {
     pub rule: SummonsRule,
     pub description: String,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::order::DomainPath;
 
 /// One sub-category, with its place in the tree and its Chinese name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DomainCategory {
     pub path: DomainPath,
     pub top_name: String,

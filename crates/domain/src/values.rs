@@ -35,7 +35,9 @@ macro_rules! string_value {
 }
 
 /// A 6-digit administrative division code (GB/T 2260), e.g. `510104`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct RegionCode(String);
 
@@ -73,7 +75,9 @@ impl RegionCode {
 string_value!(RegionCode);
 
 /// The stable unique id of a unit (a hotline, department, district, …).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct UnitCode(String);
 
@@ -98,7 +102,7 @@ string_value!(UnitCode);
 
 /// The number printed to the requester: `YYYYMMDD-` and a daily sequence of at least
 /// six digits.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
 pub struct OrderNumber(String);
 
@@ -124,7 +128,19 @@ impl OrderNumber {
 string_value!(OrderNumber);
 
 /// The store's id of an order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(transparent)]
 pub struct OrderId(pub i64);
 
@@ -135,12 +151,12 @@ impl fmt::Display for OrderId {
 }
 
 /// The store's id of a user account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct UserId(pub i64);
 
 /// A requester's phone number, kept as the digits (and a leading `+`) only.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
 pub struct Phone(String);
 

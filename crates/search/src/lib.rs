@@ -196,7 +196,7 @@ fn day_number(d: NaiveDate) -> i64 {
 }
 
 /// One search answer.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Hit {
     pub id: i64,
     pub title: String,

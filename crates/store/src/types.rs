@@ -8,7 +8,7 @@ use hotline_domain::{
 use serde::{Deserialize, Serialize};
 
 /// A unit of the organisation tree.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UnitRecord {
     pub code: UnitCode,
     pub name: String,
@@ -252,15 +252,18 @@ pub(crate) fn like_pattern(text: &str) -> String {
 }
 
 /// An integration key (its secret is never stored, only the hash).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ApiKeyRecord {
     pub id: i64,
     pub name: String,
     #[serde(skip)]
+    #[schema(ignore)]
     pub key_hash: String,
     pub unit: UnitCode,
     /// The actions the key may take; empty means all those of its unit's role.
     pub actions: Vec<String>,
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub revoked_at: Option<Timestamp>,
 }

@@ -97,7 +97,7 @@ fn login_error(code: &str) -> &'static str {
 /// Sets the session cookie and goes on: to the page asked for, or the form kept.
 async fn signed_in(state: &AppState, token: String, next: &str, draft: &str) -> Response {
     let max_age = state.config().session_hours * 3600;
-    let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}");
+    let cookie = set_session_cookie(state, &token, max_age);
     let mut resp = if draft.is_empty() {
         Redirect::to(next).into_response()
     } else {
@@ -261,11 +261,17 @@ pub(super) async fn logout(
     }
     let _ = end_session(&state, &user.viewer, &addr, &user.token).await;
     let mut resp = Redirect::to("/login").into_response();
-    resp.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static("hotline_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
-    );
+    if let Ok(v) = HeaderValue::from_str(&set_session_cookie(&state, "", 0)) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
     resp
+}
+
+/// The `Set-Cookie` value of the session cookie: `Secure` when the installation is served over HTTPS, so the
+/// browser never sends it over plain HTTP.
+fn set_session_cookie(state: &AppState, token: &str, max_age: i64) -> String {
+    let secure = if state.config().https { "; Secure" } else { "" };
+    format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")
 }
 
 /// Console forms sent without a live session: instead of losing what was typed behind

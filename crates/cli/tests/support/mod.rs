@@ -28,12 +28,20 @@ pub fn free_port() -> u16 {
 
 /// Starts `hotline serve --demo` and reads the demo passwords it prints.
 pub fn start_demo(dir: &std::path::Path) -> Server {
+    start_demo_with(dir, &[])
+}
+
+/// The same, with some settings given as environment variables.
+pub fn start_demo_with(dir: &std::path::Path, env: &[(&str, &str)]) -> Server {
     let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
         .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
         .arg("--data-dir")
         .arg(dir)
+        .envs(env.iter().copied())
         .env("HOTLINE_LOG", "warn")
+        // Tests run servers side by side: none takes the fixed metrics port.
+        .env("HOTLINE_METRICS_LISTEN", "")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
