@@ -35,6 +35,7 @@ pub mod orders;
 pub mod password_policy;
 pub mod public;
 pub mod reports;
+pub mod retention;
 pub mod settings;
 pub mod spreadsheet;
 pub mod stats;
@@ -89,6 +90,9 @@ pub struct AppConfig {
     pub bench_routes: bool,
     /// The demo province is loaded: the login page says how to log in.
     pub demo: bool,
+    /// Years after an order is closed when the retention job purges its personal
+    /// data; 0: never.
+    pub retention_years: u32,
 }
 
 impl std::fmt::Debug for AppConfig {
@@ -100,6 +104,7 @@ impl std::fmt::Debug for AppConfig {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("duplicate_window_days", &self.duplicate_window_days)
             .field("cache_ttl", &self.cache_ttl)
+            .field("retention_years", &self.retention_years)
             .finish()
     }
 }
@@ -122,6 +127,7 @@ impl Default for AppConfig {
             cache_ttl: Duration::from_secs(5),
             bench_routes: false,
             demo: false,
+            retention_years: 0,
         }
     }
 }

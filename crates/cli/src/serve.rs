@@ -31,7 +31,7 @@ pub fn init_logging(filter: &str) {
 
 /// Opens the store the configuration names and seeds what a new database lacks.
 pub async fn open_state(cfg: &Config) -> Result<AppState, String> {
-    let store = hotline_store::open(&cfg.database_url())
+    let store = hotline_store::open_with(&cfg.database_url(), cfg.personal()?)
         .await
         .map_err(|e| e.to_string())?;
     bootstrap::seed_defaults(&*store)
@@ -54,6 +54,7 @@ pub async fn open_state(cfg: &Config) -> Result<AppState, String> {
         cache_ttl: Duration::from_secs(cfg.cache_ttl_seconds),
         bench_routes: cfg.bench_routes,
         demo: false,
+        retention_years: cfg.retention_years,
     };
     Ok(AppState::new(store, Arc::new(SystemClock), app_cfg))
 }
@@ -114,6 +115,7 @@ pub async fn run(mut cfg: Config, listen: Option<String>, demo_mode: bool) -> Re
     hotline_app::kb::spawn_follower(state.clone(), Duration::from_secs(2));
     hotline_app::stats::spawn(state.clone(), Duration::from_secs(2));
     hotline_app::watch::spawn(state.clone(), Duration::from_secs(60));
+    hotline_app::retention::spawn(state.clone(), Duration::from_secs(24 * 3600));
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;

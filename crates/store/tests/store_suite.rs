@@ -1743,3 +1743,22 @@ async fn orders_stored_plain_are_sealed_at_the_first_start_with_encryption_on() 
         assert!(!contains(&bytes, "13900001111"));
     }
 }
+
+#[tokio::test]
+async fn with_encryption_on_the_text_index_gets_no_requester_field_of_any_order() {
+    for (place, algorithm) in places() {
+        let s = place.open(sealed(algorithm)).await.unwrap();
+        seed_units(&s).await;
+        let mut n = new_order("李四反映噪声", "2026-11-27T09:00:00+08:00", None, None);
+        n.intake.requester.name = Some("李四".into());
+        n.intake.requester.phone = Some(Phone::parse("13900001111").unwrap());
+        n.intake.requester.address = Some("天府大道100号".into());
+        n.intake.content = "我是李四，电话13900001111，住天府大道100号，楼下施工".into();
+        let o = create(&s, n).await;
+        let texts = s.order_texts_after(0, 10).await.unwrap();
+        assert_eq!(texts.len(), 1);
+        let (id, text, _) = &texts[0];
+        assert_eq!(*id, o.id.0);
+        assert_eq!(text, "***反映噪声 我是***，电话***，住***，楼下施工");
+    }
+}
