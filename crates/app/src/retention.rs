@@ -42,9 +42,10 @@ pub async fn run_once(state: &AppState) -> ApiResult<Purged> {
     let mut purged = Purged::default();
     if let Some(cutoff) = cutoff {
         loop {
-            let n = store.purge_personal_data(cutoff, now, BATCH).await?;
-            purged.orders += n;
-            if n < u64::from(BATCH) {
+            let ids = store.purge_personal_data(cutoff, now, BATCH).await?;
+            purged.orders += ids.len() as u64;
+            reindex(state, &ids).await?;
+            if ids.len() < BATCH as usize {
                 break;
             }
             tokio::task::yield_now().await;
@@ -74,6 +75,22 @@ pub async fn run_once(state: &AppState) -> ApiResult<Purged> {
         "retention: personal data purged"
     );
     Ok(purged)
+}
+
+/// The purged orders' texts in the full-text index are replaced by their purged
+/// title and content, so the index on disk keeps no name the text repeated.
+async fn reindex(state: &AppState, ids: &[hotline_domain::OrderId]) -> ApiResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let texts = state
+        .store()
+        .orders_by_ids(ids)
+        .await?
+        .into_iter()
+        .map(|o| (o.id.0, format!("{} {}", o.title, o.content)))
+        .collect();
+    state.order_search().reindex(texts).await
 }
 
 /// Runs the purge every `every` (a day on the server), first shortly after start.

@@ -8,9 +8,14 @@ use common::*;
 use hotline_store::personal::Algorithm;
 use serde_json::{Value, json};
 
-/// An order registered, handled and closed at the clock's time.
+/// An order registered, handled and closed at the clock's time; its content repeats
+/// the requester's name.
 async fn closed_order(app: &TestApp) -> i64 {
-    let id = app.complaint().await;
+    let mut body = order_body("complaint");
+    body["content"] = json!("王小明反映：锦江区东大街路灯连续一周不亮。");
+    let r = app.create("operator", body).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let id = r.body["id"].as_i64().unwrap();
     app.ok("dispatcher", id, "dispatch", json!({"unit": "cd-jt"}))
         .await;
     app.ok("handler", id, "accept", json!({})).await;
@@ -49,13 +54,22 @@ async fn units_report(app: &TestApp) -> Value {
     r.body
 }
 
-async fn retention_purges_old_closed_orders_only(app: TestApp) {
+/// `sealed`: personal data encryption is on, and the text index masks the requester's
+/// name from the start (only orders not indexed yet are found by it, by substring).
+async fn retention_purges_old_closed_orders_only(app: TestApp, sealed: bool) {
     app.set_time("2019-03-04T09:00:00+08:00");
     let old = closed_order(&app).await;
     app.set_time("2026-11-02T09:00:00+08:00");
     let recent = closed_order(&app).await;
     let open = app.complaint().await;
     let before = units_report(&app).await;
+    app.state.order_search().catch_up(&app.state).await.unwrap();
+    let by_name = if sealed {
+        vec![recent]
+    } else {
+        vec![recent, old]
+    };
+    assert_eq!(found_by_text(&app, "王小明").await, by_name);
 
     let purged = hotline_app::retention::run_once(&app.state).await.unwrap();
     assert_eq!(purged.orders, 1);
@@ -66,6 +80,9 @@ async fn retention_purges_old_closed_orders_only(app: TestApp) {
     assert!(o["requester"]["phone"].is_null(), "{}", o["requester"]);
     assert!(o["address"].is_null());
     assert_eq!(o["title"], "路灯不亮");
+    assert_eq!(o["content"], "***反映：锦江区东大街路灯连续一周不亮。");
+    // Neither the order nor the text index finds it by the name any more.
+    assert_eq!(found_by_text(&app, "王小明").await, vec![recent]);
     let types: Vec<&str> = o["events"]
         .as_array()
         .unwrap()
@@ -94,6 +111,29 @@ async fn retention_purges_old_closed_orders_only(app: TestApp) {
     assert_eq!(again.orders, 0);
 }
 
+/// The orders a text search finds, newest first.
+async fn found_by_text(app: &TestApp, q: &str) -> Vec<i64> {
+    let r = app
+        .as_user(
+            "supervisor",
+            "GET",
+            &format!("/api/v1/orders?q={}", urlencode(q)),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_i64().unwrap())
+        .collect()
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
 fn five_years(c: &mut hotline_app::AppConfig) {
     c.retention_years = 5;
 }
@@ -102,6 +142,7 @@ fn five_years(c: &mut hotline_app::AppConfig) {
 async fn retention_on_sqlite_with_aes() {
     retention_purges_old_closed_orders_only(
         TestApp::sqlite_sealed_with(sealed(Algorithm::Aes256Gcm), five_years).await,
+        true,
     )
     .await;
 }
@@ -110,6 +151,7 @@ async fn retention_on_sqlite_with_aes() {
 async fn retention_on_sqlite_plain() {
     retention_purges_old_closed_orders_only(
         TestApp::sqlite_sealed_with(hotline_store::personal::Personal::plain(), five_years).await,
+        false,
     )
     .await;
 }
@@ -129,7 +171,7 @@ async fn retention_on_postgres_with_sm4() {
             ),
             app.clock.clone(),
         );
-        retention_purges_old_closed_orders_only(app).await;
+        retention_purges_old_closed_orders_only(app, true).await;
     }
 }
 

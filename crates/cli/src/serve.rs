@@ -72,14 +72,33 @@ pub fn open_kb_index(cfg: &Config) -> Result<hotline_search::KbIndex, String> {
 }
 
 /// The orders' text index in the data directory (derived data, like the above).
+/// With personal data encryption on, an index built while it was off (which holds the
+/// requester's name, phone and address where the text repeats them) is emptied, and
+/// the follower builds it again with them masked.
 pub fn open_order_index(cfg: &Config) -> Result<hotline_search::OrderIndex, String> {
     let dir = cfg.data_dir.join("order-index");
-    hotline_search::OrderIndex::open(&dir).map_err(|e| {
+    let index = hotline_search::OrderIndex::open(&dir).map_err(|e| {
         format!(
             "{}: {e} (is another hotline server using this data directory?)",
             dir.display()
         )
-    })
+    })?;
+    let masked = cfg.data_dir.join("order-index.masked");
+    let io = |e: std::io::Error| format!("{}: {e}", masked.display());
+    match (cfg.personal_data_encryption, masked.exists()) {
+        (true, false) => {
+            index
+                .clear()
+                .map_err(|e| format!("{}: {e}", dir.display()))?;
+            std::fs::write(&masked, "built with requesters' details masked\n").map_err(io)?;
+            tracing::info!(
+                "order index emptied: it is built again with requesters' details masked"
+            );
+        }
+        (false, true) => std::fs::remove_file(&masked).map_err(io)?,
+        _ => {}
+    }
+    Ok(index)
 }
 
 pub async fn run(mut cfg: Config, listen: Option<String>, demo_mode: bool) -> Result<(), String> {

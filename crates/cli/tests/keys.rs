@@ -66,6 +66,8 @@ fn count_for(status: &str, key: &str) -> String {
 fn keys_are_made_on_first_use_rotated_to_sm4_and_a_wrong_file_stops_the_start() {
     let dir = tempfile::tempdir().unwrap();
     load_demo_encrypted(dir.path());
+    // The order index was built with requesters' details masked from the start.
+    assert!(dir.path().join("order-index.masked").exists());
     let keys = dir.path().join("data.keys");
     #[cfg(unix)]
     {

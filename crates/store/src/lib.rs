@@ -241,13 +241,14 @@ pub trait Store: kb::KbStore + stats::StatsStore + Send + Sync + 'static {
     /// `closed_before` (the requester's name, phone and address, the matter's address,
     /// the requester's name, phone and address where the title or content repeats
     /// them, the phone hash and the address lookup key), keeping the order, its
-    /// timeline and statistics; each gets a `personal_data_purged` event. How many.
+    /// timeline and statistics; each gets a `personal_data_purged` event. The orders
+    /// purged (their texts for the full-text index changed too).
     async fn purge_personal_data(
         &self,
         closed_before: Timestamp,
         now: Timestamp,
         limit: u32,
-    ) -> Result<u64>;
+    ) -> Result<Vec<OrderId>>;
     /// Forgets what the login guard no longer needs: counters and failures last
     /// touched before `counters_before`, addresses a name last logged in from before
     /// `known_before`, sessions that ended before `known_before`. How many rows.

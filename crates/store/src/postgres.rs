@@ -712,7 +712,7 @@ async fn purge_batch(
     closed_before: i64,
     now: Timestamp,
     limit: u32,
-) -> Result<u64> {
+) -> Result<Vec<OrderId>> {
     use query::personal::{PURGE, TO_PURGE};
     let rows: Vec<(i64, i64, String)> = sqlx::query_as(AssertSqlSafe(numbered(TO_PURGE)))
         .bind(closed_before)
@@ -720,7 +720,7 @@ async fn purge_batch(
         .fetch_all(&mut **tx)
         .await
         .map_err(pg_err)?;
-    let mut n = 0;
+    let mut purged = Vec::new();
     for (id, version, doc) in rows {
         let (order, event) = personal::purged(personal.open_order(&doc)?, now);
         let (doc, key) = personal.seal_order(&order)?;
@@ -737,10 +737,10 @@ async fn purge_batch(
             .rows_affected();
         if updated == 1 {
             insert_event(tx, order.id, &event).await?;
-            n += 1;
+            purged.push(order.id);
         }
     }
-    Ok(n)
+    Ok(purged)
 }
 
 fn pg_api_key(r: &PgRow) -> Result<ApiKeyRecord> {
@@ -1325,9 +1325,9 @@ impl Store for PgStore {
         closed_before: Timestamp,
         now: Timestamp,
         limit: u32,
-    ) -> Result<u64> {
+    ) -> Result<Vec<OrderId>> {
         let mut tx = self.begin().await?;
-        let n = purge_batch(
+        let purged = purge_batch(
             &mut tx,
             &self.personal,
             closed_before.timestamp(),
@@ -1336,7 +1336,7 @@ impl Store for PgStore {
         )
         .await?;
         tx.commit().await.map_err(pg_err)?;
-        Ok(n)
+        Ok(purged)
     }
 
     async fn purge_login_guard(

@@ -516,7 +516,7 @@ fn purge_batch(
     closed_before: i64,
     now: Timestamp,
     limit: u32,
-) -> Result<u64> {
+) -> Result<Vec<OrderId>> {
     use query::personal::{PURGE, TO_PURGE};
     let rows: Vec<(i64, i64, String)> = c
         .prepare_cached(TO_PURGE)
@@ -527,17 +527,17 @@ fn purge_batch(
             .collect::<rusqlite::Result<_>>()
         })
         .map_err(sql_err)?;
-    let mut n = 0;
+    let mut purged = Vec::new();
     for (id, version, doc) in rows {
         let (order, event) = personal::purged(personal.open_order(&doc)?, now);
         let (doc, key) = personal.seal_order(&order)?;
         let at = now.timestamp();
         if exec(c, PURGE, &[&doc, &order.version, &key, &at, &id, &version])? == 1 {
             insert_event(c, order.id, &event)?;
-            n += 1;
+            purged.push(order.id);
         }
     }
-    Ok(n)
+    Ok(purged)
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {
@@ -1716,7 +1716,7 @@ impl Store for SqliteStore {
         closed_before: Timestamp,
         now: Timestamp,
         limit: u32,
-    ) -> Result<u64> {
+    ) -> Result<Vec<OrderId>> {
         let personal = self.personal.clone();
         let before = closed_before.timestamp();
         self.write(move |c| scrubbing(c, || purge_batch(c, &personal, before, now, limit)))
