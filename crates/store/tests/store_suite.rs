@@ -1770,3 +1770,44 @@ async fn with_encryption_on_the_text_index_gets_no_requester_field_of_any_order(
         assert_eq!(text, "***反映噪声 我是***，电话***，住***，楼下施工");
     }
 }
+
+#[tokio::test]
+async fn a_running_server_follows_a_rotation_made_by_another_process() {
+    let place = Place::sqlite();
+    let files = tempfile::tempdir().unwrap();
+    let path = files.path().join("data.keys");
+    let ring = Keyring::load_or_create(&path, Algorithm::Aes256Gcm).unwrap();
+    let server = place
+        .open(Personal::sealed(ring.clone(), Some(path.clone())))
+        .await
+        .unwrap();
+    seed_units(&server).await;
+    let first = register_li_si(&server, "旧密钥写入").await;
+    // `hotline keys rotate` in another process: a new key in the file, then the pass.
+    let mut rotated = ring.clone();
+    let new_key = rotated.add_current(Algorithm::Sm4Gcm);
+    rotated.save(&path).unwrap();
+    let other = place
+        .open(Personal::sealed(rotated, Some(path.clone())))
+        .await
+        .unwrap();
+    assert_eq!(
+        other.reseal_orders(0, 10, false).await.unwrap(),
+        (1, Some(first.id.0))
+    );
+    // The server meets the new key, reads the file again, and writes with it too.
+    assert_eq!(server.order(first.id).await.unwrap().unwrap(), first);
+    let changed = act(
+        &server,
+        &first,
+        dispatch_to("cdjt", &[]),
+        "2026-11-27T10:00:00+08:00",
+    )
+    .await;
+    assert_eq!(server.order(first.id).await.unwrap().unwrap(), changed);
+    assert_eq!(
+        server.personal_data_keys().await.unwrap(),
+        vec![(Some(new_key), 1)]
+    );
+    assert!(!contains(&place.stored_bytes().await, "李四"));
+}
