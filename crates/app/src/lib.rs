@@ -36,6 +36,7 @@ pub mod orders;
 pub mod password_policy;
 pub mod public;
 pub mod reports;
+pub mod retention;
 pub mod settings;
 pub mod spreadsheet;
 pub mod stats;
@@ -96,6 +97,9 @@ pub struct AppConfig {
     /// The installation is reached over HTTPS (itself or behind a TLS proxy): the
     /// session cookie is `Secure` and every answer carries HSTS.
     pub https: bool,
+    /// Years after an order is closed when the retention job purges its personal
+    /// data; 0: never.
+    pub retention_years: u32,
 }
 
 impl std::fmt::Debug for AppConfig {
@@ -107,6 +111,7 @@ impl std::fmt::Debug for AppConfig {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("duplicate_window_days", &self.duplicate_window_days)
             .field("cache_ttl", &self.cache_ttl)
+            .field("retention_years", &self.retention_years)
             .finish()
     }
 }
@@ -131,6 +136,7 @@ impl Default for AppConfig {
             demo: false,
             metrics_token: String::new(),
             https: false,
+            retention_years: 0,
         }
     }
 }

@@ -74,6 +74,9 @@ enum Command {
     /// The knowledge base.
     #[command(subcommand)]
     Kb(commands::KbCommand),
+    /// The keys personal data is encrypted with.
+    #[command(subcommand)]
+    Keys(commands::KeysCommand),
     /// The shipped benchmarks.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -110,6 +113,7 @@ fn main() -> ExitCode {
             Command::Calendar(cmd) => commands::calendar(cfg, cmd).await,
             Command::Audit(cmd) => commands::audit(cfg, cmd).await,
             Command::Kb(cmd) => commands::kb(cfg, cmd).await,
+            Command::Keys(cmd) => commands::keys(cfg, cmd).await,
             Command::Bench(cmd) => bench::run(cmd).await,
         }
     });
