@@ -12,6 +12,7 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub database: String,
     pub secret_key: String,
+    pub audit_anchor_file: PathBuf,
     pub body_limit: usize,
     pub session_hours: i64,
     pub session_idle_minutes: i64,
@@ -126,6 +127,15 @@ impl Config {
         }
     }
 
+    /// Where the server keeps the audit trail's head.
+    pub fn audit_anchor_path(&self) -> PathBuf {
+        if self.audit_anchor_file.as_os_str().is_empty() {
+            self.data_dir.join("audit.anchor")
+        } else {
+            self.audit_anchor_file.clone()
+        }
+    }
+
     /// The phone-hash key: configured, or generated once into the data folder.
     pub fn secret_key(&self) -> Result<Vec<u8>, String> {
         if !self.secret_key.is_empty() {
@@ -173,6 +183,7 @@ mod tests {
         assert_eq!(c.body_limit, 1024 * 1024);
         assert!(c.database_url().ends_with("data/hotline.db"));
         assert!(c.trusted_proxies.is_empty());
+        assert!(c.audit_anchor_path().ends_with("data/audit.anchor"));
     }
 
     #[test]
