@@ -7,7 +7,10 @@
 //! - the SQLite database as one consistent snapshot, taken with `VACUUM INTO` on a
 //!   read-only connection: it runs in one read transaction, which WAL lets stand
 //!   beside the server's one writer (nothing waits for the backup, and the backup
-//!   sees every transaction committed before it began — every acknowledged write);
+//!   sees every transaction committed before it began — every acknowledged write).
+//!   The online backup API would do as well only in one `step(-1)`: stepped in
+//!   chunks, as rusqlite's `run_to_completion` does, it restarts whenever the server
+//!   commits between chunks, which under steady intake may be never-ending;
 //! - every other file of the data directory, found by walking it, so that files added
 //!   later (the secret key, attachments, models, key files) need no change here;
 //! - the snapshot's audit head as `audit.anchor`, so the restored trail verifies
@@ -474,6 +477,7 @@ pub fn restore(file: &Path, dir: &Path) -> Result<(), String> {
         .prefix(".hotline-restore-")
         .tempdir_in(&parent)
         .map_err(|e| format!("{}: {e}", parent.display()))?;
+    make_private(staging.path())?;
     let (manifest, found) = extract(file, staging.path())?;
     check_members(&manifest, &found).map_err(|e| format!("{}: {e}", file.display()))?;
     if let Some(db) = &manifest.database {
@@ -587,6 +591,19 @@ fn write_member(data: &mut impl Read, target: &Path, name: &str) -> Result<Membe
         size: hashing.count,
         sha256: hashing.hex(),
     })
+}
+
+/// The restored data directory holds the secret key: only its owner enters it.
+#[cfg(unix)]
+fn make_private(dir: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .map_err(|e| format!("{}: {e}", dir.display()))
+}
+
+#[cfg(not(unix))]
+fn make_private(_dir: &Path) -> Result<(), String> {
+    Ok(())
 }
 
 #[cfg(unix)]

@@ -203,6 +203,27 @@ async fn a_backup_under_load_holds_every_order_acknowledged_before_it_and_restor
         .await
         .unwrap();
     assert_eq!(r.status(), reqwest::StatusCode::OK, "order {number}");
+    // The text index, not in the backup, is rebuilt from the restored database.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let found: serde_json::Value = client
+            .get(format!("{}/api/v1/orders?q=路灯不亮", copy.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if found["items"].as_array().is_some_and(|i| !i.is_empty()) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the order index was not rebuilt: {found}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     drop(copy);
 
     // One flipped byte in the database's copy: refused, and nothing is left behind.
