@@ -3,7 +3,8 @@
 //! A backup is a tar archive (readable with `tar tvf`): every member under `data/`
 //! is a file of the data directory as it is to be restored, and `manifest.json`, last,
 //! names each member with its size and SHA-256, the schema version, the audit trail's
-//! head and the time. What goes in:
+//! head and the time; `seal.sha256` at the very end holds the SHA-256 of all the
+//! archive before it, so a changed byte anywhere is found. What goes in:
 //! - the SQLite database as one consistent snapshot, taken with `VACUUM INTO` on a
 //!   read-only connection: it runs in one read transaction, which WAL lets stand
 //!   beside the server's one writer (nothing waits for the backup, and the backup
@@ -34,6 +35,10 @@ use std::path::{Component, Path, PathBuf};
 use crate::config::Config;
 
 const MANIFEST: &str = "manifest.json";
+/// The last member: the SHA-256 of every byte of the archive before it. With the
+/// tar headers' own checksums and the zeros required after it, every byte of a
+/// backup is checked, not only the members' contents.
+const SEAL: &str = "seal.sha256";
 const FORMAT: &str = "hotline-backup";
 const FORMAT_VERSION: u32 = 1;
 /// The folder of the archive that holds the data directory's files.
@@ -369,21 +374,28 @@ fn walk(
     Ok(())
 }
 
-/// A tar archive being written, with the manifest entry of every member so far.
+/// A tar archive being written, with the manifest entry of every member so far and
+/// the hash of every byte so far (for the seal).
 struct ArchiveWriter<W: Write> {
-    tar: tar::Builder<W>,
+    tar: tar::Builder<Hashing<W>>,
     members: Vec<Member>,
 }
 
 impl<W: Write> ArchiveWriter<W> {
     fn new(out: W) -> Self {
         ArchiveWriter {
-            tar: tar::Builder::new(out),
+            tar: tar::Builder::new(Hashing::new(out)),
             members: Vec::new(),
         }
     }
 
-    fn add(&mut self, name: &str, size: u64, mtime: u64, data: impl Read) -> Result<(), String> {
+    fn append(
+        &mut self,
+        name: &str,
+        size: u64,
+        mtime: u64,
+        data: impl Read,
+    ) -> Result<Member, String> {
         let mut header = tar::Header::new_gnu();
         header.set_entry_type(tar::EntryType::Regular);
         header.set_size(size);
@@ -399,12 +411,11 @@ impl<W: Write> ArchiveWriter<W> {
                 "{name} shrank while it was being backed up; run the backup again"
             ));
         }
-        self.members.push(Member {
+        Ok(Member {
             path: name.to_owned(),
             size,
             sha256: hashing.hex(),
-        });
-        Ok(())
+        })
     }
 
     /// Adds a file as it is now; one that vanished since the walk is left out.
@@ -422,25 +433,39 @@ impl<W: Write> ArchiveWriter<W> {
             .ok()
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_secs());
-        self.add(name, meta.len(), mtime, BufReader::new(file))
+        let member = self.append(name, meta.len(), mtime, BufReader::new(file))?;
+        self.members.push(member);
+        Ok(())
     }
 
     fn add_bytes(&mut self, name: &str, bytes: &[u8]) -> Result<(), String> {
-        let now = chrono::Utc::now().timestamp().max(0) as u64;
-        self.add(name, bytes.len() as u64, now, bytes)
+        let member = self.append(name, bytes.len() as u64, now_secs(), bytes)?;
+        self.members.push(member);
+        Ok(())
     }
 
-    /// Appends the manifest and ends the archive.
+    /// Appends the manifest and the seal, and ends the archive.
     fn finish(mut self, manifest: &Manifest) -> Result<W, String> {
         let text = serde_json::to_vec_pretty(manifest).map_err(|e| e.to_string())?;
-        self.add_bytes(MANIFEST, &text)?;
-        self.tar
+        self.append(MANIFEST, text.len() as u64, now_secs(), text.as_slice())?;
+        let seal = format!(
+            "{}\n",
+            hex::encode(self.tar.get_ref().hasher.clone().finalize())
+        );
+        self.append(SEAL, seal.len() as u64, now_secs(), seal.as_bytes())?;
+        let out = self
+            .tar
             .into_inner()
-            .map_err(|e| format!("writing the backup: {e}"))
+            .map_err(|e| format!("writing the backup: {e}"))?;
+        Ok(out.inner)
     }
 }
 
-/// A reader (or writer's source) that counts and hashes what passes through it.
+fn now_secs() -> u64 {
+    chrono::Utc::now().timestamp().max(0) as u64
+}
+
+/// A reader or writer that counts and hashes what passes through it.
 struct Hashing<R> {
     inner: R,
     hasher: Sha256,
@@ -457,6 +482,18 @@ impl<R> Hashing<R> {
     }
     fn hex(self) -> String {
         hex::encode(self.hasher.finalize())
+    }
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.count += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 
@@ -478,8 +515,13 @@ pub fn restore(file: &Path, dir: &Path) -> Result<(), String> {
         .tempdir_in(&parent)
         .map_err(|e| format!("{}: {e}", parent.display()))?;
     make_private(staging.path())?;
-    let (manifest, found) = extract(file, staging.path())?;
-    check_members(&manifest, &found).map_err(|e| format!("{}: {e}", file.display()))?;
+    let Extracted {
+        manifest,
+        members,
+        seal,
+    } = extract(file, staging.path())?;
+    check_members(&manifest, &members).map_err(|e| format!("{}: {e}", file.display()))?;
+    check_seal(file, &seal).map_err(|e| format!("{}: {e}", file.display()))?;
     if let Some(db) = &manifest.database {
         check_database(&staging.path().join(DATABASE), db)
             .map_err(|e| format!("{}: {e}", file.display()))?;
@@ -522,14 +564,33 @@ fn report_restore(dir: &Path, m: &Manifest) {
 }
 
 /// Extracts every member into `staging`, hashing as it goes.
-fn extract(file: &Path, staging: &Path) -> Result<(Manifest, BTreeMap<String, Member>), String> {
+/// What [`extract`] found in an archive.
+struct Extracted {
+    manifest: Manifest,
+    members: BTreeMap<String, Member>,
+    seal: Seal,
+}
+
+/// Where the seal is, and what it says.
+struct Seal {
+    header_at: u64,
+    data_end: u64,
+    /// The hash in hex and a line feed, exactly.
+    text: String,
+}
+
+fn extract(file: &Path, staging: &Path) -> Result<Extracted, String> {
     let bad = |e: &dyn std::fmt::Display| format!("{}: not a readable backup: {e}", file.display());
     let input = File::open(file).map_err(|e| format!("{}: {e}", file.display()))?;
     let mut archive = tar::Archive::new(BufReader::new(input));
     let mut manifest = None;
     let mut found = BTreeMap::new();
+    let mut seal: Option<Seal> = None;
     for entry in archive.entries().map_err(|e| bad(&e))? {
         let mut entry = entry.map_err(|e| bad(&e))?;
+        if seal.is_some() {
+            return Err(bad(&"members follow its seal"));
+        }
         let name = entry
             .path()
             .map_err(|e| bad(&e))?
@@ -552,6 +613,20 @@ fn extract(file: &Path, staging: &Path) -> Result<(Manifest, BTreeMap<String, Me
             manifest = Some(m);
             continue;
         }
+        if name == SEAL {
+            let mut text = String::new();
+            entry
+                .by_ref()
+                .take(128)
+                .read_to_string(&mut text)
+                .map_err(|e| bad(&e))?;
+            seal = Some(Seal {
+                header_at: entry.raw_header_position(),
+                data_end: entry.raw_file_position() + entry.size(),
+                text,
+            });
+            continue;
+        }
         let rel = name
             .strip_prefix(&format!("{DATA}/"))
             .filter(|rel| is_plain_relative(Path::new(rel)))
@@ -566,13 +641,41 @@ fn extract(file: &Path, staging: &Path) -> Result<(Manifest, BTreeMap<String, Me
         }
     }
     let manifest = manifest.ok_or_else(|| bad(&"it has no manifest"))?;
+    let seal = seal.ok_or_else(|| bad(&"it has no seal (it was cut short?)"))?;
     if manifest.format != FORMAT || manifest.version > FORMAT_VERSION {
         return Err(bad(&format!(
             "its manifest is {} version {}; this hotline reads {FORMAT} up to version {FORMAT_VERSION}",
             manifest.format, manifest.version
         )));
     }
-    Ok((manifest, found))
+    Ok(Extracted {
+        manifest,
+        members: found,
+        seal,
+    })
+}
+
+/// Every byte before the seal hashes to what it says, and only zeros (the tar's
+/// padding and end blocks) follow it.
+fn check_seal(file: &Path, seal: &Seal) -> Result<(), String> {
+    let io = |e: std::io::Error| format!("{}: {e}", file.display());
+    let mut input = BufReader::new(File::open(file).map_err(io)?);
+    let mut sealed = Hashing::new((&mut input).take(seal.header_at));
+    std::io::copy(&mut sealed, &mut std::io::sink()).map_err(io)?;
+    if sealed.count != seal.header_at || format!("{}\n", sealed.hex()) != seal.text {
+        return Err(
+            "its seal does not match its contents (the backup is damaged or was altered)".into(),
+        );
+    }
+    let mut rest = Vec::new();
+    input.read_to_end(&mut rest).map_err(io)?;
+    let after_seal = (seal.data_end - seal.header_at) as usize;
+    if rest.len() < after_seal || rest[after_seal..].iter().any(|b| *b != 0) {
+        return Err(
+            "bytes after its seal were changed (the backup is damaged or was altered)".into(),
+        );
+    }
+    Ok(())
 }
 
 /// Only names below the folder: no `..`, no root, no drive.

@@ -112,7 +112,7 @@ fn order_ids(db: &Path) -> HashSet<i64> {
         .unwrap()
 }
 
-/// The byte offset of a member's data in a tar archive.
+/// The byte offset of the middle of a member's data in a tar archive.
 fn member_offset(archive: &Path, name: &str) -> u64 {
     let mut ar = tar::Archive::new(std::fs::File::open(archive).unwrap());
     ar.entries()
@@ -121,6 +121,33 @@ fn member_offset(archive: &Path, name: &str) -> u64 {
         .find(|e| e.path().unwrap().to_str() == Some(name))
         .map(|e| e.raw_file_position() + e.size() / 2)
         .unwrap()
+}
+
+/// Restores a copy of the backup with one byte flipped, which must fail, leave no
+/// target and no temporary behind; the error.
+fn restore_with_flipped_byte(root: &Path, backup: &[u8], at: u64) -> String {
+    let mut bytes = backup.to_vec();
+    bytes[at as usize] ^= 0x01;
+    let tampered = root.join("tampered.backup");
+    std::fs::write(&tampered, bytes).unwrap();
+    let target = root.join("from-tampered");
+    let out = hotline(
+        &[
+            "restore",
+            tampered.to_str().unwrap(),
+            target.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(!out.status.success(), "a flipped byte at {at} was restored");
+    assert!(!target.exists());
+    let leftovers: Vec<_> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -226,32 +253,27 @@ async fn a_backup_under_load_holds_every_order_acknowledged_before_it_and_restor
     }
     drop(copy);
 
-    // One flipped byte in the database's copy: refused, and nothing is left behind.
-    let tampered = root.path().join("tampered.backup");
-    let mut bytes = std::fs::read(&file).unwrap();
-    let at = member_offset(&file, "data/hotline.db") as usize;
-    bytes[at] ^= 0x01;
-    std::fs::write(&tampered, bytes).unwrap();
-    let target = root.path().join("from-tampered");
-    let err = failed(&hotline(
-        &[
-            "restore",
-            tampered.to_str().unwrap(),
-            target.to_str().unwrap(),
-        ],
-        None,
-    ));
+    // One flipped byte in the database's copy is named; one anywhere else (a header,
+    // padding, the manifest, the seal, the end blocks) is refused too; and a refused
+    // restore leaves nothing behind.
+    let original = std::fs::read(&file).unwrap();
+    let in_database = member_offset(&file, "data/hotline.db");
+    let err = restore_with_flipped_byte(root.path(), &original, in_database);
     assert!(
         err.contains("data/hotline.db does not match its checksum"),
         "{err}"
     );
-    assert!(!target.exists());
-    let leftovers: Vec<_> = std::fs::read_dir(root.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with('.'))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let len = original.len() as u64;
+    let manifest = member_offset(&file, "manifest.json");
+    let seal = member_offset(&file, "seal.sha256");
+    let elsewhere = [0, 150, 600, manifest, seal, seal - 400, len - 700, len - 1];
+    for at in elsewhere
+        .into_iter()
+        .chain((1..12).map(|k| len * k / 12 + 3))
+    {
+        let err = restore_with_flipped_byte(root.path(), &original, at);
+        assert!(err.contains("hotline: "), "byte {at} of {len}: {err}");
+    }
 
     // A directory already holding data is never restored over.
     let err = failed(&hotline(
