@@ -530,7 +530,8 @@ fn audit_verify_against_an_anchor_names_deleted_newest_records_and_passes_a_grow
 }
 
 #[test]
-fn backup_with_postgresql_points_to_pg_dump_and_never_overwrites_a_file() {
+fn backup_with_postgresql_points_to_pg_dump_saves_only_files_when_asked_and_never_overwrites_a_file()
+ {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("out.tar");
     let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
@@ -546,6 +547,47 @@ fn backup_with_postgresql_points_to_pg_dump_and_never_overwrites_a_file() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
     assert!(!file.exists());
+    // --files-only saves what pg_dump does not: the data directory's files.
+    let pg_data = dir.path().join("pg-data");
+    std::fs::create_dir_all(pg_data.join("attachments")).unwrap();
+    std::fs::write(pg_data.join("secret.key"), "k".repeat(64)).unwrap();
+    std::fs::write(pg_data.join("attachments/a.pdf"), "%PDF").unwrap();
+    let files = dir.path().join("files.tar");
+    let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(["backup", "--files-only", files.to_str().unwrap()])
+        .args([
+            "--database",
+            "postgres://nobody@127.0.0.1:1/none",
+            "--data-dir",
+        ])
+        .arg(&pg_data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("the database is not in it"));
+    let restored = dir.path().join("pg-restored");
+    let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args([
+            "restore",
+            files.to_str().unwrap(),
+            restored.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(restored.join("attachments/a.pdf")).unwrap(),
+        "%PDF"
+    );
+    assert!(restored.join("secret.key").exists() && !restored.join("hotline.db").exists());
     std::fs::write(&file, "keep me").unwrap();
     let data = dir.path().join("data");
     import_year(&data, 2027);
