@@ -121,17 +121,8 @@ pub fn backup(cfg: &Config, file: &Path, files_only: bool) -> Result<(), String>
         .tempfile_in(&target_dir)
         .map_err(|e| format!("{}: {e}", target_dir.display()))?;
     let mut archive = ArchiveWriter::new(BufWriter::new(partial));
-
     let info = match &database {
-        Some(db) => {
-            let snapshot = scratch.path().join(DATABASE);
-            snapshot_database(db, &snapshot)?;
-            let info = describe_database(&snapshot)?;
-            archive.add_file(&snapshot, &info.member)?;
-            let anchor = format!("{}\n", info.audit_head);
-            archive.add_bytes(&format!("{DATA}/{ANCHOR}"), anchor.as_bytes())?;
-            Some(info)
-        }
+        Some(db) => Some(add_database(&mut archive, db, scratch.path())?),
         None => None,
     };
     let skip = Skipped::new(&data_dir, database.as_deref(), &cfg.audit_anchor_path());
@@ -159,6 +150,29 @@ pub fn backup(cfg: &Config, file: &Path, files_only: bool) -> Result<(), String>
     };
     let written = archive.finish(&manifest)?;
     let partial = written.into_inner().map_err(|e| e.error().to_string())?;
+    publish(partial, file, &target_dir)?;
+    report_backup(file, &manifest);
+    Ok(())
+}
+
+/// The snapshot of the database and its audit head, as the restored anchor.
+fn add_database<W: Write>(
+    archive: &mut ArchiveWriter<W>,
+    db: &Path,
+    scratch: &Path,
+) -> Result<DatabaseInfo, String> {
+    let snapshot = scratch.join(DATABASE);
+    snapshot_database(db, &snapshot)?;
+    let info = describe_database(&snapshot)?;
+    archive.add_file(&snapshot, &info.member)?;
+    let anchor = format!("{}\n", info.audit_head);
+    archive.add_bytes(&format!("{DATA}/{ANCHOR}"), anchor.as_bytes())?;
+    Ok(info)
+}
+
+/// Makes the finished archive durable, then gives it its name — only if the name is
+/// still free.
+fn publish(partial: tempfile::NamedTempFile, file: &Path, dir: &Path) -> Result<(), String> {
     partial
         .as_file()
         .sync_all()
@@ -170,8 +184,7 @@ pub fn backup(cfg: &Config, file: &Path, files_only: bool) -> Result<(), String>
             e.error
         )
     })?;
-    sync_dir(&target_dir);
-    report_backup(file, &manifest);
+    sync_dir(dir);
     Ok(())
 }
 
