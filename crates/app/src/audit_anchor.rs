@@ -106,15 +106,17 @@ pub async fn refresh(store: &dyn Store, path: &Path) -> Result<Refreshed, String
     Ok(Refreshed::Written(now))
 }
 
-/// Refreshes the anchor now and then every `every`, for as long as the server runs
-/// (the server refreshes it once more when it stops).
-pub fn spawn(state: AppState, path: PathBuf, every: Duration) {
+/// Refreshes the anchor now and then every `every` until the handle is aborted; the
+/// server aborts it when it stops and refreshes once more itself, so that no older
+/// head from this job lands after the last one. (The job writes between awaits, so
+/// aborting it never interrupts a write.)
+pub fn spawn(state: AppState, path: PathBuf, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             refresh_logged(&state, &path).await;
             tokio::time::sleep(every).await;
         }
-    });
+    })
 }
 
 /// [`refresh`], its failure logged as the error it is.

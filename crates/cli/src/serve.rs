@@ -128,7 +128,7 @@ pub async fn run(mut cfg: Config, listen: Option<String>, demo_mode: bool) -> Re
     hotline_app::stats::spawn(state.clone(), Duration::from_secs(2));
     hotline_app::watch::spawn(state.clone(), Duration::from_secs(60));
     let anchor = cfg.audit_anchor_path();
-    hotline_app::audit_anchor::spawn(state.clone(), anchor.clone(), ANCHOR_EVERY);
+    let anchor_job = hotline_app::audit_anchor::spawn(state.clone(), anchor.clone(), ANCHOR_EVERY);
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
@@ -153,6 +153,8 @@ pub async fn run(mut cfg: Config, listen: Option<String>, demo_mode: bool) -> Re
         }
     }
     // The last head, after the last request: what a later verify must find.
+    anchor_job.abort();
+    let _ = anchor_job.await;
     hotline_app::audit_anchor::refresh_logged(&state, &anchor).await;
     drop(state);
     tracing::info!("stopped");
