@@ -16,6 +16,7 @@ pub mod access;
 pub mod account;
 pub mod admin;
 pub mod audit;
+pub mod audit_anchor;
 pub mod auth;
 pub mod bootstrap;
 pub mod client_addr;

@@ -239,17 +239,49 @@ pub enum CalendarCommand {
 
 #[derive(Subcommand)]
 pub enum AuditCommand {
-    /// Check the audit trail's hash chain; name the first broken record.
+    /// Check the audit trail's hash chain and name the first broken record; with an
+    /// anchor (--expect, and the anchor file when there is one) also that the trail
+    /// still holds the anchored record, so that deleted newest records show.
     Verify {
+        /// A head printed earlier by `hotline audit anchor` (COUNT:HASH); may be repeated.
+        #[arg(long, value_name = "COUNT:HASH")]
+        expect: Vec<hotline_domain::audit::AuditHead>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Print the trail's head (COUNT:HASH) for an operator to keep outside the
+    /// installation; `audit verify --expect` checks a later trail against it.
+    Anchor {
         #[command(flatten)]
         data: DataArgs,
     },
 }
 
 pub async fn audit(cfg: Config, cmd: AuditCommand) -> Result<(), String> {
-    let AuditCommand::Verify { data } = cmd;
-    let state = open_state(&with_data(cfg, &data)).await?;
-    let mut verifier = hotline_domain::audit::ChainVerifier::default();
+    match cmd {
+        AuditCommand::Anchor { data } => {
+            let state = open_state(&with_data(cfg, &data)).await?;
+            let head = hotline_app::audit_anchor::head(state.store().as_ref()).await?;
+            println!("{head}");
+            Ok(())
+        }
+        AuditCommand::Verify { expect, data } => {
+            let cfg = with_data(cfg, &data);
+            audit_verify(&cfg, expect).await
+        }
+    }
+}
+
+/// Walks the whole trail oldest first, against the anchors given and the anchor file.
+async fn audit_verify(
+    cfg: &Config,
+    mut anchors: Vec<hotline_domain::audit::AuditHead>,
+) -> Result<(), String> {
+    let file = cfg.audit_anchor_path();
+    let from_file = hotline_app::audit_anchor::read(&file)?;
+    anchors.extend(from_file.clone());
+    let state = open_state(cfg).await?;
+    let mut verifier = hotline_domain::audit::ChainVerifier::expecting(anchors.clone());
     let mut cursor = None;
     loop {
         let filter = hotline_store::AuditFilter {
@@ -271,7 +303,25 @@ pub async fn audit(cfg: Config, cmd: AuditCommand) -> Result<(), String> {
             None => break,
         }
     }
-    println!("audit trail intact: {} records", verifier.checked);
+    let head = verifier.finish().map_err(|m| m.to_string())?;
+    println!(
+        "audit trail intact: {} records; head {head}",
+        verifier.checked
+    );
+    for anchor in &anchors {
+        let source = if Some(anchor) == from_file.as_ref() {
+            format!(" ({})", file.display())
+        } else {
+            String::new()
+        };
+        println!("extends the anchor {anchor}{source}");
+    }
+    if from_file.is_none() {
+        eprintln!(
+            "hotline: note: no anchor file at {}: without one (or --expect) deleted newest records do not show",
+            file.display()
+        );
+    }
     Ok(())
 }
 

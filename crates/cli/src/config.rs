@@ -14,6 +14,7 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub database: String,
     pub secret_key: String,
+    pub audit_anchor_file: PathBuf,
     pub body_limit: usize,
     pub session_hours: i64,
     pub session_idle_minutes: i64,
@@ -159,6 +160,15 @@ impl Config {
         Ok(Personal::sealed(ring, Some(path)))
     }
 
+    /// Where the server keeps the audit trail's head.
+    pub fn audit_anchor_path(&self) -> PathBuf {
+        if self.audit_anchor_file.as_os_str().is_empty() {
+            self.data_dir.join("audit.anchor")
+        } else {
+            self.audit_anchor_file.clone()
+        }
+    }
+
     /// The phone-hash key: configured, or generated once into the data folder.
     pub fn secret_key(&self) -> Result<Vec<u8>, String> {
         if !self.secret_key.is_empty() {
@@ -210,6 +220,7 @@ mod tests {
         assert_eq!(c.cipher().unwrap(), Algorithm::Aes256Gcm);
         assert!(c.keys_path().ends_with("data/data.keys"));
         assert_eq!(c.retention_years, 0);
+        assert!(c.audit_anchor_path().ends_with("data/audit.anchor"));
     }
 
     #[test]

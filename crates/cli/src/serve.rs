@@ -11,6 +11,9 @@ use std::time::Duration;
 use crate::DataArgs;
 use crate::config::{Config, LogFormat};
 
+/// How often the server writes the audit trail's head to the anchor file.
+const ANCHOR_EVERY: Duration = Duration::from_secs(60);
+
 pub fn with_data(mut cfg: Config, data: &DataArgs) -> Config {
     if let Some(dir) = &data.data_dir {
         cfg.data_dir = dir.clone();
@@ -145,6 +148,8 @@ pub async fn run(mut cfg: Config, listen: Option<String>, demo_mode: bool) -> Re
     hotline_app::stats::spawn(state.clone(), Duration::from_secs(2));
     hotline_app::watch::spawn(state.clone(), Duration::from_secs(60));
     hotline_app::retention::spawn(state.clone(), Duration::from_secs(24 * 3600));
+    let anchor = cfg.audit_anchor_path();
+    let anchor_job = hotline_app::audit_anchor::spawn(state.clone(), anchor.clone(), ANCHOR_EVERY);
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
@@ -168,6 +173,10 @@ pub async fn run(mut cfg: Config, listen: Option<String>, demo_mode: bool) -> Re
             tracing::warn!("in-flight requests did not finish within the grace period");
         }
     }
+    // The last head, after the last request: what a later verify must find.
+    anchor_job.abort();
+    let _ = anchor_job.await;
+    hotline_app::audit_anchor::refresh_logged(&state, &anchor).await;
     drop(state);
     tracing::info!("stopped");
     Ok(())

@@ -25,7 +25,7 @@ fn text(o: &Output) -> String {
 }
 
 /// Loads the demo with encryption on, then stops the server.
-fn load_demo_encrypted(dir: &std::path::Path) {
+fn load_demo_encrypted(dir: &std::path::Path, envs: &[(&str, &str)]) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -37,6 +37,8 @@ fn load_demo_encrypted(dir: &std::path::Path) {
         .arg(dir)
         .env("HOTLINE_PERSONAL_DATA_ENCRYPTION", "true")
         .env("HOTLINE_LOG", "warn")
+        .env("HOTLINE_METRICS_LISTEN", "")
+        .envs(envs.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -65,7 +67,7 @@ fn count_for(status: &str, key: &str) -> String {
 #[test]
 fn keys_are_made_on_first_use_rotated_to_sm4_and_a_wrong_file_stops_the_start() {
     let dir = tempfile::tempdir().unwrap();
-    load_demo_encrypted(dir.path());
+    load_demo_encrypted(dir.path(), &[]);
     // The order index was built with requesters' details masked from the start.
     assert!(dir.path().join("order-index.masked").exists());
     let keys = dir.path().join("data.keys");
@@ -125,4 +127,37 @@ fn keys_are_made_on_first_use_rotated_to_sm4_and_a_wrong_file_stops_the_start() 
     );
     assert!(!off.status.success());
     assert!(text(&off).contains("encryption is off"), "{}", text(&off));
+}
+
+#[test]
+fn a_backup_carries_a_keys_file_kept_outside_the_data_directory() {
+    let root = tempfile::tempdir().unwrap();
+    let (data, vault) = (root.path().join("data"), root.path().join("vault"));
+    std::fs::create_dir_all(&vault).unwrap();
+    let keys = vault.join("hotline.keys");
+    let outside = [("HOTLINE_PERSONAL_DATA_KEYS", keys.to_str().unwrap())];
+    load_demo_encrypted(&data, &outside);
+    assert!(keys.exists() && !data.join("data.keys").exists());
+    let file = root.path().join("backup.tar");
+    let out = hotline(&data, &outside, &["backup", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("data.keys"), "{}", text(&out));
+
+    let restored = root.path().join("restored");
+    let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(["restore", file.to_str().unwrap(), restored.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        std::fs::read(restored.join("data.keys")).unwrap(),
+        std::fs::read(&keys).unwrap()
+    );
+    // The restored copy opens with its keys where a data directory keeps them…
+    let out = hotline(&restored, &[], &["keys", "status"]);
+    assert!(out.status.success(), "{}", text(&out));
+    // …and without them it does not open at all.
+    std::fs::remove_file(restored.join("data.keys")).unwrap();
+    let out = hotline(&restored, &[], &["keys", "status"]);
+    assert!(!out.status.success(), "{}", text(&out));
 }
