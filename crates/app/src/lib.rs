@@ -18,6 +18,7 @@ pub mod access;
 pub mod account;
 pub mod admin;
 pub mod audit;
+pub mod audit_anchor;
 pub mod auth;
 pub mod bootstrap;
 pub mod client_addr;
@@ -38,6 +39,7 @@ pub mod orders;
 pub mod password_policy;
 pub mod public;
 pub mod reports;
+pub mod retention;
 pub mod settings;
 pub mod spreadsheet;
 pub mod stats;
@@ -105,6 +107,9 @@ pub struct AppConfig {
     /// The installation is reached over HTTPS (itself or behind a TLS proxy): the
     /// session cookie is `Secure` and every answer carries HSTS.
     pub https: bool,
+    /// Years after an order is closed when the retention job purges its personal
+    /// data; 0: never.
+    pub retention_years: u32,
 }
 
 impl std::fmt::Debug for AppConfig {
@@ -117,6 +122,7 @@ impl std::fmt::Debug for AppConfig {
             .field("duplicate_window_days", &self.duplicate_window_days)
             .field("cache_ttl", &self.cache_ttl)
             .field("two_factor_roles", &self.two_factor_roles)
+            .field("retention_years", &self.retention_years)
             .finish()
     }
 }
@@ -142,6 +148,7 @@ impl Default for AppConfig {
             two_factor_roles: Vec::new(),
             metrics_token: String::new(),
             https: false,
+            retention_years: 0,
         }
     }
 }

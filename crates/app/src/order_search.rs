@@ -103,6 +103,20 @@ impl OrderSearch {
         }
     }
 
+    /// Indexes these orders' texts again where the index holds them already (orders
+    /// whose text changed: the retention purge masks the requester in it); those above
+    /// the watermark are left to the follower, which reads them as they are now.
+    pub async fn reindex(&self, texts: Vec<(i64, String)>) -> ApiResult<()> {
+        let _one_at_a_time = self.syncing.lock().await;
+        let upto = self.index.indexed_upto();
+        let held: Vec<(i64, String)> = texts.into_iter().filter(|(id, _)| *id <= upto).collect();
+        if held.is_empty() {
+            return Ok(());
+        }
+        let index = self.index.clone();
+        crate::kb::blocking(move || index.apply(&held, upto)).await
+    }
+
     /// Rebuilds the index from the database when it holds fewer orders than the
     /// database has up to its watermark (orders lost to a failed write, whatever the
     /// cause); how many orders it was missing. Run at start and after failures.

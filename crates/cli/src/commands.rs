@@ -246,17 +246,49 @@ pub enum CalendarCommand {
 
 #[derive(Subcommand)]
 pub enum AuditCommand {
-    /// Check the audit trail's hash chain; name the first broken record.
+    /// Check the audit trail's hash chain and name the first broken record; with an
+    /// anchor (--expect, and the anchor file when there is one) also that the trail
+    /// still holds the anchored record, so that deleted newest records show.
     Verify {
+        /// A head printed earlier by `hotline audit anchor` (COUNT:HASH); may be repeated.
+        #[arg(long, value_name = "COUNT:HASH")]
+        expect: Vec<hotline_domain::audit::AuditHead>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Print the trail's head (COUNT:HASH) for an operator to keep outside the
+    /// installation; `audit verify --expect` checks a later trail against it.
+    Anchor {
         #[command(flatten)]
         data: DataArgs,
     },
 }
 
 pub async fn audit(cfg: Config, cmd: AuditCommand) -> Result<(), String> {
-    let AuditCommand::Verify { data } = cmd;
-    let state = open_state(&with_data(cfg, &data)).await?;
-    let mut verifier = hotline_domain::audit::ChainVerifier::default();
+    match cmd {
+        AuditCommand::Anchor { data } => {
+            let state = open_state(&with_data(cfg, &data)).await?;
+            let head = hotline_app::audit_anchor::head(state.store().as_ref()).await?;
+            println!("{head}");
+            Ok(())
+        }
+        AuditCommand::Verify { expect, data } => {
+            let cfg = with_data(cfg, &data);
+            audit_verify(&cfg, expect).await
+        }
+    }
+}
+
+/// Walks the whole trail oldest first, against the anchors given and the anchor file.
+async fn audit_verify(
+    cfg: &Config,
+    mut anchors: Vec<hotline_domain::audit::AuditHead>,
+) -> Result<(), String> {
+    let file = cfg.audit_anchor_path();
+    let from_file = hotline_app::audit_anchor::read(&file)?;
+    anchors.extend(from_file.clone());
+    let state = open_state(cfg).await?;
+    let mut verifier = hotline_domain::audit::ChainVerifier::expecting(anchors.clone());
     let mut cursor = None;
     loop {
         let filter = hotline_store::AuditFilter {
@@ -278,7 +310,25 @@ pub async fn audit(cfg: Config, cmd: AuditCommand) -> Result<(), String> {
             None => break,
         }
     }
-    println!("audit trail intact: {} records", verifier.checked);
+    let head = verifier.finish().map_err(|m| m.to_string())?;
+    println!(
+        "audit trail intact: {} records; head {head}",
+        verifier.checked
+    );
+    for anchor in &anchors {
+        let source = if Some(anchor) == from_file.as_ref() {
+            format!(" ({})", file.display())
+        } else {
+            String::new()
+        };
+        println!("extends the anchor {anchor}{source}");
+    }
+    if from_file.is_none() {
+        eprintln!(
+            "hotline: note: no anchor file at {}: without one (or --expect) deleted newest records do not show",
+            file.display()
+        );
+    }
     Ok(())
 }
 
@@ -745,5 +795,158 @@ async fn kb_export(cfg: Config, file: &std::path::Path) -> Result<(), String> {
         serde_json::json!({"articles": articles.len(), "file": file.display().to_string()});
     cli_audit(&state, "kb.export", "kb:articles".into(), detail).await?;
     println!("exported {} articles to {}", articles.len(), file.display());
+    Ok(())
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// The keys in the keys file, and how many orders are encrypted with each.
+    Status {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Makes a new key current and encrypts every order with it again, in batches
+    /// (each its own transaction); keys no order uses any more are then dropped from
+    /// the keys file. Interrupted, `--resume` finishes without making another key.
+    Rotate {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Finish an interrupted rotation with the current key.
+        #[arg(long)]
+        resume: bool,
+        /// Orders per transaction.
+        #[arg(long, default_value_t = 500)]
+        batch: u32,
+    },
+}
+
+pub async fn keys(cfg: Config, cmd: KeysCommand) -> Result<(), String> {
+    match cmd {
+        KeysCommand::Status { data } => keys_status(with_data(cfg, &data)).await,
+        KeysCommand::Rotate {
+            data,
+            resume,
+            batch,
+        } => keys_rotate(with_data(cfg, &data), resume, batch.max(1)).await,
+    }
+}
+
+/// `(key id or None for plain, orders)` as the store counts them.
+async fn orders_per_key(
+    state: &hotline_app::AppState,
+) -> Result<Vec<(Option<String>, u64)>, String> {
+    state
+        .store()
+        .personal_data_keys()
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn keys_status(cfg: Config) -> Result<(), String> {
+    let state = open_state(&cfg).await?;
+    let counts = orders_per_key(&state).await?;
+    let count_of = |id: Option<&str>| {
+        counts
+            .iter()
+            .find(|(k, _)| k.as_deref() == id)
+            .map_or(0, |(_, n)| *n)
+    };
+    if cfg.personal_data_encryption {
+        let path = cfg.keys_path();
+        let ring = hotline_store::personal::Keyring::load(&path)?;
+        println!(
+            "personal data encryption: on (keys file {})",
+            path.display()
+        );
+        for k in &ring.keys {
+            let current = if k.id == ring.current {
+                " (current)"
+            } else {
+                ""
+            };
+            println!(
+                "key {}{current}: {}, made {}: {} orders",
+                k.id,
+                k.algorithm.as_str(),
+                k.created,
+                count_of(Some(&k.id))
+            );
+        }
+    } else {
+        println!("personal data encryption: off");
+    }
+    println!("stored plain: {} orders", count_of(None));
+    Ok(())
+}
+
+async fn keys_rotate(cfg: Config, resume: bool, batch: u32) -> Result<(), String> {
+    use hotline_store::personal::Keyring;
+    if !cfg.personal_data_encryption {
+        return Err(
+            "personal data encryption is off (personal_data_encryption = false): nothing to rotate"
+                .into(),
+        );
+    }
+    let path = cfg.keys_path();
+    let mut ring = Keyring::load(&path)?;
+    if !resume {
+        let id = ring.add_current(cfg.cipher()?);
+        ring.save(&path)?;
+        println!("new current key {id} ({})", cfg.personal_data_cipher);
+    }
+    // Opening checks every key in use against the file, which now holds the new one.
+    let state = open_state(&cfg).await?;
+    let (mut after, mut rewritten) = (0, 0);
+    loop {
+        let (n, next) = state
+            .store()
+            .reseal_orders(after, batch, false)
+            .await
+            .map_err(|e| format!("{e} (run `hotline keys rotate --resume` to finish)"))?;
+        rewritten += n;
+        match next {
+            Some(id) => after = id,
+            None => break,
+        }
+    }
+    let counts = orders_per_key(&state).await?;
+    let used: Vec<String> = counts
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .filter_map(|(k, _)| k.clone())
+        .collect();
+    // Read again: a server may have added nothing, but the file is the truth.
+    let mut ring = Keyring::load(&path)?;
+    let dropped = ring.drop_unused(&used);
+    if !dropped.is_empty() {
+        ring.save(&path)?;
+    }
+    let kept: Vec<&String> = used.iter().filter(|k| **k != ring.current).collect();
+    let detail = serde_json::json!({
+        "current": ring.current, "orders": rewritten, "dropped": dropped, "still_used": kept,
+    });
+    cli_audit(
+        &state,
+        "keys.rotate",
+        format!("key:{}", ring.current),
+        detail,
+    )
+    .await?;
+    println!(
+        "{rewritten} orders encrypted again with key {}",
+        ring.current
+    );
+    if !dropped.is_empty() {
+        println!("dropped from the keys file: {}", dropped.join(", "));
+    }
+    if !kept.is_empty() {
+        println!(
+            "still in use (written meanwhile by a server with the old key): {}; restart the servers and run `hotline keys rotate --resume`",
+            kept.iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     Ok(())
 }

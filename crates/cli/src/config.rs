@@ -1,8 +1,10 @@
 //! Deployment settings: the built-in `config/default.toml`, then a config file, then
 //! `HOTLINE_…` environment variables, then command-line flags.
 
+use hotline_store::personal::{Algorithm, Keyring, Personal};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 const DEFAULTS: &str = include_str!("../../../config/default.toml");
 
@@ -12,6 +14,7 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub database: String,
     pub secret_key: String,
+    pub audit_anchor_file: PathBuf,
     pub body_limit: usize,
     pub session_hours: i64,
     pub session_idle_minutes: i64,
@@ -23,6 +26,10 @@ pub struct Config {
     pub public_rate_per_minute: i64,
     pub trusted_proxies: Vec<String>,
     pub duplicate_window_days: i64,
+    pub personal_data_encryption: bool,
+    pub personal_data_cipher: String,
+    pub personal_data_keys: PathBuf,
+    pub retention_years: u32,
     pub cache_ttl_seconds: u64,
     pub metrics_listen: String,
     pub metrics_token: String,
@@ -127,6 +134,42 @@ impl Config {
         }
     }
 
+    /// Where the personal data keys are: configured, or DATA_DIR/data.keys.
+    pub fn keys_path(&self) -> PathBuf {
+        if self.personal_data_keys.as_os_str().is_empty() {
+            self.data_dir.join("data.keys")
+        } else {
+            self.personal_data_keys.clone()
+        }
+    }
+
+    /// The cipher of new personal data keys.
+    pub fn cipher(&self) -> Result<Algorithm, String> {
+        Algorithm::parse(&self.personal_data_cipher)
+            .map_err(|e| format!("personal_data_cipher: {e}"))
+    }
+
+    /// How the store keeps personal data: plain, or sealed with the keys file (read,
+    /// or made on first use).
+    pub fn personal(&self) -> Result<Arc<Personal>, String> {
+        let cipher = self.cipher()?;
+        if !self.personal_data_encryption {
+            return Ok(Personal::plain());
+        }
+        let path = self.keys_path();
+        let ring = Keyring::load_or_create(&path, cipher)?;
+        Ok(Personal::sealed(ring, Some(path)))
+    }
+
+    /// Where the server keeps the audit trail's head.
+    pub fn audit_anchor_path(&self) -> PathBuf {
+        if self.audit_anchor_file.as_os_str().is_empty() {
+            self.data_dir.join("audit.anchor")
+        } else {
+            self.audit_anchor_file.clone()
+        }
+    }
+
     /// The phone-hash key: configured, or generated once into the data folder.
     pub fn secret_key(&self) -> Result<Vec<u8>, String> {
         if !self.secret_key.is_empty() {
@@ -174,6 +217,11 @@ mod tests {
         assert_eq!(c.body_limit, 1024 * 1024);
         assert!(c.database_url().ends_with("data/hotline.db"));
         assert!(c.trusted_proxies.is_empty());
+        assert!(!c.personal_data_encryption);
+        assert_eq!(c.cipher().unwrap(), Algorithm::Aes256Gcm);
+        assert!(c.keys_path().ends_with("data/data.keys"));
+        assert_eq!(c.retention_years, 0);
+        assert!(c.audit_anchor_path().ends_with("data/audit.anchor"));
         // Administrators sign in with two factors unless the installation says otherwise.
         assert_eq!(c.two_factor_roles, vec!["admin".to_owned()]);
     }

@@ -1,6 +1,7 @@
 //! `hotline`: serves the 12345 hotline, administers it, and benchmarks it.
 //! `main` only parses the command line and hands over.
 
+mod backup;
 mod bench;
 mod bench_kb;
 mod bench_reports;
@@ -74,6 +75,23 @@ enum Command {
     /// The knowledge base.
     #[command(subcommand)]
     Kb(commands::KbCommand),
+    /// The keys personal data is encrypted with.
+    #[command(subcommand)]
+    Keys(commands::KeysCommand),
+    /// Write an online, consistent backup of the installation to FILE (a tar archive
+    /// with a checksummed manifest): the database, the secret key and every other
+    /// file of the data directory but the search indexes. FILE must not exist.
+    Backup {
+        file: PathBuf,
+        /// With PostgreSQL: save only the key and the data directory's files (the
+        /// database itself is backed up with pg_dump; see the README).
+        #[arg(long)]
+        files_only: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Check a backup and restore it into DIR, which must be empty or absent.
+    Restore { file: PathBuf, dir: PathBuf },
     /// The shipped benchmarks.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -110,6 +128,13 @@ fn main() -> ExitCode {
             Command::Calendar(cmd) => commands::calendar(cfg, cmd).await,
             Command::Audit(cmd) => commands::audit(cfg, cmd).await,
             Command::Kb(cmd) => commands::kb(cfg, cmd).await,
+            Command::Keys(cmd) => commands::keys(cfg, cmd).await,
+            Command::Backup {
+                file,
+                files_only,
+                data,
+            } => backup::backup(&serve::with_data(cfg, &data), &file, files_only),
+            Command::Restore { file, dir } => backup::restore(&file, &dir),
             Command::Bench(cmd) => bench::run(cmd).await,
         }
     });

@@ -11,6 +11,9 @@ use std::time::Duration;
 use crate::DataArgs;
 use crate::config::{Config, LogFormat};
 
+/// How often the server writes the audit trail's head to the anchor file.
+const ANCHOR_EVERY: Duration = Duration::from_secs(60);
+
 pub fn with_data(mut cfg: Config, data: &DataArgs) -> Config {
     if let Some(dir) = &data.data_dir {
         cfg.data_dir = dir.clone();
@@ -39,7 +42,7 @@ pub fn init_logging(filter: &str, format: LogFormat) {
 
 /// Opens the store the configuration names and seeds what a new database lacks.
 pub async fn open_state(cfg: &Config) -> Result<AppState, String> {
-    let store = hotline_store::open(&cfg.database_url())
+    let store = hotline_store::open_with(&cfg.database_url(), cfg.personal()?)
         .await
         .map_err(|e| e.to_string())?;
     bootstrap::seed_defaults(&*store)
@@ -71,6 +74,7 @@ pub async fn open_state(cfg: &Config) -> Result<AppState, String> {
             .collect::<Result<_, _>>()?,
         metrics_token: cfg.metrics_token.clone(),
         https: cfg.https,
+        retention_years: cfg.retention_years,
     };
     Ok(AppState::new(store, Arc::new(SystemClock), app_cfg))
 }
@@ -88,14 +92,33 @@ pub fn open_kb_index(cfg: &Config) -> Result<hotline_search::KbIndex, String> {
 }
 
 /// The orders' text index in the data directory (derived data, like the above).
+/// With personal data encryption on, an index built while it was off (which holds the
+/// requester's name, phone and address where the text repeats them) is emptied, and
+/// the follower builds it again with them masked.
 pub fn open_order_index(cfg: &Config) -> Result<hotline_search::OrderIndex, String> {
     let dir = cfg.data_dir.join("order-index");
-    hotline_search::OrderIndex::open(&dir).map_err(|e| {
+    let index = hotline_search::OrderIndex::open(&dir).map_err(|e| {
         format!(
             "{}: {e} (is another hotline server using this data directory?)",
             dir.display()
         )
-    })
+    })?;
+    let masked = cfg.data_dir.join("order-index.masked");
+    let io = |e: std::io::Error| format!("{}: {e}", masked.display());
+    match (cfg.personal_data_encryption, masked.exists()) {
+        (true, false) => {
+            index
+                .clear()
+                .map_err(|e| format!("{}: {e}", dir.display()))?;
+            std::fs::write(&masked, "built with requesters' details masked\n").map_err(io)?;
+            tracing::info!(
+                "order index emptied: it is built again with requesters' details masked"
+            );
+        }
+        (false, true) => std::fs::remove_file(&masked).map_err(io)?,
+        _ => {}
+    }
+    Ok(index)
 }
 
 pub async fn run(mut cfg: Config, listen: Option<String>, demo_mode: bool) -> Result<(), String> {
@@ -131,6 +154,9 @@ pub async fn run(mut cfg: Config, listen: Option<String>, demo_mode: bool) -> Re
     hotline_app::kb::spawn_follower(state.clone(), Duration::from_secs(2));
     hotline_app::stats::spawn(state.clone(), Duration::from_secs(2));
     hotline_app::watch::spawn(state.clone(), Duration::from_secs(60));
+    hotline_app::retention::spawn(state.clone(), Duration::from_secs(24 * 3600));
+    let anchor = cfg.audit_anchor_path();
+    let anchor_job = hotline_app::audit_anchor::spawn(state.clone(), anchor.clone(), ANCHOR_EVERY);
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
@@ -154,6 +180,10 @@ pub async fn run(mut cfg: Config, listen: Option<String>, demo_mode: bool) -> Re
             tracing::warn!("in-flight requests did not finish within the grace period");
         }
     }
+    // The last head, after the last request: what a later verify must find.
+    anchor_job.abort();
+    let _ = anchor_job.await;
+    hotline_app::audit_anchor::refresh_logged(&state, &anchor).await;
     drop(state);
     tracing::info!("stopped");
     Ok(())

@@ -445,6 +445,158 @@ fn bench_reports_counters_agree_with_plain_sql_and_print_the_documented_keys() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--orders"));
 }
 
+/// Imports a calendar year: one audit record each.
+fn import_year(dir: &std::path::Path, year: i32) {
+    std::fs::create_dir_all(dir).unwrap();
+    let file = dir.join(format!("{year}.json"));
+    std::fs::write(
+        &file,
+        format!(r#"{{"year": {year}, "holidays": ["{year}-01-01"], "workdays": []}}"#),
+    )
+    .unwrap();
+    let out = hotline(dir, &["calendar", "import", file.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn audit_anchor(dir: &std::path::Path) -> String {
+    let out = hotline(dir, &["audit", "anchor"]);
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+#[test]
+fn audit_verify_against_an_anchor_names_deleted_newest_records_and_passes_a_grown_trail() {
+    let dir = tempfile::tempdir().unwrap();
+    for year in [2027, 2028, 2029] {
+        import_year(dir.path(), year);
+    }
+    let three = audit_anchor(dir.path());
+    assert!(three.starts_with("3:") && three.len() == 66, "{three}");
+    import_year(dir.path(), 2030);
+    let grown = hotline(dir.path(), &["audit", "verify", "--expect", &three]);
+    let text = String::from_utf8_lossy(&grown.stdout);
+    assert!(
+        grown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&grown.stderr)
+    );
+    assert!(
+        text.contains(&format!("extends the anchor {three}")),
+        "{text}"
+    );
+    let four = audit_anchor(dir.path());
+
+    // Someone with direct database access deletes the two newest records.
+    let db = rusqlite::Connection::open(dir.path().join("hotline.db")).unwrap();
+    db.execute_batch("DROP TRIGGER audit_log_append_only_d; DELETE FROM audit_log WHERE id >= 3;")
+        .unwrap();
+    drop(db);
+    assert!(
+        hotline(dir.path(), &["audit", "verify"]).status.success(),
+        "the chain alone cannot tell"
+    );
+    let truncated = hotline(dir.path(), &["audit", "verify", "--expect", &four]);
+    assert!(!truncated.status.success());
+    let err = String::from_utf8_lossy(&truncated.stderr);
+    assert!(
+        err.contains("ends at record 2") && err.contains("records 3–4 are missing"),
+        "{err}"
+    );
+    // The anchor file is read without being named.
+    std::fs::write(dir.path().join("audit.anchor"), format!("{four}\n")).unwrap();
+    let from_file = hotline(dir.path(), &["audit", "verify"]);
+    assert!(!from_file.status.success());
+    assert!(String::from_utf8_lossy(&from_file.stderr).contains("records 3–4 are missing"));
+    std::fs::remove_file(dir.path().join("audit.anchor")).unwrap();
+
+    // New records written in their place: as long as before, but not the same.
+    import_year(dir.path(), 2031);
+    import_year(dir.path(), 2032);
+    let rewritten = hotline(dir.path(), &["audit", "verify", "--expect", &four]);
+    assert!(!rewritten.status.success());
+    let err = String::from_utf8_lossy(&rewritten.stderr);
+    assert!(
+        err.contains("audit record 4 is not the one anchored"),
+        "{err}"
+    );
+
+    let bad = hotline(dir.path(), &["audit", "verify", "--expect", "4:xyz"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("COUNT:HASH"));
+}
+
+#[test]
+fn backup_with_postgresql_points_to_pg_dump_saves_only_files_when_asked_and_never_overwrites_a_file()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("out.tar");
+    let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(["backup", file.to_str().unwrap()])
+        .args([
+            "--database",
+            "postgres://nobody@127.0.0.1:1/none",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
+    assert!(!file.exists());
+    // --files-only saves what pg_dump does not: the data directory's files.
+    let pg_data = dir.path().join("pg-data");
+    std::fs::create_dir_all(pg_data.join("attachments")).unwrap();
+    std::fs::write(pg_data.join("secret.key"), "k".repeat(64)).unwrap();
+    std::fs::write(pg_data.join("attachments/a.pdf"), "%PDF").unwrap();
+    let files = dir.path().join("files.tar");
+    let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(["backup", "--files-only", files.to_str().unwrap()])
+        .args([
+            "--database",
+            "postgres://nobody@127.0.0.1:1/none",
+            "--data-dir",
+        ])
+        .arg(&pg_data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("the database is not in it"));
+    let restored = dir.path().join("pg-restored");
+    let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args([
+            "restore",
+            files.to_str().unwrap(),
+            restored.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(restored.join("attachments/a.pdf")).unwrap(),
+        "%PDF"
+    );
+    assert!(restored.join("secret.key").exists() && !restored.join("hotline.db").exists());
+    std::fs::write(&file, "keep me").unwrap();
+    let data = dir.path().join("data");
+    import_year(&data, 2027);
+    let out = hotline(&data, &["backup", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
+}
+
 #[test]
 fn user_reset_two_factor_names_a_missing_account_and_resets_an_existing_one() {
     use std::io::Write;

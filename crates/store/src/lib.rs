@@ -10,6 +10,7 @@
 //! overwrite each other.
 
 pub mod kb;
+pub mod personal;
 pub mod postgres;
 mod query;
 mod records;
@@ -224,18 +225,64 @@ pub trait Store:
     ) -> Result<()>;
     /// Open orders per status, for metrics.
     async fn count_by_status(&self) -> Result<Vec<(String, i64)>>;
+
+    // Personal data at rest (see [`personal`]) and its retention.
+    /// How many orders are sealed with each key, by key id (`None`: stored plain).
+    async fn personal_data_keys(&self) -> Result<Vec<(Option<String>, u64)>>;
+    /// Seals again, with the current key, up to `limit` orders after id `after` that
+    /// are not sealed with it (with `plain_only`, only those stored plain), hashing
+    /// their address lookup keys too; one transaction. `(orders rewritten, last id
+    /// looked at)`, the id `None` when no such order is left: call again from it.
+    /// An order changed meanwhile is left to its own write (sealed with the current
+    /// key already) and is not counted.
+    async fn reseal_orders(
+        &self,
+        after: i64,
+        limit: u32,
+        plain_only: bool,
+    ) -> Result<(u64, Option<i64>)>;
+    /// Removes the personal data of up to `limit` orders closed before
+    /// `closed_before` (the requester's name, phone and address, the matter's address,
+    /// the requester's name, phone and address where the title or content repeats
+    /// them, the phone hash and the address lookup key), keeping the order, its
+    /// timeline and statistics; each gets a `personal_data_purged` event. The orders
+    /// purged (their texts for the full-text index changed too).
+    async fn purge_personal_data(
+        &self,
+        closed_before: Timestamp,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<OrderId>>;
+    /// Forgets what the login guard no longer needs: counters and failures last
+    /// touched before `counters_before`, addresses a name last logged in from before
+    /// `known_before`, sessions that ended before `known_before`. How many rows.
+    async fn purge_login_guard(
+        &self,
+        counters_before: Timestamp,
+        known_before: Timestamp,
+    ) -> Result<u64>;
 }
 
-/// Opens the store a URL names: `sqlite:PATH` (or a bare path) or `postgres://…`.
+/// Opens the store a URL names: `sqlite:PATH` (or a bare path) or `postgres://…`,
+/// with personal data stored plain.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    open_with(url, personal::Personal::plain()).await
+}
+
+/// Opens the store a URL names with this codec for personal data: an error, before
+/// anything is served, when the stored data is sealed with keys it does not hold.
+pub async fn open_with(url: &str, personal: Arc<personal::Personal>) -> Result<Arc<dyn Store>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Ok(Arc::new(postgres::PgStore::connect(url).await?));
+        return Ok(Arc::new(
+            postgres::PgStore::connect_with(url, None, personal).await?,
+        ));
     }
     let path = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
         .unwrap_or(url);
-    Ok(Arc::new(sqlite::SqliteStore::open(std::path::Path::new(
-        path,
-    ))?))
+    Ok(Arc::new(sqlite::SqliteStore::open_with(
+        std::path::Path::new(path),
+        personal,
+    )?))
 }

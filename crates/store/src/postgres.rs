@@ -17,6 +17,7 @@ use std::sync::Arc;
 use hotline_domain::Timestamp;
 use hotline_domain::audit::{AuditEntry, AuditRecord, chain};
 
+use crate::personal::{self, Personal};
 use crate::query::login;
 use crate::query::{self, Param, numbered};
 use crate::records::*;
@@ -68,6 +69,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         12,
         include_str!("../migrations/postgres/0012_two_factor.sql"),
     ),
+    (
+        13,
+        include_str!("../migrations/postgres/0013_personal_data.sql"),
+    ),
 ];
 
 /// Rewrites the stored documents holding refused control characters (see
@@ -111,6 +116,8 @@ const MIGRATION_LOCK: i64 = 12_345_000_001;
 
 pub struct PgStore {
     pool: PgPool,
+    /// Seals and opens the personal fields of every order document.
+    personal: Arc<Personal>,
 }
 
 fn pg_err(e: sqlx::Error) -> StoreError {
@@ -150,6 +157,17 @@ impl PgStore {
     /// Connects with every table in `schema` (created if missing): tests use a fresh
     /// schema each, so that they share one database without seeing each other.
     pub async fn connect_in_schema(url: &str, schema: Option<&str>) -> Result<Self> {
+        Self::connect_with(url, schema, Personal::plain()).await
+    }
+
+    /// Connects with this codec for personal data: refuses to start when the stored
+    /// data is sealed with keys it does not hold, and seals what is stored plain the
+    /// first time encryption is on.
+    pub async fn connect_with(
+        url: &str,
+        schema: Option<&str>,
+        personal: Arc<Personal>,
+    ) -> Result<Self> {
         let mut opts = PgConnectOptions::from_str(url).map_err(pg_err)?;
         if let Some(schema) = schema {
             let admin = PgPool::connect_with(opts.clone()).await.map_err(pg_err)?;
@@ -169,8 +187,9 @@ impl PgStore {
             .connect_with(opts)
             .await
             .map_err(pg_err)?;
-        let store = PgStore { pool };
+        let store = PgStore { pool, personal };
         store.migrate().await?;
+        store.prepare_personal_data().await?;
         Ok(store)
     }
 
@@ -222,6 +241,57 @@ impl PgStore {
             .await
             .map_err(pg_err)?;
         result
+    }
+
+    /// At open: the keys must open what is stored (one sealed order per key id in
+    /// use); the first time encryption is on, every order stored plain is sealed, in
+    /// one transaction under the migration lock (servers starting together do it once).
+    async fn prepare_personal_data(&self) -> Result<()> {
+        use query::personal::{SAMPLES, SEALED_SETTING};
+        let samples: Vec<(String, String)> = sqlx::query_as(SAMPLES)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(pg_err)?;
+        personal::check_samples(&self.personal, &samples)?;
+        if !self.personal.is_on() {
+            // Orders written from now on are plain: seal them when it is turned on again.
+            sql("DELETE FROM settings WHERE key = ?")
+                .bind(SEALED_SETTING)
+                .execute(&self.pool)
+                .await
+                .map_err(pg_err)?;
+            return Ok(());
+        }
+        let mut tx = self.begin().await?;
+        xact_lock(&mut tx, MIGRATION_LOCK).await?;
+        let sealed = sql("SELECT value FROM settings WHERE key = ?")
+            .bind(SEALED_SETTING)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(pg_err)?;
+        if sealed.is_some() {
+            return Ok(());
+        }
+        let (mut after, mut total) = (0, 0);
+        loop {
+            let (n, next) = reseal_batch(&mut tx, &self.personal, after, 500, true).await?;
+            total += n;
+            match next {
+                Some(id) => after = id,
+                None => break,
+            }
+        }
+        sql("INSERT INTO settings (key, value) VALUES (?, 'true') \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(SEALED_SETTING)
+        .execute(&mut *tx)
+        .await
+        .map_err(pg_err)?;
+        tx.commit().await.map_err(pg_err)?;
+        if total > 0 {
+            tracing::info!(orders = total, "personal data of stored orders encrypted");
+        }
+        Ok(())
     }
 
     async fn begin(&self) -> Result<Transaction<'static, Postgres>> {
@@ -333,12 +403,14 @@ async fn insert_co_units(tx: &mut Transaction<'static, Postgres>, o: &Order) -> 
 /// Writes an order as it is, with its timeline (imports and benchmarks).
 async fn insert_whole(
     tx: &mut Transaction<'static, Postgres>,
+    personal: &Personal,
     o: &Order,
     events: &[Event],
 ) -> Result<()> {
-    let doc = serde_json::to_string(o).map_err(backend)?;
+    let (doc, pd_key) = personal.seal_order(o)?;
     sql("INSERT INTO orders (id, number, hotline, unit, status, kind, region, deadline, registered_at, \
-         phone_hash, address_key, version, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)")
+         phone_hash, address_key, version, doc, pd_key, closed_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?)")
     .bind(o.id.0)
     .bind(o.number.as_str())
     .bind(o.hotline.as_str())
@@ -350,6 +422,8 @@ async fn insert_whole(
     .bind(o.registered_at.timestamp())
     .bind(o.version)
     .bind(doc)
+    .bind(pd_key)
+    .bind(personal::closed_at(o))
     .execute(&mut **tx)
     .await
     .map_err(pg_err)?;
@@ -360,9 +434,9 @@ async fn insert_whole(
     Ok(())
 }
 
-fn order_from_row(r: &PgRow) -> Result<Order> {
+fn order_from_row(personal: &Personal, r: &PgRow) -> Result<Order> {
     let doc: String = r.try_get(0).map_err(pg_err)?;
-    serde_json::from_str(&doc).map_err(backend)
+    personal.open_order(&doc)
 }
 
 /// Decodes a row into a tuple of its columns, in order.
@@ -437,7 +511,8 @@ async fn fetch_duplicates(
 
 async fn create_order_tx(
     tx: &mut Transaction<'static, Postgres>,
-    new: NewOrder,
+    personal: &Personal,
+    mut new: NewOrder,
     rules: &DeadlineRules,
     calendar: &Calendar,
 ) -> Result<Created> {
@@ -471,7 +546,7 @@ async fn create_order_tx(
                     .map_err(pg_err)?;
                 let events = fetch_events(&mut **tx, OrderId(id)).await?;
                 return Ok(Created {
-                    order: order_from_row(&r)?,
+                    order: order_from_row(personal, &r)?,
                     events,
                     replayed: true,
                     duplicate_hotlines: Vec::new(),
@@ -495,6 +570,7 @@ async fn create_order_tx(
         .try_get(0)
         .map_err(pg_err)?;
     let since = new.now.timestamp() - new.duplicate_window_days * 86_400;
+    new.address_key = new.address_key.map(|k| personal.address_lookup(&k));
     let mut dups = Vec::new();
     fetch_duplicates(tx, "phone_hash", &new.phone_hash, since, &mut dups).await?;
     fetch_duplicates(tx, "address_key", &new.address_key, since, &mut dups).await?;
@@ -513,9 +589,9 @@ async fn create_order_tx(
         rules,
         calendar,
     );
-    let doc = serde_json::to_string(&order).map_err(backend)?;
+    let (doc, pd_key) = personal.seal_order(&order)?;
     sql("INSERT INTO orders (id, number, hotline, unit, status, kind, region, deadline, registered_at, \
-         phone_hash, address_key, version, doc) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+         phone_hash, address_key, version, doc, pd_key) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
     .bind(id)
     .bind(order.number.as_str())
     .bind(order.hotline.as_str())
@@ -528,6 +604,7 @@ async fn create_order_tx(
     .bind(&new.address_key)
     .bind(order.version)
     .bind(doc)
+    .bind(pd_key)
     .execute(&mut **tx)
     .await
     .map_err(pg_err)?;
@@ -590,16 +667,101 @@ async fn append_audit_tx(
     Ok(())
 }
 
+/// One batch of [`Store::reseal_orders`], inside the caller's transaction.
+async fn reseal_batch(
+    tx: &mut Transaction<'static, Postgres>,
+    personal: &Personal,
+    after: i64,
+    limit: u32,
+    plain_only: bool,
+) -> Result<(u64, Option<i64>)> {
+    use query::personal::{NOT_CURRENT, PLAIN, RESEAL};
+    let current = personal.current_key().unwrap_or_default();
+    let rows: Vec<(i64, i64, String, Option<String>)> = if plain_only {
+        sqlx::query_as(AssertSqlSafe(numbered(PLAIN)))
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(&mut **tx)
+            .await
+    } else {
+        sqlx::query_as(AssertSqlSafe(numbered(NOT_CURRENT)))
+            .bind(after)
+            .bind(current)
+            .bind(i64::from(limit))
+            .fetch_all(&mut **tx)
+            .await
+    }
+    .map_err(pg_err)?;
+    let last = rows.last().map(|r| r.0);
+    let mut n = 0;
+    for (id, version, doc, address_key) in rows {
+        let (doc, key, address_key) = personal::resealed(personal, &doc, address_key)?;
+        n += sql(RESEAL)
+            .bind(doc)
+            .bind(key)
+            .bind(address_key)
+            .bind(id)
+            .bind(version)
+            .execute(&mut **tx)
+            .await
+            .map_err(pg_err)?
+            .rows_affected();
+    }
+    Ok((n, last))
+}
+
+/// One batch of [`Store::purge_personal_data`], inside the caller's transaction.
+async fn purge_batch(
+    tx: &mut Transaction<'static, Postgres>,
+    personal: &Personal,
+    closed_before: i64,
+    now: Timestamp,
+    limit: u32,
+) -> Result<Vec<OrderId>> {
+    use query::personal::{PURGE, TO_PURGE};
+    let rows: Vec<(i64, i64, String)> = sqlx::query_as(AssertSqlSafe(numbered(TO_PURGE)))
+        .bind(closed_before)
+        .bind(i64::from(limit))
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(pg_err)?;
+    let mut purged = Vec::new();
+    for (id, version, doc) in rows {
+        let (order, event) = personal::purged(personal.open_order(&doc)?, now);
+        let (doc, key) = personal.seal_order(&order)?;
+        let updated = sql(PURGE)
+            .bind(doc)
+            .bind(order.version)
+            .bind(key)
+            .bind(now.timestamp())
+            .bind(id)
+            .bind(version)
+            .execute(&mut **tx)
+            .await
+            .map_err(pg_err)?
+            .rows_affected();
+        if updated == 1 {
+            insert_event(tx, order.id, &event).await?;
+            purged.push(order.id);
+        }
+    }
+    Ok(purged)
+}
+
 fn pg_api_key(r: &PgRow) -> Result<ApiKeyRecord> {
     api_key_record(decode::<ApiKeyRow>(r)?)
 }
 
-async fn record_change(tx: &mut Transaction<'static, Postgres>, c: &OrderChange) -> Result<()> {
+async fn record_change(
+    tx: &mut Transaction<'static, Postgres>,
+    personal: &Personal,
+    c: &OrderChange,
+) -> Result<()> {
     let o = &c.order;
-    let doc = serde_json::to_string(o).map_err(backend)?;
+    let (doc, pd_key) = personal.seal_order(o)?;
     let updated = sql(
-        "UPDATE orders SET hotline = ?, unit = ?, status = ?, deadline = ?, version = ?, doc = ? \
-         WHERE id = ? AND version = ?",
+        "UPDATE orders SET hotline = ?, unit = ?, status = ?, deadline = ?, version = ?, doc = ?, \
+         pd_key = ?, closed_at = ? WHERE id = ? AND version = ?",
     )
     .bind(o.hotline.as_str())
     .bind(o.unit.as_ref().map(|u| u.as_str().to_owned()))
@@ -607,6 +769,8 @@ async fn record_change(tx: &mut Transaction<'static, Postgres>, c: &OrderChange)
     .bind(o.deadline.map(|d| d.timestamp()))
     .bind(o.version)
     .bind(doc)
+    .bind(pd_key)
+    .bind(personal::closed_at(o))
     .bind(o.id.0)
     .bind(o.version - 1)
     .execute(&mut **tx)
@@ -1022,7 +1186,7 @@ impl Store for PgStore {
         calendar: Arc<Calendar>,
     ) -> Result<Created> {
         let mut tx = self.begin().await?;
-        let created = create_order_tx(&mut tx, new, &rules, &calendar).await?;
+        let created = create_order_tx(&mut tx, &self.personal, new, &rules, &calendar).await?;
         tx.commit().await.map_err(pg_err)?;
         Ok(created)
     }
@@ -1033,7 +1197,9 @@ impl Store for PgStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(pg_err)?;
-        row.as_ref().map(order_from_row).transpose()
+        row.as_ref()
+            .map(|r| order_from_row(&self.personal, r))
+            .transpose()
     }
 
     async fn order_hotlines(&self, ids: &[OrderId]) -> Result<Vec<(OrderId, UnitCode)>> {
@@ -1055,7 +1221,9 @@ impl Store for PgStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(pg_err)?;
-        row.as_ref().map(order_from_row).transpose()
+        row.as_ref()
+            .map(|r| order_from_row(&self.personal, r))
+            .transpose()
     }
 
     async fn events(&self, id: OrderId) -> Result<Vec<Event>> {
@@ -1068,7 +1236,9 @@ impl Store for PgStore {
             .fetch_all(&self.pool)
             .await
             .map_err(pg_err)?;
-        rows.iter().map(order_from_row).collect()
+        rows.iter()
+            .map(|r| order_from_row(&self.personal, r))
+            .collect()
     }
 
     async fn count_orders_upto(&self, id: i64) -> Result<u64> {
@@ -1094,7 +1264,7 @@ impl Store for PgStore {
                 r.try_get(1).map_err(pg_err)?,
                 r.try_get(2).map_err(pg_err)?,
             );
-            out.push(query::order_text(id, &doc, at));
+            out.push(self.personal.index_text(id, &doc, at));
         }
         Ok(out)
     }
@@ -1108,13 +1278,15 @@ impl Store for PgStore {
         let rows = sqlx::query(
             "SELECT doc FROM orders WHERE address_key = $1 AND registered_at >= $2 ORDER BY registered_at DESC LIMIT $3",
         )
-        .bind(address_key)
+        .bind(self.personal.address_lookup(address_key))
         .bind(since.timestamp())
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await
         .map_err(pg_err)?;
-        rows.iter().map(order_from_row).collect()
+        rows.iter()
+            .map(|r| order_from_row(&self.personal, r))
+            .collect()
     }
 
     async fn orders_by_phone_hash(&self, phone_hash: &str, limit: u32) -> Result<Vec<Order>> {
@@ -1125,7 +1297,76 @@ impl Store for PgStore {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(pg_err)?;
-        rows.iter().map(order_from_row).collect()
+        rows.iter()
+            .map(|r| order_from_row(&self.personal, r))
+            .collect()
+    }
+
+    async fn personal_data_keys(&self) -> Result<Vec<(Option<String>, u64)>> {
+        let rows: Vec<(Option<String>, i64)> = sqlx::query_as(query::personal::KEYS)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(pg_err)?;
+        Ok(rows
+            .into_iter()
+            .map(|(k, n)| (k, n.max(0) as u64))
+            .collect())
+    }
+
+    async fn reseal_orders(
+        &self,
+        after: i64,
+        limit: u32,
+        plain_only: bool,
+    ) -> Result<(u64, Option<i64>)> {
+        let mut tx = self.begin().await?;
+        let out = reseal_batch(&mut tx, &self.personal, after, limit, plain_only).await?;
+        tx.commit().await.map_err(pg_err)?;
+        Ok(out)
+    }
+
+    async fn purge_personal_data(
+        &self,
+        closed_before: Timestamp,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<OrderId>> {
+        let mut tx = self.begin().await?;
+        let purged = purge_batch(
+            &mut tx,
+            &self.personal,
+            closed_before.timestamp(),
+            now,
+            limit,
+        )
+        .await?;
+        tx.commit().await.map_err(pg_err)?;
+        Ok(purged)
+    }
+
+    async fn purge_login_guard(
+        &self,
+        counters_before: Timestamp,
+        known_before: Timestamp,
+    ) -> Result<u64> {
+        use query::personal::{GUARD_COUNTERS, GUARD_KNOWN};
+        let mut tx = self.begin().await?;
+        let mut n = 0;
+        for (sqls, at) in [
+            (&GUARD_COUNTERS[..], counters_before.timestamp()),
+            (&GUARD_KNOWN[..], known_before.timestamp()),
+        ] {
+            for text in sqls {
+                let stmt = (0..text.matches('?').count()).fold(sql(text), |q, _| q.bind(at));
+                n += stmt
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(pg_err)?
+                    .rows_affected();
+            }
+        }
+        tx.commit().await.map_err(pg_err)?;
+        Ok(n)
     }
 
     async fn import_orders(
@@ -1135,7 +1376,7 @@ impl Store for PgStore {
     ) -> Result<()> {
         let mut tx = self.begin().await?;
         for (o, events) in &batch {
-            insert_whole(&mut tx, o, events).await?;
+            insert_whole(&mut tx, &self.personal, o, events).await?;
         }
         // Later orders are numbered after the imported ones.
         sqlx::query(
@@ -1172,7 +1413,7 @@ impl Store for PgStore {
     ) -> Result<()> {
         let mut tx = self.begin().await?;
         for c in &changes {
-            record_change(&mut tx, c).await?;
+            record_change(&mut tx, &self.personal, c).await?;
         }
         if let Some(a) = audit {
             append_audit_tx(&mut tx, a).await?;

@@ -17,6 +17,7 @@ use rusqlite::{Connection, OptionalExtension, ToSql, params};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
 
+use crate::personal::{self, Personal};
 use crate::query::login;
 use crate::query::{self, Param};
 use crate::records::*;
@@ -70,6 +71,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (10, include_str!("../migrations/sqlite/0010_readiness.sql")),
     (12, include_str!("../migrations/sqlite/0012_two_factor.sql")),
+    (
+        13,
+        include_str!("../migrations/sqlite/0013_personal_data.sql"),
+    ),
 ];
 
 type Finisher = Box<dyn FnOnce(Option<StoreError>) + Send>;
@@ -77,6 +82,8 @@ type Job = Box<dyn FnOnce(&Connection) -> (bool, Finisher) + Send>;
 
 pub struct SqliteStore {
     jobs: mpsc::Sender<Job>,
+    /// Seals and opens the personal fields of every order document.
+    personal: Arc<Personal>,
     readers: Arc<ReadPool>,
     counters: Mutex<Counters>,
     /// The checkpointer thread runs while this lives.
@@ -131,8 +138,16 @@ fn sql_err(e: rusqlite::Error) -> StoreError {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database file and applies pending migrations.
+    /// Opens (creating if needed) the database file and applies pending migrations,
+    /// with personal data stored plain.
     pub fn open(path: &Path) -> Result<Self> {
+        Self::open_with(path, Personal::plain())
+    }
+
+    /// Opens the database with this codec for personal data: refuses to open when the
+    /// stored data is sealed with keys it does not hold, and seals what is stored
+    /// plain the first time encryption is on.
+    pub fn open_with(path: &Path, personal: Arc<Personal>) -> Result<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(backend)?;
         }
@@ -157,11 +172,13 @@ impl SqliteStore {
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
              PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -8192; \
-             PRAGMA wal_autocheckpoint = 64000; PRAGMA journal_size_limit = 134217728;",
+             PRAGMA wal_autocheckpoint = 64000; PRAGMA journal_size_limit = 134217728; \
+             PRAGMA secure_delete = FAST;",
         )
         .map_err(backend)?;
         conn.set_prepared_statement_cache_capacity(64);
         migrate(&mut conn)?;
+        prepare_personal_data(&conn, &personal)?;
         let (tx, rx) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
@@ -181,6 +198,7 @@ impl SqliteStore {
                 ..Counters::default()
             }),
             jobs: tx,
+            personal,
             readers: Arc::new(ReadPool {
                 path: path.to_owned(),
                 idle: Mutex::new(Vec::new()),
@@ -220,14 +238,16 @@ impl SqliteStore {
             rules,
             calendar,
         );
-        let doc = serde_json::to_string(&order).map_err(backend)?;
+        let (doc, pd_key) = self.personal.seal_order(&order)?;
         Ok(PreparedOrder {
             order,
             event,
             doc,
+            pd_key,
+            personal: self.personal.clone(),
             duplicates: DuplicateKeys {
                 phone_hash: new.phone_hash,
-                address_key: new.address_key,
+                address_key: new.address_key.map(|k| self.personal.address_lookup(&k)),
                 since: new.now.timestamp() - new.duplicate_window_days * 86_400,
             },
             idempotency: new.idempotency,
@@ -379,6 +399,149 @@ fn repair_stored_text(c: &Connection) -> Result<u64> {
     Ok(repaired)
 }
 
+/// At open: the keys must open what is stored (one sealed order per key id in use);
+/// the first time encryption is on, every order stored plain is sealed (in batches,
+/// each its own transaction, so an interrupted start picks up where it stopped).
+fn prepare_personal_data(conn: &Connection, personal: &Personal) -> Result<()> {
+    use query::personal::{SAMPLES, SEALED_SETTING};
+    let samples: Vec<(String, String)> = conn
+        .prepare(SAMPLES)
+        .and_then(|mut s| {
+            s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()
+        })
+        .map_err(backend)?;
+    personal::check_samples(personal, &samples)?;
+    if !personal.is_on() {
+        // Orders written from now on are plain: seal them when it is turned on again.
+        conn.execute("DELETE FROM settings WHERE key = ?", [SEALED_SETTING])
+            .map_err(backend)?;
+        return Ok(());
+    }
+    let sealed: Option<String> = conn
+        .query_row(
+            "SELECT value FROM settings WHERE key = ?",
+            [SEALED_SETTING],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(backend)?;
+    if sealed.is_some() {
+        return Ok(());
+    }
+    let (mut after, mut total) = (0, 0);
+    loop {
+        conn.execute_batch("BEGIN IMMEDIATE").map_err(backend)?;
+        let step = scrubbing(conn, || reseal_batch(conn, personal, after, 500, true));
+        let done = match step {
+            Ok((n, next)) => {
+                conn.execute_batch("COMMIT").map_err(backend)?;
+                total += n;
+                next
+            }
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
+        };
+        match done {
+            Some(id) => after = id,
+            None => break,
+        }
+    }
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?, 'true') \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [SEALED_SETTING],
+    )
+    .map_err(backend)?;
+    if total > 0 {
+        // The plain text lived on in the WAL's older frames: copy the sealed pages
+        // into the database file and empty the WAL (best effort: a reader may hold it).
+        let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
+        tracing::info!(orders = total, "personal data of stored orders encrypted");
+    }
+    Ok(())
+}
+
+/// Runs `f` with deleted content overwritten with zeros, freed pages included: the
+/// plain text (or the old key's ciphertext) an update replaces must not live on in
+/// free space. The writer otherwise runs with `FAST`, which zeroes only what costs no
+/// extra writes.
+fn scrubbing<T>(c: &Connection, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    c.execute_batch("PRAGMA secure_delete = ON")
+        .map_err(backend)?;
+    let out = f();
+    let _ = c.execute_batch("PRAGMA secure_delete = FAST");
+    out
+}
+
+/// One batch of [`Store::reseal_orders`], inside the caller's transaction.
+fn reseal_batch(
+    c: &Connection,
+    personal: &Personal,
+    after: i64,
+    limit: u32,
+    plain_only: bool,
+) -> Result<(u64, Option<i64>)> {
+    use query::personal::{NOT_CURRENT, PLAIN, RESEAL};
+    type Row = (i64, i64, String, Option<String>);
+    let current = personal.current_key().unwrap_or_default();
+    let read = |r: &rusqlite::Row| -> rusqlite::Result<Row> {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    };
+    let rows: Vec<Row> = if plain_only {
+        c.prepare_cached(PLAIN).and_then(|mut s| {
+            s.query_map(params![after, limit], read)?
+                .collect::<rusqlite::Result<_>>()
+        })
+    } else {
+        c.prepare_cached(NOT_CURRENT).and_then(|mut s| {
+            s.query_map(params![after, current, limit], read)?
+                .collect::<rusqlite::Result<_>>()
+        })
+    }
+    .map_err(sql_err)?;
+    let last = rows.last().map(|r| r.0);
+    let mut n = 0;
+    for (id, version, doc, address_key) in rows {
+        let (doc, key, address_key) = personal::resealed(personal, &doc, address_key)?;
+        n += exec(c, RESEAL, &[&doc, &key, &address_key, &id, &version])? as u64;
+    }
+    Ok((n, last))
+}
+
+/// One batch of [`Store::purge_personal_data`], inside the caller's transaction.
+fn purge_batch(
+    c: &Connection,
+    personal: &Personal,
+    closed_before: i64,
+    now: Timestamp,
+    limit: u32,
+) -> Result<Vec<OrderId>> {
+    use query::personal::{PURGE, TO_PURGE};
+    let rows: Vec<(i64, i64, String)> = c
+        .prepare_cached(TO_PURGE)
+        .and_then(|mut s| {
+            s.query_map(params![closed_before, limit], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect::<rusqlite::Result<_>>()
+        })
+        .map_err(sql_err)?;
+    let mut purged = Vec::new();
+    for (id, version, doc) in rows {
+        let (order, event) = personal::purged(personal.open_order(&doc)?, now);
+        let (doc, key) = personal.seal_order(&order)?;
+        let at = now.timestamp();
+        if exec(c, PURGE, &[&doc, &order.version, &key, &at, &id, &version])? == 1 {
+            insert_event(c, order.id, &event)?;
+            purged.push(order.id);
+        }
+    }
+    Ok(purged)
+}
+
 fn migrate(conn: &mut Connection) -> Result<()> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)",
@@ -499,16 +662,18 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) {
 }
 
 /// The orders whose `doc` a query selects.
-fn order_docs(c: &Connection, sql: &str, params: &[&dyn ToSql]) -> Result<Vec<Order>> {
+fn order_docs(
+    c: &Connection,
+    personal: &Personal,
+    sql: &str,
+    params: &[&dyn ToSql],
+) -> Result<Vec<Order>> {
     let mut s = c.prepare_cached(sql).map_err(backend)?;
     let rows = s
         .query_map(params, |r| r.get::<_, String>(0))
         .map_err(backend)?;
-    rows.map(|r| order_from_doc(&r.map_err(backend)?)).collect()
-}
-
-fn order_from_doc(doc: &str) -> Result<Order> {
-    serde_json::from_str(doc).map_err(backend)
+    rows.map(|r| personal.open_order(&r.map_err(backend)?))
+        .collect()
 }
 
 fn bind(params: &[Param]) -> Vec<&dyn ToSql> {
@@ -772,8 +937,11 @@ fn find_duplicates(c: &Connection, keys: &DuplicateKeys) -> Result<Vec<(OrderId,
 struct PreparedOrder {
     order: Order,
     event: Event,
-    /// The order's JSON without its possible duplicates (an empty list is left out).
+    /// The order's JSON without its possible duplicates (an empty list is left out),
+    /// its personal fields sealed with `pd_key` when encryption is on.
     doc: String,
+    pd_key: Option<String>,
+    personal: Arc<Personal>,
     duplicates: DuplicateKeys,
     idempotency: Option<crate::IdempotencyKey>,
     audit: Option<Audit>,
@@ -786,7 +954,7 @@ struct PreparedOrder {
 /// the same batch is found too.
 fn insert_order_tx(conn: &Connection, mut p: PreparedOrder) -> Result<Created> {
     if let Some(key) = &p.idempotency
-        && let Some(replay) = idempotent_replay(conn, key)?
+        && let Some(replay) = idempotent_replay(conn, &p.personal, key)?
     {
         return Ok(replay);
     }
@@ -797,7 +965,7 @@ fn insert_order_tx(conn: &Connection, mut p: PreparedOrder) -> Result<Created> {
     let o = &p.order;
     conn.prepare_cached(
         "INSERT INTO orders (id, number, hotline, unit, status, kind, region, deadline, registered_at, \
-         phone_hash, address_key, version, doc) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         phone_hash, address_key, version, doc, pd_key) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .and_then(|mut s| {
         s.execute(params![
@@ -812,7 +980,8 @@ fn insert_order_tx(conn: &Connection, mut p: PreparedOrder) -> Result<Created> {
             p.duplicates.phone_hash,
             p.duplicates.address_key,
             o.version,
-            p.doc
+            p.doc,
+            p.pd_key
         ])
     })
     .map_err(sql_err)?;
@@ -851,7 +1020,11 @@ fn append_duplicates(doc: &mut String, dups: &[OrderId]) {
 
 /// The order an earlier request with this key made, if the key is still fresh and
 /// came with the same body; an error if it came with another body.
-fn idempotent_replay(conn: &Connection, key: &crate::IdempotencyKey) -> Result<Option<Created>> {
+fn idempotent_replay(
+    conn: &Connection,
+    personal: &Personal,
+    key: &crate::IdempotencyKey,
+) -> Result<Option<Created>> {
     let found: Option<(String, i64, i64)> = conn
         .prepare_cached("SELECT body_hash, order_id, created_at FROM idempotency_keys WHERE scope = ? AND key = ?")
         .and_then(|mut s| s.query_row(params![key.scope, key.key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional())
@@ -872,7 +1045,7 @@ fn idempotent_replay(conn: &Connection, key: &crate::IdempotencyKey) -> Result<O
                 .query_row("SELECT doc FROM orders WHERE id = ?", [id], |r| r.get(0))
                 .map_err(sql_err)?;
             Ok(Some(Created {
-                order: order_from_doc(&doc)?,
+                order: personal.open_order(&doc)?,
                 events: read_events(conn, OrderId(id))?,
                 replayed: true,
                 duplicate_hotlines: Vec::new(),
@@ -890,13 +1063,13 @@ fn insert_co_units(conn: &Connection, o: &Order) -> Result<()> {
     Ok(())
 }
 
-fn record_change(conn: &Connection, c: &OrderChange) -> Result<()> {
+fn record_change(conn: &Connection, personal: &Personal, c: &OrderChange) -> Result<()> {
     let o = &c.order;
-    let doc = serde_json::to_string(o).map_err(backend)?;
+    let (doc, pd_key) = personal.seal_order(o)?;
     let updated = conn
         .prepare_cached(
-            "UPDATE orders SET hotline = ?, unit = ?, status = ?, deadline = ?, version = ?, doc = ? \
-             WHERE id = ? AND version = ?",
+            "UPDATE orders SET hotline = ?, unit = ?, status = ?, deadline = ?, version = ?, doc = ?, \
+             pd_key = ?, closed_at = ? WHERE id = ? AND version = ?",
         )
         .and_then(|mut s| {
             s.execute(params![
@@ -906,6 +1079,8 @@ fn record_change(conn: &Connection, c: &OrderChange) -> Result<()> {
                 o.deadline.map(|d| d.timestamp()),
                 o.version,
                 doc,
+                pd_key,
+                personal::closed_at(o),
                 o.id.0,
                 o.version - 1
             ])
@@ -1365,12 +1540,13 @@ impl Store for SqliteStore {
     }
 
     async fn order(&self, id: OrderId) -> Result<Option<Order>> {
+        let personal = self.personal.clone();
         self.read_now(move |c| {
             let doc: Option<String> = c
                 .prepare_cached("SELECT doc FROM orders WHERE id = ?")
                 .and_then(|mut s| s.query_row([id.0], |r| r.get(0)).optional())
                 .map_err(backend)?;
-            doc.map(|d| order_from_doc(&d)).transpose()
+            doc.map(|d| personal.open_order(&d)).transpose()
         })
     }
 
@@ -1396,12 +1572,13 @@ impl Store for SqliteStore {
 
     async fn order_by_number(&self, number: &OrderNumber) -> Result<Option<Order>> {
         let number = number.as_str().to_owned();
+        let personal = self.personal.clone();
         self.read_now(move |c| {
             let doc: Option<String> = c
                 .prepare_cached("SELECT doc FROM orders WHERE number = ?")
                 .and_then(|mut s| s.query_row([number], |r| r.get(0)).optional())
                 .map_err(backend)?;
-            doc.map(|d| order_from_doc(&d)).transpose()
+            doc.map(|d| personal.open_order(&d)).transpose()
         })
     }
 
@@ -1411,7 +1588,8 @@ impl Store for SqliteStore {
 
     async fn list_orders(&self, filter: &OrderFilter) -> Result<Vec<Order>> {
         let sql = query::list_orders(filter, query::Dialect::Sqlite);
-        self.read(move |c| order_docs(c, &sql.text, bind(&sql.params).as_slice()))
+        let personal = self.personal.clone();
+        self.read(move |c| order_docs(c, &personal, &sql.text, bind(&sql.params).as_slice()))
             .await
     }
 
@@ -1427,6 +1605,7 @@ impl Store for SqliteStore {
     }
 
     async fn order_texts_after(&self, after: i64, limit: u32) -> Result<Vec<(i64, String, i64)>> {
+        let personal = self.personal.clone();
         self.read(move |c| {
             let mut s = c.prepare_cached(query::ORDER_DOCS_AFTER).map_err(sql_err)?;
             let rows = s
@@ -1441,7 +1620,7 @@ impl Store for SqliteStore {
             let mut out = Vec::new();
             for row in rows {
                 let (id, doc, at) = row.map_err(sql_err)?;
-                out.push(query::order_text(id, &doc, at));
+                out.push(personal.index_text(id, &doc, at));
             }
             Ok(out)
         })
@@ -1454,20 +1633,22 @@ impl Store for SqliteStore {
         since: Timestamp,
         limit: u32,
     ) -> Result<Vec<Order>> {
-        let key = address_key.to_owned();
+        let key = self.personal.address_lookup(address_key);
+        let personal = self.personal.clone();
         self.read(move |c| {
             let sql = "SELECT doc FROM orders WHERE address_key = ? AND registered_at >= ? \
                        ORDER BY registered_at DESC LIMIT ?";
-            order_docs(c, sql, params![key, since.timestamp(), limit])
+            order_docs(c, &personal, sql, params![key, since.timestamp(), limit])
         })
         .await
     }
 
     async fn orders_by_phone_hash(&self, phone_hash: &str, limit: u32) -> Result<Vec<Order>> {
         let hash = phone_hash.to_owned();
+        let personal = self.personal.clone();
         self.read(move |c| {
             let sql = "SELECT doc FROM orders WHERE phone_hash = ? ORDER BY id DESC LIMIT ?";
-            order_docs(c, sql, params![hash, limit])
+            order_docs(c, &personal, sql, params![hash, limit])
         })
         .await
     }
@@ -1478,8 +1659,11 @@ impl Store for SqliteStore {
         audit: Option<AuditRecord>,
     ) -> Result<()> {
         let audit = audit.map(Audit::from);
+        let personal = self.personal.clone();
         self.write(move |c| {
-            changes.iter().try_for_each(|ch| record_change(c, ch))?;
+            changes
+                .iter()
+                .try_for_each(|ch| record_change(c, &personal, ch))?;
             audit.map_or(Ok(()), |a| append_audit_tx(c, a))
         })
         .await
@@ -1491,9 +1675,10 @@ impl Store for SqliteStore {
         audit: AuditRecord,
     ) -> Result<()> {
         let last_id = batch.iter().map(|(o, _)| o.id.0).max().unwrap_or(0);
+        let personal = self.personal.clone();
         self.write(move |c| {
             for (o, events) in &batch {
-                stats::insert_whole(c, o, events)?;
+                stats::insert_whole(c, &personal, o, events)?;
             }
             append_audit_tx(c, audit)
         })
@@ -1503,6 +1688,61 @@ impl Store for SqliteStore {
         // The day's last number is read again: the import may have used some.
         n.day = None;
         Ok(())
+    }
+
+    async fn personal_data_keys(&self) -> Result<Vec<(Option<String>, u64)>> {
+        self.read(|c| {
+            c.prepare(query::personal::KEYS)
+                .and_then(|mut s| {
+                    s.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.max(0) as u64)))?
+                        .collect::<rusqlite::Result<_>>()
+                })
+                .map_err(sql_err)
+        })
+        .await
+    }
+
+    async fn reseal_orders(
+        &self,
+        after: i64,
+        limit: u32,
+        plain_only: bool,
+    ) -> Result<(u64, Option<i64>)> {
+        let personal = self.personal.clone();
+        self.write(move |c| scrubbing(c, || reseal_batch(c, &personal, after, limit, plain_only)))
+            .await
+    }
+
+    async fn purge_personal_data(
+        &self,
+        closed_before: Timestamp,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<OrderId>> {
+        let personal = self.personal.clone();
+        let before = closed_before.timestamp();
+        self.write(move |c| scrubbing(c, || purge_batch(c, &personal, before, now, limit)))
+            .await
+    }
+
+    async fn purge_login_guard(
+        &self,
+        counters_before: Timestamp,
+        known_before: Timestamp,
+    ) -> Result<u64> {
+        use query::personal::{GUARD_COUNTERS, GUARD_KNOWN};
+        let (counters, known) = (counters_before.timestamp(), known_before.timestamp());
+        self.write(move |c| {
+            let mut n = 0;
+            for (sqls, at) in [(&GUARD_COUNTERS[..], counters), (&GUARD_KNOWN[..], known)] {
+                for sql in sqls {
+                    let p: Vec<&dyn ToSql> = vec![&at; sql.matches('?').count()];
+                    n += exec(c, sql, &p)? as u64;
+                }
+            }
+            Ok(n)
+        })
+        .await
     }
 
     async fn touch_session(&self, token_hash: &str, now: Timestamp) -> Result<()> {

@@ -20,8 +20,17 @@ struct Backend {
 }
 
 async fn sqlite() -> Backend {
+    sqlite_with(Personal::plain()).await
+}
+
+/// Personal data sealed with a fresh key of `algorithm`.
+fn sealed(algorithm: Algorithm) -> Arc<Personal> {
+    Personal::sealed(Keyring::generate(algorithm), None)
+}
+
+async fn sqlite_with(personal: Arc<Personal>) -> Backend {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+    let store = SqliteStore::open_with(&dir.path().join("t.db"), personal).unwrap();
     Backend {
         store: Arc::new(store),
         _dir: Some(dir),
@@ -29,12 +38,21 @@ async fn sqlite() -> Backend {
 }
 
 async fn postgres() -> Option<Backend> {
-    let Ok(url) = std::env::var("HOTLINE_TEST_DATABASE_URL") else {
+    postgres_with(Personal::plain()).await
+}
+
+fn postgres_url() -> Option<String> {
+    let url = std::env::var("HOTLINE_TEST_DATABASE_URL").ok();
+    if url.is_none() {
         eprintln!("HOTLINE_TEST_DATABASE_URL is not set: skipping the PostgreSQL run");
-        return None;
-    };
+    }
+    url
+}
+
+async fn postgres_with(personal: Arc<Personal>) -> Option<Backend> {
+    let url = postgres_url()?;
     let schema = format!("t_{}_{}", std::process::id(), rand_suffix());
-    let store = hotline_store::postgres::PgStore::connect_in_schema(&url, Some(&schema))
+    let store = hotline_store::postgres::PgStore::connect_with(&url, Some(&schema), personal)
         .await
         .expect("PostgreSQL at HOTLINE_TEST_DATABASE_URL answers");
     Some(Backend {
@@ -53,9 +71,11 @@ fn rand_suffix() -> u64 {
     u64::from(nanos) * 1000 + N.fetch_add(1, Ordering::Relaxed)
 }
 
+use hotline_store::personal::{Algorithm, Keyring, Personal};
 use hotline_store::sqlite::SqliteStore;
 
-/// Runs a story on every configured backend.
+/// Runs a story on every configured backend, with personal data stored plain and
+/// sealed (AES-256-GCM on SQLite, SM4-GCM on PostgreSQL).
 macro_rules! story {
     ($name:ident, $body:expr) => {
         mod $name {
@@ -68,6 +88,17 @@ macro_rules! story {
             #[tokio::test]
             async fn on_postgres() {
                 if let Some(b) = postgres().await {
+                    ($body)(b.store.clone()).await;
+                }
+            }
+            #[tokio::test]
+            async fn on_sqlite_sealed() {
+                let b = sqlite_with(sealed(Algorithm::Aes256Gcm)).await;
+                ($body)(b.store.clone()).await;
+            }
+            #[tokio::test]
+            async fn on_postgres_sealed() {
+                if let Some(b) = postgres_with(sealed(Algorithm::Sm4Gcm)).await {
                     ($body)(b.store.clone()).await;
                 }
             }
@@ -1265,6 +1296,521 @@ story!(
     }
 );
 
+// Personal data at rest and retention.
+
+/// An order closed on `closed` (its status and time set directly: the store keeps
+/// whatever a use case decided).
+async fn close_at(s: &Arc<dyn Store>, o: &Order, closed: &str) -> Order {
+    let mut done = o.clone();
+    done.status = Status::Closed;
+    done.closed_at = Some(at(closed));
+    done.version += 1;
+    let event = Event {
+        at: at(closed),
+        kind: "closed".into(),
+        actor: "d".into(),
+        unit: None,
+        note: None,
+        data: serde_json::json!({}),
+    };
+    s.record_transitions(
+        vec![OrderChange {
+            order: done.clone(),
+            event,
+        }],
+        None,
+    )
+    .await
+    .unwrap();
+    done
+}
+
+story!(
+    retention_purges_the_personal_data_of_old_closed_orders_only,
+    |s: Arc<dyn Store>| async move {
+        seed_units(&s).await;
+        let mut old = new_order(
+            "张三反映噪声",
+            "2019-03-01T09:00:00+08:00",
+            Some("ph-old"),
+            Some("东大街1号"),
+        );
+        old.intake.requester.address = Some("锦江区春熙路8号".into());
+        old.intake.content = "张三说晚上施工，电话13812341234".into();
+        let old = create(&s, old).await;
+        let old = close_at(&s, &old, "2019-04-01T09:00:00+08:00").await;
+        let recent = register(
+            &s,
+            "路灯",
+            "2026-10-01T09:00:00+08:00",
+            Some("ph-new"),
+            Some("东大街1号"),
+        )
+        .await;
+        let recent = close_at(&s, &recent, "2026-11-01T09:00:00+08:00").await;
+        let open = register(
+            &s,
+            "井盖",
+            "2019-03-02T09:00:00+08:00",
+            Some("ph-open"),
+            None,
+        )
+        .await;
+        let now = at("2026-12-01T03:00:00+08:00");
+        let cutoff = at("2021-12-01T03:00:00+08:00");
+
+        assert_eq!(
+            s.purge_personal_data(cutoff, now, 100).await.unwrap(),
+            vec![old.id]
+        );
+        let purged = s.order(old.id).await.unwrap().unwrap();
+        assert_eq!(
+            purged.requester,
+            Requester {
+                anonymous: false,
+                ..Requester::default()
+            }
+        );
+        assert_eq!(purged.address, None);
+        assert_eq!(purged.title, "***反映噪声");
+        assert_eq!(purged.content, "***说晚上施工，电话***");
+        assert_eq!(purged.status, Status::Closed);
+        assert_eq!(purged.kind, old.kind);
+        assert_eq!(purged.region, old.region);
+        assert_eq!(purged.version, old.version + 1);
+        let events = s.events(old.id).await.unwrap();
+        assert_eq!(events.last().unwrap().kind, "personal_data_purged");
+        // Its phone hash and address key are gone: lookups no longer find it.
+        assert!(
+            s.orders_by_phone_hash("ph-old", 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let by_address = s
+            .orders_by_address_key("东大街1号", at("2019-01-01T00:00:00+08:00"), 10)
+            .await
+            .unwrap();
+        assert_eq!(
+            by_address.iter().map(|o| o.id).collect::<Vec<_>>(),
+            vec![recent.id]
+        );
+        // The recently closed and the open order keep theirs.
+        assert_eq!(s.order(recent.id).await.unwrap().unwrap(), recent);
+        assert_eq!(s.order(open.id).await.unwrap().unwrap(), open);
+        assert_eq!(
+            s.orders_by_phone_hash("ph-open", 10).await.unwrap().len(),
+            1
+        );
+        // A second run finds nothing left.
+        assert!(
+            s.purge_personal_data(cutoff, now, 100)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+);
+
+story!(the_login_guard_forgets_what_it_no_longer_needs, |s: Arc<
+    dyn Store,
+>| async move {
+    let guard = LoginGuard {
+        pair_failures: 5,
+        pair_lock_secs: 900,
+        name_failures: 50,
+        name_window_secs: 3600,
+        known_for_secs: 30 * 86400,
+        address_failures_per_minute: 60,
+    };
+    let attempt = |name: &str, address: &str, when: &str| LoginAttempt {
+        username: name.into(),
+        address: address.into(),
+        at: at(when),
+    };
+    let old = attempt("wang", "10.0.0.1", "2026-10-01T09:00:00+08:00");
+    s.begin_login(&old, guard).await.unwrap();
+    s.login_succeeded(&old, guard).await.unwrap();
+    let failed = attempt("li", "10.0.0.2", "2026-10-01T09:00:00+08:00");
+    s.begin_login(&failed, guard).await.unwrap();
+    s.login_failed(&failed).await.unwrap();
+    let fresh = attempt("zhao", "10.0.0.3", "2026-11-30T09:00:00+08:00");
+    s.begin_login(&fresh, guard).await.unwrap();
+    s.login_failed(&fresh).await.unwrap();
+    let purged = s
+        .purge_login_guard(
+            at("2026-11-29T09:00:00+08:00"),
+            at("2026-11-01T09:00:00+08:00"),
+        )
+        .await
+        .unwrap();
+    // wang: the known address and the name's counter; li: the name, the pair and
+    // the address's counter. zhao's rows stay.
+    assert!(purged >= 4, "{purged}");
+    assert_eq!(
+        s.purge_login_guard(
+            at("2026-11-29T09:00:00+08:00"),
+            at("2026-11-01T09:00:00+08:00")
+        )
+        .await
+        .unwrap(),
+        0
+    );
+    // The guard still counts zhao's failure: four more lock the pair.
+    for _ in 0..3 {
+        s.begin_login(&fresh, guard).await.unwrap();
+        s.login_failed(&fresh).await.unwrap();
+    }
+    assert_eq!(
+        s.begin_login(&fresh, guard).await.unwrap(),
+        LoginGate::Check {
+            locks_on_failure: true
+        }
+    );
+});
+
+/// Where a test database lives, to open it again with other keys.
+enum Place {
+    Sqlite(tempfile::TempDir),
+    Postgres(String, String),
+}
+
+impl Place {
+    fn sqlite() -> Place {
+        Place::Sqlite(tempfile::tempdir().unwrap())
+    }
+    fn postgres() -> Option<Place> {
+        let url = postgres_url()?;
+        Some(Place::Postgres(
+            url,
+            format!("t_{}_{}", std::process::id(), rand_suffix()),
+        ))
+    }
+    async fn open(&self, personal: Arc<Personal>) -> Result<Arc<dyn Store>> {
+        Ok(match self {
+            Place::Sqlite(dir) => {
+                Arc::new(SqliteStore::open_with(&dir.path().join("t.db"), personal)?)
+            }
+            Place::Postgres(url, schema) => Arc::new(
+                hotline_store::postgres::PgStore::connect_with(url, Some(schema), personal).await?,
+            ),
+        })
+    }
+    /// Everything stored: the database files on SQLite (WAL included), the order rows
+    /// as text on PostgreSQL.
+    async fn stored_bytes(&self) -> Vec<u8> {
+        match self {
+            Place::Sqlite(dir) => {
+                let mut all = Vec::new();
+                for e in std::fs::read_dir(dir.path()).unwrap() {
+                    all.extend(std::fs::read(e.unwrap().path()).unwrap());
+                }
+                all
+            }
+            Place::Postgres(url, schema) => {
+                let pool = sqlx::PgPool::connect(url).await.unwrap();
+                let q = format!(
+                    "SELECT coalesce(string_agg(o::text, ' '), '') FROM \"{schema}\".orders o"
+                );
+                let text: String = sqlx::query_scalar(sqlx::AssertSqlSafe(q))
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+                text.into_bytes()
+            }
+        }
+    }
+}
+
+/// Copies the WAL into the database file and empties it, as the server's
+/// checkpointer does while it runs.
+fn checkpoint(place: &Place) {
+    if let Place::Sqlite(dir) = place {
+        let c = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+        c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+    }
+}
+
+fn contains(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+/// An order from 李四 (phone 13900001111) about 武侯祠大街9号.
+async fn register_li_si(s: &Arc<dyn Store>, title: &str) -> Order {
+    let mut n = new_order(
+        title,
+        "2026-11-27T09:00:00+08:00",
+        Some("ph-li"),
+        Some("武侯祠大街9号"),
+    );
+    n.intake.requester.name = Some("李四".into());
+    n.intake.requester.phone = Some(Phone::parse("13900001111").unwrap());
+    n.intake.requester.address = Some("高新区天府大道100号".into());
+    n.intake.address = Some("武侯祠大街9号".into());
+    create(s, n).await
+}
+
+fn places() -> Vec<(Place, Algorithm)> {
+    let mut out = vec![
+        (Place::sqlite(), Algorithm::Aes256Gcm),
+        (Place::sqlite(), Algorithm::Sm4Gcm),
+    ];
+    out.extend(Place::postgres().map(|p| (p, Algorithm::Aes256Gcm)));
+    out.extend(Place::postgres().map(|p| (p, Algorithm::Sm4Gcm)));
+    out
+}
+
+#[tokio::test]
+async fn sealed_personal_data_is_not_in_the_stored_bytes_and_reads_back_plain() {
+    for (place, algorithm) in places() {
+        let ring = Keyring::generate(algorithm);
+        let s = place
+            .open(Personal::sealed(ring.clone(), None))
+            .await
+            .unwrap();
+        seed_units(&s).await;
+        let o = register_li_si(&s, "噪声扰民").await;
+        let changed = act(
+            &s,
+            &o,
+            dispatch_to("cdjt", &[]),
+            "2026-11-27T10:00:00+08:00",
+        )
+        .await;
+        let back = s.order(o.id).await.unwrap().unwrap();
+        assert_eq!(back, changed);
+        assert_eq!(back.requester.name.as_deref(), Some("李四"));
+        assert_eq!(
+            back.requester.phone.as_ref().unwrap().as_str(),
+            "13900001111"
+        );
+        drop(s);
+        let bytes = place.stored_bytes().await;
+        for secret in ["李四", "13900001111", "天府大道", "武侯祠大街"] {
+            assert!(
+                !contains(&bytes, secret),
+                "{secret} stored in plain ({algorithm:?})"
+            );
+        }
+        assert!(contains(
+            &bytes,
+            &format!("enc:v1:{}:{}:", algorithm.as_str(), ring.current)
+        ));
+        // Duplicates by address still work through the keyed hash.
+        let s = place.open(Personal::sealed(ring, None)).await.unwrap();
+        let again = register_li_si(&s, "又是噪声").await;
+        assert_eq!(again.possible_duplicates, vec![o.id]);
+    }
+}
+
+#[tokio::test]
+async fn rotation_seals_everything_again_and_the_old_key_can_then_be_dropped() {
+    for (place, algorithm) in places() {
+        let mut ring = Keyring::generate(algorithm);
+        let old_key = ring.current.clone();
+        let s = place
+            .open(Personal::sealed(ring.clone(), None))
+            .await
+            .unwrap();
+        seed_units(&s).await;
+        let mut orders = Vec::new();
+        for title in ["一", "二", "三", "四", "五"] {
+            orders.push(register_li_si(&s, title).await);
+        }
+        drop(s);
+        let new_key = ring.add_current(Algorithm::Aes256Gcm);
+        let s = place
+            .open(Personal::sealed(ring.clone(), None))
+            .await
+            .unwrap();
+        // New writes use the new key at once; the rest wait for the pass.
+        let sixth = register_li_si(&s, "六").await;
+        assert_eq!(s.personal_data_keys().await.unwrap(), {
+            let mut v = vec![(Some(old_key.clone()), 5), (Some(new_key.clone()), 1)];
+            v.sort();
+            v
+        });
+        let (mut after, mut rewritten) = (0, 0);
+        loop {
+            let (n, next) = s.reseal_orders(after, 2, false).await.unwrap();
+            rewritten += n;
+            match next {
+                Some(id) => after = id,
+                None => break,
+            }
+        }
+        assert_eq!(rewritten, 5);
+        assert_eq!(
+            s.personal_data_keys().await.unwrap(),
+            vec![(Some(new_key.clone()), 6)]
+        );
+        drop(s);
+        let used = vec![new_key.clone()];
+        assert_eq!(ring.drop_unused(&used), vec![old_key.clone()]);
+        let s = place.open(Personal::sealed(ring, None)).await.unwrap();
+        for o in orders.iter().chain([&sixth]) {
+            assert_eq!(&s.order(o.id).await.unwrap().unwrap(), o);
+        }
+        drop(s);
+        // The replaced ciphertext was overwritten, not left in free space.
+        if matches!(place, Place::Sqlite(_)) {
+            checkpoint(&place);
+        }
+        assert!(!contains(
+            &place.stored_bytes().await,
+            &format!(":{old_key}:")
+        ));
+    }
+}
+
+#[tokio::test]
+async fn a_missing_or_wrong_key_stops_the_start_with_a_clear_error() {
+    for (place, algorithm) in places() {
+        let ring = Keyring::generate(algorithm);
+        let s = place
+            .open(Personal::sealed(ring.clone(), None))
+            .await
+            .unwrap();
+        seed_units(&s).await;
+        register_li_si(&s, "噪声").await;
+        drop(s);
+        // Another keys file altogether.
+        let other = Keyring::generate(algorithm);
+        let err = place
+            .open(Personal::sealed(other, None))
+            .await
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string().contains(&format!("key {}", ring.current)),
+            "{err}"
+        );
+        assert!(err.to_string().contains("does not hold"), "{err}");
+        // The same key id with other bytes.
+        let mut forged = serde_json::to_value(&ring).unwrap();
+        let len = if algorithm == Algorithm::Sm4Gcm {
+            16
+        } else {
+            32
+        };
+        forged["keys"][0]["secret"] = serde_json::json!(base64_of(&vec![7u8; len]));
+        let forged: Keyring = serde_json::from_value(forged).unwrap();
+        let err = place
+            .open(Personal::sealed(forged, None))
+            .await
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("does not open"), "{err}");
+        // Encryption turned off over sealed data.
+        let err = place.open(Personal::plain()).await.err().unwrap();
+        assert!(err.to_string().contains("encryption is off"), "{err}");
+        // The right keys still open it.
+        assert!(place.open(Personal::sealed(ring, None)).await.is_ok());
+    }
+}
+
+fn base64_of(bytes: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().fold(0u32, |n, b| n << 8 | u32::from(*b)) << (8 * (3 - chunk.len()));
+        for i in 0..=chunk.len() {
+            out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn orders_stored_plain_are_sealed_at_the_first_start_with_encryption_on() {
+    for (place, algorithm) in places() {
+        let s = place.open(Personal::plain()).await.unwrap();
+        seed_units(&s).await;
+        let o = register_li_si(&s, "噪声").await;
+        drop(s);
+        assert!(contains(&place.stored_bytes().await, "李四"));
+        let ring = Keyring::generate(algorithm);
+        let s = place
+            .open(Personal::sealed(ring.clone(), None))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.personal_data_keys().await.unwrap(),
+            vec![(Some(ring.current.clone()), 1)]
+        );
+        assert_eq!(s.order(o.id).await.unwrap().unwrap(), o);
+        // The address key became a keyed hash, and the lookup still finds the order.
+        let found = s
+            .orders_by_address_key("武侯祠大街9号", at("2026-11-01T00:00:00+08:00"), 10)
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1);
+        drop(s);
+        let bytes = place.stored_bytes().await;
+        assert!(!contains(&bytes, "武侯祠大街9号"));
+        assert!(!contains(&bytes, "13900001111"));
+    }
+}
+
+#[tokio::test]
+async fn with_encryption_on_the_text_index_gets_no_requester_field_of_any_order() {
+    for (place, algorithm) in places() {
+        let s = place.open(sealed(algorithm)).await.unwrap();
+        seed_units(&s).await;
+        let mut n = new_order("李四反映噪声", "2026-11-27T09:00:00+08:00", None, None);
+        n.intake.requester.name = Some("李四".into());
+        n.intake.requester.phone = Some(Phone::parse("13900001111").unwrap());
+        n.intake.requester.address = Some("天府大道100号".into());
+        n.intake.content = "我是李四，电话13900001111，住天府大道100号，楼下施工".into();
+        let o = create(&s, n).await;
+        let texts = s.order_texts_after(0, 10).await.unwrap();
+        assert_eq!(texts.len(), 1);
+        let (id, text, _) = &texts[0];
+        assert_eq!(*id, o.id.0);
+        assert_eq!(text, "***反映噪声 我是***，电话***，住***，楼下施工");
+    }
+}
+
+#[tokio::test]
+async fn a_running_server_follows_a_rotation_made_by_another_process() {
+    let place = Place::sqlite();
+    let files = tempfile::tempdir().unwrap();
+    let path = files.path().join("data.keys");
+    let ring = Keyring::load_or_create(&path, Algorithm::Aes256Gcm).unwrap();
+    let server = place
+        .open(Personal::sealed(ring.clone(), Some(path.clone())))
+        .await
+        .unwrap();
+    seed_units(&server).await;
+    let first = register_li_si(&server, "旧密钥写入").await;
+    // `hotline keys rotate` in another process: a new key in the file, then the pass.
+    let mut rotated = ring.clone();
+    let new_key = rotated.add_current(Algorithm::Sm4Gcm);
+    rotated.save(&path).unwrap();
+    let other = place
+        .open(Personal::sealed(rotated, Some(path.clone())))
+        .await
+        .unwrap();
+    assert_eq!(
+        other.reseal_orders(0, 10, false).await.unwrap(),
+        (1, Some(first.id.0))
+    );
+    // The server meets the new key, reads the file again, and writes with it too.
+    assert_eq!(server.order(first.id).await.unwrap().unwrap(), first);
+    let changed = act(
+        &server,
+        &first,
+        dispatch_to("cdjt", &[]),
+        "2026-11-27T10:00:00+08:00",
+    )
+    .await;
+    assert_eq!(server.order(first.id).await.unwrap().unwrap(), changed);
+    assert_eq!(
+        server.personal_data_keys().await.unwrap(),
+        vec![(Some(new_key), 1)]
+    );
+    assert!(!contains(&place.stored_bytes().await, "李四"));
+}
 story!(
     a_second_factor_is_offered_confirmed_used_once_and_removed,
     |s: Arc<dyn Store>| async move {

@@ -107,6 +107,7 @@ pub fn event(s: &str) -> &'static str {
         "extension_review_overdue" => "延期审批超时提醒",
         "callback_overdue" => "回访超时提醒",
         "callback_exhausted" => "多次回访未联系上",
+        "personal_data_purged" => "个人信息已按保存期限删除",
         _ => "其他记录",
     }
 }

@@ -7,6 +7,7 @@ use axum::http::{Request, StatusCode};
 use hotline_app::clock::ManualClock;
 use hotline_app::{AppConfig, AppState, app, bootstrap};
 use hotline_domain::*;
+use hotline_store::personal::{Algorithm, Keyring, Personal};
 use hotline_store::{NewUser, Store, UnitRecord};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
@@ -33,6 +34,20 @@ pub struct Response {
     pub body: Value,
     pub text: String,
     pub bytes: Vec<u8>,
+}
+
+/// Personal data sealed when `HOTLINE_TEST_PERSONAL_DATA` is `aes-256-gcm` or
+/// `sm4-gcm` (every HTTP test can be run with encryption on), plain otherwise.
+pub fn personal_from_env() -> Arc<Personal> {
+    match std::env::var("HOTLINE_TEST_PERSONAL_DATA") {
+        Ok(cipher) if !cipher.is_empty() => sealed(Algorithm::parse(&cipher).unwrap()),
+        _ => Personal::plain(),
+    }
+}
+
+/// Personal data sealed with a fresh key of `algorithm`.
+pub fn sealed(algorithm: Algorithm) -> Arc<Personal> {
+    Personal::sealed(Keyring::generate(algorithm), None)
 }
 
 pub fn at(s: &str) -> Timestamp {
@@ -80,12 +95,27 @@ impl TestApp {
 
     /// On SQLite, with some settings changed.
     pub async fn sqlite_with(change: impl FnOnce(&mut AppConfig)) -> TestApp {
+        Self::sqlite_sealed_with(personal_from_env(), change).await
+    }
+
+    /// On SQLite, personal data kept by `personal`, with some settings changed.
+    pub async fn sqlite_sealed_with(
+        personal: Arc<Personal>,
+        change: impl FnOnce(&mut AppConfig),
+    ) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
-        let store = hotline_store::sqlite::SqliteStore::open(&dir.path().join("t.db")).unwrap();
+        let store =
+            hotline_store::sqlite::SqliteStore::open_with(&dir.path().join("t.db"), personal)
+                .unwrap();
         Self::with_store(Arc::new(store), Some(dir), change).await
     }
 
     pub async fn postgres() -> Option<TestApp> {
+        Self::postgres_sealed(personal_from_env()).await
+    }
+
+    /// On PostgreSQL, personal data kept by `personal`.
+    pub async fn postgres_sealed(personal: Arc<Personal>) -> Option<TestApp> {
         let Ok(url) = std::env::var("HOTLINE_TEST_DATABASE_URL") else {
             eprintln!("HOTLINE_TEST_DATABASE_URL is not set: skipping the PostgreSQL run");
             return None;
@@ -95,7 +125,7 @@ impl TestApp {
             .unwrap()
             .as_nanos();
         let schema = format!("api_{}_{}", std::process::id(), nanos % 1_000_000_000_000);
-        let store = hotline_store::postgres::PgStore::connect_in_schema(&url, Some(&schema))
+        let store = hotline_store::postgres::PgStore::connect_with(&url, Some(&schema), personal)
             .await
             .unwrap();
         Some(Self::with_store(Arc::new(store), None, |_| {}).await)

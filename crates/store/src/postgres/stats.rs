@@ -116,7 +116,7 @@ impl StatsStore for PgStore {
         docs.iter()
             .map(|r| {
                 let (id, doc): (i64, String) = decode(r)?;
-                let order: Order = serde_json::from_str(&doc).map_err(backend)?;
+                let order: Order = self.personal.open_order(&doc)?;
                 Ok((order, events.remove(&id).unwrap_or_default()))
             })
             .collect()

@@ -5,10 +5,9 @@ use hotline_domain::stats::{Counter, Facts, delta};
 use hotline_domain::{Event, Order, OrderId};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{
-    SqliteStore, backend, bind, insert_co_units, insert_event, order_from_doc, read_events, sql_err,
-};
+use super::{SqliteStore, backend, bind, insert_co_units, insert_event, read_events, sql_err};
 use crate::Result;
+use crate::personal::{Personal, closed_at};
 use crate::stats::*;
 
 /// Replaces an order's counted facts; returns what the counters must change by.
@@ -32,11 +31,17 @@ fn swap_facts(c: &Connection, id: OrderId, new: &Facts) -> Result<Vec<(Counter, 
 }
 
 /// Writes an order as it is, with its timeline (imports and benchmarks).
-pub(super) fn insert_whole(c: &Connection, o: &Order, events: &[Event]) -> Result<()> {
-    let doc = serde_json::to_string(o).map_err(backend)?;
+pub(super) fn insert_whole(
+    c: &Connection,
+    personal: &Personal,
+    o: &Order,
+    events: &[Event],
+) -> Result<()> {
+    let (doc, pd_key) = personal.seal_order(o)?;
     c.prepare_cached(
         "INSERT INTO orders (id, number, hotline, unit, status, kind, region, deadline, registered_at, \
-         phone_hash, address_key, version, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)",
+         phone_hash, address_key, version, doc, pd_key, closed_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?)",
     )
     .and_then(|mut s| {
         s.execute(params![
@@ -50,7 +55,9 @@ pub(super) fn insert_whole(c: &Connection, o: &Order, events: &[Event]) -> Resul
             o.deadline.map(|d| d.timestamp()),
             o.registered_at.timestamp(),
             o.version,
-            doc
+            doc,
+            pd_key,
+            closed_at(o)
         ])
     })
     .map_err(sql_err)?;
@@ -102,6 +109,7 @@ impl StatsStore for SqliteStore {
     }
 
     async fn orders_for_stats(&self, ids: Vec<OrderId>) -> Result<Vec<(Order, Vec<Event>)>> {
+        let personal = self.personal.clone();
         self.read(move |c| {
             let mut out = Vec::with_capacity(ids.len());
             for id in ids {
@@ -110,7 +118,7 @@ impl StatsStore for SqliteStore {
                     .and_then(|mut s| s.query_row([id.0], |r| r.get(0)).optional())
                     .map_err(backend)?;
                 if let Some(doc) = doc {
-                    out.push((order_from_doc(&doc)?, read_events(c, id)?));
+                    out.push((personal.open_order(&doc)?, read_events(c, id)?));
                 }
             }
             Ok(out)
