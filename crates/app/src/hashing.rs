@@ -140,20 +140,26 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_queue_answers_busy_at_once() {
-        let pool = HashPool::new(1, 1, Duration::from_secs(5));
-        let pool = Arc::new(pool);
+        let pool = Arc::new(HashPool::new(1, 1, Duration::from_secs(5)));
+        // The one thread is held by a job until the test lets it go…
+        let (started, has_started) = std::sync::mpsc::channel();
+        let (release, released) = std::sync::mpsc::channel::<()>();
         let p = pool.clone();
         let first = tokio::spawn(async move {
-            p.run(|| std::thread::sleep(Duration::from_millis(200)))
-                .await
+            p.run(move || {
+                started.send(()).unwrap();
+                released.recv().unwrap();
+            })
+            .await
         });
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        let p = pool.clone();
-        let second = tokio::spawn(async move { p.run(|| ()).await });
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::task::spawn_blocking(move || has_started.recv().unwrap())
+            .await
+            .unwrap();
+        // …and the queue's one place is taken.
+        assert!(pool.jobs.try_send(Box::new(|| ())).is_ok());
         let third = pool.run(|| ()).await;
         assert_eq!(third.unwrap_err().code, "busy");
+        release.send(()).unwrap();
         first.await.unwrap().unwrap();
-        second.await.unwrap().unwrap();
     }
 }

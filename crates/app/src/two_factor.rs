@@ -139,27 +139,52 @@ fn keyed(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
-/// Seals a secret for storage: XOR with an HMAC-SHA-256 keystream of the installation
-/// key, the account and a fresh random nonce (a PRF used as a one-block stream
-/// cipher; the secret is shorter than one block). The nonce makes each sealing of the
-/// account's secrets use its own keystream.
+/// Seals a secret for storage with AES-256-GCM under a key derived from the
+/// installation key, bound to the account (its id is the associated data, so a sealed
+/// secret copied to another account does not open), with a fresh random nonce.
 fn seal(key: &[u8], user: UserId, secret: &[u8]) -> String {
-    let mut nonce = [0u8; 16];
+    use aes_gcm::aead::{Aead, Payload};
+    let mut nonce = [0u8; 12];
     rand::rng().fill_bytes(&mut nonce);
-    let stream = keyed(key, &[b"totp-secret:", &user.0.to_be_bytes(), &nonce]);
-    let sealed: Vec<u8> = secret.iter().zip(stream).map(|(s, k)| s ^ k).collect();
-    format!("v1:{}:{}", hex::encode(nonce), hex::encode(sealed))
+    let aad = user.0.to_be_bytes();
+    let sealed = sealing_cipher(key)
+        .encrypt(
+            aes_gcm::Nonce::from_slice(&nonce),
+            Payload {
+                msg: secret,
+                aad: &aad,
+            },
+        )
+        .expect("AES-GCM seals a short secret");
+    format!("v2:{}:{}", hex::encode(nonce), hex::encode(sealed))
 }
 
 fn open(key: &[u8], user: UserId, sealed: &str) -> Option<Vec<u8>> {
-    let rest = sealed.strip_prefix("v1:")?;
+    use aes_gcm::aead::{Aead, Payload};
+    let rest = sealed.strip_prefix("v2:")?;
     let (nonce, body) = rest.split_once(':')?;
     let (nonce, body) = (hex::decode(nonce).ok()?, hex::decode(body).ok()?);
-    if body.len() > 32 {
+    if nonce.len() != 12 {
         return None;
     }
-    let stream = keyed(key, &[b"totp-secret:", &user.0.to_be_bytes(), &nonce]);
-    Some(body.iter().zip(stream).map(|(s, k)| s ^ k).collect())
+    let aad = user.0.to_be_bytes();
+    sealing_cipher(key)
+        .decrypt(
+            aes_gcm::Nonce::from_slice(&nonce),
+            Payload {
+                msg: &body,
+                aad: &aad,
+            },
+        )
+        .ok()
+}
+
+/// The sealing key of second-factor secrets: the installation key through HMAC, so
+/// it is 256 bits whatever the configured key's length, and used for nothing else.
+fn sealing_cipher(key: &[u8]) -> aes_gcm::Aes256Gcm {
+    use aes_gcm::KeyInit;
+    let derived = keyed(key, &[b"totp-secret-seal:v2"]);
+    aes_gcm::Aes256Gcm::new(&derived.into())
 }
 
 fn new_recovery_code() -> String {

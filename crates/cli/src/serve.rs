@@ -161,10 +161,13 @@ pub async fn run(mut cfg: Config, listen: Option<String>, demo_mode: bool) -> Re
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    // Both addresses are bound before the server says it serves, so that whoever
+    // waits for that line finds the metrics address answering too.
+    let metrics = bind_metrics(&cfg.metrics_listen).await?;
     tracing::info!(%addr, store = state.store().backend(), "serving");
     println!("hotline is serving on http://{addr}");
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
-    if let Some(metrics) = bind_metrics(&cfg.metrics_listen).await? {
+    if let Some(metrics) = metrics {
         serve_metrics(metrics, state.clone(), stop_rx.clone());
     }
     let service = app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
