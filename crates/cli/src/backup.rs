@@ -17,7 +17,8 @@
 //! - the snapshot's audit head as `audit.anchor`, so the restored trail verifies
 //!   against its own anchor.
 //!
-//! Left out: the live database files (the snapshot replaces them), the search indexes
+//! Left out: the live database files (the snapshot replaces them), the server's lock
+//! file, the search indexes
 //! `kb-index/` and `order-index/` (derived from the database and rebuilt when the
 //! server starts), and the live anchor file (it may already name records newer than
 //! the snapshot).
@@ -348,6 +349,8 @@ impl Skipped {
     fn new(data_dir: &Path, database: Option<&Path>, anchor: &Path) -> Self {
         let mut top: Vec<String> = DERIVED.iter().map(|d| d.to_string()).collect();
         top.push(ANCHOR.into());
+        // The running server's lock (crate::data_lock): it belongs to that process.
+        top.push(crate::data_lock::LOCK_FILE.into());
         if let Some(db) = database.filter(|db| db.parent() == Some(data_dir))
             && let Some(name) = db.file_name().and_then(|n| n.to_str())
         {
@@ -874,7 +877,7 @@ mod tests {
     }
 
     #[test]
-    fn the_walk_leaves_out_the_live_database_the_indexes_and_the_anchor() {
+    fn the_walk_leaves_out_the_live_database_the_lock_the_indexes_and_the_anchor() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().canonicalize().unwrap();
         for f in [
@@ -882,6 +885,7 @@ mod tests {
             "hotline.db-wal",
             "secret.key",
             "audit.anchor",
+            "hotline.lock",
             "kb-index/meta.json",
             "attachments/kb-index/x",
             "models/m.bin",

@@ -8,7 +8,19 @@ use std::path::PathBuf;
 
 use crate::DataArgs;
 use crate::config::Config;
+use crate::data_lock::{self, DataLock};
 use crate::serve::{open_state, with_data};
+
+/// Opens the store for a command that writes, holding the data directory's lock for
+/// as long as the returned guard lives (see [`data_lock`]); `instead` names the API
+/// call that does the same through a running server.
+async fn open_to_write(
+    cfg: &Config,
+    instead: &str,
+) -> Result<(hotline_app::AppState, Option<DataLock>), String> {
+    let lock = data_lock::for_writing(cfg, instead)?;
+    Ok((open_state(cfg).await?, lock))
+}
 
 #[derive(Subcommand)]
 pub enum UserCommand {
@@ -150,7 +162,8 @@ pub async fn apikey(cfg: Config, cmd: ApiKeyCommand) -> Result<(), String> {
             actions,
             data,
         } => {
-            let state = open_state(&with_data(cfg, &data)).await?;
+            let (state, _lock) =
+                open_to_write(&with_data(cfg, &data), "POST /api/v1/apikeys").await?;
             let unit = UnitCode::parse(&unit).map_err(|e| e.0)?;
             let actions: Vec<String> = actions
                 .unwrap_or_default()
@@ -171,7 +184,8 @@ pub async fn apikey(cfg: Config, cmd: ApiKeyCommand) -> Result<(), String> {
             Ok(())
         }
         ApiKeyCommand::Revoke { name, data } => {
-            let state = open_state(&with_data(cfg, &data)).await?;
+            let (state, _lock) =
+                open_to_write(&with_data(cfg, &data), "DELETE /api/v1/apikeys/{name}").await?;
             let record = cli_record(
                 &state,
                 "apikey.revoke",
@@ -377,7 +391,11 @@ pub async fn user(cfg: Config, cmd: UserCommand) -> Result<(), String> {
         } => return add_user(cfg, username, role, unit, data).await,
         UserCommand::Reset { username, data, .. } => {
             let password = read_password()?;
-            let state = open_state(&with_data(cfg, &data)).await?;
+            let (state, _lock) = open_to_write(
+                &with_data(cfg, &data),
+                "POST /api/v1/users/{username}/password",
+            )
+            .await?;
             let record = cli_record(
                 &state,
                 "user.password_reset",
@@ -391,7 +409,11 @@ pub async fn user(cfg: Config, cmd: UserCommand) -> Result<(), String> {
             return Ok(());
         }
         UserCommand::ResetTwoFactor { username, data } => {
-            let state = open_state(&with_data(cfg, &data)).await?;
+            let (state, _lock) = open_to_write(
+                &with_data(cfg, &data),
+                "DELETE /api/v1/users/{username}/two-factor",
+            )
+            .await?;
             let user = state
                 .store()
                 .user_by_username(&username)
@@ -440,7 +462,8 @@ pub async fn user(cfg: Config, cmd: UserCommand) -> Result<(), String> {
             data,
         ),
     };
-    let state = open_state(&with_data(cfg, &data)).await?;
+    let (state, _lock) =
+        open_to_write(&with_data(cfg, &data), "PATCH /api/v1/users/{username}").await?;
     let detail = serde_json::json!({"roles": patch.roles, "active": patch.active});
     let record = cli_record(&state, "user.change", format!("user:{username}"), detail);
     let user = change_user(&state, &username, patch, record)
@@ -472,7 +495,8 @@ pub async fn unit(cfg: Config, cmd: UnitCommand) -> Result<(), String> {
             region,
             data,
         } => {
-            let state = open_state(&with_data(cfg, &data)).await?;
+            let (state, _lock) =
+                open_to_write(&with_data(cfg, &data), "POST /api/v1/units").await?;
             let record = hotline_store::UnitRecord {
                 code: parse(&code)?,
                 name,
@@ -547,7 +571,8 @@ pub async fn unit(cfg: Config, cmd: UnitCommand) -> Result<(), String> {
             data,
         ),
     };
-    let state = open_state(&with_data(cfg, &data)).await?;
+    let (state, _lock) =
+        open_to_write(&with_data(cfg, &data), "PATCH /api/v1/units/{code}").await?;
     let code = parse(&code)?;
     let detail =
         serde_json::json!({"name": patch.name, "parent": patch.parent, "active": patch.active});
@@ -579,7 +604,7 @@ async fn add_user(
         .transpose()?;
     let password = read_password()?;
     let password = password.as_str();
-    let state = open_state(&with_data(cfg, &data)).await?;
+    let (state, _lock) = open_to_write(&with_data(cfg, &data), "POST /api/v1/users").await?;
     let user = hotline_app::admin::add_user(&state, &username, password, roles, unit)
         .await
         .map_err(|e| e.message)?;
@@ -625,7 +650,8 @@ pub async fn calendar(cfg: Config, cmd: CalendarCommand) -> Result<(), String> {
                 std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
             let year: YearArrangement = serde_json::from_str(&text)
                 .map_err(|e| format!("{}: not a calendar year: {e}", file.display()))?;
-            let state = open_state(&with_data(cfg, &data)).await?;
+            let (state, _lock) =
+                open_to_write(&with_data(cfg, &data), "PUT /api/v1/calendar/{year}").await?;
             let y = hotline_app::admin::load_year(&state, year)
                 .await
                 .map_err(|e| e.message)?;
@@ -742,7 +768,7 @@ async fn kb_import(
 ) -> Result<(), String> {
     let format = file_format(file)?;
     let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
-    let state = open_state(&cfg).await?;
+    let (state, _lock) = open_to_write(&cfg, "POST /api/v1/kb/import").await?;
     let user = state
         .store()
         .user_by_username(author)
@@ -895,7 +921,8 @@ async fn keys_rotate(cfg: Config, resume: bool, batch: u32) -> Result<(), String
         println!("new current key {id} ({})", cfg.personal_data_cipher);
     }
     // Opening checks every key in use against the file, which now holds the new one.
-    let state = open_state(&cfg).await?;
+    let (state, _lock) =
+        open_to_write(&cfg, "nothing: stop the server, rotate, then start it").await?;
     let (mut after, mut rewritten) = (0, 0);
     loop {
         let (n, next) = state

@@ -7,6 +7,7 @@ mod bench_kb;
 mod bench_reports;
 mod commands;
 mod config;
+mod data_lock;
 mod serve;
 
 use clap::{Parser, Subcommand};

@@ -126,6 +126,7 @@ pub async fn run(mut cfg: Config, listen: Option<String>, demo_mode: bool) -> Re
     if let Some(l) = listen {
         cfg.listen = l;
     }
+    let _lock = crate::data_lock::for_server(&cfg)?;
     let mut state = open_state(&cfg)
         .await?
         .with_kb_index(open_kb_index(&cfg)?)

@@ -136,3 +136,65 @@ fn an_unknown_log_format_is_refused_with_the_settings_name() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("log_format"), "{err}");
 }
+
+fn hotline_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .output()
+        .unwrap()
+}
+
+const ADD_HOTLINE: [&str; 10] = [
+    "unit",
+    "add",
+    "--code",
+    "sc12345",
+    "--name",
+    "四川省12345热线",
+    "--kind",
+    "hotline",
+    "--region",
+    "510000",
+];
+
+#[test]
+fn a_writing_command_beside_a_running_server_refuses_and_names_the_api_call_instead() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path(), free_port(), &[("HOTLINE_METRICS_LISTEN", "")]);
+    // Once this broke the server's next write: two processes, one database file.
+    let out = hotline_in(dir.path(), &ADD_HOTLINE);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("POST /api/v1/units"), "{err}");
+    assert!(
+        !hotline_in(dir.path(), &["unit", "list"])
+            .stdout
+            .windows(7)
+            .any(|w| w == b"sc12345")
+    );
+    // Reading commands still run beside it.
+    assert!(
+        hotline_in(dir.path(), &["audit", "verify"])
+            .status
+            .success()
+    );
+    // So does no second server.
+    let second = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{}", free_port())])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .env("HOTLINE_METRICS_LISTEN", "")
+        .output()
+        .unwrap();
+    assert!(!second.status.success());
+    assert!(String::from_utf8_lossy(&second.stderr).contains("in use"));
+    stop(server);
+    let out = hotline_in(dir.path(), &ADD_HOTLINE);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
