@@ -12,7 +12,12 @@
 //! [`admin`] manages units, accounts, calendar, rules and taxonomy; [`ops`] serves
 //! health, metrics and the HTTP hygiene middleware; [`bootstrap`] seeds a new
 //! database and [`demo`] loads the demo province. Every date a request names is
-//! parsed by [`dates`], and every file read by [`spreadsheet`], both within bounds.
+//! parsed by [`dates`], and every file read by [`spreadsheet`], both within bounds;
+//! [`fuzzing`] exposes those readers to the fuzz targets. Passwords are hashed on
+//! [`hashing`]'s own threads. Background jobs: [`watch`] (deadlines), [`stats`]
+//! (report counters), [`kb`] and [`order_search`] (the indexes' followers),
+//! [`retention`] (purging old personal data) and [`audit_anchor`] (the trail's head
+//! kept outside the database).
 
 pub mod access;
 pub mod account;
