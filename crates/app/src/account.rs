@@ -37,8 +37,9 @@ fn session_id(token_hash: &str) -> &str {
     &token_hash[..SESSION_ID_LEN.min(token_hash.len())]
 }
 
-/// Integration keys act for a unit, not a person: they have no password or sessions.
-fn person(viewer: &Viewer) -> ApiResult<()> {
+/// Integration keys act for a unit, not a person: they have no password, sessions or
+/// second factor.
+pub(crate) fn person(viewer: &Viewer) -> ApiResult<()> {
     match viewer.key_actions {
         Some(_) => Err(ApiError::forbidden(
             "an integration key has no account of its own",
@@ -47,7 +48,8 @@ fn person(viewer: &Viewer) -> ApiResult<()> {
     }
 }
 
-fn audit_own(
+/// An audit record of a change a person makes to their own account.
+pub(crate) fn audit_own(
     state: &AppState,
     viewer: &Viewer,
     addr: &ClientAddr,

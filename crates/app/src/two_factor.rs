@@ -30,6 +30,7 @@ use totp_rs::{Algorithm, TOTP};
 
 use crate::AppState;
 use crate::access::Viewer;
+use crate::account::{audit_own, person};
 use crate::audit::{self, ClientAddr};
 use crate::auth::{CurrentUser, EnrollingUser, GuardedAttempt};
 use crate::error::{ApiError, ApiResult};
@@ -393,27 +394,6 @@ pub async fn check_at_sign_in(
     }
 }
 
-/// Integration keys act for a unit, not a person: they have no second factor.
-fn person(viewer: &Viewer) -> ApiResult<()> {
-    match viewer.key_actions {
-        Some(_) => Err(ApiError::forbidden(
-            "an integration key has no account of its own",
-        )),
-        None => Ok(()),
-    }
-}
-
-fn own_record(
-    state: &AppState,
-    viewer: &Viewer,
-    addr: &ClientAddr,
-    action: &str,
-    detail: serde_json::Value,
-) -> hotline_domain::audit::AuditRecord {
-    let object = Some(format!("user:{}", viewer.user.username));
-    audit::by(viewer, addr, state, action, object, detail)
-}
-
 /// Where an account stands.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[schema(as = TwoFactorStatus)]
@@ -465,7 +445,7 @@ pub async fn offer(state: &AppState, viewer: &Viewer, addr: &ClientAddr) -> ApiR
     let mut secret = [0u8; SECRET_BYTES];
     rand::rng().fill_bytes(&mut secret);
     let sealed = seal(&state.config().phone_hash_key, user, &secret);
-    let audit = own_record(
+    let audit = audit_own(
         state,
         viewer,
         addr,
@@ -543,7 +523,7 @@ pub async fn confirm(
         )
     })?;
     let (codes, hashes) = recovery_codes(state, user);
-    let audit = own_record(
+    let audit = audit_own(
         state,
         viewer,
         addr,
@@ -607,7 +587,7 @@ pub async fn renew_recovery_codes(
     let user = viewer.user.id;
     let (codes, hashes) = recovery_codes(state, user);
     let detail = serde_json::json!({ "proof": factor });
-    let audit = own_record(state, viewer, addr, "two_factor.recovery_codes", detail);
+    let audit = audit_own(state, viewer, addr, "two_factor.recovery_codes", detail);
     match state
         .store()
         .replace_recovery_codes(user, hashes, audit)
@@ -630,7 +610,7 @@ pub async fn disable_own(
     person(viewer)?;
     let factor = prove(state, viewer, addr, proof).await?;
     let detail = serde_json::json!({ "proof": factor });
-    let audit = own_record(state, viewer, addr, "two_factor.disable", detail);
+    let audit = audit_own(state, viewer, addr, "two_factor.disable", detail);
     state
         .store()
         .remove_two_factor(viewer.user.id, false, audit)
