@@ -198,26 +198,26 @@ fn kb_error(e: KbError) -> ApiError {
 /// An article as the API writes it.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ArticleInput {
-    title: String,
-    question: String,
-    answer: String,
-    category: String,
+    pub(crate) title: String,
+    pub(crate) question: String,
+    pub(crate) answer: String,
+    pub(crate) category: String,
     #[serde(default)]
-    material: Option<Material>,
+    pub(crate) material: Option<Material>,
     #[serde(default)]
-    issuing_unit: Option<String>,
+    pub(crate) issuing_unit: Option<String>,
     #[serde(default)]
-    source: Option<SourcePolicy>,
+    pub(crate) source: Option<SourcePolicy>,
     #[serde(default)]
-    region: Option<RegionCode>,
+    pub(crate) region: Option<RegionCode>,
     #[serde(default)]
-    keywords: Vec<String>,
+    pub(crate) keywords: Vec<String>,
     #[serde(default)]
-    valid_from: Option<NaiveDate>,
+    pub(crate) valid_from: Option<NaiveDate>,
     #[serde(default)]
-    valid_to: Option<NaiveDate>,
+    pub(crate) valid_to: Option<NaiveDate>,
     #[serde(default)]
-    urgent: bool,
+    pub(crate) urgent: bool,
 }
 
 impl ArticleInput {

@@ -8,6 +8,7 @@
 //! endpoints (`/healthz`, `/readyz`, `/metrics`, `/static`) are not part of the API.
 
 use axum::Router;
+use hotline_domain::ActionName;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use utoipa::openapi::path::{OperationBuilder, Parameter, ParameterBuilder, ParameterIn};
@@ -211,129 +212,111 @@ const RATE_LIMITED: &[(&str, &str)] = &[(
     "too many requests; `Retry-After` says when to try again",
 )];
 
-/// (action, example body, body type, summary) of `POST /api/v1/orders/{id}/ACTION`.
-const ACTIONS: &[(&str, &str, SchemaOf, &str)] = &[
-    (
-        "answer",
-        r#"{"content":"已按知识库口径答复","article_id":null}"#,
-        schema_of::<orders::AnswerBody>,
-        "registered → closed (direct answer); operator, vendor_operator",
-    ),
-    (
-        "triage",
-        r#"{"route":"lawful_channel","note":"已告知通过诉讼途径解决"}"#,
-        schema_of::<orders::TriageBody>,
-        "registered → closed with a triage route",
-    ),
-    (
-        "dispatch",
-        r#"{"unit":"cd-jt","co_units":["cd-zj"],"note":"请按时办理"}"#,
-        schema_of::<orders::DispatchBody>,
-        "registered → dispatched, or handed down to a lower hotline",
-    ),
-    (
-        "accept",
-        "{}",
-        schema_of::<orders::EmptyBody>,
-        "dispatched → in_progress; handler of the lead unit",
-    ),
-    (
-        "return",
-        r#"{"reason":"不属于本单位职责"}"#,
-        schema_of::<orders::ReasonBody>,
-        "dispatched → return_requested within the return window (else 409 return_window_closed)",
-    ),
-    (
-        "return/approve",
-        r#"{"note":"同意"}"#,
-        schema_of::<orders::NoteOptBody>,
-        "return_requested → registered; dispatcher",
-    ),
-    (
-        "return/reject",
-        r#"{"note":"属于你单位职责"}"#,
-        schema_of::<orders::NoteOptBody>,
-        "return_requested → dispatched; dispatcher",
-    ),
-    (
-        "extension",
-        r#"{"days":5,"reason":"需现场勘查"}"#,
-        schema_of::<orders::ExtensionBody>,
-        "request an extension (409 extension_pending / extension_limit)",
-    ),
-    (
-        "extension/approve",
-        r#"{"note":"同意"}"#,
-        schema_of::<orders::NoteOptBody>,
-        "the deadline moves by the requested working days",
-    ),
-    (
-        "extension/reject",
-        r#"{"note":"不同意"}"#,
-        schema_of::<orders::NoteOptBody>,
-        "the pending extension is dropped",
-    ),
-    (
-        "reply",
-        r#"{"content":"已处理完毕","resolved":true}"#,
-        schema_of::<orders::ReplyBody>,
-        "in_progress → replied",
-    ),
-    (
-        "note",
-        r#"{"content":"协办意见"}"#,
-        schema_of::<orders::ContentBody>,
-        "an internal note; no state change",
-    ),
-    (
-        "callback",
-        r#"{"result":"satisfied","resolved":true,"note":null}"#,
-        schema_of::<orders::CallbackBody>,
-        "replied → callback_done (unreachable records the attempt)",
-    ),
-    (
-        "reopen",
-        r#"{"reason":"群众不满意"}"#,
-        schema_of::<orders::ReasonBody>,
-        "callback_done → in_progress with a new deadline",
-    ),
-    (
-        "close",
-        "{}",
-        schema_of::<orders::EmptyBody>,
-        "replied or callback_done → closed",
-    ),
-    (
-        "urge",
-        r#"{"note":"请加快办理"}"#,
-        schema_of::<orders::NoteBody>,
-        "a reminder (催办)",
-    ),
-    (
-        "supervise",
-        r#"{"note":"列入督办"}"#,
-        schema_of::<orders::NoteBody>,
-        "supervision (督办)",
-    ),
-    (
-        "escalate",
-        r#"{"note":"提级督办"}"#,
-        schema_of::<orders::NoteBody>,
-        "escalated supervision (提级督办)",
-    ),
-    (
-        "merge",
-        r#"{"into":123}"#,
-        schema_of::<orders::MergeBody>,
-        "merge this duplicate into an open order (linked both ways)",
-    ),
-    (
-        "reveal-phone",
-        r#"{"reason":"回访需要"}"#,
-        schema_of::<orders::ReasonBody>,
-        "returns the full phone number; recorded on the timeline",
-    ),
-];
+/// (example body, body type, summary) of `POST /api/v1/orders/{id}/ACTION`.
+fn action_doc(name: ActionName) -> (&'static str, SchemaOf, &'static str) {
+    match name {
+        ActionName::Answer => (
+            r#"{"content":"已按知识库口径答复","article_id":null}"#,
+            schema_of::<orders::AnswerBody>,
+            "registered → closed (direct answer); operator, vendor_operator",
+        ),
+        ActionName::Triage => (
+            r#"{"route":"lawful_channel","note":"已告知通过诉讼途径解决"}"#,
+            schema_of::<orders::TriageBody>,
+            "registered → closed with a triage route",
+        ),
+        ActionName::Dispatch => (
+            r#"{"unit":"cd-jt","co_units":["cd-zj"],"note":"请按时办理"}"#,
+            schema_of::<orders::DispatchBody>,
+            "registered → dispatched, or handed down to a lower hotline",
+        ),
+        ActionName::Accept => (
+            "{}",
+            schema_of::<orders::EmptyBody>,
+            "dispatched → in_progress; handler of the lead unit",
+        ),
+        ActionName::Return => (
+            r#"{"reason":"不属于本单位职责"}"#,
+            schema_of::<orders::ReasonBody>,
+            "dispatched → return_requested within the return window (else 409 return_window_closed)",
+        ),
+        ActionName::ApproveReturn => (
+            r#"{"note":"同意"}"#,
+            schema_of::<orders::NoteOptBody>,
+            "return_requested → registered; dispatcher",
+        ),
+        ActionName::RejectReturn => (
+            r#"{"note":"属于你单位职责"}"#,
+            schema_of::<orders::NoteOptBody>,
+            "return_requested → dispatched; dispatcher",
+        ),
+        ActionName::RequestExtension => (
+            r#"{"days":5,"reason":"需现场勘查"}"#,
+            schema_of::<orders::ExtensionBody>,
+            "request an extension (409 extension_pending / extension_limit)",
+        ),
+        ActionName::ApproveExtension => (
+            r#"{"note":"同意"}"#,
+            schema_of::<orders::NoteOptBody>,
+            "the deadline moves by the requested working days",
+        ),
+        ActionName::RejectExtension => (
+            r#"{"note":"不同意"}"#,
+            schema_of::<orders::NoteOptBody>,
+            "the pending extension is dropped",
+        ),
+        ActionName::Reply => (
+            r#"{"content":"已处理完毕","resolved":true}"#,
+            schema_of::<orders::ReplyBody>,
+            "in_progress → replied",
+        ),
+        ActionName::Note => (
+            r#"{"content":"协办意见"}"#,
+            schema_of::<orders::ContentBody>,
+            "an internal note; no state change",
+        ),
+        ActionName::Callback => (
+            r#"{"result":"satisfied","resolved":true,"note":null}"#,
+            schema_of::<orders::CallbackBody>,
+            "replied → callback_done (unreachable records the attempt)",
+        ),
+        ActionName::Reopen => (
+            r#"{"reason":"群众不满意"}"#,
+            schema_of::<orders::ReasonBody>,
+            "callback_done → in_progress with a new deadline",
+        ),
+        ActionName::Close => (
+            "{}",
+            schema_of::<orders::EmptyBody>,
+            "replied or callback_done → closed",
+        ),
+        ActionName::Urge => (
+            r#"{"note":"请加快办理"}"#,
+            schema_of::<orders::NoteBody>,
+            "a reminder (催办)",
+        ),
+        ActionName::Supervise => (
+            r#"{"note":"列入督办"}"#,
+            schema_of::<orders::NoteBody>,
+            "supervision (督办)",
+        ),
+        ActionName::Escalate => (
+            r#"{"note":"提级督办"}"#,
+            schema_of::<orders::NoteBody>,
+            "escalated supervision (提级督办)",
+        ),
+        ActionName::Merge => (
+            r#"{"into":123}"#,
+            schema_of::<orders::MergeBody>,
+            "merge this duplicate into an open order (linked both ways)",
+        ),
+        ActionName::RevealPhone => (
+            r#"{"reason":"回访需要"}"#,
+            schema_of::<orders::ReasonBody>,
+            "returns the full phone number; recorded on the timeline",
+        ),
+    }
+}
 
 /// The knowledge workflow's steps without a body: `POST /api/v1/kb/articles/{id}/STEP`.
 const KB_STEPS: &[(&str, &str)] = &[
@@ -456,14 +439,15 @@ fn operations() -> Vec<Op> {
                 .answers::<hotline_domain::kb::Article>(),
         );
     }
-    for (action, example, body, summary) in ACTIONS {
+    for action in ActionName::ALL {
+        let (example, body, summary) = action_doc(*action);
         let path = format!("/api/v1/orders/{{id}}/{action}");
         let example: Value = serde_json::from_str(example).expect("the examples are JSON");
         let mut o = op(Post, path, "order actions", summary)
             .status("200")
             .answers::<views::OrderView>();
         o.example = Some(example);
-        o.request = Some(*body);
+        o.request = Some(body);
         ops.push(o);
     }
     ops

@@ -1,7 +1,9 @@
 //! Order use cases and their routes: register, list, read, act.
 //!
-//! Every action goes through [`perform`]: load the order, answer 404 if the caller may
-//! not see it, parse the action, let the domain lifecycle decide (403 / 409 / 422),
+//! Every action goes through [`perform`], with its input typed ([`ActionInput`], built
+//! from the API's JSON or from a console form): load the order, answer 404 if the
+//! caller may not see it, resolve the input against the order and the organisation,
+//! let the domain lifecycle decide (403 / 409 / 422),
 //! then write the changed order and its event in one transaction. A write that lost a
 //! race with another change is retried on a fresh copy.
 
@@ -612,10 +614,9 @@ pub(crate) async fn visible_order(
     state: &AppState,
     viewer: &Viewer,
     org: &Org,
-    id: &str,
+    id: OrderId,
 ) -> ApiResult<Order> {
-    let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
-    match state.store().order(OrderId(id)).await? {
+    match state.store().order(id).await? {
         Some(o) if viewer.can_see(org, &o) => Ok(o),
         _ => Err(ApiError::not_found()),
     }
@@ -627,7 +628,7 @@ async fn show(
     Path(id): Path<String>,
 ) -> ApiResult<Json<OrderView>> {
     let org = state.org().await?;
-    let order = visible_order(&state, &viewer, &org, &id).await?;
+    let order = visible_order(&state, &viewer, &org, order_id(&id)?).await?;
     let events = state.store().events(order.id).await?;
     Ok(Json(
         view_for(&state, &viewer, &org, order, Some(events), false).await?,
@@ -641,7 +642,7 @@ async fn act(
     Path((id, action)): Path<(String, String)>,
     RawJson { bytes, .. }: RawJson<serde::de::IgnoredAny>,
 ) -> ApiResult<Json<OrderView>> {
-    perform(&state, &viewer, &addr, &id, &action, &bytes)
+    act_named(&state, &viewer, &addr, &id, &action, &bytes)
         .await
         .map(Json)
 }
@@ -653,50 +654,14 @@ async fn act_decision(
     Path((id, action, decision)): Path<(String, String, String)>,
     RawJson { bytes, .. }: RawJson<serde::de::IgnoredAny>,
 ) -> ApiResult<Json<OrderView>> {
-    perform(
-        &state,
-        &viewer,
-        &addr,
-        &id,
-        &format!("{action}/{decision}"),
-        &bytes,
-    )
-    .await
-    .map(Json)
+    let name = format!("{action}/{decision}");
+    act_named(&state, &viewer, &addr, &id, &name, &bytes)
+        .await
+        .map(Json)
 }
 
-/// What an integration key can be issued for: registering, reading, and each action.
-pub fn key_actions() -> impl Iterator<Item = &'static str> {
-    ["create", "read"]
-        .into_iter()
-        .chain(ACTIONS.iter().copied())
-}
-
-pub(crate) const ACTIONS: &[&str] = &[
-    "answer",
-    "triage",
-    "dispatch",
-    "accept",
-    "return",
-    "return/approve",
-    "return/reject",
-    "extension",
-    "extension/approve",
-    "extension/reject",
-    "reply",
-    "note",
-    "callback",
-    "reopen",
-    "close",
-    "urge",
-    "supervise",
-    "escalate",
-    "merge",
-    "reveal-phone",
-];
-
-/// Runs one action on one order for a viewer.
-pub async fn perform(
+/// The API's adapter: the action named in the path, its JSON body, to [`perform`].
+async fn act_named(
     state: &AppState,
     viewer: &Viewer,
     addr: &ClientAddr,
@@ -704,15 +669,59 @@ pub async fn perform(
     name: &str,
     body: &[u8],
 ) -> ApiResult<OrderView> {
-    if !ACTIONS.contains(&name) {
-        return Err(ApiError::not_found());
+    let name = ActionName::parse(name).map_err(|_| ApiError::not_found())?;
+    let id = order_id(id)?;
+    perform_input(state, viewer, addr, id, ActionInput::from_json(name, body)).await
+}
+
+/// [`perform`] on an input as it was read, which may have been refused: a refused
+/// input on an order the caller may not see answers 404, as any other request on
+/// it does.
+pub async fn perform_input(
+    state: &AppState,
+    viewer: &Viewer,
+    addr: &ClientAddr,
+    id: OrderId,
+    input: ApiResult<ActionInput>,
+) -> ApiResult<OrderView> {
+    match input {
+        Ok(input) => perform(state, viewer, addr, id, input).await,
+        Err(e) => {
+            let org = state.org().await?;
+            visible_order(state, viewer, &org, id).await?;
+            Err(e)
+        }
     }
+}
+
+/// An order id from a path; anything else names no order (404).
+pub fn order_id(path: &str) -> ApiResult<OrderId> {
+    path.parse::<i64>()
+        .map(OrderId)
+        .map_err(|_| ApiError::not_found())
+}
+
+/// What an integration key can be issued for: registering, reading, and each action.
+pub fn key_actions() -> impl Iterator<Item = &'static str> {
+    ["create", "read"]
+        .into_iter()
+        .chain(ActionName::ALL.iter().map(|a| a.as_str()))
+}
+
+/// Runs one action on one order for a viewer.
+pub async fn perform(
+    state: &AppState,
+    viewer: &Viewer,
+    addr: &ClientAddr,
+    id: OrderId,
+    input: ActionInput,
+) -> ApiResult<OrderView> {
     let mut attempt = 0;
     loop {
         attempt += 1;
         let org = state.org().await?;
         let order = visible_order(state, viewer, &org, id).await?;
-        let action = parse_action(state, viewer, &org, &order, name, body).await?;
+        let action = resolve(state, viewer, &org, &order, input.clone()).await?;
         let actor = viewer.actor_for(&org, &order);
         let (rules, calendar) = (state.rules().await?, state.calendar().await?);
         let ctx = Context {
@@ -750,7 +759,7 @@ pub async fn perform(
             viewer,
             addr,
             state,
-            &format!("order.{name}"),
+            &format!("order.{}", input.name()),
             object,
             detail,
         );
@@ -802,66 +811,66 @@ async fn absorb_into(
 
 /// The body of the actions that need none (`accept`, `close`): any JSON, or nothing.
 #[derive(utoipa::ToSchema)]
-pub(crate) struct EmptyBody {}
+pub struct EmptyBody {}
 
-#[derive(Deserialize, utoipa::ToSchema)]
-pub(crate) struct ContentBody {
-    content: String,
+#[derive(Clone, Deserialize, utoipa::ToSchema)]
+pub struct ContentBody {
+    pub content: String,
 }
-#[derive(Deserialize, utoipa::ToSchema)]
-pub(crate) struct AnswerBody {
-    content: String,
-    article_id: Option<i64>,
+#[derive(Clone, Deserialize, utoipa::ToSchema)]
+pub struct AnswerBody {
+    pub content: String,
+    pub article_id: Option<i64>,
 }
-#[derive(Deserialize, utoipa::ToSchema)]
-pub(crate) struct TriageBody {
-    route: TriageRoute,
-    note: String,
+#[derive(Clone, Deserialize, utoipa::ToSchema)]
+pub struct TriageBody {
+    pub route: TriageRoute,
+    pub note: String,
 }
-#[derive(Deserialize, utoipa::ToSchema)]
-pub(crate) struct DispatchBody {
-    unit: String,
+#[derive(Clone, Deserialize, utoipa::ToSchema)]
+pub struct DispatchBody {
+    pub unit: String,
     #[serde(default)]
-    co_units: Vec<String>,
-    note: Option<String>,
+    pub co_units: Vec<String>,
+    pub note: Option<String>,
 }
-#[derive(Deserialize, utoipa::ToSchema)]
-pub(crate) struct ReasonBody {
-    reason: String,
+#[derive(Clone, Deserialize, utoipa::ToSchema)]
+pub struct ReasonBody {
+    pub reason: String,
 }
-#[derive(Deserialize, utoipa::ToSchema)]
-pub(crate) struct NoteOptBody {
-    note: Option<String>,
+#[derive(Clone, Deserialize, utoipa::ToSchema)]
+pub struct NoteOptBody {
+    pub note: Option<String>,
 }
-#[derive(Deserialize, utoipa::ToSchema)]
-pub(crate) struct NoteBody {
-    note: String,
+#[derive(Clone, Deserialize, utoipa::ToSchema)]
+pub struct NoteBody {
+    pub note: String,
 }
-#[derive(Deserialize, utoipa::ToSchema)]
-pub(crate) struct ExtensionBody {
-    days: u32,
-    reason: String,
+#[derive(Clone, Deserialize, utoipa::ToSchema)]
+pub struct ExtensionBody {
+    pub days: u32,
+    pub reason: String,
 }
-#[derive(Deserialize, utoipa::ToSchema)]
-pub(crate) struct ReplyBody {
-    content: String,
-    resolved: bool,
+#[derive(Clone, Deserialize, utoipa::ToSchema)]
+pub struct ReplyBody {
+    pub content: String,
+    pub resolved: bool,
 }
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Deserialize, utoipa::ToSchema)]
 pub struct CallbackBody {
     pub result: CallbackResult,
     pub resolved: Option<bool>,
     pub note: Option<String>,
 }
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
-pub(crate) enum OrderRef {
+pub enum OrderRef {
     Id(i64),
     Number(String),
 }
-#[derive(Deserialize, utoipa::ToSchema)]
-pub(crate) struct MergeBody {
-    into: OrderRef,
+#[derive(Clone, Deserialize, utoipa::ToSchema)]
+pub struct MergeBody {
+    pub into: OrderRef,
 }
 
 impl CallbackBody {
@@ -875,32 +884,108 @@ impl CallbackBody {
     }
 }
 
-async fn parse_action(
+/// An action's input as the caller gave it: the API's JSON body, or a console form,
+/// before it is checked against the order (units by code, the merge target by id or
+/// number). [`perform`] takes it.
+#[derive(Clone)]
+pub enum ActionInput {
+    Answer(AnswerBody),
+    Triage(TriageBody),
+    Dispatch(DispatchBody),
+    Accept,
+    Return(ReasonBody),
+    ApproveReturn(NoteOptBody),
+    RejectReturn(NoteOptBody),
+    RequestExtension(ExtensionBody),
+    ApproveExtension(NoteOptBody),
+    RejectExtension(NoteOptBody),
+    Reply(ReplyBody),
+    Note(ContentBody),
+    Callback(CallbackBody),
+    Reopen(ReasonBody),
+    Close,
+    Urge(NoteBody),
+    Supervise(NoteBody),
+    Escalate(NoteBody),
+    Merge(MergeBody),
+    RevealPhone(ReasonBody),
+}
+
+impl ActionInput {
+    /// The named action's JSON body (`accept` and `close` take any body, or none).
+    pub fn from_json(name: ActionName, body: &[u8]) -> ApiResult<Self> {
+        use ActionName as N;
+        Ok(match name {
+            N::Answer => Self::Answer(parse_json(body)?),
+            N::Triage => Self::Triage(parse_json(body)?),
+            N::Dispatch => Self::Dispatch(parse_json(body)?),
+            N::Accept => Self::Accept,
+            N::Return => Self::Return(parse_json(body)?),
+            N::ApproveReturn => Self::ApproveReturn(parse_json(body)?),
+            N::RejectReturn => Self::RejectReturn(parse_json(body)?),
+            N::RequestExtension => Self::RequestExtension(parse_json(body)?),
+            N::ApproveExtension => Self::ApproveExtension(parse_json(body)?),
+            N::RejectExtension => Self::RejectExtension(parse_json(body)?),
+            N::Reply => Self::Reply(parse_json(body)?),
+            N::Note => Self::Note(parse_json(body)?),
+            N::Callback => Self::Callback(parse_json(body)?),
+            N::Reopen => Self::Reopen(parse_json(body)?),
+            N::Close => Self::Close,
+            N::Urge => Self::Urge(parse_json(body)?),
+            N::Supervise => Self::Supervise(parse_json(body)?),
+            N::Escalate => Self::Escalate(parse_json(body)?),
+            N::Merge => Self::Merge(parse_json(body)?),
+            N::RevealPhone => Self::RevealPhone(parse_json(body)?),
+        })
+    }
+
+    pub fn name(&self) -> ActionName {
+        use ActionName as N;
+        match self {
+            Self::Answer(_) => N::Answer,
+            Self::Triage(_) => N::Triage,
+            Self::Dispatch(_) => N::Dispatch,
+            Self::Accept => N::Accept,
+            Self::Return(_) => N::Return,
+            Self::ApproveReturn(_) => N::ApproveReturn,
+            Self::RejectReturn(_) => N::RejectReturn,
+            Self::RequestExtension(_) => N::RequestExtension,
+            Self::ApproveExtension(_) => N::ApproveExtension,
+            Self::RejectExtension(_) => N::RejectExtension,
+            Self::Reply(_) => N::Reply,
+            Self::Note(_) => N::Note,
+            Self::Callback(_) => N::Callback,
+            Self::Reopen(_) => N::Reopen,
+            Self::Close => N::Close,
+            Self::Urge(_) => N::Urge,
+            Self::Supervise(_) => N::Supervise,
+            Self::Escalate(_) => N::Escalate,
+            Self::Merge(_) => N::Merge,
+            Self::RevealPhone(_) => N::RevealPhone,
+        }
+    }
+}
+
+/// The lifecycle's action from the caller's input: lengths checked, units and the
+/// merge target looked up where the viewer may see them.
+async fn resolve(
     state: &AppState,
     viewer: &Viewer,
     org: &Org,
     order: &Order,
-    name: &str,
-    body: &[u8],
+    input: ActionInput,
 ) -> ApiResult<Action> {
-    let note_opt = || parse_json::<NoteOptBody>(body).map(|b| b.note);
-    Ok(match name {
-        "answer" => {
-            let b: AnswerBody = parse_json(body)?;
-            Action::Answer {
-                content: b.content,
-                article_id: b.article_id,
-            }
-        }
-        "triage" => {
-            let b: TriageBody = parse_json(body)?;
-            Action::Triage {
-                route: b.route,
-                note: b.note,
-            }
-        }
-        "dispatch" => {
-            let b: DispatchBody = parse_json(body)?;
+    use ActionInput as I;
+    Ok(match input {
+        I::Answer(b) => Action::Answer {
+            content: b.content,
+            article_id: b.article_id,
+        },
+        I::Triage(b) => Action::Triage {
+            route: b.route,
+            note: b.note,
+        },
+        I::Dispatch(b) => {
             let (unit, co_units) = dispatch_targets(org, order, &b.unit, &b.co_units)?;
             Action::Dispatch {
                 unit,
@@ -908,64 +993,45 @@ async fn parse_action(
                 note: b.note,
             }
         }
-        "accept" => Action::Accept,
-        "close" => Action::Close,
-        "return" => Action::Return {
-            reason: parse_json::<ReasonBody>(body)?.reason,
+        I::Accept => Action::Accept,
+        I::Close => Action::Close,
+        I::Return(b) => Action::Return { reason: b.reason },
+        I::Reopen(b) => Action::Reopen { reason: b.reason },
+        I::RevealPhone(b) => Action::RevealPhone { reason: b.reason },
+        I::ApproveReturn(b) => Action::ApproveReturn { note: b.note },
+        I::RejectReturn(b) => Action::RejectReturn { note: b.note },
+        I::ApproveExtension(b) => Action::ApproveExtension { note: b.note },
+        I::RejectExtension(b) => Action::RejectExtension { note: b.note },
+        I::RequestExtension(b) => Action::RequestExtension {
+            days: b.days,
+            reason: b.reason,
         },
-        "reopen" => Action::Reopen {
-            reason: parse_json::<ReasonBody>(body)?.reason,
-        },
-        "reveal-phone" => Action::RevealPhone {
-            reason: parse_json::<ReasonBody>(body)?.reason,
-        },
-        "return/approve" => Action::ApproveReturn { note: note_opt()? },
-        "return/reject" => Action::RejectReturn { note: note_opt()? },
-        "extension/approve" => Action::ApproveExtension { note: note_opt()? },
-        "extension/reject" => Action::RejectExtension { note: note_opt()? },
-        "extension" => {
-            let b: ExtensionBody = parse_json(body)?;
-            Action::RequestExtension {
-                days: b.days,
-                reason: b.reason,
-            }
-        }
-        "reply" => {
-            let b: ReplyBody = parse_json(body)?;
+        I::Reply(b) => {
             check_len("content", &b.content, CONTENT_MAX, true)?;
             Action::Reply {
                 content: b.content,
                 resolved: b.resolved,
             }
         }
-        "note" => {
-            let b: ContentBody = parse_json(body)?;
+        I::Note(b) => {
             check_len("content", &b.content, CONTENT_MAX, true)?;
             Action::Note { content: b.content }
         }
-        "callback" => {
-            let b: CallbackBody = parse_json(body)?;
-            Action::Callback {
-                result: b.result,
-                resolved: b.resolved()?,
-                note: b.note,
-            }
-        }
-        "urge" => Action::Urge {
-            note: parse_json::<NoteBody>(body)?.note,
+        I::Callback(b) => Action::Callback {
+            result: b.result,
+            resolved: b.resolved()?,
+            note: b.note,
         },
-        "supervise" => Action::Supervise {
-            note: parse_json::<NoteBody>(body)?.note,
-        },
-        "escalate" => Action::Escalate {
-            note: parse_json::<NoteBody>(body)?.note,
+        I::Urge(b) => Action::Urge { note: b.note },
+        I::Supervise(b) => Action::Supervise { note: b.note },
+        I::Escalate(b) => Action::Escalate {
+            note: b.note,
             to: org
                 .get(&order.hotline)
                 .and_then(|h| h.parent.clone())
                 .and_then(|p| org.hotline_of(&p).cloned()),
         },
-        "merge" => {
-            let b: MergeBody = parse_json(body)?;
+        I::Merge(b) => {
             let target = match b.into {
                 OrderRef::Id(id) => state.store().order(OrderId(id)).await?,
                 OrderRef::Number(n) => match OrderNumber::parse(&n) {
@@ -978,7 +1044,6 @@ async fn parse_action(
                 .ok_or_else(|| ApiError::invalid("into", "no such order"))?;
             Action::Merge { into: target.id }
         }
-        _ => return Err(ApiError::not_found()),
     })
 }
 

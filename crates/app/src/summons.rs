@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use hotline_domain::summons::{SummonsRules, Trigger, UnitMonth, evaluate};
-use hotline_domain::{Role, Status, Timestamp};
+use hotline_domain::{EventKind, Role, Status, Timestamp};
 use hotline_store::{AuditFilter, OrderFilter, Scope};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -110,16 +110,10 @@ async fn add_order(
         if e.at < start || e.at > end {
             continue;
         }
-        match e.kind.as_str() {
-            "reopened" => *m.reopens.entry(o.id.0).or_default() += 1,
-            "called_back" | "evaluated" if e.data["result"] != "unreachable" => {
-                let good = matches!(
-                    e.data["result"].as_str(),
-                    Some("satisfied" | "fairly_satisfied")
-                );
-                m.evaluations.push((o.id.0, good));
-            }
-            _ => {}
+        if e.kind == EventKind::Reopened {
+            *m.reopens.entry(o.id.0).or_default() += 1;
+        } else if let Some(outcome) = e.outcome() {
+            m.evaluations.push((o.id.0, outcome.result.is_satisfied()));
         }
     }
     Ok(())

@@ -2,8 +2,8 @@
 //! the requester's identity is left out entirely where the viewer may not have it.
 
 use hotline_domain::{
-    CallbackResult, Channel, DomainPath, Evaluation, Event, Kind, Location, Order, OrderId,
-    PendingExtension, Sla, Status, SupervisionLevel, Timestamp, TriageRoute, UnitCode,
+    CallbackResult, Channel, DomainPath, Evaluation, Event, EventKind, Kind, Location, Order,
+    OrderId, PendingExtension, Sla, Status, SupervisionLevel, Timestamp, TriageRoute, UnitCode,
 };
 use serde::Serialize;
 
@@ -244,7 +244,7 @@ pub fn withhold_requester(
         mask(&mut x.reason);
     }
     let Some(events) = events else { return };
-    events.retain(|e| !(by_staff(e) && STAFF_ONLY_EVENTS.contains(&e.kind.as_str())));
+    events.retain(|e| !(by_staff(e) && STAFF_ONLY_EVENTS.contains(&e.kind)));
     for e in events.iter_mut() {
         if let Some(n) = e.note.as_mut() {
             mask(n);
@@ -254,7 +254,7 @@ pub fn withhold_requester(
 }
 
 /// Timeline entries hotline staff write for themselves.
-const STAFF_ONLY_EVENTS: &[&str] = &["phone_revealed", "noted"];
+const STAFF_ONLY_EVENTS: &[EventKind] = &[EventKind::PhoneRevealed, EventKind::Noted];
 
 fn requester_secrets(order: &Order) -> Vec<String> {
     let r = &order.requester;

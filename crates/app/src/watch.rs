@@ -5,7 +5,7 @@
 //! two workers taking the same step one writes and the other finds it taken.
 
 use hotline_domain::watch::{Since, next_step, take};
-use hotline_domain::{Order, Status};
+use hotline_domain::{Event, EventKind, Order, Status};
 use hotline_store::{OrderChange, OrderFilter, Scope, StoreError};
 
 use crate::AppState;
@@ -80,16 +80,10 @@ async fn since_of(state: &AppState, o: &Order) -> ApiResult<Since> {
         return Ok(Since::default());
     }
     let events = state.store().events(o.id).await?;
-    let last = |kind: &str, unreachable: bool| {
-        events
-            .iter()
-            .rev()
-            .find(|e| e.kind == kind && (!unreachable || e.data["result"] == "unreachable"))
-            .map(|e| e.at)
-    };
+    let last = |found: fn(&Event) -> bool| events.iter().rev().find(|e| found(e)).map(|e| e.at);
     Ok(Since {
-        return_requested: last("return_requested", false),
-        unreachable: last("called_back", true),
+        return_requested: last(|e| e.kind == EventKind::ReturnRequested),
+        unreachable: last(Event::is_unreachable_callback),
     })
 }
 

@@ -21,7 +21,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Timestamp;
-use crate::order::Event;
+use crate::order::{Event, EventKind};
 
 /// The counts behind one unit's rates.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -129,48 +129,42 @@ pub fn cohorts(events: &[Event]) -> Vec<Cohort> {
     let mut current: Option<usize> = None;
     let mut accepted = false;
     for e in events {
-        match e.kind.as_str() {
-            "dispatched" => {
-                let unit = e.data["unit"].as_str().unwrap_or_default().to_owned();
-                accepted = false;
-                current = (!unit.is_empty()).then(|| {
-                    out.push(Cohort {
-                        unit,
-                        dispatched_at: e.at,
-                        tally: Tally {
-                            dispatches: 1,
-                            ..Tally::default()
-                        },
-                    });
-                    out.len() - 1
+        if e.kind == EventKind::Dispatched {
+            accepted = false;
+            current = e.unit_named().map(|unit| {
+                out.push(Cohort {
+                    unit: unit.to_owned(),
+                    dispatched_at: e.at,
+                    tally: Tally {
+                        dispatches: 1,
+                        ..Tally::default()
+                    },
                 });
+                out.len() - 1
+            });
+            continue;
+        }
+        let Some(i) = current else { continue };
+        let t = &mut out[i].tally;
+        match e.kind {
+            EventKind::Accepted if !accepted => {
+                accepted = true;
+                t.accepted_on_time += u64::from(e.on_time());
             }
-            kind => {
-                let Some(i) = current else { continue };
-                let t = &mut out[i].tally;
-                match kind {
-                    "accepted" if !accepted => {
-                        accepted = true;
-                        t.accepted_on_time += u64::from(e.data["on_time"] == true);
-                    }
-                    "return_approved" => {
-                        t.approved_returns += 1;
-                        current = None;
-                    }
-                    "replied" => {
-                        t.replies += 1;
-                        t.replies_on_time += u64::from(e.data["on_time"] == true);
-                    }
-                    "reopened" => t.reopens += 1,
-                    "called_back" | "evaluated" if e.data["result"] != "unreachable" => {
-                        t.outcomes += 1;
-                        t.resolved += u64::from(e.data["resolved"] == true);
-                        t.satisfied += u64::from(matches!(
-                            e.data["result"].as_str(),
-                            Some("satisfied" | "fairly_satisfied")
-                        ));
-                    }
-                    _ => {}
+            EventKind::ReturnApproved => {
+                t.approved_returns += 1;
+                current = None;
+            }
+            EventKind::Replied => {
+                t.replies += 1;
+                t.replies_on_time += u64::from(e.on_time());
+            }
+            EventKind::Reopened => t.reopens += 1,
+            _ => {
+                if let Some(outcome) = e.outcome() {
+                    t.outcomes += 1;
+                    t.resolved += u64::from(outcome.resolved);
+                    t.satisfied += u64::from(outcome.result.is_satisfied());
                 }
             }
         }

@@ -25,8 +25,8 @@ pub mod watch;
 
 pub use calendar::{Calendar, YearArrangement};
 pub use lifecycle::{
-    Action, Actor, Context, DispatchTarget, Transition, TransitionError, absorb_duplicate, apply,
-    available_actions,
+    Action, ActionName, Actor, Context, DispatchTarget, Transition, TransitionError,
+    absorb_duplicate, apply, available_actions,
 };
 pub use order::*;
 pub use rules::{DeadlineRules, Sla};

@@ -7,13 +7,14 @@
 //! action gets `Forbidden` whatever the state), matching API.md's 403-then-409 order.
 //! Whether the actor may *see* the order at all is the access layer's business.
 
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::Timestamp;
 use crate::calendar::Calendar;
 use crate::order::*;
 use crate::rules::{ClockStart, DeadlineRules};
-use crate::values::{OrderId, UnitCode};
+use crate::values::{InvalidValue, OrderId, UnitCode};
 
 /// Who acts, as the lifecycle needs to know them.
 #[derive(Debug, Clone)]
@@ -62,6 +63,20 @@ pub struct DispatchTarget {
     pub code: UnitCode,
     pub kind: UnitKind,
 }
+
+crate::order::wire_enum!(
+    /// The name of an action staff and integrations take on an order: the path after
+    /// `/api/v1/orders/{id}/`, the scope an integration key is issued for, and the
+    /// audit trail's `order.NAME`. (The requester's own evaluation goes through the
+    /// portal and has no name here.)
+    ActionName { Answer = "answer", Triage = "triage", Dispatch = "dispatch",
+                 Accept = "accept", Return = "return", ApproveReturn = "return/approve",
+                 RejectReturn = "return/reject", RequestExtension = "extension",
+                 ApproveExtension = "extension/approve", RejectExtension = "extension/reject",
+                 Reply = "reply", Note = "note", Callback = "callback", Reopen = "reopen",
+                 Close = "close", Urge = "urge", Supervise = "supervise",
+                 Escalate = "escalate", Merge = "merge", RevealPhone = "reveal-phone" }
+);
 
 /// Everything that can be done to an order (API.md's table).
 #[derive(Debug, Clone, PartialEq)]
@@ -141,32 +156,61 @@ pub enum Action {
 }
 
 impl Action {
-    /// The event type this action appends.
-    pub fn event_type(&self) -> &'static str {
+    /// The event this action appends.
+    pub fn event_type(&self) -> EventKind {
+        use EventKind as E;
         match self {
-            Action::Answer { .. } => "answered",
-            Action::Triage { .. } => "triaged",
-            Action::Dispatch { unit, .. } if unit.kind == UnitKind::Hotline => "handed_down",
-            Action::Dispatch { .. } => "dispatched",
-            Action::Accept => "accepted",
-            Action::Return { .. } => "return_requested",
-            Action::ApproveReturn { .. } => "return_approved",
-            Action::RejectReturn { .. } => "return_rejected",
-            Action::RequestExtension { .. } => "extension_requested",
-            Action::ApproveExtension { .. } => "extension_approved",
-            Action::RejectExtension { .. } => "extension_rejected",
-            Action::Reply { .. } => "replied",
-            Action::Note { .. } => "noted",
-            Action::Callback { .. } => "called_back",
-            Action::Evaluate { .. } => "evaluated",
-            Action::Reopen { .. } => "reopened",
-            Action::Close => "closed",
-            Action::Urge { .. } => "urged",
-            Action::Supervise { .. } => "supervised",
-            Action::Escalate { .. } => "escalated",
-            Action::Merge { .. } => "merged",
-            Action::RevealPhone { .. } => "phone_revealed",
+            Action::Answer { .. } => E::Answered,
+            Action::Triage { .. } => E::Triaged,
+            Action::Dispatch { unit, .. } if unit.kind == UnitKind::Hotline => E::HandedDown,
+            Action::Dispatch { .. } => E::Dispatched,
+            Action::Accept => E::Accepted,
+            Action::Return { .. } => E::ReturnRequested,
+            Action::ApproveReturn { .. } => E::ReturnApproved,
+            Action::RejectReturn { .. } => E::ReturnRejected,
+            Action::RequestExtension { .. } => E::ExtensionRequested,
+            Action::ApproveExtension { .. } => E::ExtensionApproved,
+            Action::RejectExtension { .. } => E::ExtensionRejected,
+            Action::Reply { .. } => E::Replied,
+            Action::Note { .. } => E::Noted,
+            Action::Callback { .. } => E::CalledBack,
+            Action::Evaluate { .. } => E::Evaluated,
+            Action::Reopen { .. } => E::Reopened,
+            Action::Close => E::Closed,
+            Action::Urge { .. } => E::Urged,
+            Action::Supervise { .. } => E::Supervised,
+            Action::Escalate { .. } => E::Escalated,
+            Action::Merge { .. } => E::Merged,
+            Action::RevealPhone { .. } => E::PhoneRevealed,
         }
+    }
+
+    /// The action's name; none for the requester's own evaluation.
+    pub fn name(&self) -> Option<ActionName> {
+        use ActionName as N;
+        Some(match self {
+            Action::Answer { .. } => N::Answer,
+            Action::Triage { .. } => N::Triage,
+            Action::Dispatch { .. } => N::Dispatch,
+            Action::Accept => N::Accept,
+            Action::Return { .. } => N::Return,
+            Action::ApproveReturn { .. } => N::ApproveReturn,
+            Action::RejectReturn { .. } => N::RejectReturn,
+            Action::RequestExtension { .. } => N::RequestExtension,
+            Action::ApproveExtension { .. } => N::ApproveExtension,
+            Action::RejectExtension { .. } => N::RejectExtension,
+            Action::Reply { .. } => N::Reply,
+            Action::Note { .. } => N::Note,
+            Action::Callback { .. } => N::Callback,
+            Action::Evaluate { .. } => return None,
+            Action::Reopen { .. } => N::Reopen,
+            Action::Close => N::Close,
+            Action::Urge { .. } => N::Urge,
+            Action::Supervise { .. } => N::Supervise,
+            Action::Escalate { .. } => N::Escalate,
+            Action::Merge { .. } => N::Merge,
+            Action::RevealPhone { .. } => N::RevealPhone,
+        })
     }
 }
 
@@ -239,7 +283,7 @@ pub fn apply(
     next.version += 1;
     let event = Event {
         at: ctx.now,
-        kind: action.event_type().into(),
+        kind: action.event_type(),
         actor: actor.username.clone(),
         unit: actor.unit.clone(),
         note,
@@ -319,7 +363,7 @@ fn change(
     data: &mut serde_json::Value,
 ) -> Result<Option<String>, TransitionError> {
     use Status::*;
-    let name = action.event_type();
+    let name = action.event_type().as_str();
     let now = ctx.now;
     match action {
         Action::Answer {
@@ -647,7 +691,7 @@ pub fn absorb_duplicate(
     next.version += 1;
     let event = Event {
         at: now,
-        kind: "duplicate_merged".into(),
+        kind: EventKind::DuplicateMerged,
         actor: actor.username.clone(),
         unit: actor.unit.clone(),
         note: None,
@@ -659,91 +703,73 @@ pub fn absorb_duplicate(
 /// The actions `actor` may take on `order` now — those the lifecycle accepts with
 /// well-formed input. Screens offer these and no others. (The requester's own
 /// evaluation is not among them: it belongs to the public portal.)
-pub fn available_actions(order: &Order, actor: &Actor, ctx: &Context<'_>) -> Vec<&'static str> {
-    let text = || "-".to_owned();
-    let probe_unit = DispatchTarget {
-        code: UnitCode::parse("probe-unit").expect("a valid code"),
-        kind: UnitKind::Department,
-    };
-    let triage_route = if actor.roles.contains(&Role::VendorOperator) {
-        TriageRoute::Explain
-    } else {
-        TriageRoute::LawfulChannel
-    };
-    let probes: Vec<(&'static str, Action)> = vec![
-        (
-            "answer",
-            Action::Answer {
-                content: text(),
-                article_id: None,
-            },
-        ),
-        (
-            "triage",
-            Action::Triage {
-                route: triage_route,
-                note: text(),
-            },
-        ),
-        (
-            "dispatch",
-            Action::Dispatch {
-                unit: probe_unit,
-                co_units: vec![],
-                note: None,
-            },
-        ),
-        ("accept", Action::Accept),
-        ("return", Action::Return { reason: text() }),
-        ("return/approve", Action::ApproveReturn { note: None }),
-        ("return/reject", Action::RejectReturn { note: None }),
-        (
-            "extension",
-            Action::RequestExtension {
-                days: 1,
-                reason: text(),
-            },
-        ),
-        ("extension/approve", Action::ApproveExtension { note: None }),
-        ("extension/reject", Action::RejectExtension { note: None }),
-        (
-            "reply",
-            Action::Reply {
-                content: text(),
-                resolved: true,
-            },
-        ),
-        ("note", Action::Note { content: text() }),
-        (
-            "callback",
-            Action::Callback {
-                result: CallbackResult::Satisfied,
-                resolved: true,
-                note: None,
-            },
-        ),
-        ("reopen", Action::Reopen { reason: text() }),
-        ("close", Action::Close),
-        ("urge", Action::Urge { note: text() }),
-        ("supervise", Action::Supervise { note: text() }),
-        (
-            "escalate",
-            Action::Escalate {
-                note: text(),
-                to: None,
-            },
-        ),
-        ("merge", Action::Merge { into: OrderId(-1) }),
-        ("reveal-phone", Action::RevealPhone { reason: text() }),
-    ];
-    probes
-        .into_iter()
-        .filter(|(_, a)| {
+pub fn available_actions(order: &Order, actor: &Actor, ctx: &Context<'_>) -> Vec<ActionName> {
+    ActionName::ALL
+        .iter()
+        .copied()
+        .filter(|name| {
             matches!(
-                apply(order, a.clone(), actor, ctx),
+                apply(order, probe(*name, actor), actor, ctx),
                 Ok(_) | Err(TransitionError::Invalid { .. })
             )
         })
-        .map(|(name, _)| name)
         .collect()
+}
+
+/// A well-formed instance of the named action, to ask the lifecycle whether it would
+/// be accepted (its texts are placeholders; an invalid one only fails validation).
+fn probe(name: ActionName, actor: &Actor) -> Action {
+    let text = || "-".to_owned();
+    match name {
+        ActionName::Answer => Action::Answer {
+            content: text(),
+            article_id: None,
+        },
+        ActionName::Triage => Action::Triage {
+            route: if actor.roles.contains(&Role::VendorOperator) {
+                TriageRoute::Explain
+            } else {
+                TriageRoute::LawfulChannel
+            },
+            note: text(),
+        },
+        ActionName::Dispatch => Action::Dispatch {
+            unit: DispatchTarget {
+                code: UnitCode::parse("probe-unit").expect("a valid code"),
+                kind: UnitKind::Department,
+            },
+            co_units: vec![],
+            note: None,
+        },
+        ActionName::Accept => Action::Accept,
+        ActionName::Return => Action::Return { reason: text() },
+        ActionName::ApproveReturn => Action::ApproveReturn { note: None },
+        ActionName::RejectReturn => Action::RejectReturn { note: None },
+        ActionName::RequestExtension => Action::RequestExtension {
+            days: 1,
+            reason: text(),
+        },
+        ActionName::ApproveExtension => Action::ApproveExtension { note: None },
+        ActionName::RejectExtension => Action::RejectExtension { note: None },
+        ActionName::Reply => Action::Reply {
+            content: text(),
+            resolved: true,
+        },
+        ActionName::Note => Action::Note { content: text() },
+        ActionName::Callback => Action::Callback {
+            result: CallbackResult::Satisfied,
+            resolved: true,
+            note: None,
+        },
+        ActionName::Reopen => Action::Reopen { reason: text() },
+        ActionName::Close => Action::Close,
+        ActionName::Urge => Action::Urge { note: text() },
+        ActionName::Supervise => Action::Supervise { note: text() },
+        ActionName::Escalate => Action::Escalate {
+            note: text(),
+            to: None,
+        },
+        ActionName::Merge => Action::Merge { into: OrderId(-1) },
+        ActionName::RevealPhone => Action::RevealPhone { reason: text() },
+    }
 }

@@ -45,6 +45,11 @@ macro_rules! wire_enum {
                 }
             }
         }
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
@@ -105,6 +110,26 @@ wire_enum!(
 );
 
 wire_enum!(
+    /// What an entry of an order's timeline records: the past tense of an action,
+    /// `registered`, or a step the system took by itself (the deadline watch, the
+    /// retention job). The wire name is the event's stored `type`.
+    EventKind { Registered = "registered", Answered = "answered", Triaged = "triaged",
+                Dispatched = "dispatched", HandedDown = "handed_down", Accepted = "accepted",
+                ReturnRequested = "return_requested", ReturnApproved = "return_approved",
+                ReturnRejected = "return_rejected", ExtensionRequested = "extension_requested",
+                ExtensionApproved = "extension_approved", ExtensionRejected = "extension_rejected",
+                Replied = "replied", Noted = "noted", CalledBack = "called_back",
+                Evaluated = "evaluated", Reopened = "reopened", Closed = "closed",
+                Urged = "urged", Supervised = "supervised", Escalated = "escalated",
+                Merged = "merged", DuplicateMerged = "duplicate_merged",
+                PhoneRevealed = "phone_revealed", Reminded = "reminded",
+                AcceptOverdue = "accept_overdue", ReturnReviewOverdue = "return_review_overdue",
+                ExtensionReviewOverdue = "extension_review_overdue",
+                CallbackOverdue = "callback_overdue", CallbackExhausted = "callback_exhausted",
+                PersonalDataPurged = "personal_data_purged" }
+);
+
+wire_enum!(
     /// How closely the hotline authority follows an order.
     SupervisionLevel { None = "none", Supervised = "supervised", Escalated = "escalated" }
 );
@@ -130,6 +155,16 @@ impl Status {
         matches!(
             self,
             Status::Registered | Status::Dispatched | Status::ReturnRequested | Status::InProgress
+        )
+    }
+}
+
+impl CallbackResult {
+    /// 满意 or 基本满意: what satisfaction rates count as satisfied.
+    pub fn is_satisfied(self) -> bool {
+        matches!(
+            self,
+            CallbackResult::Satisfied | CallbackResult::FairlySatisfied
         )
     }
 }
@@ -474,7 +509,7 @@ impl Order {
         };
         let event = Event {
             at: now,
-            kind: "registered".into(),
+            kind: EventKind::Registered,
             actor: by.to_owned(),
             unit: Some(order.hotline.clone()),
             note: None,
@@ -512,9 +547,49 @@ pub struct Event {
     pub at: Timestamp,
     /// The past tense of the action (`dispatched`, …), `registered`, or the system's own.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: EventKind,
     pub actor: String,
     pub unit: Option<UnitCode>,
     pub note: Option<String>,
     pub data: serde_json::Value,
+}
+
+/// What a callback or the requester's evaluation found, when it reached them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    pub result: CallbackResult,
+    pub resolved: bool,
+}
+
+/// Typed readings of the facts events carry in `data` (stored JSON keeps its shape).
+impl Event {
+    /// The result of a `called_back` or `evaluated` event that reached the requester;
+    /// none for other events and for an unreachable requester.
+    pub fn outcome(&self) -> Option<Outcome> {
+        if !matches!(self.kind, EventKind::CalledBack | EventKind::Evaluated) {
+            return None;
+        }
+        let result = self.callback_result()?;
+        (result != CallbackResult::Unreachable).then(|| Outcome {
+            result,
+            resolved: self.data["resolved"] == true,
+        })
+    }
+    /// A callback that could not reach the requester (a try that counts).
+    pub fn is_unreachable_callback(&self) -> bool {
+        self.kind == EventKind::CalledBack
+            && self.callback_result() == Some(CallbackResult::Unreachable)
+    }
+    fn callback_result(&self) -> Option<CallbackResult> {
+        CallbackResult::parse(self.data["result"].as_str()?).ok()
+    }
+    /// An acceptance or reply made within its deadline.
+    pub fn on_time(&self) -> bool {
+        self.data["on_time"] == true
+    }
+    /// The unit the event names: the lead unit of a dispatch, the lead unit at the
+    /// time of a watch step.
+    pub fn unit_named(&self) -> Option<&str> {
+        self.data["unit"].as_str().filter(|u| !u.is_empty())
+    }
 }

@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::calendar::Calendar;
 use crate::lifecycle::Transition;
-use crate::order::{Event, Order, Status, SupervisionLevel};
+use crate::order::{Event, EventKind, Order, Status, SupervisionLevel};
 use crate::rules::{DeadlineRules, start_of_day, workdays_after};
 use crate::{Timestamp, shanghai};
 
@@ -31,8 +31,7 @@ pub struct Since {
 pub struct Step {
     /// Recorded on the order once taken.
     pub key: String,
-    /// The event's type.
-    pub event: &'static str,
+    pub event: EventKind,
     pub note: String,
     /// Raises the order to supervision.
     pub supervise: bool,
@@ -50,7 +49,7 @@ fn reminder_time(cal: &Calendar, deadline: Timestamp, points: u32) -> Timestamp 
     start_of_day(first_left)
 }
 
-fn step(key: String, event: &'static str, note: String) -> Step {
+fn step(key: String, event: EventKind, note: String) -> Step {
     Step {
         key,
         event,
@@ -83,7 +82,7 @@ pub fn next_step(
                 } else {
                     format!("系统催办：距办理时限还剩 {p} 个工作日。")
                 };
-                due.push(step(key, "reminded", note));
+                due.push(step(key, EventKind::Reminded, note));
             }
         }
         let key = format!("supervise:{d}");
@@ -94,7 +93,7 @@ pub fn next_step(
         if now > after && o.supervision == SupervisionLevel::None && !done(&key) {
             due.push(Step {
                 key,
-                event: "supervised",
+                event: EventKind::Supervised,
                 note: format!(
                     "系统督办：超过办理时限 {} 个工作日仍未办结。",
                     rules.supervise_after_days
@@ -110,7 +109,7 @@ pub fn next_step(
         if now > a && !done(&key) {
             due.push(step(
                 key,
-                "accept_overdue",
+                EventKind::AcceptOverdue,
                 "系统提示：已超过签收时限，承办单位尚未签收。".into(),
             ));
         }
@@ -123,7 +122,7 @@ pub fn next_step(
         if now > by && !done(&key) {
             due.push(step(
                 key,
-                "return_review_overdue",
+                EventKind::ReturnReviewOverdue,
                 "系统提示：退单申请已超过审核时限，请派单员尽快审核。".into(),
             ));
         }
@@ -134,7 +133,7 @@ pub fn next_step(
         if now > by && !done(&key) {
             due.push(step(
                 key,
-                "extension_review_overdue",
+                EventKind::ExtensionReviewOverdue,
                 "系统提示：延期申请已超过审批时限，请尽快审批。".into(),
             ));
         }
@@ -148,7 +147,7 @@ pub fn next_step(
             let key = format!("callback_exhausted:{r}");
             if !done(&key) {
                 let note = format!("系统提示：已回访 {tries} 次均无法联系诉求人，可按规定办结。");
-                due.push(step(key, "callback_exhausted", note));
+                due.push(step(key, EventKind::CallbackExhausted, note));
             }
         } else {
             // Due the working day after the reply, and again after each failed try.
@@ -161,7 +160,7 @@ pub fn next_step(
                 } else {
                     format!("系统提示：第 {tries} 次回访未能联系诉求人，请再次回访。")
                 };
-                due.push(step(key, "callback_overdue", note));
+                due.push(step(key, EventKind::CallbackOverdue, note));
             }
         }
     }
@@ -176,12 +175,12 @@ pub fn take(o: &Order, step: &Step, now: Timestamp) -> Transition {
     if step.supervise {
         next.supervision = SupervisionLevel::Supervised;
     }
-    if step.event == "reminded" {
+    if step.event == EventKind::Reminded {
         next.reminders += 1;
     }
     let event = Event {
         at: now,
-        kind: step.event.to_owned(),
+        kind: step.event,
         actor: "system".into(),
         unit: None,
         note: Some(step.note.clone()),

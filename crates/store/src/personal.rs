@@ -552,7 +552,7 @@ pub(crate) fn purged(
     order.version += 1;
     let event = hotline_domain::Event {
         at: now,
-        kind: "personal_data_purged".into(),
+        kind: hotline_domain::EventKind::PersonalDataPurged,
         actor: "system".into(),
         unit: None,
         note: None,

@@ -460,7 +460,7 @@ async fn insert_event(
     sql("INSERT INTO order_events (order_id, at, type, actor, unit, note, data) VALUES (?, ?, ?, ?, ?, ?, ?)")
         .bind(order.0)
         .bind(e.at.to_rfc3339())
-        .bind(&e.kind)
+        .bind(e.kind.as_str())
         .bind(&e.actor)
         .bind(e.unit.as_ref().map(|u| u.as_str().to_owned()))
         .bind(&e.note)

@@ -4,7 +4,7 @@
 use hotline_domain::audit::{AuditEntry, AuditRecord};
 use hotline_domain::taxonomy::DomainCategory;
 use hotline_domain::{
-    Event, RegionCode, Role, UnitCode, UnitKind, UserId, YearArrangement, shanghai,
+    Event, EventKind, RegionCode, Role, UnitCode, UnitKind, UserId, YearArrangement, shanghai,
 };
 
 use crate::{ApiKeyRecord, LoginGate, LoginGuard, Result, StoreError, UnitRecord, UserRecord};
@@ -88,7 +88,7 @@ pub(crate) type EventRow = (
 pub(crate) fn event_record((at, kind, actor, unit, note, data): EventRow) -> Result<Event> {
     Ok(Event {
         at: ts(&at)?,
-        kind,
+        kind: EventKind::parse(&kind).map_err(decode_err)?,
         actor,
         unit: unit
             .map(|u| UnitCode::parse(&u))

@@ -735,7 +735,7 @@ fn insert_event(conn: &Connection, order: OrderId, e: &Event) -> Result<()> {
         s.execute(params![
             order.0,
             e.at.to_rfc3339(),
-            e.kind,
+            e.kind.as_str(),
             e.actor,
             e.unit.as_ref().map(|u| u.as_str()),
             e.note,

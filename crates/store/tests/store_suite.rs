@@ -1307,7 +1307,7 @@ async fn close_at(s: &Arc<dyn Store>, o: &Order, closed: &str) -> Order {
     done.version += 1;
     let event = Event {
         at: at(closed),
-        kind: "closed".into(),
+        kind: hotline_domain::EventKind::Closed,
         actor: "d".into(),
         unit: None,
         note: None,

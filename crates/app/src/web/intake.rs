@@ -1,6 +1,9 @@
 //! The operator's intake screen (受理).
 
 use super::*;
+use crate::error::ApiResult;
+use crate::orders::{ActionInput, AnswerBody, DispatchBody, RequesterRequest, TriageBody};
+use hotline_domain::{Channel, DomainPath, Kind, Phone, RegionCode, TriageRoute};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/console/intake", get(intake_page).post(intake_submit))
@@ -232,20 +235,27 @@ pub(super) async fn intake_page(
     }
 }
 
-/// The form, as the JSON body of `POST /api/v1/orders`, so that it is checked the same way.
-pub(super) fn intake_body(f: &IntakeForm) -> serde_json::Value {
-    let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
-    serde_json::json!({
-        "channel": f.channel.as_deref().unwrap_or("phone"),
-        "kind": f.kind.as_deref().unwrap_or("complaint"),
-        "domain": opt(&f.domain),
-        "region": f.region.trim(),
-        "title": f.title,
-        "content": f.content,
-        "address": opt(&f.address),
-        "urgent": f.urgent.is_some(),
-        "confidential": f.confidential.is_some(),
-        "requester": {"name": opt(&f.name), "phone": opt(&f.phone), "anonymous": f.anonymous.is_some()},
+/// The form as the body of `POST /api/v1/orders`, refused field by field as the
+/// API's JSON would be.
+pub(super) fn intake_request(f: &IntakeForm) -> ApiResult<CreateOrderRequest> {
+    let or = |v: &Option<String>, default: &str| v.clone().unwrap_or_else(|| default.to_owned());
+    Ok(CreateOrderRequest {
+        channel: field("channel", &or(&f.channel, "phone"), Channel::parse)?,
+        kind: field("kind", &or(&f.kind, "complaint"), Kind::parse)?,
+        domain: opt_field("domain", &f.domain, DomainPath::parse)?,
+        region: field("region", f.region.trim(), RegionCode::parse)?,
+        title: f.title.clone(),
+        content: f.content.clone(),
+        address: blank_to_none(&f.address),
+        urgent: f.urgent.is_some(),
+        location: None,
+        requester: RequesterRequest {
+            name: blank_to_none(&f.name),
+            phone: opt_field("requester.phone", &f.phone, Phone::parse)?,
+            address: None,
+            anonymous: f.anonymous.is_some(),
+        },
+        confidential: f.confidential.is_some(),
     })
 }
 
@@ -264,55 +274,51 @@ pub(super) async fn intake_submit(
         "answer" if f.answer.trim().is_empty() => {
             Err(ApiError::invalid("answer", "must not be empty"))
         }
-        "answer" => Ok(Some((
-            "answer",
-            serde_json::json!({
-                "content": f.answer.trim(),
-                "article_id": f.article_id.as_deref().and_then(|a| a.parse::<i64>().ok()),
-            }),
-        ))),
+        "answer" => Ok(Some(ActionInput::Answer(AnswerBody {
+            content: f.answer.trim().to_owned(),
+            article_id: f.article_id.as_deref().and_then(|a| a.parse::<i64>().ok()),
+        }))),
         "triage" if f.triage_note.trim().is_empty() => {
             Err(ApiError::invalid("triage_note", "must not be empty"))
         }
-        "triage" => Ok(Some((
-            "triage",
-            serde_json::json!({"route": f.route.as_deref().unwrap_or("explain"), "note": f.triage_note.trim()}),
-        ))),
+        "triage" => TriageRoute::parse(f.route.as_deref().unwrap_or("explain"))
+            .map_err(|e| ApiError::invalid("route", e.0))
+            .map(|route| {
+                Some(ActionInput::Triage(TriageBody {
+                    route,
+                    note: f.triage_note.trim().to_owned(),
+                }))
+            }),
         "dispatch" if f.unit.trim().is_empty() => {
             Err(ApiError::invalid("unit", "must not be empty"))
         }
         "dispatch" if !dispatchable(&state, &user.viewer, f.unit.trim()).await => Err(
             ApiError::invalid("unit", "no such active unit under this hotline"),
         ),
-        "dispatch" => Ok(Some((
-            "dispatch",
-            serde_json::json!({"unit": f.unit.trim()}),
-        ))),
+        "dispatch" => Ok(Some(ActionInput::Dispatch(DispatchBody {
+            unit: f.unit.trim().to_owned(),
+            co_units: Vec::new(),
+            note: None,
+        }))),
         _ => Ok(None),
     };
     let registered = match follow_up {
         Err(e) => Err(e),
-        Ok(next) => {
-            let body = serde_json::to_vec(&intake_body(&f)).unwrap_or_default();
-            match parse_json::<CreateOrderRequest>(&body) {
-                Err(e) => Err(e),
-                Ok(req) => create_for(&state, &user.viewer, &addr, req, None)
-                    .await
-                    .map(|c| (c.order.id, next)),
-            }
-        }
+        Ok(next) => match intake_request(&f) {
+            Err(e) => Err(e),
+            Ok(req) => create_for(&state, &user.viewer, &addr, req, None)
+                .await
+                .map(|c| (c.order.id, next)),
+        },
     };
     match registered {
         Ok((id, None)) => Redirect::to(&format!("/console/orders/{id}?created=1")).into_response(),
-        Ok((id, Some((action, body)))) => {
-            let body = serde_json::to_vec(&body).unwrap_or_default();
-            match perform(&state, &user.viewer, &addr, &id.to_string(), action, &body).await {
-                Ok(_) => Redirect::to(&format!("/console/orders/{id}?created=1")).into_response(),
-                Err(e) => {
-                    Redirect::to(&format!("/console/orders/{id}?error={}", e.code)).into_response()
-                }
+        Ok((id, Some(action))) => match perform(&state, &user.viewer, &addr, id, action).await {
+            Ok(_) => Redirect::to(&format!("/console/orders/{id}?created=1")).into_response(),
+            Err(e) => {
+                Redirect::to(&format!("/console/orders/{id}?error={}", e.code)).into_response()
             }
-        }
+        },
         Err(e) => {
             let status = e.status;
             match intake_view(&state, &user, f, Some(form_error(&e)), false).await {

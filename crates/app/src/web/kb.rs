@@ -3,7 +3,9 @@
 
 use super::*;
 use crate::kb::{ArticleInput, change_article, create_article, list_for, search_for, versions_for};
-use hotline_domain::kb::{Article, ArticleStatus, KbAction, Material};
+use chrono::NaiveDate;
+use hotline_domain::RegionCode;
+use hotline_domain::kb::{Article, ArticleStatus, KbAction, Material, SourcePolicy};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -499,25 +501,36 @@ impl ArticleForm {
         }
     }
 
-    /// As the API's JSON body, so it is checked the same way.
+    /// The form as the API's body, refused field by field as its JSON would be.
     fn input(&self) -> Result<ArticleInput, ApiError> {
-        let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
-        let keywords: Vec<&str> = self
+        let keywords = self
             .keywords
             .split(['、', ',', '，', ' '])
             .map(str::trim)
             .filter(|k| !k.is_empty())
+            .map(str::to_owned)
             .collect();
-        let source = opt(&self.source_title)
-            .map(|t| serde_json::json!({"title": t, "number": opt(&self.source_number)}));
-        let body = serde_json::json!({
-            "title": self.title, "question": self.question, "answer": self.answer,
-            "category": self.category, "material": opt(&self.material),
-            "issuing_unit": opt(&self.issuing_unit), "region": opt(&self.region),
-            "keywords": keywords, "valid_from": opt(&self.valid_from), "valid_to": opt(&self.valid_to),
-            "source": source, "urgent": self.urgent.is_some(),
+        let source = blank_to_none(&self.source_title).map(|title| SourcePolicy {
+            title,
+            number: blank_to_none(&self.source_number),
+            date: None,
+            link: None,
         });
-        parse_json(&serde_json::to_vec(&body).unwrap_or_default())
+        let date = |s: &str| s.parse::<NaiveDate>();
+        Ok(ArticleInput {
+            title: self.title.clone(),
+            question: self.question.clone(),
+            answer: self.answer.clone(),
+            category: self.category.clone(),
+            material: opt_field("material", &self.material, Material::parse)?,
+            issuing_unit: blank_to_none(&self.issuing_unit),
+            source,
+            region: opt_field("region", &self.region, RegionCode::parse)?,
+            keywords,
+            valid_from: opt_field("valid_from", &self.valid_from, date)?,
+            valid_to: opt_field("valid_to", &self.valid_to, date)?,
+            urgent: self.urgent.is_some(),
+        })
     }
 }
 

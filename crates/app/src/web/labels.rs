@@ -1,5 +1,7 @@
 //! What the console calls things, in Simplified Chinese.
 
+use hotline_domain::{ActionName, EventKind};
+
 pub fn status(s: &str) -> &'static str {
     match s {
         "registered" => "待派单",
@@ -49,66 +51,66 @@ pub fn sla(s: &str) -> &'static str {
     }
 }
 
-pub fn action(s: &str) -> &'static str {
-    match s {
-        "answer" => "直接答复",
-        "triage" => "分类处置",
-        "dispatch" => "派单",
-        "accept" => "签收",
-        "return" => "申请退单",
-        "return/approve" => "同意退单",
-        "return/reject" => "驳回退单",
-        "extension" => "申请延期",
-        "extension/approve" => "批准延期",
-        "extension/reject" => "驳回延期",
-        "reply" => "答复",
-        "note" => "添加备注",
-        "callback" => "回访",
-        "reopen" => "重办",
-        "close" => "办结",
-        "urge" => "催办",
-        "supervise" => "督办",
-        "escalate" => "提级督办",
-        "merge" => "合并到其他工单",
-        "reveal-phone" => "查看完整号码",
-        _ => "操作",
+pub fn action(name: ActionName) -> &'static str {
+    use ActionName as A;
+    match name {
+        A::Answer => "直接答复",
+        A::Triage => "分类处置",
+        A::Dispatch => "派单",
+        A::Accept => "签收",
+        A::Return => "申请退单",
+        A::ApproveReturn => "同意退单",
+        A::RejectReturn => "驳回退单",
+        A::RequestExtension => "申请延期",
+        A::ApproveExtension => "批准延期",
+        A::RejectExtension => "驳回延期",
+        A::Reply => "答复",
+        A::Note => "添加备注",
+        A::Callback => "回访",
+        A::Reopen => "重办",
+        A::Close => "办结",
+        A::Urge => "催办",
+        A::Supervise => "督办",
+        A::Escalate => "提级督办",
+        A::Merge => "合并到其他工单",
+        A::RevealPhone => "查看完整号码",
     }
 }
 
-pub fn event(s: &str) -> &'static str {
-    match s {
-        "registered" => "登记受理",
-        "answered" => "直接答复",
-        "triaged" => "分类处置",
-        "dispatched" => "派单",
-        "handed_down" => "下派至下级热线",
-        "accepted" => "签收",
-        "return_requested" => "申请退单",
-        "return_approved" => "同意退单",
-        "return_rejected" => "驳回退单",
-        "extension_requested" => "申请延期",
-        "extension_approved" => "批准延期",
-        "extension_rejected" => "驳回延期",
-        "replied" => "答复",
-        "noted" => "备注",
-        "called_back" => "回访",
-        "evaluated" => "诉求人评价",
-        "reopened" => "重办",
-        "closed" => "办结",
-        "urged" => "催办",
-        "supervised" => "督办",
-        "escalated" => "提级督办",
-        "merged" => "合并",
-        "duplicate_merged" => "并入重复件",
-        "phone_revealed" => "查看完整号码",
-        "reminded" => "系统催办",
-        "accept_overdue" => "超时未签收提醒",
-        "return_review_overdue" => "退单审核超时提醒",
-        "extension_review_overdue" => "延期审批超时提醒",
-        "callback_overdue" => "回访超时提醒",
-        "callback_exhausted" => "多次回访未联系上",
-        "personal_data_purged" => "个人信息已按保存期限删除",
-        _ => "其他记录",
+pub fn event(kind: EventKind) -> &'static str {
+    use EventKind as E;
+    match kind {
+        E::Registered => "登记受理",
+        E::Answered => "直接答复",
+        E::Triaged => "分类处置",
+        E::Dispatched => "派单",
+        E::HandedDown => "下派至下级热线",
+        E::Accepted => "签收",
+        E::ReturnRequested => "申请退单",
+        E::ReturnApproved => "同意退单",
+        E::ReturnRejected => "驳回退单",
+        E::ExtensionRequested => "申请延期",
+        E::ExtensionApproved => "批准延期",
+        E::ExtensionRejected => "驳回延期",
+        E::Replied => "答复",
+        E::Noted => "备注",
+        E::CalledBack => "回访",
+        E::Evaluated => "诉求人评价",
+        E::Reopened => "重办",
+        E::Closed => "办结",
+        E::Urged => "催办",
+        E::Supervised => "督办",
+        E::Escalated => "提级督办",
+        E::Merged => "合并",
+        E::DuplicateMerged => "并入重复件",
+        E::PhoneRevealed => "查看完整号码",
+        E::Reminded => "系统催办",
+        E::AcceptOverdue => "超时未签收提醒",
+        E::ReturnReviewOverdue => "退单审核超时提醒",
+        E::ExtensionReviewOverdue => "延期审批超时提醒",
+        E::CallbackOverdue => "回访超时提醒",
+        E::CallbackExhausted => "多次回访未联系上",
+        E::PersonalDataPurged => "个人信息已按保存期限删除",
     }
 }
 

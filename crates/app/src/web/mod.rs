@@ -309,6 +309,33 @@ fn field_label(field: &str) -> &'static str {
     }
 }
 
+/// A form field read as a typed value; one it cannot be is refused naming the field,
+/// as reading the API's JSON refuses it (forms reach the use cases typed, not as JSON).
+fn field<T, E: std::fmt::Display>(
+    name: &str,
+    value: &str,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Result<T, ApiError> {
+    parse(value).map_err(|e| ApiError::invalid(name, e.to_string()))
+}
+
+/// A field left blank is absent.
+fn blank_to_none(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_owned())
+}
+
+/// An optional typed field: blank is absent, anything else must parse.
+fn opt_field<T, E: std::fmt::Display>(
+    name: &str,
+    value: &str,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Result<Option<T>, ApiError> {
+    blank_to_none(value)
+        .map(|v| field(name, &v, parse))
+        .transpose()
+}
+
 fn form_error(e: &ApiError) -> String {
     match e.fields.as_ref().and_then(|f| f.keys().next()) {
         Some(field) => format!("「{}」填写有误，请检查后重试。", field_label(field)),

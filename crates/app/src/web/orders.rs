@@ -1,6 +1,12 @@
 //! The order list, the order page and its action forms.
 
 use super::*;
+use crate::error::ApiResult;
+use crate::orders::{
+    ActionInput, AnswerBody, CallbackBody, ContentBody, DispatchBody, ExtensionBody, MergeBody,
+    NoteBody, NoteOptBody, OrderRef, ReasonBody, ReplyBody, TriageBody, order_id, perform_input,
+};
+use hotline_domain::{ActionName, CallbackResult, TriageRoute};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -265,36 +271,35 @@ pub(super) struct ActionForm {
     resolved: bool,
 }
 
-pub(super) fn action_form(id: usize, name: &'static str) -> ActionForm {
+pub(super) fn action_form(id: usize, name: ActionName) -> ActionForm {
+    use ActionName as A;
     let (text_field, text_label, text_required) = match name {
-        "answer" | "reply" | "note" => (
-            "content",
-            if name == "note" {
-                "备注内容"
-            } else {
-                "答复内容"
-            },
-            true,
-        ),
-        "return" | "reopen" | "reveal-phone" | "extension" => ("reason", "理由", true),
-        "triage" | "urge" | "supervise" | "escalate" => ("note", "说明", true),
-        "accept" | "close" | "merge" => ("", "", false),
-        _ => ("note", "意见（可选）", false),
+        A::Answer | A::Reply => ("content", "答复内容", true),
+        A::Note => ("content", "备注内容", true),
+        A::Return | A::Reopen | A::RevealPhone | A::RequestExtension => ("reason", "理由", true),
+        A::Triage | A::Urge | A::Supervise | A::Escalate => ("note", "说明", true),
+        A::Accept | A::Close | A::Merge => ("", "", false),
+        A::Dispatch
+        | A::ApproveReturn
+        | A::RejectReturn
+        | A::ApproveExtension
+        | A::RejectExtension
+        | A::Callback => ("note", "意见（可选）", false),
     };
     ActionForm {
         id,
-        name,
+        name: name.as_str(),
         label: labels::action(name),
-        unit: name == "dispatch",
-        route: name == "triage",
-        result: name == "callback",
-        days: name == "extension",
-        into: name == "merge",
+        unit: name == A::Dispatch,
+        route: name == A::Triage,
+        result: name == A::Callback,
+        days: name == A::RequestExtension,
+        into: name == A::Merge,
         text: !text_field.is_empty(),
         text_field,
         text_label,
         text_required,
-        resolved: name == "reply" || name == "callback",
+        resolved: matches!(name, A::Reply | A::Callback),
     }
 }
 
@@ -330,7 +335,10 @@ pub(super) async fn order_page(
 ) -> Response {
     let message = match (&q.created, &q.done) {
         (Some(_), _) => Some(CREATED.to_owned()),
-        (None, Some(a)) => Some(format!("已完成：{}", labels::action(a))),
+        (None, Some(a)) => Some(format!(
+            "已完成：{}",
+            ActionName::parse(a).map_or("操作", labels::action)
+        )),
         (None, None) => None,
     };
     let error = q.error.as_deref().map(labels::error);
@@ -361,7 +369,7 @@ pub(super) async fn build_order_page(
 ) -> Result<OrderPage, ApiError> {
     let org = state.org().await?;
     let v = &user.viewer;
-    let order = visible_order(state, v, &org, id).await?;
+    let order = visible_order(state, v, &org, order_id(id)?).await?;
     let (rules, calendar) = (state.rules().await?, state.calendar().await?);
     let ctx = Context {
         now: state.now(),
@@ -372,7 +380,7 @@ pub(super) async fn build_order_page(
     let routes = triage_routes(v);
     let events = state.store().events(order.id).await?;
     let view = view_for(state, v, &org, order, Some(events), full_phone).await?;
-    let units = if names.contains(&"dispatch") {
+    let units = if names.contains(&ActionName::Dispatch) {
         let mut u: Vec<(String, String)> = org
             .all()
             .filter(|u| {
@@ -411,7 +419,7 @@ pub(super) async fn build_order_page(
         .iter()
         .map(|e| EventLine {
             at: when(&e.at),
-            label: labels::event(&e.kind),
+            label: labels::event(e.kind),
             actor: if e.actor == "system" {
                 "系统".to_owned()
             } else {
@@ -501,50 +509,82 @@ pub(super) struct ActForm {
     into: Option<String>,
 }
 
-/// The form, as the JSON body the action's use case takes.
-pub(super) fn action_body(f: &ActForm) -> serde_json::Value {
-    let mut m = serde_json::Map::new();
-    let mut put = |k: &str, v: &Option<String>| {
-        if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-            m.insert(k.to_owned(), serde_json::Value::String(v.to_owned()));
-        }
-    };
-    put("content", &f.content);
-    put("note", &f.note);
-    put("reason", &f.reason);
-    put("unit", &f.unit);
-    put("route", &f.route);
-    put("result", &f.result);
-    if let Some(co) = f.co_units.as_deref() {
-        let list: Vec<&str> = co
-            .split([',', '，', ' '])
+/// The form as the action's typed input: blank fields are absent, and a missing or
+/// malformed one is refused as the API would refuse it.
+pub(super) fn action_input(f: &ActForm) -> ApiResult<ActionInput> {
+    use ActionInput as I;
+    let name = ActionName::parse(&f.action).map_err(|_| ApiError::not_found())?;
+    let opt = |v: &Option<String>| {
+        v.as_deref()
             .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .collect();
-        m.insert("co_units".into(), serde_json::json!(list));
-    }
-    if let Some(days) = f.days.as_deref() {
-        m.insert(
-            "days".into(),
-            days.trim()
-                .parse::<u32>()
-                .map_or(serde_json::json!(days), |d| serde_json::json!(d)),
-        );
-    }
-    if let Some(into) = f.into.as_deref().map(str::trim) {
-        m.insert(
-            "into".into(),
-            into.parse::<i64>()
-                .map_or(serde_json::json!(into), |i| serde_json::json!(i)),
-        );
-    }
-    if matches!(f.action.as_str(), "reply" | "callback") {
-        m.insert(
-            "resolved".into(),
-            serde_json::json!(f.resolved.as_deref() == Some("true")),
-        );
-    }
-    serde_json::Value::Object(m)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let req = |field: &str, v: &Option<String>| {
+        opt(v).ok_or_else(|| ApiError::invalid(field, format!("missing field `{field}`")))
+    };
+    let reason = || req("reason", &f.reason).map(|reason| ReasonBody { reason });
+    let note = || req("note", &f.note).map(|note| NoteBody { note });
+    let note_opt = || NoteOptBody { note: opt(&f.note) };
+    let resolved = f.resolved.as_deref() == Some("true");
+    use ActionName as N;
+    Ok(match name {
+        N::Answer => I::Answer(AnswerBody {
+            content: req("content", &f.content)?,
+            article_id: None,
+        }),
+        N::Triage => I::Triage(TriageBody {
+            route: field("route", &req("route", &f.route)?, TriageRoute::parse)?,
+            note: req("note", &f.note)?,
+        }),
+        N::Dispatch => I::Dispatch(DispatchBody {
+            unit: req("unit", &f.unit)?,
+            co_units: opt(&f.co_units)
+                .map(|co| {
+                    co.split([',', '，', ' '])
+                        .map(str::trim)
+                        .filter(|c| !c.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            note: opt(&f.note),
+        }),
+        N::Accept => I::Accept,
+        N::Close => I::Close,
+        N::Return => I::Return(reason()?),
+        N::Reopen => I::Reopen(reason()?),
+        N::RevealPhone => I::RevealPhone(reason()?),
+        N::ApproveReturn => I::ApproveReturn(note_opt()),
+        N::RejectReturn => I::RejectReturn(note_opt()),
+        N::ApproveExtension => I::ApproveExtension(note_opt()),
+        N::RejectExtension => I::RejectExtension(note_opt()),
+        N::RequestExtension => I::RequestExtension(ExtensionBody {
+            days: field("days", &req("days", &f.days)?, |d| d.parse::<u32>())?,
+            reason: req("reason", &f.reason)?,
+        }),
+        N::Reply => I::Reply(ReplyBody {
+            content: req("content", &f.content)?,
+            resolved,
+        }),
+        N::Note => I::Note(ContentBody {
+            content: req("content", &f.content)?,
+        }),
+        N::Callback => I::Callback(CallbackBody {
+            result: field("result", &req("result", &f.result)?, CallbackResult::parse)?,
+            resolved: Some(resolved),
+            note: opt(&f.note),
+        }),
+        N::Urge => I::Urge(note()?),
+        N::Supervise => I::Supervise(note()?),
+        N::Escalate => I::Escalate(note()?),
+        N::Merge => I::Merge(MergeBody {
+            into: match req("into", &f.into)?.parse::<i64>() {
+                Ok(id) => OrderRef::Id(id),
+                Err(_) => OrderRef::Number(req("into", &f.into)?),
+            },
+        }),
+    })
 }
 
 pub(super) async fn order_act(
@@ -557,9 +597,12 @@ pub(super) async fn order_act(
     if !csrf_ok(&state, &user, &f.csrf) {
         return stale_form();
     }
-    let body = serde_json::to_vec(&action_body(&f)).unwrap_or_default();
-    match perform(&state, &user.viewer, &addr, &id, &f.action, &body).await {
-        Ok(_) if f.action == "reveal-phone" => {
+    let done = match order_id(&id) {
+        Ok(order) => perform_input(&state, &user.viewer, &addr, order, action_input(&f)).await,
+        Err(e) => Err(e),
+    };
+    match done {
+        Ok(_) if f.action == ActionName::RevealPhone.as_str() => {
             let message = Some("完整号码已显示，本次查看已记录。".to_owned());
             render_order(&state, &user, &id, message, None, true).await
         }

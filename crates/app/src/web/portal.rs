@@ -1,6 +1,9 @@
 //! The requester's portal: submit, track and evaluate without logging in.
 
 use super::*;
+use crate::orders::{CallbackBody, RequesterRequest};
+use crate::public::PublicRequest;
+use hotline_domain::{CallbackResult, Kind, Phone, RegionCode};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -163,22 +166,30 @@ pub(super) async fn portal_new() -> PortalNewPage {
     portal_new_page(PortalForm::default(), None, None)
 }
 
+/// The form as the body of `POST /api/v1/public/requests`, refused field by field as
+/// the API's JSON would be.
+fn portal_request(f: &PortalForm) -> Result<PublicRequest, ApiError> {
+    Ok(PublicRequest {
+        kind: field("kind", f.kind.as_deref().unwrap_or("help"), Kind::parse)?,
+        region: field("region", f.region.trim(), RegionCode::parse)?,
+        title: blank_to_none(&f.title),
+        content: f.content.clone(),
+        address: blank_to_none(&f.address),
+        requester: RequesterRequest {
+            name: blank_to_none(&f.name),
+            phone: opt_field("requester.phone", &f.phone, Phone::parse)?,
+            address: None,
+            anonymous: f.anonymous.is_some(),
+        },
+    })
+}
+
 pub(super) async fn portal_submit(
     State(state): State<AppState>,
     addr: ClientAddr,
     Form(f): Form<PortalForm>,
 ) -> Response {
-    let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
-    let body = serde_json::json!({
-        "kind": f.kind.as_deref().unwrap_or("help"),
-        "region": f.region.trim(),
-        "title": opt(&f.title),
-        "content": f.content,
-        "address": opt(&f.address),
-        "requester": {"name": opt(&f.name), "phone": opt(&f.phone), "anonymous": f.anonymous.is_some()},
-    });
-    let bytes = serde_json::to_vec(&body).unwrap_or_default();
-    let result = match parse_json::<crate::public::PublicRequest>(&bytes) {
+    let result = match portal_request(&f) {
         Ok(req) => crate::public::submit_request(&state, &addr, req).await,
         Err(e) => Err(e),
     };
@@ -213,13 +224,12 @@ pub(super) async fn portal_evaluate(
     addr: ClientAddr,
     Form(f): Form<EvaluationForm>,
 ) -> Response {
-    let body = serde_json::json!({
-        "result": f.result,
-        "resolved": f.resolved.as_deref() == Some("true"),
-        "note": f.note.filter(|n| !n.trim().is_empty()),
+    let evaluation = field("result", &f.result, CallbackResult::parse).map(|result| CallbackBody {
+        result,
+        resolved: Some(f.resolved.as_deref() == Some("true")),
+        note: f.note.clone().filter(|n| !n.trim().is_empty()),
     });
-    let bytes = serde_json::to_vec(&body).unwrap_or_default();
-    let outcome = match parse_json::<crate::orders::CallbackBody>(&bytes) {
+    let outcome = match evaluation {
         Ok(b) => crate::public::evaluate_order(&state, &addr, &f.number, &f.code, &b).await,
         Err(e) => Err(e),
     };
