@@ -2,10 +2,8 @@
 //! one's sessions (through the API and at the console), and the demo accounts across
 //! restarts.
 
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use serde_json::json;
 
 async fn create_with(app: &TestApp, name: &str, password: &str) -> Response {

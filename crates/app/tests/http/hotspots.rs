@@ -1,10 +1,8 @@
 //! Hotspot warnings: a spike of one topic in one district warns, naming both; the
 //! same volume spread evenly over days or districts does not.
 
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use serde_json::json;
 
 async fn report(app: &TestApp, region: &str, title: &str, when: &str) {

@@ -2,10 +2,8 @@
 //! each listed role succeeds; every other role gets 403 if it can see the order and
 //! 404 if it cannot; and a refusal changes nothing.
 
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use serde_json::{Value, json};
 
 struct Row {
@@ -17,7 +15,7 @@ struct Row {
 
 /// The action table, read from the documentation itself.
 fn rows() -> Vec<Row> {
-    let doc = include_str!("../../../docs/permissions.md");
+    let doc = include_str!("../../../../docs/permissions.md");
     let section = doc
         .split("## Acting on orders")
         .nth(1)

@@ -1,11 +1,8 @@
 //! The knowledge base over HTTP: workflow, versions, Chinese search within region and
 //! validity, urgent scripts, citations from direct answers. SQLite and PostgreSQL.
 
-#[macro_use]
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use serde_json::{Value, json};
 
 fn social_card() -> Value {

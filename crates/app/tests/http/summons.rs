@@ -1,11 +1,8 @@
 //! Summons: configured rules over a month, the units that meet them with the orders
 //! behind each, and the record of acting on them.
 
-#[macro_use]
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use serde_json::{Value, json};
 
 async fn dispatched(app: &TestApp, kind: &str, unit: &str, handler: &str) -> i64 {

@@ -1,10 +1,8 @@
 //! The console's pages through the real router: login, redirects and CSRF.
 
-mod common;
-
+use crate::common::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::*;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 

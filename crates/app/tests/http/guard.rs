@@ -1,9 +1,7 @@
 //! Logins, sessions, rate limits and the audit trail, with a hand-set clock.
 
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use hotline_app::client_addr::TrustedProxies;
 use serde_json::json;
 

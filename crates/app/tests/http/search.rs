@@ -1,11 +1,8 @@
 //! The order list's `q=`: Chinese words through the orders' index, within what the
 //! caller may see, with orders the index has not reached yet found by substring.
 
-#[macro_use]
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use serde_json::json;
 
 fn enc(s: &str) -> String {

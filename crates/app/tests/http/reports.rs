@@ -1,10 +1,7 @@
 //! The unit assessment over a scripted month with known outcomes.
 
-#[macro_use]
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use serde_json::{Value, json};
 
 async fn order(app: &TestApp, kind: &str) -> i64 {

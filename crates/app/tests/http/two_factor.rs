@@ -2,10 +2,8 @@
 //! limits on an account that has not enrolled, the login guard counting wrong codes,
 //! replays, recovery codes, and the console's two-step form.
 
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use hotline_app::two_factor::{code_at, step_of};
 use hotline_domain::Role;
 use hotline_store::AuditFilter;
@@ -398,7 +396,7 @@ async fn console(
     (r.status, r.location.unwrap_or_default(), r.text)
 }
 
-async fn console_login(app: &TestApp, form: &str) -> common::Response {
+async fn console_login(app: &TestApp, form: &str) -> crate::common::Response {
     let req = axum::http::Request::post("/login")
         .header("content-type", "application/x-www-form-urlencoded")
         .body(axum::body::Body::from(form.to_owned()))

@@ -1,9 +1,7 @@
 //! Managing the organisation and accounts over HTTP.
 
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use serde_json::json;
 
 fn codes(r: &Response) -> Vec<String> {

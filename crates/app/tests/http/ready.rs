@@ -1,9 +1,7 @@
 //! `GET /readyz`: ready only while a write goes through.
 
-#[macro_use]
-mod common;
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 
 on_both_backends!(
     readyz_answers_200_while_writes_go_through,

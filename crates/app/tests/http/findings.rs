@@ -1,10 +1,8 @@
 //! Regression tests replaying the security review's findings (issue 13), each named
 //! after what it proves.
 
-#[macro_use]
-mod common;
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use serde_json::json;
 
 async fn issue_key(app: &TestApp, unit: &str, actions: serde_json::Value, name: &str) -> String {

@@ -4,10 +4,8 @@
 //! spans at most ten years. Each test replays a request that aborted the server,
 //! panicked it or allocated without bound, and then checks that the server still serves.
 
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use serde_json::json;
 use std::io::{Read, Write};
 

@@ -3,8 +3,7 @@
 //! job purges the personal data of old closed orders only, writes its audit record,
 //! and leaves the statistics as they were.
 
-mod common;
-use common::*;
+use crate::common::*;
 use hotline_store::personal::Algorithm;
 use serde_json::{Value, json};
 

@@ -1,9 +1,7 @@
 //! Who sees what, and bad input, over HTTP.
 
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use serde_json::json;
 
 #[tokio::test]

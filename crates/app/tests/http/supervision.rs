@@ -1,10 +1,7 @@
 //! The supervision list: manual supervision and escalation, states, and who oversees.
 
-#[macro_use]
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use serde_json::json;
 
 async fn listed(app: &TestApp, user: &str, query: &str) -> Vec<(i64, String, String)> {

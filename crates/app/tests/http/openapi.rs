@@ -5,11 +5,9 @@
 //! The routes are read from the modules' `router()` functions (each `.route("/api/v1/…",
 //! get(…).post(…))`), so a route added without documentation fails here by name.
 
-mod common;
-
+use crate::common::TestApp;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use common::TestApp;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 

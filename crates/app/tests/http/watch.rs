@@ -2,10 +2,7 @@
 //! the configured working-day points, across the 2026 Spring Festival; each step once,
 //! even with two workers at the same time.
 
-#[macro_use]
-mod common;
-
-use common::*;
+use crate::common::*;
 use hotline_app::watch::run_once;
 use serde_json::{Value, json};
 

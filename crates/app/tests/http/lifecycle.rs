@@ -1,11 +1,8 @@
 //! The order lifecycle over HTTP, through the real router, on SQLite and (when
 //! `HOTLINE_TEST_DATABASE_URL` is set) on PostgreSQL.
 
-#[macro_use]
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use serde_json::json;
 
 on_both_backends!(

@@ -1,0 +1,29 @@
+//! The app through its real router, one module a feature, in one test binary: each
+//! file under `tests/` is a binary of its own, linked against the whole app, and
+//! linking twenty of them cost more than running them. `common` is the shared
+//! `TestApp`. The files left beside this folder are not about HTTP.
+
+#[macro_use]
+mod common;
+
+mod access;
+mod account;
+mod bounds;
+mod console;
+mod demo_crawl;
+mod findings;
+mod guard;
+mod hotspots;
+mod kb;
+mod lifecycle;
+mod openapi;
+mod org;
+mod permissions;
+mod personal_data;
+mod ready;
+mod reports;
+mod search;
+mod summons;
+mod supervision;
+mod two_factor;
+mod watch;
