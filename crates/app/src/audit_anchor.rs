@@ -10,8 +10,7 @@
 use hotline_domain::audit::{AuditEntry, AuditHead, TailMismatch};
 use hotline_store::{AuditFilter, Store};
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::Path;
 
 use crate::AppState;
 
@@ -104,19 +103,6 @@ pub async fn refresh(store: &dyn Store, path: &Path) -> Result<Refreshed, String
     }
     write(path, &now)?;
     Ok(Refreshed::Written(now))
-}
-
-/// Refreshes the anchor now and then every `every` until the handle is aborted; the
-/// server aborts it when it stops and refreshes once more itself, so that no older
-/// head from this job lands after the last one. (The job writes between awaits, so
-/// aborting it never interrupts a write.)
-pub fn spawn(state: AppState, path: PathBuf, every: Duration) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            refresh_logged(&state, &path).await;
-            tokio::time::sleep(every).await;
-        }
-    })
 }
 
 /// [`refresh`], its failure logged as the error it is.

@@ -95,33 +95,6 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .map_err(|e| ApiError::internal(e.to_string()))
 }
 
-/// Follows the database's article changes every `every`, for as long as the server runs.
-pub fn spawn_follower(state: AppState, every: std::time::Duration) {
-    // Expiry is by date: searches already leave out lapsed articles, so marking them
-    // `expired` once a minute or so is enough, and spares reading every published
-    // article each pass.
-    let expiry_every = (60 / every.as_secs().max(1)).max(1);
-    tokio::spawn(async move {
-        for pass in 0_u64.. {
-            if let Err(e) = state.kb().sync(&state).await {
-                tracing::warn!(error = %e.message, "knowledge index could not follow the database");
-            }
-            if pass % expiry_every == 0
-                && let Err(e) = expire_due(&state).await
-            {
-                tracing::warn!(error = %e.message, "expiring knowledge articles failed");
-            }
-            if pass == 0
-                && let Err(e) = state.order_search().repair_gaps(&state).await
-            {
-                tracing::warn!(error = %e.message, "order index could not be checked");
-            }
-            state.order_search().follow(&state).await;
-            tokio::time::sleep(every).await;
-        }
-    });
-}
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/kb/articles", post(create).get(list))

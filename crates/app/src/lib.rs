@@ -14,10 +14,10 @@
 //! database and [`demo`] loads the demo province. Every date a request names is
 //! parsed by [`dates`], and every file read by [`spreadsheet`], both within bounds;
 //! [`fuzzing`] exposes those readers to the fuzz targets. Passwords are hashed on
-//! [`hashing`]'s own threads. Background jobs: [`watch`] (deadlines), [`stats`]
-//! (report counters), [`kb`] and [`order_search`] (the indexes' followers),
-//! [`retention`] (purging old personal data) and [`audit_anchor`] (the trail's head
-//! kept outside the database).
+//! [`hashing`]'s own threads. Background jobs live in [`jobs`], one file each (the
+//! deadline watch, the report counters of [`stats`], the knowledge and order indexes
+//! of [`kb`] and [`order_search`], the monthly summons, the retention purge, the
+//! audit anchor of [`audit_anchor`]), started by one function and stopped on shutdown.
 
 pub mod access;
 pub mod account;
@@ -34,6 +34,7 @@ pub mod error;
 pub mod extract;
 pub mod fuzzing;
 pub mod hashing;
+pub mod jobs;
 pub mod kb;
 pub mod kb_io;
 pub mod key_scope;
@@ -44,7 +45,6 @@ pub mod orders;
 pub mod password_policy;
 pub mod public;
 pub mod reports;
-pub mod retention;
 pub mod settings;
 pub mod spreadsheet;
 pub mod stats;
@@ -52,7 +52,6 @@ pub mod summons;
 pub mod supervision;
 pub mod two_factor;
 pub mod views;
-pub mod watch;
 pub mod web;
 
 use axum::Router;

@@ -17,7 +17,7 @@ pub const BATCH: u32 = 5000;
 
 /// Order events the background follower takes per pass: at most a slice of the
 /// machine goes to counting while calls peak (reports count the rest when read).
-const FOLLOW_BATCH: u32 = 1000;
+pub(crate) const FOLLOW_BATCH: u32 = 1000;
 
 /// Order events waiting beyond which the counters are being built (after an upgrade
 /// or a bulk import): reports say so instead of counting them inline.
@@ -85,27 +85,4 @@ pub async fn catch_up(store: &dyn Store, now: Timestamp) -> Result<usize, StoreE
             return Ok(total);
         }
     }
-}
-
-/// Counts settled events every `every`, for as long as the server runs.
-pub fn spawn(state: crate::AppState, every: std::time::Duration) {
-    tokio::spawn(async move {
-        loop {
-            let store = state.store().as_ref();
-            match follow_once(store, state.now()).await {
-                // While calls peak the follower takes one slice a period and reports
-                // count the rest inline; only a backlog that reports would refuse (an
-                // upgrade, a bulk import, a long peak) is worked off pass after pass.
-                Ok((n, true))
-                    if n == FOLLOW_BATCH as usize
-                        && backlogged(store, BACKLOG).await.unwrap_or(false) =>
-                {
-                    continue;
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "report counters could not follow the orders"),
-            }
-            tokio::time::sleep(every).await;
-        }
-    });
 }

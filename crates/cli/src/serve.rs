@@ -12,7 +12,6 @@ use crate::DataArgs;
 use crate::config::{Config, LogFormat};
 
 /// How often the server writes the audit trail's head to the anchor file.
-const ANCHOR_EVERY: Duration = Duration::from_secs(60);
 
 pub fn with_data(mut cfg: Config, data: &DataArgs) -> Config {
     if let Some(dir) = &data.data_dir {
@@ -152,12 +151,7 @@ pub async fn run(mut cfg: Config, listen: Option<String>, demo_mode: bool) -> Re
             "report counters are being built in the background; reports answer 503 until then"
         );
     }
-    hotline_app::kb::spawn_follower(state.clone(), Duration::from_secs(2));
-    hotline_app::stats::spawn(state.clone(), Duration::from_secs(2));
-    hotline_app::watch::spawn(state.clone(), Duration::from_secs(60));
-    hotline_app::retention::spawn(state.clone(), Duration::from_secs(24 * 3600));
-    let anchor = cfg.audit_anchor_path();
-    let anchor_job = hotline_app::audit_anchor::spawn(state.clone(), anchor.clone(), ANCHOR_EVERY);
+    let jobs = hotline_app::jobs::start(&state, cfg.audit_anchor_path());
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
@@ -184,10 +178,7 @@ pub async fn run(mut cfg: Config, listen: Option<String>, demo_mode: bool) -> Re
             tracing::warn!("in-flight requests did not finish within the grace period");
         }
     }
-    // The last head, after the last request: what a later verify must find.
-    anchor_job.abort();
-    let _ = anchor_job.await;
-    hotline_app::audit_anchor::refresh_logged(&state, &anchor).await;
+    jobs.stop().await;
     drop(state);
     tracing::info!("stopped");
     Ok(())

@@ -70,7 +70,9 @@ async fn retention_purges_old_closed_orders_only(app: TestApp, sealed: bool) {
     };
     assert_eq!(found_by_text(&app, "王小明").await, by_name);
 
-    let purged = hotline_app::retention::run_once(&app.state).await.unwrap();
+    let purged = hotline_app::jobs::retention::run_once(&app.state)
+        .await
+        .unwrap();
     assert_eq!(purged.orders, 1);
 
     let o = app.order(old).await;
@@ -106,7 +108,9 @@ async fn retention_purges_old_closed_orders_only(app: TestApp, sealed: bool) {
     assert_eq!(items[0]["detail"]["orders"], 1);
     assert_eq!(items[0]["detail"]["retention_years"], 5);
     // A second run finds nothing more, and says so.
-    let again = hotline_app::retention::run_once(&app.state).await.unwrap();
+    let again = hotline_app::jobs::retention::run_once(&app.state)
+        .await
+        .unwrap();
     assert_eq!(again.orders, 0);
 }
 
@@ -180,7 +184,9 @@ async fn retention_is_off_by_default() {
     app.set_time("2010-03-04T09:00:00+08:00");
     let old = closed_order(&app).await;
     app.set_time("2026-11-02T09:00:00+08:00");
-    let purged = hotline_app::retention::run_once(&app.state).await.unwrap();
+    let purged = hotline_app::jobs::retention::run_once(&app.state)
+        .await
+        .unwrap();
     assert_eq!(purged.orders, 0);
     assert_eq!(app.order(old).await["requester"]["name"], "王小明");
 }

@@ -3,7 +3,7 @@
 //! even with two workers at the same time.
 
 use crate::common::*;
-use hotline_app::watch::run_once;
+use hotline_app::jobs::deadline_watch::run_once;
 use serde_json::{Value, json};
 
 /// A consultation registered Friday 2026-02-13 10:00: its days are 02-14 (a make-up

@@ -94,7 +94,7 @@ async fn reindex(state: &AppState, ids: &[hotline_domain::OrderId]) -> ApiResult
 }
 
 /// Runs the purge every `every` (a day on the server), first shortly after start.
-pub fn spawn(state: AppState, every: std::time::Duration) {
+pub(super) fn spawn(state: AppState, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         tokio::time::sleep(std::time::Duration::from_secs(60)).await;
         loop {
@@ -103,7 +103,7 @@ pub fn spawn(state: AppState, every: std::time::Duration) {
             }
             tokio::time::sleep(every).await;
         }
-    });
+    })
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use hotline_store::{OrderChange, OrderFilter, Scope, StoreError};
 
 use crate::AppState;
 use crate::error::ApiResult;
+use tokio::task::JoinHandle;
 
 /// The states in which something can fall due.
 const WATCHED: [Status; 4] = [
@@ -87,9 +88,8 @@ async fn since_of(state: &AppState, o: &Order) -> ApiResult<Since> {
     })
 }
 
-/// Runs the watch every `every`, for as long as the server runs, and the monthly
-/// summons evaluation once each month has ended.
-pub fn spawn(state: AppState, every: std::time::Duration) {
+/// Runs the watch every `every`, for as long as the server runs.
+pub(super) fn spawn(state: AppState, every: std::time::Duration) -> JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             match run_once(&state).await {
@@ -97,12 +97,7 @@ pub fn spawn(state: AppState, every: std::time::Duration) {
                 Ok(n) => tracing::info!(steps = n, "deadline watch"),
                 Err(e) => tracing::warn!(error = %e.message, "deadline watch failed"),
             }
-            match crate::summons::evaluate_last_month(&state).await {
-                Ok(Some(month)) => tracing::info!(%month, "summons evaluated for the month"),
-                Ok(None) => {}
-                Err(e) => tracing::warn!(error = %e.message, "monthly summons evaluation failed"),
-            }
             tokio::time::sleep(every).await;
         }
-    });
+    })
 }
