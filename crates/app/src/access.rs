@@ -1,13 +1,16 @@
 //! Who may see what: the organisation tree and the rules that scope every read and
 //! action to the caller. Every handler asks here; nothing else decides visibility.
 //!
-//! Hotline staff (operators, vendor operators, dispatchers, supervisors, inspectors)
-//! belong to a unit of kind `hotline` and see the orders of their hotline and of the
-//! hotlines below it. Handlers see the orders dispatched to their unit, as lead or
-//! co-unit, and nothing else. An order outside the caller's view is answered exactly
-//! like one that does not exist.
+//! Hotline staff (operators, vendor operators, dispatchers, supervisors, inspectors:
+//! the roles granting `see_hotline_orders`) belong to a unit of kind `hotline` and see
+//! the orders of their hotline and of the hotlines below it. Handlers
+//! (`handle_orders`) see the orders dispatched to their unit, as lead or co-unit, and
+//! nothing else. An order outside the caller's view is answered exactly like one that
+//! does not exist. Which roles grant which capability is
+//! [`hotline_domain::capability`].
 
-use hotline_domain::{Actor, Order, RegionCode, Role, UnitCode, UnitKind};
+use hotline_domain::capability::any_grants;
+use hotline_domain::{Actor, Capability, Order, RegionCode, Role, UnitCode, UnitKind};
 use hotline_store::{Scope, UnitRecord, UserRecord};
 use std::collections::HashMap;
 
@@ -167,20 +170,13 @@ fn pick_narrowest<'a>(units: impl Iterator<Item = &'a UnitRecord>) -> Option<&'a
     })
 }
 
-const STAFF_ROLES: [Role; 5] = [
-    Role::Operator,
-    Role::VendorOperator,
-    Role::Dispatcher,
-    Role::Supervisor,
-    Role::Inspector,
-];
-
 /// The logged-in caller, as access rules see them: a person, or an integration key
 /// acting for a unit.
 #[derive(Debug, Clone)]
 pub struct Viewer {
     pub user: UserRecord,
-    /// For an integration key: the actions it may take (empty: all of its role's).
+    /// For an integration key: its scopes, `create`, `read` and order actions (empty:
+    /// all of its role's; see [`crate::key_scope`]).
     pub key_actions: Option<Vec<String>>,
 }
 
@@ -192,36 +188,33 @@ impl Viewer {
         }
     }
 
-    /// Supervisors, inspectors, dispatchers and admins read reports, assessments,
-    /// hotspots and the supervision list.
-    pub fn reads_reports(&self) -> bool {
-        [
-            Role::Supervisor,
-            Role::Inspector,
-            Role::Dispatcher,
-            Role::Admin,
-        ]
-        .iter()
-        .any(|r| self.has(*r))
-    }
-
     pub fn has(&self, role: Role) -> bool {
         self.user.roles.contains(&role)
     }
 
-    pub fn is_staff(&self) -> bool {
-        STAFF_ROLES.iter().any(|r| self.has(*r))
+    /// Whether one of the caller's roles grants `capability`; how far it reaches (a
+    /// hotline's subtree, a unit) is decided where it is used.
+    pub fn grants(&self, capability: Capability) -> bool {
+        any_grants(&self.user.roles, capability)
+    }
+
+    /// An administrator of the whole installation: one without a unit.
+    pub fn is_installation_admin(&self) -> bool {
+        self.grants(Capability::Administer) && self.user.unit.is_none()
     }
 
     /// The hotline this user works for as hotline staff, if any.
     pub fn staff_hotline<'a>(&'a self, org: &Org) -> Option<&'a UnitCode> {
         let unit = self.user.unit.as_ref()?;
         let is_hotline = org.get(unit).is_some_and(|u| u.kind == UnitKind::Hotline);
-        (self.is_staff() && is_hotline).then_some(unit)
+        (self.grants(Capability::SeeHotlineOrders) && is_hotline).then_some(unit)
     }
 
     fn handler_unit(&self) -> Option<&UnitCode> {
-        self.user.unit.as_ref().filter(|_| self.has(Role::Handler))
+        self.user
+            .unit
+            .as_ref()
+            .filter(|_| self.grants(Capability::HandleOrders))
     }
 
     /// Works for the order's owning hotline or a hotline above it.
@@ -286,7 +279,7 @@ impl Viewer {
 
     /// An administrator of the whole installation (no unit) or of a unit's subtree.
     pub fn administers(&self, org: &Org, unit: Option<&UnitCode>) -> bool {
-        if !self.has(Role::Admin) {
+        if !self.grants(Capability::Administer) {
             return false;
         }
         match (&self.user.unit, unit) {

@@ -8,7 +8,7 @@ use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
 use hotline_domain::taxonomy::{DomainCategory, top_name};
 use hotline_domain::{
-    DeadlineRules, DomainPath, RegionCode, Role, UnitCode, UnitKind, YearArrangement,
+    Capability, DeadlineRules, DomainPath, RegionCode, Role, UnitCode, UnitKind, YearArrangement,
 };
 use hotline_store::{ApiKeyRecord, NewUser, UnitRecord};
 use serde::{Deserialize, Serialize};
@@ -127,7 +127,7 @@ async fn list_units(
     let org = state.org().await?;
     let units = state.store().list_units().await?;
     let items = match home_hotline(&org, &viewer) {
-        None if viewer.has(Role::Admin) && viewer.user.unit.is_none() => units,
+        None if viewer.is_installation_admin() => units,
         None => Vec::new(),
         Some(home) => units
             .into_iter()
@@ -343,7 +343,7 @@ async fn list_users(
     State(state): State<AppState>,
     CurrentUser(viewer): CurrentUser,
 ) -> ApiResult<Json<Items<UserView>>> {
-    if !viewer.has(Role::Admin) {
+    if !viewer.grants(Capability::Administer) {
         return Err(ApiError::forbidden("only administrators list accounts"));
     }
     let org = state.org().await?;
@@ -436,8 +436,8 @@ pub(crate) async fn managed_user(
 ) -> ApiResult<hotline_store::UserRecord> {
     let org = state.org().await?;
     match state.store().user_by_username(username).await? {
-        Some(u) if viewer.has(Role::Admin) && viewer.administers(&org, u.unit.as_ref()) => Ok(u),
-        _ if !viewer.has(Role::Admin) => {
+        Some(u) if viewer.administers(&org, u.unit.as_ref()) => Ok(u),
+        _ if !viewer.grants(Capability::Administer) => {
             Err(ApiError::forbidden("only administrators manage accounts"))
         }
         _ => Err(ApiError::not_found()),
@@ -740,7 +740,7 @@ async fn list_keys(
     State(state): State<AppState>,
     CurrentUser(viewer): CurrentUser,
 ) -> ApiResult<Json<Items<ApiKeyRecord>>> {
-    if !viewer.has(Role::Admin) {
+    if !viewer.grants(Capability::Administer) {
         return Err(ApiError::forbidden("only administrators list keys"));
     }
     let org = state.org().await?;
@@ -765,7 +765,7 @@ async fn revoke_key(
         k.name == name && k.revoked_at.is_none() && viewer.administers(&org, Some(&k.unit))
     });
     if key.is_none() {
-        return Err(if viewer.has(Role::Admin) {
+        return Err(if viewer.grants(Capability::Administer) {
             ApiError::not_found()
         } else {
             ApiError::forbidden("only administrators revoke keys")

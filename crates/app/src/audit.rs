@@ -5,7 +5,7 @@ use axum::extract::{FromRef, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::routing::get;
 use axum::{Json, Router};
-use hotline_domain::Role;
+use hotline_domain::Capability;
 use hotline_domain::audit::{AuditEntry, AuditRecord};
 use hotline_store::AuditFilter;
 use serde::{Deserialize, Serialize};
@@ -142,14 +142,14 @@ async fn search(
     CurrentUser(viewer): CurrentUser,
     ApiQuery(p): ApiQuery<SearchParams>,
 ) -> ApiResult<Json<Page>> {
-    if !(viewer.has(Role::Admin) || viewer.has(Role::Supervisor)) {
+    if !viewer.grants(Capability::ReadAudit) {
         return Err(ApiError::forbidden(
             "only administrators and supervisors read the audit trail",
         ));
     }
     let org = state.org().await?;
     let units = match &viewer.user.unit {
-        None if viewer.has(Role::Admin) => None,
+        None if viewer.is_installation_admin() => None,
         None => Some(Vec::new()),
         Some(own) => Some(
             org.subtree(own)

@@ -16,7 +16,7 @@ use hotline_domain::kb::{
     Article, ArticleContent, ArticleStatus, ArticleVersion, KbAction, KbActor, KbError, Material,
     SourcePolicy, Synonyms, kb_apply, new_article_status,
 };
-use hotline_domain::{RegionCode, Role, UnitCode};
+use hotline_domain::{Capability, RegionCode, UnitCode};
 use hotline_search::{Hit, KbIndex, SearchQuery};
 use hotline_store::kb::{ArticleFilter, ArticleMark, VersionNote};
 use serde::{Deserialize, Serialize};
@@ -134,8 +134,7 @@ pub fn reading_region(org: &Org, v: &Viewer) -> Option<RegionCode> {
 
 /// The viewer as the knowledge workflow sees them, for an article of `article_hotline`.
 pub fn actor_for(org: &Org, v: &Viewer, article_hotline: &UnitCode) -> KbActor {
-    let installation_admin = v.user.unit.is_none() && v.has(Role::Admin);
-    let owning_staff = installation_admin
+    let owning_staff = v.is_installation_admin()
         || kb_hotline(org, v).is_some_and(|h| org.is_same_or_above(h, article_hotline));
     KbActor {
         username: v.user.username.clone(),
@@ -148,10 +147,7 @@ pub fn actor_for(org: &Org, v: &Viewer, article_hotline: &UnitCode) -> KbActor {
 /// in every state; anyone else only published articles for their region.
 fn may_read(org: &Org, v: &Viewer, a: &Article) -> bool {
     let writer = actor_for(org, v, &a.hotline);
-    let staff = writer.owning_staff
-        && [Role::KnowledgeEditor, Role::Supervisor, Role::Admin]
-            .iter()
-            .any(|r| v.has(*r));
+    let staff = writer.owning_staff && v.grants(Capability::EditKnowledge);
     staff
         || (a.status == ArticleStatus::Published
             && reading_region(org, v).is_none_or(|r| a.content.applies_to(&r)))
@@ -758,7 +754,7 @@ pub async fn save_synonyms(
     addr: &ClientAddr,
     text: &str,
 ) -> ApiResult<Synonyms> {
-    if !(v.has(Role::Admin) && v.user.unit.is_none()) {
+    if !v.is_installation_admin() {
         return Err(ApiError::forbidden(
             "only an installation administrator edits synonyms",
         ));

@@ -339,9 +339,7 @@ pub async fn create_for(
     idempotency: Option<IdempotencyKey>,
 ) -> ApiResult<Created> {
     let org = state.org().await?;
-    let may_register = [Role::Operator, Role::VendorOperator, Role::Dispatcher]
-        .iter()
-        .any(|r| viewer.has(*r));
+    let may_register = viewer.grants(Capability::RegisterOrders);
     let hotline = match viewer.staff_hotline(&org) {
         Some(h) if may_register => h.clone(),
         _ => {
@@ -373,15 +371,7 @@ pub async fn history_for(
     phone: &Phone,
 ) -> ApiResult<Vec<OrderView>> {
     let org = state.org().await?;
-    let takes_calls = [
-        Role::Operator,
-        Role::VendorOperator,
-        Role::Dispatcher,
-        Role::Supervisor,
-    ]
-    .iter()
-    .any(|r| viewer.has(*r));
-    if !takes_calls || viewer.staff_hotline(&org).is_none() {
+    if !viewer.grants(Capability::LookUpCallers) || viewer.staff_hotline(&org).is_none() {
         return Err(ApiError::forbidden("only hotline staff look up callers"));
     }
     let hash = phone_hash(&state.config().phone_hash_key, phone);
@@ -703,8 +693,9 @@ pub fn order_id(path: &str) -> ApiResult<OrderId> {
 
 /// What an integration key can be issued for: registering, reading, and each action.
 pub fn key_actions() -> impl Iterator<Item = &'static str> {
-    ["create", "read"]
-        .into_iter()
+    hotline_domain::capability::KEY_SCOPES
+        .iter()
+        .map(|(name, _)| *name)
         .chain(ActionName::ALL.iter().map(|a| a.as_str()))
 }
 

@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use hotline_domain::assessment::{Rates, Tally, Weights, score};
 use hotline_domain::rules::{end_of_day, start_of_day};
 use hotline_domain::stats::{measure, tally_from};
-use hotline_domain::{CallbackResult, Order, RegionCode, Role, Timestamp, shanghai};
+use hotline_domain::{CallbackResult, Capability, Order, RegionCode, Timestamp, shanghai};
 use hotline_store::stats::CountQuery;
 use hotline_store::{OrderFilter, Scope, region_prefix};
 use serde::{Deserialize, Serialize};
@@ -85,10 +85,10 @@ pub(crate) struct Items {
 /// Who reads assessments: supervisors, inspectors, dispatchers and admins of a
 /// hotline (their hotline's subtree), and installation admins (everything).
 fn assessment_scope(state_org: &crate::access::Org, v: &Viewer) -> Option<Scope> {
-    if !v.reads_reports() {
+    if !v.grants(Capability::ReadReports) {
         return None;
     }
-    if v.has(Role::Admin) && v.user.unit.is_none() {
+    if v.is_installation_admin() {
         return Some(Scope::All);
     }
     let unit = v.user.unit.as_ref()?;
@@ -222,7 +222,7 @@ async fn put_weights(
     addr: crate::audit::ClientAddr,
     crate::extract::ApiJson(w): crate::extract::ApiJson<Weights>,
 ) -> ApiResult<Json<Weights>> {
-    if !(v.has(Role::Admin) && v.user.unit.is_none()) {
+    if !v.is_installation_admin() {
         return Err(ApiError::forbidden(
             "only an installation administrator sets the weights",
         ));
@@ -302,7 +302,7 @@ pub async fn hotspots_for(
     let org = state.org().await?;
     let scope = v
         .scope(&org)
-        .filter(|_| v.reads_reports())
+        .filter(|_| v.grants(Capability::ReadReports))
         .ok_or_else(|| ApiError::forbidden("hotspot warnings are for hotline staff"))?;
     let first = day - chrono::Days::new(BASELINE_DAYS as u64);
     let mut counts = Counts::default();

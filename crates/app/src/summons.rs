@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use hotline_domain::summons::{SummonsRules, Trigger, UnitMonth, evaluate};
-use hotline_domain::{EventKind, Role, Status, Timestamp};
+use hotline_domain::{Capability, EventKind, Status, Timestamp};
 use hotline_store::{AuditFilter, OrderFilter, Scope};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -43,10 +43,8 @@ fn month_bounds(month: &str) -> ApiResult<(NaiveDate, NaiveDate)> {
 }
 
 fn scope_of(state_org: &crate::access::Org, v: &Viewer) -> ApiResult<Scope> {
-    let allowed = [Role::Supervisor, Role::Admin, Role::Inspector]
-        .iter()
-        .any(|r| v.has(*r));
-    if allowed && v.has(Role::Admin) && v.user.unit.is_none() {
+    let allowed = v.grants(Capability::ReadSummons);
+    if allowed && v.is_installation_admin() {
         return Ok(Scope::All);
     }
     v.scope(state_org)
@@ -264,7 +262,7 @@ async fn acted(
     addr: ClientAddr,
     ApiJson(b): ApiJson<ActedBody>,
 ) -> ApiResult<StatusCode> {
-    if !(v.has(Role::Supervisor) || v.has(Role::Admin)) {
+    if !v.grants(Capability::RecordSummons) {
         return Err(ApiError::forbidden("supervisors and admins record summons"));
     }
     if b.note.trim().is_empty() {
@@ -303,7 +301,7 @@ async fn put_rules(
     addr: ClientAddr,
     ApiJson(r): ApiJson<SummonsRules>,
 ) -> ApiResult<Json<SummonsRules>> {
-    if !(v.has(Role::Admin) && v.user.unit.is_none()) {
+    if !v.is_installation_admin() {
         return Err(ApiError::forbidden(
             "only an installation administrator sets summons rules",
         ));

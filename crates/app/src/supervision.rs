@@ -6,7 +6,7 @@
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use hotline_domain::{Order, OrderId, Status, UnitCode};
+use hotline_domain::{Capability, Order, OrderId, Status, UnitCode};
 use hotline_store::OrderFilter;
 use serde::{Deserialize, Serialize};
 
@@ -64,7 +64,7 @@ pub async fn list_for(
         return Err(ApiError::invalid("state", "open, answered or closed"));
     }
     let org: std::sync::Arc<Org> = state.org().await?;
-    let Some(scope) = v.scope(&org).filter(|_| v.reads_reports()) else {
+    let Some(scope) = v.scope(&org).filter(|_| v.grants(Capability::ReadReports)) else {
         return Err(ApiError::forbidden(
             "the supervision list is for hotline staff",
         ));

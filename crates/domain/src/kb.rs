@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::Timestamp;
+use crate::capability::{Capability, any_grants};
 use crate::order::{Role, wire_enum};
 use crate::values::{InvalidValue, RegionCode, UnitCode};
 
@@ -276,17 +277,11 @@ pub struct KbActor {
 }
 
 impl KbActor {
-    fn has(&self, role: Role) -> bool {
-        self.roles.contains(&role)
-    }
     fn writes(&self) -> bool {
-        self.owning_staff
-            && (self.has(Role::KnowledgeEditor)
-                || self.has(Role::Supervisor)
-                || self.has(Role::Admin))
+        self.owning_staff && any_grants(&self.roles, Capability::EditKnowledge)
     }
     fn publishes(&self) -> bool {
-        self.owning_staff && (self.has(Role::Supervisor) || self.has(Role::Admin))
+        self.owning_staff && any_grants(&self.roles, Capability::PublishKnowledge)
     }
 }
 

@@ -5,12 +5,14 @@
 //! working days on the official Chinese calendar; [`rules`] turns a start time and a
 //! kind into deadlines and reports how an order stands against them; [`order`] is the
 //! work order itself; [`lifecycle`] is the one function that decides whether an
-//! action is allowed and what it changes; [`taxonomy`] is the two-level domain tree.
+//! action is allowed and what it changes; [`capability`] is the table of what each role
+//! may do besides; [`taxonomy`] is the two-level domain tree.
 //! Time always comes in as a parameter: nothing here reads the clock.
 
 pub mod assessment;
 pub mod audit;
 pub mod calendar;
+pub mod capability;
 pub mod hotspots;
 pub mod kb;
 pub mod lifecycle;
@@ -24,6 +26,7 @@ pub mod values;
 pub mod watch;
 
 pub use calendar::{Calendar, YearArrangement};
+pub use capability::Capability;
 pub use lifecycle::{
     Action, ActionName, Actor, Context, DispatchTarget, Transition, TransitionError,
     absorb_duplicate, apply, available_actions,

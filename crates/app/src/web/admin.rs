@@ -88,7 +88,7 @@ pub(super) async fn admin_units(
     user: ConsoleUser,
     Query(q): Query<AdminQuery>,
 ) -> Response {
-    if !user.viewer.has(Role::Admin) {
+    if !user.viewer.grants(Capability::Administer) {
         return not_admin();
     }
     let org = match state.org().await {
@@ -267,7 +267,7 @@ pub(super) async fn admin_users(
     user: ConsoleUser,
     Query(q): Query<AdminQuery>,
 ) -> Response {
-    if !user.viewer.has(Role::Admin) {
+    if !user.viewer.grants(Capability::Administer) {
         return not_admin();
     }
     let (org, all) = match (state.org().await, state.store().list_users().await) {
@@ -338,7 +338,7 @@ pub(super) async fn account_change(
     f: UserForm,
 ) -> Result<(), ApiError> {
     use crate::admin::{UserPatch, add_user, audit_change, change_user, set_password};
-    if !v.has(Role::Admin) {
+    if !v.grants(Capability::Administer) {
         return Err(ApiError::forbidden("administrators only"));
     }
     let org = state.org().await?;
@@ -446,17 +446,13 @@ pub(super) fn year_ranges(years: &[i32]) -> String {
     }
 }
 
-/// Calendar, rules and taxonomy belong to the whole installation.
-pub(super) fn installation_admin(v: &Viewer) -> bool {
-    v.has(Role::Admin) && v.user.unit.is_none()
-}
-
 pub(super) async fn admin_rules(
     State(state): State<AppState>,
     user: ConsoleUser,
     Query(q): Query<AdminQuery>,
 ) -> Response {
-    if !installation_admin(&user.viewer) {
+    // Calendar, rules and taxonomy belong to the whole installation.
+    if !user.viewer.is_installation_admin() {
         return not_admin();
     }
     let loaded = async {
@@ -649,7 +645,7 @@ pub(super) async fn rules_change(
     f: RulesForm,
 ) -> Result<(), ApiError> {
     use crate::admin::audit_change;
-    if !installation_admin(v) {
+    if !v.is_installation_admin() {
         return Err(ApiError::forbidden("installation administrators only"));
     }
     if f.op == "synonyms" {

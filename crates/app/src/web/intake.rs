@@ -9,12 +9,9 @@ pub(super) fn router() -> Router<AppState> {
     Router::new().route("/console/intake", get(intake_page).post(intake_submit))
 }
 
-/// Operators, vendor operators and dispatchers of a hotline take calls.
+/// Staff of a hotline who register orders take calls.
 pub(super) fn may_take_calls(org: &Org, v: &Viewer) -> bool {
-    v.staff_hotline(org).is_some()
-        && [Role::Operator, Role::VendorOperator, Role::Dispatcher]
-            .iter()
-            .any(|r| v.has(*r))
+    v.staff_hotline(org).is_some() && v.grants(Capability::RegisterOrders)
 }
 
 pub(super) struct DomainGroup {

@@ -57,9 +57,7 @@ pub(super) fn material_label(m: Material) -> &'static str {
 
 /// Whether the viewer writes in the knowledge base (editors, supervisors, admins).
 pub(super) fn writes_kb(v: &Viewer) -> bool {
-    [Role::KnowledgeEditor, Role::Supervisor, Role::Admin]
-        .iter()
-        .any(|r| v.has(*r))
+    v.grants(Capability::EditKnowledge)
 }
 
 /// One search hit as the pages show it; `snippet` is escaped HTML with `<mark>`.
@@ -571,7 +569,7 @@ async fn edit_view(
             |m| Material::parse(m).map_or("", material_label),
             &current,
         ),
-        may_publish: v.has(Role::Supervisor) || v.has(Role::Admin),
+        may_publish: v.grants(Capability::PublishKnowledge),
         f,
         csrf: csrf_token(state, &user.token),
         error,

@@ -26,7 +26,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use hmac::{Hmac, Mac};
-use hotline_domain::{Context, Role, Timestamp, available_actions, shanghai};
+use hotline_domain::{Capability, Context, Role, Timestamp, available_actions, shanghai};
 use serde::Deserialize;
 use sha2::Sha256;
 
@@ -192,23 +192,20 @@ fn shell(state: &AppState, org: &Org, user: &ConsoleUser) -> Shell {
         nav.push(("/console/orders", "工单"));
     }
     nav.push(("/console/kb", "知识库"));
-    if v.reads_reports() && v.scope(org).is_some() {
+    if v.grants(Capability::ReadReports) && v.scope(org).is_some() {
         nav.push(("/console/supervision", "督办"));
     }
-    if v.reads_reports() {
+    if v.grants(Capability::ReadReports) {
         nav.push(("/console/reports/period", "统计报表"));
         nav.push(("/console/reports/units", "单位考核"));
     }
-    if v.reads_reports() && v.scope(org).is_some() {
+    if v.grants(Capability::ReadReports) && v.scope(org).is_some() {
         nav.push(("/console/reports/hotspots", "热点预警"));
     }
-    if [Role::Supervisor, Role::Inspector, Role::Admin]
-        .iter()
-        .any(|r| v.has(*r))
-    {
+    if v.grants(Capability::ReadSummons) {
         nav.push(("/console/reports/summons", "约谈"));
     }
-    if v.has(Role::Admin) {
+    if v.grants(Capability::Administer) {
         nav.push(("/console/admin/units", "单位"));
         nav.push(("/console/admin/users", "账号"));
         if v.user.unit.is_none() {

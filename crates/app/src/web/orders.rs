@@ -71,7 +71,7 @@ pub(super) fn queues(org: &Org, v: &Viewer) -> Vec<(&'static str, &'static str)>
             ("/console/orders?status=return_requested", "退单待审"),
             ("/console/orders?extension=pending", "延期待批"),
         ]);
-    } else if v.has(Role::Handler) {
+    } else if v.grants(Capability::HandleOrders) {
         out.extend([
             ("/console/orders?status=dispatched", "待签收"),
             ("/console/orders?status=in_progress", "办理中"),

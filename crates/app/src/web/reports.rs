@@ -75,7 +75,7 @@ pub(super) async fn units_page(
     user: ConsoleUser,
     Query(q): Query<UnitsQuery>,
 ) -> Response {
-    if !user.viewer.reads_reports() {
+    if !user.viewer.grants(Capability::ReadReports) {
         return (
             axum::http::StatusCode::FORBIDDEN,
             "您的角色不查看考核报表。",
@@ -228,7 +228,7 @@ pub(super) async fn hotspots_page(
     user: ConsoleUser,
     Query(q): Query<DayQuery>,
 ) -> Response {
-    if !user.viewer.reads_reports() {
+    if !user.viewer.grants(Capability::ReadReports) {
         return (
             axum::http::StatusCode::FORBIDDEN,
             "您的角色不查看热点预警。",
@@ -413,7 +413,7 @@ pub(super) async fn period_page(
     Query(q): Query<PeriodQuery>,
 ) -> Response {
     use crate::reports::{Period, period_report};
-    if !user.viewer.reads_reports() {
+    if !user.viewer.grants(Capability::ReadReports) {
         return (
             axum::http::StatusCode::FORBIDDEN,
             "您的角色不查看统计报表。",

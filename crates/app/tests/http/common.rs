@@ -396,6 +396,20 @@ impl TestApp {
     }
 }
 
+/// An integration key for `unit` with these scopes, issued by the city's admin.
+pub async fn issue_key(app: &TestApp, unit: &str, actions: Value, name: &str) -> String {
+    let r = app
+        .as_user(
+            "cdadmin",
+            "POST",
+            "/api/v1/apikeys",
+            Some(json!({"name": name, "unit": unit, "actions": actions})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    r.body["key"].as_str().unwrap().to_owned()
+}
+
 pub fn order_body(kind: &str) -> Value {
     json!({
         "channel": "phone", "kind": kind, "domain": "public_services/roads", "region": "510104",

@@ -5,19 +5,6 @@ use crate::common::*;
 use axum::http::StatusCode;
 use serde_json::json;
 
-async fn issue_key(app: &TestApp, unit: &str, actions: serde_json::Value, name: &str) -> String {
-    let r = app
-        .as_user(
-            "cdadmin",
-            "POST",
-            "/api/v1/apikeys",
-            Some(json!({"name": name, "unit": unit, "actions": actions})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    r.body["key"].as_str().unwrap().to_owned()
-}
-
 /// Every route family outside the order API, as an integration key would try it.
 const NOT_FOR_KEYS: &[(&str, &str)] = &[
     ("GET", "/api/v1/supervision"),

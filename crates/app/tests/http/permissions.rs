@@ -1,10 +1,15 @@
 //! Every row of the action table in docs/permissions.md, through the real router:
 //! each listed role succeeds; every other role gets 403 if it can see the order and
-//! 404 if it cannot; and a refusal changes nothing.
+//! 404 if it cannot; and a refusal changes nothing. The capability table there is the
+//! code's (`hotline_domain::capability`), and every cell of it holds through the router,
+//! for people and for integration keys.
 
 use crate::common::*;
 use axum::http::StatusCode;
+use hotline_domain::capability::KEY_SCOPES;
+use hotline_domain::{Capability, Role};
 use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 struct Row {
     action: String,
@@ -13,11 +18,11 @@ struct Row {
     roles: Vec<String>,
 }
 
-/// The action table, read from the documentation itself.
-fn rows() -> Vec<Row> {
+/// The cells of the table under `heading` in the documentation, header row left out.
+fn table(heading: &str) -> Vec<Vec<&'static str>> {
     let doc = include_str!("../../../../docs/permissions.md");
     let section = doc
-        .split("## Acting on orders")
+        .split(heading)
         .nth(1)
         .unwrap()
         .split("\n## ")
@@ -25,15 +30,27 @@ fn rows() -> Vec<Row> {
         .unwrap();
     section
         .lines()
-        .filter(|l| l.starts_with("| ") && !l.starts_with("| action") && !l.starts_with("|---"))
-        .map(|l| {
-            let cells: Vec<&str> = l.trim_matches('|').split('|').map(str::trim).collect();
+        .filter(|l| l.starts_with("| ") && !l.starts_with("|---"))
+        .skip(1)
+        .map(|l| l.trim_matches('|').split('|').map(str::trim).collect())
+        .collect()
+}
+
+fn role_list(cell: &str) -> Vec<String> {
+    cell.split(',').map(|r| r.trim().to_owned()).collect()
+}
+
+/// The action table, read from the documentation itself.
+fn rows() -> Vec<Row> {
+    table("## Acting on orders")
+        .into_iter()
+        .map(|cells| {
             let mut words = cells[0].split_whitespace();
             Row {
                 action: words.next().unwrap().to_owned(),
                 route: words.next().map(str::to_owned),
                 state: cells[1].to_owned(),
-                roles: cells[2].split(',').map(|r| r.trim().to_owned()).collect(),
+                roles: role_list(cells[2]),
             }
         })
         .collect()
@@ -226,5 +243,278 @@ async fn a_listed_role_in_the_wrong_state_gets_409_and_changes_nothing() {
             row.action, r.text
         );
         assert_eq!(app.order(id).await["version"], before, "{}", row.action);
+    }
+}
+
+#[test]
+fn the_documented_capability_table_is_the_code() {
+    let documented: BTreeMap<String, BTreeSet<String>> = table("## Capabilities")
+        .into_iter()
+        .map(|cells| {
+            let name = cells[0].trim_matches('`').to_owned();
+            (name, role_list(cells[1]).into_iter().collect())
+        })
+        .collect();
+    let code: BTreeMap<String, BTreeSet<String>> = Capability::ALL
+        .iter()
+        .map(|c| {
+            let roles = Role::ALL.iter().filter(|r| r.grants(*c));
+            (c.to_string(), roles.map(Role::to_string).collect())
+        })
+        .collect();
+    assert_eq!(documented, code);
+}
+
+/// Where each role's account sits for a probe.
+#[derive(Clone, Copy)]
+enum Placement {
+    /// Where each role usually works: handlers at a department, admins over the whole
+    /// installation, everyone else at the city hotline.
+    Usual,
+    /// Everyone at the city hotline (articles belong to a hotline).
+    Hotline,
+    /// Everyone at a department, where only handlers see orders.
+    Department,
+}
+
+impl Placement {
+    fn unit(self, role: Role) -> Option<&'static str> {
+        match (self, role) {
+            (Placement::Usual, Role::Handler) | (Placement::Department, _) => Some("cd-jt"),
+            (Placement::Usual, Role::Admin) => None,
+            _ => Some("cd12345"),
+        }
+    }
+}
+
+/// A request that needs `capability`: it answers `granted` to an account whose role
+/// grants it and `refused` to any other.
+struct Probe {
+    capability: Capability,
+    at: Placement,
+    method: &'static str,
+    path: String,
+    body: Option<Value>,
+    granted: StatusCode,
+    refused: StatusCode,
+}
+
+fn article(title: &str, urgent: bool) -> Value {
+    json!({
+        "title": title, "question": "社保卡丢了怎么办？",
+        "answer": "到社保经办机构补领。", "category": "社会保障/社保卡",
+        "urgent": urgent
+    })
+}
+
+/// One probe or more for each capability. `registered` is an order of the city
+/// hotline not yet dispatched; `dispatched` one dispatched to `cd-jt`; March 2026 has
+/// summons for `cd-jt`.
+fn probes(registered: i64, dispatched: i64) -> Vec<Probe> {
+    use Capability::*;
+    use Placement::*;
+    let (ok, created, none) = (StatusCode::OK, StatusCode::CREATED, StatusCode::NO_CONTENT);
+    let (forbidden, not_found) = (StatusCode::FORBIDDEN, StatusCode::NOT_FOUND);
+    let get = |capability, at, path: &str, refused| Probe {
+        capability,
+        at,
+        method: "GET",
+        path: path.to_owned(),
+        body: None,
+        granted: ok,
+        refused,
+    };
+    let post = |capability, at, path: &str, body, granted| Probe {
+        capability,
+        at,
+        method: "POST",
+        path: path.to_owned(),
+        body: Some(body),
+        granted,
+        refused: forbidden,
+    };
+    vec![
+        get(
+            SeeHotlineOrders,
+            Usual,
+            &format!("/api/v1/orders/{registered}"),
+            not_found,
+        ),
+        get(
+            HandleOrders,
+            Department,
+            &format!("/api/v1/orders/{dispatched}"),
+            not_found,
+        ),
+        post(
+            RegisterOrders,
+            Usual,
+            "/api/v1/orders",
+            order_body("help"),
+            created,
+        ),
+        post(
+            LookUpCallers,
+            Usual,
+            "/api/v1/callers/history",
+            json!({"phone": "13812345678"}),
+            ok,
+        ),
+        post(
+            EditKnowledge,
+            Hotline,
+            "/api/v1/kb/articles",
+            article("社保卡挂失", false),
+            created,
+        ),
+        post(
+            PublishKnowledge,
+            Hotline,
+            "/api/v1/kb/articles",
+            article("社保卡挂失答复口径", true),
+            created,
+        ),
+        get(
+            ReadReports,
+            Usual,
+            "/api/v1/reports/units?from=2026-03-01&to=2026-03-31",
+            forbidden,
+        ),
+        get(
+            ReadReports,
+            Usual,
+            "/api/v1/reports/period?period=month&date=2026-03-10",
+            forbidden,
+        ),
+        get(
+            ReadReports,
+            Usual,
+            "/api/v1/reports/seasonal?month=2026-03",
+            forbidden,
+        ),
+        get(
+            ReadSummons,
+            Usual,
+            "/api/v1/reports/summons?month=2026-03",
+            forbidden,
+        ),
+        post(
+            RecordSummons,
+            Usual,
+            "/api/v1/reports/summons/acted",
+            json!({"month": "2026-03", "unit": "cd-jt", "note": "已约谈"}),
+            none,
+        ),
+        get(ReadAudit, Usual, "/api/v1/audit", forbidden),
+        get(Administer, Usual, "/api/v1/users", forbidden),
+        get(Administer, Usual, "/api/v1/apikeys", forbidden),
+    ]
+}
+
+/// Three consultations dispatched to `cd-jt` on 2 March 2026 and left to run late, so
+/// that March has summons for it; the clock then stands on 1 April. Returns one.
+async fn late_in_march(app: &TestApp) -> i64 {
+    app.set_time("2026-03-02T09:00:00+08:00");
+    let mut last = 0;
+    for _ in 0..3 {
+        last = app
+            .create("operator", order_body("consultation"))
+            .await
+            .body["id"]
+            .as_i64()
+            .unwrap();
+        app.ok("dispatcher", last, "dispatch", json!({"unit": "cd-jt"}))
+            .await;
+    }
+    app.set_time("2026-04-01T09:00:00+08:00");
+    last
+}
+
+/// The body a probe sends as `role`: articles need titles of their own.
+fn body_for(probe: &Probe, role: Role) -> Option<Value> {
+    let mut body = probe.body.clone()?;
+    if let Some(title) = body.get("title").and_then(Value::as_str) {
+        body["title"] = json!(format!("{title}（{role}）"));
+    }
+    Some(body)
+}
+
+#[tokio::test]
+async fn every_cell_of_the_capability_table_holds() {
+    let app = TestApp::sqlite().await;
+    let dispatched = late_in_march(&app).await;
+    let registered = app.complaint().await;
+    let probes = probes(registered, dispatched);
+    for c in Capability::ALL {
+        assert!(probes.iter().any(|p| p.capability == *c), "{c} has a probe");
+    }
+    let mut accounts = HashSet::new();
+    for probe in &probes {
+        for role in Role::ALL {
+            let unit = probe.at.unit(*role);
+            let user = format!("{role}-at-{}", unit.unwrap_or("all"));
+            if accounts.insert(user.clone()) {
+                app.add_cheap_user(&user, role.as_str(), unit).await;
+            }
+            let r = app
+                .as_user(&user, probe.method, &probe.path, body_for(probe, *role))
+                .await;
+            let expected = if role.grants(probe.capability) {
+                probe.granted
+            } else {
+                probe.refused
+            };
+            assert_eq!(
+                r.status, expected,
+                "{} as {user}: {} {} → {}",
+                probe.capability, probe.method, probe.path, r.text
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_integration_key_reaches_what_its_scopes_cover_and_its_role_grants() {
+    let app = TestApp::sqlite().await;
+    let dispatched = late_in_march(&app).await;
+    let registered = app.complaint().await;
+    // A key of the city hotline acts as its operator and dispatcher.
+    let roles = [Role::Operator, Role::Dispatcher];
+    let scopes = KEY_SCOPES.iter().map(|(name, _)| vec![*name]);
+    for scope in scopes.chain([vec!["dispatch"], vec![]]) {
+        let name = format!("key-{}", scope.join("-"));
+        let key = issue_key(&app, "cd12345", json!(scope), &name).await;
+        let on_the_hotline = probes(registered, dispatched)
+            .into_iter()
+            .filter(|p| !matches!(p.at, Placement::Department));
+        for probe in on_the_hotline {
+            let covered = scope.is_empty()
+                || KEY_SCOPES
+                    .iter()
+                    .any(|(s, caps)| scope.contains(s) && caps.contains(&probe.capability));
+            let order_api =
+                probe.path.starts_with("/api/v1/orders") || probe.path == "/api/v1/callers/history";
+            let expected = match (
+                covered && order_api,
+                roles.iter().any(|r| r.grants(probe.capability)),
+            ) {
+                (true, true) => probe.granted,
+                (true, false) => probe.refused,
+                (false, _) => StatusCode::FORBIDDEN,
+            };
+            let r = app
+                .send(
+                    probe.method,
+                    &probe.path,
+                    Some(&key),
+                    body_for(&probe, Role::Operator),
+                )
+                .await;
+            assert_eq!(
+                r.status, expected,
+                "{name}: {} {} → {}",
+                probe.method, probe.path, r.text
+            );
+        }
     }
 }
