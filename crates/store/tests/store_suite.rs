@@ -74,6 +74,8 @@ fn rand_suffix() -> u64 {
 use hotline_store::personal::{Algorithm, Keyring, Personal};
 use hotline_store::sqlite::SqliteStore;
 
+mod upgrade;
+
 /// Runs a story on every configured backend, with personal data stored plain and
 /// sealed (AES-256-GCM on SQLite, SM4-GCM on PostgreSQL).
 macro_rules! story {
