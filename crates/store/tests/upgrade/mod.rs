@@ -7,7 +7,14 @@
 //! address keys and addresses, days in 2025, a domain the stories do not list.
 
 use super::*;
-use hotline_domain::audit::AuditRecord;
+use hotline_domain::audit::{AuditRecord, ChainVerifier};
+use hotline_domain::kb::Synonyms;
+
+/// The committed fixture.
+pub const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/hotline-af65797.sqlite"
+);
 
 /// Names the file [`write_upgrade_fixture`] writes.
 const WRITE_TO: &str = "HOTLINE_WRITE_UPGRADE_FIXTURE";
@@ -490,4 +497,340 @@ async fn write_upgrade_fixture() {
     drop(c);
     let c = rusqlite::Connection::open(&out).unwrap();
     c.execute_batch("PRAGMA journal_mode = DELETE;").unwrap();
+}
+
+/// A copy of the fixture opened by today's code (its migrations run).
+pub async fn sqlite_upgraded() -> Backend {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    std::fs::copy(FIXTURE, &path).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    Backend {
+        store: Arc::new(store),
+        _dir: Some(dir),
+    }
+}
+
+/// What the store held before a story began: nothing on a fresh store; the fixture's
+/// data on an upgraded one. A story that reads the whole store (every order, the
+/// whole trail, the latest change numbers) expects this plus what it wrote itself.
+#[derive(Debug, Clone, Default)]
+pub struct Before {
+    pub statuses: Vec<(String, i64)>,
+    /// The id of the last audit record.
+    pub audit_head: i64,
+    pub kb_seq: u64,
+    pub stats_cursor: i64,
+    pub last_order: i64,
+    pub calendar: Vec<YearArrangement>,
+    pub deadline_rules: Option<DeadlineRules>,
+    pub synonyms: Option<Synonyms>,
+}
+
+impl Before {
+    pub async fn read(s: &Arc<dyn Store>) -> Before {
+        let newest = AuditFilter {
+            limit: 1,
+            ..Default::default()
+        };
+        let mut last = OrderFilter::new(Scope::All);
+        last.limit = 1;
+        Before {
+            statuses: s.count_by_status().await.unwrap(),
+            audit_head: s
+                .audit_entries(&newest)
+                .await
+                .unwrap()
+                .first()
+                .map_or(0, |e| e.id),
+            kb_seq: s.kb_seq().await.unwrap(),
+            stats_cursor: s.stats_pending(0).await.unwrap().cursor,
+            last_order: s
+                .list_orders(&last)
+                .await
+                .unwrap()
+                .first()
+                .map_or(0, |o| o.id.0),
+            calendar: s.calendar().await.unwrap(),
+            deadline_rules: s.deadline_rules().await.unwrap(),
+            synonyms: s.synonyms().await.unwrap(),
+        }
+    }
+
+    /// Orders per status: these and the story's own.
+    pub fn plus_statuses(&self, own: &[(&str, i64)]) -> Vec<(String, i64)> {
+        let mut all: std::collections::BTreeMap<String, i64> =
+            self.statuses.iter().cloned().collect();
+        for (status, n) in own {
+            *all.entry((*status).to_owned()).or_default() += n;
+        }
+        all.into_iter().collect()
+    }
+}
+
+tokio::task_local! {
+    static BEFORE: Before;
+}
+
+/// What the store held before the running story (see [`Before`]).
+pub fn before() -> Before {
+    BEFORE.try_with(Before::clone).unwrap_or_default()
+}
+
+/// Runs a story with what the store held before it.
+pub async fn with_before<F: std::future::Future<Output = ()>>(s: &Arc<dyn Store>, story: F) {
+    let before = Before::read(s).await;
+    BEFORE.scope(before, story).await;
+}
+
+/// The fixture reads back whole after the upgrade: its orders and their timelines,
+/// the audit chain, accounts with their second factor and sessions, keys, settings,
+/// rules, articles and counters.
+#[tokio::test]
+async fn the_fixture_reads_back_after_the_upgrade() {
+    let b = sqlite_upgraded().await;
+    let s = b.store.clone();
+    let units = s.list_units().await.unwrap();
+    let codes: Vec<&str> = units.iter().map(|u| u.code.as_str()).collect();
+    assert_eq!(codes, [LEAD, RETIRED, CO_UNIT, HOTLINE]);
+    assert!(!units[1].active, "the update kept");
+    assert_eq!(units[3].region.as_str(), "530100");
+
+    let operator = s.user_by_username("fx-operator").await.unwrap().unwrap();
+    assert_eq!(
+        (operator.roles.clone(), operator.unit.clone()),
+        (vec![Role::Operator], Some(code(HOTLINE)))
+    );
+    let handler = s.user_by_username("fx-handler").await.unwrap().unwrap();
+    assert_eq!(handler.roles, [Role::Handler, Role::Supervisor]);
+    assert_eq!(s.list_users().await.unwrap().len(), 4);
+    let second = s.two_factor(operator.id).await.unwrap();
+    assert_eq!(
+        (
+            second.secret.as_deref(),
+            second.last_step,
+            second.recovery_codes_left
+        ),
+        (Some("sealed:fixture-secret"), Some(58_000_000), 1)
+    );
+    assert!(
+        !s.use_recovery_code(operator.id, "fx-rc-1", at("2025-06-02T09:00:00+08:00"))
+            .await
+            .unwrap()
+    );
+    let (session, user) = s.session("fx-session-live").await.unwrap().unwrap();
+    assert_eq!(
+        (session.address.as_deref(), user.id),
+        (Some("198.18.0.1"), operator.id)
+    );
+    assert_eq!(s.user_sessions(operator.id).await.unwrap().len(), 2);
+
+    let keys = s.list_api_keys().await.unwrap();
+    assert_eq!(
+        keys.iter()
+            .map(|k| (k.name.as_str(), k.revoked_at.is_some()))
+            .collect::<Vec<_>>(),
+        [("fx-intake", false), ("fx-retired", true)]
+    );
+    let key = s.api_key_by_hash("fx-intake-hash").await.unwrap().unwrap();
+    assert_eq!(key.actions, ["reply", "accept"]);
+    assert_eq!(
+        s.setting("summons_evaluated_month")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("\"2025-05\"")
+    );
+    assert_eq!(
+        s.calendar()
+            .await
+            .unwrap()
+            .iter()
+            .map(|y| y.year)
+            .collect::<Vec<_>>(),
+        [2025]
+    );
+    assert_eq!(
+        s.deadline_rules()
+            .await
+            .unwrap()
+            .unwrap()
+            .limits
+            .consultation,
+        Some(4)
+    );
+    assert_eq!(s.taxonomy().await.unwrap().len(), 5);
+
+    // The login guard remembers the failure and the address logged in from.
+    let guard = LoginGuard {
+        pair_failures: 2,
+        pair_lock_secs: 900,
+        name_failures: 50,
+        name_window_secs: 3600,
+        known_for_secs: 30 * 86_400,
+        address_failures_per_minute: 60,
+    };
+    let again = attempt(
+        "fx-dispatcher",
+        "198.18.0.2",
+        at("2025-06-01T09:11:00+08:00"),
+    );
+    assert_eq!(
+        s.begin_login(&again, guard).await.unwrap(),
+        LoginGate::Check {
+            locks_on_failure: true
+        }
+    );
+
+    let all = s.list_orders(&OrderFilter::new(Scope::All)).await.unwrap();
+    let statuses: Vec<(i64, &str)> = all.iter().map(|o| (o.id.0, o.status.as_str())).collect();
+    assert_eq!(
+        statuses,
+        [
+            (8, "closed"),
+            (7, "dispatched"),
+            (6, "merged"),
+            (5, "registered"),
+            (4, "closed"),
+            (3, "replied"),
+            (2, "dispatched"),
+            (1, "registered")
+        ]
+    );
+    let first = s.order_by_number(&all[7].number).await.unwrap().unwrap();
+    assert_eq!(
+        (first.title.as_str(), first.requester.name.as_deref()),
+        ("夹具：窨井盖缺失", Some("赵六"))
+    );
+    let dispatched = s.order(OrderId(2)).await.unwrap().unwrap();
+    assert_eq!(
+        (dispatched.unit.clone(), dispatched.co_units.clone()),
+        (Some(code(LEAD)), vec![code(CO_UNIT)])
+    );
+    let mut co = OrderFilter::new(Scope::Unit(code(CO_UNIT)));
+    co.limit = 10;
+    assert_eq!(
+        listed(&s, &co).await,
+        [OrderId(8), OrderId(7), OrderId(4), OrderId(3), OrderId(2)]
+    );
+    let closed = s.events(OrderId(4)).await.unwrap();
+    let kinds: Vec<&str> = closed.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "registered",
+            "dispatched",
+            "accepted",
+            "replied",
+            "called_back",
+            "closed"
+        ]
+    );
+    let merged = s.order(OrderId(6)).await.unwrap().unwrap();
+    assert_eq!(merged.possible_duplicates, [OrderId(5)]);
+    let report = s.order(OrderId(7)).await.unwrap().unwrap();
+    assert_eq!((report.kind, report.confidential), (Kind::Report, true));
+    let purged = s.order(OrderId(8)).await.unwrap().unwrap();
+    assert_eq!(
+        (purged.requester.name.clone(), purged.title.as_str()),
+        (None, "夹具：***反映施工扰民")
+    );
+    assert_eq!(
+        s.events(OrderId(8)).await.unwrap().last().unwrap().kind,
+        "personal_data_purged"
+    );
+    let history = s.orders_by_phone_hash("fx-ph-5", 10).await.unwrap();
+    assert_eq!(
+        history.iter().map(|o| o.id).collect::<Vec<_>>(),
+        [OrderId(6), OrderId(5)]
+    );
+    let near = s
+        .orders_by_address_key("fx-addr-1", at("2025-06-01T00:00:00+08:00"), 10)
+        .await
+        .unwrap();
+    assert_eq!(near.len(), 1);
+    let texts = s.order_texts_after(0, 100).await.unwrap();
+    assert_eq!(texts.len(), 8);
+    assert!(
+        texts[6].1.contains("***举报"),
+        "the report's requester stays masked: {}",
+        texts[6].1
+    );
+    assert_eq!(s.personal_data_keys().await.unwrap(), [(None, 8)]);
+
+    // The idempotency key still answers with its order.
+    let mut replay = fx_order(
+        "夹具：窨井盖缺失",
+        "2025-06-02T09:05:00+08:00",
+        "fx-ph-1",
+        "fx-addr-1",
+    );
+    replay.idempotency = Some(IdempotencyKey {
+        scope: "fx-user:2".into(),
+        key: "fx-key-1".into(),
+        body_hash: "fx-body-1".into(),
+        not_before: at("2025-06-01T09:00:00+08:00"),
+    });
+    let cal = Arc::new(Calendar::new(Calendar::official_seed()));
+    let created = s
+        .create_order(replay, Arc::new(DeadlineRules::default()), cal)
+        .await
+        .unwrap();
+    assert!(created.replayed && created.order.id == OrderId(1));
+
+    let trail = s
+        .audit_entries(&AuditFilter {
+            ascending: true,
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut chain = ChainVerifier::default();
+    for e in &trail {
+        chain.check(e).unwrap();
+    }
+    assert_eq!(chain.checked, 37);
+    let created = trail
+        .iter()
+        .find(|e| e.record.action == "order.create")
+        .unwrap();
+    assert_eq!(created.record.object.as_deref(), Some("order:1"));
+    assert_eq!(created.record.at, at("2025-06-02T09:00:00+08:00"));
+
+    use hotline_store::kb::ArticleFilter;
+    let articles = s
+        .list_articles(&ArticleFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        articles
+            .iter()
+            .map(|a| (a.content.title.as_str(), a.version))
+            .collect::<Vec<_>>(),
+        [("夹具：租赁补贴发放", 1), ("夹具：公租房申请条件", 2)]
+    );
+    assert_eq!((articles[1].uses, articles[1].helpful), (1, 1));
+    assert_eq!(s.article_versions(articles[1].id).await.unwrap().len(), 2);
+    assert_eq!(s.kb_seq().await.unwrap(), 3);
+    assert_eq!(s.articles_changed_since(0, 10).await.unwrap().len(), 2);
+    assert_eq!(
+        s.synonyms().await.unwrap(),
+        Some(Synonyms::parse("公租房 = 公共租赁住房").unwrap())
+    );
+
+    assert!(s.stats_pending(10).await.unwrap().events.is_empty());
+    let june = count_query(&["kind", "topic"], "2025-06-01", "2025-06-30");
+    assert_eq!(
+        sums(&s, &june).await,
+        [
+            ("kind".to_owned(), "complaint".to_owned(), 7),
+            ("kind".to_owned(), "report".to_owned(), 1),
+            ("topic".to_owned(), "井盖".to_owned(), 8),
+            ("topic".to_owned(), "电梯".to_owned(), 8),
+        ]
+    );
 }
