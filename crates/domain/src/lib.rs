@@ -11,6 +11,7 @@
 pub mod assessment;
 pub mod audit;
 pub mod calendar;
+pub mod duplicates;
 pub mod hotspots;
 pub mod kb;
 pub mod lifecycle;
