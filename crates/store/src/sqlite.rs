@@ -12,6 +12,7 @@
 
 use async_trait::async_trait;
 use rusqlite::{Connection, Params, ToSql};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
 
@@ -78,7 +79,44 @@ const MIGRATIONS: &[(i64, &str)] = &[
 ];
 
 type Finisher = Box<dyn FnOnce(Option<StoreError>) + Send>;
-type Job = Box<dyn FnOnce(&Connection) -> (bool, Finisher) + Send>;
+type Job = Box<dyn FnOnce(&mut Writer) -> (bool, Finisher) + Send>;
+
+/// The writer thread's connection and what it remembers between jobs, owned by the
+/// writer loop. Only the writer changes the database (and only one process opens it:
+/// the server locks its data directory), so what it remembers is what is there; it
+/// forgets it whenever a job or a commit fails, as the rows it stands for may be gone.
+/// The jobs reach the connection through `Deref`.
+pub(crate) struct Writer {
+    conn: Connection,
+    /// The last audit record appended, `(id, hash)`, so that chaining the next one
+    /// needs no read (see `audit::append_audit_tx`).
+    audit_head: Option<(i64, String)>,
+    /// The merged orders registered since `.0` (Unix seconds), so that a duplicate
+    /// lookup reads only its index (see `orders::is_merged`).
+    merged: Option<(i64, HashSet<i64>)>,
+}
+
+impl Writer {
+    fn new(conn: Connection) -> Writer {
+        Writer {
+            conn,
+            audit_head: None,
+            merged: None,
+        }
+    }
+
+    fn forget(&mut self) {
+        self.audit_head = None;
+        self.merged = None;
+    }
+}
+
+impl std::ops::Deref for Writer {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.conn
+    }
+}
 
 pub struct SqliteStore {
     jobs: mpsc::Sender<Job>,
@@ -177,7 +215,7 @@ impl SqliteStore {
         let (tx, rx) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || writer_loop(conn, rx))
+            .spawn(move || writer_loop(Writer::new(conn), rx))
             .map_err(backend)?;
         let alive = Arc::new(());
         let checkpoints = Connection::open(path)?;
@@ -202,11 +240,11 @@ impl SqliteStore {
     async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+        F: FnOnce(&mut Writer) -> Result<T> + Send + 'static,
     {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let job: Job = Box::new(move |conn| {
-            let res = f(conn);
+        let job: Job = Box::new(move |writer| {
+            let res = f(writer);
             let ok = res.is_ok();
             let finish: Finisher = Box::new(move |commit_err| {
                 let out = match commit_err {
@@ -368,7 +406,7 @@ fn checkpointer(conn: Connection, alive: std::sync::Weak<()>) {
     }
 }
 
-fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
+fn writer_loop(mut writer: Writer, rx: mpsc::Receiver<Job>) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -377,7 +415,7 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        run_batch(&conn, batch);
+        run_batch(&mut writer, batch);
     }
 }
 
@@ -388,17 +426,17 @@ fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
-fn run_batch(conn: &Connection, batch: Vec<Job>) {
-    if let Err(e) = run_cached(conn, "BEGIN IMMEDIATE") {
+fn run_batch(writer: &mut Writer, batch: Vec<Job>) {
+    if let Err(e) = run_cached(writer, "BEGIN IMMEDIATE") {
         // Dropping the jobs unrun answers each caller with an error.
         tracing::error!(error = %e, "could not begin a group commit");
         return;
     }
     let mut finishers = Vec::with_capacity(batch.len());
     for job in batch {
-        let savepoint = run_cached(conn, "SAVEPOINT job");
+        let savepoint = run_cached(writer, "SAVEPOINT job");
         let (ok, finish) = match savepoint {
-            Ok(()) => job(conn),
+            Ok(()) => job(writer),
             Err(e) => {
                 // The job is dropped unrun, which answers its caller with an error.
                 tracing::error!(error = %e, "savepoint failed");
@@ -406,32 +444,25 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) {
             }
         };
         let end = if ok {
-            run_cached(conn, "RELEASE job")
+            run_cached(writer, "RELEASE job")
         } else {
-            forget_writer_memory();
-            run_cached(conn, "ROLLBACK TO job").and_then(|()| run_cached(conn, "RELEASE job"))
+            writer.forget();
+            run_cached(writer, "ROLLBACK TO job").and_then(|()| run_cached(writer, "RELEASE job"))
         };
         if let Err(e) = end {
             tracing::error!(error = %e, "savepoint end failed");
         }
         finishers.push(finish);
     }
-    let commit_err = run_cached(conn, "COMMIT").err().map(|e| {
-        forget_writer_memory();
+    let commit_err = run_cached(writer, "COMMIT").err().map(|e| {
+        writer.forget();
         tracing::error!(error = %e, "group commit failed");
-        let _ = conn.execute_batch("ROLLBACK");
+        let _ = writer.execute_batch("ROLLBACK");
         backend(e)
     });
     for finish in finishers {
         finish(commit_err.clone());
     }
-}
-
-/// What the writer keeps in memory, forgotten whenever a job or a commit fails, as
-/// the rows it stands for may be gone.
-fn forget_writer_memory() {
-    audit::forget_head();
-    orders::forget_merged();
 }
 
 #[async_trait]
@@ -446,7 +477,7 @@ impl Store for SqliteStore {
     }
 
     async fn repair_stored_text(&self) -> Result<u64> {
-        self.write(repair_stored_text).await
+        self.write(|w| repair_stored_text(w)).await
     }
 
     async fn probe_write(&self, at: Timestamp) -> Result<()> {

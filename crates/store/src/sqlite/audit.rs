@@ -3,9 +3,9 @@
 use async_trait::async_trait;
 use hotline_domain::audit::{AuditEntry, AuditRecord, RecordText, chain_rendered};
 use hotline_domain::shanghai;
-use rusqlite::{Connection, params};
+use rusqlite::params;
 
-use super::{SqliteStore, all, bind, exec, one};
+use super::{SqliteStore, Writer, all, bind, exec, one};
 use crate::sql::audit::{INSERT, LAST, entries};
 use crate::{AuditFilter, AuditStore, Result, records};
 
@@ -25,23 +25,13 @@ impl From<AuditRecord> for Audit {
     }
 }
 
-thread_local! {
-    /// The last audit entry the writer appended, so that chaining the next one needs
-    /// no read. Forgotten whenever a job or a commit fails, as the row may be gone.
-    static AUDIT_HEAD: std::cell::RefCell<Option<(i64, String)>> = const { std::cell::RefCell::new(None) };
-}
-
-pub(super) fn forget_head() {
-    AUDIT_HEAD.with(|h| *h.borrow_mut() = None);
-}
-
 /// Appends to the hash chain; the writer runs one job at a time, so the last record
-/// read here is the last record there is.
-pub(super) fn append_audit_tx(conn: &Connection, a: impl Into<Audit>) -> Result<()> {
+/// it appended (or, after it forgot it, the last one read here) is the last there is.
+pub(super) fn append_audit_tx(w: &mut Writer, a: impl Into<Audit>) -> Result<()> {
     let Audit { record, text } = a.into();
-    let last = match AUDIT_HEAD.with(|h| h.borrow().clone()) {
+    let last = match w.audit_head.take() {
         Some(head) => Some(head),
-        None => one(conn, LAST, [], |r| records::audit_head(r))?,
+        None => one(w, LAST, [], |r| records::audit_head(r))?,
     };
     let e = chain_rendered(
         last.as_ref().map(|(id, h)| (*id, h.as_str())),
@@ -49,7 +39,7 @@ pub(super) fn append_audit_tx(conn: &Connection, a: impl Into<Audit>) -> Result<
         &text,
     );
     exec(
-        conn,
+        w,
         INSERT,
         params![
             e.id,
@@ -64,7 +54,7 @@ pub(super) fn append_audit_tx(conn: &Connection, a: impl Into<Audit>) -> Result<
             e.hash
         ],
     )?;
-    AUDIT_HEAD.with(|h| *h.borrow_mut() = Some((e.id, e.hash)));
+    w.audit_head = Some((e.id, e.hash));
     Ok(())
 }
 

@@ -9,11 +9,12 @@ use hotline_domain::{
     shanghai,
 };
 use rusqlite::{Connection, OptionalExtension, ToSql, params};
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
 use super::audit::{Audit, append_audit_tx};
-use super::{SqliteStore, all, bind, exec, one};
+use super::{SqliteStore, Writer, all, bind, exec, one};
 use crate::personal::{Personal, closed_at};
 use crate::sql::Dialect;
 use crate::sql::orders::*;
@@ -23,10 +24,13 @@ use crate::{
 };
 use hotline_domain::Timestamp;
 
-/// Ids and daily numbers, handed out in memory: one process owns an SQLite database,
-/// so counting here (from what the database holds at open, and per day at first use)
-/// keeps that work out of the writer. A number given to a request that then fails is
-/// skipped, never reused.
+/// Ids and daily numbers, handed out in memory: one process owns an SQLite database
+/// (the server locks its data directory), so counting here, from what the database
+/// holds at open and per day at first use, is counting what is there. They are handed
+/// out before a request reaches the writer, not by it ([`super::Writer`]): the order's
+/// JSON holds them and is built and sealed on the caller's thread, off the time every
+/// commit waits for. A number given to a request that then fails is skipped, never
+/// reused.
 pub(super) struct Counters {
     next_id: i64,
     day: Option<chrono::NaiveDate>,
@@ -130,7 +134,10 @@ const DUPLICATES_BY_ADDRESS: &str = "SELECT id, hotline FROM orders WHERE addres
      AND registered_at >= ? ORDER BY registered_at DESC";
 
 /// The possible duplicates of a new order, newest first.
-fn find_duplicates(c: &Connection, keys: &DuplicateKeys) -> Result<Vec<(OrderId, UnitCode)>> {
+fn find_duplicates(w: &mut Writer, keys: &DuplicateKeys) -> Result<Vec<(OrderId, UnitCode)>> {
+    let Writer {
+        conn: c, merged, ..
+    } = w;
     let since = keys.since;
     let mut dups: Vec<(OrderId, UnitCode)> = Vec::new();
     for (sql, key) in [
@@ -146,7 +153,7 @@ fn find_duplicates(c: &Connection, keys: &DuplicateKeys) -> Result<Vec<(OrderId,
                 break;
             };
             let id: i64 = row.get(0)?;
-            if is_merged(c, since, id)? {
+            if is_merged(merged, c, since, id)? {
                 continue;
             }
             taken += 1;
@@ -160,49 +167,39 @@ fn find_duplicates(c: &Connection, keys: &DuplicateKeys) -> Result<Vec<(OrderId,
     Ok(dups)
 }
 
-thread_local! {
-    /// The merged orders registered since `.0` (Unix seconds), so that a duplicate
-    /// lookup reads only its index: `status` is only in the table, and leaving the
-    /// merged out in SQL read up to ten order rows per lookup. Merges are rare. Loaded
-    /// at first use, and again once the window has moved on by a month (which drops
-    /// the merges that fell out of it) or when a job or a commit fails.
-    static MERGED: std::cell::RefCell<Option<(i64, std::collections::HashSet<i64>)>> =
-        const { std::cell::RefCell::new(None) };
-}
-
 /// How far the duplicate window moves on before the merged orders are read again.
 const MERGED_RELOAD_SECONDS: i64 = 31 * 86_400;
 
-pub(super) fn forget_merged() {
-    MERGED.with(|m| *m.borrow_mut() = None);
-}
-
 /// Whether `id` is a merged order, for lookups of orders registered since `since`.
-fn is_merged(c: &Connection, since: i64, id: i64) -> Result<bool> {
-    MERGED.with(|m| {
-        let mut m = m.borrow_mut();
-        let fresh = matches!(&*m, Some((from, _)) if *from <= since && since - from < MERGED_RELOAD_SECONDS);
-        if !fresh {
-            let ids = all(
-                c,
-                "SELECT id FROM orders WHERE status = 'merged' AND registered_at >= ?",
-                [since],
-                |r| records::number(r),
-            )?;
-            *m = Some((since, ids.into_iter().collect()));
-        }
-        Ok(m.as_ref().is_some_and(|(_, set)| set.contains(&id)))
-    })
+/// The writer remembers the merged orders of the window (`merged`): `status` is only
+/// in the table, and leaving the merged out in SQL read up to ten order rows per
+/// lookup. Merges are rare. Read at first use, and again once the window has moved on
+/// by a month (which drops the merges that fell out of it) or after the writer forgot.
+fn is_merged(
+    merged: &mut Option<(i64, HashSet<i64>)>,
+    c: &Connection,
+    since: i64,
+    id: i64,
+) -> Result<bool> {
+    let fresh = matches!(merged, Some((from, _)) if *from <= since && since - *from < MERGED_RELOAD_SECONDS);
+    if !fresh {
+        let ids = all(
+            c,
+            "SELECT id FROM orders WHERE status = 'merged' AND registered_at >= ?",
+            [since],
+            |r| records::number(r),
+        )?;
+        *merged = Some((since, ids.into_iter().collect()));
+    }
+    Ok(merged.as_ref().is_some_and(|(_, set)| set.contains(&id)))
 }
 
-/// Notes a merge the writer just made (a no-op until the set is first loaded, which
+/// Notes a merge the writer just made (nothing until the set is first read, which
 /// reads the database, this write included).
-fn note_merged(id: i64) {
-    MERGED.with(|m| {
-        if let Some((_, set)) = m.borrow_mut().as_mut() {
-            set.insert(id);
-        }
-    });
+fn note_merged(w: &mut Writer, id: i64) {
+    if let Some((_, set)) = w.merged.as_mut() {
+        set.insert(id);
+    }
 }
 
 /// An order ready to be written: built and serialised before it reaches the writer.
@@ -224,19 +221,19 @@ struct PreparedOrder {
 /// rather than beforehand on a reader: the writer's page cache holds the recent orders
 /// (a reader's cache is dropped at every commit), and an order registered earlier in
 /// the same batch is found too.
-fn insert_order_tx(conn: &Connection, mut p: PreparedOrder) -> Result<Created> {
+fn insert_order_tx(w: &mut Writer, mut p: PreparedOrder) -> Result<Created> {
     if let Some(key) = &p.idempotency
-        && let Some(replay) = idempotent_replay(conn, &p.personal, key)?
+        && let Some(replay) = idempotent_replay(w, &p.personal, key)?
     {
         return Ok(replay);
     }
-    let duplicate_hotlines = find_duplicates(conn, &p.duplicates)?;
+    let duplicate_hotlines = find_duplicates(w, &p.duplicates)?;
     let dups: Vec<OrderId> = duplicate_hotlines.iter().map(|(id, _)| *id).collect();
     append_duplicates(&mut p.doc, &dups);
     p.order.possible_duplicates = dups;
     let o = &p.order;
     exec(
-        conn,
+        w,
         INSERT,
         params![
             o.id.0,
@@ -254,16 +251,17 @@ fn insert_order_tx(conn: &Connection, mut p: PreparedOrder) -> Result<Created> {
             p.pd_key
         ],
     )?;
-    insert_event(conn, o.id, &p.event)?;
+    insert_event(w, o.id, &p.event)?;
     if let Some(audit) = p.audit {
-        append_audit_tx(conn, audit)?;
+        append_audit_tx(w, audit)?;
     }
     if let Some(key) = &p.idempotency {
-        let at = o.registered_at.timestamp();
+        let at = p.order.registered_at.timestamp();
+        let id = p.order.id.0;
         exec(
-            conn,
+            w,
             INSERT_IDEMPOTENCY,
-            params![key.scope, key.key, key.body_hash, o.id.0, at],
+            params![key.scope, key.key, key.body_hash, id, at],
         )?;
     }
     Ok(Created {
@@ -345,11 +343,11 @@ pub(super) fn read_events(c: &Connection, id: OrderId) -> Result<Vec<Event>> {
     all(c, EVENTS, [id.0], |r| records::event(r, 0))
 }
 
-fn record_change(conn: &Connection, personal: &Personal, c: &OrderChange) -> Result<()> {
+fn record_change(w: &mut Writer, personal: &Personal, c: &OrderChange) -> Result<()> {
     let o = &c.order;
     let (doc, pd_key) = personal.seal_order(o)?;
     let updated = exec(
-        conn,
+        w,
         UPDATE,
         params![
             o.hotline.as_str(),
@@ -368,11 +366,11 @@ fn record_change(conn: &Connection, personal: &Personal, c: &OrderChange) -> Res
         return Err(StoreError::VersionConflict);
     }
     if o.status == Status::Merged {
-        note_merged(o.id.0);
+        note_merged(w, o.id.0);
     }
-    exec(conn, DELETE_CO_UNITS, [o.id.0])?;
-    insert_co_units(conn, o)?;
-    insert_event(conn, o.id, &c.event)
+    exec(w, DELETE_CO_UNITS, [o.id.0])?;
+    insert_co_units(w, o)?;
+    insert_event(w, o.id, &c.event)
 }
 
 /// Writes an order as it is, with its timeline (imports and benchmarks).
