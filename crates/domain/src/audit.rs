@@ -39,6 +39,17 @@ pub struct AuditRecord {
     pub detail: serde_json::Value,
 }
 
+/// The object of a record about an order (`order:123`): the store names it so in the
+/// record it writes with an order it has just numbered.
+pub fn order_object(id: crate::OrderId) -> String {
+    format!("order:{id}")
+}
+
+/// The object of a record about an article (`article:7`), named as [`order_object`].
+pub fn article_object(id: i64) -> String {
+    format!("article:{id}")
+}
+
 /// A record as stored: numbered and chained.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditEntry {

@@ -1,5 +1,5 @@
 //! Storage for the knowledge base: the [`KbStore`] trait both backends implement, and
-//! the SQL they share.
+//! the rows they write.
 //!
 //! Every write to an article takes the next number of the article change sequence
 //! (`seq`), in the same transaction, with writes serialised (the SQLite writer; an
@@ -19,16 +19,6 @@ pub enum ArticleMark {
     Used,
     Helpful,
     NotHelpful,
-}
-
-impl ArticleMark {
-    pub(crate) fn column(self) -> &'static str {
-        match self {
-            ArticleMark::Used => "uses",
-            ArticleMark::Helpful => "helpful",
-            ArticleMark::NotHelpful => "not_helpful",
-        }
-    }
 }
 
 /// Which articles a list wants, newest first.
@@ -72,58 +62,8 @@ pub trait KbStore: Send + Sync {
     async fn put_synonyms(&self, synonyms: &Synonyms, audit: AuditRecord) -> Result<()>;
 }
 
-pub(crate) const INSERT_ARTICLE: &str = "INSERT INTO kb_articles (hotline, status, category, title, pinned, version, seq, doc) \
-     VALUES (?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM kb_articles), ?) RETURNING id";
-pub(crate) const SET_DOC: &str = "UPDATE kb_articles SET doc = ? WHERE id = ?";
-pub(crate) const UPDATE_ARTICLE: &str = "UPDATE kb_articles SET status = ?, category = ?, title = ?, pinned = ?, version = ?, \
-     seq = (SELECT COALESCE(MAX(seq), 0) + 1 FROM kb_articles), doc = ? WHERE id = ? AND version = ?";
-pub(crate) const INSERT_VERSION: &str = "INSERT INTO kb_versions (article_id, version, at, by_user, change, fields, status, content) \
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
-pub(crate) const ARTICLE_COLUMNS: &str = "doc, uses, helpful, not_helpful";
-pub(crate) const VERSIONS: &str = "SELECT article_id, version, at, by_user, change, fields, status, content \
-     FROM kb_versions WHERE article_id = ? ORDER BY version";
-pub(crate) const SYNONYMS: &str = "SELECT value FROM settings WHERE key = 'kb_synonyms'";
-pub(crate) const PUT_SYNONYMS: &str = "INSERT INTO settings (key, value) VALUES ('kb_synonyms', ?) \
-     ON CONFLICT (key) DO UPDATE SET value = excluded.value";
-
-/// The SQL of a list, and its parameters (`?` placeholders).
-pub(crate) fn list_sql(f: &ArticleFilter) -> (String, Vec<crate::query::Param>) {
-    use crate::query::Param;
-    let mut sql = format!("SELECT {ARTICLE_COLUMNS} FROM kb_articles WHERE 1 = 1");
-    let mut params = Vec::new();
-    if let Some(s) = f.status {
-        sql.push_str(" AND status = ?");
-        params.push(Param::Text(s.as_str().to_owned()));
-    }
-    if f.pinned {
-        sql.push_str(" AND pinned = TRUE");
-    }
-    if let Some(id) = f.before_id {
-        sql.push_str(" AND id < ?");
-        params.push(Param::Int(id));
-    }
-    sql.push_str(" ORDER BY id DESC LIMIT ?");
-    params.push(Param::Int(i64::from(f.limit.clamp(1, 1000))));
-    (sql, params)
-}
-
-/// An article from its stored JSON and counters.
-pub(crate) fn article_from(
-    doc: &str,
-    uses: i64,
-    helpful: i64,
-    not_helpful: i64,
-) -> Result<Article> {
-    let mut a: Article =
-        serde_json::from_str(doc).map_err(|e| StoreError::Backend(format!("article doc: {e}")))?;
-    a.uses = uses.max(0) as u64;
-    a.helpful = helpful.max(0) as u64;
-    a.not_helpful = not_helpful.max(0) as u64;
-    Ok(a)
-}
-
 pub(crate) fn doc_of(a: &Article) -> Result<String> {
-    serde_json::to_string(a).map_err(|e| StoreError::Backend(e.to_string()))
+    Ok(serde_json::to_string(a)?)
 }
 
 /// The version row of an article as it is now.
@@ -143,35 +83,9 @@ pub(crate) fn version_row(a: &Article, note: &VersionNote) -> Result<VersionRow>
         at: a.updated_at.to_rfc3339(),
         by: a.updated_by.clone(),
         change: note.change.clone(),
-        fields: serde_json::to_string(&note.fields)
-            .map_err(|e| StoreError::Backend(e.to_string()))?,
+        fields: serde_json::to_string(&note.fields)?,
         status: a.status.as_str(),
-        content: serde_json::to_string(&a.content)
-            .map_err(|e| StoreError::Backend(e.to_string()))?,
-    })
-}
-
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn version_from(
-    article_id: i64,
-    version: i64,
-    at: &str,
-    by: String,
-    change: String,
-    fields: &str,
-    status: &str,
-    content: &str,
-) -> Result<ArticleVersion> {
-    let bad = |e: String| StoreError::Backend(format!("article version: {e}"));
-    Ok(ArticleVersion {
-        article_id,
-        version: version as u32,
-        at: chrono::DateTime::parse_from_rfc3339(at).map_err(|e| bad(e.to_string()))?,
-        by,
-        change,
-        fields: serde_json::from_str(fields).map_err(|e| bad(e.to_string()))?,
-        status: ArticleStatus::parse(status).map_err(|e| bad(e.0))?,
-        content: serde_json::from_str(content).map_err(|e| bad(e.to_string()))?,
+        content: serde_json::to_string(&a.content)?,
     })
 }
 

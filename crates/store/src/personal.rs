@@ -19,10 +19,11 @@
 use aes_gcm::aead::consts::U12;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, AesGcm, Nonce};
+use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
 use hmac::{Hmac, Mac};
-use hotline_domain::Order;
+use hotline_domain::{Order, OrderId, Timestamp};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -30,6 +31,38 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 use crate::{Result, StoreError};
+
+/// Personal data as stored: which keys seal it, sealing it again, and removing it when
+/// retention ends; the trait both backends implement.
+#[async_trait]
+pub trait PersonalDataStore: Send + Sync {
+    /// How many orders are sealed with each key, by key id (`None`: stored plain).
+    async fn personal_data_keys(&self) -> Result<Vec<(Option<String>, u64)>>;
+    /// Seals again, with the current key, up to `limit` orders after id `after` that
+    /// are not sealed with it (with `plain_only`, only those stored plain), hashing
+    /// their address lookup keys too; one transaction. `(orders rewritten, last id
+    /// looked at)`, the id `None` when no such order is left: call again from it.
+    /// An order changed meanwhile is left to its own write (sealed with the current
+    /// key already) and is not counted.
+    async fn reseal_orders(
+        &self,
+        after: i64,
+        limit: u32,
+        plain_only: bool,
+    ) -> Result<(u64, Option<i64>)>;
+    /// Removes the personal data of up to `limit` orders closed before
+    /// `closed_before` (the requester's name, phone and address, the matter's address,
+    /// the requester's name, phone and address where the title or content repeats
+    /// them, the phone hash and the address lookup key), keeping the order, its
+    /// timeline and statistics; each gets a `personal_data_purged` event. The orders
+    /// purged (their texts for the full-text index changed too).
+    async fn purge_personal_data(
+        &self,
+        closed_before: Timestamp,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<OrderId>>;
+}
 
 /// SM4 in GCM mode with a 96-bit nonce, as RFC 8998 specifies it for TLS.
 type Sm4Gcm = AesGcm<sm4::Sm4, U12>;
@@ -473,10 +506,10 @@ impl Personal {
     /// `(id, text, registered_at)` for the order text index. With encryption on, the
     /// requester's name, phone and address are masked wherever they appear in the title
     /// or content of any order, so the index on disk holds none of them; with it off,
-    /// only those of reports and confidential orders are (see [`crate::query::order_text`]).
+    /// only those of reports and confidential orders are (see [`crate::records::order_text`]).
     pub(crate) fn index_text(&self, id: i64, doc: &str, registered_at: i64) -> (i64, String, i64) {
         if !self.is_on() {
-            return crate::query::order_text(id, doc, registered_at);
+            return crate::records::order_text(id, doc, registered_at);
         }
         match self.open_order(doc) {
             Ok(o) => {
@@ -527,10 +560,7 @@ pub(crate) fn resealed(
 /// matter's address, and the requester's name, phone and address wherever the title or
 /// content repeats them. The rest (kind, region, units, deadlines, reply, evaluation)
 /// stays for the statistics.
-pub(crate) fn purged(
-    mut order: Order,
-    now: hotline_domain::Timestamp,
-) -> (Order, hotline_domain::Event) {
+pub(crate) fn purged(mut order: Order, now: Timestamp) -> (Order, hotline_domain::Event) {
     let r = &order.requester;
     let mut secrets = hotline_domain::text::requester_secrets(
         r.name.as_deref(),

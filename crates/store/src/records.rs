@@ -1,45 +1,42 @@
-//! Records as both backends read and write them: rows decoded into domain values,
-//! and the counting rules of the login guard and the rate limits.
+//! Rows decoded into records, once for both stores: each decoder reads a row of
+//! either driver ([`Row`]) by the column order its statement in [`crate::sql`] names.
 
 use hotline_domain::audit::{AuditEntry, AuditRecord};
+use hotline_domain::kb::{Article, ArticleStatus, ArticleVersion};
 use hotline_domain::taxonomy::DomainCategory;
 use hotline_domain::{
-    Event, EventKind, RegionCode, Role, UnitCode, UnitKind, UserId, YearArrangement, shanghai,
+    Event, EventKind, OrderId, RegionCode, Role, Timestamp, UnitCode, UnitKind, UserId,
+    YearArrangement, shanghai,
 };
 
-use crate::{ApiKeyRecord, LoginGate, LoginGuard, Result, StoreError, UnitRecord, UserRecord};
+use crate::sql::Row;
+use crate::stats::StatCount;
+use crate::two_factor::TwoFactorRecord;
+use crate::{ApiKeyRecord, Result, SessionRecord, StoreError, UnitRecord, UserRecord, backend};
 
-/// A stored value that does not decode is a backend fault, not the caller's.
-fn decode_err(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(e.to_string())
+fn ts(s: &str) -> Result<Timestamp> {
+    chrono::DateTime::parse_from_rfc3339(s).map_err(backend)
 }
 
-fn ts(s: &str) -> Result<hotline_domain::Timestamp> {
-    chrono::DateTime::parse_from_rfc3339(s).map_err(decode_err)
+pub(crate) fn from_epoch(secs: i64) -> Timestamp {
+    chrono::DateTime::from_timestamp(secs, 0)
+        .unwrap_or_default()
+        .with_timezone(&shanghai())
 }
 
-pub(crate) type UnitRow = (String, String, String, Option<String>, String, bool);
+fn unit_code(s: Option<String>) -> Result<Option<UnitCode>> {
+    Ok(s.map(|u| UnitCode::parse(&u)).transpose()?)
+}
 
-pub(crate) fn unit_record(
-    (code, name, kind, parent, region, active): (
-        String,
-        String,
-        String,
-        Option<String>,
-        String,
-        bool,
-    ),
-) -> Result<UnitRecord> {
+/// `code, name, kind, parent, region, active`
+pub(crate) fn unit(r: &impl Row) -> Result<UnitRecord> {
     Ok(UnitRecord {
-        code: UnitCode::parse(&code).map_err(decode_err)?,
-        name,
-        kind: UnitKind::parse(&kind).map_err(decode_err)?,
-        parent: parent
-            .map(|p| UnitCode::parse(&p))
-            .transpose()
-            .map_err(decode_err)?,
-        region: RegionCode::parse(&region).map_err(decode_err)?,
-        active,
+        code: UnitCode::parse(&r.get::<String>(0)?)?,
+        name: r.get(1)?,
+        kind: UnitKind::parse(&r.get::<String>(2)?)?,
+        parent: unit_code(r.get(3)?)?,
+        region: RegionCode::parse(&r.get::<String>(4)?)?,
+        active: r.get(5)?,
     })
 }
 
@@ -51,239 +48,242 @@ pub(crate) fn roles_to_text(roles: &[Role]) -> String {
         .join(",")
 }
 
-pub(crate) fn roles_from_text(s: &str) -> Result<Vec<Role>> {
+fn roles_from_text(s: &str) -> Result<Vec<Role>> {
     s.split(',')
         .filter(|r| !r.is_empty())
-        .map(|r| Role::parse(r).map_err(decode_err))
+        .map(|r| Ok(Role::parse(r)?))
         .collect()
 }
 
-pub(crate) type UserRow = (i64, String, String, String, Option<String>, bool);
-
-pub(crate) fn user_record(
-    (id, username, hash, roles, unit, active): UserRow,
-) -> Result<UserRecord> {
+/// `id, username, password_hash, roles, unit, active`
+pub(crate) fn user(r: &impl Row) -> Result<UserRecord> {
     Ok(UserRecord {
-        id: UserId(id),
-        username,
-        password_hash: hash,
-        roles: roles_from_text(&roles)?,
-        unit: unit
-            .map(|u| UnitCode::parse(&u))
-            .transpose()
-            .map_err(decode_err)?,
-        active,
+        id: UserId(r.get(0)?),
+        username: r.get(1)?,
+        password_hash: r.get(2)?,
+        roles: roles_from_text(&r.get::<String>(3)?)?,
+        unit: unit_code(r.get(4)?)?,
+        active: r.get(5)?,
     })
 }
 
-pub(crate) type EventRow = (
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-);
+/// The user as [`user`] reads it, then `created_at, expires_at, last_seen, address`.
+pub(crate) fn session(r: &impl Row, token_hash: String) -> Result<(SessionRecord, UserRecord)> {
+    let user = user(r)?;
+    let session = SessionRecord {
+        token_hash,
+        user_id: user.id,
+        created_at: from_epoch(r.get(6)?),
+        expires_at: from_epoch(r.get(7)?),
+        last_seen: from_epoch(r.get(8)?),
+        address: r.get(9)?,
+    };
+    Ok((session, user))
+}
 
-pub(crate) fn event_record((at, kind, actor, unit, note, data): EventRow) -> Result<Event> {
-    Ok(Event {
-        at: ts(&at)?,
-        kind: EventKind::parse(&kind).map_err(decode_err)?,
-        actor,
-        unit: unit
-            .map(|u| UnitCode::parse(&u))
-            .transpose()
-            .map_err(decode_err)?,
-        note,
-        data: serde_json::from_str(&data).map_err(decode_err)?,
+/// `token_hash, created_at, expires_at, last_seen, address` of one account's session.
+pub(crate) fn user_session(r: &impl Row, user_id: UserId) -> Result<SessionRecord> {
+    Ok(SessionRecord {
+        token_hash: r.get(0)?,
+        user_id,
+        created_at: from_epoch(r.get(1)?),
+        expires_at: from_epoch(r.get(2)?),
+        last_seen: from_epoch(r.get(3)?),
+        address: r.get(4)?,
     })
 }
 
-pub(crate) type AuditRow = (
-    i64,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    Option<String>,
-    String,
-    String,
-    String,
-);
-
-pub(crate) fn audit_entry(row: AuditRow) -> Result<AuditEntry> {
-    let (id, at, actor, unit, address, action, object, detail, prev_hash, hash) = row;
-    Ok(AuditEntry {
-        id,
-        record: AuditRecord {
-            at: ts(&at)?,
-            actor,
-            unit,
-            address,
-            action,
-            object,
-            detail: serde_json::from_str(&detail).map_err(decode_err)?,
-        },
-        prev_hash,
-        hash,
-    })
-}
-
-/// What the login guard reads about an attempt, as stored.
-#[derive(Debug, Default)]
-pub(crate) struct GateRows {
-    /// (minute's start, count) of the address's failures.
-    pub address: Option<(i64, i64)>,
-    /// (failures, first_at, locked_until) of the (name, address) pair.
-    pub pair: Option<(i64, i64, i64)>,
-    /// (failures, first_at) of the name from every address.
-    pub name: Option<(i64, i64)>,
-    /// When the name last logged in from this address.
-    pub known_at: Option<i64>,
-}
-
-/// The guard's answer and the counts to store for it.
-#[derive(Debug)]
-pub(crate) struct GateStep {
-    pub gate: LoginGate,
-    /// The address's (minute's start, count), unless the address itself refused it:
-    /// refusals for a locked name count too, so that they stay bounded per address.
-    pub address: Option<(i64, i64)>,
-    /// The pair's (failures, first_at, locked_until) and the name's (failures,
-    /// first_at), when the password is to be checked.
-    pub pair: Option<(i64, i64, i64)>,
-    pub name: Option<(i64, i64)>,
-}
-
-/// The login guard's rule, decided before any password is checked: an attempt counts
-/// as a failure at once, so that of many parallel attempts only as many as the limits
-/// allow get through. The address's minute comes first, then the pair's lock, then the
-/// name's hour (which addresses the name logged in from lately are spared).
-pub(crate) fn login_gate_step(rows: GateRows, now: i64, g: LoginGuard) -> GateStep {
-    let refused = |gate, address| GateStep {
-        gate,
-        address,
-        pair: None,
-        name: None,
-    };
-    let minute = crate::query::login::minute_of(now);
-    let address_count = match rows.address {
-        Some((start, n)) if start == minute => n,
-        _ => 0,
-    };
-    if address_count >= g.address_failures_per_minute {
-        let until = from_epoch(minute + 60);
-        return refused(LoginGate::AddressLimited { until }, None);
-    }
-    // A refusal counts against the address at once; an attempt let through counts only
-    // if it fails (`login_failed`): a burst of colleagues logging in behind one address
-    // at shift start must not be refused for being many at once.
-    let address = Some((minute, address_count + 1));
-    if let Some((_, _, until)) = rows.pair
-        && until > now
-    {
-        return refused(
-            LoginGate::Locked {
-                until: from_epoch(until),
-            },
-            address,
-        );
-    }
-    let (name_failures, name_since) = match rows.name {
-        Some((n, first)) if now - first < g.name_window_secs => (n, first),
-        _ => (0, now),
-    };
-    let known = rows.known_at.is_some_and(|at| now - at < g.known_for_secs);
-    if name_failures >= g.name_failures && !known {
-        let until = from_epoch(name_since + g.name_window_secs);
-        return refused(LoginGate::Locked { until }, address);
-    }
-    let (pair_failures, pair_since) = match rows.pair {
-        Some((n, first, _)) if now - first < g.pair_lock_secs => (n + 1, first),
-        _ => (1, now),
-    };
-    let locks = pair_failures >= g.pair_failures;
-    // The lock starts the pair's count again: after it, five more attempts.
-    let pair = if locks {
-        (0, now, now + g.pair_lock_secs)
-    } else {
-        (pair_failures, pair_since, 0)
-    };
-    GateStep {
-        gate: LoginGate::Check {
-            locks_on_failure: locks,
-        },
-        address: None,
-        pair: Some(pair),
-        name: Some((name_failures + 1, name_since)),
-    }
-}
-
-/// Fixed windows aligned to `window_secs`: (window start, count, seconds to wait if
-/// over the limit).
-pub(crate) fn rate_step(
-    row: Option<(i64, i64)>,
-    now: i64,
-    window_secs: i64,
-    limit: i64,
-) -> (i64, i64, Option<i64>) {
-    let start = now - now.rem_euclid(window_secs);
-    let count = match row {
-        Some((s, n)) if s == start => n + 1,
-        _ => 1,
-    };
-    let wait = (count > limit).then_some((start + window_secs - now).max(1));
-    (start, count, wait)
-}
-
-pub(crate) type ApiKeyRow = (i64, String, String, String, String, i64, Option<i64>);
-
-pub(crate) fn api_key_record(
-    (id, name, key_hash, unit, actions, created, revoked): ApiKeyRow,
-) -> Result<ApiKeyRecord> {
+/// `id, name, key_hash, unit, actions, created_at, revoked_at`
+pub(crate) fn api_key(r: &impl Row) -> Result<ApiKeyRecord> {
+    let actions: String = r.get(4)?;
     Ok(ApiKeyRecord {
-        id,
-        name,
-        key_hash,
-        unit: UnitCode::parse(&unit).map_err(decode_err)?,
+        id: r.get(0)?,
+        name: r.get(1)?,
+        key_hash: r.get(2)?,
+        unit: UnitCode::parse(&r.get::<String>(3)?)?,
         actions: actions
             .split(',')
             .filter(|a| !a.is_empty())
             .map(str::to_owned)
             .collect(),
-        created_at: from_epoch(created),
-        revoked_at: revoked.map(from_epoch),
+        created_at: from_epoch(r.get(5)?),
+        revoked_at: r.get::<Option<i64>>(6)?.map(from_epoch),
     })
 }
 
-pub(crate) fn from_epoch(secs: i64) -> hotline_domain::Timestamp {
-    chrono::DateTime::from_timestamp(secs, 0)
-        .unwrap_or_default()
-        .with_timezone(&shanghai())
+/// `at, type, actor, unit, note, data`, from column `at` on.
+pub(crate) fn event(r: &impl Row, at: usize) -> Result<Event> {
+    Ok(Event {
+        at: ts(&r.get::<String>(at)?)?,
+        kind: EventKind::parse(&r.get::<String>(at + 1)?)?,
+        actor: r.get(at + 2)?,
+        unit: unit_code(r.get(at + 3)?)?,
+        note: r.get(at + 4)?,
+        data: serde_json::from_str(&r.get::<String>(at + 5)?)?,
+    })
+}
+
+/// `id, at, actor, unit, address, action, object, detail, prev_hash, hash`
+pub(crate) fn audit_entry(r: &impl Row) -> Result<AuditEntry> {
+    Ok(AuditEntry {
+        id: r.get(0)?,
+        record: AuditRecord {
+            at: ts(&r.get::<String>(1)?)?,
+            actor: r.get(2)?,
+            unit: r.get(3)?,
+            address: r.get(4)?,
+            action: r.get(5)?,
+            object: r.get(6)?,
+            detail: serde_json::from_str(&r.get::<String>(7)?)?,
+        },
+        prev_hash: r.get(8)?,
+        hash: r.get(9)?,
+    })
+}
+
+/// `id, hash` of the last audit record.
+pub(crate) fn audit_head(r: &impl Row) -> Result<(i64, String)> {
+    Ok((r.get(0)?, r.get(1)?))
 }
 
 pub(crate) fn year_texts(y: &YearArrangement) -> Result<(String, String)> {
     Ok((
-        serde_json::to_string(&y.holidays).map_err(decode_err)?,
-        serde_json::to_string(&y.workdays).map_err(decode_err)?,
+        serde_json::to_string(&y.holidays)?,
+        serde_json::to_string(&y.workdays)?,
     ))
 }
 
-pub(crate) fn year_record(year: i32, holidays: &str, workdays: &str) -> Result<YearArrangement> {
+/// `year, holidays, workdays`
+pub(crate) fn year(r: &impl Row) -> Result<YearArrangement> {
     Ok(YearArrangement {
-        year,
-        holidays: serde_json::from_str(holidays).map_err(decode_err)?,
-        workdays: serde_json::from_str(workdays).map_err(decode_err)?,
+        year: r.get(0)?,
+        holidays: serde_json::from_str(&r.get::<String>(1)?)?,
+        workdays: serde_json::from_str(&r.get::<String>(2)?)?,
         // The table keeps the days only; the notices are provenance of the shipped seed.
         notice: None,
     })
 }
 
-pub(crate) fn category(path: &str, top_name: String, name: String) -> Result<DomainCategory> {
+/// `path, top_name, name`
+pub(crate) fn category(r: &impl Row) -> Result<DomainCategory> {
     Ok(DomainCategory {
-        path: hotline_domain::DomainPath::parse(path).map_err(decode_err)?,
-        top_name,
-        name,
+        path: hotline_domain::DomainPath::parse(&r.get::<String>(0)?)?,
+        top_name: r.get(1)?,
+        name: r.get(2)?,
     })
+}
+
+/// The first column, as text.
+pub(crate) fn text(r: &impl Row) -> Result<String> {
+    r.get(0)
+}
+
+/// The first column, as a number.
+pub(crate) fn number(r: &impl Row) -> Result<i64> {
+    r.get(0)
+}
+
+/// Column `i`, as a count.
+pub(crate) fn count_at(r: &impl Row, i: usize) -> Result<u64> {
+    Ok(r.get::<i64>(i)?.max(0) as u64)
+}
+
+/// `(text, number)`: a status or key and its count, and the like.
+pub(crate) fn text_and_number(r: &impl Row) -> Result<(String, i64)> {
+    Ok((r.get(0)?, r.get(1)?))
+}
+
+/// `measure, key, n`
+pub(crate) fn stat_count(r: &impl Row) -> Result<StatCount> {
+    Ok(StatCount {
+        measure: r.get(0)?,
+        key: r.get(1)?,
+        n: r.get(2)?,
+    })
+}
+
+/// `id, order_id, at` of an event waiting to be counted.
+pub(crate) fn pending_event(r: &impl Row) -> Result<(i64, OrderId, Timestamp)> {
+    Ok((r.get(0)?, OrderId(r.get(1)?), ts(&r.get::<String>(2)?)?))
+}
+
+/// `doc, uses, helpful, not_helpful`, from column `at` on.
+pub(crate) fn article(r: &impl Row, at: usize) -> Result<Article> {
+    let doc: String = r.get(at)?;
+    let mut a: Article =
+        serde_json::from_str(&doc).map_err(|e| StoreError::Backend(format!("article doc: {e}")))?;
+    a.uses = count_at(r, at + 1)?;
+    a.helpful = count_at(r, at + 2)?;
+    a.not_helpful = count_at(r, at + 3)?;
+    Ok(a)
+}
+
+/// `article_id, version, at, by_user, change, fields, status, content`
+pub(crate) fn article_version(r: &impl Row) -> Result<ArticleVersion> {
+    let bad = |e: String| StoreError::Backend(format!("article version: {e}"));
+    let text = |i| r.get::<String>(i);
+    Ok(ArticleVersion {
+        article_id: r.get(0)?,
+        version: r.get::<i64>(1)? as u32,
+        at: chrono::DateTime::parse_from_rfc3339(&text(2)?).map_err(|e| bad(e.to_string()))?,
+        by: text(3)?,
+        change: text(4)?,
+        fields: serde_json::from_str(&text(5)?).map_err(|e| bad(e.to_string()))?,
+        status: ArticleStatus::parse(&text(6)?).map_err(|e| bad(e.0))?,
+        content: serde_json::from_str(&text(7)?).map_err(|e| bad(e.to_string()))?,
+    })
+}
+
+/// `totp_secret, totp_pending, totp_enrolled_at, totp_last_step, recovery codes left`
+pub(crate) fn two_factor(r: &impl Row) -> Result<TwoFactorRecord> {
+    Ok(TwoFactorRecord {
+        secret: r.get(0)?,
+        pending: r.get(1)?,
+        enrolled_at: r.get::<Option<i64>>(2)?.map(from_epoch),
+        last_step: r.get(3)?,
+        recovery_codes_left: r.get(4)?,
+    })
+}
+
+/// `(id, "title content", registered_at)` of one order document; an empty text
+/// (logged) when the document cannot be read, so the follower still counts it.
+pub(crate) fn order_text(id: i64, doc: &str, registered_at: i64) -> (i64, String, i64) {
+    #[derive(serde::Deserialize)]
+    struct Texts {
+        #[serde(default)]
+        title: String,
+        #[serde(default)]
+        content: String,
+        #[serde(default)]
+        kind: String,
+        #[serde(default)]
+        confidential: bool,
+        #[serde(default)]
+        requester: Option<Who>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Who {
+        name: Option<String>,
+        phone: Option<String>,
+    }
+    match serde_json::from_str::<Texts>(doc) {
+        Ok(t) => {
+            let mut text = format!("{} {}", t.title, t.content);
+            // A report's or confidential order's requester is not searchable by the
+            // name or number someone typed into its text: a unit searching a name
+            // would learn who reported.
+            if let Some(who) = t.requester.filter(|_| t.confidential || t.kind == "report") {
+                let secrets = hotline_domain::text::requester_secrets(
+                    who.name.as_deref(),
+                    who.phone.as_deref(),
+                );
+                hotline_domain::text::mask_secrets(&mut text, &secrets);
+            }
+            (id, text, registered_at)
+        }
+        Err(e) => {
+            tracing::error!(order = id, error = %e, "order document unreadable: indexed without its text");
+            (id, String::new(), registered_at)
+        }
+    }
 }

@@ -74,8 +74,12 @@ fn rand_suffix() -> u64 {
 use hotline_store::personal::{Algorithm, Keyring, Personal};
 use hotline_store::sqlite::SqliteStore;
 
+mod upgrade;
+use upgrade::before;
+
 /// Runs a story on every configured backend, with personal data stored plain and
-/// sealed (AES-256-GCM on SQLite, SM4-GCM on PostgreSQL).
+/// sealed (AES-256-GCM on SQLite, SM4-GCM on PostgreSQL), and on a database an older
+/// version of the store wrote, opened by this one (see [`upgrade`]).
 macro_rules! story {
     ($name:ident, $body:expr) => {
         mod $name {
@@ -101,6 +105,11 @@ macro_rules! story {
                 if let Some(b) = postgres_with(sealed(Algorithm::Sm4Gcm)).await {
                     ($body)(b.store.clone()).await;
                 }
+            }
+            #[tokio::test]
+            async fn on_sqlite_upgraded() {
+                let b = upgrade::sqlite_upgraded().await;
+                upgrade::with_before(&b.store, ($body)(b.store.clone())).await;
             }
         }
     };
@@ -401,7 +410,8 @@ story!(
             )
             .await;
         assert!(matches!(other, Err(StoreError::IdempotencyKeyReused)));
-        let all = s.list_orders(&OrderFilter::new(Scope::All)).await.unwrap();
+        let cd = OrderFilter::new(Scope::Hotlines(vec![code("cd")]));
+        let all = s.list_orders(&cd).await.unwrap();
         assert_eq!(all.len(), 1);
         let next_day = s
             .create_order(keyed("b2", "2026-11-28T10:00:00+08:00"), rules, cal)
@@ -463,7 +473,7 @@ story!(lists_keep_to_their_scope_and_filters, |s: Arc<
     assert_eq!(ids(s.list_orders(&f).await.unwrap()), vec![c.id]);
     f.text = Some(a.number.to_string());
     assert_eq!(ids(s.list_orders(&f).await.unwrap()), vec![a.id]);
-    let mut page = OrderFilter::new(Scope::All);
+    let mut page = OrderFilter::new(Scope::Hotlines(vec![code("cd")]));
     page.limit = 2;
     let first = s.list_orders(&page).await.unwrap();
     page.before_id = Some(first[1].id);
@@ -471,7 +481,7 @@ story!(lists_keep_to_their_scope_and_filters, |s: Arc<
     let counts = s.count_by_status().await.unwrap();
     assert_eq!(
         counts,
-        vec![("dispatched".to_string(), 2), ("registered".to_string(), 1)]
+        before().plus_statuses(&[("dispatched", 2), ("registered", 1)])
     );
 });
 
@@ -538,8 +548,11 @@ story!(accounts_sessions_calendar_and_rules_round_trip, |s: Arc<
         notice: None,
     };
     s.put_calendar_year(y.clone()).await.unwrap();
-    assert_eq!(s.calendar().await.unwrap(), vec![y]);
-    assert!(s.deadline_rules().await.unwrap().is_none());
+    assert_eq!(
+        s.calendar().await.unwrap(),
+        [before().calendar, vec![y]].concat()
+    );
+    assert_eq!(s.deadline_rules().await.unwrap(), before().deadline_rules);
     let mut rules = DeadlineRules::default();
     rules.limits.consultation = Some(5);
     s.put_deadline_rules(&rules).await.unwrap();
@@ -590,14 +603,16 @@ story!(
             })
             .await
             .unwrap();
+        let head = before().audit_head;
+        let own: Vec<_> = all.iter().filter(|e| e.id > head).collect();
         assert_eq!(
-            all.iter()
+            own.iter()
                 .map(|e| e.record.action.as_str())
                 .collect::<Vec<_>>(),
             ["login", "order.create", "order.dispatch"]
         );
         assert_eq!(
-            all[1].record.object.as_deref(),
+            own[1].record.object.as_deref(),
             Some(format!("order:{}", o.id).as_str())
         );
         let mut v = hotline_domain::audit::ChainVerifier::default();
@@ -612,7 +627,7 @@ story!(
             })
             .await
             .unwrap();
-        assert_eq!(newest[0].id, 3);
+        assert_eq!(newest[0].id, head + 3);
     }
 );
 
@@ -858,6 +873,7 @@ story!(
         let trail = s
             .audit_entries(&AuditFilter {
                 ascending: true,
+                cursor: Some(before().audit_head),
                 limit: 10,
                 ..Default::default()
             })
@@ -879,7 +895,7 @@ story!(
         let mut consult = new_order("咨询", "2026-11-02T11:00:00+08:00", None, None);
         consult.intake.kind = Kind::Consultation;
         let consult = create(&s, consult).await;
-        let mut f = OrderFilter::new(Scope::All);
+        let mut f = OrderFilter::new(Scope::Hotlines(vec![code("cd")]));
         f.by_deadline = true;
         let ids = listed(&s, &f).await;
         assert_eq!(
@@ -1007,12 +1023,13 @@ story!(
         use hotline_domain::kb::ArticleStatus;
         use hotline_store::kb::*;
         seed_units(&s).await;
-        assert_eq!(s.kb_seq().await.unwrap(), 0);
+        let seq = before().kb_seq;
+        assert_eq!(s.kb_seq().await.unwrap(), seq);
         let a = s
             .create_article(kb_article("社会保障卡挂失与补办流程"), audit("kb.create"))
             .await
             .unwrap();
-        assert_eq!((a.version, s.kb_seq().await.unwrap()), (1, 1));
+        assert_eq!((a.version, s.kb_seq().await.unwrap()), (1, seq + 1));
         let again = s
             .create_article(kb_article("社会保障卡挂失与补办流程"), audit("kb.create"))
             .await;
@@ -1056,7 +1073,7 @@ story!(
             .create_article(kb_article("住房公积金提取"), audit("kb.create"))
             .await
             .unwrap();
-        let changed = s.articles_changed_since(1, 10).await.unwrap();
+        let changed = s.articles_changed_since(seq + 1, 10).await.unwrap();
         let ids: Vec<i64> = changed.iter().map(|(_, a)| a.id).collect();
         assert_eq!(
             ids,
@@ -1087,7 +1104,7 @@ story!(
             vec![other.id]
         );
 
-        assert!(s.synonyms().await.unwrap().is_none());
+        assert_eq!(s.synonyms().await.unwrap(), before().synonyms);
         let syn = hotline_domain::kb::Synonyms::parse("社保卡 = 社会保障卡").unwrap();
         s.put_synonyms(&syn, audit("kb.synonyms")).await.unwrap();
         assert_eq!(s.synonyms().await.unwrap(), Some(syn));
@@ -1132,7 +1149,7 @@ story!(
         let b = register(&s, "噪音扰民", "2026-03-31T22:00:00+08:00", None, None).await;
         // Both events are waiting to be counted, oldest first.
         let pending = s.stats_pending(100).await.unwrap();
-        assert_eq!(pending.cursor, 0);
+        assert_eq!(pending.cursor, before().stats_cursor);
         let ids: Vec<OrderId> = pending.events.iter().map(|e| e.1).collect();
         assert_eq!(ids, vec![a.id, b.id]);
         assert!(s.stats_backlogged(2).await.unwrap());
@@ -1280,7 +1297,10 @@ story!(
         n.intake.content = "匿名\u{0}投毒\r\n第二行".into();
         let poisoned = create(&s, n).await;
         let after = register(&s, "之后", "2026-11-02T09:02:00+08:00", None, None).await;
-        let texts = s.order_texts_after(0, 100).await.unwrap();
+        let texts = s
+            .order_texts_after(upgrade::before().last_order, 100)
+            .await
+            .unwrap();
         let followed: Vec<i64> = texts.iter().map(|t| t.0).collect();
         assert!(followed.contains(&before.id.0) && followed.contains(&after.id.0));
         let mut domain = OrderFilter::new(Scope::All);
@@ -1291,7 +1311,10 @@ story!(
         s.list_orders(&domain).await.unwrap();
         let fixed = s.order(poisoned.id).await.unwrap().unwrap();
         assert_eq!(fixed.content, "匿名投毒\n第二行");
-        let texts = s.order_texts_after(0, 100).await.unwrap();
+        let texts = s
+            .order_texts_after(upgrade::before().last_order, 100)
+            .await
+            .unwrap();
         assert_eq!(texts.len(), 3, "the repaired order is followed again");
     }
 );
@@ -1926,7 +1949,9 @@ story!(
             })
             .await
             .unwrap();
-        let actions: Vec<&str> = trail.iter().map(|e| e.record.action.as_str()).collect();
+        let head = before().audit_head;
+        let own = trail.iter().filter(|e| e.id > head);
+        let actions: Vec<&str> = own.map(|e| e.record.action.as_str()).collect();
         assert_eq!(
             actions.iter().filter(|a| a.starts_with("2fa.")).count(),
             8,

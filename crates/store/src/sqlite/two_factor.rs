@@ -3,18 +3,19 @@
 use async_trait::async_trait;
 use hotline_domain::audit::AuditRecord;
 use hotline_domain::{Timestamp, UserId};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
-use super::{SqliteStore, append_audit_tx, backend, sql_err};
-use crate::records::from_epoch;
-use crate::two_factor::*;
-use crate::{Result, StoreError};
+use super::audit::append_audit_tx;
+use super::{SqliteStore, exec, one};
+use crate::sql::accounts::END_SESSIONS;
+use crate::sql::two_factor::*;
+use crate::two_factor::{TwoFactorRecord, TwoFactorStore};
+use crate::{Result, StoreError, found, records};
 
 fn add_recovery(c: &Connection, user: UserId, hashes: &[String]) -> Result<()> {
-    c.execute(CLEAR_RECOVERY, [user.0]).map_err(sql_err)?;
-    let mut s = c.prepare_cached(ADD_RECOVERY).map_err(sql_err)?;
+    exec(c, CLEAR_RECOVERY, [user.0])?;
     for h in hashes {
-        s.execute(params![user.0, h]).map_err(sql_err)?;
+        exec(c, ADD_RECOVERY, params![user.0, h])?;
     }
     Ok(())
 }
@@ -22,31 +23,14 @@ fn add_recovery(c: &Connection, user: UserId, hashes: &[String]) -> Result<()> {
 #[async_trait]
 impl TwoFactorStore for SqliteStore {
     async fn two_factor(&self, user: UserId) -> Result<TwoFactorRecord> {
-        self.read_now(move |c| {
-            let row = c
-                .prepare_cached(READ)
-                .and_then(|mut s| {
-                    s.query_row([user.0], |r| {
-                        Ok(TwoFactorRecord {
-                            secret: r.get(0)?,
-                            pending: r.get(1)?,
-                            enrolled_at: r.get::<_, Option<i64>>(2)?.map(from_epoch),
-                            last_step: r.get(3)?,
-                            recovery_codes_left: r.get(4)?,
-                        })
-                    })
-                    .optional()
-                })
-                .map_err(backend)?;
-            row.ok_or(StoreError::NotFound)
-        })
+        self.read_now(|c| one(c, READ, [user.0], |r| records::two_factor(r)))?
+            .ok_or(StoreError::NotFound)
     }
 
     async fn offer_two_factor(&self, user: UserId, secret: &str, audit: AuditRecord) -> Result<()> {
         let secret = secret.to_owned();
         self.write(move |c| {
-            let n = c.execute(OFFER, params![secret, user.0]).map_err(sql_err)?;
-            if n == 0 {
+            if exec(c, OFFER, params![secret, user.0])? == 0 {
                 return Err(StoreError::Duplicate(
                     "a confirmed two-factor enrolment".into(),
                 ));
@@ -67,12 +51,8 @@ impl TwoFactorStore for SqliteStore {
     ) -> Result<()> {
         let secret = secret.to_owned();
         self.write(move |c| {
-            let n = c
-                .execute(CONFIRM, params![at.timestamp(), step, user.0, secret])
-                .map_err(sql_err)?;
-            if n == 0 {
-                return Err(StoreError::NotFound);
-            }
+            let p = params![at.timestamp(), step, user.0, secret];
+            found(exec(c, CONFIRM, p)?)?;
             add_recovery(c, user, &recovery_hashes)?;
             append_audit_tx(c, audit)
         })
@@ -80,13 +60,8 @@ impl TwoFactorStore for SqliteStore {
     }
 
     async fn use_totp_step(&self, user: UserId, step: i64) -> Result<bool> {
-        self.write(move |c| {
-            let n = c
-                .execute(USE_STEP, params![step, user.0, step])
-                .map_err(sql_err)?;
-            Ok(n == 1)
-        })
-        .await
+        self.write(move |c| Ok(exec(c, USE_STEP, params![step, user.0, step])? == 1))
+            .await
     }
 
     async fn use_recovery_code(
@@ -97,10 +72,8 @@ impl TwoFactorStore for SqliteStore {
     ) -> Result<bool> {
         let hash = code_hash.to_owned();
         self.write(move |c| {
-            let n = c
-                .execute(USE_RECOVERY, params![at.timestamp(), user.0, hash])
-                .map_err(sql_err)?;
-            Ok(n == 1)
+            let p = params![at.timestamp(), user.0, hash];
+            Ok(exec(c, USE_RECOVERY, p)? == 1)
         })
         .await
     }
@@ -112,13 +85,7 @@ impl TwoFactorStore for SqliteStore {
         audit: AuditRecord,
     ) -> Result<()> {
         self.write(move |c| {
-            let enrolled = c
-                .query_row(ENROLLED, [user.0], |_| Ok(()))
-                .optional()
-                .map_err(sql_err)?;
-            if enrolled.is_none() {
-                return Err(StoreError::NotFound);
-            }
+            one(c, ENROLLED, [user.0], |_| Ok(()))?.ok_or(StoreError::NotFound)?;
             add_recovery(c, user, &recovery_hashes)?;
             append_audit_tx(c, audit)
         })
@@ -132,13 +99,10 @@ impl TwoFactorStore for SqliteStore {
         audit: AuditRecord,
     ) -> Result<()> {
         self.write(move |c| {
-            let n = c.execute(REMOVE, [user.0]).map_err(sql_err)?;
-            if n == 0 {
-                return Err(StoreError::NotFound);
-            }
-            c.execute(CLEAR_RECOVERY, [user.0]).map_err(sql_err)?;
+            found(exec(c, REMOVE, [user.0])?)?;
+            exec(c, CLEAR_RECOVERY, [user.0])?;
             if end_sessions {
-                c.execute(END_SESSIONS, [user.0]).map_err(sql_err)?;
+                exec(c, END_SESSIONS, [user.0])?;
             }
             append_audit_tx(c, audit)
         })

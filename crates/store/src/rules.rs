@@ -1,0 +1,24 @@
+//! The rules administrators change while the hotline runs — the calendar, the
+//! deadline rules, JSON settings, the domain taxonomy — as the [`RulesStore`] trait
+//! both backends implement.
+
+use async_trait::async_trait;
+use hotline_domain::audit::AuditRecord;
+use hotline_domain::taxonomy::DomainCategory;
+use hotline_domain::{DeadlineRules, YearArrangement};
+
+use crate::Result;
+
+#[async_trait]
+pub trait RulesStore: Send + Sync {
+    async fn calendar(&self) -> Result<Vec<YearArrangement>>;
+    async fn put_calendar_year(&self, year: YearArrangement) -> Result<()>;
+    async fn deadline_rules(&self) -> Result<Option<DeadlineRules>>;
+    async fn put_deadline_rules(&self, rules: &DeadlineRules) -> Result<()>;
+    /// A JSON setting by key (summons rules, …).
+    async fn setting(&self, key: &str) -> Result<Option<String>>;
+    /// Stores a JSON setting, audited in the same transaction.
+    async fn put_setting(&self, key: &str, value: String, audit: AuditRecord) -> Result<()>;
+    async fn taxonomy(&self) -> Result<Vec<DomainCategory>>;
+    async fn put_domain_category(&self, category: DomainCategory) -> Result<()>;
+}
