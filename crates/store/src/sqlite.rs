@@ -34,6 +34,7 @@ pub const MAX_BATCH: usize = 512;
 /// How often the background checkpointer copies the WAL into the database file.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
+pub mod file;
 mod kb;
 mod stats;
 mod two_factor;

@@ -33,11 +33,11 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::config::Config;
-use crate::serve::open_state;
+use crate::Scratch;
 
 const CITIES: &[(&str, &str)] = &[
     ("5101", "成都"),
@@ -941,31 +941,7 @@ async fn measure(
     })
 }
 
-fn scratch_dir(n: usize) -> Result<PathBuf, String> {
-    let dir =
-        std::env::temp_dir().join(format!("hotline-bench-reports-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    Ok(dir)
-}
-
-async fn one_size(n: usize) -> Result<SizeFigures, String> {
-    let dir = scratch_dir(n)?;
-    let result = run_size(&dir, n).await;
-    // HOTLINE_BENCH_KEEP=1 keeps the database to look into.
-    if std::env::var_os("HOTLINE_BENCH_KEEP").is_some() {
-        eprintln!("  kept {}", dir.display());
-    } else {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-    result
-}
-
-async fn run_size(dir: &Path, n: usize) -> Result<SizeFigures, String> {
-    let mut cfg = Config::load(None)?;
-    cfg.data_dir = dir.to_owned();
-    cfg.database = String::new();
-    let state = open_state(&cfg).await?;
+async fn one_size(state: AppState, dir: &Path, n: usize) -> Result<SizeFigures, String> {
     build_org(&state).await?;
     let started = Instant::now();
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<(Order, Vec<Event>)>>(2);
@@ -1069,13 +1045,20 @@ struct ReportFigures {
     growth: Option<Growth>,
 }
 
-pub async fn run(json: bool, sizes: Vec<usize>) -> Result<(), String> {
+/// Runs the benchmark at each size (orders generated); `open` opens the application
+/// on a fresh data directory as the server would.
+pub async fn run<F, Fut>(json: bool, sizes: Vec<usize>, open: F) -> Result<(), String>
+where
+    F: Fn(PathBuf) -> Fut,
+    Fut: Future<Output = Result<AppState, String>>,
+{
     if sizes.is_empty() || sizes.contains(&0) {
         return Err("--orders must be at least 1".into());
     }
     let mut out = Vec::new();
     for n in &sizes {
-        let f = one_size(*n).await?;
+        let dir = Scratch::new(&format!("reports-{n}"))?;
+        let f = one_size(open(dir.path().to_owned()).await?, dir.path(), *n).await?;
         println!(
             "{:>9} orders ({} events): assessment {:.1} ms (province {:.1}, city {:.1}), \
              monthly report {:.1} ms (province {:.1}, city {:.1}); plain SQL baseline: \
