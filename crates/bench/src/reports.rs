@@ -15,7 +15,7 @@
 //! API calls, and the same figures from SQL over `orders` and `order_events` (a window
 //! over each order's timeline for the dispatch cohorts, `json_extract` for fields
 //! kept in the order's JSON, jieba in Rust for the title topics). The two must agree,
-//! figure for figure, or the benchmark fails.
+//! figure for figure, or the benchmark fails (`docs/metrics.md` defines them).
 
 use chrono::{Duration as Span, NaiveDate, TimeZone};
 use hotline_app::AppState;

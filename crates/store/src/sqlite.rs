@@ -6,7 +6,7 @@
 //! `synchronous=FULL`), and only then answers each request. A request that fails rolls
 //! back alone. Reads use separate connections, which WAL lets run beside the writer,
 //! and a checkpointer thread copies the WAL into the database file beside it too.
-//! PERFORMANCE.md has the measurements behind this design.
+//! `docs/performance.md` has the measurements behind this design.
 
 use async_trait::async_trait;
 use hotline_domain::{
