@@ -10,8 +10,6 @@ use std::time::Duration;
 use crate::DataArgs;
 use crate::config::{Config, LogFormat};
 
-/// How often the server writes the audit trail's head to the anchor file.
-
 pub fn with_data(mut cfg: Config, data: &DataArgs) -> Config {
     if let Some(dir) = &data.data_dir {
         cfg.data_dir = dir.clone();
