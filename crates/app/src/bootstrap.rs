@@ -1,6 +1,7 @@
 //! Seeding a new database with what administrators then own: the official calendar,
-//! the deadline rules and the domain taxonomy (STYLE.md §10). Safe to run at every
-//! start and from several servers at once: it only fills what is empty.
+//! the deadline rules and the domain taxonomy (data, not deployment settings:
+//! README "Configuration"). Safe to run at every start and from several servers at
+//! once: it only fills what is empty.
 
 use hotline_domain::{Calendar, DeadlineRules, taxonomy};
 use hotline_store::{Store, StoreError};

@@ -28,6 +28,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod client_addr;
 pub mod clock;
+pub mod config;
 pub mod dates;
 pub mod demo;
 pub mod error;
@@ -128,32 +129,6 @@ impl std::fmt::Debug for AppConfig {
             .field("two_factor_roles", &self.two_factor_roles)
             .field("retention_years", &self.retention_years)
             .finish()
-    }
-}
-
-impl Default for AppConfig {
-    fn default() -> Self {
-        AppConfig {
-            phone_hash_key: b"change-me".to_vec(),
-            body_limit: 1024 * 1024,
-            session_hours: 12,
-            session_idle_minutes: 30,
-            login_max_failures: 5,
-            login_lock_minutes: 15,
-            login_name_failures_per_hour: 50,
-            login_known_address_days: 30,
-            login_rate_per_minute: 60,
-            public_rate_per_minute: 120,
-            trusted_proxies: client_addr::TrustedProxies::default(),
-            duplicate_window_days: 30,
-            cache_ttl: Duration::from_secs(5),
-            bench_routes: false,
-            demo: false,
-            two_factor_roles: Vec::new(),
-            metrics_token: String::new(),
-            https: false,
-            retention_years: 0,
-        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The OpenAPI 3.1 document (`/api/v1/openapi.json`) and Swagger UI (`/api/docs`,
 //! vendored, served from the binary). The document is built from one table of the
-//! API's operations, each with an example body, so it stays one reading of API.md.
+//! API's operations, each with an example body, so it stays one reading of the
+//! public contract (`docs/lifecycle.md`, `docs/permissions.md`, `docs/metrics.md`).
 //! Every operation names the Rust types its handler reads and answers, so the
 //! schemas are derived from the code (`utoipa::ToSchema` / `IntoParams`) and cannot
 //! drift from it; the API fuzzer (`crates/cli/tests/fuzz_api.rs`) checks live answers

@@ -1,4 +1,5 @@
-//! Reports: the unit assessment of API.md (`GET /api/v1/reports/units`).
+//! Reports: the unit assessment (`GET /api/v1/reports/units`), the period reports,
+//! hotspots and seasonal topics, as `docs/metrics.md` defines them.
 //!
 //! The assessment and the period reports read the report counters
 //! ([`hotline_domain::stats`], kept by [`crate::stats`]): a few thousand sums per

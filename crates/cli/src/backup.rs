@@ -6,12 +6,13 @@
 //! head and the time; `seal.sha256` at the very end holds the SHA-256 of all the
 //! archive before it, so a changed byte anywhere is found. What goes in:
 //! - the SQLite database as one consistent snapshot, taken with `VACUUM INTO` on a
-//!   read-only connection: it runs in one read transaction, which WAL lets stand
-//!   beside the server's one writer (nothing waits for the backup, and the backup
-//!   sees every transaction committed before it began — every acknowledged write).
-//!   The online backup API would do as well only in one `step(-1)`: stepped in
-//!   chunks, as rusqlite's `run_to_completion` does, it restarts whenever the server
-//!   commits between chunks, which under steady intake may be never-ending;
+//!   read-only connection (`hotline_store::sqlite::file::snapshot`): it runs in one
+//!   read transaction, which WAL lets stand beside the server's one writer (nothing
+//!   waits for the backup, and the backup sees every transaction committed before it
+//!   began — every acknowledged write). The online backup API would do as well only
+//!   in one `step(-1)`: stepped in chunks, as rusqlite's `run_to_completion` does, it
+//!   restarts whenever the server commits between chunks, which under steady intake
+//!   may be never-ending;
 //! - every other file of the data directory, found by walking it, so that files added
 //!   later (the secret key, attachments, models, key files) need no change here;
 //! - the snapshot's audit head as `audit.anchor`, so the restored trail verifies
@@ -26,6 +27,7 @@
 //! Both commands work on temporary names beside their target and rename at the end:
 //! a failed backup leaves no half FILE, and a failed restore leaves DIR as it was.
 
+use hotline_store::sqlite::file as sqlite_file;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -288,55 +290,19 @@ fn sqlite_database(cfg: &Config, files_only: bool) -> Result<Option<PathBuf>, St
 
 /// Copies the live database into `to` as one consistent snapshot (see the module doc).
 fn snapshot_database(from: &Path, to: &Path) -> Result<(), String> {
-    use rusqlite::{Connection, OpenFlags};
-    let db_err = |e: rusqlite::Error| format!("database {}: {e}", from.display());
-    let conn = Connection::open_with_flags(
-        from,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(db_err)?;
-    conn.busy_timeout(std::time::Duration::from_secs(30))
-        .map_err(db_err)?;
-    let to = to
-        .to_str()
-        .ok_or_else(|| format!("{}: not a UTF-8 path", to.display()))?;
-    conn.execute("VACUUM INTO ?1", [to]).map_err(db_err)?;
-    Ok(())
+    sqlite_file::snapshot(from, to).map_err(|e| format!("{}: {e}", from.display()))
 }
 
 /// What the manifest says about a database file.
 fn describe_database(path: &Path) -> Result<DatabaseInfo, String> {
-    let conn = rusqlite::Connection::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let read = || -> rusqlite::Result<DatabaseInfo> {
-        let schema_version: i64 = conn.query_row(
-            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-            [],
-            |r| r.get(0),
-        )?;
-        let head: Option<(i64, String)> = conn
-            .query_row(
-                "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .map(Some)
-            .or_else(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                e => Err(e),
-            })?;
-        let audit_head = match head {
-            Some((count, hash)) => hotline_domain::audit::AuditHead { count, hash },
-            None => hotline_domain::audit::AuditHead::empty(),
-        };
-        let orders: i64 = conn.query_row("SELECT COUNT(*) FROM orders", [], |r| r.get(0))?;
-        Ok(DatabaseInfo {
-            member: format!("{DATA}/{DATABASE}"),
-            schema_version,
-            audit_head: audit_head.to_string(),
-            orders,
-        })
-    };
-    read().map_err(|e| format!("{}: not a hotline database: {e}", path.display()))
+    let found = sqlite_file::summary(path)
+        .map_err(|e| format!("{}: not a hotline database: {e}", path.display()))?;
+    Ok(DatabaseInfo {
+        member: format!("{DATA}/{DATABASE}"),
+        schema_version: found.schema_version,
+        audit_head: found.audit_head.to_string(),
+        orders: found.orders,
+    })
 }
 
 /// What the walk of the data directory leaves out.
@@ -804,21 +770,13 @@ fn check_members(manifest: &Manifest, found: &BTreeMap<String, Member>) -> Resul
 
 /// SQLite's own check of the restored database, and that it is the one described.
 fn check_database(path: &Path, expected: &DatabaseInfo) -> Result<(), String> {
-    {
-        let conn = rusqlite::Connection::open(path).map_err(|e| format!("the database: {e}"))?;
-        let problems: Vec<String> = conn
-            .prepare("PRAGMA integrity_check")
-            .and_then(|mut s| {
-                s.query_map([], |r| r.get::<_, String>(0))?
-                    .collect::<rusqlite::Result<_>>()
-            })
-            .map_err(|e| format!("the database: {e}"))?;
-        if problems != ["ok"] {
-            return Err(format!(
-                "the database fails SQLite's integrity check: {}",
-                problems.join("; ")
-            ));
-        }
+    let problems =
+        sqlite_file::integrity_problems(path).map_err(|e| format!("the database: {e}"))?;
+    if !problems.is_empty() {
+        return Err(format!(
+            "the database fails SQLite's integrity check: {}",
+            problems.join("; ")
+        ));
     }
     let found = describe_database(path)?;
     if &found != expected {

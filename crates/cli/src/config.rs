@@ -1,12 +1,12 @@
-//! Deployment settings: the built-in `config/default.toml`, then a config file, then
-//! `HOTLINE_…` environment variables, then command-line flags.
+//! Deployment settings: the built-in `config/default.toml` (the one list of defaults,
+//! which the application reads too), then a config file, then `HOTLINE_…` environment
+//! variables, then command-line flags.
 
+use hotline_app::config::{AppSettings, DEFAULTS};
 use hotline_store::personal::{Algorithm, Keyring, Personal};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-const DEFAULTS: &str = include_str!("../../../config/default.toml");
 
 #[derive(Clone, Deserialize)]
 pub struct Config {
@@ -15,30 +15,16 @@ pub struct Config {
     pub database: String,
     pub secret_key: String,
     pub audit_anchor_file: PathBuf,
-    pub body_limit: usize,
-    pub session_hours: i64,
-    pub session_idle_minutes: i64,
-    pub login_max_failures: i64,
-    pub login_lock_minutes: i64,
-    pub login_name_failures_per_hour: i64,
-    pub login_known_address_days: i64,
-    pub login_rate_per_minute: i64,
-    pub public_rate_per_minute: i64,
-    pub trusted_proxies: Vec<String>,
-    pub duplicate_window_days: i64,
     pub personal_data_encryption: bool,
     pub personal_data_cipher: String,
     pub personal_data_keys: PathBuf,
-    pub retention_years: u32,
-    pub cache_ttl_seconds: u64,
     pub metrics_listen: String,
-    pub metrics_token: String,
-    pub https: bool,
     pub log_format: LogFormat,
     pub log: String,
     pub shutdown_grace_seconds: u64,
-    pub bench_routes: bool,
-    pub two_factor_roles: Vec<String>,
+    /// The settings the application reads (limits, sessions, proxies, …).
+    #[serde(flatten)]
+    pub app: AppSettings,
 }
 
 /// How log lines are written.
@@ -58,7 +44,7 @@ impl std::fmt::Debug for Config {
             .field("database", &redact_url(&self.database))
             .field("secret_key", &"[redacted]")
             .field("metrics_token", &"[redacted]")
-            .field("body_limit", &self.body_limit)
+            .field("body_limit", &self.app.body_limit)
             .finish_non_exhaustive()
     }
 }
@@ -214,16 +200,16 @@ mod tests {
     fn the_built_in_defaults_parse_and_match_the_api_contract() {
         let c = Config::load(None).unwrap();
         assert_eq!(c.listen, "127.0.0.1:8080");
-        assert_eq!(c.body_limit, 1024 * 1024);
+        assert_eq!(c.app.body_limit, 1024 * 1024);
         assert!(c.database_url().ends_with("data/hotline.db"));
-        assert!(c.trusted_proxies.is_empty());
+        assert!(c.app.trusted_proxies.is_empty());
         assert!(!c.personal_data_encryption);
         assert_eq!(c.cipher().unwrap(), Algorithm::Aes256Gcm);
         assert!(c.keys_path().ends_with("data/data.keys"));
-        assert_eq!(c.retention_years, 0);
+        assert_eq!(c.app.retention_years, 0);
         assert!(c.audit_anchor_path().ends_with("data/audit.anchor"));
         // Administrators sign in with two factors unless the installation says otherwise.
-        assert_eq!(c.two_factor_roles, vec!["admin".to_owned()]);
+        assert_eq!(c.app.two_factor_roles, vec!["admin".to_owned()]);
     }
 
     #[test]

@@ -3,8 +3,6 @@
 
 mod backup;
 mod bench;
-mod bench_kb;
-mod bench_reports;
 mod commands;
 mod config;
 mod data_lock;

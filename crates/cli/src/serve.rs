@@ -2,7 +2,6 @@
 //! until SIGTERM/SIGINT, then stops accepting, lets in-flight requests finish (up to
 //! the configured grace) and flushes the store.
 
-use hotline_app::client_addr::TrustedProxies;
 use hotline_app::clock::SystemClock;
 use hotline_app::{AppConfig, AppState, app, bootstrap, demo};
 use std::sync::Arc;
@@ -45,34 +44,7 @@ pub async fn open_state(cfg: &Config) -> Result<AppState, String> {
     bootstrap::seed_defaults(&*store)
         .await
         .map_err(|e| e.to_string())?;
-    let app_cfg = AppConfig {
-        phone_hash_key: cfg.secret_key()?,
-        body_limit: cfg.body_limit,
-        session_hours: cfg.session_hours,
-        session_idle_minutes: cfg.session_idle_minutes,
-        login_max_failures: cfg.login_max_failures,
-        login_lock_minutes: cfg.login_lock_minutes,
-        login_name_failures_per_hour: cfg.login_name_failures_per_hour,
-        login_known_address_days: cfg.login_known_address_days,
-        login_rate_per_minute: cfg.login_rate_per_minute,
-        public_rate_per_minute: cfg.public_rate_per_minute,
-        trusted_proxies: TrustedProxies::parse(&cfg.trusted_proxies)
-            .map_err(|e| format!("trusted_proxies: {e}"))?,
-        duplicate_window_days: cfg.duplicate_window_days,
-        cache_ttl: Duration::from_secs(cfg.cache_ttl_seconds),
-        bench_routes: cfg.bench_routes,
-        demo: false,
-        two_factor_roles: cfg
-            .two_factor_roles
-            .iter()
-            .map(|r| {
-                hotline_domain::Role::parse(r).map_err(|e| format!("two_factor_roles: {r}: {e}"))
-            })
-            .collect::<Result<_, _>>()?,
-        metrics_token: cfg.metrics_token.clone(),
-        https: cfg.https,
-        retention_years: cfg.retention_years,
-    };
+    let app_cfg = AppConfig::from_settings(&cfg.app, cfg.secret_key()?)?;
     Ok(AppState::new(store, Arc::new(SystemClock), app_cfg))
 }
 

@@ -405,7 +405,8 @@ fn kb_import_names_bad_rows_imports_nothing_then_skips_them_when_asked_and_expor
 }
 
 /// The report benchmark at a small size: its counters agree with plain SQL over the
-/// raw tables, figure for figure (it fails otherwise), and it prints API.md's keys.
+/// raw tables, figure for figure (it fails otherwise), and it prints the keys README
+/// "Benchmarks" documents.
 #[test]
 fn bench_reports_counters_agree_with_plain_sql_and_print_the_documented_keys() {
     let out = Command::new(env!("CARGO_BIN_EXE_hotline"))

@@ -1,5 +1,6 @@
-//! Unit assessment (能力评估, POLICY.md §7; API.md "Reports"): per handling unit,
-//! over the dispatches made to it in a date range and what became of each.
+//! Unit assessment (能力评估, `docs/policy.md` §7; defined in `docs/metrics.md`): per
+//! handling unit, over the dispatches made to it in a date range and what became of
+//! each.
 //!
 //! A unit's cohort is its dispatches in the range (a re-dispatch to the same unit is
 //! another dispatch). Each dispatch owns the events that follow it on the order's

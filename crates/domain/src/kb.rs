@@ -1,4 +1,5 @@
-//! Knowledge articles (知识条目) and the workflow that publishes them (POLICY.md §9).
+//! Knowledge articles (知识条目) and the workflow that publishes them
+//! (`docs/policy.md` §9).
 //!
 //! An article is written by knowledge editors of a hotline, checked and published by
 //! a supervisor or admin of that hotline, and read by everyone answering calls in its
@@ -21,7 +22,7 @@ wire_enum!(
 );
 
 wire_enum!(
-    /// 资料类型 (POLICY.md §9).
+    /// 资料类型 (`docs/policy.md` §9).
     Material { Guide = "guide", Law = "law", Faq = "faq", Daily = "daily",
                Notice = "notice", Instruction = "instruction", Script = "script",
                Interpretation = "interpretation" }

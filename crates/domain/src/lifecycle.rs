@@ -4,7 +4,8 @@
 //! [`apply`] takes the order, the action, the actor, the time and the rules, and gives
 //! back the changed order and the event to append — or a typed error, in which case
 //! nothing changes. Permission is checked before state (a role that may never do the
-//! action gets `Forbidden` whatever the state), matching API.md's 403-then-409 order.
+//! action gets `Forbidden` whatever the state), matching the 403-then-409 order of
+//! `docs/lifecycle.md`.
 //! Whether the actor may *see* the order at all is the access layer's business.
 
 use serde::{Deserialize, Serialize};
@@ -78,7 +79,7 @@ crate::order::wire_enum!(
                  Escalate = "escalate", Merge = "merge", RevealPhone = "reveal-phone" }
 );
 
-/// Everything that can be done to an order (API.md's table).
+/// Everything that can be done to an order (the table of `docs/lifecycle.md`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     Answer {

@@ -72,7 +72,7 @@ wire_enum!(
 );
 
 wire_enum!(
-    /// Where an order is in its life (API.md "States").
+    /// Where an order is in its life (`docs/lifecycle.md`).
     Status { Registered = "registered", Dispatched = "dispatched",
              ReturnRequested = "return_requested", InProgress = "in_progress",
              Replied = "replied", CallbackDone = "callback_done", Closed = "closed",
@@ -80,7 +80,7 @@ wire_enum!(
 );
 
 wire_enum!(
-    /// What a person may do (API.md roles).
+    /// What a person may do (`docs/permissions.md`).
     Role { Operator = "operator", Dispatcher = "dispatcher", Handler = "handler",
            Supervisor = "supervisor", Inspector = "inspector",
            KnowledgeEditor = "knowledge_editor", Admin = "admin",
@@ -95,7 +95,7 @@ wire_enum!(
 );
 
 wire_enum!(
-    /// How an order left the normal path (分类处理, POLICY.md §1).
+    /// How an order left the normal path (分类处理, `docs/policy.md` §1).
     TriageRoute { Emergency110 = "emergency_110", Emergency119 = "emergency_119",
                   Emergency120 = "emergency_120", Emergency122 = "emergency_122",
                   LawfulChannel = "lawful_channel", Explain = "explain",
@@ -199,7 +199,7 @@ pub struct DomainPath {
     sub: String,
 }
 
-/// The five fields of POLICY.md §1.
+/// The five fields of `docs/policy.md` §1.
 pub const DOMAIN_TOPS: [&str; 5] = [
     "economic_regulation",
     "market_supervision",

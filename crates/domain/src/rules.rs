@@ -44,7 +44,7 @@ impl KindLimits {
     }
 }
 
-/// The deadline rules in force (POLICY.md §2).
+/// The deadline rules in force (`docs/policy.md` §2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct DeadlineRules {

@@ -1,5 +1,6 @@
-//! Summons triggers (约谈, POLICY.md §7): conditions an administrator sets, evaluated
-//! per unit over a month; a unit meeting one is listed with the orders behind it.
+//! Summons triggers (约谈, `docs/policy.md` §7; defined in `docs/metrics.md`):
+//! conditions an administrator sets, evaluated per unit over a month; a unit meeting
+//! one is listed with the orders behind it.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

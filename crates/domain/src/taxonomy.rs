@@ -1,5 +1,5 @@
-//! The two-level domain taxonomy (诉求领域): the five fields of POLICY.md §1, each
-//! with sub-categories. The tree lives in the database, seeded from the shipped data;
+//! The two-level domain taxonomy (诉求领域): the five fields of `docs/policy.md` §1,
+//! each with sub-categories. The tree lives in the database, seeded from the shipped data;
 //! administrators add sub-categories while the hotline runs.
 
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,5 @@
-//! The deadline watch (POLICY.md §7): what the system does by itself as deadlines
-//! approach and pass — reminders (催办) to the lead unit at the configured points,
+//! The deadline watch (`docs/policy.md` §7): what the system does by itself as
+//! deadlines approach and pass — reminders (催办) to the lead unit at the configured points,
 //! supervision (督办) of an order still overdue after a grace, and flags on accept
 //! deadlines, return reviews, extension decisions and callbacks that were missed.
 //!

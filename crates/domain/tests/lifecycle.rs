@@ -1,4 +1,4 @@
-//! The lifecycle table of API.md, action by action.
+//! The lifecycle table of `docs/lifecycle.md`, action by action.
 
 use chrono::DateTime;
 use hotline_domain::*;

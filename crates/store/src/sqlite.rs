@@ -6,7 +6,7 @@
 //! `synchronous=FULL`), and only then answers each request. A request that fails rolls
 //! back alone. Reads use separate connections, which WAL lets run beside the writer,
 //! and a checkpointer thread copies the WAL into the database file beside it too.
-//! PERFORMANCE.md has the measurements behind this design.
+//! `docs/performance.md` has the measurements behind this design.
 //!
 //! This file is the engine; each part of the [`Store`] is in the file of its name.
 
@@ -23,6 +23,7 @@ use hotline_domain::Timestamp;
 
 mod accounts;
 mod audit;
+pub mod file;
 mod kb;
 mod login;
 mod orders;

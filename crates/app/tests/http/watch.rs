@@ -7,7 +7,7 @@ use hotline_app::jobs::deadline_watch::run_once;
 use serde_json::{Value, json};
 
 /// A consultation registered Friday 2026-02-13 10:00: its days are 02-14 (a make-up
-/// working Saturday), 02-24 and 02-25 (POLICY.md §2), so the deadline is
+/// working Saturday), 02-24 and 02-25 (docs/policy.md §2), so the deadline is
 /// 2026-02-25 23:59:59+08:00.
 async fn consultation_in_progress(app: &TestApp) -> i64 {
     app.set_time("2026-02-13T10:00:00+08:00");

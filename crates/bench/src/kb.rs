@@ -20,6 +20,8 @@ use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use std::time::{Duration, Instant};
 
+use crate::{Scratch, percentile_ms};
+
 /// (formal name, callers' words)
 const SERVICES: &[(&str, &[&str])] = &[
     ("社会保障卡", &["社保卡"]),
@@ -299,14 +301,6 @@ struct KbFigures {
     fts5_top3: f64,
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
-}
-
 fn dir_size(path: &std::path::Path) -> u64 {
     std::fs::read_dir(path)
         .map(|entries| {
@@ -458,6 +452,8 @@ fn run_fts5(
     })
 }
 
+/// Runs the benchmark on `articles` generated articles and `queries` questions
+/// (blocking: it builds indexes and searches on this thread).
 pub fn run(json: bool, articles: usize, queries: usize) -> Result<(), String> {
     let mut rng = StdRng::seed_from_u64(12345);
     println!("bench kb: generating {articles} articles and {queries} callers' questions …");
@@ -470,27 +466,24 @@ pub fn run(json: bool, articles: usize, queries: usize) -> Result<(), String> {
             (source, generate_query(source, &mut rng))
         })
         .collect();
-    let dir = std::env::temp_dir().join(format!("hotline-bench-kb-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let result = (|| {
-        let t = run_tantivy(&dir, &corpus, &asked)?;
-        let f = run_fts5(&dir, &corpus, &asked)?;
-        Ok::<_, String>((t, f))
-    })();
-    let _ = std::fs::remove_dir_all(&dir);
-    let (t, f) = result?;
+    let (t, f) = {
+        let dir = Scratch::new("kb")?;
+        let t = run_tantivy(dir.path(), &corpus, &asked)?;
+        let f = run_fts5(dir.path(), &corpus, &asked)?;
+        (t, f)
+    };
     let mb = |b: u64| b as f64 / 1_048_576.0;
     let figures = KbFigures {
         articles,
         build_s: t.build.as_secs_f64(),
         index_mb: mb(t.bytes),
-        p50_ms: percentile(&t.latencies, 0.50),
-        p99_ms: percentile(&t.latencies, 0.99),
+        p50_ms: percentile_ms(&t.latencies, 0.50),
+        p99_ms: percentile_ms(&t.latencies, 0.99),
         top3: t.top3,
         fts5_build_s: f.build.as_secs_f64(),
         fts5_index_mb: mb(f.bytes),
-        fts5_p50_ms: percentile(&f.latencies, 0.50),
-        fts5_p99_ms: percentile(&f.latencies, 0.99),
+        fts5_p50_ms: percentile_ms(&f.latencies, 0.50),
+        fts5_p99_ms: percentile_ms(&f.latencies, 0.99),
         fts5_top3: f.top3,
     };
     println!(

@@ -8,7 +8,7 @@
 
 use chrono::{Duration, Timelike};
 use hotline_domain::*;
-use hotline_store::{OrderChange, UnitRecord};
+use hotline_store::UnitRecord;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sha2::{Digest, Sha256};
@@ -20,6 +20,10 @@ use crate::admin::{add_unit, add_user};
 use crate::auth::hash_password;
 use crate::error::{ApiError, ApiResult};
 use crate::orders::register;
+
+pub mod life;
+
+use life::{Cast, Life, Script, Step};
 
 const CITIES: [(&str, &str, &str); 21] = [
     ("cd", "成都市", "510100"),
@@ -369,7 +373,7 @@ async fn load_articles(state: &AppState) -> ApiResult<()> {
         .ok_or_else(ApiError::not_found)?;
     let addr = crate::audit::ClientAddr(None);
     let inputs: Vec<serde_json::Value> =
-        serde_json::from_str(include_str!("../data/demo_articles.json"))
+        serde_json::from_str(include_str!("../../data/demo_articles.json"))
             .map_err(|e| ApiError::internal(e.to_string()))?;
     for input in inputs {
         let input = serde_json::from_value(input).map_err(|e| ApiError::internal(e.to_string()))?;
@@ -505,6 +509,7 @@ async fn load_orders(state: &AppState, count: usize) -> ApiResult<()> {
         }
     };
     let (operator, dispatcher) = (user("operator").await?, user("dispatcher").await?);
+    let supervisor = user("supervisor").await?;
     let now = state.now();
     for i in 0..count {
         let (domain, kind, lead, title, content) = MATTERS[rng.random_range(0..MATTERS.len())];
@@ -550,33 +555,25 @@ async fn load_orders(state: &AppState, count: usize) -> ApiResult<()> {
         };
         let cd = UnitCode::parse("cd12345").expect("valid");
         let order = register_at(state, intake, cd, at).await?;
-        let plan = Plan {
-            lead: UnitCode::parse(lead).expect("valid"),
+        let mut plan = Plan {
             stage: rng.random_range(0..10u8),
-            at,
+            registered: at,
+            now,
         };
-        let handler = handler_for(state, &plan.lead).await?;
-        let steps = plan.steps(&order, &operator, &dispatcher, &handler, now);
-        let mut current = order;
-        let mut changes = Vec::new();
-        for (who, action, when) in steps {
-            let ctx = Context {
-                now: when,
-                rules: &rules,
-                calendar: &calendar,
-            };
-            let actor = who.actor_for(&org, &current);
-            match apply(&current, action, &actor, &ctx) {
-                Ok(t) => {
-                    changes.push(OrderChange {
-                        order: t.order.clone(),
-                        event: t.event,
-                    });
-                    current = t.order;
-                }
-                Err(_) => break,
-            }
-        }
+        let lead = UnitCode::parse(lead).expect("valid");
+        let handler = handler_for(state, &lead).await?.actor_for(&org, &order);
+        let [operator, dispatcher, supervisor] =
+            [&operator, &dispatcher, &supervisor].map(|v| v.actor_for(&org, &order));
+        let cast = Cast {
+            operator: &operator,
+            dispatcher: &dispatcher,
+            supervisor: &supervisor,
+            handler: &|_| handler.clone(),
+        };
+        let mut life = Life::new(order, &rules, &calendar).keeping_each_order();
+        // A step the lifecycle refuses ends the order's story where it is.
+        let _ = life.live(&mut plan, &cast, &lead);
+        let changes = life.into_changes();
         if !changes.is_empty() {
             state.store().record_transitions(changes, None).await?;
         }
@@ -616,72 +613,61 @@ async fn handler_for(state: &AppState, unit: &UnitCode) -> ApiResult<Viewer> {
     }))
 }
 
-/// How far one demo order gets.
+/// How far one demo order gets: its stage (0–9) takes it to every state, at a
+/// fixed pace from its registration, and never later than a minute ago.
 struct Plan {
-    lead: UnitCode,
     stage: u8,
-    at: Timestamp,
+    registered: Timestamp,
+    now: Timestamp,
 }
 
-impl Plan {
-    fn steps(
-        &self,
-        order: &Order,
-        op: &Viewer,
-        disp: &Viewer,
-        handler: &Viewer,
-        now: Timestamp,
-    ) -> Vec<(Viewer, Action, Timestamp)> {
-        let t = |hours: i64| (self.at + Duration::hours(hours)).min(now - Duration::minutes(1));
-        let dispatch = Action::Dispatch {
-            unit: DispatchTarget {
-                code: self.lead.clone(),
-                kind: UnitKind::Department,
-            },
-            co_units: vec![],
-            note: Some("请按时办理".into()),
+impl Script for Plan {
+    fn answers_at_once(&mut self) -> bool {
+        self.stage < 5
+    }
+
+    fn triaged(&mut self) -> bool {
+        self.stage == 0 && self.registered < self.now - Duration::days(3)
+    }
+
+    fn returned_to(&mut self) -> Option<UnitCode> {
+        None
+    }
+
+    fn reaches(&mut self, step: Step) -> bool {
+        match step {
+            Step::Accept => self.stage >= 2,
+            Step::Reply => self.stage >= 4,
+            Step::Callback => self.stage >= 6,
+            Step::Close => self.stage >= 7 && self.stage != 9,
+            _ => true,
+        }
+    }
+
+    fn at(&mut self, step: Step, last: Timestamp) -> Timestamp {
+        let hours = match step {
+            Step::Answer | Step::Triage => 0,
+            Step::Dispatch | Step::Return | Step::ApproveReturn | Step::Close => 1,
+            Step::Accept | Step::Reopen => 2,
+            Step::Reply => 47,
+            Step::Callback => 24,
         };
-        if order.kind == Kind::Consultation && self.stage < 5 {
-            let answer = Action::Answer {
-                content: "已根据知识库口径当场答复来电人。".into(),
-                article_id: None,
-            };
-            return vec![(op.clone(), answer, t(0))];
+        (last + Duration::hours(hours)).min(self.now - Duration::minutes(1))
+    }
+
+    fn resolved(&mut self) -> bool {
+        true
+    }
+
+    fn callback(&mut self) -> (CallbackResult, bool) {
+        if self.stage == 9 {
+            (CallbackResult::Dissatisfied, false)
+        } else {
+            (CallbackResult::Satisfied, true)
         }
-        if self.stage == 0 && order.registered_at < now - Duration::days(3) {
-            let triage = Action::Triage {
-                route: TriageRoute::LawfulChannel,
-                note: "已告知来电人通过诉讼途径解决".into(),
-            };
-            return vec![(op.clone(), triage, t(0))];
-        }
-        let mut steps = vec![(disp.clone(), dispatch, t(1))];
-        if self.stage >= 2 {
-            steps.push((handler.clone(), Action::Accept, t(3)));
-        }
-        if self.stage >= 4 {
-            let reply = Action::Reply {
-                content: "经现场核实，已安排人员处理完毕，并向来电人说明情况。".into(),
-                resolved: true,
-            };
-            steps.push((handler.clone(), reply, t(50)));
-        }
-        if self.stage >= 6 {
-            let result = if self.stage == 9 {
-                CallbackResult::Dissatisfied
-            } else {
-                CallbackResult::Satisfied
-            };
-            let cb = Action::Callback {
-                result,
-                resolved: self.stage != 9,
-                note: None,
-            };
-            steps.push((op.clone(), cb, t(74)));
-        }
-        if self.stage >= 7 && self.stage != 9 {
-            steps.push((op.clone(), Action::Close, t(75)));
-        }
-        steps
+    }
+
+    fn reopens(&mut self) -> bool {
+        false
     }
 }

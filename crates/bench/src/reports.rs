@@ -3,9 +3,10 @@
 //!
 //! For each size it makes a fresh on-disk SQLite database with a province hotline,
 //! 21 city hotlines and their departments and districts, and generates a year (2025)
-//! of orders, each taken through the real lifecycle (`hotline_domain::apply`):
-//! registered, dispatched, sometimes returned and dispatched again, accepted, replied
-//! (some late), called back (satisfied, fairly satisfied, dissatisfied, unreachable),
+//! of orders, each taken through the real lifecycle by the demo's generator
+//! (`hotline_app::demo::life`) with the choices of [`Chance`]: registered,
+//! dispatched, sometimes returned and dispatched again, accepted, replied (some
+//! late), called back (satisfied, fairly satisfied, dissatisfied, unreachable),
 //! sometimes reopened and replied again, closed; a fifth of the consultations are
 //! answered at once. Titles run 10–30 characters, contents 100–400. The orders are
 //! written with their timelines (`import_orders`), then counted by the same follower
@@ -14,30 +15,30 @@
 //! API calls, and the same figures from SQL over `orders` and `order_events` (a window
 //! over each order's timeline for the dispatch cohorts, `json_extract` for fields
 //! kept in the order's JSON, jieba in Rust for the title topics). The two must agree,
-//! figure for figure, or the benchmark fails.
+//! figure for figure, or the benchmark fails (`docs/metrics.md` defines them).
 
 use chrono::{Duration as Span, NaiveDate, TimeZone};
 use hotline_app::AppState;
 use hotline_app::access::Viewer;
 use hotline_app::admin::{add_unit, add_user};
+use hotline_app::demo::life::{Cast, Life, Script, Step};
 use hotline_app::reports::{Period, PeriodReport, UnitLine, assess_units, period_report, topics};
 use hotline_domain::assessment::Tally;
-use hotline_domain::lifecycle::{Action, Actor, Context, DispatchTarget, apply};
+use hotline_domain::lifecycle::Actor;
 use hotline_domain::{
     Calendar, CallbackResult, Channel, DeadlineRules, DomainPath, Event, Intake, Kind, Order,
-    OrderId, OrderNumber, RegionCode, Requester, Role, Status, Timestamp, UnitCode, UnitKind,
-    shanghai,
+    OrderId, OrderNumber, RegionCode, Requester, Role, Timestamp, UnitCode, UnitKind, shanghai,
 };
 use hotline_store::UnitRecord;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::config::Config;
-use crate::serve::open_state;
+use crate::Scratch;
 
 const CITIES: &[(&str, &str)] = &[
     ("5101", "成都"),
@@ -303,10 +304,6 @@ impl Generator {
         self.year_start + Span::days(day) + Span::minutes(minute)
     }
 
-    fn hours(&mut self, lo: i64, hi: i64) -> Span {
-        Span::minutes(self.rng.random_range(lo * 60..=hi * 60))
-    }
-
     fn order(&mut self) -> (Order, Vec<Event>) {
         let (city, _) = CITIES[if self.rng.random_bool(0.3) {
             0
@@ -361,82 +358,83 @@ impl Generator {
             district_unit
         };
         let other = department(city, (dept + 1) % DEPARTMENTS.len());
-        let mut life = Life {
-            g: self,
-            order,
-            events: vec![first],
-            now: at,
-            operator: actor("op", vec![Role::Operator, Role::Dispatcher], &hotline, true),
-            supervisor: actor("sup", vec![Role::Supervisor], &hotline, true),
+        let operator = actor("op", vec![Role::Operator, Role::Dispatcher], &hotline, true);
+        let supervisor = actor("sup", vec![Role::Supervisor], &hotline, true);
+        let cast = Cast {
+            operator: &operator,
+            dispatcher: &operator,
+            supervisor: &supervisor,
+            handler: &|unit| actor("h", vec![Role::Handler], unit, false),
         };
-        life.live(kind, lead, other);
-        (life.order, life.events)
-    }
-}
-
-/// One order on its way through the lifecycle.
-struct Life<'a> {
-    g: &'a mut Generator,
-    order: Order,
-    events: Vec<Event>,
-    now: Timestamp,
-    operator: Actor,
-    supervisor: Actor,
-}
-
-impl Life<'_> {
-    fn act(&mut self, after: Span, who: &Actor, action: Action) {
-        self.now += after;
-        let ctx = Context {
-            now: self.now,
-            rules: &self.g.rules,
-            calendar: &self.g.calendar,
+        let mut chance = Chance {
+            rng: &mut self.rng,
+            other,
         };
-        let t = apply(&self.order, action, who, &ctx)
+        let mut life = Life::new(order, &self.rules, &self.calendar);
+        life.live(&mut chance, &cast, &lead)
             .unwrap_or_else(|e| panic!("the generated life broke a rule: {e:?}"));
-        self.order = t.order;
-        self.events.push(t.event);
+        let (order, events) = life.into_order_and_events();
+        (order, std::iter::once(first).chain(events).collect())
+    }
+}
+
+/// The choices of a generated life, at random: a fifth of the consultations answered
+/// at once, one order in twenty returned by its first unit, one reply in ten late,
+/// callbacks as requesters answer them, a third of the dissatisfied reopened.
+struct Chance<'r> {
+    rng: &'r mut StdRng,
+    /// Where the order goes when its first unit returns it.
+    other: UnitCode,
+}
+
+impl Chance<'_> {
+    fn hours(&mut self, lo: i64, hi: i64) -> Span {
+        Span::minutes(self.rng.random_range(lo * 60..=hi * 60))
+    }
+}
+
+impl Script for Chance<'_> {
+    fn answers_at_once(&mut self) -> bool {
+        self.rng.random_bool(0.2)
     }
 
-    fn dispatch(&mut self, unit: &UnitCode) {
-        let gap = self.g.hours(0, 2);
-        let operator = self.operator.clone();
-        self.act(
-            gap,
-            &operator,
-            Action::Dispatch {
-                unit: DispatchTarget {
-                    code: unit.clone(),
-                    kind: UnitKind::Department,
-                },
-                co_units: Vec::new(),
-                note: None,
-            },
-        );
+    fn triaged(&mut self) -> bool {
+        false
     }
 
-    fn reply(&mut self, handler: &Actor) {
-        // Most replies come well within the limit; one in ten runs late.
-        let late = self.g.rng.random_bool(0.1);
-        let gap = if late {
-            self.g.hours(24 * 12, 24 * 30)
-        } else {
-            self.g.hours(4, 24 * 3)
+    fn returned_to(&mut self) -> Option<UnitCode> {
+        self.rng.random_bool(0.05).then(|| self.other.clone())
+    }
+
+    fn reaches(&mut self, _: Step) -> bool {
+        true
+    }
+
+    fn at(&mut self, step: Step, last: Timestamp) -> Timestamp {
+        let gap = match step {
+            Step::Answer | Step::Triage => self.hours(0, 0),
+            Step::Dispatch => self.hours(0, 2),
+            Step::Return => self.hours(1, 3),
+            Step::ApproveReturn => self.hours(1, 4),
+            Step::Accept if self.rng.random_bool(0.9) => self.hours(0, 6),
+            Step::Accept => self.hours(30, 80),
+            // Most replies come well within the limit; one in ten runs late.
+            Step::Reply if self.rng.random_bool(0.1) => self.hours(24 * 12, 24 * 30),
+            Step::Reply => self.hours(4, 24 * 3),
+            Step::Callback => self.hours(2, 48),
+            Step::Reopen => Span::hours(2),
+            Step::Close => Span::hours(1),
         };
-        let resolved = self.g.rng.random_bool(0.85);
-        self.act(
-            gap,
-            handler,
-            Action::Reply {
-                content: "经核实，已安排工作人员到现场处理，并将持续跟进。".into(),
-                resolved,
-            },
-        );
+        last + gap
     }
 
-    fn callback(&mut self) {
+    fn resolved(&mut self) -> bool {
+        self.rng.random_bool(0.85)
+    }
+
+    fn callback(&mut self) -> (CallbackResult, bool) {
         let result = pick(
-            &mut self.g.rng,
+            self.rng,
             &[
                 (CallbackResult::Satisfied, 60),
                 (CallbackResult::FairlySatisfied, 20),
@@ -444,83 +442,12 @@ impl Life<'_> {
                 (CallbackResult::Unreachable, 8),
             ],
         );
-        let resolved = result != CallbackResult::Dissatisfied && self.g.rng.random_bool(0.9);
-        let gap = self.g.hours(2, 48);
-        let operator = self.operator.clone();
-        self.act(
-            gap,
-            &operator,
-            Action::Callback {
-                result,
-                resolved,
-                note: None,
-            },
-        );
+        let resolved = result != CallbackResult::Dissatisfied && self.rng.random_bool(0.9);
+        (result, resolved)
     }
 
-    fn live(&mut self, kind: Kind, lead: UnitCode, other: UnitCode) {
-        let operator = self.operator.clone();
-        if kind == Kind::Consultation && self.g.rng.random_bool(0.2) {
-            let gap = self.g.hours(0, 0);
-            self.act(
-                gap,
-                &operator,
-                Action::Answer {
-                    content: "已按知识库口径当场答复。".into(),
-                    article_id: None,
-                },
-            );
-            return;
-        }
-        let mut lead = lead;
-        self.dispatch(&lead);
-        if self.g.rng.random_bool(0.05) {
-            let handler = actor("h", vec![Role::Handler], &lead, false);
-            let gap = self.g.hours(1, 3);
-            self.act(
-                gap,
-                &handler,
-                Action::Return {
-                    reason: "不属于本单位职责".into(),
-                },
-            );
-            let gap = self.g.hours(1, 4);
-            self.act(gap, &operator, Action::ApproveReturn { note: None });
-            lead = other;
-            self.dispatch(&lead);
-        }
-        let handler = actor("h", vec![Role::Handler], &lead, false);
-        let gap = if self.g.rng.random_bool(0.9) {
-            self.g.hours(0, 6)
-        } else {
-            self.g.hours(30, 80)
-        };
-        self.act(gap, &handler, Action::Accept);
-        self.reply(&handler);
-        self.callback();
-        if self.order.status == Status::Replied {
-            // Unreachable: tried once more.
-            self.callback();
-        }
-        if self.order.status == Status::CallbackDone
-            && self.order.evaluation.as_ref().map(|e| e.result)
-                == Some(CallbackResult::Dissatisfied)
-            && self.g.rng.random_bool(0.3)
-        {
-            let supervisor = self.supervisor.clone();
-            self.act(
-                Span::hours(2),
-                &supervisor,
-                Action::Reopen {
-                    reason: "群众不满意，重新办理".into(),
-                },
-            );
-            self.reply(&handler);
-            self.callback();
-        }
-        if matches!(self.order.status, Status::Replied | Status::CallbackDone) {
-            self.act(Span::hours(1), &operator, Action::Close);
-        }
+    fn reopens(&mut self) -> bool {
+        self.rng.random_bool(0.3)
     }
 }
 
@@ -941,31 +868,7 @@ async fn measure(
     })
 }
 
-fn scratch_dir(n: usize) -> Result<PathBuf, String> {
-    let dir =
-        std::env::temp_dir().join(format!("hotline-bench-reports-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    Ok(dir)
-}
-
-async fn one_size(n: usize) -> Result<SizeFigures, String> {
-    let dir = scratch_dir(n)?;
-    let result = run_size(&dir, n).await;
-    // HOTLINE_BENCH_KEEP=1 keeps the database to look into.
-    if std::env::var_os("HOTLINE_BENCH_KEEP").is_some() {
-        eprintln!("  kept {}", dir.display());
-    } else {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-    result
-}
-
-async fn run_size(dir: &Path, n: usize) -> Result<SizeFigures, String> {
-    let mut cfg = Config::load(None)?;
-    cfg.data_dir = dir.to_owned();
-    cfg.database = String::new();
-    let state = open_state(&cfg).await?;
+async fn one_size(state: AppState, dir: &Path, n: usize) -> Result<SizeFigures, String> {
     build_org(&state).await?;
     let started = Instant::now();
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<(Order, Vec<Event>)>>(2);
@@ -1069,13 +972,20 @@ struct ReportFigures {
     growth: Option<Growth>,
 }
 
-pub async fn run(json: bool, sizes: Vec<usize>) -> Result<(), String> {
+/// Runs the benchmark at each size (orders generated); `open` opens the application
+/// on a fresh data directory as the server would.
+pub async fn run<F, Fut>(json: bool, sizes: Vec<usize>, open: F) -> Result<(), String>
+where
+    F: Fn(PathBuf) -> Fut,
+    Fut: Future<Output = Result<AppState, String>>,
+{
     if sizes.is_empty() || sizes.contains(&0) {
         return Err("--orders must be at least 1".into());
     }
     let mut out = Vec::new();
     for n in &sizes {
-        let f = one_size(*n).await?;
+        let dir = Scratch::new(&format!("reports-{n}"))?;
+        let f = one_size(open(dir.path().to_owned()).await?, dir.path(), *n).await?;
         println!(
             "{:>9} orders ({} events): assessment {:.1} ms (province {:.1}, city {:.1}), \
              monthly report {:.1} ms (province {:.1}, city {:.1}); plain SQL baseline: \
