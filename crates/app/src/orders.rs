@@ -482,7 +482,7 @@ async fn text_hits(state: &AppState, q: &str) -> ApiResult<(Vec<OrderId>, i64)> 
     tokio::task::spawn_blocking(move || {
         let ids = index.search_ids(&q, &synonyms, TEXT_HITS)?;
         Ok::<_, hotline_search::SearchError>((
-            ids.into_iter().map(OrderId).collect(),
+            ids.into_iter().map(OrderId::new).collect(),
             index.indexed_upto(),
         ))
     })
@@ -539,7 +539,7 @@ pub async fn list_for(state: &AppState, viewer: &Viewer, p: ListParams) -> ApiRe
         .as_deref()
         .map(|c| {
             c.parse::<i64>()
-                .map(OrderId)
+                .map(OrderId::new)
                 .map_err(|_| ApiError::invalid("cursor", "not a cursor from this API"))
         })
         .transpose()?;
@@ -687,7 +687,7 @@ pub async fn perform_input(
 /// An order id from a path; anything else names no order (404).
 pub fn order_id(path: &str) -> ApiResult<OrderId> {
     path.parse::<i64>()
-        .map(OrderId)
+        .map(OrderId::new)
         .map_err(|_| ApiError::not_found())
 }
 
@@ -1024,7 +1024,7 @@ async fn resolve(
         },
         I::Merge(b) => {
             let target = match b.into {
-                OrderRef::Id(id) => state.store().order(OrderId(id)).await?,
+                OrderRef::Id(id) => state.store().order(OrderId::new(id)).await?,
                 OrderRef::Number(n) => match OrderNumber::parse(&n) {
                     Ok(n) => state.store().order_by_number(&n).await?,
                     Err(_) => None,

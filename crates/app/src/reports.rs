@@ -318,7 +318,7 @@ pub async fn hotspots_for(
                 o.region.as_str(),
                 &topics(&o.title),
                 days_ago as usize,
-                o.id.0,
+                o.id.get(),
             );
         }
     }

@@ -97,7 +97,7 @@ async fn add_order(
             None => now.min(end) > d,
         };
         if late {
-            m.overdue.push(o.id.0);
+            m.overdue.push(o.id.get());
         }
     }
     // A closed order takes no more callbacks, evaluations or reopens.
@@ -109,9 +109,10 @@ async fn add_order(
             continue;
         }
         if e.kind == EventKind::Reopened {
-            *m.reopens.entry(o.id.0).or_default() += 1;
+            *m.reopens.entry(o.id.get()).or_default() += 1;
         } else if let Some(outcome) = e.outcome() {
-            m.evaluations.push((o.id.0, outcome.result.is_satisfied()));
+            m.evaluations
+                .push((o.id.get(), outcome.result.is_satisfied()));
         }
     }
     Ok(())

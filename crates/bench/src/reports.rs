@@ -338,7 +338,7 @@ impl Generator {
             },
         };
         let hotline = city_hotline(city);
-        let id = OrderId(self.next_id);
+        let id = OrderId::new(self.next_id);
         self.next_id += 1;
         let (order, first) = Order::register(
             intake,

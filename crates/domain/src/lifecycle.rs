@@ -770,7 +770,9 @@ fn probe(name: ActionName, actor: &Actor) -> Action {
             note: text(),
             to: None,
         },
-        ActionName::Merge => Action::Merge { into: OrderId(-1) },
+        ActionName::Merge => Action::Merge {
+            into: OrderId::new(-1),
+        },
         ActionName::RevealPhone => Action::RevealPhone { reason: text() },
     }
 }

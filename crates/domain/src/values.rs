@@ -142,7 +142,17 @@ string_value!(OrderNumber);
     utoipa::ToSchema,
 )]
 #[serde(transparent)]
-pub struct OrderId(pub i64);
+pub struct OrderId(i64);
+
+impl OrderId {
+    pub const fn new(id: i64) -> Self {
+        OrderId(id)
+    }
+    /// The number the store gave the order.
+    pub const fn get(self) -> i64 {
+        self.0
+    }
+}
 
 impl fmt::Display for OrderId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

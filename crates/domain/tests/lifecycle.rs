@@ -52,7 +52,7 @@ fn new_order(kind: Kind, now: Timestamp) -> Order {
     let rules = DeadlineRules::default();
     Order::register(
         intake,
-        OrderId(1),
+        OrderId::new(1),
         OrderNumber::new(now.date_naive(), 1),
         "12345678".into(),
         unit("sc12345"),

@@ -424,9 +424,12 @@ impl Personal {
                 && !plain.starts_with(ENVELOPE)
             {
                 let nonce: [u8; 12] = random_bytes(12).try_into().expect("12 bytes");
-                let sealed =
-                    key.algorithm
-                        .seal(&secret, &nonce, plain.as_bytes(), &aad(order.id.0, path));
+                let sealed = key.algorithm.seal(
+                    &secret,
+                    &nonce,
+                    plain.as_bytes(),
+                    &aad(order.id.get(), path),
+                );
                 let mut body = nonce.to_vec();
                 body.extend_from_slice(&sealed);
                 *v = Value::String(format!(

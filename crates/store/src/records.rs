@@ -204,7 +204,11 @@ pub(crate) fn stat_count(r: &impl Row) -> Result<StatCount> {
 
 /// `id, order_id, at` of an event waiting to be counted.
 pub(crate) fn pending_event(r: &impl Row) -> Result<(i64, OrderId, Timestamp)> {
-    Ok((r.get(0)?, OrderId(r.get(1)?), ts(&r.get::<String>(2)?)?))
+    Ok((
+        r.get(0)?,
+        OrderId::new(r.get(1)?),
+        ts(&r.get::<String>(2)?)?,
+    ))
 }
 
 /// `doc, uses, helpful, not_helpful`, from column `at` on.

@@ -1234,7 +1234,7 @@ story!(
         seed_units(&s).await;
         let first = register(&s, "路灯不亮", "2026-03-02T09:00:00+08:00", None, None).await;
         let mut old = first.clone();
-        old.id = OrderId(first.id.0 + 100);
+        old.id = OrderId::new(first.id.get() + 100);
         old.number = OrderNumber::new("2026-03-02".parse().unwrap(), 7);
         let event = s.events(first.id).await.unwrap();
         s.import_orders(vec![(old.clone(), event.clone())], audit("orders.import"))
@@ -1243,7 +1243,7 @@ story!(
         assert_eq!(s.order(old.id).await.unwrap().unwrap(), old);
         assert_eq!(s.events(old.id).await.unwrap(), event);
         let next = register(&s, "噪音扰民", "2026-03-02T11:00:00+08:00", None, None).await;
-        assert!(next.id.0 > old.id.0, "{:?}", next.id);
+        assert!(next.id.get() > old.id.get(), "{:?}", next.id);
         assert_eq!(next.number.as_str(), "20260302-000008");
         let again = s
             .import_orders(vec![(old.clone(), event)], audit("orders.import"))
@@ -1276,7 +1276,7 @@ async fn sqlite_checkpoints_in_the_background() {
         found = c
             .query_row(
                 "SELECT count(*) FROM orders WHERE id = ?",
-                [order.id.0],
+                [order.id.get()],
                 |r| r.get(0),
             )
             .unwrap_or(0);
@@ -1302,7 +1302,7 @@ story!(
             .await
             .unwrap();
         let followed: Vec<i64> = texts.iter().map(|t| t.0).collect();
-        assert!(followed.contains(&before.id.0) && followed.contains(&after.id.0));
+        assert!(followed.contains(&before.id.get()) && followed.contains(&after.id.get()));
         let mut domain = OrderFilter::new(Scope::All);
         domain.domain = Some("public_services".into());
         domain.limit = 50;
@@ -1789,7 +1789,7 @@ async fn with_encryption_on_the_text_index_gets_no_requester_field_of_any_order(
         let texts = s.order_texts_after(0, 10).await.unwrap();
         assert_eq!(texts.len(), 1);
         let (id, text, _) = &texts[0];
-        assert_eq!(*id, o.id.0);
+        assert_eq!(*id, o.id.get());
         assert_eq!(text, "***反映噪声 我是***，电话***，住***，楼下施工");
     }
 }
@@ -1816,7 +1816,7 @@ async fn a_running_server_follows_a_rotation_made_by_another_process() {
         .unwrap();
     assert_eq!(
         other.reseal_orders(0, 10, false).await.unwrap(),
-        (1, Some(first.id.0))
+        (1, Some(first.id.get()))
     );
     // The server meets the new key, reads the file again, and writes with it too.
     assert_eq!(server.order(first.id).await.unwrap().unwrap(), first);

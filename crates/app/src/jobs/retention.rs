@@ -88,7 +88,7 @@ async fn reindex(state: &AppState, ids: &[hotline_domain::OrderId]) -> ApiResult
         .orders_by_ids(ids)
         .await?
         .into_iter()
-        .map(|o| (o.id.0, format!("{} {}", o.title, o.content)))
+        .map(|o| (o.id.get(), format!("{} {}", o.title, o.content)))
         .collect();
     state.order_search().reindex(texts).await
 }

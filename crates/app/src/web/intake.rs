@@ -342,7 +342,7 @@ async fn dispatchable(state: &AppState, v: &Viewer, unit: &str) -> bool {
 
 fn history_line(v: &OrderView) -> HistoryLine {
     HistoryLine {
-        id: v.id.0,
+        id: v.id.get(),
         number: v.number.clone(),
         at: when(&v.registered_at),
         kind: labels::kind(v.kind.as_str()),

@@ -129,7 +129,7 @@ pub(super) async fn orders_page(
         .map(|v| {
             let (sla, sla_class) = sla_of(v);
             Row {
-                id: v.id.0,
+                id: v.id.get(),
                 number: v.number.clone(),
                 kind: labels::kind(v.kind.as_str()),
                 title: v.title.clone(),
@@ -430,7 +430,7 @@ pub(super) async fn build_order_page(
         })
         .collect();
     let detail = Detail {
-        id: view.id.0,
+        id: view.id.get(),
         number: view.number.clone(),
         tracking_code: view.tracking_code.clone(),
         status: labels::status(view.status.as_str()),

@@ -178,7 +178,7 @@ pub(super) async fn supervision_page(
     let rows = lines
         .into_iter()
         .map(|l| SupervisionRow {
-            id: l.order.id.0,
+            id: l.order.id.get(),
             number: l.order.number.clone(),
             title: l.order.title.clone(),
             unit: unit_name(&org, l.order.unit.as_ref().map(|u| u.as_str())),

@@ -28,7 +28,7 @@ fn order_from(personal: &Personal, r: &PgRow) -> Result<Order> {
 
 pub(super) async fn insert_event(tx: &mut Tx, order: OrderId, e: &Event) -> Result<()> {
     let q = sql(INSERT_EVENT)
-        .bind(order.0)
+        .bind(order.get())
         .bind(e.at.to_rfc3339())
         .bind(e.kind.as_str())
         .bind(&e.actor)
@@ -39,12 +39,16 @@ pub(super) async fn insert_event(tx: &mut Tx, order: OrderId, e: &Event) -> Resu
 }
 
 pub(super) async fn fetch_events<'e>(on: impl PgExecutor<'e>, id: OrderId) -> Result<Vec<Event>> {
-    all(sql(EVENTS).bind(id.0), on, |r| records::event(r, 0)).await
+    all(sql(EVENTS).bind(id.get()), on, |r| records::event(r, 0)).await
 }
 
 async fn insert_co_units(tx: &mut Tx, o: &Order) -> Result<()> {
     for u in &o.co_units {
-        exec(sql(INSERT_CO_UNIT).bind(u.as_str()).bind(o.id.0), &mut **tx).await?;
+        exec(
+            sql(INSERT_CO_UNIT).bind(u.as_str()).bind(o.id.get()),
+            &mut **tx,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -53,7 +57,7 @@ async fn insert_co_units(tx: &mut Tx, o: &Order) -> Result<()> {
 async fn insert_whole(tx: &mut Tx, personal: &Personal, o: &Order, events: &[Event]) -> Result<()> {
     let (doc, pd_key) = personal.seal_order(o)?;
     let q = sql(INSERT_WHOLE)
-        .bind(o.id.0)
+        .bind(o.id.get())
         .bind(o.number.as_str())
         .bind(o.hotline.as_str())
         .bind(o.unit.as_ref().map(|u| u.as_str()))
@@ -97,7 +101,7 @@ async fn fetch_duplicates(
         .bind(duplicates::PER_KEY as i64);
     let found = all(q, &mut **tx, |r| {
         let hotline = UnitCode::parse(&r.get::<String>(1)?)?;
-        Ok((OrderId(records::number(r)?), hotline))
+        Ok((OrderId::new(records::number(r)?), hotline))
     })
     .await?;
     for (id, hotline) in found {
@@ -134,7 +138,7 @@ async fn idempotent_replay(
                 .ok_or(StoreError::NotFound)?;
             Ok(Some(Created {
                 order,
-                events: fetch_events(&mut **tx, OrderId(id)).await?,
+                events: fetch_events(&mut **tx, OrderId::new(id)).await?,
                 replayed: true,
                 duplicate_hotlines: Vec::new(),
             }))
@@ -175,7 +179,7 @@ async fn create_order_tx(
     let dups: Vec<OrderId> = dups.into_iter().map(|(id, _)| id).collect();
     let (order, event) = Order::register(
         new.intake,
-        OrderId(id),
+        OrderId::new(id),
         OrderNumber::new(day, seq as u64),
         new.tracking_code,
         new.hotline,
@@ -235,12 +239,12 @@ async fn record_change(tx: &mut Tx, personal: &Personal, c: &OrderChange) -> Res
         .bind(doc)
         .bind(pd_key)
         .bind(closed_at(o))
-        .bind(o.id.0)
+        .bind(o.id.get())
         .bind(o.version - 1);
     if exec(update, &mut **tx).await? != 1 {
         return Err(StoreError::VersionConflict);
     }
-    exec(sql(DELETE_CO_UNITS).bind(o.id.0), &mut **tx).await?;
+    exec(sql(DELETE_CO_UNITS).bind(o.id.get()), &mut **tx).await?;
     insert_co_units(tx, o).await?;
     insert_event(tx, o.id, &c.event).await
 }
@@ -260,16 +264,16 @@ impl OrderStore for PgStore {
     }
 
     async fn order(&self, id: OrderId) -> Result<Option<Order>> {
-        let q = sql(DOC).bind(id.0);
+        let q = sql(DOC).bind(id.get());
         one(q, &self.pool, |r| order_from(&self.personal, r)).await
     }
 
     async fn order_hotlines(&self, ids: &[OrderId]) -> Result<Vec<(OrderId, UnitCode)>> {
-        let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
+        let ids: Vec<i64> = ids.iter().map(|i| i.get()).collect();
         let q = sqlx::query("SELECT id, hotline FROM orders WHERE id = ANY($1)").bind(ids);
         all(q, &self.pool, |r| {
             let hotline = UnitCode::parse(&r.get::<String>(1)?)?;
-            Ok((OrderId(records::number(r)?), hotline))
+            Ok((OrderId::new(records::number(r)?), hotline))
         })
         .await
     }

@@ -18,7 +18,7 @@ const STATS_LOCK: i64 = 12_345_000_004;
 
 /// Replaces an order's counted facts; returns what the counters must change by.
 async fn swap_facts(tx: &mut Tx, id: OrderId, new: &Facts) -> Result<Vec<(Counter, i64)>> {
-    let old = one(sql(READ_FACTS).bind(id.0), &mut **tx, records::text).await?;
+    let old = one(sql(READ_FACTS).bind(id.get()), &mut **tx, records::text).await?;
     let old = facts_from(old)?;
     let changes = delta(&old, new);
     // Nothing to do, or a pass that read the order before another pass counted a
@@ -26,7 +26,7 @@ async fn swap_facts(tx: &mut Tx, id: OrderId, new: &Facts) -> Result<Vec<(Counte
     if changes.is_empty() || old.version > new.version {
         return Ok(Vec::new());
     }
-    let write = sql(WRITE_FACTS).bind(id.0).bind(facts_text(new)?);
+    let write = sql(WRITE_FACTS).bind(id.get()).bind(facts_text(new)?);
     exec(write, &mut **tx).await?;
     Ok(changes)
 }
@@ -56,7 +56,7 @@ impl StatsStore for PgStore {
     }
 
     async fn orders_for_stats(&self, ids: Vec<OrderId>) -> Result<Vec<(Order, Vec<Event>)>> {
-        let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
+        let ids: Vec<i64> = ids.iter().map(|i| i.get()).collect();
         let docs =
             sqlx::query("SELECT id, doc FROM orders WHERE id = ANY($1) ORDER BY id").bind(&ids);
         let docs = all(docs, &self.pool, |r| {

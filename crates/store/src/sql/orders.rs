@@ -121,7 +121,7 @@ pub(crate) fn list(f: &OrderFilter, dialect: Dialect) -> Sql {
         "o.registered_at <= ?",
         f.registered_to.map(|t| t.timestamp()),
     );
-    time("o.id < ?", f.before_id.map(|id| id.0));
+    time("o.id < ?", f.before_id.map(|id| id.get()));
     if let Some(q) = f.text.as_deref().filter(|q| !q.trim().is_empty()) {
         let q = q.trim();
         let (title, content) = (dialect.doc_field("title"), dialect.doc_field("content"));
@@ -136,7 +136,7 @@ pub(crate) fn list(f: &OrderFilter, dialect: Dialect) -> Sql {
                 // keeps one statement shape per length class.
                 let listed = ids
                     .iter()
-                    .map(|id| id.0.to_string())
+                    .map(|id| id.get().to_string())
                     .collect::<Vec<_>>()
                     .join(",");
                 let hits = if listed.is_empty() {

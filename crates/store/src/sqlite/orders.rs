@@ -86,7 +86,7 @@ impl SqliteStore {
         };
         let (order, event) = Order::register(
             new.intake,
-            OrderId(id),
+            OrderId::new(id),
             OrderNumber::new(day, seq),
             new.tracking_code,
             new.hotline,
@@ -110,7 +110,7 @@ impl SqliteStore {
             },
             idempotency: new.idempotency,
             audit: new.audit.map(|mut a| {
-                a.object = Some(order_object(OrderId(id)));
+                a.object = Some(order_object(OrderId::new(id)));
                 Audit::from(a)
             }),
         })
@@ -157,9 +157,9 @@ fn find_duplicates(w: &mut Writer, keys: &DuplicateKeys) -> Result<Vec<(OrderId,
                 continue;
             }
             taken += 1;
-            if !dups.iter().any(|(d, _)| d.0 == id) {
+            if !dups.iter().any(|(d, _)| d.get() == id) {
                 let hotline: String = row.get(1)?;
-                dups.push((OrderId(id), UnitCode::parse(&hotline)?));
+                dups.push((OrderId::new(id), UnitCode::parse(&hotline)?));
             }
         }
     }
@@ -236,7 +236,7 @@ fn insert_order_tx(w: &mut Writer, mut p: PreparedOrder) -> Result<Created> {
         w,
         INSERT,
         params![
-            o.id.0,
+            o.id.get(),
             o.number.as_str(),
             o.hotline.as_str(),
             o.status.as_str(),
@@ -257,7 +257,7 @@ fn insert_order_tx(w: &mut Writer, mut p: PreparedOrder) -> Result<Created> {
     }
     if let Some(key) = &p.idempotency {
         let at = p.order.registered_at.timestamp();
-        let id = p.order.id.0;
+        let id = p.order.id.get();
         exec(
             w,
             INSERT_IDEMPOTENCY,
@@ -279,7 +279,7 @@ fn append_duplicates(doc: &mut String, dups: &[OrderId]) {
     if dups.is_empty() || !doc.ends_with('}') {
         return;
     }
-    let ids: Vec<String> = dups.iter().map(|d| d.0.to_string()).collect();
+    let ids: Vec<String> = dups.iter().map(|d| d.get().to_string()).collect();
     doc.pop();
     doc.push_str(",\"possible_duplicates\":[");
     doc.push_str(&ids.join(","));
@@ -311,7 +311,7 @@ fn idempotent_replay(
             let doc = one(conn, DOC, [id], |r| records::text(r))?.ok_or(StoreError::NotFound)?;
             Ok(Some(Created {
                 order: personal.open_order(&doc)?,
-                events: read_events(conn, OrderId(id))?,
+                events: read_events(conn, OrderId::new(id))?,
                 replayed: true,
                 duplicate_hotlines: Vec::new(),
             }))
@@ -321,14 +321,14 @@ fn idempotent_replay(
 
 fn insert_co_units(conn: &Connection, o: &Order) -> Result<()> {
     for u in &o.co_units {
-        exec(conn, INSERT_CO_UNIT, params![u.as_str(), o.id.0])?;
+        exec(conn, INSERT_CO_UNIT, params![u.as_str(), o.id.get()])?;
     }
     Ok(())
 }
 
 pub(super) fn insert_event(conn: &Connection, order: OrderId, e: &Event) -> Result<()> {
     let p = params![
-        order.0,
+        order.get(),
         e.at.to_rfc3339(),
         e.kind.as_str(),
         e.actor,
@@ -340,7 +340,7 @@ pub(super) fn insert_event(conn: &Connection, order: OrderId, e: &Event) -> Resu
 }
 
 pub(super) fn read_events(c: &Connection, id: OrderId) -> Result<Vec<Event>> {
-    all(c, EVENTS, [id.0], |r| records::event(r, 0))
+    all(c, EVENTS, [id.get()], |r| records::event(r, 0))
 }
 
 fn record_change(w: &mut Writer, personal: &Personal, c: &OrderChange) -> Result<()> {
@@ -358,7 +358,7 @@ fn record_change(w: &mut Writer, personal: &Personal, c: &OrderChange) -> Result
             doc,
             pd_key,
             closed_at(o),
-            o.id.0,
+            o.id.get(),
             o.version - 1
         ],
     )?;
@@ -366,9 +366,9 @@ fn record_change(w: &mut Writer, personal: &Personal, c: &OrderChange) -> Result
         return Err(StoreError::VersionConflict);
     }
     if o.status == Status::Merged {
-        note_merged(w, o.id.0);
+        note_merged(w, o.id.get());
     }
-    exec(w, DELETE_CO_UNITS, [o.id.0])?;
+    exec(w, DELETE_CO_UNITS, [o.id.get()])?;
     insert_co_units(w, o)?;
     insert_event(w, o.id, &c.event)
 }
@@ -380,7 +380,7 @@ fn insert_whole(c: &Connection, personal: &Personal, o: &Order, events: &[Event]
         c,
         INSERT_WHOLE,
         params![
-            o.id.0,
+            o.id.get(),
             o.number.as_str(),
             o.hotline.as_str(),
             o.unit.as_ref().map(|u| u.as_str()),
@@ -435,7 +435,7 @@ impl OrderStore for SqliteStore {
     }
 
     async fn order(&self, id: OrderId) -> Result<Option<Order>> {
-        self.read_now(|c| order_doc(c, &self.personal, DOC, id.0))
+        self.read_now(|c| order_doc(c, &self.personal, DOC, id.get()))
     }
 
     async fn order_hotlines(&self, ids: &[OrderId]) -> Result<Vec<(OrderId, UnitCode)>> {
@@ -443,7 +443,7 @@ impl OrderStore for SqliteStore {
             let mut s = c.prepare_cached("SELECT hotline FROM orders WHERE id = ?")?;
             let mut out = Vec::with_capacity(ids.len());
             for id in ids {
-                let hotline: Option<String> = s.query_row([id.0], |r| r.get(0)).optional()?;
+                let hotline: Option<String> = s.query_row([id.get()], |r| r.get(0)).optional()?;
                 if let Some(h) = hotline {
                     out.push((*id, UnitCode::parse(&h)?));
                 }
@@ -526,7 +526,7 @@ impl OrderStore for SqliteStore {
         batch: Vec<(Order, Vec<Event>)>,
         audit: AuditRecord,
     ) -> Result<()> {
-        let last_id = batch.iter().map(|(o, _)| o.id.0).max().unwrap_or(0);
+        let last_id = batch.iter().map(|(o, _)| o.id.get()).max().unwrap_or(0);
         let personal = self.personal.clone();
         self.write(move |c| {
             for (o, events) in &batch {

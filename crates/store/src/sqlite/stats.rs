@@ -14,14 +14,14 @@ use crate::{Result, records};
 
 /// Replaces an order's counted facts; returns what the counters must change by.
 fn swap_facts(c: &Connection, id: OrderId, new: &Facts) -> Result<Vec<(Counter, i64)>> {
-    let old = facts_from(one(c, READ_FACTS, [id.0], |r| records::text(r))?)?;
+    let old = facts_from(one(c, READ_FACTS, [id.get()], |r| records::text(r))?)?;
     let changes = delta(&old, new);
     // Nothing to do, or a pass that read the order before another pass counted a
     // newer version.
     if changes.is_empty() || old.version > new.version {
         return Ok(Vec::new());
     }
-    exec(c, WRITE_FACTS, params![id.0, facts_text(new)?])?;
+    exec(c, WRITE_FACTS, params![id.get(), facts_text(new)?])?;
     Ok(changes)
 }
 
@@ -56,7 +56,7 @@ impl StatsStore for SqliteStore {
         self.read(move |c| {
             let mut out = Vec::with_capacity(ids.len());
             for id in ids {
-                if let Some(order) = order_doc(c, &personal, DOC, id.0)? {
+                if let Some(order) = order_doc(c, &personal, DOC, id.get())? {
                     out.push((order, read_events(c, id)?));
                 }
             }

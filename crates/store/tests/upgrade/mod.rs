@@ -550,7 +550,7 @@ impl Before {
                 .await
                 .unwrap()
                 .first()
-                .map_or(0, |o| o.id.0),
+                .map_or(0, |o| o.id.get()),
             calendar: s.calendar().await.unwrap(),
             deadline_rules: s.deadline_rules().await.unwrap(),
             synonyms: s.synonyms().await.unwrap(),
@@ -683,7 +683,10 @@ async fn the_fixture_reads_back_after_the_upgrade() {
     );
 
     let all = s.list_orders(&OrderFilter::new(Scope::All)).await.unwrap();
-    let statuses: Vec<(i64, &str)> = all.iter().map(|o| (o.id.0, o.status.as_str())).collect();
+    let statuses: Vec<(i64, &str)> = all
+        .iter()
+        .map(|o| (o.id.get(), o.status.as_str()))
+        .collect();
     assert_eq!(
         statuses,
         [
@@ -702,7 +705,7 @@ async fn the_fixture_reads_back_after_the_upgrade() {
         (first.title.as_str(), first.requester.name.as_deref()),
         ("夹具：窨井盖缺失", Some("赵六"))
     );
-    let dispatched = s.order(OrderId(2)).await.unwrap().unwrap();
+    let dispatched = s.order(OrderId::new(2)).await.unwrap().unwrap();
     assert_eq!(
         (dispatched.unit.clone(), dispatched.co_units.clone()),
         (Some(code(LEAD)), vec![code(CO_UNIT)])
@@ -711,9 +714,15 @@ async fn the_fixture_reads_back_after_the_upgrade() {
     co.limit = 10;
     assert_eq!(
         listed(&s, &co).await,
-        [OrderId(8), OrderId(7), OrderId(4), OrderId(3), OrderId(2)]
+        [
+            OrderId::new(8),
+            OrderId::new(7),
+            OrderId::new(4),
+            OrderId::new(3),
+            OrderId::new(2)
+        ]
     );
-    let closed = s.events(OrderId(4)).await.unwrap();
+    let closed = s.events(OrderId::new(4)).await.unwrap();
     let kinds: Vec<&str> = closed.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(
         kinds,
@@ -726,23 +735,28 @@ async fn the_fixture_reads_back_after_the_upgrade() {
             "closed"
         ]
     );
-    let merged = s.order(OrderId(6)).await.unwrap().unwrap();
-    assert_eq!(merged.possible_duplicates, [OrderId(5)]);
-    let report = s.order(OrderId(7)).await.unwrap().unwrap();
+    let merged = s.order(OrderId::new(6)).await.unwrap().unwrap();
+    assert_eq!(merged.possible_duplicates, [OrderId::new(5)]);
+    let report = s.order(OrderId::new(7)).await.unwrap().unwrap();
     assert_eq!((report.kind, report.confidential), (Kind::Report, true));
-    let purged = s.order(OrderId(8)).await.unwrap().unwrap();
+    let purged = s.order(OrderId::new(8)).await.unwrap().unwrap();
     assert_eq!(
         (purged.requester.name.clone(), purged.title.as_str()),
         (None, "夹具：***反映施工扰民")
     );
     assert_eq!(
-        s.events(OrderId(8)).await.unwrap().last().unwrap().kind,
+        s.events(OrderId::new(8))
+            .await
+            .unwrap()
+            .last()
+            .unwrap()
+            .kind,
         "personal_data_purged"
     );
     let history = s.orders_by_phone_hash("fx-ph-5", 10).await.unwrap();
     assert_eq!(
         history.iter().map(|o| o.id).collect::<Vec<_>>(),
-        [OrderId(6), OrderId(5)]
+        [OrderId::new(6), OrderId::new(5)]
     );
     let near = s
         .orders_by_address_key("fx-addr-1", at("2025-06-01T00:00:00+08:00"), 10)
@@ -776,7 +790,7 @@ async fn the_fixture_reads_back_after_the_upgrade() {
         .create_order(replay, Arc::new(DeadlineRules::default()), cal)
         .await
         .unwrap();
-    assert!(created.replayed && created.order.id == OrderId(1));
+    assert!(created.replayed && created.order.id == OrderId::new(1));
 
     let trail = s
         .audit_entries(&AuditFilter {
