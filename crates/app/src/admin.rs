@@ -51,8 +51,12 @@ pub(crate) struct Items<T> {
     items: Vec<T>,
 }
 
-/// Creates a unit; `parent: null` creates a root hotline.
-pub async fn add_unit(state: &AppState, req: UnitRecord) -> ApiResult<UnitRecord> {
+/// Creates a unit, with its audit record; `parent: null` creates a root hotline.
+pub async fn add_unit(
+    state: &AppState,
+    req: UnitRecord,
+    record: AuditRecord,
+) -> ApiResult<UnitRecord> {
     if req.name.trim().is_empty() || req.name.chars().count() > 100 {
         return Err(ApiError::invalid("name", "must be 1–100 characters"));
     }
@@ -78,7 +82,7 @@ pub async fn add_unit(state: &AppState, req: UnitRecord) -> ApiResult<UnitRecord
             "another active hotline already takes requests for this region",
         ));
     }
-    let unit = state.store().create_unit(req).await?;
+    let unit = state.store().create_unit(req, record).await?;
     state.invalidate_caches();
     Ok(unit)
 }
@@ -103,17 +107,16 @@ async fn create_unit(
         region: req.region,
         active: true,
     };
-    let unit = add_unit(&state, record).await?;
-    tracing::info!(unit = %unit.code, by = %viewer.user.username, "unit created");
-    audit_change(
-        &state,
+    let audit = audit::by(
         &viewer,
         &addr,
+        &state,
         "unit.create",
-        Some(format!("unit:{}", unit.code)),
-        serde_json::json!({"name": unit.name, "kind": unit.kind, "parent": unit.parent}),
-    )
-    .await?;
+        Some(format!("unit:{}", record.code)),
+        serde_json::json!({"name": record.name, "kind": record.kind, "parent": record.parent}),
+    );
+    let unit = add_unit(&state, record, audit).await?;
+    tracing::info!(unit = %unit.code, by = %viewer.user.username, "unit created");
     Ok((StatusCode::CREATED, Json(unit)))
 }
 
@@ -246,13 +249,15 @@ pub(crate) struct CreateUser {
     unit: Option<UnitCode>,
 }
 
-/// Creates an account after checking the username, the password policy and the unit.
+/// Creates an account, with its audit record, after checking the username, the
+/// password policy and the unit.
 pub async fn add_user(
     state: &AppState,
     username: &str,
     password: &str,
     roles: Vec<Role>,
     unit: Option<UnitCode>,
+    record: AuditRecord,
 ) -> ApiResult<UserView> {
     let ok_name = !username.is_empty()
         && username.len() <= 64
@@ -288,12 +293,15 @@ pub async fn add_user(
         .await??;
     let user = state
         .store()
-        .create_user(NewUser {
-            username: username.to_owned(),
-            password_hash,
-            roles,
-            unit,
-        })
+        .create_user(
+            NewUser {
+                username: username.to_owned(),
+                password_hash,
+                roles,
+                unit,
+            },
+            record,
+        )
         .await?;
     Ok(UserView::from(&user))
 }
@@ -310,17 +318,24 @@ async fn create_user(
             "only an administrator of the unit creates its accounts",
         ));
     }
-    let user = add_user(&state, &req.username, &req.password, req.roles, req.unit).await?;
-    tracing::info!(user = %user.username, by = %viewer.user.username, "account created");
-    audit_change(
-        &state,
+    let audit = audit::by(
         &viewer,
         &addr,
+        &state,
         "user.create",
-        Some(format!("user:{}", user.username)),
-        serde_json::json!({"roles": user.roles, "unit": user.unit}),
+        Some(format!("user:{}", req.username)),
+        serde_json::json!({"roles": req.roles, "unit": req.unit}),
+    );
+    let user = add_user(
+        &state,
+        &req.username,
+        &req.password,
+        req.roles,
+        req.unit,
+        audit,
     )
     .await?;
+    tracing::info!(user = %user.username, by = %viewer.user.username, "account created");
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -513,11 +528,18 @@ async fn get_year(
         .ok_or_else(ApiError::not_found)
 }
 
-/// Loads (or replaces) a year's official arrangement.
-pub async fn load_year(state: &AppState, year: YearArrangement) -> ApiResult<YearArrangement> {
+/// Loads (or replaces) a year's official arrangement, with its audit record.
+pub async fn load_year(
+    state: &AppState,
+    year: YearArrangement,
+    record: AuditRecord,
+) -> ApiResult<YearArrangement> {
     year.validate()
         .map_err(|e| ApiError::invalid("holidays", e.0))?;
-    state.store().put_calendar_year(year.clone()).await?;
+    state
+        .store()
+        .put_calendar_year(year.clone(), Some(record))
+        .await?;
     state.invalidate_caches();
     Ok(year)
 }
@@ -537,17 +559,16 @@ async fn put_year(
     if body.year != year_param(&year)? {
         return Err(ApiError::invalid("year", "must match the year in the path"));
     }
-    let y = load_year(&state, body).await?;
-    tracing::info!(year = y.year, by = %viewer.user.username, "calendar year loaded");
-    audit_change(
-        &state,
+    let audit = audit::by(
         &viewer,
         &addr,
+        &state,
         "calendar.load",
-        Some(format!("calendar:{}", y.year)),
-        serde_json::json!({"holidays": y.holidays.len(), "workdays": y.workdays.len()}),
-    )
-    .await?;
+        Some(format!("calendar:{}", body.year)),
+        serde_json::json!({"holidays": body.holidays.len(), "workdays": body.workdays.len()}),
+    );
+    let y = load_year(&state, body, audit).await?;
+    tracing::info!(year = y.year, by = %viewer.user.username, "calendar year loaded");
     Ok(Json(y))
 }
 
@@ -583,18 +604,20 @@ pub async fn change_rules(
     rules
         .check()
         .map_err(|(field, why)| ApiError::invalid(field, why))?;
-    state.store().put_deadline_rules(&rules).await?;
-    state.invalidate_caches();
-    tracing::info!(by = %viewer.user.username, "deadline rules changed");
-    audit_change(
-        state,
+    let record = audit::by(
         viewer,
         addr,
+        state,
         "rules.change",
         Some("rules:deadlines".to_owned()),
         serde_json::to_value(&rules).unwrap_or_default(),
-    )
-    .await?;
+    );
+    state
+        .store()
+        .put_deadline_rules(&rules, Some(record))
+        .await?;
+    state.invalidate_caches();
+    tracing::info!(by = %viewer.user.username, "deadline rules changed");
     Ok(rules)
 }
 
@@ -632,17 +655,19 @@ async fn add_category(
         path: req.path,
         name: req.name.trim().to_owned(),
     };
-    state.store().put_domain_category(cat.clone()).await?;
-    state.invalidate_caches();
-    audit_change(
-        &state,
+    let record = audit::by(
         &viewer,
         &addr,
+        &state,
         "taxonomy.add",
         Some(format!("domain:{}", cat.path)),
         serde_json::json!({"name": cat.name}),
-    )
-    .await?;
+    );
+    state
+        .store()
+        .put_domain_category(cat.clone(), Some(record))
+        .await?;
+    state.invalidate_caches();
     Ok((StatusCode::CREATED, Json(cat)))
 }
 

@@ -146,10 +146,22 @@ async fn prepare(state: AppState) -> Result<(), String> {
         region: RegionCode::parse("510100").map_err(|e| e.0)?,
         active: true,
     };
-    add_unit(&state, unit).await.map_err(|e| e.message)?;
-    add_user(&state, "bench", PASSWORD, vec![Role::Operator], Some(code))
-        .await
-        .map_err(|e| e.message)?;
+    let record = |action: &str, object: String| {
+        hotline_app::audit::system(&state, action, Some(object), serde_json::json!({}))
+    };
+    let audit = record("unit.create", format!("unit:{}", unit.code));
+    add_unit(&state, unit, audit).await.map_err(|e| e.message)?;
+    let audit = record("user.create", "user:bench".to_owned());
+    add_user(
+        &state,
+        "bench",
+        PASSWORD,
+        vec![Role::Operator],
+        Some(code),
+        audit,
+    )
+    .await
+    .map_err(|e| e.message)?;
     Ok(())
 }
 

@@ -222,8 +222,12 @@ async fn build_org(state: &AppState) -> Result<(), String> {
             ));
         }
     }
+    let record = |action: &str, object: String| {
+        hotline_app::audit::system(state, action, Some(object), serde_json::json!({}))
+    };
     for u in units {
-        add_unit(state, u).await.map_err(|e| e.message)?;
+        let audit = record("unit.create", format!("unit:{}", u.code));
+        add_unit(state, u, audit).await.map_err(|e| e.message)?;
     }
     let password = "Report-Bench-Pass-2026";
     add_user(
@@ -232,6 +236,7 @@ async fn build_org(state: &AppState) -> Result<(), String> {
         password,
         vec![Role::Supervisor],
         Some(province),
+        record("user.create", "user:province".to_owned()),
     )
     .await
     .map_err(|e| e.message)?;
@@ -241,6 +246,7 @@ async fn build_org(state: &AppState) -> Result<(), String> {
         password,
         vec![Role::Supervisor],
         Some(city_hotline(CITIES[0].0)),
+        record("user.create", "user:chengdu".to_owned()),
     )
     .await
     .map_err(|e| e.message)?;

@@ -505,19 +505,16 @@ pub async fn unit(cfg: Config, cmd: UnitCommand) -> Result<(), String> {
                 region: hotline_domain::RegionCode::parse(&region).map_err(|e| e.0)?,
                 active: true,
             };
-            let unit = add_unit(&state, record).await.map_err(|e| e.message)?;
-            let detail =
-                serde_json::json!({"name": unit.name, "kind": unit.kind, "parent": unit.parent});
-            state
-                .store()
-                .append_audit(cli_record(
-                    &state,
-                    "unit.create",
-                    format!("unit:{}", unit.code),
-                    detail,
-                ))
+            let detail = serde_json::json!({
+                "name": record.name,
+                "kind": record.kind,
+                "parent": record.parent,
+            });
+            let object = format!("unit:{}", record.code);
+            let audit = cli_record(&state, "unit.create", object, detail);
+            let unit = add_unit(&state, record, audit)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| e.message)?;
             println!("created unit {} ({})", unit.code, unit.name);
             return Ok(());
         }
@@ -605,16 +602,11 @@ async fn add_user(
     let password = read_password()?;
     let password = password.as_str();
     let (state, _lock) = open_to_write(&with_data(cfg, &data), "POST /api/v1/users").await?;
-    let user = hotline_app::admin::add_user(&state, &username, password, roles, unit)
+    let detail = serde_json::json!({"roles": roles, "unit": unit});
+    let audit = cli_record(&state, "user.create", format!("user:{username}"), detail);
+    let user = hotline_app::admin::add_user(&state, &username, password, roles, unit, audit)
         .await
         .map_err(|e| e.message)?;
-    cli_audit(
-        &state,
-        "user.create",
-        format!("user:{}", user.username),
-        serde_json::json!({"roles": user.roles, "unit": user.unit}),
-    )
-    .await?;
     println!("created user {} ({})", user.username, role);
     Ok(())
 }
@@ -652,18 +644,19 @@ pub async fn calendar(cfg: Config, cmd: CalendarCommand) -> Result<(), String> {
                 .map_err(|e| format!("{}: not a calendar year: {e}", file.display()))?;
             let (state, _lock) =
                 open_to_write(&with_data(cfg, &data), "PUT /api/v1/calendar/{year}").await?;
-            let y = hotline_app::admin::load_year(&state, year)
-                .await
-                .map_err(|e| e.message)?;
-            let detail =
-                serde_json::json!({"holidays": y.holidays.len(), "workdays": y.workdays.len()});
-            cli_audit(
+            let detail = serde_json::json!({
+                "holidays": year.holidays.len(),
+                "workdays": year.workdays.len(),
+            });
+            let audit = cli_record(
                 &state,
                 "calendar.load",
-                format!("calendar:{}", y.year),
+                format!("calendar:{}", year.year),
                 detail,
-            )
-            .await?;
+            );
+            let y = hotline_app::admin::load_year(&state, year, audit)
+                .await
+                .map_err(|e| e.message)?;
             println!(
                 "loaded {}: {} holidays, {} make-up working days",
                 y.year,

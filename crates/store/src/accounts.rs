@@ -9,7 +9,8 @@ use crate::{ApiKeyRecord, NewUser, Result, SessionRecord, UnitRecord, UserRecord
 
 #[async_trait]
 pub trait AccountStore: Send + Sync {
-    async fn create_unit(&self, unit: UnitRecord) -> Result<UnitRecord>;
+    /// Creates a unit, audited in the same transaction.
+    async fn create_unit(&self, unit: UnitRecord, audit: AuditRecord) -> Result<UnitRecord>;
     async fn list_units(&self) -> Result<Vec<UnitRecord>>;
     /// Replaces a unit's name, parent and active flag (its code, kind and history stay).
     async fn update_unit(&self, unit: UnitRecord, audit: AuditRecord) -> Result<()>;
@@ -17,7 +18,8 @@ pub trait AccountStore: Send + Sync {
     /// Replaces an account's roles, unit, active flag and (if given) password hash;
     /// ends its sessions when it is disabled or its password changes.
     async fn update_user(&self, user: UserRecord, audit: AuditRecord) -> Result<()>;
-    async fn create_user(&self, user: NewUser) -> Result<UserRecord>;
+    /// Creates an account, audited in the same transaction.
+    async fn create_user(&self, user: NewUser, audit: AuditRecord) -> Result<UserRecord>;
     async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>>;
     async fn set_user_password(&self, username: &str, password_hash: &str) -> Result<()>;
     async fn create_session(&self, session: SessionRecord) -> Result<()>;

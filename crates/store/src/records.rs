@@ -12,7 +12,9 @@ use hotline_domain::{
 use crate::sql::Row;
 use crate::stats::StatCount;
 use crate::two_factor::TwoFactorRecord;
-use crate::{ApiKeyRecord, Result, SessionRecord, StoreError, UnitRecord, UserRecord, backend};
+use crate::{
+    ApiKeyRecord, NewUser, Result, SessionRecord, StoreError, UnitRecord, UserRecord, backend,
+};
 
 fn ts(s: &str) -> Result<Timestamp> {
     chrono::DateTime::parse_from_rfc3339(s).map_err(backend)
@@ -65,6 +67,18 @@ pub(crate) fn user(r: &impl Row) -> Result<UserRecord> {
         unit: unit_code(r.get(4)?)?,
         active: r.get(5)?,
     })
+}
+
+/// A new account as stored under `id`.
+pub(crate) fn new_user(u: NewUser, id: i64) -> UserRecord {
+    UserRecord {
+        id: UserId(id),
+        username: u.username,
+        password_hash: u.password_hash,
+        roles: u.roles,
+        unit: u.unit,
+        active: true,
+    }
 }
 
 /// The user as [`user`] reads it, then `created_at, expires_at, last_seen, address`.

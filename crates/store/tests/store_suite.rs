@@ -124,18 +124,14 @@ async fn seed_units(s: &Arc<dyn Store>) {
         region: RegionCode::parse(region).unwrap(),
         active: true,
     };
-    s.create_unit(unit("sc", UnitKind::Hotline, None, "510000"))
-        .await
-        .unwrap();
-    s.create_unit(unit("cd", UnitKind::Hotline, Some("sc"), "510100"))
-        .await
-        .unwrap();
-    s.create_unit(unit("cdjt", UnitKind::Department, Some("cd"), "510100"))
-        .await
-        .unwrap();
-    s.create_unit(unit("cdsw", UnitKind::Department, Some("cd"), "510100"))
-        .await
-        .unwrap();
+    for u in [
+        unit("sc", UnitKind::Hotline, None, "510000"),
+        unit("cd", UnitKind::Hotline, Some("sc"), "510100"),
+        unit("cdjt", UnitKind::Department, Some("cd"), "510100"),
+        unit("cdsw", UnitKind::Department, Some("cd"), "510100"),
+    ] {
+        s.create_unit(u, audit("unit.create")).await.unwrap();
+    }
 }
 
 fn intake(title: &str) -> Intake {
@@ -489,22 +485,29 @@ story!(accounts_sessions_calendar_and_rules_round_trip, |s: Arc<
     dyn Store,
 >| async move {
     seed_units(&s).await;
+    let head = audit_head(&s).await;
     let u = s
-        .create_user(NewUser {
-            username: "alice".into(),
-            password_hash: "h".into(),
-            roles: vec![Role::Operator, Role::Dispatcher],
-            unit: Some(code("cd")),
-        })
+        .create_user(
+            NewUser {
+                username: "alice".into(),
+                password_hash: "h".into(),
+                roles: vec![Role::Operator, Role::Dispatcher],
+                unit: Some(code("cd")),
+            },
+            audit("user.create"),
+        )
         .await
         .unwrap();
     let dup = s
-        .create_user(NewUser {
-            username: "alice".into(),
-            password_hash: "h".into(),
-            roles: vec![],
-            unit: None,
-        })
+        .create_user(
+            NewUser {
+                username: "alice".into(),
+                password_hash: "h".into(),
+                roles: vec![],
+                unit: None,
+            },
+            audit("user.create"),
+        )
         .await;
     assert!(matches!(dup, Err(StoreError::Duplicate(_))));
     let back = s.user_by_username("alice").await.unwrap().unwrap();
@@ -547,7 +550,9 @@ story!(accounts_sessions_calendar_and_rules_round_trip, |s: Arc<
         workdays: vec![],
         notice: None,
     };
-    s.put_calendar_year(y.clone()).await.unwrap();
+    s.put_calendar_year(y.clone(), Some(audit("calendar.load")))
+        .await
+        .unwrap();
     assert_eq!(
         s.calendar().await.unwrap(),
         [before().calendar, vec![y]].concat()
@@ -555,16 +560,45 @@ story!(accounts_sessions_calendar_and_rules_round_trip, |s: Arc<
     assert_eq!(s.deadline_rules().await.unwrap(), before().deadline_rules);
     let mut rules = DeadlineRules::default();
     rules.limits.consultation = Some(5);
-    s.put_deadline_rules(&rules).await.unwrap();
+    s.put_deadline_rules(&rules, Some(audit("rules.change")))
+        .await
+        .unwrap();
     assert_eq!(s.deadline_rules().await.unwrap(), Some(rules));
-    for c in hotline_domain::taxonomy::seed() {
-        s.put_domain_category(c).await.unwrap();
+    let seed = hotline_domain::taxonomy::seed();
+    for c in seed.clone() {
+        s.put_domain_category(c, Some(audit("taxonomy.add")))
+            .await
+            .unwrap();
     }
-    assert_eq!(
-        s.taxonomy().await.unwrap().len(),
-        hotline_domain::taxonomy::seed().len()
-    );
+    assert_eq!(s.taxonomy().await.unwrap().len(), seed.len());
+    // Each change with its record; the refused account, neither.
+    let trail = trail_after(&s, head).await;
+    let actions: Vec<&str> = trail.iter().map(|e| e.record.action.as_str()).collect();
+    let changes = ["user.create", "calendar.load", "rules.change"];
+    assert_eq!(actions[..3], changes);
+    assert_eq!(actions[3..], vec!["taxonomy.add"; seed.len()]);
 });
+
+/// The audit trail after record `after`, oldest first.
+async fn trail_after(s: &Arc<dyn Store>, after: i64) -> Vec<hotline_domain::audit::AuditEntry> {
+    let filter = AuditFilter {
+        ascending: true,
+        cursor: Some(after),
+        limit: 1000,
+        ..Default::default()
+    };
+    s.audit_entries(&filter).await.unwrap()
+}
+
+/// The id of the last audit record (0 before any).
+async fn audit_head(s: &Arc<dyn Store>) -> i64 {
+    let newest = AuditFilter {
+        limit: 1,
+        ..Default::default()
+    };
+    let entries = s.audit_entries(&newest).await.unwrap();
+    entries.first().map_or(0, |e| e.id)
+}
 
 fn audit(action: &str) -> hotline_domain::audit::AuditRecord {
     hotline_domain::audit::AuditRecord {
@@ -582,6 +616,7 @@ story!(
     the_audit_trail_is_one_verifiable_chain_written_with_its_change,
     |s: Arc<dyn Store>| async move {
         seed_units(&s).await;
+        let head = audit_head(&s).await;
         s.append_audit(audit("login")).await.unwrap();
         let mut n = new_order("路灯", "2026-11-27T09:00:00+08:00", None, None);
         n.audit = Some(audit("order.create"));
@@ -595,15 +630,7 @@ story!(
             .record_transitions(vec![c], Some(audit("order.dispatch")))
             .await;
         assert!(matches!(stale, Err(StoreError::VersionConflict)));
-        let all = s
-            .audit_entries(&AuditFilter {
-                ascending: true,
-                limit: 100,
-                ..Default::default()
-            })
-            .await
-            .unwrap();
-        let head = before().audit_head;
+        let all = trail_after(&s, 0).await;
         let own: Vec<_> = all.iter().filter(|e| e.id > head).collect();
         assert_eq!(
             own.iter()
@@ -822,8 +849,15 @@ story!(
             roles: vec![Role::Operator],
             unit: Some(code("cd")),
         };
-        let alice = s.create_user(user("alice")).await.unwrap();
-        let bob = s.create_user(user("bob")).await.unwrap();
+        let alice = s
+            .create_user(user("alice"), audit("user.create"))
+            .await
+            .unwrap();
+        let bob = s
+            .create_user(user("bob"), audit("user.create"))
+            .await
+            .unwrap();
+        let head = audit_head(&s).await;
         let open = |id: UserId, hash: &str, hour: u32, address: Option<&str>| SessionRecord {
             token_hash: hash.into(),
             user_id: id,
@@ -870,15 +904,7 @@ story!(
         assert_eq!(s.user_sessions(bob.id).await.unwrap().len(), 1);
         let (_, u) = s.session("a3").await.unwrap().unwrap();
         assert_eq!(u.password_hash, "h2");
-        let trail = s
-            .audit_entries(&AuditFilter {
-                ascending: true,
-                cursor: Some(before().audit_head),
-                limit: 10,
-                ..Default::default()
-            })
-            .await
-            .unwrap();
+        let trail = trail_after(&s, head).await;
         let actions: Vec<_> = trail.iter().map(|e| e.record.action.as_str()).collect();
         assert_eq!(actions, ["session.end", "password.change"]);
     }
@@ -1838,12 +1864,15 @@ story!(
     a_second_factor_is_offered_confirmed_used_once_and_removed,
     |s: Arc<dyn Store>| async move {
         let u = s
-            .create_user(NewUser {
-                username: "root2fa".into(),
-                password_hash: "h".into(),
-                roles: vec![Role::Admin],
-                unit: None,
-            })
+            .create_user(
+                NewUser {
+                    username: "root2fa".into(),
+                    password_hash: "h".into(),
+                    roles: vec![Role::Admin],
+                    unit: None,
+                },
+                audit("user.create"),
+            )
             .await
             .unwrap();
         let none = s.two_factor(u.id).await.unwrap();
@@ -1942,16 +1971,8 @@ story!(
             .await
             .unwrap();
         assert!(s.session("tok2fa").await.unwrap().is_none());
-        let trail = s
-            .audit_entries(&AuditFilter {
-                limit: 100,
-                ..AuditFilter::default()
-            })
-            .await
-            .unwrap();
-        let head = before().audit_head;
-        let own = trail.iter().filter(|e| e.id > head);
-        let actions: Vec<&str> = own.map(|e| e.record.action.as_str()).collect();
+        let trail = trail_after(&s, before().audit_head).await;
+        let actions: Vec<&str> = trail.iter().map(|e| e.record.action.as_str()).collect();
         assert_eq!(
             actions.iter().filter(|a| a.starts_with("2fa.")).count(),
             8,

@@ -7,6 +7,7 @@
 //! the demo did not create, is never touched.
 
 use chrono::{Duration, Timelike};
+use hotline_domain::audit::AuditRecord;
 use hotline_domain::*;
 use hotline_store::UnitRecord;
 use rand::rngs::StdRng;
@@ -339,6 +340,7 @@ pub async fn load(state: &AppState) -> ApiResult<bool> {
             &password,
             vec![Role::parse(role).expect("demo roles are valid")],
             unit,
+            loaded(state, "user.create", format!("user:{username}")),
         )
         .await?;
     }
@@ -447,8 +449,24 @@ fn unit(code: &str, name: &str, kind: &str, parent: Option<&str>, region: &str) 
     }
 }
 
+/// The demo's records are the server's own (`system`) work.
+fn loaded(state: &AppState, action: &str, object: String) -> AuditRecord {
+    crate::audit::system(
+        state,
+        action,
+        Some(object),
+        serde_json::json!({"demo": true}),
+    )
+}
+
+/// Creates a demo unit.
+async fn add_demo_unit(state: &AppState, u: UnitRecord) -> ApiResult<UnitRecord> {
+    let record = loaded(state, "unit.create", format!("unit:{}", u.code));
+    add_unit(state, u, record).await
+}
+
 async fn load_units(state: &AppState) -> ApiResult<()> {
-    add_unit(
+    add_demo_unit(
         state,
         unit(
             "sc12345",
@@ -461,7 +479,7 @@ async fn load_units(state: &AppState) -> ApiResult<()> {
     .await?;
     for (abbr, name, region) in CITIES {
         let code = format!("{abbr}12345");
-        add_unit(
+        add_demo_unit(
             state,
             unit(
                 &code,
@@ -474,7 +492,7 @@ async fn load_units(state: &AppState) -> ApiResult<()> {
         .await?;
         if abbr != "cd" && abbr != "my" {
             let dept = format!("{abbr}-zj");
-            add_unit(
+            add_demo_unit(
                 state,
                 unit(
                     &dept,
@@ -488,7 +506,7 @@ async fn load_units(state: &AppState) -> ApiResult<()> {
         }
     }
     for (code, name, kind, parent, region) in UNITS {
-        add_unit(state, unit(code, name, kind, Some(parent), region)).await?;
+        add_demo_unit(state, unit(code, name, kind, Some(parent), region)).await?;
     }
     Ok(())
 }

@@ -164,7 +164,7 @@ pub(super) async fn unit_change(
     v: &Viewer,
     f: UnitForm,
 ) -> Result<(), ApiError> {
-    use crate::admin::{UnitPatch, add_unit, audit_change, change_unit};
+    use crate::admin::{UnitPatch, add_unit, change_unit};
     let org = state.org().await?;
     let bad =
         |field: &'static str| move |e: hotline_domain::InvalidValue| ApiError::invalid(field, e.0);
@@ -194,18 +194,11 @@ pub(super) async fn unit_change(
                 .map_err(bad("region"))?,
             active: true,
         };
-        let unit = add_unit(state, record).await?;
         let detail =
-            serde_json::json!({"name": unit.name, "kind": unit.kind, "parent": unit.parent});
-        return audit_change(
-            state,
-            v,
-            addr,
-            "unit.create",
-            Some(format!("unit:{}", unit.code)),
-            detail,
-        )
-        .await;
+            serde_json::json!({"name": record.name, "kind": record.kind, "parent": record.parent});
+        let object = Some(format!("unit:{}", record.code));
+        let audit = crate::audit::by(v, addr, state, "unit.create", object, detail);
+        return add_unit(state, record, audit).await.map(drop);
     }
     let patch = match f.op.as_str() {
         "deactivate" => UnitPatch {
@@ -337,7 +330,7 @@ pub(super) async fn account_change(
     v: &Viewer,
     f: UserForm,
 ) -> Result<(), ApiError> {
-    use crate::admin::{UserPatch, add_user, audit_change, change_user, set_password};
+    use crate::admin::{UserPatch, add_user, change_user, set_password};
     if !v.grants(Capability::Administer) {
         return Err(ApiError::forbidden("administrators only"));
     }
@@ -357,16 +350,12 @@ pub(super) async fn account_change(
         }
         let role = Role::parse(f.role.as_deref().unwrap_or(""))
             .map_err(|e| ApiError::invalid("role", e.0))?;
-        let created = add_user(
-            state,
-            f.username.trim(),
-            f.password.as_deref().unwrap_or(""),
-            vec![role],
-            unit,
-        )
-        .await?;
-        let detail = serde_json::json!({"roles": created.roles, "unit": created.unit});
-        return audit_change(state, v, addr, "user.create", object, detail).await;
+        let detail = serde_json::json!({"roles": [role], "unit": unit});
+        let audit = crate::audit::by(v, addr, state, "user.create", object, detail);
+        let password = f.password.as_deref().unwrap_or("");
+        return add_user(state, f.username.trim(), password, vec![role], unit, audit)
+            .await
+            .map(drop);
     }
     let target = state.store().user_by_username(f.username.trim()).await?;
     if !target.is_some_and(|t| v.administers(&org, t.unit.as_ref())) {
@@ -644,7 +633,6 @@ pub(super) async fn rules_change(
     v: &Viewer,
     f: RulesForm,
 ) -> Result<(), ApiError> {
-    use crate::admin::audit_change;
     if !v.is_installation_admin() {
         return Err(ApiError::forbidden("installation administrators only"));
     }
@@ -663,18 +651,11 @@ pub(super) async fn rules_change(
     if f.op == "calendar" {
         let year: hotline_domain::YearArrangement =
             parse_json(f.json.unwrap_or_default().as_bytes())?;
-        let y = crate::admin::load_year(state, year).await?;
         let detail =
-            serde_json::json!({"holidays": y.holidays.len(), "workdays": y.workdays.len()});
-        return audit_change(
-            state,
-            v,
-            addr,
-            "calendar.load",
-            Some(format!("calendar:{}", y.year)),
-            detail,
-        )
-        .await;
+            serde_json::json!({"holidays": year.holidays.len(), "workdays": year.workdays.len()});
+        let object = Some(format!("calendar:{}", year.year));
+        let audit = crate::audit::by(v, addr, state, "calendar.load", object, detail);
+        return crate::admin::load_year(state, year, audit).await.map(drop);
     }
     let path = format!(
         "{}/{}",
@@ -692,15 +673,10 @@ pub(super) async fn rules_change(
         path,
         name,
     };
-    state.store().put_domain_category(cat.clone()).await?;
+    let object = Some(format!("domain:{}", cat.path));
+    let detail = serde_json::json!({"name": cat.name});
+    let audit = crate::audit::by(v, addr, state, "taxonomy.add", object, detail);
+    state.store().put_domain_category(cat, Some(audit)).await?;
     state.invalidate_caches();
-    audit_change(
-        state,
-        v,
-        addr,
-        "taxonomy.add",
-        Some(format!("domain:{}", cat.path)),
-        serde_json::json!({"name": cat.name}),
-    )
-    .await
+    Ok(())
 }

@@ -54,6 +54,19 @@ pub fn at(s: &str) -> Timestamp {
     chrono::DateTime::parse_from_rfc3339(s).unwrap()
 }
 
+/// The audit record of a row the tests set up, written with it as any such write is.
+pub fn set_up(action: &str, object: String) -> hotline_domain::audit::AuditRecord {
+    hotline_domain::audit::AuditRecord {
+        at: at("2026-11-02T09:00:00+08:00"),
+        actor: "system".into(),
+        unit: None,
+        address: None,
+        action: action.into(),
+        object: Some(object),
+        detail: json!({}),
+    }
+}
+
 fn password_hash() -> String {
     static H: OnceLock<String> = OnceLock::new();
     H.get_or_init(|| hotline_app::auth::hash_password(PASSWORD).unwrap())
@@ -139,25 +152,31 @@ impl TestApp {
         bootstrap::seed_defaults(&*store).await.unwrap();
         for (code, kind, parent, region) in UNITS {
             store
-                .create_unit(UnitRecord {
-                    code: UnitCode::parse(code).unwrap(),
-                    name: format!("单位 {code}"),
-                    kind: UnitKind::parse(kind).unwrap(),
-                    parent: parent.map(|p| UnitCode::parse(p).unwrap()),
-                    region: RegionCode::parse(region).unwrap(),
-                    active: true,
-                })
+                .create_unit(
+                    UnitRecord {
+                        code: UnitCode::parse(code).unwrap(),
+                        name: format!("单位 {code}"),
+                        kind: UnitKind::parse(kind).unwrap(),
+                        parent: parent.map(|p| UnitCode::parse(p).unwrap()),
+                        region: RegionCode::parse(region).unwrap(),
+                        active: true,
+                    },
+                    set_up("unit.create", format!("unit:{code}")),
+                )
                 .await
                 .unwrap();
         }
         for (name, roles, unit) in USERS {
             store
-                .create_user(NewUser {
-                    username: name.to_string(),
-                    password_hash: password_hash(),
-                    roles: roles.iter().map(|r| Role::parse(r).unwrap()).collect(),
-                    unit: unit.map(|u| UnitCode::parse(u).unwrap()),
-                })
+                .create_user(
+                    NewUser {
+                        username: name.to_string(),
+                        password_hash: password_hash(),
+                        roles: roles.iter().map(|r| Role::parse(r).unwrap()).collect(),
+                        unit: unit.map(|u| UnitCode::parse(u).unwrap()),
+                    },
+                    set_up("user.create", format!("user:{name}")),
+                )
                 .await
                 .unwrap();
         }
@@ -307,12 +326,15 @@ impl TestApp {
         let hash = argon.hash_password(PASSWORD.as_bytes(), &salt).unwrap();
         self.state
             .store()
-            .create_user(NewUser {
-                username: name.to_owned(),
-                password_hash: hash.to_string(),
-                roles: vec![Role::parse(role).unwrap()],
-                unit: unit.map(|u| UnitCode::parse(u).unwrap()),
-            })
+            .create_user(
+                NewUser {
+                    username: name.to_owned(),
+                    password_hash: hash.to_string(),
+                    roles: vec![Role::parse(role).unwrap()],
+                    unit: unit.map(|u| UnitCode::parse(u).unwrap()),
+                },
+                set_up("user.create", format!("user:{name}")),
+            )
             .await
             .unwrap();
     }

@@ -425,14 +425,17 @@ async fn requests_route_to_one_hotline_down_the_hotline_tree_even_with_stored_ro
     ] {
         app.state
             .store()
-            .create_unit(hotline_store::UnitRecord {
-                code: hotline_domain::UnitCode::parse(code).unwrap(),
-                name: code.into(),
-                kind: hotline_domain::UnitKind::Hotline,
-                parent: Some(hotline_domain::UnitCode::parse(parent).unwrap()),
-                region: hotline_domain::RegionCode::parse(region).unwrap(),
-                active: true,
-            })
+            .create_unit(
+                hotline_store::UnitRecord {
+                    code: hotline_domain::UnitCode::parse(code).unwrap(),
+                    name: code.into(),
+                    kind: hotline_domain::UnitKind::Hotline,
+                    parent: Some(hotline_domain::UnitCode::parse(parent).unwrap()),
+                    region: hotline_domain::RegionCode::parse(region).unwrap(),
+                    active: true,
+                },
+                crate::common::set_up("unit.create", format!("unit:{code}")),
+            )
             .await
             .unwrap();
     }

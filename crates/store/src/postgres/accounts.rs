@@ -16,7 +16,8 @@ use crate::{
 
 #[async_trait]
 impl AccountStore for PgStore {
-    async fn create_unit(&self, unit: UnitRecord) -> Result<UnitRecord> {
+    async fn create_unit(&self, unit: UnitRecord, audit: AuditRecord) -> Result<UnitRecord> {
+        let mut tx = self.begin().await?;
         let insert = sql(INSERT_UNIT)
             .bind(unit.code.as_str())
             .bind(&unit.name)
@@ -24,7 +25,9 @@ impl AccountStore for PgStore {
             .bind(unit.parent.as_ref().map(|p| p.as_str()))
             .bind(unit.region.as_str())
             .bind(unit.active);
-        exec(insert, &self.pool).await?;
+        exec(insert, &mut *tx).await?;
+        append_audit_tx(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(unit)
     }
 
@@ -68,21 +71,17 @@ impl AccountStore for PgStore {
         Ok(tx.commit().await?)
     }
 
-    async fn create_user(&self, u: NewUser) -> Result<UserRecord> {
+    async fn create_user(&self, u: NewUser, audit: AuditRecord) -> Result<UserRecord> {
+        let mut tx = self.begin().await?;
         let insert = sql(INSERT_USER)
             .bind(&u.username)
             .bind(&u.password_hash)
             .bind(roles_to_text(&u.roles))
             .bind(u.unit.as_ref().map(|x| x.as_str()));
-        let id = one(insert, &self.pool, records::number).await?;
-        Ok(UserRecord {
-            id: UserId(id.ok_or(StoreError::NotFound)?),
-            username: u.username,
-            password_hash: u.password_hash,
-            roles: u.roles,
-            unit: u.unit,
-            active: true,
-        })
+        let id = one(insert, &mut *tx, records::number).await?;
+        append_audit_tx(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(records::new_user(u, id.ok_or(StoreError::NotFound)?))
     }
 
     async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>> {

@@ -17,10 +17,18 @@ impl RulesStore for PgStore {
         all(sql(CALENDAR), &self.pool, records::year).await
     }
 
-    async fn put_calendar_year(&self, y: YearArrangement) -> Result<()> {
+    async fn put_calendar_year(
+        &self,
+        y: YearArrangement,
+        audit: Option<AuditRecord>,
+    ) -> Result<()> {
         let (h, w) = year_texts(&y)?;
-        let q = sql(PUT_YEAR).bind(y.year).bind(h).bind(w);
-        exec(q, &self.pool).await.map(drop)
+        let mut tx = self.begin().await?;
+        exec(sql(PUT_YEAR).bind(y.year).bind(h).bind(w), &mut *tx).await?;
+        if let Some(a) = audit {
+            append_audit_tx(&mut tx, a).await?;
+        }
+        Ok(tx.commit().await?)
     }
 
     async fn deadline_rules(&self) -> Result<Option<DeadlineRules>> {
@@ -28,9 +36,18 @@ impl RulesStore for PgStore {
         Ok(text.map(|v| serde_json::from_str(&v)).transpose()?)
     }
 
-    async fn put_deadline_rules(&self, rules: &DeadlineRules) -> Result<()> {
+    async fn put_deadline_rules(
+        &self,
+        rules: &DeadlineRules,
+        audit: Option<AuditRecord>,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
         let q = sql(PUT_DEADLINE_RULES).bind(serde_json::to_string(rules)?);
-        exec(q, &self.pool).await.map(drop)
+        exec(q, &mut *tx).await?;
+        if let Some(a) = audit {
+            append_audit_tx(&mut tx, a).await?;
+        }
+        Ok(tx.commit().await?)
     }
 
     async fn setting(&self, key: &str) -> Result<Option<String>> {
@@ -48,11 +65,20 @@ impl RulesStore for PgStore {
         all(sql(TAXONOMY), &self.pool, records::category).await
     }
 
-    async fn put_domain_category(&self, cat: DomainCategory) -> Result<()> {
+    async fn put_domain_category(
+        &self,
+        cat: DomainCategory,
+        audit: Option<AuditRecord>,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
         let q = sql(PUT_CATEGORY)
             .bind(cat.path.to_string())
             .bind(cat.top_name)
             .bind(cat.name);
-        exec(q, &self.pool).await.map(drop)
+        exec(q, &mut *tx).await?;
+        if let Some(a) = audit {
+            append_audit_tx(&mut tx, a).await?;
+        }
+        Ok(tx.commit().await?)
     }
 }

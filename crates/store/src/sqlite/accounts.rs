@@ -16,7 +16,7 @@ use crate::{
 
 #[async_trait]
 impl AccountStore for SqliteStore {
-    async fn create_unit(&self, unit: UnitRecord) -> Result<UnitRecord> {
+    async fn create_unit(&self, unit: UnitRecord, audit: AuditRecord) -> Result<UnitRecord> {
         self.write(move |c| {
             exec(
                 c,
@@ -30,6 +30,7 @@ impl AccountStore for SqliteStore {
                     unit.active
                 ],
             )?;
+            append_audit_tx(c, audit)?;
             Ok(unit)
         })
         .await
@@ -84,7 +85,7 @@ impl AccountStore for SqliteStore {
         .await
     }
 
-    async fn create_user(&self, u: NewUser) -> Result<UserRecord> {
+    async fn create_user(&self, u: NewUser, audit: AuditRecord) -> Result<UserRecord> {
         self.write(move |c| {
             let p = params![
                 u.username,
@@ -93,14 +94,8 @@ impl AccountStore for SqliteStore {
                 u.unit.as_ref().map(|x| x.as_str())
             ];
             let id = one(c, INSERT_USER, p, |r| records::number(r))?;
-            Ok(UserRecord {
-                id: UserId(id.ok_or(StoreError::NotFound)?),
-                username: u.username,
-                password_hash: u.password_hash,
-                roles: u.roles,
-                unit: u.unit,
-                active: true,
-            })
+            append_audit_tx(c, audit)?;
+            Ok(records::new_user(u, id.ok_or(StoreError::NotFound)?))
         })
         .await
     }

@@ -19,10 +19,17 @@ impl RulesStore for SqliteStore {
             .await
     }
 
-    async fn put_calendar_year(&self, y: YearArrangement) -> Result<()> {
+    async fn put_calendar_year(
+        &self,
+        y: YearArrangement,
+        audit: Option<AuditRecord>,
+    ) -> Result<()> {
         let (h, w) = year_texts(&y)?;
-        self.write(move |c| exec(c, PUT_YEAR, params![y.year, h, w]).map(drop))
-            .await
+        self.write(move |c| {
+            exec(c, PUT_YEAR, params![y.year, h, w])?;
+            audit.map_or(Ok(()), |a| append_audit_tx(c, a))
+        })
+        .await
     }
 
     async fn deadline_rules(&self) -> Result<Option<DeadlineRules>> {
@@ -32,10 +39,17 @@ impl RulesStore for SqliteStore {
         Ok(text.map(|v| serde_json::from_str(&v)).transpose()?)
     }
 
-    async fn put_deadline_rules(&self, rules: &DeadlineRules) -> Result<()> {
+    async fn put_deadline_rules(
+        &self,
+        rules: &DeadlineRules,
+        audit: Option<AuditRecord>,
+    ) -> Result<()> {
         let v = serde_json::to_string(rules)?;
-        self.write(move |c| exec(c, PUT_DEADLINE_RULES, [v]).map(drop))
-            .await
+        self.write(move |c| {
+            exec(c, PUT_DEADLINE_RULES, [v])?;
+            audit.map_or(Ok(()), |a| append_audit_tx(c, a))
+        })
+        .await
     }
 
     async fn setting(&self, key: &str) -> Result<Option<String>> {
@@ -57,14 +71,15 @@ impl RulesStore for SqliteStore {
             .await
     }
 
-    async fn put_domain_category(&self, cat: DomainCategory) -> Result<()> {
+    async fn put_domain_category(
+        &self,
+        cat: DomainCategory,
+        audit: Option<AuditRecord>,
+    ) -> Result<()> {
         self.write(move |c| {
-            exec(
-                c,
-                PUT_CATEGORY,
-                params![cat.path.to_string(), cat.top_name, cat.name],
-            )
-            .map(drop)
+            let p = params![cat.path.to_string(), cat.top_name, cat.name];
+            exec(c, PUT_CATEGORY, p)?;
+            audit.map_or(Ok(()), |a| append_audit_tx(c, a))
         })
         .await
     }

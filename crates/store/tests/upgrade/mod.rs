@@ -171,7 +171,8 @@ async fn write_organisation(s: &Arc<dyn Store>) {
         fx_unit(RETIRED, UnitKind::Department, Some(HOTLINE), "夹具市旧局"),
     ];
     for u in units {
-        s.create_unit(u).await.unwrap();
+        let record = fx_record("unit.create", "fx-admin", "2025-06-01T08:00:00+08:00");
+        s.create_unit(u, record).await.unwrap();
     }
     let mut retired = fx_unit(
         RETIRED,
@@ -183,22 +184,31 @@ async fn write_organisation(s: &Arc<dyn Store>) {
     let record = fx_record("unit.update", "fx-admin", "2025-06-01T09:00:00+08:00");
     s.update_unit(retired, record).await.unwrap();
 
-    s.create_user(fx_user("fx-admin", vec![Role::Admin], None))
-        .await
-        .unwrap();
+    let by_admin = |a: &str| fx_record(a, "fx-admin", "2025-06-01T08:30:00+08:00");
+    s.create_user(
+        fx_user("fx-admin", vec![Role::Admin], None),
+        by_admin("user.create"),
+    )
+    .await
+    .unwrap();
     let operator = s
-        .create_user(fx_user("fx-operator", vec![Role::Operator], Some(HOTLINE)))
+        .create_user(
+            fx_user("fx-operator", vec![Role::Operator], Some(HOTLINE)),
+            by_admin("user.create"),
+        )
         .await
         .unwrap();
-    s.create_user(fx_user(
-        "fx-dispatcher",
-        vec![Role::Dispatcher],
-        Some(HOTLINE),
-    ))
+    s.create_user(
+        fx_user("fx-dispatcher", vec![Role::Dispatcher], Some(HOTLINE)),
+        by_admin("user.create"),
+    )
     .await
     .unwrap();
     let handler = s
-        .create_user(fx_user("fx-handler", vec![Role::Handler], Some(LEAD)))
+        .create_user(
+            fx_user("fx-handler", vec![Role::Handler], Some(LEAD)),
+            by_admin("user.create"),
+        )
         .await
         .unwrap();
     let mut promoted = handler.clone();
@@ -301,15 +311,15 @@ async fn write_organisation(s: &Arc<dyn Store>) {
         .into_iter()
         .find(|y| y.year == 2025)
         .unwrap();
-    s.put_calendar_year(year).await.unwrap();
+    s.put_calendar_year(year, None).await.unwrap();
     let mut rules = DeadlineRules::default();
     rules.limits.consultation = Some(4);
-    s.put_deadline_rules(&rules).await.unwrap();
+    s.put_deadline_rules(&rules, None).await.unwrap();
     for c in hotline_domain::taxonomy::seed()
         .into_iter()
         .filter(|c| c.path.to_string().starts_with("social_management/"))
     {
-        s.put_domain_category(c).await.unwrap();
+        s.put_domain_category(c, None).await.unwrap();
     }
 }
 
@@ -529,20 +539,11 @@ pub struct Before {
 
 impl Before {
     pub async fn read(s: &Arc<dyn Store>) -> Before {
-        let newest = AuditFilter {
-            limit: 1,
-            ..Default::default()
-        };
         let mut last = OrderFilter::new(Scope::All);
         last.limit = 1;
         Before {
             statuses: s.count_by_status().await.unwrap(),
-            audit_head: s
-                .audit_entries(&newest)
-                .await
-                .unwrap()
-                .first()
-                .map_or(0, |e| e.id),
+            audit_head: audit_head(s).await,
             kb_seq: s.kb_seq().await.unwrap(),
             stats_cursor: s.stats_pending(0).await.unwrap().cursor,
             last_order: s
@@ -792,14 +793,7 @@ async fn the_fixture_reads_back_after_the_upgrade() {
         .unwrap();
     assert!(created.replayed && created.order.id == OrderId::new(1));
 
-    let trail = s
-        .audit_entries(&AuditFilter {
-            ascending: true,
-            limit: 1000,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let trail = trail_after(&s, 0).await;
     let mut chain = ChainVerifier::default();
     for e in &trail {
         chain.check(e).unwrap();
