@@ -185,34 +185,6 @@ impl Action {
             Action::RevealPhone { .. } => E::PhoneRevealed,
         }
     }
-
-    /// The action's name; none for the requester's own evaluation.
-    pub fn name(&self) -> Option<ActionName> {
-        use ActionName as N;
-        Some(match self {
-            Action::Answer { .. } => N::Answer,
-            Action::Triage { .. } => N::Triage,
-            Action::Dispatch { .. } => N::Dispatch,
-            Action::Accept => N::Accept,
-            Action::Return { .. } => N::Return,
-            Action::ApproveReturn { .. } => N::ApproveReturn,
-            Action::RejectReturn { .. } => N::RejectReturn,
-            Action::RequestExtension { .. } => N::RequestExtension,
-            Action::ApproveExtension { .. } => N::ApproveExtension,
-            Action::RejectExtension { .. } => N::RejectExtension,
-            Action::Reply { .. } => N::Reply,
-            Action::Note { .. } => N::Note,
-            Action::Callback { .. } => N::Callback,
-            Action::Evaluate { .. } => return None,
-            Action::Reopen { .. } => N::Reopen,
-            Action::Close => N::Close,
-            Action::Urge { .. } => N::Urge,
-            Action::Supervise { .. } => N::Supervise,
-            Action::Escalate { .. } => N::Escalate,
-            Action::Merge { .. } => N::Merge,
-            Action::RevealPhone { .. } => N::RevealPhone,
-        })
-    }
 }
 
 /// Why an action was refused. Nothing changed.

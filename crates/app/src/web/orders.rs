@@ -578,12 +578,14 @@ pub(super) fn action_input(f: &ActForm) -> ApiResult<ActionInput> {
         N::Urge => I::Urge(note()?),
         N::Supervise => I::Supervise(note()?),
         N::Escalate => I::Escalate(note()?),
-        N::Merge => I::Merge(MergeBody {
-            into: match req("into", &f.into)?.parse::<i64>() {
-                Ok(id) => OrderRef::Id(id),
-                Err(_) => OrderRef::Number(req("into", &f.into)?),
-            },
-        }),
+        N::Merge => {
+            let into = req("into", &f.into)?;
+            I::Merge(MergeBody {
+                into: into
+                    .parse::<i64>()
+                    .map_or(OrderRef::Number(into.clone()), OrderRef::Id),
+            })
+        }
     })
 }
 
