@@ -14,14 +14,13 @@ use hotline_store::{ApiKeyRecord, NewUser, UnitRecord};
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Org, Viewer};
-use crate::audit::{self, ClientAddr};
+use crate::audit::{ClientAddr, Principal};
 use crate::auth::{
     CurrentUser, UserView, check_password_policy, hash_password, new_api_key, token_hash,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::{AppState, unknown_unit};
-use hotline_domain::audit::AuditRecord;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -31,10 +30,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/users/{username}", patch(patch_user))
         .route("/api/v1/users/{username}/password", post(reset_password))
         .route("/api/v1/apikeys", post(create_key).get(list_keys))
-        .route("/api/v1/apikeys/{name}", delete(revoke_key))
+        .route("/api/v1/apikeys/{name}", delete(delete_key))
         .route("/api/v1/calendar/{year}", get(get_year).put(put_year))
         .route("/api/v1/rules/deadlines", get(get_rules).put(put_rules))
-        .route("/api/v1/taxonomy", get(get_taxonomy).post(add_category))
+        .route("/api/v1/taxonomy", get(get_taxonomy).post(post_category))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -54,13 +53,19 @@ pub(crate) struct Items<T> {
 /// Creates a unit, with its audit record; `parent: null` creates a root hotline.
 pub async fn add_unit(
     state: &AppState,
-    req: UnitRecord,
-    record: AuditRecord,
+    actor: &Principal<'_>,
+    mut req: UnitRecord,
 ) -> ApiResult<UnitRecord> {
-    if req.name.trim().is_empty() || req.name.chars().count() > 100 {
+    let org = state.org().await?;
+    if !actor.may_create_unit(&org, req.kind, req.parent.as_ref()) {
+        return Err(ApiError::forbidden(
+            "only an administrator of the parent unit creates units, and only a hotline's administrator creates hotlines and sub-centres",
+        ));
+    }
+    req.name = req.name.trim().to_owned();
+    if req.name.is_empty() || req.name.chars().count() > 100 {
         return Err(ApiError::invalid("name", "must be 1–100 characters"));
     }
-    let org = state.org().await?;
     match &req.parent {
         None if req.kind != UnitKind::Hotline => {
             return Err(ApiError::invalid(
@@ -82,8 +87,11 @@ pub async fn add_unit(
             "another active hotline already takes requests for this region",
         ));
     }
+    let detail = serde_json::json!({"name": req.name, "kind": req.kind, "parent": req.parent});
+    let record = actor.record(state, "unit.create", format!("unit:{}", req.code), detail);
     let unit = state.store().create_unit(req, record).await?;
     state.invalidate_caches();
+    tracing::info!(unit = %unit.code, by = actor.name(), "unit created");
     Ok(unit)
 }
 
@@ -93,30 +101,15 @@ async fn create_unit(
     addr: ClientAddr,
     ApiJson(req): ApiJson<CreateUnit>,
 ) -> ApiResult<(StatusCode, Json<UnitRecord>)> {
-    let org = state.org().await?;
-    if !viewer.may_create_unit(&org, req.kind, req.parent.as_ref()) {
-        return Err(ApiError::forbidden(
-            "only an administrator of the parent unit creates units, and only a hotline's administrator creates hotlines and sub-centres",
-        ));
-    }
     let record = UnitRecord {
         code: req.code,
-        name: req.name.trim().to_owned(),
+        name: req.name,
         kind: req.kind,
         parent: req.parent,
         region: req.region,
         active: true,
     };
-    let audit = audit::by(
-        &viewer,
-        &addr,
-        &state,
-        "unit.create",
-        Some(format!("unit:{}", record.code)),
-        serde_json::json!({"name": record.name, "kind": record.kind, "parent": record.parent}),
-    );
-    let unit = add_unit(&state, record, audit).await?;
-    tracing::info!(unit = %unit.code, by = %viewer.user.username, "unit created");
+    let unit = add_unit(&state, &Principal::person(&viewer, &addr), record).await?;
     Ok((StatusCode::CREATED, Json(unit)))
 }
 
@@ -165,12 +158,25 @@ pub struct UnitPatch {
 /// receive no new dispatches; their history stays.
 pub async fn change_unit(
     state: &AppState,
+    actor: &Principal<'_>,
     code: &UnitCode,
     patch: UnitPatch,
-    audit: AuditRecord,
 ) -> ApiResult<UnitRecord> {
     let org = state.org().await?;
     let mut unit = org.get(code).cloned().ok_or_else(ApiError::not_found)?;
+    let may = actor.administers(&org, Some(code))
+        && patch
+            .parent
+            .as_ref()
+            .is_none_or(|p| actor.administers(&org, Some(p)));
+    if !may {
+        return Err(ApiError::forbidden(
+            "only an administrator of the unit (and of its new parent) changes it",
+        ));
+    }
+    let detail =
+        serde_json::json!({"name": patch.name, "parent": patch.parent, "active": patch.active});
+    let audit = actor.record(state, "unit.change", format!("unit:{code}"), detail);
     if let Some(name) = patch.name {
         let name = name.trim().to_owned();
         if name.is_empty() || name.chars().count() > 100 {
@@ -213,32 +219,9 @@ async fn patch_unit(
     Path(code): Path<String>,
     ApiJson(patch): ApiJson<UnitPatch>,
 ) -> ApiResult<Json<UnitRecord>> {
-    let org = state.org().await?;
     let code = UnitCode::parse(&code).map_err(|_| ApiError::not_found())?;
-    if org.get(&code).is_none() {
-        return Err(ApiError::not_found());
-    }
-    let may = viewer.administers(&org, Some(&code))
-        && patch
-            .parent
-            .as_ref()
-            .is_none_or(|p| viewer.administers(&org, Some(p)));
-    if !may {
-        return Err(ApiError::forbidden(
-            "only an administrator of the unit (and of its new parent) changes it",
-        ));
-    }
-    let detail =
-        serde_json::json!({"name": patch.name, "parent": patch.parent, "active": patch.active});
-    let record = audit::by(
-        &viewer,
-        &addr,
-        &state,
-        "unit.change",
-        Some(format!("unit:{code}")),
-        detail,
-    );
-    Ok(Json(change_unit(&state, &code, patch, record).await?))
+    let actor = Principal::person(&viewer, &addr);
+    Ok(Json(change_unit(&state, &actor, &code, patch).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -253,12 +236,17 @@ pub(crate) struct CreateUser {
 /// password policy and the unit.
 pub async fn add_user(
     state: &AppState,
+    actor: &Principal<'_>,
     username: &str,
     password: &str,
     roles: Vec<Role>,
     unit: Option<UnitCode>,
-    record: AuditRecord,
 ) -> ApiResult<UserView> {
+    if !actor.administers(&*state.org().await?, unit.as_ref()) {
+        return Err(ApiError::forbidden(
+            "only an administrator of the unit creates its accounts",
+        ));
+    }
     let ok_name = !username.is_empty()
         && username.len() <= 64
         && username
@@ -291,6 +279,8 @@ pub async fn add_user(
         .hashing()
         .run(move || hash_password(&password))
         .await??;
+    let detail = serde_json::json!({"roles": roles, "unit": unit});
+    let record = actor.record(state, "user.create", format!("user:{username}"), detail);
     let user = state
         .store()
         .create_user(
@@ -303,6 +293,7 @@ pub async fn add_user(
             record,
         )
         .await?;
+    tracing::info!(user = %user.username, by = actor.name(), "account created");
     Ok(UserView::from(&user))
 }
 
@@ -312,44 +303,16 @@ async fn create_user(
     addr: ClientAddr,
     ApiJson(req): ApiJson<CreateUser>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
-    let org = state.org().await?;
-    if !viewer.administers(&org, req.unit.as_ref()) {
-        return Err(ApiError::forbidden(
-            "only an administrator of the unit creates its accounts",
-        ));
-    }
-    let audit = audit::by(
-        &viewer,
-        &addr,
-        &state,
-        "user.create",
-        Some(format!("user:{}", req.username)),
-        serde_json::json!({"roles": req.roles, "unit": req.unit}),
-    );
     let user = add_user(
         &state,
+        &Principal::person(&viewer, &addr),
         &req.username,
         &req.password,
         req.roles,
         req.unit,
-        audit,
     )
     .await?;
-    tracing::info!(user = %user.username, by = %viewer.user.username, "account created");
     Ok((StatusCode::CREATED, Json(user)))
-}
-
-/// Appends an administrator's change to the audit trail.
-pub async fn audit_change(
-    state: &AppState,
-    viewer: &crate::access::Viewer,
-    addr: &ClientAddr,
-    action: &str,
-    object: Option<String>,
-    detail: serde_json::Value,
-) -> ApiResult<()> {
-    let r = audit::by(viewer, addr, state, action, object, detail);
-    Ok(state.store().append_audit(r).await?)
 }
 
 /// Accounts an administrator manages: all for an installation administrator, those of
@@ -386,15 +349,21 @@ pub struct UserPatch {
 /// Applies an account change; disabling ends the account's sessions at once.
 pub async fn change_user(
     state: &AppState,
+    actor: &Principal<'_>,
     username: &str,
     patch: UserPatch,
-    audit: AuditRecord,
 ) -> ApiResult<UserView> {
-    let mut user = state
-        .store()
-        .user_by_username(username)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let mut user = managed_user(state, actor, username).await?;
+    if let Some(unit) = &patch.unit
+        && !actor.administers(&*state.org().await?, Some(unit))
+    {
+        return Err(ApiError::forbidden(
+            "the new unit is outside your administration",
+        ));
+    }
+    let detail =
+        serde_json::json!({"roles": patch.roles, "unit": patch.unit, "active": patch.active});
+    let audit = actor.record(state, "user.change", format!("user:{username}"), detail);
     if let Some(roles) = patch.roles {
         if roles.is_empty() {
             return Err(ApiError::invalid("roles", "at least one role"));
@@ -425,15 +394,13 @@ pub async fn change_user(
 /// Sets a new password (checked against the policy) and ends the account's sessions.
 pub async fn set_password(
     state: &AppState,
+    actor: &Principal<'_>,
     username: &str,
     password: &str,
-    audit: AuditRecord,
 ) -> ApiResult<()> {
-    let mut user = state
-        .store()
-        .user_by_username(username)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let mut user = managed_user(state, actor, username).await?;
+    let object = format!("user:{username}");
+    let audit = actor.record(state, "user.password_reset", object, serde_json::json!({}));
     check_password_policy(username, password).map_err(|p| ApiError::invalid("password", p))?;
     let password = password.to_owned();
     user.password_hash = state
@@ -446,13 +413,13 @@ pub async fn set_password(
 /// The account, if this administrator manages it; 404 alike for missing and foreign.
 pub(crate) async fn managed_user(
     state: &AppState,
-    viewer: &Viewer,
+    actor: &Principal<'_>,
     username: &str,
 ) -> ApiResult<hotline_store::UserRecord> {
     let org = state.org().await?;
     match state.store().user_by_username(username).await? {
-        Some(u) if viewer.administers(&org, u.unit.as_ref()) => Ok(u),
-        _ if !viewer.grants(Capability::Administer) => {
+        Some(u) if actor.administers(&org, u.unit.as_ref()) => Ok(u),
+        _ if !actor.grants(Capability::Administer) => {
             Err(ApiError::forbidden("only administrators manage accounts"))
         }
         _ => Err(ApiError::not_found()),
@@ -466,25 +433,8 @@ async fn patch_user(
     Path(username): Path<String>,
     ApiJson(patch): ApiJson<UserPatch>,
 ) -> ApiResult<Json<UserView>> {
-    managed_user(&state, &viewer, &username).await?;
-    if let Some(unit) = &patch.unit
-        && !viewer.administers(&*state.org().await?, Some(unit))
-    {
-        return Err(ApiError::forbidden(
-            "the new unit is outside your administration",
-        ));
-    }
-    let detail =
-        serde_json::json!({"roles": patch.roles, "unit": patch.unit, "active": patch.active});
-    let record = audit::by(
-        &viewer,
-        &addr,
-        &state,
-        "user.change",
-        Some(format!("user:{username}")),
-        detail,
-    );
-    Ok(Json(change_user(&state, &username, patch, record).await?))
+    let actor = Principal::person(&viewer, &addr);
+    Ok(Json(change_user(&state, &actor, &username, patch).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -499,16 +449,8 @@ async fn reset_password(
     Path(username): Path<String>,
     ApiJson(body): ApiJson<PasswordBody>,
 ) -> ApiResult<StatusCode> {
-    managed_user(&state, &viewer, &username).await?;
-    let record = audit::by(
-        &viewer,
-        &addr,
-        &state,
-        "user.password_reset",
-        Some(format!("user:{username}")),
-        serde_json::json!({}),
-    );
-    set_password(&state, &username, &body.password, record).await?;
+    let actor = Principal::person(&viewer, &addr);
+    set_password(&state, &actor, &username, &body.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -531,17 +473,37 @@ async fn get_year(
 /// Loads (or replaces) a year's official arrangement, with its audit record.
 pub async fn load_year(
     state: &AppState,
+    actor: &Principal<'_>,
     year: YearArrangement,
-    record: AuditRecord,
 ) -> ApiResult<YearArrangement> {
+    may_change_calendar(state, actor).await?;
     year.validate()
         .map_err(|e| ApiError::invalid("holidays", e.0))?;
+    let detail =
+        serde_json::json!({"holidays": year.holidays.len(), "workdays": year.workdays.len()});
+    let record = actor.record(
+        state,
+        "calendar.load",
+        format!("calendar:{}", year.year),
+        detail,
+    );
     state
         .store()
         .put_calendar_year(year.clone(), Some(record))
         .await?;
     state.invalidate_caches();
+    tracing::info!(year = year.year, by = actor.name(), "calendar year loaded");
     Ok(year)
+}
+
+/// Only an installation administrator changes the calendar.
+async fn may_change_calendar(state: &AppState, actor: &Principal<'_>) -> ApiResult<()> {
+    if actor.administers(&*state.org().await?, None) {
+        return Ok(());
+    }
+    Err(ApiError::forbidden(
+        "only an installation administrator changes the calendar",
+    ))
 }
 
 async fn put_year(
@@ -551,25 +513,14 @@ async fn put_year(
     Path(year): Path<String>,
     ApiJson(body): ApiJson<YearArrangement>,
 ) -> ApiResult<Json<YearArrangement>> {
-    if !viewer.administers(&*state.org().await?, None) {
-        return Err(ApiError::forbidden(
-            "only an installation administrator changes the calendar",
-        ));
-    }
+    let actor = Principal::person(&viewer, &addr);
+    // The permission comes before the path, as it did: a stranger learns nothing
+    // from which of the two failed.
+    may_change_calendar(&state, &actor).await?;
     if body.year != year_param(&year)? {
         return Err(ApiError::invalid("year", "must match the year in the path"));
     }
-    let audit = audit::by(
-        &viewer,
-        &addr,
-        &state,
-        "calendar.load",
-        Some(format!("calendar:{}", body.year)),
-        serde_json::json!({"holidays": body.holidays.len(), "workdays": body.workdays.len()}),
-    );
-    let y = load_year(&state, body, audit).await?;
-    tracing::info!(year = y.year, by = %viewer.user.username, "calendar year loaded");
-    Ok(Json(y))
+    Ok(Json(load_year(&state, &actor, body).await?))
 }
 
 async fn get_rules(
@@ -585,18 +536,18 @@ async fn put_rules(
     addr: ClientAddr,
     ApiJson(rules): ApiJson<DeadlineRules>,
 ) -> ApiResult<Json<DeadlineRules>> {
-    change_rules(&state, &viewer, &addr, rules).await.map(Json)
+    let actor = Principal::person(&viewer, &addr);
+    change_rules(&state, &actor, rules).await.map(Json)
 }
 
 /// Replaces the deadline rules in force, for the API and the console alike. Orders
 /// keep the deadlines they have; the new rules apply from the next action.
 pub async fn change_rules(
     state: &AppState,
-    viewer: &Viewer,
-    addr: &ClientAddr,
+    actor: &Principal<'_>,
     rules: DeadlineRules,
 ) -> ApiResult<DeadlineRules> {
-    if !viewer.administers(&*state.org().await?, None) {
+    if !actor.administers(&*state.org().await?, None) {
         return Err(ApiError::forbidden(
             "only an installation administrator changes deadline rules",
         ));
@@ -604,20 +555,14 @@ pub async fn change_rules(
     rules
         .check()
         .map_err(|(field, why)| ApiError::invalid(field, why))?;
-    let record = audit::by(
-        viewer,
-        addr,
-        state,
-        "rules.change",
-        Some("rules:deadlines".to_owned()),
-        serde_json::to_value(&rules).unwrap_or_default(),
-    );
+    let detail = serde_json::to_value(&rules).unwrap_or_default();
+    let record = actor.record(state, "rules.change", "rules:deadlines".to_owned(), detail);
     state
         .store()
         .put_deadline_rules(&rules, Some(record))
         .await?;
     state.invalidate_caches();
-    tracing::info!(by = %viewer.user.username, "deadline rules changed");
+    tracing::info!(by = actor.name(), "deadline rules changed");
     Ok(rules)
 }
 
@@ -630,19 +575,31 @@ async fn get_taxonomy(
     }))
 }
 
+/// A second-level category of the taxonomy (a first level is fixed by the standard).
 #[derive(Deserialize, utoipa::ToSchema)]
-pub(crate) struct NewCategory {
-    path: DomainPath,
-    name: String,
+pub struct NewCategory {
+    pub path: DomainPath,
+    pub name: String,
 }
 
-async fn add_category(
+async fn post_category(
     State(state): State<AppState>,
     CurrentUser(viewer): CurrentUser,
     addr: ClientAddr,
     ApiJson(req): ApiJson<NewCategory>,
 ) -> ApiResult<(StatusCode, Json<DomainCategory>)> {
-    if !viewer.administers(&*state.org().await?, None) {
+    let actor = Principal::person(&viewer, &addr);
+    let cat = add_category(&state, &actor, req).await?;
+    Ok((StatusCode::CREATED, Json(cat)))
+}
+
+/// Adds a category to the taxonomy, with its audit record.
+pub async fn add_category(
+    state: &AppState,
+    actor: &Principal<'_>,
+    req: NewCategory,
+) -> ApiResult<DomainCategory> {
+    if !actor.administers(&*state.org().await?, None) {
         return Err(ApiError::forbidden(
             "only an installation administrator extends the taxonomy",
         ));
@@ -655,20 +612,19 @@ async fn add_category(
         path: req.path,
         name: req.name.trim().to_owned(),
     };
-    let record = audit::by(
-        &viewer,
-        &addr,
-        &state,
+    let detail = serde_json::json!({"name": cat.name});
+    let record = actor.record(
+        state,
         "taxonomy.add",
-        Some(format!("domain:{}", cat.path)),
-        serde_json::json!({"name": cat.name}),
+        format!("domain:{}", cat.path),
+        detail,
     );
     state
         .store()
         .put_domain_category(cat.clone(), Some(record))
         .await?;
     state.invalidate_caches();
-    Ok((StatusCode::CREATED, Json(cat)))
+    Ok(cat)
 }
 
 /// A newly issued key: the only time its secret is shown.
@@ -683,11 +639,16 @@ pub struct IssuedKey {
 /// role's when empty).
 pub async fn issue_key(
     state: &AppState,
+    actor: &Principal<'_>,
     name: &str,
     unit: UnitCode,
     actions: Vec<String>,
-    audit: AuditRecord,
 ) -> ApiResult<IssuedKey> {
+    if !actor.administers(&*state.org().await?, Some(&unit)) {
+        return Err(ApiError::forbidden(
+            "only an administrator of the unit issues its keys",
+        ));
+    }
     let ok_name = !name.is_empty()
         && name.len() <= 64
         && name
@@ -715,6 +676,8 @@ pub async fn issue_key(
             ),
         ));
     }
+    let detail = serde_json::json!({"unit": unit, "actions": actions});
+    let audit = actor.record(state, "apikey.create", format!("apikey:{name}"), detail);
     let key = new_api_key();
     let record = ApiKeyRecord {
         id: 0,
@@ -743,21 +706,8 @@ async fn create_key(
     addr: ClientAddr,
     ApiJson(req): ApiJson<NewKey>,
 ) -> ApiResult<(StatusCode, Json<IssuedKey>)> {
-    if !viewer.administers(&*state.org().await?, Some(&req.unit)) {
-        return Err(ApiError::forbidden(
-            "only an administrator of the unit issues its keys",
-        ));
-    }
-    let detail = serde_json::json!({"unit": req.unit, "actions": req.actions});
-    let record = audit::by(
-        &viewer,
-        &addr,
-        &state,
-        "apikey.create",
-        Some(format!("apikey:{}", req.name)),
-        detail,
-    );
-    let issued = issue_key(&state, &req.name, req.unit, req.actions, record).await?;
+    let actor = Principal::person(&viewer, &addr);
+    let issued = issue_key(&state, &actor, &req.name, req.unit, req.actions).await?;
     Ok((StatusCode::CREATED, Json(issued)))
 }
 
@@ -778,35 +728,40 @@ async fn list_keys(
     }))
 }
 
-async fn revoke_key(
+async fn delete_key(
     State(state): State<AppState>,
     CurrentUser(viewer): CurrentUser,
     addr: ClientAddr,
     Path(name): Path<String>,
 ) -> ApiResult<StatusCode> {
+    revoke_key(&state, &Principal::person(&viewer, &addr), &name).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Revokes an active key of the actor's administration; 404 alike for missing,
+/// revoked and foreign.
+pub async fn revoke_key(state: &AppState, actor: &Principal<'_>, name: &str) -> ApiResult<()> {
     let org = state.org().await?;
     let keys = state.store().list_api_keys().await?;
     let key = keys.iter().find(|k| {
-        k.name == name && k.revoked_at.is_none() && viewer.administers(&org, Some(&k.unit))
+        k.name == name && k.revoked_at.is_none() && actor.administers(&org, Some(&k.unit))
     });
     if key.is_none() {
-        return Err(if viewer.grants(Capability::Administer) {
+        return Err(if actor.grants(Capability::Administer) {
             ApiError::not_found()
         } else {
             ApiError::forbidden("only administrators revoke keys")
         });
     }
-    let record = audit::by(
-        &viewer,
-        &addr,
-        &state,
+    let record = actor.record(
+        state,
         "apikey.revoke",
-        Some(format!("apikey:{name}")),
+        format!("apikey:{name}"),
         serde_json::json!({}),
     );
     state
         .store()
-        .revoke_api_key(&name, state.now(), record)
+        .revoke_api_key(name, state.now(), record)
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }

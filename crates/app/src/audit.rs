@@ -5,14 +5,14 @@ use axum::extract::{FromRef, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::routing::get;
 use axum::{Json, Router};
-use hotline_domain::Capability;
 use hotline_domain::audit::{AuditEntry, AuditRecord};
+use hotline_domain::{Capability, UnitCode, UnitKind};
 use hotline_store::AuditFilter;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 
 use crate::AppState;
-use crate::access::Viewer;
+use crate::access::{Org, Viewer};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiQuery;
@@ -57,6 +57,87 @@ impl ClientAddr {
     /// A key for per-address counters.
     pub fn key(&self) -> &str {
         self.0.as_deref().unwrap_or("unknown")
+    }
+}
+
+/// Who does what a use case records. Use cases take a `Principal`, decide whether it
+/// may act and build the audit record themselves, so the API, the console and the
+/// command line are thin adapters that cannot differ in either.
+pub enum Principal<'a> {
+    /// A person signed in through the API or the console.
+    Person {
+        viewer: &'a Viewer,
+        addr: &'a ClientAddr,
+    },
+    /// Whoever runs `hotline` on the server's machine, recorded as `cli:<os user>`.
+    /// Holding the data directory, they hold the installation: they act as its
+    /// administrator.
+    Operator(String),
+    /// The server itself, seeding the demo province or a benchmark's database.
+    System,
+}
+
+impl<'a> Principal<'a> {
+    pub fn person(viewer: &'a Viewer, addr: &'a ClientAddr) -> Self {
+        Principal::Person { viewer, addr }
+    }
+
+    /// The operator at the command line, named by the operating system's `USER`.
+    pub fn operator() -> Principal<'static> {
+        let who = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+        Principal::Operator(format!("cli:{who}"))
+    }
+
+    /// The actor's name in the audit trail and the log.
+    pub fn name(&self) -> &str {
+        match self {
+            Principal::Person { viewer, .. } => &viewer.user.username,
+            Principal::Operator(name) => name,
+            Principal::System => "system",
+        }
+    }
+
+    /// Administers `unit`'s subtree (`None`: the whole installation).
+    pub fn administers(&self, org: &Org, unit: Option<&UnitCode>) -> bool {
+        match self {
+            Principal::Person { viewer, .. } => viewer.administers(org, unit),
+            Principal::Operator(_) | Principal::System => true,
+        }
+    }
+
+    /// May create a unit of `kind` under `parent` (see [`Viewer::may_create_unit`]).
+    pub fn may_create_unit(&self, org: &Org, kind: UnitKind, parent: Option<&UnitCode>) -> bool {
+        match self {
+            Principal::Person { viewer, .. } => viewer.may_create_unit(org, kind, parent),
+            Principal::Operator(_) | Principal::System => true,
+        }
+    }
+
+    /// Holds `capability` (the operator and the server hold every one).
+    pub fn grants(&self, capability: Capability) -> bool {
+        match self {
+            Principal::Person { viewer, .. } => viewer.grants(capability),
+            Principal::Operator(_) | Principal::System => true,
+        }
+    }
+
+    /// The audit record of this actor doing `action` to `object`.
+    pub fn record(
+        &self,
+        state: &AppState,
+        action: &str,
+        object: String,
+        detail: serde_json::Value,
+    ) -> AuditRecord {
+        match self {
+            Principal::Person { viewer, addr } => {
+                by(viewer, addr, state, action, Some(object), detail)
+            }
+            Principal::Operator(name) => {
+                record(state, (name, None, None), action, Some(object), detail)
+            }
+            Principal::System => system(state, action, Some(object), detail),
+        }
     }
 }
 

@@ -31,7 +31,7 @@ use totp_rs::{Algorithm, TOTP};
 use crate::AppState;
 use crate::access::Viewer;
 use crate::account::{audit_own, person};
-use crate::audit::{self, ClientAddr};
+use crate::audit::{ClientAddr, Principal};
 use crate::auth::{CurrentUser, EnrollingUser, GuardedAttempt};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
@@ -623,44 +623,31 @@ pub async fn disable_own(
 /// phone and no recovery codes): its sessions end, and where its roles require two
 /// factors it enrols again at its next sign-in. Their own account they change with a
 /// code, like everyone.
-pub async fn reset_for(
-    state: &AppState,
-    viewer: &Viewer,
-    addr: &ClientAddr,
-    username: &str,
-) -> ApiResult<()> {
-    let user = crate::admin::managed_user(state, viewer, username).await?;
-    if user.id == viewer.user.id {
+///
+/// The operator at the command line does the same for an installation whose last
+/// administrator lost their phone and recovery codes.
+pub async fn reset_for(state: &AppState, actor: &Principal<'_>, username: &str) -> ApiResult<()> {
+    let user = crate::admin::managed_user(state, actor, username).await?;
+    if let Principal::Person { viewer, .. } = actor
+        && user.id == viewer.user.id
+    {
         return Err(ApiError::forbidden(
             "remove your own second factor with a current code: POST /api/v1/me/two-factor/disable",
         ));
     }
-    let object = Some(format!("user:{}", user.username));
-    let audit = audit::by(
-        viewer,
-        addr,
+    let object = format!("user:{}", user.username);
+    let audit = actor.record(
         state,
         "user.two_factor_reset",
         object,
         serde_json::json!({}),
     );
-    reset_account(state, &user, audit).await?;
-    tracing::info!(username, by = %viewer.user.username, "two-factor sign-in reset");
-    Ok(())
-}
-
-/// Removes an account's second factor and ends its sessions, with the given record
-/// (`user.two_factor_reset`): an administrator's reset, or the command line's for an
-/// installation whose last administrator lost their phone and recovery codes.
-pub async fn reset_account(
-    state: &AppState,
-    user: &UserRecord,
-    audit: hotline_domain::audit::AuditRecord,
-) -> ApiResult<()> {
-    Ok(state
+    state
         .store()
         .remove_two_factor(user.id, true, audit)
-        .await?)
+        .await?;
+    tracing::info!(username, by = actor.name(), "two-factor sign-in reset");
+    Ok(())
 }
 
 /// In the demo only, the code the account's authenticator would show now (of its
@@ -761,7 +748,7 @@ async fn reset_route(
     addr: ClientAddr,
     Path(username): Path<String>,
 ) -> ApiResult<StatusCode> {
-    reset_for(&state, &viewer, &addr, &username).await?;
+    reset_for(&state, &Principal::person(&viewer, &addr), &username).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

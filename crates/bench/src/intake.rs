@@ -6,6 +6,7 @@
 
 use hotline_app::AppState;
 use hotline_app::admin::{add_unit, add_user};
+use hotline_app::audit::Principal;
 use hotline_domain::{RegionCode, Role, UnitCode, UnitKind};
 use hotline_store::UnitRecord;
 use serde::Serialize;
@@ -146,19 +147,16 @@ async fn prepare(state: AppState) -> Result<(), String> {
         region: RegionCode::parse("510100").map_err(|e| e.0)?,
         active: true,
     };
-    let record = |action: &str, object: String| {
-        hotline_app::audit::system(&state, action, Some(object), serde_json::json!({}))
-    };
-    let audit = record("unit.create", format!("unit:{}", unit.code));
-    add_unit(&state, unit, audit).await.map_err(|e| e.message)?;
-    let audit = record("user.create", "user:bench".to_owned());
+    add_unit(&state, &Principal::System, unit)
+        .await
+        .map_err(|e| e.message)?;
     add_user(
         &state,
+        &Principal::System,
         "bench",
         PASSWORD,
         vec![Role::Operator],
         Some(code),
-        audit,
     )
     .await
     .map_err(|e| e.message)?;

@@ -21,6 +21,7 @@ use chrono::{Duration as Span, NaiveDate, TimeZone};
 use hotline_app::AppState;
 use hotline_app::access::Viewer;
 use hotline_app::admin::{add_unit, add_user};
+use hotline_app::audit::Principal;
 use hotline_app::demo::life::{Cast, Life, Script, Step};
 use hotline_app::reports::{Period, PeriodReport, UnitLine, assess_units, period_report, topics};
 use hotline_domain::assessment::Tally;
@@ -222,31 +223,29 @@ async fn build_org(state: &AppState) -> Result<(), String> {
             ));
         }
     }
-    let record = |action: &str, object: String| {
-        hotline_app::audit::system(state, action, Some(object), serde_json::json!({}))
-    };
     for u in units {
-        let audit = record("unit.create", format!("unit:{}", u.code));
-        add_unit(state, u, audit).await.map_err(|e| e.message)?;
+        add_unit(state, &Principal::System, u)
+            .await
+            .map_err(|e| e.message)?;
     }
     let password = "Report-Bench-Pass-2026";
     add_user(
         state,
+        &Principal::System,
         "province",
         password,
         vec![Role::Supervisor],
         Some(province),
-        record("user.create", "user:province".to_owned()),
     )
     .await
     .map_err(|e| e.message)?;
     add_user(
         state,
+        &Principal::System,
         "chengdu",
         password,
         vec![Role::Supervisor],
         Some(city_hotline(CITIES[0].0)),
-        record("user.create", "user:chengdu".to_owned()),
     )
     .await
     .map_err(|e| e.message)?;

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use clap::Subcommand;
+use hotline_app::audit::Principal;
 use hotline_domain::{Role, UnitCode, YearArrangement};
 use std::io::Read;
 use std::path::PathBuf;
@@ -172,11 +173,10 @@ pub async fn apikey(cfg: Config, cmd: ApiKeyCommand) -> Result<(), String> {
                 .filter(|a| !a.is_empty())
                 .map(str::to_owned)
                 .collect();
-            let detail = serde_json::json!({"unit": unit, "actions": actions});
-            let record = cli_record(&state, "apikey.create", format!("apikey:{name}"), detail);
-            let issued = hotline_app::admin::issue_key(&state, &name, unit, actions, record)
-                .await
-                .map_err(|e| e.message)?;
+            let issued =
+                hotline_app::admin::issue_key(&state, &Principal::operator(), &name, unit, actions)
+                    .await
+                    .map_err(|e| e.message)?;
             println!(
                 "issued key {} for {} (shown once): {}",
                 issued.record.name, issued.record.unit, issued.key
@@ -186,19 +186,11 @@ pub async fn apikey(cfg: Config, cmd: ApiKeyCommand) -> Result<(), String> {
         ApiKeyCommand::Revoke { name, data } => {
             let (state, _lock) =
                 open_to_write(&with_data(cfg, &data), "DELETE /api/v1/apikeys/{name}").await?;
-            let record = cli_record(
-                &state,
-                "apikey.revoke",
-                format!("apikey:{name}"),
-                serde_json::json!({}),
-            );
-            state
-                .store()
-                .revoke_api_key(&name, state.now(), record)
+            hotline_app::admin::revoke_key(&state, &Principal::operator(), &name)
                 .await
-                .map_err(|e| match e {
-                    hotline_store::StoreError::NotFound => format!("no active key named {name:?}"),
-                    other => other.to_string(),
+                .map_err(|e| match e.status {
+                    axum::http::StatusCode::NOT_FOUND => format!("no active key named {name:?}"),
+                    _ => e.message,
                 })?;
             println!("revoked key {name}");
             Ok(())
@@ -360,25 +352,6 @@ fn parse_roles(list: &str) -> Result<Vec<Role>, String> {
         .collect()
 }
 
-/// A record of a change made from the command line.
-fn cli_record(
-    state: &hotline_app::AppState,
-    action: &str,
-    object: String,
-    detail: serde_json::Value,
-) -> hotline_domain::audit::AuditRecord {
-    let who = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-    hotline_domain::audit::AuditRecord {
-        at: state.now(),
-        actor: format!("cli:{who}"),
-        unit: None,
-        address: None,
-        action: action.to_owned(),
-        object: Some(object),
-        detail,
-    }
-}
-
 pub async fn user(cfg: Config, cmd: UserCommand) -> Result<(), String> {
     use hotline_app::admin::{UserPatch, change_user, set_password};
     let (username, patch, data) = match cmd {
@@ -396,13 +369,7 @@ pub async fn user(cfg: Config, cmd: UserCommand) -> Result<(), String> {
                 "POST /api/v1/users/{username}/password",
             )
             .await?;
-            let record = cli_record(
-                &state,
-                "user.password_reset",
-                format!("user:{username}"),
-                serde_json::json!({}),
-            );
-            set_password(&state, &username, &password, record)
+            set_password(&state, &Principal::operator(), &username, &password)
                 .await
                 .map_err(|e| e.message)?;
             println!("password of {username} reset; its sessions have ended");
@@ -414,22 +381,12 @@ pub async fn user(cfg: Config, cmd: UserCommand) -> Result<(), String> {
                 "DELETE /api/v1/users/{username}/two-factor",
             )
             .await?;
-            let user = state
-                .store()
-                .user_by_username(&username)
+            hotline_app::two_factor::reset_for(&state, &Principal::operator(), &username)
                 .await
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("no such account: {username}"))?;
-            let object = format!("user:{username}");
-            let record = cli_record(
-                &state,
-                "user.two_factor_reset",
-                object,
-                serde_json::json!({}),
-            );
-            hotline_app::two_factor::reset_account(&state, &user, record)
-                .await
-                .map_err(|e| e.message)?;
+                .map_err(|e| match e.status {
+                    axum::http::StatusCode::NOT_FOUND => format!("no such account: {username}"),
+                    _ => e.message,
+                })?;
             println!("two-factor sign-in of {username} removed; its sessions have ended");
             return Ok(());
         }
@@ -464,9 +421,7 @@ pub async fn user(cfg: Config, cmd: UserCommand) -> Result<(), String> {
     };
     let (state, _lock) =
         open_to_write(&with_data(cfg, &data), "PATCH /api/v1/users/{username}").await?;
-    let detail = serde_json::json!({"roles": patch.roles, "active": patch.active});
-    let record = cli_record(&state, "user.change", format!("user:{username}"), detail);
-    let user = change_user(&state, &username, patch, record)
+    let user = change_user(&state, &Principal::operator(), &username, patch)
         .await
         .map_err(|e| e.message)?;
     let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
@@ -505,14 +460,7 @@ pub async fn unit(cfg: Config, cmd: UnitCommand) -> Result<(), String> {
                 region: hotline_domain::RegionCode::parse(&region).map_err(|e| e.0)?,
                 active: true,
             };
-            let detail = serde_json::json!({
-                "name": record.name,
-                "kind": record.kind,
-                "parent": record.parent,
-            });
-            let object = format!("unit:{}", record.code);
-            let audit = cli_record(&state, "unit.create", object, detail);
-            let unit = add_unit(&state, record, audit)
+            let unit = add_unit(&state, &Principal::operator(), record)
                 .await
                 .map_err(|e| e.message)?;
             println!("created unit {} ({})", unit.code, unit.name);
@@ -571,10 +519,7 @@ pub async fn unit(cfg: Config, cmd: UnitCommand) -> Result<(), String> {
     let (state, _lock) =
         open_to_write(&with_data(cfg, &data), "PATCH /api/v1/units/{code}").await?;
     let code = parse(&code)?;
-    let detail =
-        serde_json::json!({"name": patch.name, "parent": patch.parent, "active": patch.active});
-    let record = cli_record(&state, "unit.change", format!("unit:{code}"), detail);
-    let u = change_unit(&state, &code, patch, record)
+    let u = change_unit(&state, &Principal::operator(), &code, patch)
         .await
         .map_err(|e| e.message)?;
     let parent = u.parent.as_ref().map_or("-".to_owned(), |p| p.to_string());
@@ -602,9 +547,8 @@ async fn add_user(
     let password = read_password()?;
     let password = password.as_str();
     let (state, _lock) = open_to_write(&with_data(cfg, &data), "POST /api/v1/users").await?;
-    let detail = serde_json::json!({"roles": roles, "unit": unit});
-    let audit = cli_record(&state, "user.create", format!("user:{username}"), detail);
-    let user = hotline_app::admin::add_user(&state, &username, password, roles, unit, audit)
+    let operator = Principal::operator();
+    let user = hotline_app::admin::add_user(&state, &operator, &username, password, roles, unit)
         .await
         .map_err(|e| e.message)?;
     println!("created user {} ({})", user.username, role);
@@ -644,17 +588,7 @@ pub async fn calendar(cfg: Config, cmd: CalendarCommand) -> Result<(), String> {
                 .map_err(|e| format!("{}: not a calendar year: {e}", file.display()))?;
             let (state, _lock) =
                 open_to_write(&with_data(cfg, &data), "PUT /api/v1/calendar/{year}").await?;
-            let detail = serde_json::json!({
-                "holidays": year.holidays.len(),
-                "workdays": year.workdays.len(),
-            });
-            let audit = cli_record(
-                &state,
-                "calendar.load",
-                format!("calendar:{}", year.year),
-                detail,
-            );
-            let y = hotline_app::admin::load_year(&state, year, audit)
+            let y = hotline_app::admin::load_year(&state, &Principal::operator(), year)
                 .await
                 .map_err(|e| e.message)?;
             println!(
@@ -678,7 +612,7 @@ async fn cli_audit(
 ) -> Result<(), String> {
     state
         .store()
-        .append_audit(cli_record(state, action, object, detail))
+        .append_audit(Principal::operator().record(state, action, object, detail))
         .await
         .map_err(|e| e.to_string())
 }

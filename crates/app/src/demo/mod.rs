@@ -7,7 +7,6 @@
 //! the demo did not create, is never touched.
 
 use chrono::{Duration, Timelike};
-use hotline_domain::audit::AuditRecord;
 use hotline_domain::*;
 use hotline_store::UnitRecord;
 use rand::rngs::StdRng;
@@ -18,6 +17,7 @@ use std::collections::BTreeMap;
 use crate::AppState;
 use crate::access::Viewer;
 use crate::admin::{add_unit, add_user};
+use crate::audit::Principal;
 use crate::auth::hash_password;
 use crate::error::{ApiError, ApiResult};
 use crate::orders::register;
@@ -334,15 +334,8 @@ pub async fn load(state: &AppState) -> ApiResult<bool> {
     for (username, role, unit) in ACCOUNTS {
         let password = random_password();
         let unit = unit.map(|u| UnitCode::parse(u).expect("demo codes are valid"));
-        add_user(
-            state,
-            username,
-            &password,
-            vec![Role::parse(role).expect("demo roles are valid")],
-            unit,
-            loaded(state, "user.create", format!("user:{username}")),
-        )
-        .await?;
+        let roles = vec![Role::parse(role).expect("demo roles are valid")];
+        add_user(state, &Principal::System, username, &password, roles, unit).await?;
     }
     let mut given = BTreeMap::new();
     for (username, _, _) in ACCOUNTS {
@@ -449,20 +442,9 @@ fn unit(code: &str, name: &str, kind: &str, parent: Option<&str>, region: &str) 
     }
 }
 
-/// The demo's records are the server's own (`system`) work.
-fn loaded(state: &AppState, action: &str, object: String) -> AuditRecord {
-    crate::audit::system(
-        state,
-        action,
-        Some(object),
-        serde_json::json!({"demo": true}),
-    )
-}
-
-/// Creates a demo unit.
+/// Creates a demo unit, as the server's own (`system`) work.
 async fn add_demo_unit(state: &AppState, u: UnitRecord) -> ApiResult<UnitRecord> {
-    let record = loaded(state, "unit.create", format!("unit:{}", u.code));
-    add_unit(state, u, record).await
+    add_unit(state, &Principal::System, u).await
 }
 
 async fn load_units(state: &AppState) -> ApiResult<()> {

@@ -165,7 +165,7 @@ pub(super) async fn unit_change(
     f: UnitForm,
 ) -> Result<(), ApiError> {
     use crate::admin::{UnitPatch, add_unit, change_unit};
-    let org = state.org().await?;
+    let actor = Principal::person(v, addr);
     let bad =
         |field: &'static str| move |e: hotline_domain::InvalidValue| ApiError::invalid(field, e.0);
     let nonempty = |s: &Option<String>| {
@@ -182,9 +182,6 @@ pub(super) async fn unit_change(
     if f.op == "create" {
         let kind = hotline_domain::UnitKind::parse(f.kind.as_deref().unwrap_or(""))
             .map_err(bad("kind"))?;
-        if !v.may_create_unit(&org, kind, parent.as_ref()) {
-            return Err(ApiError::forbidden("outside your administration"));
-        }
         let record = hotline_store::UnitRecord {
             code,
             name: nonempty(&f.name).unwrap_or_default(),
@@ -194,11 +191,7 @@ pub(super) async fn unit_change(
                 .map_err(bad("region"))?,
             active: true,
         };
-        let detail =
-            serde_json::json!({"name": record.name, "kind": record.kind, "parent": record.parent});
-        let object = Some(format!("unit:{}", record.code));
-        let audit = crate::audit::by(v, addr, state, "unit.create", object, detail);
-        return add_unit(state, record, audit).await.map(drop);
+        return add_unit(state, &actor, record).await.map(drop);
     }
     let patch = match f.op.as_str() {
         "deactivate" => UnitPatch {
@@ -215,25 +208,7 @@ pub(super) async fn unit_change(
             active: None,
         },
     };
-    let in_reach = v.administers(&org, Some(&code))
-        && patch
-            .parent
-            .as_ref()
-            .is_none_or(|p| v.administers(&org, Some(p)));
-    if !in_reach {
-        return Err(ApiError::forbidden("outside your administration"));
-    }
-    let detail =
-        serde_json::json!({"name": patch.name, "parent": patch.parent, "active": patch.active});
-    let record = crate::audit::by(
-        v,
-        addr,
-        state,
-        "unit.change",
-        Some(format!("unit:{code}")),
-        detail,
-    );
-    change_unit(state, &code, patch, record).await.map(|_| ())
+    change_unit(state, &actor, &code, patch).await.map(drop)
 }
 
 pub(super) struct UserLine {
@@ -331,11 +306,8 @@ pub(super) async fn account_change(
     f: UserForm,
 ) -> Result<(), ApiError> {
     use crate::admin::{UserPatch, add_user, change_user, set_password};
-    if !v.grants(Capability::Administer) {
-        return Err(ApiError::forbidden("administrators only"));
-    }
-    let org = state.org().await?;
-    let object = Some(format!("user:{}", f.username.trim()));
+    let actor = Principal::person(v, addr);
+    let username = f.username.trim();
     if f.op == "create" {
         let unit = f
             .unit
@@ -345,54 +317,22 @@ pub(super) async fn account_change(
             .map(hotline_domain::UnitCode::parse)
             .transpose();
         let unit = unit.map_err(|e| ApiError::invalid("unit", e.0))?;
-        if !v.administers(&org, unit.as_ref()) {
-            return Err(ApiError::forbidden("outside your administration"));
-        }
         let role = Role::parse(f.role.as_deref().unwrap_or(""))
             .map_err(|e| ApiError::invalid("role", e.0))?;
-        let detail = serde_json::json!({"roles": [role], "unit": unit});
-        let audit = crate::audit::by(v, addr, state, "user.create", object, detail);
         let password = f.password.as_deref().unwrap_or("");
-        return add_user(state, f.username.trim(), password, vec![role], unit, audit)
+        return add_user(state, &actor, username, password, vec![role], unit)
             .await
             .map(drop);
     }
-    let target = state.store().user_by_username(f.username.trim()).await?;
-    if !target.is_some_and(|t| v.administers(&org, t.unit.as_ref())) {
-        return Err(ApiError::not_found());
-    }
     if f.op == "reset" {
-        let record = crate::audit::by(
-            v,
-            addr,
-            state,
-            "user.password_reset",
-            object,
-            serde_json::json!({}),
-        );
-        return set_password(
-            state,
-            f.username.trim(),
-            f.password.as_deref().unwrap_or(""),
-            record,
-        )
-        .await;
+        let password = f.password.as_deref().unwrap_or("");
+        return set_password(state, &actor, username, password).await;
     }
     let patch = UserPatch {
         active: Some(f.op == "enable"),
         ..Default::default()
     };
-    let record = crate::audit::by(
-        v,
-        addr,
-        state,
-        "user.change",
-        object,
-        serde_json::json!({"active": patch.active}),
-    );
-    change_user(state, f.username.trim(), patch, record)
-        .await
-        .map(|_| ())
+    change_user(state, &actor, username, patch).await.map(drop)
 }
 
 #[derive(Template, WebTemplate)]
@@ -633,9 +573,6 @@ pub(super) async fn rules_change(
     v: &Viewer,
     f: RulesForm,
 ) -> Result<(), ApiError> {
-    if !v.is_installation_admin() {
-        return Err(ApiError::forbidden("installation administrators only"));
-    }
     if f.op == "synonyms" {
         let text = f.json.unwrap_or_default();
         return crate::kb::save_synonyms(state, v, addr, &text)
@@ -644,18 +581,16 @@ pub(super) async fn rules_change(
     }
     if f.op == "limits" {
         let rules = rules_from_form(&*state.rules().await?, &f.numbers)?;
-        return crate::admin::change_rules(state, v, addr, rules)
+        return crate::admin::change_rules(state, &Principal::person(v, addr), rules)
             .await
-            .map(|_| ());
+            .map(drop);
     }
     if f.op == "calendar" {
         let year: hotline_domain::YearArrangement =
             parse_json(f.json.unwrap_or_default().as_bytes())?;
-        let detail =
-            serde_json::json!({"holidays": year.holidays.len(), "workdays": year.workdays.len()});
-        let object = Some(format!("calendar:{}", year.year));
-        let audit = crate::audit::by(v, addr, state, "calendar.load", object, detail);
-        return crate::admin::load_year(state, year, audit).await.map(drop);
+        return crate::admin::load_year(state, &Principal::person(v, addr), year)
+            .await
+            .map(drop);
     }
     let path = format!(
         "{}/{}",
@@ -664,19 +599,9 @@ pub(super) async fn rules_change(
     );
     let path =
         hotline_domain::DomainPath::parse(&path).map_err(|e| ApiError::invalid("path", e.0))?;
-    let name = f.name.unwrap_or_default().trim().to_owned();
-    if name.is_empty() || name.chars().count() > 50 {
-        return Err(ApiError::invalid("name", "must be 1–50 characters"));
-    }
-    let cat = hotline_domain::taxonomy::DomainCategory {
-        top_name: hotline_domain::taxonomy::top_name(path.top()).to_owned(),
-        path,
-        name,
-    };
-    let object = Some(format!("domain:{}", cat.path));
-    let detail = serde_json::json!({"name": cat.name});
-    let audit = crate::audit::by(v, addr, state, "taxonomy.add", object, detail);
-    state.store().put_domain_category(cat, Some(audit)).await?;
-    state.invalidate_caches();
-    Ok(())
+    let name = f.name.unwrap_or_default();
+    let category = crate::admin::NewCategory { path, name };
+    crate::admin::add_category(state, &Principal::person(v, addr), category)
+        .await
+        .map(drop)
 }

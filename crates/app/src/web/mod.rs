@@ -32,7 +32,7 @@ use sha2::Sha256;
 
 use crate::AppState;
 use crate::access::{Org, Viewer};
-use crate::audit::ClientAddr;
+use crate::audit::{ClientAddr, Principal};
 use crate::auth::{
     SecondFactor, SessionAccess, authenticate, end_session, session_access, session_viewer,
     token_hash,

@@ -248,7 +248,7 @@ pub(super) async fn reset_post(
     if !csrf_ok(&state, &user, &f.csrf) {
         return stale_form();
     }
-    match reset_for(&state, &user.viewer, &addr, &username).await {
+    match reset_for(&state, &Principal::person(&user.viewer, &addr), &username).await {
         Ok(()) => Redirect::to("/console/admin/users?done=1").into_response(),
         Err(e) => page_error(e),
     }
