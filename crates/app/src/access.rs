@@ -176,7 +176,7 @@ fn pick_narrowest<'a>(units: impl Iterator<Item = &'a UnitRecord>) -> Option<&'a
 pub struct Viewer {
     pub user: UserRecord,
     /// For an integration key: its scopes, `create`, `read` and order actions (empty:
-    /// all of its role's; see [`crate::key_scope`]).
+    /// all of its role's; see [`crate::auth::key_scope`]).
     pub key_actions: Option<Vec<String>>,
 }
 

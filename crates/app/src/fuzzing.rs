@@ -5,7 +5,7 @@
 
 use std::ops::ControlFlow;
 
-use crate::kb_io::{FileFormat, read_file};
+use crate::kb::io::{FileFormat, read_file};
 use crate::spreadsheet::{measure_workbook, read_csv, read_xlsx};
 
 /// A workbook (`.xlsx`): measured, read row by row, and read as a knowledge import.

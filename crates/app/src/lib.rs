@@ -20,7 +20,6 @@
 //! audit anchor of [`audit_anchor`]), started by one function and stopped on shutdown.
 
 pub mod access;
-pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod audit_anchor;
@@ -37,22 +36,12 @@ pub mod fuzzing;
 pub mod hashing;
 pub mod jobs;
 pub mod kb;
-pub mod kb_io;
-pub mod key_scope;
 pub mod openapi;
 pub mod ops;
-pub mod order_search;
 pub mod orders;
-pub mod password_policy;
-pub mod public;
 pub mod reports;
 pub mod settings;
 pub mod spreadsheet;
-pub mod stats;
-pub mod summons;
-pub mod supervision;
-pub mod two_factor;
-pub mod views;
 pub mod web;
 
 use axum::Router;
@@ -178,7 +167,7 @@ struct Inner {
     synonyms: Cached<hotline_domain::kb::Synonyms>,
     metrics: ops::Metrics,
     kb: Arc<kb::KbSearch>,
-    orders_index: Arc<order_search::OrderSearch>,
+    orders_index: Arc<orders::search::OrderSearch>,
     hashing: Arc<hashing::HashPool>,
 }
 
@@ -197,7 +186,7 @@ impl AppState {
             clock,
             config,
             Arc::new(kb::KbSearch::new(index)),
-            Arc::new(order_search::OrderSearch::new(orders)),
+            Arc::new(orders::search::OrderSearch::new(orders)),
         )
     }
 
@@ -206,7 +195,7 @@ impl AppState {
         clock: Arc<dyn Clock>,
         config: AppConfig,
         kb: Arc<kb::KbSearch>,
-        orders_index: Arc<order_search::OrderSearch>,
+        orders_index: Arc<orders::search::OrderSearch>,
     ) -> Self {
         AppState(Arc::new(Inner {
             store,
@@ -241,7 +230,7 @@ impl AppState {
     /// The same state, searching orders' texts in `index`.
     pub fn with_order_index(self, index: hotline_search::OrderIndex) -> Self {
         let i = &self.0;
-        let orders = Arc::new(order_search::OrderSearch::new(index));
+        let orders = Arc::new(orders::search::OrderSearch::new(index));
         AppState::build(
             i.store.clone(),
             i.clock.clone(),
@@ -251,7 +240,7 @@ impl AppState {
         )
     }
 
-    pub fn order_search(&self) -> &order_search::OrderSearch {
+    pub fn order_search(&self) -> &orders::search::OrderSearch {
         &self.0.orders_index
     }
 
@@ -374,18 +363,18 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .merge(auth::router())
-        .merge(account::router())
-        .merge(two_factor::router())
+        .merge(auth::account::router())
+        .merge(auth::two_factor::router())
         .merge(audit::router())
         .merge(orders::router())
-        .merge(public::router())
+        .merge(orders::public::router())
         .merge(admin::router())
         .merge(ops::router())
         .merge(openapi::router())
         .merge(kb::router())
         .merge(reports::router())
-        .merge(supervision::router())
-        .merge(summons::router())
+        .merge(orders::supervision::router())
+        .merge(reports::summons::router())
         .merge(web::router(&state));
     let api = if state.config().bench_routes {
         api.merge(orders::bench_router())

@@ -24,10 +24,11 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::AppState;
-use crate::{
-    account, admin, audit, auth, kb, kb_io, orders, public, reports, summons, supervision,
-    two_factor, views,
-};
+use crate::auth::{account, two_factor};
+use crate::kb::io as kb_io;
+use crate::orders::{public, supervision, views};
+use crate::reports::summons;
+use crate::{admin, audit, auth, kb, orders, reports};
 
 pub fn router() -> Router<AppState> {
     Router::from(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", document()))

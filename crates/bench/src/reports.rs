@@ -913,7 +913,7 @@ async fn one_size(state: AppState, dir: &Path, n: usize) -> Result<SizeFigures, 
     let load_s = started.elapsed().as_secs_f64();
     eprintln!(" in {load_s:.1} s; counting…");
     let t = Instant::now();
-    hotline_app::stats::catch_up(state.store().as_ref(), state.now())
+    hotline_app::reports::stats::catch_up(state.store().as_ref(), state.now())
         .await
         .map_err(|e| e.to_string())?;
     let count_s = t.elapsed().as_secs_f64();

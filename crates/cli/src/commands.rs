@@ -381,7 +381,7 @@ pub async fn user(cfg: Config, cmd: UserCommand) -> Result<(), String> {
                 "DELETE /api/v1/users/{username}/two-factor",
             )
             .await?;
-            hotline_app::two_factor::reset_for(&state, &Principal::operator(), &username)
+            hotline_app::auth::two_factor::reset_for(&state, &Principal::operator(), &username)
                 .await
                 .map_err(|e| match e.status {
                     axum::http::StatusCode::NOT_FOUND => format!("no such account: {username}"),
@@ -682,8 +682,8 @@ pub async fn kb(cfg: Config, cmd: KbCommand) -> Result<(), String> {
     }
 }
 
-fn file_format(file: &std::path::Path) -> Result<hotline_app::kb_io::FileFormat, String> {
-    hotline_app::kb_io::FileFormat::parse(&file.to_string_lossy())
+fn file_format(file: &std::path::Path) -> Result<hotline_app::kb::io::FileFormat, String> {
+    hotline_app::kb::io::FileFormat::parse(&file.to_string_lossy())
         .ok_or_else(|| format!("{}: the file must end in .xlsx or .csv", file.display()))
 }
 
@@ -710,7 +710,7 @@ async fn kb_import(
             eprintln!("imported {done}/{total}");
         }
     };
-    let report = hotline_app::kb_io::import(
+    let report = hotline_app::kb::io::import(
         &state,
         &viewer,
         &addr,
@@ -742,7 +742,7 @@ async fn kb_export(cfg: Config, file: &std::path::Path) -> Result<(), String> {
     let articles = hotline_app::kb::all_articles(&state, None)
         .await
         .map_err(|e| e.message)?;
-    let bytes = hotline_app::kb_io::write_file(&articles, format).map_err(|e| e.message)?;
+    let bytes = hotline_app::kb::io::write_file(&articles, format).map_err(|e| e.message)?;
     std::fs::write(file, bytes).map_err(|e| format!("{}: {e}", file.display()))?;
     let detail =
         serde_json::json!({"articles": articles.len(), "file": file.display().to_string()});

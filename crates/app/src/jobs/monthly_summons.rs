@@ -1,5 +1,5 @@
 //! Evaluates the summons (约谈) triggers for each month once it has ended
-//! ([`crate::summons::evaluate_last_month`] does nothing for a month already done).
+//! ([`crate::reports::summons::evaluate_last_month`] does nothing for a month already done).
 
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -10,7 +10,7 @@ use crate::AppState;
 pub(super) fn spawn(state: AppState, every: Duration) -> JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            match crate::summons::evaluate_last_month(&state).await {
+            match crate::reports::summons::evaluate_last_month(&state).await {
                 Ok(Some(month)) => tracing::info!(%month, "summons evaluated for the month"),
                 Ok(None) => {}
                 Err(e) => tracing::warn!(error = %e.message, "monthly summons evaluation failed"),

@@ -1,4 +1,4 @@
-//! Keeps the orders' Chinese index ([`crate::order_search`]) in step with the
+//! Keeps the orders' Chinese index ([`crate::orders::search`]) in step with the
 //! database, a batch a pass.
 
 use std::time::Duration;

@@ -1,10 +1,10 @@
-//! Keeps the report counters ([`crate::stats`]) in step with the orders' events.
+//! Keeps the report counters ([`crate::reports::stats`]) in step with the orders' events.
 
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use crate::AppState;
-use crate::stats::{BACKLOG, FOLLOW_BATCH, backlogged, follow_once};
+use crate::reports::stats::{BACKLOG, FOLLOW_BATCH, backlogged, follow_once};
 
 /// Counts settled events every `every`.
 pub(super) fn spawn(state: AppState, every: Duration) -> JoinHandle<()> {

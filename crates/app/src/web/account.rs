@@ -1,7 +1,7 @@
 //! "My account": a person changes their password and ends their other sessions.
 
 use super::*;
-use crate::account::{change_own_password, end_own_session, own_sessions};
+use crate::auth::account::{change_own_password, end_own_session, own_sessions};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -68,7 +68,7 @@ pub(super) async fn me_page(
     let (org, sessions, two_factor) = match (
         state.org().await,
         own_sessions(&state, &user.viewer, &user.token).await,
-        crate::two_factor::status(&state, &user.viewer).await,
+        crate::auth::two_factor::status(&state, &user.viewer).await,
     ) {
         (Ok(o), Ok(s), Ok(t)) => (o, s, t),
         (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return page_error(e),

@@ -667,7 +667,7 @@ pub(super) async fn edit_submit(
 pub(super) struct ImportPage {
     me: Option<Shell>,
     csrf: String,
-    report: Option<crate::kb_io::ImportReport>,
+    report: Option<crate::kb::io::ImportReport>,
     error: Option<String>,
     columns: Vec<&'static str>,
 }
@@ -679,7 +679,7 @@ pub(super) async fn import_page(State(state): State<AppState>, user: ConsoleUser
 async fn import_view(
     state: &AppState,
     user: &ConsoleUser,
-    report: Option<crate::kb_io::ImportReport>,
+    report: Option<crate::kb::io::ImportReport>,
     error: Option<String>,
 ) -> Response {
     if !writes_kb(&user.viewer) {
@@ -694,7 +694,7 @@ async fn import_view(
         csrf: csrf_token(state, &user.token),
         report,
         error,
-        columns: crate::kb_io::COLUMNS.iter().map(|(_, l)| *l).collect(),
+        columns: crate::kb::io::COLUMNS.iter().map(|(_, l)| *l).collect(),
     }
     .into_response()
 }
@@ -732,7 +732,7 @@ pub(super) async fn import_submit(
     let Some((name, bytes)) = file else {
         return import_view(&state, &user, None, Some("请选择要导入的文件。".into())).await;
     };
-    let Some(format) = crate::kb_io::FileFormat::parse(&name) else {
+    let Some(format) = crate::kb::io::FileFormat::parse(&name) else {
         return import_view(
             &state,
             &user,
@@ -741,7 +741,7 @@ pub(super) async fn import_submit(
         )
         .await;
     };
-    let result = crate::kb_io::import(
+    let result = crate::kb::io::import(
         &state,
         &user.viewer,
         &addr,
@@ -782,8 +782,8 @@ pub(super) async fn export_download(
     user: ConsoleUser,
     Query(q): Query<ExportQuery>,
 ) -> Response {
-    let format = crate::kb_io::FileFormat::parse(q.format.as_deref().unwrap_or("xlsx"))
-        .unwrap_or(crate::kb_io::FileFormat::Xlsx);
+    let format = crate::kb::io::FileFormat::parse(q.format.as_deref().unwrap_or("xlsx"))
+        .unwrap_or(crate::kb::io::FileFormat::Xlsx);
     match crate::kb::export_file(&state, &user.viewer, &addr, format).await {
         Ok(r) => r,
         Err(e) => page_error(e),

@@ -171,7 +171,7 @@ async fn code_page(
         Err(e) => return page_error(e.into()),
     };
     let until = state.now().timestamp() + CODE_PAGE_SECS;
-    let demo_code = crate::two_factor::demo_code(state, &user)
+    let demo_code = crate::auth::two_factor::demo_code(state, &user)
         .await
         .ok()
         .flatten();

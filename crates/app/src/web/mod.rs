@@ -43,7 +43,7 @@ use crate::orders::{
     CreateOrderRequest, ListParams, create_for, history_for, list_for, perform, same_address_for,
     view_for, visible_order,
 };
-use crate::views::OrderView;
+use crate::orders::views::OrderView;
 
 const COOKIE: &str = "hotline_session";
 

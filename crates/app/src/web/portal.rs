@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::orders::{CallbackBody, RequesterRequest};
-use crate::public::PublicRequest;
+use crate::orders::public::PublicRequest;
 use hotline_domain::{CallbackResult, Kind, Phone, RegionCode};
 
 pub(super) fn router() -> Router<AppState> {
@@ -32,7 +32,7 @@ pub(super) fn satisfaction(r: hotline_domain::CallbackResult) -> &'static str {
     }
 }
 
-pub(super) fn portal_result(v: crate::views::PublicOrderView) -> PortalResult {
+pub(super) fn portal_result(v: crate::orders::views::PublicOrderView) -> PortalResult {
     PortalResult {
         number: v.number.clone(),
         kind: labels::kind(v.kind.as_str()),
@@ -82,7 +82,7 @@ pub(super) async fn portal(
     if page.number.is_empty() {
         return page.into_response();
     }
-    match crate::public::track_order(&state, &addr, &page.number, &page.code).await {
+    match crate::orders::public::track_order(&state, &addr, &page.number, &page.code).await {
         Ok(v) => {
             page.result = Some(portal_result(v));
             page.into_response()
@@ -132,13 +132,13 @@ pub(super) struct PortalNewPage {
     kinds: Vec<Choice>,
     f: PortalValues,
     error: Option<String>,
-    receipt: Option<crate::public::Receipt>,
+    receipt: Option<crate::orders::public::Receipt>,
 }
 
 pub(super) fn portal_new_page(
     f: PortalForm,
     error: Option<String>,
-    receipt: Option<crate::public::Receipt>,
+    receipt: Option<crate::orders::public::Receipt>,
 ) -> PortalNewPage {
     let kind = f.kind.clone().or(Some("help".into()));
     PortalNewPage {
@@ -190,7 +190,7 @@ pub(super) async fn portal_submit(
     Form(f): Form<PortalForm>,
 ) -> Response {
     let result = match portal_request(&f) {
-        Ok(req) => crate::public::submit_request(&state, &addr, req).await,
+        Ok(req) => crate::orders::public::submit_request(&state, &addr, req).await,
         Err(e) => Err(e),
     };
     match result {
@@ -230,7 +230,7 @@ pub(super) async fn portal_evaluate(
         note: f.note.clone().filter(|n| !n.trim().is_empty()),
     });
     let outcome = match evaluation {
-        Ok(b) => crate::public::evaluate_order(&state, &addr, &f.number, &f.code, &b).await,
+        Ok(b) => crate::orders::public::evaluate_order(&state, &addr, &f.number, &f.code, &b).await,
         Err(e) => Err(e),
     };
     let mut page = PortalPage {

@@ -170,7 +170,7 @@ pub(super) async fn supervision_page(
 ) -> Response {
     let wanted = q.state.filter(|s| !s.is_empty());
     let mine = q.mine.is_some();
-    let lines = crate::supervision::list_for(&state, &user.viewer, wanted.as_deref(), mine).await;
+    let lines = crate::orders::supervision::list_for(&state, &user.viewer, wanted.as_deref(), mine).await;
     let (lines, org) = match (lines, state.org().await) {
         (Ok(l), Ok(o)) => (l, o),
         (Err(e), _) | (_, Err(e)) => return page_error(e),
@@ -305,7 +305,7 @@ pub(super) async fn summons_page(
         Ok(o) => o,
         Err(e) => return page_error(e),
     };
-    let (rows, error) = match crate::summons::summons_for(&state, &user.viewer, &month).await {
+    let (rows, error) = match crate::reports::summons::summons_for(&state, &user.viewer, &month).await {
         Ok(lines) => (
             lines
                 .into_iter()

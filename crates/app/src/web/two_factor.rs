@@ -3,7 +3,7 @@
 //! pages are all a session limited to enrolment may see.
 
 use super::*;
-use crate::two_factor::{
+use crate::auth::two_factor::{
     Offer, confirm, disable_own, offer, pending_offer, qr_svg, renew_recovery_codes, reset_for,
     status,
 };
@@ -98,7 +98,7 @@ async fn render(
         state.org().await,
         status(state, &user.viewer).await,
         pending_offer(state, &user.viewer).await,
-        crate::two_factor::demo_code(state, &user.viewer.user).await,
+        crate::auth::two_factor::demo_code(state, &user.viewer.user).await,
     );
     let (org, st, offer, demo_code) = match loaded {
         (Ok(o), Ok(s), Ok(p), Ok(d)) => (o, s, p, d),

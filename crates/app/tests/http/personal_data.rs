@@ -38,7 +38,7 @@ async fn closed_order(app: &TestApp) -> i64 {
 }
 
 async fn units_report(app: &TestApp) -> Value {
-    hotline_app::stats::catch_up(app.state.store().as_ref(), app.state.now())
+    hotline_app::reports::stats::catch_up(app.state.store().as_ref(), app.state.now())
         .await
         .unwrap();
     let r = app

@@ -477,7 +477,7 @@ async fn the_monthly_report_counts_volumes_deadlines_and_satisfaction_and_export
 /// fresh ones itself, so its figures include an order registered a moment ago.
 #[tokio::test]
 async fn the_follower_counts_settled_events_once_and_reports_never_lag() {
-    use hotline_app::stats::{backlogged, follow_once};
+    use hotline_app::reports::stats::{backlogged, follow_once};
     let app = TestApp::sqlite().await;
     app.set_time("2026-03-02T09:00:00+08:00");
     app.complaint().await;

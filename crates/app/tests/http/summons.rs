@@ -60,7 +60,7 @@ on_both_backends!(
 
         app.set_time("2026-04-01T09:00:00+08:00");
         // The server's monthly evaluation puts March's list on record, once.
-        let evaluate = || hotline_app::summons::evaluate_last_month(&app.state);
+        let evaluate = || hotline_app::reports::summons::evaluate_last_month(&app.state);
         assert_eq!(evaluate().await.unwrap().as_deref(), Some("2026-03"));
         assert_eq!(evaluate().await.unwrap(), None, "a month is evaluated once");
         let recorded = app

@@ -4,7 +4,7 @@
 
 use crate::common::*;
 use axum::http::StatusCode;
-use hotline_app::two_factor::{code_at, step_of};
+use hotline_app::auth::two_factor::{code_at, step_of};
 use hotline_domain::Role;
 use hotline_store::AuditFilter;
 use serde_json::{Value, json};

@@ -30,7 +30,7 @@ use totp_rs::{Algorithm, TOTP};
 
 use crate::AppState;
 use crate::access::Viewer;
-use crate::account::{audit_own, person};
+use crate::auth::account::{audit_own, person};
 use crate::audit::{ClientAddr, Principal};
 use crate::auth::{CurrentUser, EnrollingUser, GuardedAttempt};
 use crate::error::{ApiError, ApiResult};

@@ -2,9 +2,12 @@
 //! hotspots and seasonal topics, as `docs/metrics.md` defines them.
 //!
 //! The assessment and the period reports read the report counters
-//! ([`hotline_domain::stats`], kept by [`crate::stats`]): a few thousand sums per
+//! ([`hotline_domain::stats`], kept by [`crate::reports::stats`]): a few thousand sums per
 //! report however many orders there are (`hotline bench reports` measures it).
 //! Hotspots and seasonal topics still read the orders of the days they look at.
+
+pub mod stats;
+pub mod summons;
 
 use axum::extract::State;
 use axum::routing::get;
@@ -113,14 +116,14 @@ async fn counts(
     q: CountQuery,
 ) -> ApiResult<BTreeMap<String, BTreeMap<String, u64>>> {
     let store = state.store().as_ref();
-    if crate::stats::backlogged(store, crate::stats::BACKLOG).await? {
+    if crate::reports::stats::backlogged(store, crate::reports::stats::BACKLOG).await? {
         return Err(ApiError::new(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             "counting",
             "the report counters are still being built after an upgrade or a bulk import; try again in a few minutes",
         ));
     }
-    crate::stats::catch_up(store, state.now()).await?;
+    crate::reports::stats::catch_up(store, state.now()).await?;
     let mut out: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
     for c in state.store().stat_counts(&q).await? {
         out.entry(c.measure)

@@ -36,7 +36,7 @@ pub fn check_password_policy(username: &str, password: &str) -> Result<(), Strin
 fn common_list() -> &'static HashSet<&'static str> {
     static LIST: OnceLock<HashSet<&'static str>> = OnceLock::new();
     LIST.get_or_init(|| {
-        include_str!("../data/common_passwords.txt")
+        include_str!("../../data/common_passwords.txt")
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty() && !l.starts_with('#'))

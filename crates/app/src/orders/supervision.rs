@@ -16,7 +16,7 @@ use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiQuery;
 use crate::orders::view_for;
-use crate::views::OrderView;
+use crate::orders::views::OrderView;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/supervision", get(list))

@@ -7,6 +7,11 @@
 //! then write the changed order and its event in one transaction. A write that lost a
 //! race with another change is retried on a fresh copy.
 
+pub mod public;
+pub mod search;
+pub mod supervision;
+pub mod views;
+
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
@@ -27,7 +32,7 @@ use crate::auth::CurrentUser;
 use crate::dates;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, RawJson, parse_json};
-use crate::views::{Disclosure, OrderView};
+use crate::orders::views::{Disclosure, OrderView};
 use crate::{AppState, unknown_unit};
 
 pub fn router() -> Router<AppState> {
@@ -244,7 +249,7 @@ async fn view_knowing(
                 .and_then(|u| org.get(u))
                 .is_some_and(|u| u.kind == UnitKind::Hotline)
         };
-        crate::views::withhold_requester(&mut order, events.as_mut(), by_staff);
+        crate::orders::views::withhold_requester(&mut order, events.as_mut(), by_staff);
     }
     Ok(OrderView::new(order, sla, disclosure, events))
 }

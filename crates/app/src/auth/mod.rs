@@ -2,6 +2,11 @@
 //! as their SHA-256, and the `CurrentUser` extractor that every protected handler
 //! takes.
 
+pub mod account;
+pub mod key_scope;
+pub mod password_policy;
+pub mod two_factor;
+
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, State};
@@ -52,7 +57,7 @@ fn dummy_hash() -> &'static str {
     H.get_or_init(|| hash_password("not a real password, never matches").unwrap_or_default())
 }
 
-pub use crate::password_policy::check_password_policy;
+pub use crate::auth::password_policy::check_password_policy;
 
 pub fn new_token() -> String {
     let mut bytes = [0u8; 32];
@@ -93,7 +98,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             .map_err(|_| ApiError::not_found())?;
         let params: Vec<&str> = params.iter().map(|(_, v)| v).collect();
         let actions = viewer.key_actions.as_deref().unwrap_or_default();
-        crate::key_scope::check(&parts.method, route.as_deref(), &params, actions)?;
+        crate::auth::key_scope::check(&parts.method, route.as_deref(), &params, actions)?;
         Ok(CurrentUser(viewer))
     }
 }
@@ -114,7 +119,7 @@ pub enum SessionAccess {
 pub async fn session_viewer(state: &AppState, token: &str) -> Result<Viewer, ApiError> {
     match session_access(state, token).await? {
         (viewer, SessionAccess::Full) => Ok(viewer),
-        (_, SessionAccess::EnrolmentOnly) => Err(crate::two_factor::enrolment_required()),
+        (_, SessionAccess::EnrolmentOnly) => Err(crate::auth::two_factor::enrolment_required()),
     }
 }
 
@@ -140,7 +145,7 @@ pub async fn session_access(
     if now - session.last_seen >= chrono::Duration::minutes(1) {
         state.store().touch_session(&hash, now).await?;
     }
-    let access = if crate::two_factor::must_enrol(state, &user).await? {
+    let access = if crate::auth::two_factor::must_enrol(state, &user).await? {
         SessionAccess::EnrolmentOnly
     } else {
         SessionAccess::Full
@@ -394,7 +399,7 @@ pub async fn check_password(
 }
 
 /// A new session for a username and password and, for an account enrolled in
-/// two-factor sign-in, its second factor (see [`crate::two_factor`]); audited. An
+/// two-factor sign-in, its second factor (see [`crate::auth::two_factor`]); audited. An
 /// account that must enrol and has not gets a session limited to enrolling.
 pub async fn authenticate(
     state: &AppState,
@@ -423,13 +428,13 @@ pub async fn authenticate_second_step(
 ) -> Result<(String, Timestamp, UserRecord), ApiError> {
     let user = state.store().user_by_username(username).await?;
     let Some(user) = user.filter(|u| u.active && still_valid(u)) else {
-        return Err(crate::two_factor::sign_in_expired());
+        return Err(crate::auth::two_factor::sign_in_expired());
     };
     let attempt = GuardedAttempt::begin(state, addr, username).await?;
     finish_sign_in(state, addr, attempt, user, second).await
 }
 
-pub use crate::two_factor::SecondFactor;
+pub use crate::auth::two_factor::SecondFactor;
 
 /// After the password: the second factor of an enrolled account, then the session.
 async fn finish_sign_in(
@@ -439,8 +444,8 @@ async fn finish_sign_in(
     user: UserRecord,
     second: &SecondFactor,
 ) -> Result<(String, Timestamp, UserRecord), ApiError> {
-    use crate::two_factor::Checked;
-    let factor = match crate::two_factor::check_at_sign_in(state, &user, second).await? {
+    use crate::auth::two_factor::Checked;
+    let factor = match crate::auth::two_factor::check_at_sign_in(state, &user, second).await? {
         Checked::NotEnrolled => None,
         Checked::Passed(factor) => Some(factor),
         Checked::Missing => {
@@ -453,17 +458,17 @@ async fn finish_sign_in(
                 serde_json::json!({}),
             );
             state.store().append_audit(record).await?;
-            return Err(crate::two_factor::second_factor_required());
+            return Err(crate::auth::two_factor::second_factor_required());
         }
         Checked::Wrong(factor) => {
             attempt
                 .failed(serde_json::json!({ "factor": factor }))
                 .await?;
-            return Err(crate::two_factor::invalid_second_factor());
+            return Err(crate::auth::two_factor::invalid_second_factor());
         }
     };
     attempt.succeeded().await?;
-    let enrolment_only = factor.is_none() && crate::two_factor::must_enrol(state, &user).await?;
+    let enrolment_only = factor.is_none() && crate::auth::two_factor::must_enrol(state, &user).await?;
     open_session(state, addr, user, factor, enrolment_only).await
 }
 

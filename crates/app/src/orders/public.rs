@@ -14,7 +14,7 @@ use crate::audit::{self, ClientAddr};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::orders::{CallbackBody, CreateOrderRequest, RequesterRequest, intake_from, register};
-use crate::views::PublicOrderView;
+use crate::orders::views::PublicOrderView;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -7,6 +7,8 @@
 //! ([`KbSearch::sync`]): after each change made here at once, and every few seconds
 //! for changes made by other servers.
 
+pub mod io;
+
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -815,8 +817,8 @@ pub(crate) struct FileParams {
     skip_errors: Option<bool>,
 }
 
-fn file_format(p: &FileParams) -> ApiResult<crate::kb_io::FileFormat> {
-    crate::kb_io::FileFormat::parse(p.format.as_deref().unwrap_or("xlsx"))
+fn file_format(p: &FileParams) -> ApiResult<crate::kb::io::FileFormat> {
+    crate::kb::io::FileFormat::parse(p.format.as_deref().unwrap_or("xlsx"))
         .ok_or_else(|| ApiError::invalid("format", "must be csv or xlsx"))
 }
 
@@ -831,10 +833,10 @@ async fn import(
     addr: ClientAddr,
     ApiQuery(p): ApiQuery<FileParams>,
     ApiBody(body): ApiBody,
-) -> ApiResult<Json<crate::kb_io::ImportReport>> {
+) -> ApiResult<Json<crate::kb::io::ImportReport>> {
     let format = file_format(&p)?;
     let skip = p.skip_errors.unwrap_or(false);
-    let report = crate::kb_io::import(&state, &v, &addr, (&body, format), skip, &|_, _| {}).await?;
+    let report = crate::kb::io::import(&state, &v, &addr, (&body, format), skip, &|_, _| {}).await?;
     if report.imported == 0 && !report.errors.is_empty() && !skip {
         let mut e = ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -872,20 +874,20 @@ pub async fn export_file(
     state: &AppState,
     v: &Viewer,
     addr: &ClientAddr,
-    format: crate::kb_io::FileFormat,
+    format: crate::kb::io::FileFormat,
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
     let (state, v) = (state.clone(), v.clone());
     // One more than an export holds, so that write_file can tell it is too many.
     let limit = u32::try_from(crate::spreadsheet::MAX_ROWS + 1).unwrap_or(u32::MAX);
     let articles = list_for(&state, &v, None, false, None, limit).await?;
-    let bytes = crate::kb_io::write_file(&articles, format)?;
+    let bytes = crate::kb::io::write_file(&articles, format)?;
     let detail = serde_json::json!({"articles": articles.len()});
     let record = audit::by(&v, addr, &state, "kb.export", None, detail);
     state.store().append_audit(record).await?;
     let (mime, name) = match format {
-        crate::kb_io::FileFormat::Csv => ("text/csv; charset=utf-8", "knowledge.csv"),
-        crate::kb_io::FileFormat::Xlsx => (
+        crate::kb::io::FileFormat::Csv => ("text/csv; charset=utf-8", "knowledge.csv"),
+        crate::kb::io::FileFormat::Xlsx => (
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "knowledge.xlsx",
         ),
