@@ -365,19 +365,18 @@ pub fn app(state: AppState) -> Router {
         .merge(auth::router())
         .merge(auth::account::router())
         .merge(auth::two_factor::router())
-        .merge(audit::router())
-        .merge(orders::router())
+        .merge(admin::audit_trail::router())
+        .merge(orders::api::router())
         .merge(orders::public::router())
-        .merge(admin::router())
+        .merge(admin::api::router())
         .merge(ops::router())
         .merge(openapi::router())
-        .merge(kb::router())
-        .merge(reports::router())
+        .merge(kb::api::router())
+        .merge(reports::api::router())
         .merge(orders::supervision::router())
-        .merge(reports::summons::router())
         .merge(web::router(&state));
     let api = if state.config().bench_routes {
-        api.merge(orders::bench_router())
+        api.merge(orders::api::bench_router())
     } else {
         api
     };

@@ -27,8 +27,7 @@ use crate::AppState;
 use crate::auth::{account, two_factor};
 use crate::kb::io as kb_io;
 use crate::orders::{public, supervision, views};
-use crate::reports::summons;
-use crate::{admin, audit, auth, kb, orders, reports};
+use crate::{admin, auth, kb, orders, reports};
 
 pub fn router() -> Router<AppState> {
     Router::from(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", document()))
@@ -373,7 +372,7 @@ fn operations() -> Vec<Op> {
         op(Post, "/api/v1/orders", "orders", "Register an order (Idempotency-Key header optional)").body::<orders::CreateOrderRequest>(order).answers::<views::OrderView>(),
         op(Get, "/api/v1/orders", "orders", "List visible orders: status, kind, unit, region, sla, due_before, q, from, to, cursor, limit").query::<orders::ListParams>().answers::<orders::Page>(),
         op(Get, "/api/v1/orders/{id}", "orders", "One order with its full timeline").answers::<views::OrderView>(),
-        op(Post, "/api/v1/callers/history", "orders", "A caller's earlier orders, by phone (keyed hash lookup)").body::<orders::HistoryRequest>(json!({"phone": "13812345678"})).status("200").answers::<orders::History>(),
+        op(Post, "/api/v1/callers/history", "orders", "A caller's earlier orders, by phone (keyed hash lookup)").body::<orders::api::HistoryRequest>(json!({"phone": "13812345678"})).status("200").answers::<orders::api::History>(),
         op(Post, "/api/v1/public/orders", "public", "Submit a request without login; answers its number and tracking code")
             .body::<public::PublicRequest>(json!({"kind": "help", "region": "510104", "content": "小区停水两天"}))
             .answers::<public::Receipt>()
@@ -381,57 +380,57 @@ fn operations() -> Vec<Op> {
             .also(RATE_LIMITED),
         op(Get, "/api/v1/public/orders/{number}", "public", "Track an order with ?code=TRACKING (no login)").query::<public::CodeQuery>().answers::<views::PublicOrderView>().public().also(RATE_LIMITED),
         op(Post, "/api/v1/public/orders/{number}/evaluation", "public", "The requester's evaluation, with ?code=TRACKING").query::<public::CodeQuery>().body::<orders::CallbackBody>(json!({"result": "satisfied", "resolved": true})).answers::<views::PublicOrderView>().public().also(RATE_LIMITED),
-        op(Get, "/api/v1/units", "organisation", "All units").answers::<admin::Items<hotline_store::UnitRecord>>(),
-        op(Post, "/api/v1/units", "organisation", "Create a unit (admin)").body::<admin::CreateUnit>(json!({"code": "cd-jt", "name": "成都市交通运输局", "kind": "department", "parent": "cd12345", "region": "510100"})).answers::<hotline_store::UnitRecord>(),
-        op(Post, "/api/v1/users", "organisation", "Create an account (admin)").body::<admin::CreateUser>(json!({"username": "op1", "password": "A-strong-password-1", "roles": ["operator"], "unit": "cd12345"})).answers::<auth::UserView>().also(PASSWORD_HASH),
+        op(Get, "/api/v1/units", "organisation", "All units").answers::<admin::api::Items<hotline_store::UnitRecord>>(),
+        op(Post, "/api/v1/units", "organisation", "Create a unit (admin)").body::<admin::api::CreateUnit>(json!({"code": "cd-jt", "name": "成都市交通运输局", "kind": "department", "parent": "cd12345", "region": "510100"})).answers::<hotline_store::UnitRecord>(),
+        op(Post, "/api/v1/users", "organisation", "Create an account (admin)").body::<admin::api::CreateUser>(json!({"username": "op1", "password": "A-strong-password-1", "roles": ["operator"], "unit": "cd12345"})).answers::<auth::UserView>().also(PASSWORD_HASH),
         op(Patch, "/api/v1/units/{code}", "organisation", "Rename, move, deactivate or reactivate a unit (admin of its subtree)")
             .body::<admin::UnitPatch>(json!({"name": "成都市交通运输局", "parent": "cd12345", "active": false})).answers::<hotline_store::UnitRecord>(),
-        op(Get, "/api/v1/users", "organisation", "Accounts within the administrator's subtree").answers::<admin::Items<auth::UserView>>(),
+        op(Get, "/api/v1/users", "organisation", "Accounts within the administrator's subtree").answers::<admin::api::Items<auth::UserView>>(),
         op(Patch, "/api/v1/users/{username}", "organisation", "Change roles or unit, disable or enable (sessions end on disable)")
             .body::<admin::UserPatch>(json!({"roles": ["operator"], "active": false})).answers::<auth::UserView>(),
         op(Post, "/api/v1/users/{username}/password", "organisation", "Reset a password (sessions end)")
-            .body::<admin::PasswordBody>(json!({"password": "A-new-strong-password-1"}))
+            .body::<admin::api::PasswordBody>(json!({"password": "A-new-strong-password-1"}))
             .no_content()
             .also(PASSWORD_HASH),
         op(Delete, "/api/v1/users/{username}/two-factor", "organisation", "Reset an account's two-factor sign-in (a lost phone): its sessions end and it enrols again at its next sign-in where its role requires; not your own (admin of its unit)")
             .no_content(),
         op(Post, "/api/v1/apikeys", "organisation", "Issue an integration key for a unit; the key is shown once")
-            .body::<admin::NewKey>(json!({"name": "wechat-gateway", "unit": "cd12345", "actions": ["create", "read"]})).answers::<admin::IssuedKey>(),
-        op(Get, "/api/v1/apikeys", "organisation", "Integration keys within the administrator's subtree").answers::<admin::Items<hotline_store::ApiKeyRecord>>(),
+            .body::<admin::api::NewKey>(json!({"name": "wechat-gateway", "unit": "cd12345", "actions": ["create", "read"]})).answers::<admin::IssuedKey>(),
+        op(Get, "/api/v1/apikeys", "organisation", "Integration keys within the administrator's subtree").answers::<admin::api::Items<hotline_store::ApiKeyRecord>>(),
         op(Delete, "/api/v1/apikeys/{name}", "organisation", "Revoke a key at once").no_content(),
-        op(Get, "/api/v1/audit", "audit", "Search the audit trail: actor, action, object, from, to, cursor (admin, supervisor)").query::<audit::SearchParams>().answers::<audit::Page>(),
+        op(Get, "/api/v1/audit", "audit", "Search the audit trail: actor, action, object, from, to, cursor (admin, supervisor)").query::<admin::audit_trail::SearchParams>().answers::<admin::audit_trail::Page>(),
         op(Get, "/api/v1/calendar/{year}", "rules", "A year's official arrangement").answers::<hotline_domain::calendar::YearArrangement>(),
         op(Put, "/api/v1/calendar/{year}", "rules", "Load or replace a year (admin)").body::<hotline_domain::calendar::YearArrangement>(json!({"year": 2027, "holidays": ["2027-01-01"], "workdays": []})).answers::<hotline_domain::calendar::YearArrangement>(),
         op(Get, "/api/v1/rules/deadlines", "rules", "The deadline rules in force").answers::<hotline_domain::DeadlineRules>(),
         op(Put, "/api/v1/rules/deadlines", "rules", "Change the deadline rules (admin)").reads::<hotline_domain::DeadlineRules>().answers::<hotline_domain::DeadlineRules>(),
-        op(Get, "/api/v1/taxonomy", "rules", "The domain taxonomy").answers::<admin::Items<hotline_domain::taxonomy::DomainCategory>>(),
+        op(Get, "/api/v1/taxonomy", "rules", "The domain taxonomy").answers::<admin::api::Items<hotline_domain::taxonomy::DomainCategory>>(),
         op(Post, "/api/v1/taxonomy", "rules", "Add a sub-category (admin)").body::<admin::NewCategory>(json!({"path": "public_services/parking", "name": "停车管理"})).answers::<hotline_domain::taxonomy::DomainCategory>(),
         op(Post, "/api/v1/kb/articles", "knowledge", "Write an article (a draft; urgent by a supervisor: published and pinned at once)")
             .body::<kb::ArticleInput>(article).answers::<hotline_domain::kb::Article>(),
-        op(Get, "/api/v1/kb/articles", "knowledge", "Articles the caller may read: status, pinned, before, limit").query::<kb::ListQuery>().answers::<kb::Items<hotline_domain::kb::Article>>(),
+        op(Get, "/api/v1/kb/articles", "knowledge", "Articles the caller may read: status, pinned, before, limit").query::<kb::api::ListQuery>().answers::<kb::api::Items<hotline_domain::kb::Article>>(),
         op(Get, "/api/v1/kb/articles/{id}", "knowledge", "One article, with its use and helpfulness counts").answers::<hotline_domain::kb::Article>(),
         op(Put, "/api/v1/kb/articles/{id}", "knowledge", "Edit (a new version; an editor's edit of a published article goes back to review)").reads::<kb::ArticleInput>().answers::<hotline_domain::kb::Article>(),
-        op(Get, "/api/v1/kb/articles/{id}/versions", "knowledge", "Every version, oldest first, with who, when and which fields changed").answers::<kb::Items<hotline_domain::kb::ArticleVersion>>(),
-        op(Post, "/api/v1/kb/articles/{id}/restore", "knowledge", "Restore an earlier version's content as a new version").body::<kb::RestoreBody>(json!({"version": 1})).status("200").answers::<hotline_domain::kb::Article>(),
-        op(Post, "/api/v1/kb/articles/{id}/feedback", "knowledge", "Mark an article helpful or not").body::<kb::FeedbackBody>(json!({"helpful": true})).no_content(),
-        op(Get, "/api/v1/kb/search", "knowledge", "Chinese search (?q=, limit) over published, valid articles of the caller's region; snippets with <mark>").query::<kb::SearchParams>().answers::<kb::Hits>(),
-        op(Get, "/api/v1/kb/suggest", "knowledge", "The articles that best match an order's text (?text=)").query::<kb::SearchParams>().answers::<kb::Hits>(),
-        op(Get, "/api/v1/kb/pinned", "knowledge", "Urgent scripts pinned for the caller's region").answers::<kb::Items<hotline_domain::kb::Article>>(),
-        op(Get, "/api/v1/kb/synonyms", "knowledge", "The synonym list applied to queries").answers::<kb::SynonymsBody>(),
-        op(Put, "/api/v1/kb/synonyms", "knowledge", "Replace the synonym list (installation admin)").body::<kb::SynonymsBody>(json!({"text": "社保卡 = 社会保障卡"})).answers::<kb::SynonymsBody>(),
-        Op { upload: true, ..op(Post, "/api/v1/kb/import", "knowledge", "Import .xlsx/.csv (?format=, skip_errors=) as drafts; 422 names every bad row and column. At most 10 MiB (else 413), 100,000 rows under the header, 64 columns, 32,767 characters a cell and 100 MiB unpacked; beyond them 422 file_too_large").status("200").query::<kb::FileParams>().answers::<kb_io::ImportReport>() },
-        Op { success: Some(Success::File), ..op(Get, "/api/v1/kb/export", "knowledge", "Export the articles the caller may read (?format=xlsx|csv); more than 100,000 answers 422 too_many_rows").query::<kb::FileParams>() },
+        op(Get, "/api/v1/kb/articles/{id}/versions", "knowledge", "Every version, oldest first, with who, when and which fields changed").answers::<kb::api::Items<hotline_domain::kb::ArticleVersion>>(),
+        op(Post, "/api/v1/kb/articles/{id}/restore", "knowledge", "Restore an earlier version's content as a new version").body::<kb::api::RestoreBody>(json!({"version": 1})).status("200").answers::<hotline_domain::kb::Article>(),
+        op(Post, "/api/v1/kb/articles/{id}/feedback", "knowledge", "Mark an article helpful or not").body::<kb::api::FeedbackBody>(json!({"helpful": true})).no_content(),
+        op(Get, "/api/v1/kb/search", "knowledge", "Chinese search (?q=, limit) over published, valid articles of the caller's region; snippets with <mark>").query::<kb::api::SearchParams>().answers::<kb::api::Hits>(),
+        op(Get, "/api/v1/kb/suggest", "knowledge", "The articles that best match an order's text (?text=)").query::<kb::api::SearchParams>().answers::<kb::api::Hits>(),
+        op(Get, "/api/v1/kb/pinned", "knowledge", "Urgent scripts pinned for the caller's region").answers::<kb::api::Items<hotline_domain::kb::Article>>(),
+        op(Get, "/api/v1/kb/synonyms", "knowledge", "The synonym list applied to queries").answers::<kb::api::SynonymsBody>(),
+        op(Put, "/api/v1/kb/synonyms", "knowledge", "Replace the synonym list (installation admin)").body::<kb::api::SynonymsBody>(json!({"text": "社保卡 = 社会保障卡"})).answers::<kb::api::SynonymsBody>(),
+        Op { upload: true, ..op(Post, "/api/v1/kb/import", "knowledge", "Import .xlsx/.csv (?format=, skip_errors=) as drafts; 422 names every bad row and column. At most 10 MiB (else 413), 100,000 rows under the header, 64 columns, 32,767 characters a cell and 100 MiB unpacked; beyond them 422 file_too_large").status("200").query::<kb::api::FileParams>().answers::<kb_io::ImportReport>() },
+        Op { success: Some(Success::File), ..op(Get, "/api/v1/kb/export", "knowledge", "Export the articles the caller may read (?format=xlsx|csv); more than 100,000 answers 422 too_many_rows").query::<kb::api::FileParams>() },
         op(Get, "/api/v1/supervision", "supervision", "Supervised orders of the caller's hotline subtree: ?state=open|answered|closed, ?mine=true for those it oversees itself").query::<supervision::ListQuery>().answers::<supervision::Items>(),
-        op(Get, "/api/v1/reports/hotspots", "reports", "Hotspot warnings for ?day=: topics rising well above their 14-day baseline in a district, with their orders").query::<reports::HotspotQuery>().answers::<reports::Hotspots>(),
-        op(Get, "/api/v1/reports/summons", "reports", "Units meeting a summons rule in ?month=YYYY-MM, with the orders behind each and whether it was acted on").query::<summons::MonthQuery>().answers::<summons::Items>(),
-        op(Post, "/api/v1/reports/summons/acted", "reports", "Record that the authority acted on a unit's summons").body::<summons::ActedBody>(json!({"month": "2026-03", "unit": "cd-jt", "note": "已约谈单位负责人"})).no_content(),
+        op(Get, "/api/v1/reports/hotspots", "reports", "Hotspot warnings for ?day=: topics rising well above their 14-day baseline in a district, with their orders").query::<reports::api::HotspotQuery>().answers::<reports::api::Hotspots>(),
+        op(Get, "/api/v1/reports/summons", "reports", "Units meeting a summons rule in ?month=YYYY-MM, with the orders behind each and whether it was acted on").query::<reports::api::summons::MonthQuery>().answers::<reports::api::summons::Items>(),
+        op(Post, "/api/v1/reports/summons/acted", "reports", "Record that the authority acted on a unit's summons").body::<reports::summons::ActedBody>(json!({"month": "2026-03", "unit": "cd-jt", "note": "已约谈单位负责人"})).no_content(),
         op(Get, "/api/v1/reports/summons/rules", "reports", "The summons rules in force").answers::<hotline_domain::summons::SummonsRules>(),
         op(Put, "/api/v1/reports/summons/rules", "reports", "Set the summons rules (installation admin)").body::<hotline_domain::summons::SummonsRules>(json!({"rules": [{"kind": "overdue_orders", "min": 3}, {"kind": "low_satisfaction", "below": 0.8, "min_evaluations": 20}, {"kind": "repeat_reopens", "min": 2}]})).answers::<hotline_domain::summons::SummonsRules>(),
-        op(Get, "/api/v1/reports/period", "reports", "Daily, weekly or monthly report (?period=day|week|month&date=): volumes by channel, kind, domain, region and unit; deadline performance; satisfaction; top issues").query::<reports::PeriodQuery>().answers::<reports::PeriodReport>(),
-        op(Get, "/api/v1/reports/seasonal", "reports", "A month's top topics this year and the years before (?month=YYYY-MM&years=3): recurring seasonal issues").query::<reports::SeasonalQuery>().answers::<reports::SeasonalItems>(),
+        op(Get, "/api/v1/reports/period", "reports", "Daily, weekly or monthly report (?period=day|week|month&date=): volumes by channel, kind, domain, region and unit; deadline performance; satisfaction; top issues").query::<reports::api::PeriodQuery>().answers::<reports::PeriodReport>(),
+        op(Get, "/api/v1/reports/seasonal", "reports", "A month's top topics this year and the years before (?month=YYYY-MM&years=3): recurring seasonal issues").query::<reports::api::SeasonalQuery>().answers::<reports::api::SeasonalItems>(),
         op(Get, "/api/v1/reports/weights", "reports", "The assessment score's weights").answers::<hotline_domain::assessment::Weights>(),
         op(Put, "/api/v1/reports/weights", "reports", "Set the weights (installation admin; each 0–1, together 1)").body::<hotline_domain::assessment::Weights>(json!({"response": 0.3, "resolution": 0.35, "satisfaction": 0.35})).answers::<hotline_domain::assessment::Weights>(),
-        op(Get, "/api/v1/reports/units", "reports", "Unit assessment over the dispatches made in ?from=&to= (and ?region=; at most ten years): rates, score and weights").query::<reports::UnitsQuery>().answers::<reports::Items>(),
+        op(Get, "/api/v1/reports/units", "reports", "Unit assessment over the dispatches made in ?from=&to= (and ?region=; at most ten years): rates, score and weights").query::<reports::api::UnitsQuery>().answers::<reports::api::Items>(),
     ];
     for (step, summary) in KB_STEPS {
         let path = format!("/api/v1/kb/articles/{{id}}/{step}");

@@ -113,9 +113,12 @@ pub async fn run(mut cfg: Config, listen: Option<String>, demo_mode: bool) -> Re
     );
     // Calls come first: orders not yet in the report counters (a database from
     // before them, a bulk import) are counted in the background while serving.
-    if hotline_app::reports::stats::backlogged(state.store().as_ref(), hotline_app::reports::stats::BACKLOG)
-        .await
-        .map_err(|e| e.to_string())?
+    if hotline_app::reports::stats::backlogged(
+        state.store().as_ref(),
+        hotline_app::reports::stats::BACKLOG,
+    )
+    .await
+    .map_err(|e| e.to_string())?
     {
         tracing::info!(
             "report counters are being built in the background; reports answer 503 until then"

@@ -2,10 +2,9 @@
 //! Reads are open to every logged-in user (they are what the console shows);
 //! changes need an administrator, scoped to their subtree where they have a unit.
 
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::routing::{delete, get, patch, post};
-use axum::{Json, Router};
+pub mod api;
+pub mod audit_trail;
+
 use hotline_domain::taxonomy::{DomainCategory, top_name};
 use hotline_domain::{
     Capability, DeadlineRules, DomainPath, RegionCode, Role, UnitCode, UnitKind, YearArrangement,
@@ -14,41 +13,12 @@ use hotline_store::{ApiKeyRecord, NewUser, UnitRecord};
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Org, Viewer};
-use crate::audit::{ClientAddr, Principal};
+use crate::audit::Principal;
 use crate::auth::{
-    CurrentUser, UserView, check_password_policy, hash_password, new_api_key, token_hash,
+    UserView, check_password_policy, hash_password, managed_user, new_api_key, token_hash,
 };
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiJson;
 use crate::{AppState, unknown_unit};
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/units", post(create_unit).get(list_units))
-        .route("/api/v1/units/{code}", patch(patch_unit))
-        .route("/api/v1/users", post(create_user).get(list_users))
-        .route("/api/v1/users/{username}", patch(patch_user))
-        .route("/api/v1/users/{username}/password", post(reset_password))
-        .route("/api/v1/apikeys", post(create_key).get(list_keys))
-        .route("/api/v1/apikeys/{name}", delete(delete_key))
-        .route("/api/v1/calendar/{year}", get(get_year).put(put_year))
-        .route("/api/v1/rules/deadlines", get(get_rules).put(put_rules))
-        .route("/api/v1/taxonomy", get(get_taxonomy).post(post_category))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub(crate) struct CreateUnit {
-    code: UnitCode,
-    name: String,
-    kind: UnitKind,
-    parent: Option<UnitCode>,
-    region: RegionCode,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub(crate) struct Items<T> {
-    items: Vec<T>,
-}
 
 /// Creates a unit, with its audit record; `parent: null` creates a root hotline.
 pub async fn add_unit(
@@ -93,57 +63,6 @@ pub async fn add_unit(
     state.invalidate_caches();
     tracing::info!(unit = %unit.code, by = actor.name(), "unit created");
     Ok(unit)
-}
-
-async fn create_unit(
-    State(state): State<AppState>,
-    CurrentUser(viewer): CurrentUser,
-    addr: ClientAddr,
-    ApiJson(req): ApiJson<CreateUnit>,
-) -> ApiResult<(StatusCode, Json<UnitRecord>)> {
-    let record = UnitRecord {
-        code: req.code,
-        name: req.name,
-        kind: req.kind,
-        parent: req.parent,
-        region: req.region,
-        active: true,
-    };
-    let unit = add_unit(&state, &Principal::person(&viewer, &addr), record).await?;
-    Ok((StatusCode::CREATED, Json(unit)))
-}
-
-/// Units as far as the caller's organisation reaches: an installation administrator
-/// sees all; everyone else the subtree of the hotline they belong to (a province sees
-/// every city, a city its own units).
-async fn list_units(
-    State(state): State<AppState>,
-    CurrentUser(viewer): CurrentUser,
-) -> ApiResult<Json<Items<UnitRecord>>> {
-    let org = state.org().await?;
-    let units = state.store().list_units().await?;
-    let items = match home_hotline(&org, &viewer) {
-        None if viewer.is_installation_admin() => units,
-        None => Vec::new(),
-        Some(home) => units
-            .into_iter()
-            .filter(|u| org.is_same_or_above(&home, &u.code))
-            .collect(),
-    };
-    Ok(Json(Items { items }))
-}
-
-/// The hotline a user belongs to: their unit if it is one, else the nearest above it.
-fn home_hotline(org: &Org, viewer: &Viewer) -> Option<UnitCode> {
-    let mut at = viewer.user.unit.clone();
-    while let Some(code) = at {
-        let unit = org.get(&code)?;
-        if unit.kind == UnitKind::Hotline {
-            return Some(code);
-        }
-        at = unit.parent.clone();
-    }
-    None
 }
 
 /// A change to a unit: any of its name, its parent (a move) or whether it is active.
@@ -212,26 +131,6 @@ pub async fn change_unit(
     Ok(unit)
 }
 
-async fn patch_unit(
-    State(state): State<AppState>,
-    CurrentUser(viewer): CurrentUser,
-    addr: ClientAddr,
-    Path(code): Path<String>,
-    ApiJson(patch): ApiJson<UnitPatch>,
-) -> ApiResult<Json<UnitRecord>> {
-    let code = UnitCode::parse(&code).map_err(|_| ApiError::not_found())?;
-    let actor = Principal::person(&viewer, &addr);
-    Ok(Json(change_unit(&state, &actor, &code, patch).await?))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub(crate) struct CreateUser {
-    username: String,
-    password: String,
-    roles: Vec<Role>,
-    unit: Option<UnitCode>,
-}
-
 /// Creates an account, with its audit record, after checking the username, the
 /// password policy and the unit.
 pub async fn add_user(
@@ -295,47 +194,6 @@ pub async fn add_user(
         .await?;
     tracing::info!(user = %user.username, by = actor.name(), "account created");
     Ok(UserView::from(&user))
-}
-
-async fn create_user(
-    State(state): State<AppState>,
-    CurrentUser(viewer): CurrentUser,
-    addr: ClientAddr,
-    ApiJson(req): ApiJson<CreateUser>,
-) -> ApiResult<(StatusCode, Json<UserView>)> {
-    let user = add_user(
-        &state,
-        &Principal::person(&viewer, &addr),
-        &req.username,
-        &req.password,
-        req.roles,
-        req.unit,
-    )
-    .await?;
-    Ok((StatusCode::CREATED, Json(user)))
-}
-
-/// Accounts an administrator manages: all for an installation administrator, those of
-/// the administrator's subtree otherwise.
-async fn list_users(
-    State(state): State<AppState>,
-    CurrentUser(viewer): CurrentUser,
-) -> ApiResult<Json<Items<UserView>>> {
-    if !viewer.grants(Capability::Administer) {
-        return Err(ApiError::forbidden("only administrators list accounts"));
-    }
-    let org = state.org().await?;
-    let users = state.store().list_users().await?;
-    let items = users
-        .iter()
-        .filter(|u| viewer.administers(&org, u.unit.as_ref()))
-        .map(|u| {
-            let mut v = UserView::from(u);
-            v.active = Some(u.active);
-            v
-        })
-        .collect();
-    Ok(Json(Items { items }))
 }
 
 /// A change to an account: roles, unit, or whether it may log in.
@@ -410,66 +268,6 @@ pub async fn set_password(
     Ok(state.store().update_user(user, audit).await?)
 }
 
-/// The account, if this administrator manages it; 404 alike for missing and foreign.
-pub(crate) async fn managed_user(
-    state: &AppState,
-    actor: &Principal<'_>,
-    username: &str,
-) -> ApiResult<hotline_store::UserRecord> {
-    let org = state.org().await?;
-    match state.store().user_by_username(username).await? {
-        Some(u) if actor.administers(&org, u.unit.as_ref()) => Ok(u),
-        _ if !actor.grants(Capability::Administer) => {
-            Err(ApiError::forbidden("only administrators manage accounts"))
-        }
-        _ => Err(ApiError::not_found()),
-    }
-}
-
-async fn patch_user(
-    State(state): State<AppState>,
-    CurrentUser(viewer): CurrentUser,
-    addr: ClientAddr,
-    Path(username): Path<String>,
-    ApiJson(patch): ApiJson<UserPatch>,
-) -> ApiResult<Json<UserView>> {
-    let actor = Principal::person(&viewer, &addr);
-    Ok(Json(change_user(&state, &actor, &username, patch).await?))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub(crate) struct PasswordBody {
-    password: String,
-}
-
-async fn reset_password(
-    State(state): State<AppState>,
-    CurrentUser(viewer): CurrentUser,
-    addr: ClientAddr,
-    Path(username): Path<String>,
-    ApiJson(body): ApiJson<PasswordBody>,
-) -> ApiResult<StatusCode> {
-    let actor = Principal::person(&viewer, &addr);
-    set_password(&state, &actor, &username, &body.password).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// A year in a path: not a number is no such page, a number out of range 422.
-fn year_param(year: &str) -> ApiResult<i32> {
-    crate::dates::year("year", year.parse().map_err(|_| ApiError::not_found())?)
-}
-
-async fn get_year(
-    State(state): State<AppState>,
-    CurrentUser(_): CurrentUser,
-    Path(year): Path<String>,
-) -> ApiResult<Json<YearArrangement>> {
-    let cal = state.calendar().await?;
-    cal.arrangement(year_param(&year)?)
-        .map(Json)
-        .ok_or_else(ApiError::not_found)
-}
-
 /// Loads (or replaces) a year's official arrangement, with its audit record.
 pub async fn load_year(
     state: &AppState,
@@ -506,40 +304,6 @@ async fn may_change_calendar(state: &AppState, actor: &Principal<'_>) -> ApiResu
     ))
 }
 
-async fn put_year(
-    State(state): State<AppState>,
-    CurrentUser(viewer): CurrentUser,
-    addr: ClientAddr,
-    Path(year): Path<String>,
-    ApiJson(body): ApiJson<YearArrangement>,
-) -> ApiResult<Json<YearArrangement>> {
-    let actor = Principal::person(&viewer, &addr);
-    // The permission comes before the path, as it did: a stranger learns nothing
-    // from which of the two failed.
-    may_change_calendar(&state, &actor).await?;
-    if body.year != year_param(&year)? {
-        return Err(ApiError::invalid("year", "must match the year in the path"));
-    }
-    Ok(Json(load_year(&state, &actor, body).await?))
-}
-
-async fn get_rules(
-    State(state): State<AppState>,
-    CurrentUser(_): CurrentUser,
-) -> ApiResult<Json<DeadlineRules>> {
-    Ok(Json((*state.rules().await?).clone()))
-}
-
-async fn put_rules(
-    State(state): State<AppState>,
-    CurrentUser(viewer): CurrentUser,
-    addr: ClientAddr,
-    ApiJson(rules): ApiJson<DeadlineRules>,
-) -> ApiResult<Json<DeadlineRules>> {
-    let actor = Principal::person(&viewer, &addr);
-    change_rules(&state, &actor, rules).await.map(Json)
-}
-
 /// Replaces the deadline rules in force, for the API and the console alike. Orders
 /// keep the deadlines they have; the new rules apply from the next action.
 pub async fn change_rules(
@@ -566,31 +330,11 @@ pub async fn change_rules(
     Ok(rules)
 }
 
-async fn get_taxonomy(
-    State(state): State<AppState>,
-    CurrentUser(_): CurrentUser,
-) -> ApiResult<Json<Items<DomainCategory>>> {
-    Ok(Json(Items {
-        items: (*state.taxonomy().await?).clone(),
-    }))
-}
-
 /// A second-level category of the taxonomy (a first level is fixed by the standard).
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewCategory {
     pub path: DomainPath,
     pub name: String,
-}
-
-async fn post_category(
-    State(state): State<AppState>,
-    CurrentUser(viewer): CurrentUser,
-    addr: ClientAddr,
-    ApiJson(req): ApiJson<NewCategory>,
-) -> ApiResult<(StatusCode, Json<DomainCategory>)> {
-    let actor = Principal::person(&viewer, &addr);
-    let cat = add_category(&state, &actor, req).await?;
-    Ok((StatusCode::CREATED, Json(cat)))
 }
 
 /// Adds a category to the taxonomy, with its audit record.
@@ -665,9 +409,9 @@ pub async fn issue_key(
     }
     if let Some(bad) = actions
         .iter()
-        .find(|a| !crate::orders::key_actions().any(|k| k == a.as_str()))
+        .find(|a| !crate::auth::key_scope::scope_names().any(|k| k == a.as_str()))
     {
-        let known: Vec<&str> = crate::orders::key_actions().collect();
+        let known: Vec<&str> = crate::auth::key_scope::scope_names().collect();
         return Err(ApiError::invalid(
             "actions",
             format!(
@@ -690,52 +434,6 @@ pub async fn issue_key(
     };
     let record = state.store().create_api_key(record, audit).await?;
     Ok(IssuedKey { record, key })
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub(crate) struct NewKey {
-    name: String,
-    unit: UnitCode,
-    #[serde(default)]
-    actions: Vec<String>,
-}
-
-async fn create_key(
-    State(state): State<AppState>,
-    CurrentUser(viewer): CurrentUser,
-    addr: ClientAddr,
-    ApiJson(req): ApiJson<NewKey>,
-) -> ApiResult<(StatusCode, Json<IssuedKey>)> {
-    let actor = Principal::person(&viewer, &addr);
-    let issued = issue_key(&state, &actor, &req.name, req.unit, req.actions).await?;
-    Ok((StatusCode::CREATED, Json(issued)))
-}
-
-async fn list_keys(
-    State(state): State<AppState>,
-    CurrentUser(viewer): CurrentUser,
-) -> ApiResult<Json<Items<ApiKeyRecord>>> {
-    if !viewer.grants(Capability::Administer) {
-        return Err(ApiError::forbidden("only administrators list keys"));
-    }
-    let org = state.org().await?;
-    let keys = state.store().list_api_keys().await?;
-    Ok(Json(Items {
-        items: keys
-            .into_iter()
-            .filter(|k| viewer.administers(&org, Some(&k.unit)))
-            .collect(),
-    }))
-}
-
-async fn delete_key(
-    State(state): State<AppState>,
-    CurrentUser(viewer): CurrentUser,
-    addr: ClientAddr,
-    Path(name): Path<String>,
-) -> ApiResult<StatusCode> {
-    revoke_key(&state, &Principal::person(&viewer, &addr), &name).await?;
-    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Revokes an active key of the actor's administration; 404 alike for missing,

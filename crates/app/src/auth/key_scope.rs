@@ -72,3 +72,11 @@ fn scope_name(capabilities: &[Capability]) -> &'static str {
         .find(|(_, covered)| capabilities.iter().any(|c| covered.contains(c)))
         .map_or("use this endpoint", |(name, _)| name)
 }
+
+/// What an integration key can be issued for: registering, reading, and each action.
+pub fn scope_names() -> impl Iterator<Item = &'static str> {
+    hotline_domain::capability::KEY_SCOPES
+        .iter()
+        .map(|(name, _)| *name)
+        .chain(hotline_domain::ActionName::ALL.iter().map(|a| a.as_str()))
+}

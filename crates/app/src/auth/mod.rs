@@ -468,7 +468,8 @@ async fn finish_sign_in(
         }
     };
     attempt.succeeded().await?;
-    let enrolment_only = factor.is_none() && crate::auth::two_factor::must_enrol(state, &user).await?;
+    let enrolment_only =
+        factor.is_none() && crate::auth::two_factor::must_enrol(state, &user).await?;
     open_session(state, addr, user, factor, enrolment_only).await
 }
 
@@ -566,4 +567,20 @@ async fn logout(
     let token = bearer(&headers).ok_or_else(ApiError::unauthorized)?;
     end_session(&state, &viewer, &addr, token).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The account, if this administrator manages it; 404 alike for missing and foreign.
+pub async fn managed_user(
+    state: &AppState,
+    actor: &crate::audit::Principal<'_>,
+    username: &str,
+) -> ApiResult<hotline_store::UserRecord> {
+    let org = state.org().await?;
+    match state.store().user_by_username(username).await? {
+        Some(u) if actor.administers(&org, u.unit.as_ref()) => Ok(u),
+        _ if !actor.grants(hotline_domain::Capability::Administer) => {
+            Err(ApiError::forbidden("only administrators manage accounts"))
+        }
+        _ => Err(ApiError::not_found()),
+    }
 }

@@ -30,8 +30,8 @@ use totp_rs::{Algorithm, TOTP};
 
 use crate::AppState;
 use crate::access::Viewer;
-use crate::auth::account::{audit_own, person};
 use crate::audit::{ClientAddr, Principal};
+use crate::auth::account::{audit_own, person};
 use crate::auth::{CurrentUser, EnrollingUser, GuardedAttempt};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
@@ -627,7 +627,7 @@ pub async fn disable_own(
 /// The operator at the command line does the same for an installation whose last
 /// administrator lost their phone and recovery codes.
 pub async fn reset_for(state: &AppState, actor: &Principal<'_>, username: &str) -> ApiResult<()> {
-    let user = crate::admin::managed_user(state, actor, username).await?;
+    let user = crate::auth::managed_user(state, actor, username).await?;
     if let Principal::Person { viewer, .. } = actor
         && user.id == viewer.user.id
     {

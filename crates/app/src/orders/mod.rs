@@ -1,4 +1,5 @@
-//! Order use cases and their routes: register, list, read, act.
+//! Order use cases: register, list, read, act. Their HTTP routes are in [`api`], the
+//! console's pages in `crate::web`.
 //!
 //! Every action goes through [`perform`], with its input typed ([`ActionInput`], built
 //! from the API's JSON or from a console form): load the order, answer 404 if the
@@ -7,15 +8,12 @@
 //! then write the changed order and its event in one transaction. A write that lost a
 //! race with another change is retried on a fresh copy.
 
+pub mod api;
 pub mod public;
 pub mod search;
 pub mod supervision;
 pub mod views;
 
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use hmac::{Hmac, Mac};
 use hotline_domain::audit::AuditRecord;
 use hotline_domain::rules::end_of_day;
@@ -24,41 +22,15 @@ use hotline_store::{Created, IdempotencyKey, NewOrder, OrderChange, OrderFilter,
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
 use crate::access::{Org, Viewer};
 use crate::audit::{self, ClientAddr};
-use crate::auth::CurrentUser;
 use crate::dates;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery, RawJson, parse_json};
+use crate::extract::parse_json;
 use crate::orders::views::{Disclosure, OrderView};
 use crate::{AppState, unknown_unit};
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/orders", post(create).get(list))
-        .route("/api/v1/orders/{id}", get(show))
-        .route("/api/v1/orders/{id}/{action}", post(act))
-        .route(
-            "/api/v1/orders/{id}/{action}/{decision}",
-            post(act_decision),
-        )
-        .route("/api/v1/callers/history", post(caller_history))
-}
-
-/// The benchmark's ceiling: the same middleware, authentication and body parsing as
-/// `POST /api/v1/orders`, and nothing else.
-pub fn bench_router() -> Router<AppState> {
-    Router::new().route("/api/v1/bench/noop", post(noop))
-}
-
-async fn noop(
-    CurrentUser(_): CurrentUser,
-    ApiJson(_): ApiJson<CreateOrderRequest>,
-) -> (StatusCode, &'static str) {
-    (StatusCode::CREATED, "{}")
-}
 
 pub const TITLE_MAX: usize = 200;
 pub const CONTENT_MAX: usize = 10_000;
@@ -305,35 +277,6 @@ async fn keep_visible_links(
     Ok(order)
 }
 
-async fn create(
-    State(state): State<AppState>,
-    CurrentUser(viewer): CurrentUser,
-    addr: ClientAddr,
-    headers: HeaderMap,
-    RawJson { value: req, bytes }: RawJson<CreateOrderRequest>,
-) -> ApiResult<(StatusCode, Json<OrderView>)> {
-    let org = state.org().await?;
-    let idempotency = idempotency_key(&state, &viewer, &headers, &bytes)?;
-    let created = create_for(&state, &viewer, &addr, req, idempotency).await?;
-    let status = if created.replayed {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
-    let view = view_knowing(
-        &state,
-        &viewer,
-        &org,
-        created.order,
-        Some(created.events),
-        // The operator taking the call typed the caller's number: it is theirs to see.
-        true,
-        &created.duplicate_hotlines,
-    )
-    .await?;
-    Ok((status, Json(view)))
-}
-
 /// Registers an order taken by a hotline's operator or dispatcher (or a key of a
 /// hotline): the order belongs to their hotline.
 pub async fn create_for(
@@ -413,30 +356,6 @@ pub async fn same_address_for(
     Ok(items)
 }
 
-fn idempotency_key(
-    state: &AppState,
-    viewer: &Viewer,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> ApiResult<Option<IdempotencyKey>> {
-    let Some(raw) = headers.get("idempotency-key") else {
-        return Ok(None);
-    };
-    let key = raw
-        .to_str()
-        .ok()
-        .map(str::trim)
-        .filter(|k| !k.is_empty() && k.len() <= 200);
-    let key = key
-        .ok_or_else(|| ApiError::invalid("Idempotency-Key", "must be 1–200 visible characters"))?;
-    Ok(Some(IdempotencyKey {
-        scope: format!("user:{}", viewer.user.id.0),
-        key: key.to_owned(),
-        body_hash: hex::encode(Sha256::digest(body)),
-        not_before: state.now() - chrono::Duration::hours(24),
-    }))
-}
-
 /// The filters of an order list (API query string and console form alike).
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 pub struct ListParams {
@@ -465,14 +384,6 @@ pub struct ListParams {
 pub struct Page {
     pub items: Vec<OrderView>,
     pub next_cursor: Option<String>,
-}
-
-async fn list(
-    State(state): State<AppState>,
-    CurrentUser(viewer): CurrentUser,
-    ApiQuery(p): ApiQuery<ListParams>,
-) -> ApiResult<Json<Page>> {
-    list_for(&state, &viewer, p).await.map(Json)
 }
 
 /// Most orders a text search hands to the list query: beyond this, the best matches.
@@ -617,58 +528,6 @@ pub(crate) async fn visible_order(
     }
 }
 
-async fn show(
-    State(state): State<AppState>,
-    CurrentUser(viewer): CurrentUser,
-    Path(id): Path<String>,
-) -> ApiResult<Json<OrderView>> {
-    let org = state.org().await?;
-    let order = visible_order(&state, &viewer, &org, order_id(&id)?).await?;
-    let events = state.store().events(order.id).await?;
-    Ok(Json(
-        view_for(&state, &viewer, &org, order, Some(events), false).await?,
-    ))
-}
-
-async fn act(
-    State(state): State<AppState>,
-    CurrentUser(viewer): CurrentUser,
-    addr: ClientAddr,
-    Path((id, action)): Path<(String, String)>,
-    RawJson { bytes, .. }: RawJson<serde::de::IgnoredAny>,
-) -> ApiResult<Json<OrderView>> {
-    act_named(&state, &viewer, &addr, &id, &action, &bytes)
-        .await
-        .map(Json)
-}
-
-async fn act_decision(
-    State(state): State<AppState>,
-    CurrentUser(viewer): CurrentUser,
-    addr: ClientAddr,
-    Path((id, action, decision)): Path<(String, String, String)>,
-    RawJson { bytes, .. }: RawJson<serde::de::IgnoredAny>,
-) -> ApiResult<Json<OrderView>> {
-    let name = format!("{action}/{decision}");
-    act_named(&state, &viewer, &addr, &id, &name, &bytes)
-        .await
-        .map(Json)
-}
-
-/// The API's adapter: the action named in the path, its JSON body, to [`perform`].
-async fn act_named(
-    state: &AppState,
-    viewer: &Viewer,
-    addr: &ClientAddr,
-    id: &str,
-    name: &str,
-    body: &[u8],
-) -> ApiResult<OrderView> {
-    let name = ActionName::parse(name).map_err(|_| ApiError::not_found())?;
-    let id = order_id(id)?;
-    perform_input(state, viewer, addr, id, ActionInput::from_json(name, body)).await
-}
-
 /// [`perform`] on an input as it was read, which may have been refused: a refused
 /// input on an order the caller may not see answers 404, as any other request on
 /// it does.
@@ -694,14 +553,6 @@ pub fn order_id(path: &str) -> ApiResult<OrderId> {
     path.parse::<i64>()
         .map(OrderId::new)
         .map_err(|_| ApiError::not_found())
-}
-
-/// What an integration key can be issued for: registering, reading, and each action.
-pub fn key_actions() -> impl Iterator<Item = &'static str> {
-    hotline_domain::capability::KEY_SCOPES
-        .iter()
-        .map(|(name, _)| *name)
-        .chain(ActionName::ALL.iter().map(|a| a.as_str()))
 }
 
 /// Runs one action on one order for a viewer.
@@ -1085,26 +936,4 @@ fn dispatch_targets(
         }
     }
     Ok((lead, co_units))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub(crate) struct HistoryRequest {
-    phone: Phone,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-#[schema(as = CallerHistory)]
-pub(crate) struct History {
-    items: Vec<OrderView>,
-}
-
-/// The caller's earlier orders, found through the keyed hash of their number, for the
-/// operator taking the call. The number travels in the body, never in a URL.
-async fn caller_history(
-    State(state): State<AppState>,
-    CurrentUser(viewer): CurrentUser,
-    ApiJson(req): ApiJson<HistoryRequest>,
-) -> ApiResult<Json<History>> {
-    let items = history_for(&state, &viewer, &req.phone).await?;
-    Ok(Json(History { items }))
 }

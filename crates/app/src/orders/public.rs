@@ -13,8 +13,8 @@ use crate::AppState;
 use crate::audit::{self, ClientAddr};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
-use crate::orders::{CallbackBody, CreateOrderRequest, RequesterRequest, intake_from, register};
 use crate::orders::views::PublicOrderView;
+use crate::orders::{CallbackBody, CreateOrderRequest, RequesterRequest, intake_from, register};
 
 pub fn router() -> Router<AppState> {
     Router::new()

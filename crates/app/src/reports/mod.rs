@@ -5,13 +5,12 @@
 //! ([`hotline_domain::stats`], kept by [`crate::reports::stats`]): a few thousand sums per
 //! report however many orders there are (`hotline bench reports` measures it).
 //! Hotspots and seasonal topics still read the orders of the days they look at.
+//! The HTTP routes are in [`api`], the console's pages in `crate::web`.
 
+pub mod api;
 pub mod stats;
 pub mod summons;
 
-use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use hotline_domain::assessment::{Rates, Tally, Weights, score};
 use hotline_domain::rules::{end_of_day, start_of_day};
 use hotline_domain::stats::{measure, tally_from};
@@ -23,19 +22,8 @@ use std::collections::BTreeMap;
 
 use crate::AppState;
 use crate::access::Viewer;
-use crate::auth::CurrentUser;
 use crate::dates;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiQuery;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/reports/units", get(units))
-        .route("/api/v1/reports/weights", get(get_weights).put(put_weights))
-        .route("/api/v1/reports/hotspots", get(hotspots))
-        .route("/api/v1/reports/period", get(period))
-        .route("/api/v1/reports/seasonal", get(seasonal))
-}
 
 /// Every order a filter selects, read a page at a time: reports read whole scopes.
 pub(crate) async fn all_orders(state: &AppState, mut f: OrderFilter) -> ApiResult<Vec<Order>> {
@@ -53,13 +41,6 @@ pub(crate) async fn all_orders(state: &AppState, mut f: OrderFilter) -> ApiResul
     }
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-pub(crate) struct UnitsQuery {
-    from: Option<String>,
-    to: Option<String>,
-    region: Option<String>,
-}
-
 /// One unit's line of the assessment.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UnitLine {
@@ -74,16 +55,6 @@ pub struct UnitLine {
     pub score: Option<f64>,
     pub weights: Weights,
     pub counts: Tally,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-#[schema(as = UnitAssessment)]
-pub(crate) struct Items {
-    items: Vec<UnitLine>,
-    #[schema(value_type = String, format = DateTime)]
-    from: Timestamp,
-    #[schema(value_type = String, format = DateTime)]
-    to: Timestamp,
 }
 
 /// Who reads assessments: supervisors, inspectors, dispatchers and admins of a
@@ -213,20 +184,13 @@ pub async fn weights(state: &AppState) -> ApiResult<Weights> {
     crate::settings::read(state, WEIGHTS_KEY).await
 }
 
-async fn get_weights(
-    State(state): State<AppState>,
-    CurrentUser(_): CurrentUser,
-) -> ApiResult<Json<Weights>> {
-    Ok(Json(weights(&state).await?))
-}
-
-async fn put_weights(
-    State(state): State<AppState>,
-    CurrentUser(v): CurrentUser,
-    addr: crate::audit::ClientAddr,
-    crate::extract::ApiJson(w): crate::extract::ApiJson<Weights>,
-) -> ApiResult<Json<Weights>> {
-    if !v.is_installation_admin() {
+/// Sets the score's weights, with its audit record: an installation administrator's.
+pub async fn set_weights(
+    state: &AppState,
+    principal: &crate::audit::Principal<'_>,
+    w: Weights,
+) -> ApiResult<Weights> {
+    if !principal.administers(&*state.org().await?, None) {
         return Err(ApiError::forbidden(
             "only an installation administrator sets the weights",
         ));
@@ -238,42 +202,10 @@ async fn put_weights(
         return Err(ApiError::invalid("weights", "each 0–1, together 1"));
     }
     let detail = serde_json::to_value(w).unwrap_or_default();
-    let record = crate::audit::by(
-        &v,
-        &addr,
-        &state,
-        "assessment.weights",
-        Some("settings:assessment_weights".into()),
-        detail,
-    );
-    crate::settings::save(&state, WEIGHTS_KEY, &w, record).await?;
-    Ok(Json(w))
-}
-
-async fn units(
-    State(state): State<AppState>,
-    CurrentUser(v): CurrentUser,
-    ApiQuery(q): ApiQuery<UnitsQuery>,
-) -> ApiResult<Json<Items>> {
-    let now = state.now();
-    let to =
-        q.to.as_deref()
-            .map(|s| dates::time("to", s, true))
-            .transpose()?
-            .unwrap_or(now);
-    let from = q
-        .from
-        .as_deref()
-        .map(|s| dates::time("from", s, false))
-        .transpose()?
-        .unwrap_or(to - chrono::Duration::days(30));
-    let region = q
-        .region
-        .as_deref()
-        .map(|r| RegionCode::parse(r).map_err(|e| ApiError::invalid("region", e.0)))
-        .transpose()?;
-    let items = assess_units(&state, &v, from, to, region).await?;
-    Ok(Json(Items { items, from, to }))
+    let object = "settings:assessment_weights".to_owned();
+    let record = principal.record(state, "assessment.weights", object, detail);
+    crate::settings::save(state, WEIGHTS_KEY, &w, record).await?;
+    Ok(w)
 }
 
 /// Words that say nothing about what a request is about.
@@ -326,37 +258,6 @@ pub async fn hotspots_for(
         }
     }
     Ok(counts.warnings())
-}
-
-/// A `YYYY-MM-DD` query parameter; today when absent.
-fn date_param(field: &str, value: Option<&str>, state: &AppState) -> ApiResult<chrono::NaiveDate> {
-    value.map_or(Ok(state.today()), |d| dates::day(field, d))
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-pub(crate) struct HotspotQuery {
-    day: Option<String>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub(crate) struct Hotspots {
-    day: chrono::NaiveDate,
-    rule: &'static str,
-    warnings: Vec<hotline_domain::hotspots::Warning>,
-}
-
-async fn hotspots(
-    State(state): State<AppState>,
-    CurrentUser(v): CurrentUser,
-    ApiQuery(q): ApiQuery<HotspotQuery>,
-) -> ApiResult<Json<Hotspots>> {
-    let day = date_param("day", q.day.as_deref(), &state)?;
-    let warnings = hotspots_for(&state, &v, day).await?;
-    Ok(Json(Hotspots {
-        day,
-        rule: "count ≥ 5 and count ≥ mean + 3 × max(sd, 1) of the 14 days before, per topic and district",
-        warnings,
-    }))
 }
 
 /// A report's period.
@@ -512,22 +413,6 @@ pub async fn period_report(
     })
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-pub(crate) struct PeriodQuery {
-    period: Option<Period>,
-    date: Option<String>,
-}
-
-async fn period(
-    State(state): State<AppState>,
-    CurrentUser(v): CurrentUser,
-    ApiQuery(q): ApiQuery<PeriodQuery>,
-) -> ApiResult<Json<PeriodReport>> {
-    let date = date_param("date", q.date.as_deref(), &state)?;
-    let report = period_report(&state, &v, q.period.unwrap_or(Period::Month), date).await?;
-    Ok(Json(report))
-}
-
 /// A topic's count in the same month of several years.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Seasonal {
@@ -607,27 +492,4 @@ pub async fn seasonal_for(
             .then_with(|| a.topic.cmp(&b.topic))
     });
     Ok(out)
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-pub(crate) struct SeasonalQuery {
-    month: String,
-    years: Option<i32>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub(crate) struct SeasonalItems {
-    items: Vec<Seasonal>,
-}
-
-async fn seasonal(
-    State(state): State<AppState>,
-    CurrentUser(v): CurrentUser,
-    ApiQuery(q): ApiQuery<SeasonalQuery>,
-) -> ApiResult<Json<SeasonalItems>> {
-    use chrono::Datelike;
-    let first = dates::month("month", &q.month)?;
-    let (year, month) = (first.year(), first.month());
-    let items = seasonal_for(&state, &v, year, month, q.years.unwrap_or(3).clamp(2, 10)).await?;
-    Ok(Json(SeasonalItems { items }))
 }

@@ -2,10 +2,6 @@
 //! the orders that triggered it, and the record of the authority acting on it (kept
 //! in the audit trail as `summons.acted`).
 
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::NaiveDate;
 use hotline_domain::summons::{SummonsRules, Trigger, UnitMonth, evaluate};
 use hotline_domain::{Capability, EventKind, Status, Timestamp};
@@ -15,23 +11,11 @@ use std::collections::BTreeMap;
 
 use crate::AppState;
 use crate::access::Viewer;
-use crate::audit::{self, ClientAddr};
-use crate::auth::CurrentUser;
+use crate::audit::{self, ClientAddr, Principal};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery};
 use crate::reports::Period;
 
 const RULES_KEY: &str = "summons_rules";
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/reports/summons", get(list))
-        .route("/api/v1/reports/summons/acted", post(acted))
-        .route(
-            "/api/v1/reports/summons/rules",
-            get(get_rules).put(put_rules),
-        )
-}
 
 /// The rules in force (the defaults until an administrator saves others).
 pub async fn rules(state: &AppState) -> ApiResult<SummonsRules> {
@@ -225,51 +209,28 @@ pub async fn summons_for(state: &AppState, v: &Viewer, month: &str) -> ApiResult
     Ok(out)
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-pub(crate) struct MonthQuery {
-    month: Option<String>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-#[schema(as = SummonsList)]
-pub(crate) struct Items {
-    month: String,
-    items: Vec<SummonsLine>,
-}
-
-async fn list(
-    State(state): State<AppState>,
-    CurrentUser(v): CurrentUser,
-    ApiQuery(q): ApiQuery<MonthQuery>,
-) -> ApiResult<Json<Items>> {
-    let month = q
-        .month
-        .unwrap_or_else(|| state.today().format("%Y-%m").to_string());
-    let items = summons_for(&state, &v, &month).await?;
-    Ok(Json(Items { month, items }))
-}
-
+/// The authority acted on `unit`'s summons for `month` (`YYYY-MM`).
 #[derive(Deserialize, utoipa::ToSchema)]
-pub(crate) struct ActedBody {
-    month: String,
-    unit: String,
-    note: String,
+pub struct ActedBody {
+    pub month: String,
+    pub unit: String,
+    pub note: String,
 }
 
 /// Records that the authority acted on a unit's summons for a month.
-async fn acted(
-    State(state): State<AppState>,
-    CurrentUser(v): CurrentUser,
-    addr: ClientAddr,
-    ApiJson(b): ApiJson<ActedBody>,
-) -> ApiResult<StatusCode> {
+pub async fn record_acted(
+    state: &AppState,
+    v: &Viewer,
+    addr: &ClientAddr,
+    b: ActedBody,
+) -> ApiResult<()> {
     if !v.grants(Capability::RecordSummons) {
         return Err(ApiError::forbidden("supervisors and admins record summons"));
     }
     if b.note.trim().is_empty() {
         return Err(ApiError::invalid("note", "must not be empty"));
     }
-    let listed = summons_for(&state, &v, &b.month).await?;
+    let listed = summons_for(state, v, &b.month).await?;
     if !listed.iter().any(|l| l.unit == b.unit) {
         return Err(ApiError::invalid(
             "unit",
@@ -278,45 +239,31 @@ async fn acted(
     }
     let detail = serde_json::json!({"note": b.note.trim()});
     let record = audit::by(
-        &v,
-        &addr,
-        &state,
+        v,
+        addr,
+        state,
         "summons.acted",
         Some(object(&b.month, &b.unit)),
         detail,
     );
-    state.store().append_audit(record).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(state.store().append_audit(record).await?)
 }
 
-async fn get_rules(
-    State(state): State<AppState>,
-    CurrentUser(_): CurrentUser,
-) -> ApiResult<Json<SummonsRules>> {
-    Ok(Json(rules(&state).await?))
-}
-
-async fn put_rules(
-    State(state): State<AppState>,
-    CurrentUser(v): CurrentUser,
-    addr: ClientAddr,
-    ApiJson(r): ApiJson<SummonsRules>,
-) -> ApiResult<Json<SummonsRules>> {
-    if !v.is_installation_admin() {
+/// Sets the summons rules, with their audit record: an installation administrator's.
+pub async fn set_rules(
+    state: &AppState,
+    principal: &Principal<'_>,
+    r: SummonsRules,
+) -> ApiResult<SummonsRules> {
+    if !principal.administers(&*state.org().await?, None) {
         return Err(ApiError::forbidden(
             "only an installation administrator sets summons rules",
         ));
     }
     r.check().map_err(|p| ApiError::invalid("rules", p))?;
     let detail = serde_json::to_value(&r).unwrap_or_default();
-    let record = audit::by(
-        &v,
-        &addr,
-        &state,
-        "summons.rules",
-        Some("settings:summons_rules".into()),
-        detail,
-    );
-    crate::settings::save(&state, RULES_KEY, &r, record).await?;
-    Ok(Json(r))
+    let object = "settings:summons_rules".to_owned();
+    let record = principal.record(state, "summons.rules", object, detail);
+    crate::settings::save(state, RULES_KEY, &r, record).await?;
+    Ok(r)
 }

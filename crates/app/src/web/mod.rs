@@ -39,11 +39,11 @@ use crate::auth::{
 };
 use crate::error::ApiError;
 use crate::extract::parse_json;
+use crate::orders::views::OrderView;
 use crate::orders::{
     CreateOrderRequest, ListParams, create_for, history_for, list_for, perform, same_address_for,
     view_for, visible_order,
 };
-use crate::orders::views::OrderView;
 
 const COOKIE: &str = "hotline_session";
 

@@ -1,8 +1,8 @@
 //! The requester's portal: submit, track and evaluate without logging in.
 
 use super::*;
-use crate::orders::{CallbackBody, RequesterRequest};
 use crate::orders::public::PublicRequest;
+use crate::orders::{CallbackBody, RequesterRequest};
 use hotline_domain::{CallbackResult, Kind, Phone, RegionCode};
 
 pub(super) fn router() -> Router<AppState> {

@@ -170,7 +170,8 @@ pub(super) async fn supervision_page(
 ) -> Response {
     let wanted = q.state.filter(|s| !s.is_empty());
     let mine = q.mine.is_some();
-    let lines = crate::orders::supervision::list_for(&state, &user.viewer, wanted.as_deref(), mine).await;
+    let lines =
+        crate::orders::supervision::list_for(&state, &user.viewer, wanted.as_deref(), mine).await;
     let (lines, org) = match (lines, state.org().await) {
         (Ok(l), Ok(o)) => (l, o),
         (Err(e), _) | (_, Err(e)) => return page_error(e),
@@ -305,34 +306,35 @@ pub(super) async fn summons_page(
         Ok(o) => o,
         Err(e) => return page_error(e),
     };
-    let (rows, error) = match crate::reports::summons::summons_for(&state, &user.viewer, &month).await {
-        Ok(lines) => (
-            lines
-                .into_iter()
-                .map(|l| SummonsRow {
-                    unit: l.unit,
-                    name: l.name,
-                    triggers: l
-                        .triggers
-                        .into_iter()
-                        .map(|t| (t.description, t.orders))
-                        .collect(),
-                    acted: l
-                        .acted
-                        .map(|a| format!("{} 于 {} 记录：{}", a.by, when(&a.at), a.note)),
-                })
-                .collect(),
-            None,
-        ),
-        Err(e) if e.code == "forbidden" => {
-            return (
-                axum::http::StatusCode::FORBIDDEN,
-                "您的角色不查看约谈清单。",
-            )
-                .into_response();
-        }
-        Err(e) => (Vec::new(), Some(form_error(&e))),
-    };
+    let (rows, error) =
+        match crate::reports::summons::summons_for(&state, &user.viewer, &month).await {
+            Ok(lines) => (
+                lines
+                    .into_iter()
+                    .map(|l| SummonsRow {
+                        unit: l.unit,
+                        name: l.name,
+                        triggers: l
+                            .triggers
+                            .into_iter()
+                            .map(|t| (t.description, t.orders))
+                            .collect(),
+                        acted: l
+                            .acted
+                            .map(|a| format!("{} 于 {} 记录：{}", a.by, when(&a.at), a.note)),
+                    })
+                    .collect(),
+                None,
+            ),
+            Err(e) if e.code == "forbidden" => {
+                return (
+                    axum::http::StatusCode::FORBIDDEN,
+                    "您的角色不查看约谈清单。",
+                )
+                    .into_response();
+            }
+            Err(e) => (Vec::new(), Some(form_error(&e))),
+        };
     SummonsPage {
         me: Some(shell(&state, &org, &user)),
         link_orders: user.viewer.scope(&org).is_some(),

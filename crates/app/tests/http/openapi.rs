@@ -19,13 +19,9 @@ const METHODS: &[&str] = &["get", "post", "put", "patch", "delete"];
 
 /// (METHOD, path) of every `.route(…)` under `/api/v1` in the application's sources.
 fn routed() -> Vec<(String, String)> {
-    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+    let src = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src"));
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(src).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "rs") {
-            continue;
-        }
+    for path in sources(src) {
         let text = std::fs::read_to_string(&path).unwrap();
         for call in text.split(".route(").skip(1) {
             let Some(route) = call.split('"').nth(1) else {
@@ -62,6 +58,20 @@ fn routed() -> Vec<(String, String)> {
     }
     out.sort();
     out.dedup();
+    out
+}
+
+/// The `.rs` files under `dir`, feature folders included.
+fn sources(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(sources(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
     out
 }
 
