@@ -26,7 +26,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::AppState;
 use crate::auth::{account, two_factor};
 use crate::kb::io as kb_io;
-use crate::orders::{public, supervision, views};
+use crate::orders::{public, views};
 use crate::{admin, auth, kb, orders, reports};
 
 pub fn router() -> Router<AppState> {
@@ -378,8 +378,8 @@ fn operations() -> Vec<Op> {
             .answers::<public::Receipt>()
             .public()
             .also(RATE_LIMITED),
-        op(Get, "/api/v1/public/orders/{number}", "public", "Track an order with ?code=TRACKING (no login)").query::<public::CodeQuery>().answers::<views::PublicOrderView>().public().also(RATE_LIMITED),
-        op(Post, "/api/v1/public/orders/{number}/evaluation", "public", "The requester's evaluation, with ?code=TRACKING").query::<public::CodeQuery>().body::<orders::CallbackBody>(json!({"result": "satisfied", "resolved": true})).answers::<views::PublicOrderView>().public().also(RATE_LIMITED),
+        op(Get, "/api/v1/public/orders/{number}", "public", "Track an order with ?code=TRACKING (no login)").query::<orders::api::public::CodeQuery>().answers::<views::PublicOrderView>().public().also(RATE_LIMITED),
+        op(Post, "/api/v1/public/orders/{number}/evaluation", "public", "The requester's evaluation, with ?code=TRACKING").query::<orders::api::public::CodeQuery>().body::<orders::CallbackBody>(json!({"result": "satisfied", "resolved": true})).answers::<views::PublicOrderView>().public().also(RATE_LIMITED),
         op(Get, "/api/v1/units", "organisation", "All units").answers::<admin::api::Items<hotline_store::UnitRecord>>(),
         op(Post, "/api/v1/units", "organisation", "Create a unit (admin)").body::<admin::api::CreateUnit>(json!({"code": "cd-jt", "name": "成都市交通运输局", "kind": "department", "parent": "cd12345", "region": "510100"})).answers::<hotline_store::UnitRecord>(),
         op(Post, "/api/v1/users", "organisation", "Create an account (admin)").body::<admin::api::CreateUser>(json!({"username": "op1", "password": "A-strong-password-1", "roles": ["operator"], "unit": "cd12345"})).answers::<auth::UserView>().also(PASSWORD_HASH),
@@ -420,7 +420,7 @@ fn operations() -> Vec<Op> {
         op(Put, "/api/v1/kb/synonyms", "knowledge", "Replace the synonym list (installation admin)").body::<kb::api::SynonymsBody>(json!({"text": "社保卡 = 社会保障卡"})).answers::<kb::api::SynonymsBody>(),
         Op { upload: true, ..op(Post, "/api/v1/kb/import", "knowledge", "Import .xlsx/.csv (?format=, skip_errors=) as drafts; 422 names every bad row and column. At most 10 MiB (else 413), 100,000 rows under the header, 64 columns, 32,767 characters a cell and 100 MiB unpacked; beyond them 422 file_too_large").status("200").query::<kb::api::FileParams>().answers::<kb_io::ImportReport>() },
         Op { success: Some(Success::File), ..op(Get, "/api/v1/kb/export", "knowledge", "Export the articles the caller may read (?format=xlsx|csv); more than 100,000 answers 422 too_many_rows").query::<kb::api::FileParams>() },
-        op(Get, "/api/v1/supervision", "supervision", "Supervised orders of the caller's hotline subtree: ?state=open|answered|closed, ?mine=true for those it oversees itself").query::<supervision::ListQuery>().answers::<supervision::Items>(),
+        op(Get, "/api/v1/supervision", "supervision", "Supervised orders of the caller's hotline subtree: ?state=open|answered|closed, ?mine=true for those it oversees itself").query::<orders::api::supervision::ListQuery>().answers::<orders::api::supervision::Items>(),
         op(Get, "/api/v1/reports/hotspots", "reports", "Hotspot warnings for ?day=: topics rising well above their 14-day baseline in a district, with their orders").query::<reports::api::HotspotQuery>().answers::<reports::api::Hotspots>(),
         op(Get, "/api/v1/reports/summons", "reports", "Units meeting a summons rule in ?month=YYYY-MM, with the orders behind each and whether it was acted on").query::<reports::api::summons::MonthQuery>().answers::<reports::api::summons::Items>(),
         op(Post, "/api/v1/reports/summons/acted", "reports", "Record that the authority acted on a unit's summons").body::<reports::summons::ActedBody>(json!({"month": "2026-03", "unit": "cd-jt", "note": "已约谈单位负责人"})).no_content(),

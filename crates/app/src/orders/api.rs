@@ -1,6 +1,9 @@
 //! The order API: each handler reads its request (path, JSON, headers) and calls the
 //! use case in [`super`].
 
+pub mod public;
+pub mod supervision;
+
 use super::*;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -22,6 +25,8 @@ pub fn router() -> Router<AppState> {
             post(act_decision),
         )
         .route("/api/v1/callers/history", post(caller_history))
+        .merge(public::router())
+        .merge(supervision::router())
 }
 
 /// The benchmark's ceiling: the same middleware, authentication and body parsing as

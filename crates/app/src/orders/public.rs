@@ -1,9 +1,6 @@
 //! The requester's view, without login: track an order by number and tracking code,
 //! and evaluate the reply. A wrong code is answered exactly like an unknown number.
 
-use axum::extract::{Path, State};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use hotline_domain::{Action, Actor, Context, Order, OrderNumber, apply};
 use hotline_domain::{Channel, Kind, RegionCode};
 use hotline_store::{OrderChange, StoreError};
@@ -12,21 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::AppState;
 use crate::audit::{self, ClientAddr};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery};
 use crate::orders::views::PublicOrderView;
 use crate::orders::{CallbackBody, CreateOrderRequest, RequesterRequest, intake_from, register};
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/public/orders", post(submit))
-        .route("/api/v1/public/orders/{number}", get(track))
-        .route("/api/v1/public/orders/{number}/evaluation", post(evaluate))
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-pub(crate) struct CodeQuery {
-    code: Option<String>,
-}
 
 /// Compares in time independent of where the strings differ.
 fn same_code(a: &str, b: &str) -> bool {
@@ -65,17 +49,6 @@ async fn limit(state: &AppState, addr: &ClientAddr) -> ApiResult<()> {
     }
 }
 
-async fn track(
-    State(state): State<AppState>,
-    addr: ClientAddr,
-    Path(number): Path<String>,
-    ApiQuery(q): ApiQuery<CodeQuery>,
-) -> ApiResult<Json<PublicOrderView>> {
-    track_order(&state, &addr, &number, q.code.as_deref().unwrap_or(""))
-        .await
-        .map(Json)
-}
-
 /// The requester's view of an order, by number and tracking code (rate limited).
 pub async fn track_order(
     state: &AppState,
@@ -86,24 +59,6 @@ pub async fn track_order(
     limit(state, addr).await?;
     let order = find(state, number, Some(code)).await?;
     Ok(PublicOrderView::from(&order))
-}
-
-async fn evaluate(
-    State(state): State<AppState>,
-    addr: ClientAddr,
-    Path(number): Path<String>,
-    ApiQuery(q): ApiQuery<CodeQuery>,
-    ApiJson(body): ApiJson<CallbackBody>,
-) -> ApiResult<Json<PublicOrderView>> {
-    evaluate_order(
-        &state,
-        &addr,
-        &number,
-        q.code.as_deref().unwrap_or(""),
-        &body,
-    )
-    .await
-    .map(Json)
 }
 
 /// The requester's own evaluation of the reply (once, while the order is replied).
@@ -222,13 +177,4 @@ pub async fn submit_request(
         number: created.order.number.to_string(),
         tracking_code: created.order.tracking_code,
     })
-}
-
-async fn submit(
-    State(state): State<AppState>,
-    addr: ClientAddr,
-    ApiJson(req): ApiJson<PublicRequest>,
-) -> ApiResult<(axum::http::StatusCode, Json<Receipt>)> {
-    let receipt = submit_request(&state, &addr, req).await?;
-    Ok((axum::http::StatusCode::CREATED, Json(receipt)))
 }

@@ -3,24 +3,15 @@
 //! called back) or closed — and who oversees each: the owning hotline, or after
 //! escalation (提级督办) the hotline above it.
 
-use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use hotline_domain::{Capability, Order, OrderId, Status, UnitCode};
 use hotline_store::OrderFilter;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::AppState;
 use crate::access::{Org, Viewer};
-use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiQuery;
 use crate::orders::view_for;
 use crate::orders::views::OrderView;
-
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/supervision", get(list))
-}
 
 /// Where a supervised order stands.
 pub fn supervision_state(s: Status) -> &'static str {
@@ -42,13 +33,6 @@ pub struct SupervisionLine {
     pub order: OrderView,
     pub state: &'static str,
     pub overseen_by: UnitCode,
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-pub(crate) struct ListQuery {
-    state: Option<String>,
-    /// Only orders this hotline oversees itself.
-    mine: Option<bool>,
 }
 
 /// The supervised orders the viewer may see, newest first.
@@ -97,19 +81,4 @@ pub async fn list_for(
             return Ok(out);
         }
     }
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-#[schema(as = SupervisionList)]
-pub(crate) struct Items {
-    items: Vec<SupervisionLine>,
-}
-
-async fn list(
-    State(state): State<AppState>,
-    CurrentUser(v): CurrentUser,
-    ApiQuery(q): ApiQuery<ListQuery>,
-) -> ApiResult<Json<Items>> {
-    let items = list_for(&state, &v, q.state.as_deref(), q.mine.unwrap_or(false)).await?;
-    Ok(Json(Items { items }))
 }
