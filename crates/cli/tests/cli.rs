@@ -627,3 +627,66 @@ fn user_reset_two_factor_names_a_missing_account_and_resets_an_existing_one() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("root"));
 }
+
+/// The command line acts as a named principal, `cli:<os user>`: its changes go
+/// through the same use cases as the API's, which build the record, and a refused
+/// change records nothing.
+#[test]
+fn the_command_lines_changes_are_the_operators_in_the_audit_trail() {
+    let dir = tempfile::tempdir().unwrap();
+    let as_anna = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_hotline"))
+            .args(args)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .env("USER", "ops-anna")
+            .output()
+            .unwrap()
+    };
+    let hotline_unit = [
+        "unit",
+        "add",
+        "--code",
+        "sc12345",
+        "--name",
+        " 四川省12345热线 ",
+        "--kind",
+        "hotline",
+        "--region",
+        "510000",
+    ];
+    assert!(as_anna(&hotline_unit).status.success());
+    assert!(
+        as_anna(&["unit", "rename", "sc12345", "四川热线"])
+            .status
+            .success()
+    );
+    let refused = as_anna(&["unit", "move", "sc12345", "sc12345"]);
+    assert!(!refused.status.success());
+    let db = rusqlite::Connection::open(dir.path().join("hotline.db")).unwrap();
+    let mut rows = db
+        .prepare("SELECT actor, action, object, detail FROM audit_log WHERE actor LIKE 'cli:%' ORDER BY id")
+        .unwrap();
+    let records: Vec<(String, String, String, String)> = rows
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let summary: Vec<(&str, &str, &str)> = records
+        .iter()
+        .map(|(a, b, c, _)| (a.as_str(), b.as_str(), c.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("cli:ops-anna", "unit.create", "unit:sc12345"),
+            ("cli:ops-anna", "unit.change", "unit:sc12345"),
+        ]
+    );
+    let created: serde_json::Value = serde_json::from_str(&records[0].3).unwrap();
+    assert_eq!(
+        created,
+        serde_json::json!({"name": "四川省12345热线", "kind": "hotline", "parent": null}),
+        "the use case trims the name and records what it stored"
+    );
+}
