@@ -1,6 +1,10 @@
-//! Administration: units, accounts, the calendar, deadline rules and the taxonomy.
-//! Reads are open to every logged-in user (they are what the console shows);
-//! changes need an administrator, scoped to their subtree where they have a unit.
+//! Administration: units, accounts, integration keys, the calendar, deadline rules
+//! and the taxonomy. Reads are open to every logged-in user (they are what the
+//! console shows); changes need an administrator, scoped to their subtree where they
+//! have a unit. Each change is a use case taking a [`Principal`]: it checks the
+//! principal, builds the audit record and hands both to the store, which commits
+//! them together. The HTTP routes are in [`api`], reading the trail in
+//! [`audit_trail`], the console's pages in `crate::web`.
 
 pub mod api;
 pub mod audit_trail;

@@ -1,5 +1,6 @@
 //! The requester's view, without login: track an order by number and tracking code,
 //! and evaluate the reply. A wrong code is answered exactly like an unknown number.
+//! The routes are in [`crate::orders::api::public`].
 
 use hotline_domain::{Action, Actor, Context, Order, OrderNumber, apply};
 use hotline_domain::{Channel, Kind, RegionCode};
