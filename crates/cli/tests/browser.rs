@@ -342,6 +342,77 @@ async fn a_complaint_goes_from_intake_to_close_through_the_console_and_the_porta
     c.close().await.unwrap();
 }
 
+/// WebDriver's Enter key.
+const ENTER: &str = "\u{E007}";
+
+/// The value of a field in the order page's facts.
+async fn order_field(c: &Client, name: &str) -> String {
+    let css = format!("//dl[@class='fields']/dt[.='{name}']/following-sibling::dd[1]");
+    c.find(Locator::XPath(&css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// A fresh intake form with the call's facts typed in.
+async fn a_call(c: &Client, s: &Server, title: &str) {
+    c.goto(&format!("{}/console/intake", s.base)).await.unwrap();
+    fill(c, "#region", "510104").await;
+    fill(c, "#title", title).await;
+    fill(c, "#content", "来电人说明了情况，请按所选方式处置。").await;
+}
+
+/// Enter in a disposition's field does that disposition, or nothing: it never
+/// registers the call as 待派单 and drops the unit or the route the operator chose.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enter_in_a_dispositions_field_does_that_disposition_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((_driver, c)) = browser(&dir.path().join("profile")).await else {
+        return;
+    };
+    let server = start_demo(&dir.path().join("data"));
+    console_login(&c, &server, "operator").await;
+
+    a_call(&c, &server, "夜间有人持械闹事").await;
+    c.find(Locator::Css("#route option[value=emergency_110]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(&c, "#triage-note", &format!("已告知来电人拨打110{ENTER}")).await;
+    wait_for_text(&c, "查询码").await;
+    let timeline = c.source().await.unwrap();
+    assert!(
+        order_field(&c, "状态").await != "待派单" && timeline.contains("已告知来电人拨打110"),
+        "Enter in the note takes the chosen route, with its note"
+    );
+
+    a_call(&c, &server, "小区电梯停运三天").await;
+    fill(&c, "#dispatch-unit", &format!("cd-zj{ENTER}")).await;
+    wait_for_text(&c, "查询码").await;
+    assert_eq!(order_field(&c, "状态").await, "已派单");
+    assert_eq!(
+        order_field(&c, "承办单位").await,
+        "成都市住房和城乡建设局",
+        "Enter in the unit dispatches to it"
+    );
+
+    a_call(&c, &server, "回车不应登记").await;
+    fill(&c, "#title", ENTER).await;
+    wait_for_text(&c, "回车").await;
+    let page = c.source().await.unwrap();
+    assert!(
+        c.current_url().await.unwrap().path() == "/console/intake"
+            && page.contains("回车不应登记")
+            && !page.contains("查询码"),
+        "with no disposition chosen, Enter registers nothing and keeps the form"
+    );
+    c.close().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_intake_screen_suggests_articles_while_the_operator_types_and_records_the_one_cited() {
     let dir = tempfile::tempdir().unwrap();

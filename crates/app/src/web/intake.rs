@@ -265,9 +265,16 @@ pub(super) async fn intake_submit(
     if !csrf_ok(&state, &user, f.csrf.as_deref().unwrap_or("")) {
         return stale_form();
     }
-    let then = f.then.clone().unwrap_or_else(|| "register".into());
+    let then = match f.then.as_deref() {
+        Some("enter") => match disposition_typed(&f) {
+            Ok(then) => then,
+            Err(why) => return keep_form(&state, &user, f, why).await,
+        },
+        Some(then) => then,
+        None => "register",
+    };
     // The follow-up's own input is checked before anything is registered.
-    let follow_up = match then.as_str() {
+    let follow_up = match then {
         "answer" if f.answer.trim().is_empty() => {
             Err(ApiError::invalid("answer", "must not be empty"))
         }
@@ -323,6 +330,35 @@ pub(super) async fn intake_submit(
                 Err(e) => page_error(e),
             }
         }
+    }
+}
+
+/// What Enter in a field of the form means: the one disposition whose field the
+/// operator filled in. None filled, or several, and Enter does nothing: registering
+/// the call as 待派单 would drop the unit or the route they chose.
+fn disposition_typed(f: &IntakeForm) -> Result<&'static str, &'static str> {
+    let typed = [
+        ("dispatch", &f.unit),
+        ("answer", &f.answer),
+        ("triage", &f.triage_note),
+    ];
+    let mut chosen = typed.iter().filter(|(_, v)| !v.trim().is_empty());
+    match (chosen.next(), chosen.next()) {
+        (Some((then, _)), None) => Ok(*then),
+        (None, _) => {
+            Err("回车没有登记：请点一个处理方式的按钮（或先填写承办单位、直接答复或处置说明）。")
+        }
+        (Some(_), Some(_)) => Err(
+            "回车没有登记：承办单位、直接答复和处置说明填了不止一项，请点要执行的处理方式按钮。",
+        ),
+    }
+}
+
+/// The form again, as typed, with why nothing was done.
+async fn keep_form(state: &AppState, user: &ConsoleUser, f: IntakeForm, why: &str) -> Response {
+    match intake_view(state, user, f, Some(why.to_owned()), false).await {
+        Ok(page) => (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
+        Err(e) => page_error(e),
     }
 }
 
