@@ -56,22 +56,59 @@ pub(super) struct AdminUnitsPage {
 pub(super) struct AdminQuery {
     done: Option<String>,
     error: Option<String>,
+    /// The field a refused form got wrong.
+    field: Option<String>,
 }
 
 pub(super) fn admin_messages(q: &AdminQuery) -> (Option<String>, Option<String>) {
     (
         q.done.as_ref().map(|_| "已保存。".to_owned()),
-        q.error.as_deref().map(|e| admin_error(e).to_owned()),
+        q.error
+            .as_deref()
+            .map(|e| admin_error(e, q.field.as_deref())),
     )
 }
 
-pub(super) fn admin_error(code: &str) -> &'static str {
-    match code {
-        "already_exists" => "编码或用户名已存在。",
-        "validation" => "填写内容有误，请检查后重试（密码须符合密码策略）。",
-        "forbidden" => "超出您的管理范围。",
-        "not_found" => "对象不存在或超出您的管理范围。",
-        _ => labels::error(code),
+/// What went wrong, naming the field where one was refused; only a refused password
+/// speaks of the password policy.
+pub(super) fn admin_error(code: &str, field: Option<&str>) -> String {
+    match (code, field) {
+        ("validation", Some("password")) => {
+            "「密码」不符合密码策略：至少 10 位，含小写、大写、数字、其他字符中的三类，不含用户名，不是常见密码。".to_owned()
+        }
+        ("validation", Some(field)) => {
+            format!("「{}」填写有误，请检查后重试。", admin_field_label(field))
+        }
+        ("validation", None) => "填写内容有误，请检查后重试。".to_owned(),
+        ("already_exists", _) => "编码或用户名已存在。".to_owned(),
+        ("forbidden", _) => "超出您的管理范围。".to_owned(),
+        ("not_found", _) => "对象不存在或超出您的管理范围。".to_owned(),
+        _ => labels::error(code).to_owned(),
+    }
+}
+
+/// The administration forms' fields, as the pages label them.
+fn admin_field_label(field: &str) -> &'static str {
+    match field {
+        "code" => "编码",
+        "name" => "名称",
+        "kind" => "类型",
+        "parent" => "上级单位",
+        "region" => "行政区划代码",
+        "username" => "用户名",
+        "role" | "roles" => "角色",
+        "unit" => "所属单位",
+        "holidays" | "workdays" | "year" => "日历（JSON）",
+        "path" => "分类编码",
+        "text" => "同义词",
+        "json" => "日历（JSON）",
+        "consultation" | "help" | "complaint" | "report" | "suggestion" | "praise" => {
+            "办理时限（工作日）"
+        }
+        other => RULE_FIELDS
+            .iter()
+            .find(|(name, _)| *name == other)
+            .map_or("填写内容", |(_, label)| label),
     }
 }
 
@@ -139,7 +176,14 @@ pub(super) struct UnitForm {
 pub(super) fn back_to(page: &str, outcome: Result<(), ApiError>) -> Response {
     match outcome {
         Ok(()) => Redirect::to(&format!("{page}?done=1")).into_response(),
-        Err(e) => Redirect::to(&format!("{page}?error={}", e.code)).into_response(),
+        Err(e) => {
+            let field = e.fields.as_ref().and_then(|f| f.keys().next());
+            let to = match field {
+                Some(field) => format!("{page}?error={}&field={}", e.code, encode(field)),
+                None => format!("{page}?error={}", e.code),
+            };
+            Redirect::to(&to).into_response()
+        }
     }
 }
 

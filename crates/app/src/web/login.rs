@@ -30,7 +30,7 @@ pub(super) struct LoginQuery {
 /// Only our own console pages are places to return to after login.
 pub(super) fn safe_next(next: Option<&str>) -> String {
     next.filter(|n| n.starts_with("/console/") && !n.contains("//"))
-        .unwrap_or("/console/orders")
+        .unwrap_or(super::HOME)
         .to_owned()
 }
 

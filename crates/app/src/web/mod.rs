@@ -49,7 +49,8 @@ const COOKIE: &str = "hotline_session";
 
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/console/orders") }))
+        .route("/", get(|| async { Redirect::to(HOME) }))
+        .route(HOME, get(home))
         .route("/static/console.css", get(stylesheet))
         .merge(login::router())
         .merge(account::router())
@@ -64,6 +65,42 @@ pub fn router(state: &AppState) -> Router<AppState> {
             state.clone(),
             login::keep_draft,
         ))
+}
+
+/// Where the console sends someone who asked for no page in particular.
+const HOME: &str = "/console/home";
+
+async fn home(State(state): State<AppState>, user: ConsoleUser) -> Response {
+    match state.org().await {
+        Ok(org) => Redirect::to(first_screen(&org, &user.viewer)).into_response(),
+        Err(e) => page_error(e),
+    }
+}
+
+/// Where a role starts its shift: operators at intake, dispatchers at the orders
+/// waiting for dispatch, a unit's staff at their orders, supervisors and inspectors
+/// at the supervision list, editors at the knowledge base, administrators at their
+/// units. Someone with several roles starts where the first of these says.
+fn first_screen(org: &Org, v: &Viewer) -> &'static str {
+    let sees_orders = v.scope(org).is_some();
+    let calls = v.has(Role::Operator) || v.has(Role::VendorOperator);
+    if calls && intake::may_take_calls(org, v) {
+        "/console/intake"
+    } else if v.has(Role::Dispatcher) && sees_orders {
+        "/console/orders?status=registered"
+    } else if v.has(Role::Handler) && sees_orders {
+        "/console/orders"
+    } else if v.grants(Capability::ReadReports) && sees_orders {
+        "/console/supervision"
+    } else if v.has(Role::KnowledgeEditor) {
+        "/console/kb"
+    } else if v.grants(Capability::Administer) {
+        "/console/admin/units"
+    } else if sees_orders {
+        "/console/orders"
+    } else {
+        "/console/kb"
+    }
 }
 
 async fn stylesheet() -> impl IntoResponse {

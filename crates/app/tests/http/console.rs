@@ -74,9 +74,9 @@ async fn a_visitor_is_sent_to_login_and_back_to_where_they_were_going() {
 async fn login_never_redirects_off_the_console_and_wrong_passwords_say_so_in_chinese() {
     let app = TestApp::sqlite().await;
     let (_, location, _) = console_login(&app, "operator", "https://evil.example/").await;
-    assert_eq!(location, "/console/orders");
+    assert_eq!(location, "/console/home");
     let (_, location, _) = console_login(&app, "operator", "//evil.example/console/").await;
-    assert_eq!(location, "/console/orders");
+    assert_eq!(location, "/console/home");
     let (status, _, page) = call(
         &app,
         form("/login", None, "username=operator&password=nope"),
@@ -84,6 +84,41 @@ async fn login_never_redirects_off_the_console_and_wrong_passwords_say_so_in_chi
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(page.contains("用户名或密码错误"));
+}
+
+/// Signed in without a page to return to, each role lands on its own first screen
+/// (issue 16, point 10): operators on intake, administrators on administration.
+#[tokio::test]
+async fn each_role_lands_on_its_own_first_screen() {
+    let app = TestApp::sqlite().await;
+    let firsts = [
+        ("operator", "/console/intake"),
+        ("vendor", "/console/intake"),
+        ("dispatcher", "/console/orders?status=registered"),
+        ("handler", "/console/orders"),
+        ("supervisor", "/console/supervision"),
+        ("editor", "/console/kb"),
+        ("admin", "/console/admin/units"),
+        ("cdadmin", "/console/admin/units"),
+    ];
+    for (user, first) in firsts {
+        let (_, location, cookie) = console_login(&app, user, "").await;
+        assert_eq!(location, "/console/home", "{user}");
+        let (status, headers, _) = call(&app, get("/console/home", Some(&cookie))).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{user}");
+        assert_eq!(headers[header::LOCATION], first, "{user}");
+        let (status, _, _) = call(&app, get(first, Some(&cookie))).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{user}'s first screen opens for them"
+        );
+    }
+    let (status, headers, _) = call(&app, get("/", None)).await;
+    assert_eq!(
+        (status, &headers[header::LOCATION]),
+        (StatusCode::SEE_OTHER, &"/console/home".parse().unwrap())
+    );
 }
 
 #[tokio::test]
@@ -394,6 +429,45 @@ async fn the_installation_administrator_loads_a_calendar_year_and_extends_the_ta
     );
 }
 
+/// A refused administration form names the field it got wrong; only a refused
+/// password speaks of the password policy (issue 16, point 10).
+#[tokio::test]
+async fn a_refused_admin_form_names_its_field_and_only_a_password_names_the_policy() {
+    let app = TestApp::sqlite().await;
+    let (_, _, cookie) = console_login(&app, "admin", "/console/orders").await;
+    let (_, _, page) = call(&app, get("/console/admin/rules", Some(&cookie))).await;
+    let csrf = csrf_of(&page);
+    // 2026-01-01 is not in 2027.
+    let year = "%7B%22year%22%3A2027%2C%22holidays%22%3A%5B%222026-01-01%22%5D%2C%22workdays%22%3A%5B%5D%7D";
+    let body = format!("csrf={csrf}&op=calendar&json={year}");
+    let (_, headers, _) = call(&app, form("/console/admin/rules", Some(&cookie), &body)).await;
+    let location = headers[header::LOCATION].to_str().unwrap().to_owned();
+    assert_eq!(
+        location,
+        "/console/admin/rules?error=validation&field=holidays"
+    );
+    let (_, _, page) = call(&app, get(&location, Some(&cookie))).await;
+    assert!(
+        page.contains("「日历（JSON）」填写有误") && !page.contains("密码策略"),
+        "the calendar's error is about the calendar"
+    );
+    let (_, _, page) = call(&app, get("/console/admin/users", Some(&cookie))).await;
+    let csrf = csrf_of(&page);
+    let weak =
+        format!("csrf={csrf}&op=create&username=op9&role=operator&unit=cd12345&password=short");
+    let (_, headers, _) = call(&app, form("/console/admin/users", Some(&cookie), &weak)).await;
+    let location = headers[header::LOCATION].to_str().unwrap().to_owned();
+    assert_eq!(
+        location,
+        "/console/admin/users?error=validation&field=password"
+    );
+    let (_, _, page) = call(&app, get(&location, Some(&cookie))).await;
+    assert!(
+        page.contains("「密码」不符合密码策略"),
+        "the password's error names the policy"
+    );
+}
+
 #[tokio::test]
 async fn the_console_list_filters_like_the_api_and_keeps_the_filters_shown() {
     let app = TestApp::sqlite().await;
@@ -537,10 +611,10 @@ async fn the_administrator_edits_deadline_limits_and_nonsense_is_refused_unchang
             ),
         )
         .await;
-        assert_eq!(
-            headers[header::LOCATION],
-            "/console/admin/rules?error=validation",
-            "complaint={complaint} accept_days={accept}"
+        let location = headers[header::LOCATION].to_str().unwrap();
+        assert!(
+            location.starts_with("/console/admin/rules?error=validation&field="),
+            "complaint={complaint} accept_days={accept}: {location}"
         );
     }
     let api = app
@@ -933,7 +1007,7 @@ async fn the_installation_administrator_edits_the_synonym_list_from_the_console(
     .await;
     assert_eq!(
         headers[header::LOCATION],
-        "/console/admin/rules?error=validation"
+        "/console/admin/rules?error=validation&field=text"
     );
     let r = app
         .as_user("operator", "GET", "/api/v1/kb/synonyms", None)
