@@ -113,11 +113,7 @@ fn admin_field_label(field: &str) -> &'static str {
 }
 
 pub(super) fn not_admin() -> Response {
-    (
-        axum::http::StatusCode::FORBIDDEN,
-        "仅系统管理员可访问此页面。",
-    )
-        .into_response()
+    refused("仅系统管理员可访问此页面。")
 }
 
 pub(super) async fn admin_units(

@@ -558,7 +558,7 @@ async fn edit_view(
     };
     let v = &user.viewer;
     if !writes_kb(v) {
-        return (axum::http::StatusCode::FORBIDDEN, "您的角色不编辑知识库。").into_response();
+        return refused("您的角色不编辑知识库。");
     }
     let current = (!f.material.is_empty()).then(|| f.material.clone());
     EditPage {
@@ -683,7 +683,7 @@ async fn import_view(
     error: Option<String>,
 ) -> Response {
     if !writes_kb(&user.viewer) {
-        return (axum::http::StatusCode::FORBIDDEN, "您的角色不编辑知识库。").into_response();
+        return refused("您的角色不编辑知识库。");
     }
     let org = match state.org().await {
         Ok(o) => o,

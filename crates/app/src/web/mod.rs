@@ -61,9 +61,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(portal::router())
         .merge(reports::router())
         .merge(two_factor::router())
+        .route("/console/{*rest}", get(unknown_page))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             login::keep_draft,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error_pages,
         ))
 }
 
@@ -203,11 +208,7 @@ fn csrf_ok(state: &AppState, user: &ConsoleUser, given: &str) -> bool {
 /// The answer to a form whose CSRF token is not the session's (a stale page, or a
 /// request forged elsewhere).
 fn stale_form() -> Response {
-    (
-        axum::http::StatusCode::FORBIDDEN,
-        "表单已过期，请刷新页面后重试。",
-    )
-        .into_response()
+    refused("表单已过期，请刷新页面后重试。")
 }
 
 /// What the page header shows: who is logged in, and the screens of their roles.
@@ -293,8 +294,81 @@ fn text(v: &Option<String>) -> String {
 
 /// Errors at the console: a page for missing orders, a message otherwise.
 fn page_error(e: ApiError) -> Response {
-    let status = e.status;
-    (status, labels::error(e.code)).into_response()
+    refusal(e.status, labels::error(e.code))
+}
+
+/// A page refused to this user (403), shown with the console's navigation.
+fn refused(message: &str) -> Response {
+    refusal(axum::http::StatusCode::FORBIDDEN, message)
+}
+
+/// A console page's refusal or failure: [`error_pages`] renders it as a page of the
+/// console, with its navigation where the visitor is signed in.
+#[derive(Clone)]
+struct PageError {
+    status: axum::http::StatusCode,
+    message: String,
+}
+
+fn refusal(status: axum::http::StatusCode, message: &str) -> Response {
+    let mut response = status.into_response();
+    response.extensions_mut().insert(PageError {
+        status,
+        message: message.to_owned(),
+    });
+    response
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    me: Option<Shell>,
+    title: &'static str,
+    message: String,
+}
+
+/// Renders every [`PageError`] a console handler answered as a page with the
+/// signed-in user's navigation (403, 404 and the rest alike).
+async fn error_pages(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let token = session_cookie(request.headers());
+    let response = next.run(request).await;
+    let Some(error) = response.extensions().get::<PageError>().cloned() else {
+        return response;
+    };
+    let me = match token {
+        Some(token) => shell_of_session(&state, token).await,
+        None => None,
+    };
+    let title = match error.status {
+        axum::http::StatusCode::FORBIDDEN => "无权访问",
+        axum::http::StatusCode::NOT_FOUND => "页面不存在",
+        _ => "未能完成",
+    };
+    let page = ErrorPage {
+        me,
+        title,
+        message: error.message,
+    };
+    (error.status, page).into_response()
+}
+
+async fn shell_of_session(state: &AppState, token: String) -> Option<Shell> {
+    let (viewer, access) = session_access(state, &token).await.ok()?;
+    let org = state.org().await.ok()?;
+    let user = ConsoleUser {
+        viewer,
+        token,
+        access,
+    };
+    Some(shell(state, &org, &user))
+}
+
+async fn unknown_page() -> Response {
+    refusal(axum::http::StatusCode::NOT_FOUND, "没有这个页面。")
 }
 
 /// One option of a select box.

@@ -76,11 +76,7 @@ pub(super) async fn units_page(
     Query(q): Query<UnitsQuery>,
 ) -> Response {
     if !user.viewer.grants(Capability::ReadReports) {
-        return (
-            axum::http::StatusCode::FORBIDDEN,
-            "您的角色不查看考核报表。",
-        )
-            .into_response();
+        return refused("您的角色不查看考核报表。");
     }
     let today = state.today();
     let from = q
@@ -230,11 +226,7 @@ pub(super) async fn hotspots_page(
     Query(q): Query<DayQuery>,
 ) -> Response {
     if !user.viewer.grants(Capability::ReadReports) {
-        return (
-            axum::http::StatusCode::FORBIDDEN,
-            "您的角色不查看热点预警。",
-        )
-            .into_response();
+        return refused("您的角色不查看热点预警。");
     }
     let today = state.today();
     let day = q
@@ -327,11 +319,7 @@ pub(super) async fn summons_page(
                 None,
             ),
             Err(e) if e.code == "forbidden" => {
-                return (
-                    axum::http::StatusCode::FORBIDDEN,
-                    "您的角色不查看约谈清单。",
-                )
-                    .into_response();
+                return refused("您的角色不查看约谈清单。");
             }
             Err(e) => (Vec::new(), Some(form_error(&e))),
         };
@@ -416,11 +404,7 @@ pub(super) async fn period_page(
 ) -> Response {
     use crate::reports::{Period, period_report};
     if !user.viewer.grants(Capability::ReadReports) {
-        return (
-            axum::http::StatusCode::FORBIDDEN,
-            "您的角色不查看统计报表。",
-        )
-            .into_response();
+        return refused("您的角色不查看统计报表。");
     }
     let period = match q.period.as_deref() {
         Some("day") => Period::Day,

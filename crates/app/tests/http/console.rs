@@ -121,6 +121,52 @@ async fn each_role_lands_on_its_own_first_screen() {
     );
 }
 
+/// 403 and 404 are console pages with the user's navigation, not bare text
+/// (issue 16, point 10).
+#[tokio::test]
+async fn refusals_and_missing_pages_are_console_pages_with_navigation() {
+    let app = TestApp::sqlite().await;
+    let (_, _, cookie) = console_login(&app, "operator", "/console/orders").await;
+    for (path, status, says) in [
+        (
+            "/console/admin/users",
+            StatusCode::FORBIDDEN,
+            "仅系统管理员可访问此页面",
+        ),
+        (
+            "/console/no-such-page",
+            StatusCode::NOT_FOUND,
+            "没有这个页面",
+        ),
+        (
+            "/console/orders/999999",
+            StatusCode::NOT_FOUND,
+            "页面不存在",
+        ),
+    ] {
+        let (got, headers, page) = call(&app, get(path, Some(&cookie))).await;
+        assert_eq!(got, status, "{path}");
+        assert!(
+            headers[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html"),
+            "{path}"
+        );
+        assert!(
+            page.contains(says)
+                && page.contains("主导航")
+                && page.contains("href=\"/console/intake\"")
+                && page.contains("退出登录")
+                && page.contains("href=\"/console/home\""),
+            "{path}: {page}"
+        );
+    }
+    let (got, _, page) = call(&app, get("/console/no-such-page", None)).await;
+    assert_eq!(got, StatusCode::NOT_FOUND);
+    assert!(page.contains("href=\"/login\"") && !page.contains("退出登录"));
+}
+
 #[tokio::test]
 async fn a_console_action_needs_the_sessions_csrf_token_and_changes_nothing_without_it() {
     let app = TestApp::sqlite().await;
