@@ -413,6 +413,13 @@ fn field_label(field: &str) -> &'static str {
         "answer" => "直接答复内容",
         "triage_note" => "处置说明",
         "unit" => "承办单位",
+        "co_units" => "协办单位",
+        "note" => "说明",
+        "reason" => "理由",
+        "days" => "延期工作日数",
+        "into" => "并入的工单编号",
+        "result" => "回访结果",
+        "route" => "处置方式",
         _ => "填写内容",
     }
 }

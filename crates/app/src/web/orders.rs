@@ -269,6 +269,20 @@ pub(super) struct ActionForm {
     text_label: &'static str,
     text_required: bool,
     resolved: bool,
+    /// The form the user sent and the action refused: shown open, as it was filled in.
+    open: bool,
+    typed: Typed,
+}
+
+/// What a refused action's form held, to show it again.
+#[derive(Default)]
+pub(super) struct Typed {
+    unit: String,
+    co_units: String,
+    days: String,
+    into: String,
+    text: String,
+    resolved: bool,
 }
 
 pub(super) fn action_form(id: usize, name: ActionName) -> ActionForm {
@@ -300,7 +314,34 @@ pub(super) fn action_form(id: usize, name: ActionName) -> ActionForm {
         text_label,
         text_required,
         resolved: matches!(name, A::Reply | A::Callback),
+        open: false,
+        typed: Typed::default(),
     }
+}
+
+/// The action's form, open and filled in as `sent` was if that is the form the user
+/// sent and the action refused.
+fn refilled(id: usize, name: ActionName, sent: Option<&ActForm>) -> ActionForm {
+    let mut form = action_form(id, name);
+    let Some(f) = sent.filter(|f| f.action == name.as_str()) else {
+        return form;
+    };
+    let value = |v: &Option<String>| v.clone().unwrap_or_default();
+    form.open = true;
+    form.typed = Typed {
+        unit: value(&f.unit),
+        co_units: value(&f.co_units),
+        days: value(&f.days),
+        into: value(&f.into),
+        text: match form.text_field {
+            "content" => value(&f.content),
+            "reason" => value(&f.reason),
+            "note" => value(&f.note),
+            _ => String::new(),
+        },
+        resolved: f.resolved.as_deref() == Some("true"),
+    };
+    form
 }
 
 #[derive(Template, WebTemplate)]
@@ -314,7 +355,7 @@ pub(super) struct OrderPage {
     units: Vec<(String, String)>,
     csrf: String,
     message: Option<String>,
-    error: Option<&'static str>,
+    error: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -341,7 +382,10 @@ pub(super) async fn order_page(
         )),
         (None, None) => None,
     };
-    let error = q.error.as_deref().map(labels::error);
+    let error = q
+        .error
+        .as_deref()
+        .map(|code| labels::error(code).to_owned());
     render_order(&state, &user, &id, message, error, false).await
 }
 
@@ -350,11 +394,27 @@ pub(super) async fn render_order(
     user: &ConsoleUser,
     id: &str,
     message: Option<String>,
-    error: Option<&'static str>,
+    error: Option<String>,
     full_phone: bool,
 ) -> Response {
-    match build_order_page(state, user, id, message, error, full_phone).await {
+    match build_order_page(state, user, id, (message, error), full_phone, None).await {
         Ok(page) => page.into_response(),
+        Err(e) => page_error(e),
+    }
+}
+
+/// The order page again after an action was refused: the error naming the field,
+/// and the form open as the user filled it in.
+async fn refused_action(
+    state: &AppState,
+    user: &ConsoleUser,
+    id: &str,
+    f: &ActForm,
+    e: ApiError,
+) -> Response {
+    let shown = (None, Some(form_error(&e)));
+    match build_order_page(state, user, id, shown, false, Some(f)).await {
+        Ok(page) => (e.status, page).into_response(),
         Err(e) => page_error(e),
     }
 }
@@ -363,9 +423,9 @@ pub(super) async fn build_order_page(
     state: &AppState,
     user: &ConsoleUser,
     id: &str,
-    message: Option<String>,
-    error: Option<&'static str>,
+    (message, error): (Option<String>, Option<String>),
     full_phone: bool,
+    sent: Option<&ActForm>,
 ) -> Result<OrderPage, ApiError> {
     let org = state.org().await?;
     let v = &user.viewer;
@@ -464,7 +524,7 @@ pub(super) async fn build_order_page(
         actions: names
             .into_iter()
             .enumerate()
-            .map(|(i, n)| action_form(i, n))
+            .map(|(i, n)| refilled(i, n, sent))
             .collect(),
         routes,
         units,
@@ -615,7 +675,6 @@ pub(super) async fn order_act(
         ))
         .into_response(),
         Err(e) if e.code == "not_found" => page_error(e),
-        Err(e) => Redirect::to(&format!("/console/orders/{}?error={}", encode(&id), e.code))
-            .into_response(),
+        Err(e) => refused_action(&state, &user, &id, &f, e).await,
     }
 }

@@ -214,15 +214,46 @@ async fn a_console_action_needs_the_sessions_csrf_token_and_changes_nothing_with
     );
     // A refused action comes back as a message, not a change.
     let again = format!("csrf={csrf}&action=dispatch&unit=cd-jt");
-    let (_, headers, _) = call(
+    let (status, _, page) = call(
         &app,
         form(&format!("/console/orders/{id}/act"), Some(&cookie), &again),
     )
     .await;
-    assert_eq!(
-        headers[header::LOCATION],
-        format!("/console/orders/{id}?error=invalid_transition")
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(page.contains("工单当前状态不允许此操作"));
+    assert_eq!(app.order(id).await["status"], "dispatched");
+}
+
+/// A refused action keeps what was typed: the order page comes back with the form
+/// open, filled in as sent, and the error naming the field (issue 16, point 10: a
+/// failed dispatch lost its note).
+#[tokio::test]
+async fn a_refused_dispatch_keeps_its_note_and_names_the_field() {
+    let app = TestApp::sqlite().await;
+    let id = app.complaint().await;
+    let (_, _, cookie) = console_login(&app, "dispatcher", "/console/orders").await;
+    let (_, _, page) = call(&app, get(&format!("/console/orders/{id}"), Some(&cookie))).await;
+    let csrf = csrf_of(&page);
+    let body = format!(
+        "csrf={csrf}&action=dispatch&unit=no-such-unit&note=%E8%AF%B7%E5%B0%BD%E5%BF%AB%E5%8A%9E%E7%90%86"
     );
+    let (status, _, page) = call(
+        &app,
+        form(&format!("/console/orders/{id}/act"), Some(&cookie), &body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("「承办单位」填写有误"),
+        "the error names the field"
+    );
+    assert!(
+        page.contains("<details open>")
+            && page.contains("value=\"no-such-unit\"")
+            && page.contains(">请尽快办理</textarea>"),
+        "the dispatch form is open as it was filled in"
+    );
+    assert_eq!(app.order(id).await["status"], "registered");
 }
 
 #[tokio::test]
