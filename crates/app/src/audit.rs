@@ -95,6 +95,15 @@ impl<'a> Principal<'a> {
         }
     }
 
+    /// Administers the whole installation: an administrator without a unit, the
+    /// operator and the server.
+    pub fn is_installation_admin(&self) -> bool {
+        match self {
+            Principal::Person { viewer, .. } => viewer.is_installation_admin(),
+            Principal::Operator(_) | Principal::System => true,
+        }
+    }
+
     /// May create a unit of `kind` under `parent` (see [`Viewer::may_create_unit`]).
     pub fn may_create_unit(&self, org: &Org, kind: UnitKind, parent: Option<&UnitCode>) -> bool {
         match self {

@@ -205,7 +205,7 @@ async fn put_year(
     let actor = Principal::person(&viewer, &addr);
     // The permission comes before the path, as it did: a stranger learns nothing
     // from which of the two failed.
-    may_change_calendar(&state, &actor).await?;
+    may_change_calendar(&actor)?;
     if body.year != year_param(&year)? {
         return Err(ApiError::invalid("year", "must match the year in the path"));
     }

@@ -190,7 +190,7 @@ pub async fn set_weights(
     principal: &crate::audit::Principal<'_>,
     w: Weights,
 ) -> ApiResult<Weights> {
-    if !principal.administers(&*state.org().await?, None) {
+    if !principal.is_installation_admin() {
         return Err(ApiError::forbidden(
             "only an installation administrator sets the weights",
         ));

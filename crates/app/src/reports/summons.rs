@@ -255,7 +255,7 @@ pub async fn set_rules(
     principal: &Principal<'_>,
     r: SummonsRules,
 ) -> ApiResult<SummonsRules> {
-    if !principal.administers(&*state.org().await?, None) {
+    if !principal.is_installation_admin() {
         return Err(ApiError::forbidden(
             "only an installation administrator sets summons rules",
         ));
