@@ -674,7 +674,9 @@ mod baseline {
         let scope = scoped(hotlines);
         // `grp` numbers the stretches of a timeline: a dispatch starts one, and so
         // does the first event after an approved return; a stretch that starts with
-        // a dispatch is that dispatch's cohort.
+        // a dispatch is that dispatch's cohort. `due` is the first reply or passed
+        // deadline of each stretch: when its completion fell due, counted if by the
+        // range's end (the bench's range is long past).
         let sql = format!(
             "WITH e1 AS ( \
                SELECT e.order_id, e.id, e.type, e.at, e.data, \
@@ -683,27 +685,42 @@ mod baseline {
                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS grp \
                FROM order_events e WHERE e.order_id IN (SELECT id FROM orders WHERE {scope})), \
              ev AS ( \
-               SELECT type, data, \
+               SELECT order_id, grp, type, data, \
                  FIRST_VALUE(type) OVER w AS head, FIRST_VALUE(at) OVER w AS head_at, \
                  FIRST_VALUE(json_extract(data, '$.unit')) OVER w AS unit \
-               FROM e1 WINDOW w AS (PARTITION BY order_id, grp ORDER BY id)) \
-             SELECT unit, SUM(type = 'dispatched'), \
-               SUM(type = 'accepted' AND json_extract(data, '$.on_time') = 1), \
-               SUM(type = 'return_approved'), \
-               SUM(type = 'replied'), \
-               SUM(type = 'replied' AND json_extract(data, '$.on_time') = 1), \
-               SUM(type = 'reopened'), \
-               SUM(type IN ('called_back', 'evaluated') AND json_extract(data, '$.result') <> 'unreachable'), \
-               SUM(type IN ('called_back', 'evaluated') AND json_extract(data, '$.result') <> 'unreachable' \
-                 AND json_extract(data, '$.resolved') = 1), \
-               SUM(type IN ('called_back', 'evaluated') \
-                 AND json_extract(data, '$.result') IN ('satisfied', 'fairly_satisfied')) \
-             FROM ev WHERE head = 'dispatched' AND head_at >= ? AND head_at < ? GROUP BY unit"
+               FROM e1 WINDOW w AS (PARTITION BY order_id, grp ORDER BY id)), \
+             due AS ( \
+               SELECT order_id, grp, type, at, data FROM ( \
+                 SELECT order_id, grp, type, at, data, \
+                   ROW_NUMBER() OVER (PARTITION BY order_id, grp ORDER BY id) AS rn \
+                 FROM e1 WHERE type IN ('replied', 'deadline_passed')) WHERE rn = 1) \
+             SELECT unit, SUM(ev.type = 'dispatched'), \
+               SUM(ev.type = 'accepted' AND json_extract(ev.data, '$.on_time') = 1), \
+               SUM(ev.type = 'return_approved'), \
+               SUM(ev.type = 'replied'), \
+               SUM(ev.type = 'replied' AND json_extract(ev.data, '$.on_time') = 1), \
+               SUM(ev.type = 'reopened'), \
+               SUM(ev.type IN ('called_back', 'evaluated') AND json_extract(ev.data, '$.result') <> 'unreachable'), \
+               SUM(ev.type IN ('called_back', 'evaluated') AND json_extract(ev.data, '$.result') <> 'unreachable' \
+                 AND json_extract(ev.data, '$.resolved') = 1), \
+               SUM(ev.type IN ('called_back', 'evaluated') \
+                 AND json_extract(ev.data, '$.result') IN ('satisfied', 'fairly_satisfied')), \
+               COALESCE(SUM(ev.type = 'dispatched' AND d.at < ?), 0), \
+               COALESCE(SUM(ev.type = 'dispatched' AND d.at < ? AND d.type = 'replied' \
+                 AND json_extract(d.data, '$.on_time') = 1), 0) \
+             FROM ev LEFT JOIN due d ON d.order_id = ev.order_id AND d.grp = ev.grp \
+             WHERE head = 'dispatched' AND head_at >= ? AND head_at < ? GROUP BY unit"
         );
         let mut s = c.prepare(&sql).map_err(failed)?;
+        let until_text = until.to_rfc3339();
         let args = args(
             hotlines,
-            [from.to_rfc3339().into(), until.to_rfc3339().into()],
+            [
+                until_text.clone().into(),
+                until_text.clone().into(),
+                from.to_rfc3339().into(),
+                until_text.into(),
+            ],
         );
         let rows = s
             .query_map(params_from_iter(args), |r| {
@@ -720,6 +737,8 @@ mod baseline {
                         outcomes: n(7)?,
                         resolved: n(8)?,
                         satisfied: n(9)?,
+                        completion_due: n(10)?,
+                        completed_on_time: n(11)?,
                     },
                 ))
             })

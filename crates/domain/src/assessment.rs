@@ -9,15 +9,21 @@
 //! | rate | numerator | denominator |
 //! |---|---|---|
 //! | response 响应率 | accepted within the accept deadline | dispatches |
-//! | on-time completion 按时办结率 | replies by the deadline | replies |
+//! | on-time completion 按时办结率 | dispatches whose completion fell due with a reply by the deadline | dispatches whose completion fell due |
 //! | return 退单率 | approved returns | dispatches |
 //! | reopen 重办率 | reopens | replies |
 //! | resolution 解决率 | callbacks/evaluations saying resolved | callbacks/evaluations with a result other than unreachable |
 //! | satisfaction 满意率 | satisfied + fairly satisfied | the same |
 //!
+//! A dispatch's completion falls due at its first reply or when the deadline watch
+//! records the handling deadline passing unreplied, whichever comes first; it is on
+//! time if that was a reply by the deadline. The assessment counts completions that
+//! fell due by the earlier of the range's end and now: an overdue, unreplied dispatch
+//! is late, and one not yet due is left out.
+//!
 //! A rate whose denominator is 0 is `None`. The score (0–100) is the weighted sum of
-//! response, resolution and satisfaction (30 %, 35 %, 35 % by default), over the
-//! rates that exist, with their weights scaled to sum to 1.
+//! response, on-time completion, resolution and satisfaction (20 %, 30 %, 25 %, 25 %
+//! by default), over the rates that exist, with their weights scaled to sum to 1.
 
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +43,10 @@ pub struct Tally {
     pub outcomes: u64,
     pub resolved: u64,
     pub satisfied: u64,
+    /// Dispatches whose completion fell due: replied, or the deadline passed first.
+    pub completion_due: u64,
+    /// Of those, the ones whose completion was a reply by the deadline.
+    pub completed_on_time: u64,
 }
 
 impl Tally {
@@ -50,13 +60,15 @@ impl Tally {
         self.outcomes += o.outcomes;
         self.resolved += o.resolved;
         self.satisfied += o.satisfied;
+        self.completion_due += o.completion_due;
+        self.completed_on_time += o.completed_on_time;
     }
 
     pub fn rates(&self) -> Rates {
         let rate = |n: u64, d: u64| (d > 0).then(|| n as f64 / d as f64);
         Rates {
             response: rate(self.accepted_on_time, self.dispatches),
-            on_time_completion: rate(self.replies_on_time, self.replies),
+            on_time_completion: rate(self.completed_on_time, self.completion_due),
             r#return: rate(self.approved_returns, self.dispatches),
             reopen: rate(self.reopens, self.replies),
             resolution: rate(self.resolved, self.outcomes),
@@ -77,10 +89,13 @@ pub struct Rates {
     pub satisfaction: Option<f64>,
 }
 
-/// The score's weights.
+/// The score's weights. Settings stored before on-time completion was weighed read
+/// with it at 0, so an installation's own weighting stays as it was.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Weights {
     pub response: f64,
+    #[serde(default)]
+    pub on_time_completion: f64,
     pub resolution: f64,
     pub satisfaction: f64,
 }
@@ -88,20 +103,39 @@ pub struct Weights {
 impl Default for Weights {
     fn default() -> Self {
         Weights {
-            response: 0.30,
-            resolution: 0.35,
-            satisfaction: 0.35,
+            response: 0.20,
+            on_time_completion: 0.30,
+            resolution: 0.25,
+            satisfaction: 0.25,
         }
+    }
+}
+
+impl Weights {
+    /// Each weight with the rate it weighs.
+    fn parts(&self, r: &Rates) -> [(Option<f64>, f64); 4] {
+        [
+            (r.response, self.response),
+            (r.on_time_completion, self.on_time_completion),
+            (r.resolution, self.resolution),
+            (r.satisfaction, self.satisfaction),
+        ]
+    }
+
+    /// The four weights, in the order of [`Weights::parts`].
+    pub fn all(&self) -> [f64; 4] {
+        [
+            self.response,
+            self.on_time_completion,
+            self.resolution,
+            self.satisfaction,
+        ]
     }
 }
 
 /// 0–100, over the rates that exist; `None` if none does.
 pub fn score(r: &Rates, w: &Weights) -> Option<f64> {
-    let parts = [
-        (r.response, w.response),
-        (r.resolution, w.resolution),
-        (r.satisfaction, w.satisfaction),
-    ];
+    let parts = w.parts(r);
     let total: f64 = parts
         .iter()
         .filter(|(v, _)| v.is_some())
@@ -119,7 +153,30 @@ pub fn score(r: &Rates, w: &Weights) -> Option<f64> {
 pub struct Cohort {
     pub unit: String,
     pub dispatched_at: Timestamp,
+    /// The counts as of now; `completion_due` and `completed_on_time` say whether
+    /// [`Cohort::due`] is set and on time.
     pub tally: Tally,
+    /// When the dispatch's completion fell due, and whether on time.
+    pub due: Option<Due>,
+}
+
+/// The moment a dispatch's completion fell due (see the module's table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Due {
+    pub at: Timestamp,
+    pub on_time: bool,
+}
+
+impl Cohort {
+    /// The tally with the completion counted only if it fell due by `as_of`.
+    pub fn tally_as_of(&self, as_of: Timestamp) -> Tally {
+        let mut t = self.tally;
+        if self.due.is_none_or(|d| d.at > as_of) {
+            t.completion_due = 0;
+            t.completed_on_time = 0;
+        }
+        t
+    }
 }
 
 /// Every dispatch of an order to a handling unit, oldest first, each with the events
@@ -140,13 +197,32 @@ pub fn cohorts(events: &[Event]) -> Vec<Cohort> {
                         dispatches: 1,
                         ..Tally::default()
                     },
+                    due: None,
                 });
                 out.len() - 1
             });
             continue;
         }
         let Some(i) = current else { continue };
-        let t = &mut out[i].tally;
+        let cohort = &mut out[i];
+        if cohort.due.is_none() {
+            cohort.due = match e.kind {
+                EventKind::Replied => Some(Due {
+                    at: e.at,
+                    on_time: e.on_time(),
+                }),
+                EventKind::DeadlinePassed => Some(Due {
+                    at: e.at,
+                    on_time: false,
+                }),
+                _ => None,
+            };
+            if let Some(d) = cohort.due {
+                cohort.tally.completion_due = 1;
+                cohort.tally.completed_on_time = u64::from(d.on_time);
+            }
+        }
+        let t = &mut cohort.tally;
         match e.kind {
             EventKind::Accepted if !accepted => {
                 accepted = true;
@@ -173,11 +249,21 @@ pub fn cohorts(events: &[Event]) -> Vec<Cohort> {
     out
 }
 
-/// The tallies of one order's dispatches made in `[from, to]`, by unit code.
-pub fn tally_order(events: &[Event], from: Timestamp, to: Timestamp) -> Vec<(String, Tally)> {
+/// The tallies of one order's dispatches made in `[from, to]`, by unit code, as of
+/// the earlier of `to` and `now`.
+pub fn tally_order(
+    events: &[Event],
+    from: Timestamp,
+    to: Timestamp,
+    now: Timestamp,
+) -> Vec<(String, Tally)> {
+    let as_of = to.min(now);
     cohorts(events)
         .into_iter()
         .filter(|c| from <= c.dispatched_at && c.dispatched_at <= to)
-        .map(|c| (c.unit, c.tally))
+        .map(|c| {
+            let t = c.tally_as_of(as_of);
+            (c.unit, t)
+        })
         .collect()
 }

@@ -126,6 +126,7 @@ wire_enum!(
                 AcceptOverdue = "accept_overdue", ReturnReviewOverdue = "return_review_overdue",
                 ExtensionReviewOverdue = "extension_review_overdue",
                 CallbackOverdue = "callback_overdue", CallbackExhausted = "callback_exhausted",
+                DeadlinePassed = "deadline_passed",
                 PersonalDataPurged = "personal_data_purged" }
 );
 

@@ -44,6 +44,12 @@ pub mod measure {
     pub const OUTCOMES: &str = "a_out";
     pub const RESOLVED: &str = "a_res";
     pub const SATISFIED: &str = "a_sat";
+    /// Keyed [`super::due_key`]: the unit and the day the completion fell due, so
+    /// that a range counts only the completions due by its end.
+    pub const COMPLETION_DUE: &str = "a_due";
+    pub const COMPLETED_ON_TIME: &str = "a_dot";
+    /// The measures keyed by unit and due day.
+    pub const ASSESSMENT_DUE: [&str; 2] = [COMPLETION_DUE, COMPLETED_ON_TIME];
 
     /// The assessment measures, in the order of [`crate::assessment::Tally`]'s fields.
     pub const ASSESSMENT: [&str; 9] = [
@@ -70,6 +76,17 @@ pub fn day_number(t: Timestamp) -> u32 {
 
 pub fn date_number(d: chrono::NaiveDate) -> u32 {
     d.year() as u32 * 10_000 + d.month() * 100 + d.day()
+}
+
+/// The key of a completion measure: the unit and the day (`yyyymmdd`) it fell due.
+pub fn due_key(unit: &str, day: u32) -> String {
+    format!("{unit}@{day}")
+}
+
+/// The inverse of [`due_key`].
+pub fn parse_due_key(key: &str) -> Option<(&str, u32)> {
+    let (unit, day) = key.rsplit_once('@')?;
+    Some((unit, day.parse().ok()?))
 }
 
 /// Everything one order counts towards.
@@ -195,6 +212,13 @@ pub fn facts(order: &Order, events: &[Event], topics: &[String]) -> Facts {
                 add(day, m, &c.unit);
             }
         }
+        if let Some(due) = c.due {
+            let key = due_key(&c.unit, day_number(due.at));
+            add(day, COMPLETION_DUE, &key);
+            if due.on_time {
+                add(day, COMPLETED_ON_TIME, &key);
+            }
+        }
     }
     Facts {
         hotline: order.hotline.as_str().to_owned(),
@@ -232,6 +256,7 @@ pub fn tally_from(counts: &BTreeMap<&str, u64>) -> Tally {
         outcomes: get(6),
         resolved: get(7),
         satisfied: get(8),
+        ..Tally::default()
     }
 }
 

@@ -1,6 +1,7 @@
 //! The deadline watch (`docs/policy.md` §7): what the system does by itself as
 //! deadlines approach and pass — reminders (催办) to the lead unit at the configured points,
-//! supervision (督办) of an order still overdue after a grace, and flags on accept
+//! the passing of the handling deadline unreplied (what the unit assessment counts as
+//! late), supervision (督办) of an order still overdue after a grace, and flags on accept
 //! deadlines, return reviews, extension decisions and callbacks that were missed.
 //!
 //! [`next_step`] names the first step due and not yet taken; [`take`] takes it,
@@ -58,6 +59,20 @@ fn step(key: String, event: EventKind, note: String) -> Step {
     }
 }
 
+/// The passing of the order's handling deadline unreplied, once per deadline: what
+/// the unit assessment counts as a late completion (`docs/metrics.md`).
+pub fn deadline_passed(o: &Order, now: Timestamp) -> Option<Step> {
+    let deadline = o.deadline.filter(|_| o.status.awaits_reply())?;
+    let key = format!("deadline_passed:{}", deadline.timestamp());
+    (now > deadline && !o.watched.contains(&key)).then(|| {
+        step(
+            key,
+            EventKind::DeadlinePassed,
+            "系统提示：已超过办理时限，尚未答复。".into(),
+        )
+    })
+}
+
 /// The first step due at `now` that the order has not had yet, if any.
 pub fn next_step(
     o: &Order,
@@ -85,6 +100,7 @@ pub fn next_step(
                 due.push(step(key, EventKind::Reminded, note));
             }
         }
+        due.extend(deadline_passed(o, now));
         let key = format!("supervise:{d}");
         let after = match rules.supervise_after_days {
             0 => deadline,

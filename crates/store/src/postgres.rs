@@ -72,6 +72,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         13,
         include_str!("../migrations/postgres/0013_personal_data.sql"),
     ),
+    (
+        14,
+        include_str!("../migrations/postgres/0014_recount_completion.sql"),
+    ),
 ];
 
 /// Serialises migrations between servers (an arbitrary, fixed key).

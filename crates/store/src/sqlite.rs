@@ -77,6 +77,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         13,
         include_str!("../migrations/sqlite/0013_personal_data.sql"),
     ),
+    (
+        14,
+        include_str!("../migrations/sqlite/0014_recount_completion.sql"),
+    ),
 ];
 
 type Finisher = Box<dyn FnOnce(Option<StoreError>) + Send>;

@@ -2,8 +2,8 @@
 
 use hotline_domain::audit::AuditRecord;
 use hotline_domain::{
-    Event, Intake, Kind, Order, OrderId, RegionCode, Role, Status, Timestamp, UnitCode, UnitKind,
-    UserId,
+    CallbackResult, Event, Intake, Kind, Order, OrderId, RegionCode, Role, Status, Timestamp,
+    UnitCode, UnitKind, UserId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -193,10 +193,16 @@ pub struct OrderFilter {
     pub supervised: bool,
     /// `TOP` (the whole field) or `TOP/SUB`.
     pub domain: Option<String>,
+    /// Only orders whose current callback or evaluation found this.
+    pub evaluation: Option<CallbackResult>,
     /// Soonest deadline first (orders without one last) instead of newest first.
     pub by_deadline: bool,
+    /// Oldest first (by id) instead of newest first; pages go on with `after_id`.
+    pub oldest_first: bool,
     /// Orders with an id below this one.
     pub before_id: Option<OrderId>,
+    /// Orders with an id above this one.
+    pub after_id: Option<OrderId>,
     pub limit: u32,
 }
 
@@ -218,8 +224,11 @@ impl OrderFilter {
             extension_pending: false,
             supervised: false,
             domain: None,
+            evaluation: None,
             by_deadline: false,
+            oldest_first: false,
             before_id: None,
+            after_id: None,
             limit: 50,
         }
     }

@@ -1171,11 +1171,18 @@ story!(
     |s: Arc<dyn Store>| async move {
         use hotline_domain::stats::facts;
         seed_units(&s).await;
+        // An upgraded store counts every order again (migration 0014); the story
+        // starts once that is done.
+        let upgraded = s.stats_pending(100_000).await.unwrap().events;
+        let start = upgraded.last().map_or(before().stats_cursor, |e| e.0);
+        if !upgraded.is_empty() {
+            s.apply_stats(Vec::new(), Some(start)).await.unwrap();
+        }
         let a = register(&s, "路灯不亮", "2026-03-02T09:00:00+08:00", None, None).await;
         let b = register(&s, "噪音扰民", "2026-03-31T22:00:00+08:00", None, None).await;
         // Both events are waiting to be counted, oldest first.
         let pending = s.stats_pending(100).await.unwrap();
-        assert_eq!(pending.cursor, before().stats_cursor);
+        assert_eq!(pending.cursor, start);
         let ids: Vec<OrderId> = pending.events.iter().map(|e| e.1).collect();
         assert_eq!(ids, vec![a.id, b.id]);
         assert!(s.stats_backlogged(2).await.unwrap());

@@ -201,12 +201,29 @@ impl<'a> Life<'a> {
 
     fn reply(&mut self, script: &mut impl Script, handler: &Actor) -> Result<(), TransitionError> {
         let at = script.at(Step::Reply, self.now);
+        self.watch_deadline_before(at);
         let resolved = script.resolved();
         let reply = Action::Reply {
             content: REPLY.into(),
             resolved,
         };
         self.apply_at(at, handler, reply)
+    }
+
+    /// A reply late for its deadline comes after the deadline watch has recorded the
+    /// deadline passing, as it does on a running server a minute after.
+    fn watch_deadline_before(&mut self, reply_at: Timestamp) {
+        let Some(deadline) = self.order.deadline else {
+            return;
+        };
+        let noticed = deadline + chrono::Duration::minutes(1);
+        if noticed >= reply_at {
+            return;
+        }
+        if let Some(step) = hotline_domain::watch::deadline_passed(&self.order, noticed) {
+            let t = hotline_domain::watch::take(&self.order, &step, noticed);
+            self.record(t);
+        }
     }
 
     fn callback(
@@ -248,12 +265,16 @@ impl<'a> Life<'a> {
             calendar: self.calendar,
         };
         let t = apply(&self.order, action, who, &ctx)?;
+        self.record(t);
+        Ok(())
+    }
+
+    fn record(&mut self, t: hotline_domain::lifecycle::Transition) {
         if let Some(kept) = &mut self.each_order {
             kept.push(t.order.clone());
         }
         self.order = t.order;
         self.events.push(t.event);
-        Ok(())
     }
 }
 

@@ -376,6 +376,19 @@ pub struct ListParams {
     pub sort: Option<String>,
     /// `TOP` or `TOP/SUB` of the domain taxonomy.
     pub domain: Option<String>,
+    /// A work queue: `callback` is the replied orders awaiting callback, oldest first.
+    pub queue: Option<Queue>,
+    /// Only orders whose current callback or evaluation found this (`dissatisfied`:
+    /// the 不满意 list).
+    pub evaluation: Option<CallbackResult>,
+}
+
+/// A named work queue of the order list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Queue {
+    /// 待回访: replied, the callback not yet made; oldest first.
+    Callback,
 }
 
 /// One page of a list, newest first.
@@ -450,7 +463,18 @@ pub async fn list_for(state: &AppState, viewer: &Viewer, p: ListParams) -> ApiRe
     if let Some(sla) = p.sla {
         sla_filter(state, &mut f, sla).await?;
     }
-    f.before_id = p
+    if p.queue == Some(Queue::Callback) {
+        if p.status.is_some_and(|s| s != Status::Replied) {
+            return Err(ApiError::invalid(
+                "status",
+                "the callback queue holds replied orders only",
+            ));
+        }
+        f.status = Some(Status::Replied);
+        f.oldest_first = true;
+    }
+    f.evaluation = p.evaluation;
+    let cursor = p
         .cursor
         .as_deref()
         .map(|c| {
@@ -459,6 +483,11 @@ pub async fn list_for(state: &AppState, viewer: &Viewer, p: ListParams) -> ApiRe
                 .map_err(|_| ApiError::invalid("cursor", "not a cursor from this API"))
         })
         .transpose()?;
+    if f.oldest_first {
+        f.after_id = cursor;
+    } else {
+        f.before_id = cursor;
+    }
     f.limit = p.limit.unwrap_or(50).clamp(1, 200);
     if let Some(d) = p.domain.as_deref().filter(|d| !d.is_empty()) {
         let top_ok = hotline_domain::DOMAIN_TOPS.contains(&d.split('/').next().unwrap_or(""));

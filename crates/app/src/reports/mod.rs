@@ -13,7 +13,7 @@ pub mod summons;
 
 use hotline_domain::assessment::{Rates, Tally, Weights, score};
 use hotline_domain::rules::{end_of_day, start_of_day};
-use hotline_domain::stats::{measure, tally_from};
+use hotline_domain::stats::{day_number, measure, parse_due_key, tally_from};
 use hotline_domain::{CallbackResult, Capability, Order, RegionCode, Timestamp, shanghai};
 use hotline_store::stats::CountQuery;
 use hotline_store::{OrderFilter, Scope, region_prefix};
@@ -123,24 +123,15 @@ pub async fn assess_units(
     })?;
     dates::report_range(from, to)?;
     let q = CountQuery {
-        measures: measure::ASSESSMENT.to_vec(),
+        measures: [&measure::ASSESSMENT[..], &measure::ASSESSMENT_DUE[..]].concat(),
         from: shanghai_date(from),
         to: shanghai_date(to),
         hotlines: scope_hotlines(&scope),
         region_prefix: region.as_ref().map(region_prefix),
     };
-    let mut by_unit: BTreeMap<String, BTreeMap<&str, u64>> = BTreeMap::new();
-    for (m, keys) in counts(state, q).await? {
-        let Some(m) = measure::ASSESSMENT.iter().find(|x| **x == m) else {
-            continue;
-        };
-        for (unit, n) in keys {
-            by_unit.entry(unit).or_default().insert(m, n);
-        }
-    }
-    let tallies = by_unit
+    let as_of = day_number(to.min(state.now()));
+    let tallies = unit_tallies(counts(state, q).await?, as_of)
         .into_iter()
-        .map(|(unit, c)| (unit, tally_from(&c)))
         .filter(|(_, t)| t.dispatches > 0);
     let weights = weights(state).await?;
     let mut lines: Vec<UnitLine> = tallies
@@ -177,9 +168,47 @@ pub async fn assess_units(
     Ok(lines)
 }
 
+/// Each unit's tally from the assessment counters, counting the completions that
+/// fell due on or before the day `as_of` (`yyyymmdd`).
+fn unit_tallies(
+    counts: BTreeMap<String, BTreeMap<String, u64>>,
+    as_of: u32,
+) -> BTreeMap<String, Tally> {
+    let mut by_unit: BTreeMap<String, BTreeMap<&str, u64>> = BTreeMap::new();
+    let mut due: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for (m, keys) in counts {
+        if let Some(m) = measure::ASSESSMENT.iter().find(|x| **x == m) {
+            for (unit, n) in keys {
+                by_unit.entry(unit).or_default().insert(m, n);
+            }
+            continue;
+        }
+        let on_time = m == measure::COMPLETED_ON_TIME;
+        for (key, n) in keys {
+            let Some((unit, _)) = parse_due_key(&key).filter(|(_, day)| *day <= as_of) else {
+                continue;
+            };
+            let d = due.entry(unit.to_owned()).or_default();
+            if on_time {
+                d.1 += n;
+            } else {
+                d.0 += n;
+            }
+        }
+    }
+    by_unit
+        .into_iter()
+        .map(|(unit, c)| {
+            let mut t = tally_from(&c);
+            (t.completion_due, t.completed_on_time) = due.get(&unit).copied().unwrap_or_default();
+            (unit, t)
+        })
+        .collect()
+}
+
 const WEIGHTS_KEY: &str = "assessment_weights";
 
-/// The score's weights in force (30/35/35 until an administrator sets others).
+/// The score's weights in force (20/30/25/25 until an administrator sets others).
 pub async fn weights(state: &AppState) -> ApiResult<Weights> {
     crate::settings::read(state, WEIGHTS_KEY).await
 }
@@ -195,7 +224,7 @@ pub async fn set_weights(
             "only an installation administrator sets the weights",
         ));
     }
-    let parts = [w.response, w.resolution, w.satisfaction];
+    let parts = w.all();
     if parts.iter().any(|x| !(0.0..=1.0).contains(x))
         || (parts.iter().sum::<f64>() - 1.0).abs() > 1e-6
     {

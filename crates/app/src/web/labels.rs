@@ -110,6 +110,7 @@ pub fn event(kind: EventKind) -> &'static str {
         E::ExtensionReviewOverdue => "延期审批超时提醒",
         E::CallbackOverdue => "回访超时提醒",
         E::CallbackExhausted => "多次回访未联系上",
+        E::DeadlinePassed => "超过办理时限未答复",
         E::PersonalDataPurged => "个人信息已按保存期限删除",
     }
 }
@@ -142,4 +143,40 @@ pub fn error(code: &str) -> &'static str {
         "conflict" => "工单已被他人更新，请刷新后重试。",
         _ => "操作未完成，请稍后重试。",
     }
+}
+
+/// What the requester said at a callback or evaluation.
+pub fn callback_result(r: hotline_domain::CallbackResult) -> &'static str {
+    use hotline_domain::CallbackResult as R;
+    match r {
+        R::Satisfied => "满意",
+        R::FairlySatisfied => "基本满意",
+        R::Dissatisfied => "不满意",
+        R::Unreachable => "未能联系",
+    }
+}
+
+/// An order's current callback or evaluation, as lists and the order page show it:
+/// `不满意 · 未解决（回访）`.
+pub fn evaluation(e: &hotline_domain::Evaluation) -> String {
+    let by = if e.by_requester {
+        "诉求人评价"
+    } else {
+        "回访"
+    };
+    if e.result == hotline_domain::CallbackResult::Unreachable {
+        return format!("未能联系（{by}）");
+    }
+    let resolved = if e.resolved { "已解决" } else { "未解决" };
+    format!("{} · {resolved}（{by}）", callback_result(e.result))
+}
+
+/// What a callback or evaluation event found, for the timeline; none for others.
+pub fn event_outcome(e: &hotline_domain::Event) -> Option<String> {
+    if let Some(o) = e.outcome() {
+        let resolved = if o.resolved { "已解决" } else { "未解决" };
+        return Some(format!("结果：{}，{resolved}", callback_result(o.result)));
+    }
+    e.is_unreachable_callback()
+        .then(|| "结果：未能联系诉求人".to_owned())
 }

@@ -25,6 +25,8 @@ pub(super) struct Row {
     deadline: String,
     sla: &'static str,
     sla_class: &'static str,
+    /// The current callback or evaluation, if any.
+    evaluation: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -34,6 +36,9 @@ pub(super) struct OrdersPage {
     rows: Vec<Row>,
     statuses: Vec<Choice>,
     slas: Vec<Choice>,
+    evaluations: Vec<Choice>,
+    /// The queue the list is, kept when the form filters it further.
+    queue: String,
     q: String,
     queues: Vec<(&'static str, &'static str)>,
     sort_deadline: bool,
@@ -60,7 +65,16 @@ pub(super) struct OrdersQuery {
     region: Option<String>,
     from: Option<String>,
     to: Option<String>,
+    queue: Option<String>,
+    evaluation: Option<String>,
 }
+
+/// The roles that call requesters back (the lifecycle's rule for `callback`).
+const CALLERS_BACK: [hotline_domain::Role; 3] = [
+    hotline_domain::Role::Operator,
+    hotline_domain::Role::VendorOperator,
+    hotline_domain::Role::Dispatcher,
+];
 
 /// The work queues of a role, as links to filtered lists.
 pub(super) fn queues(org: &Org, v: &Viewer) -> Vec<(&'static str, &'static str)> {
@@ -71,6 +85,10 @@ pub(super) fn queues(org: &Org, v: &Viewer) -> Vec<(&'static str, &'static str)>
             ("/console/orders?status=return_requested", "退单待审"),
             ("/console/orders?extension=pending", "延期待批"),
         ]);
+        if v.user.roles.iter().any(|r| CALLERS_BACK.contains(r)) {
+            out.push(("/console/orders?queue=callback", "待回访"));
+        }
+        out.push(("/console/orders?evaluation=dissatisfied", "不满意"));
     } else if v.grants(Capability::HandleOrders) {
         out.extend([
             ("/console/orders?status=dispatched", "待签收"),
@@ -116,6 +134,9 @@ pub(super) async fn orders_page(
         region: nonempty(&q.region),
         from: nonempty(&q.from),
         to: nonempty(&q.to),
+        queue: nonempty(&q.queue)
+            .and_then(|s| serde_json::from_value(serde_json::Value::String(s)).ok()),
+        evaluation: nonempty(&q.evaluation).and_then(|s| CallbackResult::parse(&s).ok()),
         limit: Some(50),
         ..ListParams::default()
     };
@@ -138,6 +159,10 @@ pub(super) async fn orders_page(
                 deadline: opt_when(&v.deadline),
                 sla,
                 sla_class,
+                evaluation: v
+                    .evaluation
+                    .as_ref()
+                    .map_or_else(String::new, labels::evaluation),
             }
         })
         .collect();
@@ -158,6 +183,8 @@ pub(super) async fn orders_page(
             ("from", &q.from),
             ("to", &q.to),
             ("extension", &q.extension),
+            ("queue", &q.queue),
+            ("evaluation", &q.evaluation),
         ]
         .iter()
         .map(|(k, v)| keep(k, v))
@@ -198,6 +225,12 @@ pub(super) async fn orders_page(
             labels::sla,
             &q.sla,
         ),
+        evaluations: choices(
+            CallbackResult::ALL.iter().map(|r| r.as_str()),
+            |r| CallbackResult::parse(r).map_or("", labels::callback_result),
+            &q.evaluation,
+        ),
+        queue: nonempty(&q.queue).unwrap_or_default(),
         q: q.q.unwrap_or_default(),
         queues: queues(&org, &user.viewer),
         sort_deadline: q.sort.as_deref() == Some("deadline"),
@@ -240,6 +273,7 @@ pub(super) struct Detail {
     requester_phone: String,
     requester_address: String,
     reply: Option<String>,
+    evaluation: Option<String>,
     /// The direct answer (即时办结), and the knowledge article it cited.
     answer: Option<String>,
     article_id: Option<i64>,
@@ -486,7 +520,11 @@ pub(super) async fn build_order_page(
                 e.actor.clone()
             },
             unit: unit_name(&org, e.unit.as_ref().map(|u| u.as_str())),
-            note: text(&e.note),
+            note: match labels::event_outcome(e) {
+                Some(outcome) if e.note.is_some() => format!("{outcome}。{}", text(&e.note)),
+                Some(outcome) => outcome,
+                None => text(&e.note),
+            },
         })
         .collect();
     let detail = Detail {
@@ -513,6 +551,7 @@ pub(super) async fn build_order_page(
         requester_phone: text(&view.requester.phone),
         requester_address: text(&view.requester.address),
         reply: view.reply.as_ref().map(|r| r.content.clone()),
+        evaluation: view.evaluation.as_ref().map(labels::evaluation),
         answer: view.answer.clone(),
         article_id: view.article_id,
         links,

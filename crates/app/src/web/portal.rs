@@ -23,15 +23,6 @@ pub(super) struct PortalResult {
     evaluation: Option<&'static str>,
 }
 
-pub(super) fn satisfaction(r: hotline_domain::CallbackResult) -> &'static str {
-    match r {
-        hotline_domain::CallbackResult::Satisfied => "满意",
-        hotline_domain::CallbackResult::FairlySatisfied => "基本满意",
-        hotline_domain::CallbackResult::Dissatisfied => "不满意",
-        hotline_domain::CallbackResult::Unreachable => "未能联系",
-    }
-}
-
 pub(super) fn portal_result(v: crate::orders::views::PublicOrderView) -> PortalResult {
     PortalResult {
         number: v.number.clone(),
@@ -40,7 +31,7 @@ pub(super) fn portal_result(v: crate::orders::views::PublicOrderView) -> PortalR
         registered_at: when(&v.registered_at),
         deadline: opt_when(&v.deadline),
         can_evaluate: v.status == hotline_domain::Status::Replied,
-        evaluation: v.evaluation.map(satisfaction),
+        evaluation: v.evaluation.map(labels::callback_result),
         reply: v.reply.map(|r| r.content),
     }
 }

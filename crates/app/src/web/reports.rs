@@ -110,12 +110,7 @@ pub(super) async fn units_page(
     };
     UnitsPage {
         me: Some(shell(&state, &org, &user)),
-        weights: format!(
-            "综合得分 = 响应率 × {:.0}% + 解决率 × {:.0}% + 满意率 × {:.0}%（缺项时按其余权重折算）",
-            w.response * 100.0,
-            w.resolution * 100.0,
-            w.satisfaction * 100.0
-        ),
+        weights: weights_sentence(&w),
         lines: lines.iter().map(line).collect(),
         from,
         to,
@@ -123,6 +118,21 @@ pub(super) async fn units_page(
         error,
     }
     .into_response()
+}
+
+/// How the score is made, and a word when on-time completion is not weighed.
+fn weights_sentence(w: &hotline_domain::assessment::Weights) -> String {
+    let mut s = format!(
+        "综合得分 = 响应率 × {:.0}% + 按时办结率 × {:.0}% + 解决率 × {:.0}% + 满意率 × {:.0}%（缺项时按其余权重折算）",
+        w.response * 100.0,
+        w.on_time_completion * 100.0,
+        w.resolution * 100.0,
+        w.satisfaction * 100.0
+    );
+    if w.on_time_completion == 0.0 {
+        s.push_str("。注意：按时办结率的权重为 0，未计入综合得分（本系统沿用管理员此前设置的三项权重，可在权重设置中调整）");
+    }
+    s
 }
 
 pub(super) struct SupervisionRow {

@@ -1123,7 +1123,29 @@ async fn supervisors_read_the_unit_assessment_with_its_weights() {
         "{page}"
     );
     assert!(
-        page.contains("100.0%") && page.contains("响应率 × 30%"),
+        page.contains("100.0%")
+            && page.contains("响应率 × 20% + 按时办结率 × 30%")
+            && page.contains("已答复或已超过办理时限"),
+        "the weights and the definitions are on the page: {page}"
+    );
+    assert!(!page.contains("权重为 0"), "{page}");
+    // Weights stored in the three-weight form keep on-time completion at 0; the
+    // page says so.
+    let three = serde_json::json!({"response": 0.3, "resolution": 0.35, "satisfaction": 0.35});
+    let r = app
+        .as_user("admin", "PUT", "/api/v1/reports/weights", Some(three))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let (_, _, page) = call(
+        &app,
+        get(
+            "/console/reports/units?from=2026-03-01&to=2026-03-31",
+            Some(&supervisor),
+        ),
+    )
+    .await;
+    assert!(
+        page.contains("按时办结率 × 0%") && page.contains("按时办结率的权重为 0"),
         "{page}"
     );
     let (_, _, handler) = console_login(&app, "handler", "/console/orders").await;
@@ -1327,4 +1349,71 @@ async fn the_report_page_carries_its_chart_figures_and_exports_the_same() {
     let (status, _, js) = call(&app, get("/static/vendor/echarts-5.6.0.min.js", None)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(js.len() > 500_000);
+}
+
+#[tokio::test]
+async fn callback_results_show_on_the_order_in_its_timeline_and_in_the_lists() {
+    let app = TestApp::sqlite().await;
+    app.set_time("2026-03-02T09:00:00+08:00");
+    let id = app.complaint().await;
+    app.ok(
+        "dispatcher",
+        id,
+        "dispatch",
+        serde_json::json!({"unit": "cd-jt"}),
+    )
+    .await;
+    app.ok("handler", id, "accept", serde_json::json!({})).await;
+    app.ok(
+        "handler",
+        id,
+        "reply",
+        serde_json::json!({"content": "已处理", "resolved": true}),
+    )
+    .await;
+    let (_, _, operator) = console_login(&app, "operator", "/console/orders").await;
+    let (_, _, page) = call(&app, get("/console/orders", Some(&operator))).await;
+    assert!(
+        page.contains("href=\"/console/orders?queue=callback\">待回访"),
+        "operators have the callback queue: {page}"
+    );
+    let (_, _, queue) = call(&app, get("/console/orders?queue=callback", Some(&operator))).await;
+    assert!(queue.contains("待回访（") && queue.contains(&format!("/console/orders/{id}\"")));
+
+    app.ok(
+        "operator",
+        id,
+        "callback",
+        serde_json::json!({"result": "dissatisfied", "resolved": false, "note": "路灯仍不亮"}),
+    )
+    .await;
+    let (_, _, queue) = call(&app, get("/console/orders?queue=callback", Some(&operator))).await;
+    assert!(
+        !queue.contains(&format!("/console/orders/{id}\"")),
+        "called back: out of the queue"
+    );
+    let (_, _, order) = call(&app, get(&format!("/console/orders/{id}"), Some(&operator))).await;
+    assert!(
+        order.contains("回访评价结果") && order.contains("不满意 · 未解决（回访）"),
+        "{order}"
+    );
+    assert!(
+        order.contains("结果：不满意，未解决。路灯仍不亮"),
+        "{order}"
+    );
+
+    let (_, _, dispatcher) = console_login(&app, "dispatcher", "/console/orders").await;
+    let (_, _, list) = call(
+        &app,
+        get("/console/orders?evaluation=dissatisfied", Some(&dispatcher)),
+    )
+    .await;
+    assert!(
+        list.contains("回访结果") && list.contains("不满意 · 未解决（回访）"),
+        "{list}"
+    );
+    assert!(list.contains("<option value=\"dissatisfied\" selected>不满意</option>"));
+    let (_, _, handler) = console_login(&app, "handler", "/console/orders").await;
+    let (_, _, page) = call(&app, get("/console/orders", Some(&handler))).await;
+    assert!(!page.contains("待回访"), "handling units do not call back");
 }

@@ -9,6 +9,7 @@ mod common;
 mod access;
 mod account;
 mod bounds;
+mod callbacks;
 mod console;
 mod demo_crawl;
 mod findings;

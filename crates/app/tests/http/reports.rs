@@ -35,6 +35,7 @@ on_both_backends!(
             order(&app, "complaint").await,
         );
         let d = order(&app, "consultation").await;
+        let e = order(&app, "consultation").await;
         let jt = json!({"unit": "cd-jt"});
         // A: accepted on time, replied on time, satisfied and resolved.
         step(
@@ -265,7 +266,73 @@ on_both_backends!(
             json!({"content": "已答复", "resolved": true}),
         )
         .await;
+        // E: never accepted nor replied; its deadline (03-05) passes, the watch
+        // records it, and the dispatch counts as late.
+        step(
+            &app,
+            "2026-03-02T09:05:00+08:00",
+            "dispatcher",
+            e,
+            "dispatch",
+            jt.clone(),
+        )
+        .await;
+        app.set_time("2026-03-06T10:00:00+08:00");
+        hotline_app::jobs::deadline_watch::run_once(&app.state)
+            .await
+            .unwrap();
+        // F: dispatched to cd-zj at the end of March, replied late in April: not due
+        // by March's end, so March leaves it out; March and April count it late.
+        app.set_time("2026-03-30T09:00:00+08:00");
+        let f = order(&app, "consultation").await;
+        step(
+            &app,
+            "2026-03-30T09:05:00+08:00",
+            "dispatcher",
+            f,
+            "dispatch",
+            json!({"unit": "cd-zj"}),
+        )
+        .await;
+        step(
+            &app,
+            "2026-03-30T10:00:00+08:00",
+            "handler2",
+            f,
+            "accept",
+            json!({}),
+        )
+        .await;
+        step(
+            &app,
+            "2026-04-07T09:00:00+08:00",
+            "handler2",
+            f,
+            "reply",
+            json!({"content": "已办结", "resolved": true}),
+        )
+        .await;
+        app.set_time("2026-04-10T09:00:00+08:00");
 
+        let spring = app
+            .as_user(
+                "supervisor",
+                "GET",
+                "/api/v1/reports/units?from=2026-03-01&to=2026-04-30",
+                None,
+            )
+            .await;
+        let zj_spring = spring.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["unit"] == "cd-zj")
+            .unwrap()
+            .clone();
+        assert!(
+            close_to(&zj_spring["rates"]["on_time_completion"], 1.0 / 2.0),
+            "{zj_spring}"
+        );
         let r = app
             .as_user(
                 "supervisor",
@@ -279,7 +346,7 @@ on_both_backends!(
         let line = |code: &str| items.iter().find(|i| i["unit"] == code).unwrap().clone();
         let zj = line("cd-zj");
         assert_eq!(items[0]["unit"], "cd-zj", "best score first");
-        assert_eq!(zj["dispatches"], 1);
+        assert_eq!(zj["dispatches"], 2, "C and F");
         for rate in [
             "response",
             "on_time_completion",
@@ -295,15 +362,27 @@ on_both_backends!(
         assert!(close_to(&zj["score"], 100.0));
 
         let jt = line("cd-jt");
-        assert_eq!(jt["dispatches"], 5, "A, B, C, and D twice; not February's");
+        assert_eq!(
+            jt["dispatches"], 6,
+            "A, B, C, D twice and E; not February's"
+        );
         let rates = &jt["rates"];
-        assert!(close_to(&rates["response"], 2.0 / 5.0), "{rates}");
-        assert!(close_to(&rates["on_time_completion"], 3.0 / 4.0), "{rates}");
-        assert!(close_to(&rates["return"], 2.0 / 5.0), "{rates}");
+        assert!(close_to(&rates["response"], 2.0 / 6.0), "{rates}");
+        // Due: A and B on time, D's second dispatch replied late, E overdue; C's and
+        // D's first dispatches were returned before anything fell due.
+        assert!(close_to(&rates["on_time_completion"], 2.0 / 4.0), "{rates}");
+        assert_eq!(
+            (
+                &jt["counts"]["completion_due"],
+                &jt["counts"]["completed_on_time"]
+            ),
+            (&json!(4), &json!(2))
+        );
+        assert!(close_to(&rates["return"], 2.0 / 6.0), "{rates}");
         assert!(close_to(&rates["reopen"], 1.0 / 4.0), "{rates}");
         assert!(close_to(&rates["resolution"], 2.0 / 3.0), "{rates}");
         assert!(close_to(&rates["satisfaction"], 2.0 / 3.0), "{rates}");
-        let expected = 100.0 * (0.30 * 0.4 + 0.35 * 2.0 / 3.0 + 0.35 * 2.0 / 3.0);
+        let expected = 100.0 * (0.20 / 3.0 + 0.30 * 0.5 + 0.25 * 2.0 / 3.0 + 0.25 * 2.0 / 3.0);
         assert!(
             close_to(&jt["score"], expected),
             "{} vs {expected}",
@@ -311,7 +390,7 @@ on_both_backends!(
         );
         assert_eq!(
             jt["weights"],
-            json!({"response": 0.30, "resolution": 0.35, "satisfaction": 0.35})
+            json!({"response": 0.20, "on_time_completion": 0.30, "resolution": 0.25, "satisfaction": 0.25})
         );
 
         assert_eq!(
@@ -323,7 +402,9 @@ on_both_backends!(
             (Some("department"), Some(2))
         );
 
-        // The administrator weighs response alone: the score follows, and says so.
+        // The administrator weighs response alone, in the three weights of the
+        // settings before on-time completion was weighed: on-time completion stays
+        // at 0, the score follows, and the console page says so.
         let w = json!({"response": 1.0, "resolution": 0.0, "satisfaction": 0.0});
         let bad = app
             .as_user(
@@ -364,8 +445,11 @@ on_both_backends!(
             .find(|i| i["unit"] == "cd-jt")
             .unwrap()
             .clone();
-        assert!(close_to(&jt["score"], 40.0), "{}", jt["score"]);
-        assert_eq!(jt["weights"], w);
+        assert!(close_to(&jt["score"], 100.0 / 3.0), "{}", jt["score"]);
+        assert_eq!(
+            jt["weights"],
+            json!({"response": 1.0, "on_time_completion": 0.0, "resolution": 0.0, "satisfaction": 0.0})
+        );
 
         let denied = app
             .as_user("handler", "GET", "/api/v1/reports/units", None)

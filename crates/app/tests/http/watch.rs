@@ -72,6 +72,8 @@ on_both_backends!(
             1,
             "at the deadline"
         );
+        // The deadline's passing is recorded the moment after it, once.
+        assert_eq!(at(&app, "2026-02-26T00:00:00+08:00").await, 1);
         // Supervision after one more working day of grace (02-26).
         assert_eq!(at(&app, "2026-02-26T23:59:59+08:00").await, 0);
         assert_eq!(at(&app, "2026-02-27T00:00:00+08:00").await, 1);
@@ -79,7 +81,16 @@ on_both_backends!(
 
         let events = watch_events(&app, id).await;
         let kinds: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(kinds, ["reminded", "reminded", "reminded", "supervised"]);
+        assert_eq!(
+            kinds,
+            [
+                "reminded",
+                "reminded",
+                "reminded",
+                "deadline_passed",
+                "supervised"
+            ]
+        );
         let o = app.order(id).await;
         assert_eq!(o["supervision"], "supervised");
         assert_eq!(o["reminders"], 3);
@@ -94,7 +105,7 @@ on_both_backends!(
             .collect();
         assert_eq!(
             actions.iter().filter(|a| a.starts_with("watch.")).count(),
-            4
+            5
         );
     }
 );
@@ -166,15 +177,18 @@ on_both_backends!(
         let (a, b) = tokio::join!(run_once(&app.state), run_once(&other));
         assert_eq!(
             a.unwrap() + b.unwrap(),
-            3,
-            "two reminders and supervision, taken once"
+            4,
+            "two reminders, the deadline's passing and supervision, taken once"
         );
         let kinds: Vec<String> = watch_events(&app, id)
             .await
             .into_iter()
             .map(|(k, _)| k)
             .collect();
-        assert_eq!(kinds, ["reminded", "reminded", "supervised"]);
+        assert_eq!(
+            kinds,
+            ["reminded", "reminded", "deadline_passed", "supervised"]
+        );
     }
 );
 

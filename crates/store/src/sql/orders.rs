@@ -53,11 +53,11 @@ const UNIT_ORDERS: &str = "o.id IN (SELECT u.id FROM orders u WHERE u.unit = ? \
      UNION ALL SELECT c.order_id FROM order_co_units c WHERE c.unit = ?)";
 
 impl Dialect {
-    /// A text field of the order's JSON document.
+    /// A text field of the order's JSON document; `a.b` names a field of an object.
     fn doc_field(self, name: &str) -> String {
         match self {
             Dialect::Sqlite => format!("json_extract(o.doc, '$.{name}')"),
-            Dialect::Postgres => format!("(o.doc::jsonb ->> '{name}')"),
+            Dialect::Postgres => format!("(o.doc::jsonb #>> '{{{}}}')", name.replace('.', ",")),
         }
     }
 }
@@ -122,6 +122,7 @@ pub(crate) fn list(f: &OrderFilter, dialect: Dialect) -> Sql {
         f.registered_to.map(|t| t.timestamp()),
     );
     time("o.id < ?", f.before_id.map(|id| id.get()));
+    time("o.id > ?", f.after_id.map(|id| id.get()));
     if let Some(q) = f.text.as_deref().filter(|q| !q.trim().is_empty()) {
         let q = q.trim();
         let (title, content) = (dialect.doc_field("title"), dialect.doc_field("content"));
@@ -166,6 +167,10 @@ pub(crate) fn list(f: &OrderFilter, dialect: Dialect) -> Sql {
             dialect.doc_field("supervision")
         ));
     }
+    if let Some(r) = f.evaluation {
+        w.push(format!("{} = ?", dialect.doc_field("evaluation.result")));
+        p.push(text(r.as_str()));
+    }
     if f.extension_pending {
         w.push(format!("{} IS NOT NULL", dialect.doc_field("extension")));
     }
@@ -178,6 +183,8 @@ pub(crate) fn list(f: &OrderFilter, dialect: Dialect) -> Sql {
     // only newest-first lists).
     let order = if f.by_deadline {
         "o.deadline IS NULL, o.deadline, o.id"
+    } else if f.oldest_first {
+        "o.id"
     } else {
         "o.id DESC"
     };
