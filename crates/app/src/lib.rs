@@ -67,6 +67,7 @@ pub mod kb;
 pub mod openapi;
 pub mod ops;
 pub mod orders;
+pub mod regions;
 pub mod reports;
 pub mod settings;
 pub mod spreadsheet;
@@ -192,6 +193,7 @@ struct Inner {
     calendar: Cached<Calendar>,
     org: Cached<Org>,
     taxonomy: Cached<Vec<DomainCategory>>,
+    regions: Cached<hotline_domain::regions::Regions>,
     synonyms: Cached<hotline_domain::kb::Synonyms>,
     metrics: ops::Metrics,
     kb: Arc<kb::KbSearch>,
@@ -233,6 +235,7 @@ impl AppState {
             calendar: Cached::new(),
             org: Cached::new(),
             taxonomy: Cached::new(),
+            regions: Cached::new(),
             synonyms: Cached::new(),
             metrics: ops::Metrics::default(),
             kb,
@@ -377,8 +380,20 @@ impl AppState {
             .await
     }
 
+    /// The divisions in force: the official list with the administrators' streets.
+    pub async fn regions(&self) -> ApiResult<Arc<hotline_domain::regions::Regions>> {
+        let state = self.clone();
+        self.0
+            .regions
+            .get(self.0.config.cache_ttl, || async move {
+                regions::load(&state).await
+            })
+            .await
+    }
+
     /// Forgets the cached copies after a change made here.
     pub fn invalidate_caches(&self) {
+        self.0.regions.invalidate();
         self.0.rules.invalidate();
         self.0.calendar.invalidate();
         self.0.org.invalidate();
@@ -400,6 +415,7 @@ pub fn app(state: AppState) -> Router {
         .merge(openapi::router())
         .merge(kb::api::router())
         .merge(reports::api::router())
+        .merge(regions::api::router())
         .merge(web::router(&state));
     let api = if state.config().bench_routes {
         api.merge(orders::api::bench_router())

@@ -27,7 +27,7 @@ use crate::AppState;
 use crate::auth::{account, two_factor};
 use crate::kb::io as kb_io;
 use crate::orders::{public, views};
-use crate::{admin, auth, kb, orders, reports};
+use crate::{admin, auth, kb, orders, regions, reports};
 
 pub fn router() -> Router<AppState> {
     Router::from(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", document()))
@@ -380,6 +380,11 @@ fn operations() -> Vec<Op> {
             .also(RATE_LIMITED),
         op(Get, "/api/v1/public/orders/{number}", "public", "Track an order with ?code=TRACKING (no login)").query::<orders::api::public::CodeQuery>().answers::<views::PublicOrderView>().public().also(RATE_LIMITED),
         op(Post, "/api/v1/public/orders/{number}/evaluation", "public", "The requester's evaluation, with ?code=TRACKING").query::<orders::api::public::CodeQuery>().body::<orders::CallbackBody>(json!({"result": "satisfied", "resolved": true})).answers::<views::PublicOrderView>().public().also(RATE_LIMITED),
+        op(Get, "/api/v1/regions", "regions", "Official divisions by name, no login: ?parent=CODE (its children; the provinces without it) or ?q=NAME (names containing it, ?within=CODE, at most 50); province, city and district codes have 6 digits, towns and streets 9")
+            .query::<regions::api::RegionQuery>().answers::<regions::api::Items>().public(),
+        op(Get, "/api/v1/regions/suggest", "regions", "The district and street an address names (?address=, ?within=CODE), no login").query::<regions::api::SuggestQuery>().answers::<hotline_domain::regions::Suggestion>().public(),
+        op(Put, "/api/v1/regions/streets/{code}", "regions", "Add or rename a town or street (9-digit code under a listed district; admin, within their unit's region)")
+            .body::<regions::api::StreetName>(json!({"name": "春熙路街道"})).answers::<hotline_domain::regions::Region>(),
         op(Get, "/api/v1/units", "organisation", "All units").answers::<admin::api::Items<hotline_store::UnitRecord>>(),
         op(Post, "/api/v1/units", "organisation", "Create a unit (admin)").body::<admin::api::CreateUnit>(json!({"code": "cd-jt", "name": "成都市交通运输局", "kind": "department", "parent": "cd12345", "region": "510100"})).answers::<hotline_store::UnitRecord>(),
         op(Post, "/api/v1/users", "organisation", "Create an account (admin)").body::<admin::api::CreateUser>(json!({"username": "op1", "password": "A-strong-password-1", "roles": ["operator"], "unit": "cd12345"})).answers::<auth::UserView>().also(PASSWORD_HASH),

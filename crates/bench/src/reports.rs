@@ -329,6 +329,7 @@ impl Generator {
             kind,
             domain: DomainPath::parse(DOMAINS[dept % DOMAINS.len()]).ok(),
             region,
+            street: None,
             title,
             content,
             address: Some(format!("{place}附近")),

@@ -194,6 +194,27 @@ async fn fill(c: &Client, css: &str, value: &str) {
         .unwrap();
 }
 
+/// Picks the option of a `<select>` with this value.
+async fn choose(c: &Client, css: &str, value: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .select_by_value(value)
+        .await
+        .unwrap();
+}
+
+/// The value of a form control.
+async fn value_of(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
 /// With `HOTLINE_SCREENSHOTS=1`, refreshes the README's screenshots under docs/.
 fn save_screenshot(name: &str, png: &[u8]) {
     if std::env::var("HOTLINE_SCREENSHOTS").is_err() {
@@ -227,9 +248,21 @@ async fn a_complaint_goes_from_intake_to_close_through_the_console_and_the_porta
     // The old page has the same form: wait for the answer's own text instead.
     wait_for_text(&c, "该号码没有可见的历史工单").await;
     fill(&c, "#name", "李女士").await;
-    fill(&c, "#region", "510104").await;
+    // The address typed first suggests the district and the street by their names.
     fill(&c, "#address", "锦江区春熙路1号").await;
     fill(&c, "#title", "<script>alert(1)</script>").await;
+    for _ in 0..50 {
+        if value_of(&c, "#street").await == "510104022" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(value_of(&c, "#region").await, "510104", "锦江区 suggested");
+    assert_eq!(
+        value_of(&c, "#street").await,
+        "510104022",
+        "春熙路街道 suggested"
+    );
     fill(
         &c,
         "#content",
@@ -359,7 +392,7 @@ async fn order_field(c: &Client, name: &str) -> String {
 /// A fresh intake form with the call's facts typed in.
 async fn a_call(c: &Client, s: &Server, title: &str) {
     c.goto(&format!("{}/console/intake", s.base)).await.unwrap();
-    fill(c, "#region", "510104").await;
+    choose(c, "#region", "510104").await;
     fill(c, "#title", title).await;
     fill(c, "#content", "来电人说明了情况，请按所选方式处置。").await;
 }
@@ -429,7 +462,7 @@ async fn the_intake_screen_suggests_articles_while_the_operator_types_and_record
         pinned.contains("地铁"),
         "the demo's urgent script is pinned: {pinned}"
     );
-    fill(&c, "#region", "510104").await;
+    choose(&c, "#region", "510104").await;
     fill(&c, "#title", "社保卡补办咨询").await;
     fill(&c, "#content", "我的社保卡丢了怎么补办").await;
     let suggested = c

@@ -18,6 +18,7 @@ pub mod hotspots;
 pub mod kb;
 pub mod lifecycle;
 pub mod order;
+pub mod regions;
 pub mod rules;
 pub mod stats;
 pub mod summons;

@@ -340,6 +340,8 @@ pub struct Intake {
     pub kind: Kind,
     pub domain: Option<DomainPath>,
     pub region: RegionCode,
+    /// The town or street (乡镇/街道): a 9-digit statistical code within `region`.
+    pub street: Option<String>,
     pub title: String,
     pub content: String,
     pub address: Option<String>,
@@ -370,6 +372,9 @@ pub struct Order {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<DomainPath>,
     pub region: RegionCode,
+    /// The town or street (9-digit statistical code) within `region`, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub street: Option<String>,
     pub title: String,
     pub content: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -471,6 +476,7 @@ impl Order {
             kind: intake.kind,
             domain: intake.domain,
             region: intake.region,
+            street: intake.street,
             title: intake.title,
             content: intake.content,
             address: intake.address,

@@ -41,6 +41,7 @@ fn new_order(kind: Kind, now: Timestamp) -> Order {
         kind,
         domain: Some(DomainPath::parse("public_services/roads").unwrap()),
         region: RegionCode::parse("510104").unwrap(),
+        street: None,
         title: "路灯不亮".into(),
         content: "锦江区某路段路灯连续一周不亮".into(),
         address: Some("锦江区东大街1号".into()),

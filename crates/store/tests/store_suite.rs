@@ -140,6 +140,7 @@ fn intake(title: &str) -> Intake {
         kind: Kind::Complaint,
         domain: None,
         region: RegionCode::parse("510104").unwrap(),
+        street: None,
         title: title.into(),
         content: format!("{title}，请尽快处理"),
         address: Some("锦江区东大街1号".into()),

@@ -536,6 +536,7 @@ async fn load_orders(state: &AppState, count: usize) -> ApiResult<()> {
                 ["510104", "510105", "510106", "510107", "510108"][rng.random_range(0..5)],
             )
             .expect("valid"),
+            street: None,
             title: title.to_owned(),
             content: content.to_owned(),
             address: Some(street.to_owned()),

@@ -42,6 +42,10 @@ pub struct CreateOrderRequest {
     pub kind: Kind,
     pub domain: Option<DomainPath>,
     pub region: RegionCode,
+    /// The town or street (乡镇/街道): its 9-digit statistical code, within `region`
+    /// (`GET /api/v1/regions?parent=REGION` lists them).
+    #[serde(default)]
+    pub street: Option<String>,
     pub title: String,
     pub content: String,
     pub address: Option<String>,
@@ -63,7 +67,7 @@ pub struct RequesterRequest {
     pub anonymous: bool,
 }
 
-fn check_len(field: &str, value: &str, max: usize, required: bool) -> ApiResult<()> {
+pub(crate) fn check_len(field: &str, value: &str, max: usize, required: bool) -> ApiResult<()> {
     if required && value.trim().is_empty() {
         return Err(ApiError::invalid(field, "must not be empty"));
     }
@@ -103,12 +107,14 @@ pub async fn intake_from(state: &AppState, req: CreateOrderRequest) -> ApiResult
             ));
         }
     }
+    let street = place_of(state, &req.region, req.street.as_deref()).await?;
     let trim = |s: Option<String>| s.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     Ok(Intake {
         channel: req.channel,
         kind: req.kind,
         domain: req.domain,
         region: req.region,
+        street,
         title: req.title.trim().to_owned(),
         content: req.content.trim().to_owned(),
         address: trim(req.address),
@@ -122,6 +128,36 @@ pub async fn intake_from(state: &AppState, req: CreateOrderRequest) -> ApiResult
             anonymous: req.requester.anonymous,
         },
     })
+}
+
+/// Checks an order's place against the divisions in force: the region is one on
+/// the list, and the street (if any, blank being none) lies in it.
+async fn place_of(
+    state: &AppState,
+    region: &RegionCode,
+    street: Option<&str>,
+) -> ApiResult<Option<String>> {
+    let regions = state.regions().await?;
+    if regions.get(region.as_str()).is_none() {
+        return Err(ApiError::invalid(
+            "region",
+            format!("no such division on the list: {region}"),
+        ));
+    }
+    let Some(street) = street.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    match regions.get(street) {
+        Some(s) if s.parent.as_deref() == Some(region.as_str()) => Ok(Some(s.code)),
+        Some(_) => Err(ApiError::invalid(
+            "street",
+            format!("street {street} does not lie in region {region}"),
+        )),
+        None => Err(ApiError::invalid(
+            "street",
+            format!("no such town or street: {street} (9-digit statistical code)"),
+        )),
+    }
 }
 
 /// The keyed hash of a phone number: history and duplicate lookups use it, so no
@@ -223,7 +259,11 @@ async fn view_knowing(
         };
         crate::orders::views::withhold_requester(&mut order, events.as_mut(), by_staff);
     }
-    Ok(OrderView::new(order, sla, disclosure, events))
+    let regions = state.regions().await?;
+    let mut view = OrderView::new(order, sla, disclosure, events);
+    view.region_name = regions.name(&view.region);
+    view.street_name = view.street.as_deref().map(|s| regions.name(s));
+    Ok(view)
 }
 
 /// The order with only the links (possible duplicates, merges) this viewer may be

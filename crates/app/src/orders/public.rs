@@ -112,6 +112,9 @@ pub async fn evaluate_order(
 pub struct PublicRequest {
     pub kind: Kind,
     pub region: RegionCode,
+    /// The town or street (9-digit code) within `region`, if the requester picked one.
+    #[serde(default)]
+    pub street: Option<String>,
     pub title: Option<String>,
     pub content: String,
     pub address: Option<String>,
@@ -147,6 +150,7 @@ pub async fn submit_request(
         kind: req.kind,
         domain: None,
         region: req.region,
+        street: req.street,
         title,
         content: req.content,
         address: req.address,

@@ -40,6 +40,11 @@ pub struct OrderView {
     pub kind: Kind,
     pub domain: Option<DomainPath>,
     pub region: String,
+    /// The region's official name (`锦江区`).
+    pub region_name: String,
+    /// The town or street (9-digit code), and its name.
+    pub street: Option<String>,
+    pub street_name: Option<String>,
     pub title: String,
     pub content: String,
     pub address: Option<String>,
@@ -131,6 +136,9 @@ impl OrderView {
             kind: o.kind,
             domain: o.domain,
             region: o.region.to_string(),
+            region_name: String::new(),
+            street: o.street,
+            street_name: None,
             title: o.title,
             content: o.content,
             address: o.address,

@@ -387,6 +387,9 @@ pub(super) struct AdminRulesPage {
     synonyms: String,
     tops: Vec<(&'static str, &'static str)>,
     categories: Vec<(String, String, String)>,
+    /// The streets administrators added or renamed: (code, where, name).
+    streets: Vec<(String, String, String)>,
+    edition: &'static str,
     csrf: String,
     message: Option<String>,
     error: Option<String>,
@@ -466,6 +469,15 @@ pub(super) async fn admin_rules(
             .iter()
             .map(|c| (c.top_name.clone(), c.name.clone(), c.path.to_string()))
             .collect(),
+        streets: match state.regions().await {
+            Ok(r) => r
+                .edits()
+                .into_iter()
+                .map(|e| (e.code.clone(), r.full_name(&e.code[..6]), e.name))
+                .collect(),
+            Err(e) => return page_error(e),
+        },
+        edition: hotline_domain::regions::edition(),
         csrf: csrf_token(&state, &user.token),
         message,
         error,
@@ -622,6 +634,13 @@ pub(super) async fn rules_change(
     if f.op == "limits" {
         let rules = rules_from_form(&*state.rules().await?, &f.numbers)?;
         return crate::admin::change_rules(state, &Principal::person(v, addr), rules)
+            .await
+            .map(drop);
+    }
+    if f.op == "street" {
+        let code = f.numbers.get("code").map(|c| c.trim()).unwrap_or("");
+        let name = f.name.unwrap_or_default();
+        return crate::regions::set_street(state, &Principal::person(v, addr), code, &name)
             .await
             .map(drop);
     }

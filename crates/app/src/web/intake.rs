@@ -46,6 +46,8 @@ pub(super) struct IntakeForm {
     #[serde(default)]
     region: String,
     #[serde(default)]
+    street: String,
+    #[serde(default)]
     address: String,
     #[serde(default)]
     title: String,
@@ -69,7 +71,6 @@ pub(super) struct IntakeValues {
     anonymous: bool,
     confidential: bool,
     urgent: bool,
-    region: String,
     address: String,
     title: String,
     content: String,
@@ -90,7 +91,11 @@ pub(super) struct IntakePage {
     channels: Vec<Choice>,
     kinds: Vec<Choice>,
     domains: Vec<DomainGroup>,
-    regions: Vec<(String, String)>,
+    /// The districts of the operator's hotline, by city; the chosen district's streets.
+    districts: Vec<super::places::PlaceGroup>,
+    streets: Vec<super::places::Place>,
+    /// The division the hotline serves (where the address suggestion looks).
+    served: String,
     routes: Vec<(&'static str, &'static str)>,
     units: Vec<(String, String)>,
     csrf: String,
@@ -148,19 +153,15 @@ pub(super) async fn intake_view(
         .map(|u| (u.code.to_string(), u.name.clone()))
         .collect();
     units.sort();
-    let mut regions: Vec<(String, String)> = org
-        .all()
-        .filter(|u| {
-            u.active
-                && matches!(
-                    u.kind,
-                    hotline_domain::UnitKind::Hotline | hotline_domain::UnitKind::District
-                )
-        })
-        .map(|u| (u.region.to_string(), u.name.clone()))
+    let served: Vec<RegionCode> = hotline
+        .as_ref()
+        .and_then(|h| org.get(h))
+        .map(|h| h.region.clone())
+        .into_iter()
         .collect();
-    regions.sort();
-    regions.dedup_by(|a, b| a.0 == b.0);
+    let places = state.regions().await?;
+    let districts = super::places::district_groups(&places, &served, f.region.trim());
+    let streets = super::places::street_choices(&places, &f.region, f.street.trim());
     let routes = triage_routes(&user.viewer);
     let pinned = crate::kb::pinned_for(state, &user.viewer)
         .await?
@@ -188,7 +189,9 @@ pub(super) async fn intake_view(
             &kind,
         ),
         domains,
-        regions,
+        districts,
+        streets,
+        served: served.first().map(|r| r.to_string()).unwrap_or_default(),
         routes,
         units,
         csrf: csrf_token(state, &user.token),
@@ -200,7 +203,6 @@ pub(super) async fn intake_view(
             anonymous: f.anonymous.is_some(),
             confidential: f.confidential.is_some(),
             urgent: f.urgent.is_some(),
-            region: f.region,
             address: f.address,
             title: f.title,
             content: f.content,
@@ -241,6 +243,7 @@ pub(super) fn intake_request(f: &IntakeForm) -> ApiResult<CreateOrderRequest> {
         kind: field("kind", &or(&f.kind, "complaint"), Kind::parse)?,
         domain: opt_field("domain", &f.domain, DomainPath::parse)?,
         region: field("region", f.region.trim(), RegionCode::parse)?,
+        street: blank_to_none(&f.street),
         title: f.title.clone(),
         content: f.content.clone(),
         address: blank_to_none(&f.address),

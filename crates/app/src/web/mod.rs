@@ -13,6 +13,7 @@ mod kb;
 mod labels;
 mod login;
 mod orders;
+mod places;
 mod portal;
 mod reports;
 mod two_factor;
@@ -56,6 +57,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(account::router())
         .merge(intake::router())
         .merge(kb::router())
+        .merge(places::router())
         .merge(orders::router())
         .merge(admin::router())
         .merge(portal::router())

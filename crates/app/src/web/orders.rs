@@ -21,6 +21,8 @@ pub(super) struct Row {
     kind: &'static str,
     title: String,
     status: &'static str,
+    /// A pending extension request: days and reason (the 延期待批 queue's point).
+    extension: String,
     unit: String,
     deadline: String,
     sla: &'static str,
@@ -155,6 +157,11 @@ pub(super) async fn orders_page(
                 kind: labels::kind(v.kind.as_str()),
                 title: v.title.clone(),
                 status: labels::status(v.status.as_str()),
+                extension: v
+                    .extension
+                    .as_ref()
+                    .map(|x| format!("申请延期 {} 个工作日：{}", x.days, x.reason))
+                    .unwrap_or_default(),
                 unit: unit_name(&org, v.unit.as_ref().map(|u| u.as_str())),
                 deadline: opt_when(&v.deadline),
                 sla,
@@ -277,7 +284,111 @@ pub(super) struct Detail {
     /// The direct answer (即时办结), and the knowledge article it cited.
     answer: Option<String>,
     article_id: Option<i64>,
-    links: String,
+    /// The cited article's title.
+    article_title: Option<String>,
+    links: Vec<LinkLine>,
+    /// What the API knows beyond the basics: co-units, the accept deadline, the
+    /// pending extension, the triage route, reopens, and how the deadline went.
+    co_units: String,
+    accept_deadline: Option<String>,
+    extension: Option<String>,
+    route: Option<&'static str>,
+    reopens: u32,
+    /// `剩余 3 个工作日`, `今日到期`, `已超期`, or how a replied order kept it.
+    deadline_note: Option<String>,
+    /// The deadline runs into a year whose official calendar is not loaded.
+    calendar_incomplete: bool,
+}
+
+/// A linked order as the order page lists it: number, title, date and why.
+pub(super) struct LinkLine {
+    id: i64,
+    number: String,
+    title: String,
+    date: String,
+    reason: String,
+}
+
+/// The orders this one is linked to (merged into, merged into it, possible
+/// duplicates), as far as the viewer is shown them. A possible duplicate found by the
+/// address alone is listed only if it is about the same matter (the same domain or a
+/// topic of the title in common): other requests at a busy address are no repeat
+/// calls. The phone is named as the reason only to someone who sees both requesters.
+async fn link_lines(
+    state: &AppState,
+    v: &Viewer,
+    org: &Org,
+    this: &hotline_domain::Order,
+    view: &OrderView,
+) -> ApiResult<Vec<LinkLine>> {
+    let ids: Vec<hotline_domain::OrderId> = view
+        .merged_into
+        .iter()
+        .chain(&view.merged)
+        .chain(&view.possible_duplicates)
+        .copied()
+        .collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let others = state.store().orders_by_ids(&ids).await?;
+    let topics = crate::reports::topics(&this.title);
+    let mut out = Vec::new();
+    for id in ids {
+        let Some(o) = others.iter().find(|o| o.id == id) else {
+            continue;
+        };
+        let reason = if view.merged_into == Some(id) {
+            "本单已并入该工单".to_owned()
+        } else if view.merged.contains(&id) {
+            "已并入本单的重复件".to_owned()
+        } else {
+            match duplicate_reason(v, org, this, o, &topics) {
+                Some(r) => r,
+                None => continue,
+            }
+        };
+        out.push(LinkLine {
+            id: o.id.get(),
+            number: o.number.to_string(),
+            title: o.title.clone(),
+            date: when(&o.registered_at),
+            reason,
+        });
+    }
+    Ok(out)
+}
+
+/// Why `other` may repeat `this`, or none if a shared address is all they have.
+fn duplicate_reason(
+    v: &Viewer,
+    org: &Org,
+    this: &hotline_domain::Order,
+    other: &hotline_domain::Order,
+    topics: &[String],
+) -> Option<String> {
+    let same_phone = this.requester.phone.is_some()
+        && this.requester.phone == other.requester.phone
+        && v.sees_identity(org, this)
+        && v.sees_identity(org, other);
+    let key = |o: &hotline_domain::Order| o.address.as_deref().and_then(crate::orders::address_key);
+    let same_address = key(this).is_some() && key(this) == key(other);
+    let same_matter = (this.domain.is_some() && this.domain == other.domain)
+        || crate::reports::topics(&other.title)
+            .iter()
+            .any(|t| topics.contains(t));
+    let mut reasons = Vec::new();
+    if same_phone {
+        reasons.push("同一来电号码");
+    }
+    if same_address && (same_phone || same_matter) {
+        reasons.push("同一事发地址且诉求相近");
+    }
+    if reasons.is_empty() && same_matter && !same_address {
+        // Linked by a phone the viewer may not be told of: the matter is the reason.
+        reasons.push("诉求相近");
+    }
+    (!reasons.is_empty()).then(|| reasons.join("，"))
 }
 
 pub(super) struct EventLine {
@@ -464,6 +575,7 @@ pub(super) async fn build_order_page(
     let org = state.org().await?;
     let v = &user.viewer;
     let order = visible_order(state, v, &org, order_id(id)?).await?;
+    let this = order.clone();
     let (rules, calendar) = (state.rules().await?, state.calendar().await?);
     let ctx = Context {
         now: state.now(),
@@ -496,16 +608,7 @@ pub(super) async fn build_order_page(
         }
     });
     let (sla, sla_class) = sla_of(&view);
-    let links = [
-        view.merged_into.map(|m| format!("已并入 {m}")),
-        (!view.merged.is_empty()).then(|| format!("并入本单的重复件：{}", join_ids(&view.merged))),
-        (!view.possible_duplicates.is_empty())
-            .then(|| format!("可能重复：{}", join_ids(&view.possible_duplicates))),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join("；");
+    let links = link_lines(state, v, &org, &this, &view).await?;
     let events = view
         .events
         .as_deref()
@@ -535,7 +638,7 @@ pub(super) async fn build_order_page(
         kind: labels::kind(view.kind.as_str()),
         channel: labels::channel(view.channel.as_str()),
         domain: domain_name(&state.taxonomy().await?, view.domain.as_ref()),
-        region: view.region.clone(),
+        region: place_name(&*state.regions().await?, &view),
         title: view.title.clone(),
         content: view.content.clone(),
         address: text(&view.address),
@@ -554,7 +657,36 @@ pub(super) async fn build_order_page(
         evaluation: view.evaluation.as_ref().map(labels::evaluation),
         answer: view.answer.clone(),
         article_id: view.article_id,
+        article_title: match view.article_id {
+            Some(a) => state.store().article(a).await?.map(|a| a.content.title),
+            None => None,
+        },
         links,
+        co_units: view
+            .co_units
+            .iter()
+            .map(|u| unit_name(&org, Some(u.as_str())))
+            .collect::<Vec<_>>()
+            .join("、"),
+        accept_deadline: view.accept_deadline.as_ref().map(when),
+        extension: view.extension.as_ref().map(|x| {
+            format!(
+                "申请延期 {} 个工作日，理由：{}（{} 于 {} 申请，待审批）",
+                x.days,
+                x.reason,
+                x.requested_by,
+                when(&x.requested_at)
+            )
+        }),
+        route: view.route.and_then(|r| {
+            super::ROUTES
+                .iter()
+                .find(|(v, _)| *v == r.as_str())
+                .map(|(_, l)| *l)
+        }),
+        reopens: view.reopens,
+        deadline_note: deadline_note(state, &view).await?,
+        calendar_incomplete: view.calendar_incomplete,
     };
     Ok(OrderPage {
         me: Some(shell(state, &org, user)),
@@ -573,6 +705,47 @@ pub(super) async fn build_order_page(
     })
 }
 
+/// Beside the deadline: the working days left after today while it runs (`剩余 3 个
+/// 工作日`, the deadline's day counted; `今日到期` on it), or whether the reply kept it.
+async fn deadline_note(state: &AppState, view: &OrderView) -> ApiResult<Option<String>> {
+    let Some(deadline) = view.deadline else {
+        return Ok(None);
+    };
+    if let Some(reply) = &view.reply {
+        let kept = if reply.at <= deadline {
+            "按时答复"
+        } else {
+            "超期答复"
+        };
+        return Ok(Some(kept.to_owned()));
+    }
+    if !view.status.awaits_reply() {
+        return Ok(None);
+    }
+    let now = state.now();
+    if now > deadline {
+        return Ok(Some("已超期".to_owned()));
+    }
+    let calendar = state.calendar().await?;
+    let day =
+        |t: hotline_domain::Timestamp| t.with_timezone(&hotline_domain::shanghai()).date_naive();
+    let (today, due) = (day(now), day(deadline));
+    if today == due {
+        return Ok(Some("今日到期".to_owned()));
+    }
+    // The working days after today, up to and with the deadline's day.
+    let tomorrow = today.succ_opt().unwrap_or(today);
+    let left = calendar.workdays(tomorrow, due).value.len();
+    Ok(Some(format!("剩余 {left} 个工作日")))
+}
+
+/// Where the order is, by division name down to its street, with the code
+/// (`四川省 成都市 锦江区 春熙路街道（510104022）`).
+fn place_name(regions: &hotline_domain::regions::Regions, view: &OrderView) -> String {
+    let code = view.street.as_deref().unwrap_or(&view.region);
+    format!("{}（{code}）", regions.full_name(code))
+}
+
 /// A domain as people read it: `公共服务 / 道路交通`.
 pub(super) fn domain_name(
     taxonomy: &[hotline_domain::taxonomy::DomainCategory],
@@ -583,13 +756,6 @@ pub(super) fn domain_name(
         .iter()
         .find(|c| &c.path == d)
         .map_or_else(|| d.to_string(), |c| format!("{} / {}", c.top_name, c.name))
-}
-
-pub(super) fn join_ids(ids: &[hotline_domain::OrderId]) -> String {
-    ids.iter()
-        .map(|i| i.to_string())
-        .collect::<Vec<_>>()
-        .join("、")
 }
 
 #[derive(Deserialize)]

@@ -94,6 +94,8 @@ pub(super) struct PortalForm {
     #[serde(default)]
     region: String,
     #[serde(default)]
+    street: String,
+    #[serde(default)]
     address: String,
     #[serde(default)]
     title: String,
@@ -107,7 +109,6 @@ pub(super) struct PortalForm {
 }
 
 pub(super) struct PortalValues {
-    region: String,
     address: String,
     title: String,
     content: String,
@@ -124,15 +125,35 @@ pub(super) struct PortalNewPage {
     f: PortalValues,
     error: Option<String>,
     receipt: Option<crate::orders::public::Receipt>,
+    /// The districts the installation's hotlines serve, by city; the chosen one's streets.
+    districts: Vec<super::places::PlaceGroup>,
+    streets: Vec<super::places::Place>,
+    served: String,
 }
 
-pub(super) fn portal_new_page(
+pub(super) async fn portal_new_page(
+    state: &AppState,
     f: PortalForm,
     error: Option<String>,
     receipt: Option<crate::orders::public::Receipt>,
-) -> PortalNewPage {
+) -> Result<PortalNewPage, ApiError> {
     let kind = f.kind.clone().or(Some("help".into()));
-    PortalNewPage {
+    let org = state.org().await?;
+    let places = state.regions().await?;
+    // The regions of the top hotlines: every place the portal can route a request to.
+    let served: Vec<RegionCode> = org
+        .all()
+        .filter(|u| u.active && u.parent.is_none() && u.kind == hotline_domain::UnitKind::Hotline)
+        .map(|u| u.region.clone())
+        .collect();
+    Ok(PortalNewPage {
+        districts: super::places::district_groups(&places, &served, f.region.trim()),
+        streets: super::places::street_choices(&places, &f.region, f.street.trim()),
+        served: if served.len() == 1 {
+            served[0].to_string()
+        } else {
+            String::new()
+        },
         me: None,
         kinds: choices(
             hotline_domain::Kind::ALL.iter().map(|k| k.as_str()),
@@ -142,7 +163,6 @@ pub(super) fn portal_new_page(
         error,
         receipt,
         f: PortalValues {
-            region: f.region,
             address: f.address,
             title: f.title,
             content: f.content,
@@ -150,11 +170,14 @@ pub(super) fn portal_new_page(
             phone: f.phone,
             anonymous: f.anonymous.is_some(),
         },
-    }
+    })
 }
 
-pub(super) async fn portal_new() -> PortalNewPage {
-    portal_new_page(PortalForm::default(), None, None)
+pub(super) async fn portal_new(State(state): State<AppState>) -> Response {
+    match portal_new_page(&state, PortalForm::default(), None, None).await {
+        Ok(page) => page.into_response(),
+        Err(e) => page_error(e),
+    }
 }
 
 /// The form as the body of `POST /api/v1/public/requests`, refused field by field as
@@ -163,6 +186,7 @@ fn portal_request(f: &PortalForm) -> Result<PublicRequest, ApiError> {
     Ok(PublicRequest {
         kind: field("kind", f.kind.as_deref().unwrap_or("help"), Kind::parse)?,
         region: field("region", f.region.trim(), RegionCode::parse)?,
+        street: blank_to_none(&f.street),
         title: blank_to_none(&f.title),
         content: f.content.clone(),
         address: blank_to_none(&f.address),
@@ -185,18 +209,22 @@ pub(super) async fn portal_submit(
         Err(e) => Err(e),
     };
     match result {
-        Ok(receipt) => (
-            axum::http::StatusCode::CREATED,
-            portal_new_page(PortalForm::default(), None, Some(receipt)),
-        )
-            .into_response(),
+        Ok(receipt) => {
+            match portal_new_page(&state, PortalForm::default(), None, Some(receipt)).await {
+                Ok(page) => (axum::http::StatusCode::CREATED, page).into_response(),
+                Err(e) => page_error(e),
+            }
+        }
         Err(e) => {
             let message = if e.code == "rate_limited" {
                 "提交过于频繁，请稍后再试。".to_owned()
             } else {
                 form_error(&e)
             };
-            (e.status, portal_new_page(f, Some(message), None)).into_response()
+            match portal_new_page(&state, f, Some(message), None).await {
+                Ok(page) => (e.status, page).into_response(),
+                Err(e) => page_error(e),
+            }
         }
     }
 }

@@ -248,11 +248,15 @@ pub(super) async fn hotspots_page(
         Ok(o) => o,
         Err(e) => return page_error(e),
     };
+    let regions = match state.regions().await {
+        Ok(r) => r,
+        Err(e) => return page_error(e),
+    };
     let (rows, error) = match crate::reports::hotspots_for(&state, &user.viewer, day).await {
         Ok(w) => (
             w.into_iter()
                 .map(|w| HotspotRow {
-                    region: region_label(&org, &w.region),
+                    region: region_label(&regions, &w.region),
                     topic: w.topic,
                     count: w.count,
                     baseline: format!("{:.1}", w.baseline_mean),
@@ -345,16 +349,23 @@ pub(super) async fn summons_page(
 
 /// A region code as people read it: the name of the hotline or district government
 /// that serves it, with the code.
-fn region_label(org: &Org, code: &str) -> String {
-    org.all()
-        .find(|u| u.region.as_str() == code && u.kind != hotline_domain::UnitKind::Department)
-        .map_or(code.to_owned(), |u| format!("{}（{code}）", u.name))
+/// A region as its official division name with its code (`锦江区（510104）`): the
+/// same every time, whatever units share the region.
+fn region_label(regions: &hotline_domain::regions::Regions, code: &str) -> String {
+    match regions.get(code) {
+        Some(r) => format!("{}（{code}）", r.name),
+        None => code.to_owned(),
+    }
 }
 
 /// A report's breakdowns with their labels: (section title, [(label, count)]).
 type Sections = Vec<(&'static str, Vec<(String, u64)>)>;
 
-fn labelled(org: &Org, r: &crate::reports::PeriodReport) -> Sections {
+fn labelled(
+    org: &Org,
+    regions: &hotline_domain::regions::Regions,
+    r: &crate::reports::PeriodReport,
+) -> Sections {
     let rows = |v: &[crate::reports::Count], f: &dyn Fn(&str) -> String| {
         v.iter().map(|c| (f(&c.key), c.count)).collect::<Vec<_>>()
     };
@@ -377,7 +388,10 @@ fn labelled(org: &Org, r: &crate::reports::PeriodReport) -> Sections {
                 }
             }),
         ),
-        ("行政区划", rows(&r.by_region, &|k| region_label(org, k))),
+        (
+            "行政区划",
+            rows(&r.by_region, &|k| region_label(regions, k)),
+        ),
         ("承办单位", rows(&r.by_unit, &|k| unit_name(org, Some(k)))),
         ("热点话题", rows(&r.top_issues, &|k| k.to_owned())),
     ]
@@ -435,7 +449,11 @@ pub(super) async fn period_page(
         Ok(r) => r,
         Err(e) => return page_error(e),
     };
-    let sections = labelled(&org, &report);
+    let regions = match state.regions().await {
+        Ok(r) => r,
+        Err(e) => return page_error(e),
+    };
+    let sections = labelled(&org, &regions, &report);
     if let Some(format) = q.format.as_deref() {
         return export_report(&report, &sections, format);
     }

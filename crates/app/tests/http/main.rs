@@ -22,6 +22,7 @@ mod org;
 mod permissions;
 mod personal_data;
 mod ready;
+mod regions;
 mod reports;
 mod search;
 mod summons;
