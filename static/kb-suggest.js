@@ -19,6 +19,18 @@
   }
   function soon() { clearTimeout(timer); timer = setTimeout(refresh, 300); }
   content.addEventListener("input", soon);
+  // Citing an article fills the direct answer with its answer script, to be edited;
+  // what the operator wrote themselves is never replaced.
+  var answer = document.getElementById("answer");
+  var filled = "";
+  panel.addEventListener("change", function (e) {
+    var cite = e.target;
+    if (!answer || !cite || cite.name !== "article_id") return;
+    if (answer.value.trim() === "" || answer.value === filled) {
+      filled = cite.getAttribute("data-answer") || "";
+      answer.value = filled;
+    }
+  });
   var title = document.getElementById("title");
   if (title) title.addEventListener("input", soon);
 })();

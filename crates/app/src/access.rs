@@ -43,6 +43,76 @@ impl Org {
         self.units.values()
     }
 
+    /// Units whose name (or code) matches what was typed, best first: the exact name
+    /// or code, then names containing it, then names holding its characters in order
+    /// (`住建` finds 成都市住房和城乡建设局); shorter names first among equals.
+    /// `within` keeps to the units below a hotline (itself excluded), active ones only.
+    pub fn find_units(&self, q: &str, within: Option<&UnitCode>) -> Vec<&UnitRecord> {
+        let q = q.trim();
+        if q.is_empty() {
+            return Vec::new();
+        }
+        let mut hits: Vec<(u8, &UnitRecord)> = self
+            .all()
+            .filter(|u| {
+                within.is_none_or(|h| u.active && *h != u.code && self.is_same_or_above(h, &u.code))
+            })
+            .filter_map(|u| name_match(q, &u.name, u.code.as_str()).map(|m| (m, u)))
+            .collect();
+        hits.sort_by(|(a, x), (b, y)| {
+            a.cmp(b)
+                .then(x.name.chars().count().cmp(&y.name.chars().count()))
+                .then(x.code.cmp(&y.code))
+        });
+        hits.into_iter().map(|(_, u)| u).collect()
+    }
+
+    /// The one unit below `hotline` that `text` names: a code, `名称（code）` as the
+    /// pickers show it, a name, or the characters of one in order when only one unit
+    /// has them. Otherwise why not, naming the candidates.
+    pub fn resolve_unit(&self, text: &str, hotline: &UnitCode) -> Result<UnitCode, String> {
+        self.resolve_within(text, Some(hotline))
+    }
+
+    /// [`Org::resolve_unit`] among the units below `within`, or all units.
+    pub fn resolve_within(
+        &self,
+        text: &str,
+        within: Option<&UnitCode>,
+    ) -> Result<UnitCode, String> {
+        let text = text.trim();
+        let code = text
+            .strip_suffix('）')
+            .and_then(|t| t.rsplit_once('（'))
+            .or_else(|| text.strip_suffix(')').and_then(|t| t.rsplit_once('(')))
+            .map_or(text, |(_, code)| code);
+        if let Ok(c) = UnitCode::parse(code)
+            && self.units.contains_key(&c)
+        {
+            return Ok(c);
+        }
+        let hits = self.find_units(text, within);
+        match hits.as_slice() {
+            [] => Err(format!("no unit is named like {text:?}")),
+            [one, ..] if one.name == text => Ok(one.code.clone()),
+            [one] => Ok(one.code.clone()),
+            [a, b, ..]
+                if name_match(text, &a.name, a.code.as_str())
+                    < name_match(text, &b.name, b.code.as_str()) =>
+            {
+                Ok(a.code.clone())
+            }
+            many => Err(format!(
+                "{text:?} names several units: {}",
+                many.iter()
+                    .take(5)
+                    .map(|u| format!("{}（{}）", u.name, u.code))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            )),
+        }
+    }
+
     /// Whether `upper` is `lower` or one of its ancestors.
     pub fn is_same_or_above(&self, upper: &UnitCode, lower: &UnitCode) -> bool {
         let mut at = Some(lower);
@@ -204,6 +274,19 @@ impl Viewer {
     }
 
     /// The hotline this user works for as hotline staff, if any.
+    /// The hotline a user belongs to: their unit if it is one, else the nearest above it.
+    pub fn home_hotline(&self, org: &Org) -> Option<UnitCode> {
+        let mut at = self.user.unit.clone();
+        while let Some(code) = at {
+            let unit = org.get(&code)?;
+            if unit.kind == UnitKind::Hotline {
+                return Some(code);
+            }
+            at = unit.parent.clone();
+        }
+        None
+    }
+
     pub fn staff_hotline<'a>(&'a self, org: &Org) -> Option<&'a UnitCode> {
         let unit = self.user.unit.as_ref()?;
         let is_hotline = org.get(unit).is_some_and(|u| u.kind == UnitKind::Hotline);
@@ -288,4 +371,19 @@ impl Viewer {
             (Some(_), None) => false,
         }
     }
+}
+
+/// How well `q` matches a unit: 0 the exact name or code, 1 a part of the name or
+/// code, 2 the name's characters in order; none otherwise.
+pub fn name_match(q: &str, name: &str, code: &str) -> Option<u8> {
+    if q == name || q == code {
+        return Some(0);
+    }
+    if name.contains(q) || code.contains(q) {
+        return Some(1);
+    }
+    let mut rest = name.chars();
+    q.chars()
+        .all(|c| c.is_whitespace() || rest.any(|n| n == c))
+        .then_some(2)
 }

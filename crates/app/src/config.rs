@@ -35,6 +35,7 @@ pub struct AppSettings {
     pub public_rate_per_minute: i64,
     pub trusted_proxies: Vec<String>,
     pub duplicate_window_days: i64,
+    pub phone_area_code: String,
     pub cache_ttl_seconds: u64,
     pub bench_routes: bool,
     pub two_factor_roles: Vec<String>,
@@ -68,6 +69,7 @@ impl AppConfig {
             trusted_proxies: TrustedProxies::parse(&s.trusted_proxies)
                 .map_err(|e| format!("trusted_proxies: {e}"))?,
             duplicate_window_days: s.duplicate_window_days,
+            phone_area_code: check_area_code(&s.phone_area_code)?,
             cache_ttl: Duration::from_secs(s.cache_ttl_seconds),
             bench_routes: s.bench_routes,
             demo: false,
@@ -80,6 +82,22 @@ impl AppConfig {
             https: s.https,
             retention_years: s.retention_years,
         })
+    }
+}
+
+/// An area code is `0` and 2–3 more digits (`010`, `028`, `0816`), or empty.
+fn check_area_code(code: &str) -> Result<String, String> {
+    let code = code.trim();
+    let ok = code.is_empty()
+        || ((3..=4).contains(&code.len())
+            && code.starts_with('0')
+            && code.bytes().all(|b| b.is_ascii_digit()));
+    if ok {
+        Ok(code.to_owned())
+    } else {
+        Err(format!(
+            "phone_area_code: expected like \"028\", got {code:?}"
+        ))
     }
 }
 

@@ -27,7 +27,7 @@ use crate::AppState;
 use crate::auth::{account, two_factor};
 use crate::kb::io as kb_io;
 use crate::orders::{public, views};
-use crate::{admin, auth, kb, orders, regions, reports};
+use crate::{admin, auth, catalogue, kb, orders, regions, reports};
 
 pub fn router() -> Router<AppState> {
     Router::from(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", document()))
@@ -352,6 +352,9 @@ fn operations() -> Vec<Op> {
             .also(PASSWORD_CHECK),
         op(Get, "/api/v1/me/sessions", "sessions", "Your live sessions, newest first: id (not the token), created_at, last_seen, expires_at, address, current").answers::<account::Sessions>(),
         op(Delete, "/api/v1/me/sessions/{id}", "sessions", "End one of your sessions (404 if it is not yours)").no_content(),
+        op(Get, "/api/v1/me/phrases", "sessions", "Your common phrases (常用语) for notes, replies and answers").answers::<auth::phrases::Phrases>(),
+        op(Put, "/api/v1/me/phrases", "sessions", "Replace your common phrases: at most 50, each at most 200 characters (blank ones dropped)")
+            .body::<auth::phrases::Phrases>(json!({"items": ["您好，您反映的问题已转交相关单位办理。"]})).answers::<auth::phrases::Phrases>(),
         op(Get, "/api/v1/me/two-factor", "sessions", "Your two-factor sign-in: enrolled, required (by your roles), pending, enrolled_at, recovery_codes_left (allowed to a session limited to enrolment)")
             .answers::<two_factor::Status>(),
         op(Post, "/api/v1/me/two-factor/enrolment", "sessions", "Offer a new TOTP secret (RFC 6238: SHA-1, 6 digits, 30 s): secret (base32) and otpauth_uri for the authenticator app; replaces an earlier offer; 409 two_factor_enrolled when enrolled")
@@ -385,7 +388,8 @@ fn operations() -> Vec<Op> {
         op(Get, "/api/v1/regions/suggest", "regions", "The district and street an address names (?address=, ?within=CODE), no login").query::<regions::api::SuggestQuery>().answers::<hotline_domain::regions::Suggestion>().public(),
         op(Put, "/api/v1/regions/streets/{code}", "regions", "Add or rename a town or street (9-digit code under a listed district; admin, within their unit's region)")
             .body::<regions::api::StreetName>(json!({"name": "春熙路街道"})).answers::<hotline_domain::regions::Region>(),
-        op(Get, "/api/v1/units", "organisation", "All units").answers::<admin::api::Items<hotline_store::UnitRecord>>(),
+        op(Get, "/api/v1/units", "organisation", "The units of the caller's hotline and below (an installation admin: all); ?q=NAME keeps those whose name or code matches — the exact name, a part of it, or its characters in order (住建 → 成都市住房和城乡建设局) — best first")
+            .query::<admin::api::UnitsQuery>().answers::<admin::api::Items<hotline_store::UnitRecord>>(),
         op(Post, "/api/v1/units", "organisation", "Create a unit (admin)").body::<admin::api::CreateUnit>(json!({"code": "cd-jt", "name": "成都市交通运输局", "kind": "department", "parent": "cd12345", "region": "510100"})).answers::<hotline_store::UnitRecord>(),
         op(Post, "/api/v1/users", "organisation", "Create an account (admin)").body::<admin::api::CreateUser>(json!({"username": "op1", "password": "A-strong-password-1", "roles": ["operator"], "unit": "cd12345"})).answers::<auth::UserView>().also(PASSWORD_HASH),
         op(Patch, "/api/v1/units/{code}", "organisation", "Rename, move, deactivate or reactivate a unit (admin of its subtree)")
@@ -408,6 +412,16 @@ fn operations() -> Vec<Op> {
         op(Put, "/api/v1/calendar/{year}", "rules", "Load or replace a year (admin)").body::<hotline_domain::calendar::YearArrangement>(json!({"year": 2027, "holidays": ["2027-01-01"], "workdays": []})).answers::<hotline_domain::calendar::YearArrangement>(),
         op(Get, "/api/v1/rules/deadlines", "rules", "The deadline rules in force").answers::<hotline_domain::DeadlineRules>(),
         op(Put, "/api/v1/rules/deadlines", "rules", "Change the deadline rules (admin)").reads::<hotline_domain::DeadlineRules>().answers::<hotline_domain::DeadlineRules>(),
+        op(Get, "/api/v1/rules/dispatch-catalogue", "rules", "The dispatch catalogue (派单目录) of the caller's hotline (an installation admin names ?hotline=): entries of domain (TOP or TOP/SUB) and optional region → lead unit and co-units")
+            .query::<catalogue::api::HotlineQuery>().answers::<hotline_domain::catalogue::DispatchCatalogue>(),
+        op(Put, "/api/v1/rules/dispatch-catalogue", "rules", "Replace the dispatch catalogue (the hotline's admins; at most 2000 entries, each checked: nothing changes if one is wrong)")
+            .query::<catalogue::api::HotlineQuery>()
+            .body::<hotline_domain::catalogue::DispatchCatalogue>(json!({"entries": [{"domain": "social_management/housing", "region": "510104", "unit": "cd-zj", "co_units": ["cd-jt"]}]}))
+            .answers::<hotline_domain::catalogue::DispatchCatalogue>(),
+        op(Get, "/api/v1/rules/dispatch-catalogue/match", "rules", "The units the caller's hotline suggests for a call not yet registered (?domain=TOP/SUB, ?region=CODE), as suggested-units answers (the intake screen)")
+            .query::<catalogue::api::MatchQuery>().answers::<catalogue::api::Items>(),
+        op(Get, "/api/v1/orders/{id}/suggested-units", "orders", "The units suggested for dispatching an order: the best catalogue entry for its domain and region (source catalogue), else the district's government (source region); for the order's hotline staff")
+            .answers::<catalogue::api::Items>(),
         op(Get, "/api/v1/taxonomy", "rules", "The domain taxonomy").answers::<admin::api::Items<hotline_domain::taxonomy::DomainCategory>>(),
         op(Post, "/api/v1/taxonomy", "rules", "Add a sub-category (admin)").body::<admin::NewCategory>(json!({"path": "public_services/parking", "name": "停车管理"})).answers::<hotline_domain::taxonomy::DomainCategory>(),
         op(Post, "/api/v1/kb/articles", "knowledge", "Write an article (a draft; urgent by a supervisor: published and pinned at once)")

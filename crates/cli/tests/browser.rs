@@ -135,13 +135,10 @@ async fn act(c: &Client, label: &str, fill: &[(&str, &str)], tick: &[&str]) {
         .await
         .unwrap();
     for (css, value) in fill {
-        details
-            .find(Locator::Css(css))
-            .await
-            .unwrap()
-            .send_keys(value)
-            .await
-            .unwrap();
+        let field = details.find(Locator::Css(css)).await.unwrap();
+        // A suggested value (the dispatch catalogue's unit) gives way to the typed one.
+        field.clear().await.unwrap();
+        field.send_keys(value).await.unwrap();
     }
     for css in tick {
         details
@@ -182,16 +179,21 @@ async fn wait_for_text(c: &Client, text: &str) {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    panic!("the page never showed {text:?}");
+    let page = c.source().await.unwrap_or_default();
+    let url = c
+        .current_url()
+        .await
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    let start = page.find("<main").unwrap_or(0);
+    let shown: String = page[start..].chars().take(3000).collect();
+    panic!("the page never showed {text:?}; {url} shows: {shown}");
 }
 
 async fn fill(c: &Client, css: &str, value: &str) {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .send_keys(value)
-        .await
-        .unwrap();
+    let field = c.find(Locator::Css(css)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(value).await.unwrap();
 }
 
 /// Picks the option of a `<select>` with this value.
@@ -248,6 +250,8 @@ async fn a_complaint_goes_from_intake_to_close_through_the_console_and_the_porta
     // The old page has the same form: wait for the answer's own text instead.
     wait_for_text(&c, "该号码没有可见的历史工单").await;
     fill(&c, "#name", "李女士").await;
+    // No kind is taken for granted: the operator chooses one.
+    choose(&c, "#kind", "complaint").await;
     // The address typed first suggests the district and the street by their names.
     fill(&c, "#address", "锦江区春熙路1号").await;
     fill(&c, "#title", "<script>alert(1)</script>").await;
@@ -392,6 +396,7 @@ async fn order_field(c: &Client, name: &str) -> String {
 /// A fresh intake form with the call's facts typed in.
 async fn a_call(c: &Client, s: &Server, title: &str) {
     c.goto(&format!("{}/console/intake", s.base)).await.unwrap();
+    choose(c, "#kind", "complaint").await;
     choose(c, "#region", "510104").await;
     fill(c, "#title", title).await;
     fill(c, "#content", "来电人说明了情况，请按所选方式处置。").await;
@@ -433,15 +438,63 @@ async fn enter_in_a_dispositions_field_does_that_disposition_or_nothing() {
         "Enter in the unit dispatches to it"
     );
 
+    // The district chosen brings its suggested unit; typing part of a name finds one.
+    a_call(&c, &server, "小区楼道积水").await;
+    for _ in 0..50 {
+        if !value_of(&c, "#dispatch-unit").await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        value_of(&c, "#dispatch-unit").await,
+        "锦江区人民政府（cd-jj）",
+        "the district's government is suggested for want of a catalogue entry"
+    );
+    fill(&c, "#dispatch-unit", "住建").await;
+    c.wait()
+        .for_element(Locator::XPath(
+            "//ul[@class='unit-hits']/li[contains(., '成都市住房和城乡建设局')]",
+        ))
+        .await
+        .expect("住建 finds the housing bureau")
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(
+        value_of(&c, "#dispatch-unit").await,
+        "成都市住房和城乡建设局（cd-zj）"
+    );
+    c.find(Locator::Css("button[value=dispatch]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&c, "查询码").await;
+    assert_eq!(order_field(&c, "承办单位").await, "成都市住房和城乡建设局");
+
     a_call(&c, &server, "回车不应登记").await;
-    fill(&c, "#title", ENTER).await;
-    wait_for_text(&c, "回车").await;
+    // The district's suggested unit is in its field, but not chosen by the operator.
+    for _ in 0..50 {
+        if !value_of(&c, "#dispatch-unit").await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    c.find(Locator::Css("#title"))
+        .await
+        .unwrap()
+        .send_keys(ENTER)
+        .await
+        .unwrap();
+    wait_for_text(&c, "回车没有登记").await;
     let page = c.source().await.unwrap();
     assert!(
         c.current_url().await.unwrap().path() == "/console/intake"
             && page.contains("回车不应登记")
             && !page.contains("查询码"),
-        "with no disposition chosen, Enter registers nothing and keeps the form"
+        "with no disposition chosen, Enter registers nothing and keeps the form: {page}"
     );
     c.close().await.unwrap();
 }
@@ -462,6 +515,7 @@ async fn the_intake_screen_suggests_articles_while_the_operator_types_and_record
         pinned.contains("地铁"),
         "the demo's urgent script is pinned: {pinned}"
     );
+    choose(&c, "#kind", "consultation").await;
     choose(&c, "#region", "510104").await;
     fill(&c, "#title", "社保卡补办咨询").await;
     fill(&c, "#content", "我的社保卡丢了怎么补办").await;
@@ -487,6 +541,11 @@ async fn the_intake_screen_suggests_articles_while_the_operator_types_and_record
         .click()
         .await
         .unwrap();
+    let script = value_of(&c, "#answer").await;
+    assert!(
+        script.contains("挂失"),
+        "citing fills the direct answer with the article's script: {script:?}"
+    );
     fill(&c, "#answer", "请先挂失，再携带身份证到合作银行网点补领。").await;
     c.find(Locator::Css("button[value=answer]"))
         .await
@@ -554,5 +613,101 @@ async fn the_monthly_report_draws_its_charts_in_the_browser() {
         c.goto(&format!("{}{path}", server.base)).await.unwrap();
         assert_eq!(text_of(&c, "h1").await, heading, "{path}");
     }
+    c.close().await.unwrap();
+}
+
+/// At 1366×768 the intake's dispositions stay in sight, each with its shortcut; the
+/// call is timed; the caller's earlier name and address are offered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_intake_fits_a_1366_by_768_screen_and_times_the_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((_driver, c)) = browser(&dir.path().join("profile")).await else {
+        return;
+    };
+    let server = start_demo(&dir.path().join("data"));
+    console_login(&c, &server, "operator").await;
+    c.set_window_size(1366, 768).await.unwrap();
+    c.goto(&format!("{}/console/intake", server.base))
+        .await
+        .unwrap();
+    let in_sight = c
+        .execute(
+            "return [...document.querySelectorAll('.dispositions button')].map(b => { \
+               const r = b.getBoundingClientRect(); \
+               return r.width > 0 && r.top >= 0 && r.bottom <= window.innerHeight; })",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let geometry = c
+        .execute(
+            "const f = document.querySelector('.dispositions').getBoundingClientRect();              const chain = []; for (let e = document.querySelector('.dispositions'); e; e = e.parentElement) { const cs = getComputedStyle(e); chain.push(e.tagName + '.' + e.className + ':' + cs.overflow + ':' + cs.display + ':' + Math.round(e.getBoundingClientRect().height)); } return [window.innerHeight, document.documentElement.clientHeight, window.visualViewport.height, window.scrollY, f.top, f.bottom, chain.join(' < '), document.documentElement.scrollHeight,                ...[...document.querySelectorAll('.dispositions button')].map(b => b.getBoundingClientRect().bottom)]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        in_sight,
+        serde_json::json!([true, true, true, true]),
+        "every disposition button is on screen without scrolling: {geometry}"
+    );
+    let labels = text_of(&c, ".dispositions").await;
+    for key in ["Alt+1", "Alt+2", "Alt+3", "Alt+4"] {
+        assert!(labels.contains(key), "{labels}");
+    }
+    assert_eq!(
+        c.find(Locator::Css("button[value=dispatch]"))
+            .await
+            .unwrap()
+            .attr("accesskey")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("2")
+    );
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let elapsed = value_of(&c, "#call-timer").await;
+    assert!(
+        elapsed.starts_with("00:0") && elapsed != "00:00",
+        "{elapsed}"
+    );
+    save_screenshot("intake-1366.png", &c.screenshot().await.unwrap());
+
+    // A caller with earlier orders: their name and address are offered, one click away.
+    a_call(&c, &server, "再次来电").await;
+    fill(&c, "#name", "赵先生").await;
+    fill(&c, "#address", "青羊区人民中路一段1号").await;
+    fill(&c, "#phone", "13912345678").await;
+    c.find(Locator::Css("button[value=register]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&c, "查询码").await;
+    // The next call starts on a blank intake.
+    c.find(Locator::Css("#next-call"))
+        .await
+        .expect("the way to the next call is beside the receipt")
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&c, "通话计时").await;
+    assert_eq!(value_of(&c, "#title").await, "");
+    assert_eq!(value_of(&c, "#kind").await, "", "no kind assumed");
+    c.goto(&format!(
+        "{}/console/intake?phone=%2B86%20139-1234-5678",
+        server.base
+    ))
+    .await
+    .unwrap();
+    c.find(Locator::Css("#use-earlier"))
+        .await
+        .expect("the earlier name and address are offered")
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(value_of(&c, "#name").await, "赵先生");
+    assert_eq!(value_of(&c, "#address").await, "青羊区人民中路一段1号");
     c.close().await.unwrap();
 }

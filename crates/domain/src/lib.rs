@@ -13,6 +13,7 @@ pub mod assessment;
 pub mod audit;
 pub mod calendar;
 pub mod capability;
+pub mod catalogue;
 pub mod duplicates;
 pub mod hotspots;
 pub mod kb;

@@ -165,7 +165,12 @@ impl fmt::Display for OrderId {
 #[serde(transparent)]
 pub struct UserId(pub i64);
 
-/// A requester's phone number, kept as the digits (and a leading `+`) only.
+/// A requester's phone number in its one canonical form, so that history and
+/// duplicates find the same caller however the number was written: a mainland mobile
+/// as its 11 digits (`+86`, `0086` or `86` before it, spaces and dashes dropped), a
+/// landline as area code and number (`02887654321`; `+86 28 …` gains its `0`), a
+/// local number of 7–8 digits as given until [`Phone::with_area_code`] completes it,
+/// and a number abroad as `+` and its digits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
 pub struct Phone(String);
@@ -174,14 +179,50 @@ impl Phone {
     pub fn parse(s: &str) -> Result<Self, InvalidValue> {
         let digits: String = s
             .chars()
-            .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
+            .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.' | '\u{3000}'))
             .collect();
-        let body = digits.strip_prefix('+').unwrap_or(&digits);
+        let (plus, body) = match digits.strip_prefix('+') {
+            Some(rest) => (true, rest),
+            None => (false, digits.as_str()),
+        };
         if body.len() < 5 || body.len() > 20 || !body.bytes().all(|b| b.is_ascii_digit()) {
             return Err(InvalidValue(format!("not a phone number: {s:?}")));
         }
-        Ok(Self(digits))
+        let mobile = |n: &str| n.len() == 11 && n.starts_with('1');
+        // The national number after China's country code, if it was written.
+        let national = if plus {
+            body.strip_prefix("86")
+        } else if let Some(rest) = body.strip_prefix("0086") {
+            Some(rest)
+        } else {
+            body.strip_prefix("86").filter(|rest| mobile(rest))
+        };
+        let canonical = match national {
+            Some(n) if mobile(n) => n.to_owned(),
+            Some(n) if n.starts_with('0') => n.to_owned(),
+            Some(n) => format!("0{n}"),
+            None if plus => format!("+{body}"),
+            None => body.to_owned(),
+        };
+        if canonical.trim_start_matches('+').len() < 3 {
+            return Err(InvalidValue(format!("not a phone number: {s:?}")));
+        }
+        Ok(Self(canonical))
     }
+
+    /// A local number (7 or 8 digits, no area code) with the hotline's area code in
+    /// front (`87654321` and `028` → `02887654321`); any other number as it is.
+    pub fn with_area_code(self, area: &str) -> Self {
+        let local = matches!(self.0.len(), 7 | 8) && !self.0.starts_with(['0', '1', '+']);
+        let area_ok =
+            area.len() >= 3 && area.starts_with('0') && area.bytes().all(|b| b.is_ascii_digit());
+        if local && area_ok {
+            Phone(format!("{area}{}", self.0))
+        } else {
+            self
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -203,6 +244,42 @@ string_value!(Phone);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_phone_number_has_one_canonical_form() {
+        let canonical = |s: &str| Phone::parse(s).unwrap().as_str().to_owned();
+        for mobile in [
+            "13812345678",
+            "138-1234-5678",
+            "138 1234 5678",
+            "+86 138 1234 5678",
+            "+8613812345678",
+            "0086 13812345678",
+            "8613812345678",
+            "(+86)138-1234-5678",
+        ] {
+            assert_eq!(canonical(mobile), "13812345678", "{mobile}");
+        }
+        assert_eq!(canonical("028-8765 4321"), "02887654321");
+        assert_eq!(canonical("+86 28 87654321"), "02887654321");
+        assert_eq!(canonical("0086-028-87654321"), "02887654321");
+        assert_eq!(canonical("+1 415 555 0100"), "+14155550100");
+        assert_eq!(canonical("12345"), "12345", "a service number stays");
+        let local = Phone::parse("8765 4321").unwrap();
+        assert_eq!(local.clone().with_area_code("028").as_str(), "02887654321");
+        assert_eq!(local.with_area_code("").as_str(), "87654321");
+        assert_eq!(
+            Phone::parse("13812345678")
+                .unwrap()
+                .with_area_code("028")
+                .as_str(),
+            "13812345678"
+        );
+        assert!(Phone::parse("1234").is_err() && Phone::parse("138-abc").is_err());
+        // Stored numbers written the old way read back canonical.
+        let stored: Phone = serde_json::from_str("\"+8613812345678\"").unwrap();
+        assert_eq!(stored.as_str(), "13812345678");
+    }
 
     #[test]
     fn region_codes_are_six_digits_of_a_real_province() {

@@ -68,6 +68,9 @@ pub trait OrderStore: Send + Sync {
         batch: Vec<(Order, Vec<Event>)>,
         audit: AuditRecord,
     ) -> Result<()>;
+    /// Sets the keyed phone hash of these orders (recomputed when the phone's
+    /// canonical form changed), in one transaction; orders that are gone are skipped.
+    async fn set_phone_hashes(&self, hashes: Vec<(OrderId, String)>) -> Result<()>;
     /// Open orders per status, for metrics.
     async fn count_by_status(&self) -> Result<Vec<(String, i64)>>;
 }

@@ -9,7 +9,7 @@ use axum::{Json, Router};
 
 use crate::audit::ClientAddr;
 use crate::auth::CurrentUser;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -60,13 +60,33 @@ async fn create_unit(
 /// Units as far as the caller's organisation reaches: an installation administrator
 /// sees all; everyone else the subtree of the hotline they belong to (a province sees
 /// every city, a city its own units).
+/// `q`: only the units whose name or code matches, best match first (see
+/// [`crate::access::Org::find_units`]).
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(crate) struct UnitsQuery {
+    q: Option<String>,
+}
+
 async fn list_units(
     State(state): State<AppState>,
     CurrentUser(viewer): CurrentUser,
+    ApiQuery(query): ApiQuery<UnitsQuery>,
 ) -> ApiResult<Json<Items<UnitRecord>>> {
+    let items = units_for(&state, &viewer, query.q.as_deref()).await?;
+    Ok(Json(Items { items }))
+}
+
+/// The units a viewer may list (their hotline's subtree; an installation
+/// administrator: all), narrowed to those matching `q` best first if given: the use
+/// case behind `GET /api/v1/units` and the console's unit pickers.
+pub(crate) async fn units_for(
+    state: &AppState,
+    viewer: &Viewer,
+    q: Option<&str>,
+) -> ApiResult<Vec<UnitRecord>> {
     let org = state.org().await?;
     let units = state.store().list_units().await?;
-    let items = match home_hotline(&org, &viewer) {
+    let mut items: Vec<UnitRecord> = match home_hotline(&org, viewer) {
         None if viewer.is_installation_admin() => units,
         None => Vec::new(),
         Some(home) => units
@@ -74,20 +94,21 @@ async fn list_units(
             .filter(|u| org.is_same_or_above(&home, &u.code))
             .collect(),
     };
-    Ok(Json(Items { items }))
+    if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
+        crate::orders::check_len("q", q, 50, true)?;
+        let ranked: Vec<UnitCode> = org
+            .find_units(q, None)
+            .into_iter()
+            .map(|u| u.code.clone())
+            .collect();
+        items.retain(|u| ranked.contains(&u.code));
+        items.sort_by_key(|u| ranked.iter().position(|c| *c == u.code));
+    }
+    Ok(items)
 }
 
-/// The hotline a user belongs to: their unit if it is one, else the nearest above it.
 fn home_hotline(org: &Org, viewer: &Viewer) -> Option<UnitCode> {
-    let mut at = viewer.user.unit.clone();
-    while let Some(code) = at {
-        let unit = org.get(&code)?;
-        if unit.kind == UnitKind::Hotline {
-            return Some(code);
-        }
-        at = unit.parent.clone();
-    }
-    None
+    viewer.home_hotline(org)
 }
 
 async fn patch_unit(

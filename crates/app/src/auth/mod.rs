@@ -5,6 +5,7 @@
 pub mod account;
 pub mod key_scope;
 pub mod password_policy;
+pub mod phrases;
 pub mod two_factor;
 
 use argon2::Argon2;

@@ -11,6 +11,7 @@ pub mod deadline_watch;
 pub mod knowledge_index;
 pub mod monthly_summons;
 pub mod order_index;
+pub mod phone_rehash;
 pub mod report_counter;
 pub mod retention;
 
@@ -48,6 +49,7 @@ pub fn start(state: &AppState, anchor_file: PathBuf) -> Jobs {
         monthly_summons::spawn(s(), MONTHLY_SUMMONS_EVERY),
         retention::spawn(s(), RETENTION_EVERY),
         audit_anchor::spawn(s(), anchor_file.clone(), AUDIT_ANCHOR_EVERY),
+        phone_rehash::spawn(s()),
     ];
     Jobs {
         state: state.clone(),

@@ -123,7 +123,7 @@ pub async fn intake_from(state: &AppState, req: CreateOrderRequest) -> ApiResult
         confidential: req.confidential,
         requester: Requester {
             name: trim(req.requester.name),
-            phone: req.requester.phone,
+            phone: req.requester.phone.map(|p| local_phone(state, p)),
             address: trim(req.requester.address),
             anonymous: req.requester.anonymous,
         },
@@ -158,6 +158,12 @@ async fn place_of(
             format!("no such town or street: {street} (9-digit statistical code)"),
         )),
     }
+}
+
+/// A number as this hotline writes it: a local number completed with the configured
+/// area code (`Phone` is canonical otherwise).
+pub fn local_phone(state: &AppState, phone: Phone) -> Phone {
+    phone.with_area_code(&state.config().phone_area_code)
 }
 
 /// The keyed hash of a phone number: history and duplicate lookups use it, so no
@@ -362,7 +368,8 @@ pub async fn history_for(
     if !viewer.grants(Capability::LookUpCallers) || viewer.staff_hotline(&org).is_none() {
         return Err(ApiError::forbidden("only hotline staff look up callers"));
     }
-    let hash = phone_hash(&state.config().phone_hash_key, phone);
+    let phone = local_phone(state, phone.clone());
+    let hash = phone_hash(&state.config().phone_hash_key, &phone);
     let mut items = Vec::new();
     for o in state.store().orders_by_phone_hash(&hash, 50).await? {
         if viewer.can_see(&org, &o) {
@@ -971,8 +978,14 @@ fn dispatch_targets(
     unit: &str,
     co: &[String],
 ) -> ApiResult<(DispatchTarget, Vec<UnitCode>)> {
-    let resolve = |field: &str, code: &str| -> ApiResult<DispatchTarget> {
-        let code = UnitCode::parse(code).map_err(|e| ApiError::invalid(field, e.0))?;
+    let resolve = |field: &str, text: &str| -> ApiResult<DispatchTarget> {
+        // A code, or a name as people type it (see `Org::resolve_unit`).
+        let code = match UnitCode::parse(text.trim()) {
+            Ok(code) if org.get(&code).is_some() => code,
+            _ => org
+                .resolve_unit(text, &order.hotline)
+                .map_err(|why| ApiError::invalid(field, why))?,
+        };
         let u = org
             .get(&code)
             .ok_or_else(|| unknown_unit(field, code.as_str()))?;

@@ -8,6 +8,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/console/me", get(me_page))
         .route("/console/me/password", post(password_post))
         .route("/console/me/sessions/end", post(end_session_post))
+        .route("/console/me/phrases", post(phrases_post))
 }
 
 pub(super) struct SessionLine {
@@ -23,6 +24,8 @@ pub(super) struct SessionLine {
 pub(super) struct MePage {
     me: Option<Shell>,
     sessions: Vec<SessionLine>,
+    /// The common phrases, one a line.
+    phrases: String,
     csrf: String,
     message: Option<&'static str>,
     error: Option<&'static str>,
@@ -38,6 +41,7 @@ pub(super) struct Outcome {
 fn done_message(done: &str) -> &'static str {
     match done {
         "password" => "密码已修改，您在其他地方的登录已全部结束。",
+        "phrases" => "常用语已保存。",
         _ => "会话已结束。",
     }
 }
@@ -56,6 +60,7 @@ fn error_message(key: &str) -> &'static str {
         "new" => "新密码不符合密码策略，请换一个更不易猜到的密码。",
         "account_locked" | "rate_limited" => "密码错误次数过多，请稍后再试。",
         "not_found" => "该会话不存在或已结束。",
+        k if k.starts_with("items") => "常用语最多 50 条，每条不超过 200 字。",
         other => labels::error(other),
     }
 }
@@ -83,9 +88,14 @@ pub(super) async fn me_page(
             current: s.current,
         })
         .collect();
+    let phrases = match crate::auth::phrases::phrases_of(&state, &user.viewer).await {
+        Ok(p) => p.items.join("\n"),
+        Err(e) => return page_error(e),
+    };
     MePage {
         me: Some(shell(&state, &org, &user)),
         sessions,
+        phrases,
         csrf: csrf_token(&state, &user.token),
         message: q.done.as_deref().map(done_message),
         error: q.error.as_deref().map(error_message),
@@ -141,4 +151,27 @@ pub(super) async fn end_session_post(
         end_own_session(&state, &user.viewer, &addr, &f.id).await,
         "session",
     )
+}
+
+#[derive(Deserialize)]
+pub(super) struct PhrasesForm {
+    csrf: String,
+    #[serde(default)]
+    phrases: String,
+}
+
+pub(super) async fn phrases_post(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    user: ConsoleUser,
+    Form(f): Form<PhrasesForm>,
+) -> Response {
+    if !csrf_ok(&state, &user, &f.csrf) {
+        return stale_form();
+    }
+    let items = f.phrases.lines().map(str::to_owned).collect();
+    let outcome = crate::auth::phrases::set_phrases(&state, &user.viewer, &addr, items)
+        .await
+        .map(drop);
+    back(outcome, "phrases")
 }

@@ -45,7 +45,11 @@ pub(super) struct UnitLine {
 #[template(path = "admin_units.html")]
 pub(super) struct AdminUnitsPage {
     me: Option<Shell>,
+    /// The refused form as typed (empty otherwise).
+    typed: Typed,
     units: Vec<UnitLine>,
+    /// The administrator's hotline and its dispatch catalogue as lines of text.
+    catalogue: Option<(String, String)>,
     kinds: Vec<(&'static str, &'static str)>,
     csrf: String,
     message: Option<String>,
@@ -58,6 +62,66 @@ pub(super) struct AdminQuery {
     error: Option<String>,
     /// The field a refused form got wrong.
     field: Option<String>,
+}
+
+/// A form as it was typed, to show again when it is refused: its fields by name,
+/// the CSRF token and any password left out.
+#[derive(Default)]
+pub(super) struct Typed(std::collections::BTreeMap<String, String>);
+
+impl Typed {
+    fn of(pairs: &[(String, String)]) -> Self {
+        Typed(
+            pairs
+                .iter()
+                .filter(|(k, _)| k != "csrf" && !k.contains("password"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        )
+    }
+
+    /// What was typed in `field`, or nothing.
+    pub(super) fn get(&self, field: &str) -> &str {
+        self.0.get(field).map_or("", String::as_str)
+    }
+
+    /// Whether `field` was sent with `value` (a select's option).
+    pub(super) fn is(&self, field: &str, value: &str) -> bool {
+        self.0.get(field).is_some_and(|v| v == value)
+    }
+
+    /// Whether the form sent was the one with `op`.
+    pub(super) fn op(&self, op: &str) -> bool {
+        self.is("op", op)
+    }
+}
+
+/// A form's fields read into its type, with what was typed.
+fn read_form<T: serde::de::DeserializeOwned>(pairs: &[(String, String)]) -> Result<T, ApiError> {
+    let text =
+        serde_urlencoded::to_string(pairs).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    serde_urlencoded::from_str(&text).map_err(|e| ApiError::bad_request(e.to_string()))
+}
+
+/// A refusal of what was typed (the form comes back as typed), rather than of who
+/// typed it (403, a console page of its own).
+fn is_refusal(e: &ApiError) -> bool {
+    use axum::http::StatusCode as S;
+    matches!(
+        e.status,
+        S::UNPROCESSABLE_ENTITY | S::CONFLICT | S::BAD_REQUEST
+    )
+}
+
+/// The error line of a refused form.
+fn refusal_line(e: &ApiError) -> String {
+    admin_error(
+        e.code,
+        e.fields
+            .as_ref()
+            .and_then(|f| f.keys().next())
+            .map(String::as_str),
+    )
 }
 
 pub(super) fn admin_messages(q: &AdminQuery) -> (Option<String>, Option<String>) {
@@ -100,7 +164,7 @@ fn admin_field_label(field: &str) -> &'static str {
         "unit" => "所属单位",
         "holidays" | "workdays" | "year" => "日历（JSON）",
         "path" => "分类编码",
-        "text" => "同义词",
+        "text" => "同义词或派单目录",
         "json" => "日历（JSON）",
         "consultation" | "help" | "complaint" | "report" | "suggestion" | "praise" => {
             "办理时限（工作日）"
@@ -121,6 +185,16 @@ pub(super) async fn admin_units(
     user: ConsoleUser,
     Query(q): Query<AdminQuery>,
 ) -> Response {
+    units_view(&state, &user, admin_messages(&q), Typed::default()).await
+}
+
+async fn units_view(
+    state: &AppState,
+    user: &ConsoleUser,
+    (message, error): (Option<String>, Option<String>),
+    typed: Typed,
+) -> Response {
+    let state = state.clone();
     if !user.viewer.grants(Capability::Administer) {
         return not_admin();
     }
@@ -142,10 +216,24 @@ pub(super) async fn admin_units(
         })
         .collect();
     units.sort_by(|a, b| a.code.cmp(&b.code));
-    let (message, error) = admin_messages(&q);
-    AdminUnitsPage {
-        me: Some(shell(&state, &org, &user)),
+    let catalogue = match user.viewer.home_hotline(&org) {
+        Some(h) => match crate::catalogue::catalogue(&state, &h).await {
+            Ok(_) if typed.op("catalogue") => Some((h.to_string(), typed.get("text").to_owned())),
+            Ok(c) => Some((h.to_string(), catalogue_text(&c))),
+            Err(e) => return page_error(e),
+        },
+        None => None,
+    };
+    let status = if error.is_some() && !typed.0.is_empty() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    let page = AdminUnitsPage {
+        me: Some(shell(&state, &org, user)),
         units,
+        catalogue,
+        typed,
         kinds: hotline_domain::UnitKind::ALL
             .iter()
             .map(|k| (k.as_str(), unit_kind_label(k.as_str())))
@@ -153,8 +241,8 @@ pub(super) async fn admin_units(
         csrf: csrf_token(&state, &user.token),
         message,
         error,
-    }
-    .into_response()
+    };
+    (status, page).into_response()
 }
 
 #[derive(Deserialize)]
@@ -166,6 +254,57 @@ pub(super) struct UnitForm {
     kind: Option<String>,
     parent: Option<String>,
     region: Option<String>,
+    /// The dispatch catalogue's lines (`op=catalogue`).
+    text: Option<String>,
+}
+
+/// A catalogue as the console edits it: one entry a line, `领域 区划 主办单位
+/// 协办单位…`, `-` for no region.
+fn catalogue_text(c: &hotline_domain::catalogue::DispatchCatalogue) -> String {
+    c.entries
+        .iter()
+        .map(|e| {
+            let region = e.region.as_ref().map_or("-".to_owned(), |r| r.to_string());
+            let mut line = format!("{} {region} {}", e.domain, e.unit);
+            for u in &e.co_units {
+                line.push(' ');
+                line.push_str(u.as_str());
+            }
+            line
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The inverse of [`catalogue_text`]; blank lines and `#` comments are skipped.
+fn catalogue_from_text(
+    text: &str,
+) -> Result<hotline_domain::catalogue::DispatchCatalogue, ApiError> {
+    use hotline_domain::catalogue::CatalogueEntry;
+    let mut entries = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let bad = |why: String| ApiError::invalid("text", format!("第 {} 行：{why}", i + 1));
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let [domain, region, unit, co @ ..] = words.as_slice() else {
+            return Err(bad("需要“领域 区划 主办单位 [协办单位…]”".into()));
+        };
+        let region = (*region != "-")
+            .then(|| hotline_domain::RegionCode::parse(region))
+            .transpose()
+            .map_err(|e| bad(e.0))?;
+        let code = |c: &str| hotline_domain::UnitCode::parse(c).map_err(|e| bad(e.0));
+        entries.push(CatalogueEntry {
+            domain: (*domain).to_owned(),
+            region,
+            unit: code(unit)?,
+            co_units: co.iter().map(|c| code(c)).collect::<Result<_, _>>()?,
+        });
+    }
+    Ok(hotline_domain::catalogue::DispatchCatalogue { entries })
 }
 
 /// After a change, back to the page (so a reload does not repeat it).
@@ -187,15 +326,28 @@ pub(super) async fn admin_units_post(
     State(state): State<AppState>,
     addr: ClientAddr,
     user: ConsoleUser,
-    Form(f): Form<UnitForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
+    let f: UnitForm = match read_form(&pairs) {
+        Ok(f) => f,
+        Err(e) => return page_error(e),
+    };
     if !csrf_ok(&state, &user, &f.csrf) {
         return stale_form();
     }
-    back_to(
-        "/console/admin/units",
-        unit_change(&state, &addr, &user.viewer, f).await,
-    )
+    let outcome = unit_change(&state, &addr, &user.viewer, f).await;
+    match outcome {
+        Err(e) if is_refusal(&e) => {
+            units_view(
+                &state,
+                &user,
+                (None, Some(refusal_line(&e))),
+                Typed::of(&pairs),
+            )
+            .await
+        }
+        other => back_to("/console/admin/units", other),
+    }
 }
 
 pub(super) async fn unit_change(
@@ -206,6 +358,14 @@ pub(super) async fn unit_change(
 ) -> Result<(), ApiError> {
     use crate::admin::{UnitPatch, add_unit, change_unit};
     let actor = Principal::person(v, addr);
+    if f.op == "catalogue" {
+        let org = state.org().await?;
+        let hotline = crate::catalogue::hotline_of(&org, v, Some(f.code.trim()))?;
+        let c = catalogue_from_text(f.text.as_deref().unwrap_or(""))?;
+        return crate::catalogue::put_catalogue(state, &actor, &hotline, c)
+            .await
+            .map(drop);
+    }
     let bad =
         |field: &'static str| move |e: hotline_domain::InvalidValue| ApiError::invalid(field, e.0);
     let nonempty = |s: &Option<String>| {
@@ -215,10 +375,12 @@ pub(super) async fn unit_change(
             .map(str::to_owned)
     };
     let code = hotline_domain::UnitCode::parse(f.code.trim()).map_err(bad("code"))?;
+    // The parent is picked by name (or code, or `名称（code）`).
+    let org = state.org().await?;
     let parent = nonempty(&f.parent)
-        .map(|p| hotline_domain::UnitCode::parse(&p))
+        .map(|p| org.resolve_within(&p, None))
         .transpose()
-        .map_err(bad("parent"))?;
+        .map_err(|why| ApiError::invalid("parent", why))?;
     if f.op == "create" {
         let kind = hotline_domain::UnitKind::parse(f.kind.as_deref().unwrap_or(""))
             .map_err(bad("kind"))?;
@@ -263,6 +425,8 @@ pub(super) struct UserLine {
 #[template(path = "admin_users.html")]
 pub(super) struct AdminUsersPage {
     me: Option<Shell>,
+    /// The refused form as typed (empty otherwise).
+    typed: Typed,
     users: Vec<UserLine>,
     roles: Vec<(&'static str, &'static str)>,
     csrf: String,
@@ -275,6 +439,16 @@ pub(super) async fn admin_users(
     user: ConsoleUser,
     Query(q): Query<AdminQuery>,
 ) -> Response {
+    users_view(&state, &user, admin_messages(&q), Typed::default()).await
+}
+
+async fn users_view(
+    state: &AppState,
+    user: &ConsoleUser,
+    (message, error): (Option<String>, Option<String>),
+    typed: Typed,
+) -> Response {
+    let state = state.clone();
     if !user.viewer.grants(Capability::Administer) {
         return not_admin();
     }
@@ -299,10 +473,15 @@ pub(super) async fn admin_users(
             active: u.active,
         })
         .collect();
-    let (message, error) = admin_messages(&q);
-    AdminUsersPage {
-        me: Some(shell(&state, &org, &user)),
+    let status = if error.is_some() && !typed.0.is_empty() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    let page = AdminUsersPage {
+        me: Some(shell(&state, &org, user)),
         users,
+        typed,
         roles: hotline_domain::Role::ALL
             .iter()
             .map(|r| (r.as_str(), labels::role(r.as_str())))
@@ -310,8 +489,8 @@ pub(super) async fn admin_users(
         csrf: csrf_token(&state, &user.token),
         message,
         error,
-    }
-    .into_response()
+    };
+    (status, page).into_response()
 }
 
 #[derive(Deserialize)]
@@ -328,15 +507,27 @@ pub(super) async fn admin_users_post(
     State(state): State<AppState>,
     addr: ClientAddr,
     user: ConsoleUser,
-    Form(f): Form<UserForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
+    let f: UserForm = match read_form(&pairs) {
+        Ok(f) => f,
+        Err(e) => return page_error(e),
+    };
     if !csrf_ok(&state, &user, &f.csrf) {
         return stale_form();
     }
-    back_to(
-        "/console/admin/users",
-        account_change(&state, &addr, &user.viewer, f).await,
-    )
+    match account_change(&state, &addr, &user.viewer, f).await {
+        Err(e) if is_refusal(&e) => {
+            users_view(
+                &state,
+                &user,
+                (None, Some(refusal_line(&e))),
+                Typed::of(&pairs),
+            )
+            .await
+        }
+        other => back_to("/console/admin/users", other),
+    }
 }
 
 pub(super) async fn account_change(
@@ -379,6 +570,8 @@ pub(super) async fn account_change(
 #[template(path = "admin_rules.html")]
 pub(super) struct AdminRulesPage {
     me: Option<Shell>,
+    /// The refused form as typed (empty otherwise).
+    typed: Typed,
     years: String,
     warnings: Vec<String>,
     limit_inputs: Vec<RuleInput>,
@@ -423,6 +616,16 @@ pub(super) async fn admin_rules(
     user: ConsoleUser,
     Query(q): Query<AdminQuery>,
 ) -> Response {
+    rules_view(&state, &user, admin_messages(&q), Typed::default()).await
+}
+
+async fn rules_view(
+    state: &AppState,
+    user: &ConsoleUser,
+    (message, error): (Option<String>, Option<String>),
+    typed: Typed,
+) -> Response {
+    let state = state.clone();
     // Calendar, rules and taxonomy belong to the whole installation.
     if !user.viewer.is_installation_admin() {
         return not_admin();
@@ -448,19 +651,31 @@ pub(super) async fn admin_rules(
             format!("尚未载入 {year} 年的法定节假日安排：涉及该年的时限暂按周一至周五计算并标记为日历不完整。")
         })
         .collect();
-    let (limit_inputs, rule_inputs) = rule_inputs(&rules);
-    let (message, error) = admin_messages(&q);
-    AdminRulesPage {
-        me: Some(shell(&state, &org, &user)),
+    let (mut limit_inputs, mut rule_inputs) = rule_inputs(&rules);
+    if typed.op("limits") {
+        for i in limit_inputs.iter_mut().chain(rule_inputs.iter_mut()) {
+            i.value = typed.get(i.name).to_owned();
+        }
+    }
+    let status = if error.is_some() && !typed.0.is_empty() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    let synonyms = match state.synonyms().await {
+        Ok(_) if typed.op("synonyms") => typed.get("json").to_owned(),
+        Ok(s) => s.to_text(),
+        Err(e) => return page_error(e),
+    };
+    let page = AdminRulesPage {
+        me: Some(shell(&state, &org, user)),
+        typed,
         years: year_ranges(&years),
         warnings,
         limit_inputs,
         rule_inputs,
         clock_dispatch: rules.clock_start == hotline_domain::rules::ClockStart::Dispatch,
-        synonyms: match state.synonyms().await {
-            Ok(s) => s.to_text(),
-            Err(e) => return page_error(e),
-        },
+        synonyms,
         tops: hotline_domain::DOMAIN_TOPS
             .iter()
             .map(|t| (*t, hotline_domain::taxonomy::top_name(t)))
@@ -481,8 +696,8 @@ pub(super) async fn admin_rules(
         csrf: csrf_token(&state, &user.token),
         message,
         error,
-    }
-    .into_response()
+    };
+    (status, page).into_response()
 }
 
 #[derive(Deserialize)]
@@ -608,15 +823,27 @@ pub(super) async fn admin_rules_post(
     State(state): State<AppState>,
     addr: ClientAddr,
     user: ConsoleUser,
-    Form(f): Form<RulesForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
+    let f: RulesForm = match read_form(&pairs) {
+        Ok(f) => f,
+        Err(e) => return page_error(e),
+    };
     if !csrf_ok(&state, &user, &f.csrf) {
         return stale_form();
     }
-    back_to(
-        "/console/admin/rules",
-        rules_change(&state, &addr, &user.viewer, f).await,
-    )
+    match rules_change(&state, &addr, &user.viewer, f).await {
+        Err(e) if is_refusal(&e) => {
+            rules_view(
+                &state,
+                &user,
+                (None, Some(refusal_line(&e))),
+                Typed::of(&pairs),
+            )
+            .await
+        }
+        other => back_to("/console/admin/rules", other),
+    }
 }
 
 pub(super) async fn rules_change(

@@ -54,6 +54,8 @@ pub(super) struct IntakeForm {
     #[serde(default)]
     content: String,
     then: Option<String>,
+    /// `1` while the unit field holds the dispatch catalogue's suggestion, untouched.
+    unit_suggested: Option<String>,
     #[serde(default)]
     answer: String,
     route: Option<String>,
@@ -77,6 +79,7 @@ pub(super) struct IntakeValues {
     answer: String,
     triage_note: String,
     unit: String,
+    unit_suggested: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -103,6 +106,12 @@ pub(super) struct IntakePage {
     pinned: Vec<(i64, String, String)>,
     /// Knowledge articles matching what was typed (the suggestion panel).
     hits: Vec<super::kb::HitLine>,
+    /// The dispatch catalogue's suggestion for the domain and district chosen.
+    suggested: Option<String>,
+    /// The operator's common phrases (常用语).
+    phrases: Vec<String>,
+    /// The caller's name and address at their latest visible order, offered to fill in.
+    earlier: Option<(String, String)>,
 }
 
 pub(super) async fn intake_view(
@@ -115,8 +124,20 @@ pub(super) async fn intake_view(
     let org = state.org().await?;
     let taxonomy = state.taxonomy().await?;
     let mut history = Vec::new();
+    let mut earlier = None;
     if looked_up && let Ok(phone) = hotline_domain::Phone::parse(&f.phone) {
-        for v in history_for(state, &user.viewer, &phone).await? {
+        let found = history_for(state, &user.viewer, &phone).await?;
+        // The latest order that shows its requester (a report's is never offered).
+        earlier = found
+            .iter()
+            .find(|v| !v.requester.hidden && (v.requester.name.is_some() || v.address.is_some()))
+            .map(|v| {
+                (
+                    v.requester.name.clone().unwrap_or_default(),
+                    v.address.clone().unwrap_or_default(),
+                )
+            });
+        for v in found {
             history.push(history_line(&v));
         }
     }
@@ -160,6 +181,18 @@ pub(super) async fn intake_view(
         .into_iter()
         .collect();
     let places = state.regions().await?;
+    let suggestion = match (
+        DomainPath::parse(f.domain.trim()).ok(),
+        RegionCode::parse(f.region.trim()).ok(),
+    ) {
+        (domain, Some(region)) if user.viewer.staff_hotline(&org).is_some() => {
+            crate::catalogue::suggestion_for_intake(state, &user.viewer, domain.as_ref(), &region)
+                .await?
+                .into_iter()
+                .next()
+        }
+        _ => None,
+    };
     let districts = super::places::district_groups(&places, &served, f.region.trim());
     let streets = super::places::street_choices(&places, &f.region, f.street.trim());
     let routes = triage_routes(&user.viewer);
@@ -171,7 +204,12 @@ pub(super) async fn intake_view(
     let typed = format!("{} {}", f.title, f.content);
     let hits = super::kb::suggestions(state, &user.viewer, &typed, super::kb::SUGGESTIONS).await?;
     let channel = f.channel.clone().or(Some("phone".into()));
-    let kind = f.kind.clone().or(Some("complaint".into()));
+    let kind = f.kind.clone();
+    let cited = cited_script(state, &f).await?;
+    let phrases = crate::auth::phrases::phrases_of(state, &user.viewer)
+        .await
+        .map(|p| p.items)
+        .unwrap_or_default();
     Ok(IntakePage {
         me: Some(shell(state, &org, user)),
         error,
@@ -197,6 +235,9 @@ pub(super) async fn intake_view(
         csrf: csrf_token(state, &user.token),
         pinned,
         hits,
+        suggested: suggestion.as_ref().map(crate::catalogue::hint),
+        phrases,
+        earlier,
         f: IntakeValues {
             phone: f.phone,
             name: f.name,
@@ -206,9 +247,14 @@ pub(super) async fn intake_view(
             address: f.address,
             title: f.title,
             content: f.content,
-            answer: f.answer,
+            answer: cited.unwrap_or(f.answer),
             triage_note: f.triage_note,
-            unit: f.unit,
+            unit_suggested: (suggestion.is_some() && f.unit.trim().is_empty())
+                || (f.unit_suggested.as_deref() == Some("1")),
+            unit: match &suggestion {
+                Some(s) if f.unit.trim().is_empty() => format!("{}（{}）", s.name, s.unit),
+                _ => f.unit,
+            },
         },
     })
 }
@@ -240,7 +286,15 @@ pub(super) fn intake_request(f: &IntakeForm) -> ApiResult<CreateOrderRequest> {
     let or = |v: &Option<String>, default: &str| v.clone().unwrap_or_else(|| default.to_owned());
     Ok(CreateOrderRequest {
         channel: field("channel", &or(&f.channel, "phone"), Channel::parse)?,
-        kind: field("kind", &or(&f.kind, "complaint"), Kind::parse)?,
+        kind: match f.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+            Some(k) => field("kind", k, Kind::parse)?,
+            None => {
+                return Err(ApiError::invalid(
+                    "kind",
+                    "must be chosen: the call's kind decides its deadline",
+                ));
+            }
+        },
         domain: opt_field("domain", &f.domain, DomainPath::parse)?,
         region: field("region", f.region.trim(), RegionCode::parse)?,
         street: blank_to_none(&f.street),
@@ -340,8 +394,16 @@ pub(super) async fn intake_submit(
 /// operator filled in. None filled, or several, and Enter does nothing: registering
 /// the call as 待派单 would drop the unit or the route they chose.
 fn disposition_typed(f: &IntakeForm) -> Result<&'static str, &'static str> {
+    // A unit the catalogue suggested is not the operator's choice until they confirm it
+    // (typing in the field, or Enter there, clears the mark).
+    let no_unit = String::new();
+    let unit = if f.unit_suggested.as_deref() == Some("1") {
+        &no_unit
+    } else {
+        &f.unit
+    };
     let typed = [
-        ("dispatch", &f.unit),
+        ("dispatch", unit),
         ("answer", &f.answer),
         ("triage", &f.triage_note),
     ];
@@ -368,15 +430,34 @@ async fn keep_form(state: &AppState, user: &ConsoleUser, f: IntakeForm, why: &st
 /// Whether the unit can take a dispatch from this viewer's hotline, checked before
 /// anything is registered.
 async fn dispatchable(state: &AppState, v: &Viewer, unit: &str) -> bool {
-    let (Ok(org), Ok(code)) = (state.org().await, hotline_domain::UnitCode::parse(unit)) else {
+    let Ok(org) = state.org().await else {
         return false;
     };
     let Some(hotline) = v.staff_hotline(&org) else {
         return false;
     };
+    // Named as the picker shows it, by code, or by a name that finds one unit.
+    let Ok(code) = org.resolve_unit(unit, hotline) else {
+        return false;
+    };
     org.get(&code).is_some_and(|u| u.active)
         && code != *hotline
         && org.is_same_or_above(hotline, &code)
+}
+
+/// The answer script of the article cited, when the direct answer is still empty:
+/// what citing fills in (the page's script does it at once; this is its fallback).
+async fn cited_script(state: &AppState, f: &IntakeForm) -> ApiResult<Option<String>> {
+    if !f.answer.trim().is_empty() {
+        return Ok(None);
+    }
+    let Some(id) = f.article_id.as_deref().and_then(|a| a.parse::<i64>().ok()) else {
+        return Ok(None);
+    };
+    let article = state.store().article(id).await?;
+    Ok(article
+        .filter(|a| a.status == hotline_domain::kb::ArticleStatus::Published)
+        .map(|a| a.content.answer))
 }
 
 fn history_line(v: &OrderView) -> HistoryLine {

@@ -65,6 +65,8 @@ pub(super) struct HitLine {
     pub(super) id: i64,
     pub(super) title: String,
     pub(super) snippet: String,
+    /// The article's answer script (答复口径): citing it fills the direct answer.
+    pub(super) answer: String,
 }
 
 pub(super) struct ArticleLine {
@@ -122,15 +124,22 @@ pub(super) async fn suggestions(
     } else {
         0.0
     };
-    Ok(hits
-        .into_iter()
-        .filter(|h| h.score >= floor)
-        .map(|h| HitLine {
+    let mut lines = Vec::new();
+    for h in hits.into_iter().filter(|h| h.score >= floor) {
+        let answer = state
+            .store()
+            .article(h.id)
+            .await?
+            .map(|a| a.content.answer)
+            .unwrap_or_default();
+        lines.push(HitLine {
             id: h.id,
             title: h.title,
             snippet: h.snippet,
-        })
-        .collect())
+            answer,
+        });
+    }
+    Ok(lines)
 }
 
 pub(super) async fn kb_home(

@@ -501,6 +501,12 @@ pub(super) struct OrderPage {
     csrf: String,
     message: Option<String>,
     error: Option<String>,
+    /// The dispatch catalogue's suggestion, beside the dispatch form.
+    suggested: Option<String>,
+    /// The user's common phrases (常用语), beside each text box.
+    phrases: Vec<String>,
+    /// Just registered at intake: the way to the next call.
+    next_call: bool,
 }
 
 #[derive(Deserialize)]
@@ -583,6 +589,20 @@ pub(super) async fn build_order_page(
         calendar: &calendar,
     };
     let names = available_actions(&order, &v.actor_for(&org, &order), &ctx);
+    let suggestion = if names.contains(&ActionName::Dispatch) {
+        crate::catalogue::suggest_for(
+            state,
+            &org,
+            &order.hotline,
+            order.domain.as_ref(),
+            &order.region,
+        )
+        .await?
+        .into_iter()
+        .next()
+    } else {
+        None
+    };
     let routes = triage_routes(v);
     let events = state.store().events(order.id).await?;
     let view = view_for(state, v, &org, order, Some(events), full_phone).await?;
@@ -599,6 +619,7 @@ pub(super) async fn build_order_page(
     } else {
         Vec::new()
     };
+    let next_call = message.as_deref() == Some(CREATED);
     let message = message.map(|m| {
         if m == CREATED {
             let code = view.tracking_code.as_deref().unwrap_or("—");
@@ -695,13 +716,34 @@ pub(super) async fn build_order_page(
         actions: names
             .into_iter()
             .enumerate()
-            .map(|(i, n)| refilled(i, n, sent))
+            .map(|(i, n)| {
+                let mut form = refilled(i, n, sent);
+                if let Some(s) = suggestion
+                    .as_ref()
+                    .filter(|_| !form.open && n == ActionName::Dispatch)
+                {
+                    form.typed.unit = format!("{}（{}）", s.name, s.unit);
+                    form.typed.co_units = s
+                        .co_units
+                        .iter()
+                        .map(|c| c.to_string())
+                        .collect::<Vec<_>>()
+                        .join(",");
+                }
+                form
+            })
             .collect(),
         routes,
         units,
         csrf: csrf_token(state, &user.token),
         message,
         error,
+        suggested: suggestion.as_ref().map(crate::catalogue::hint),
+        next_call,
+        phrases: crate::auth::phrases::phrases_of(state, v)
+            .await
+            .map(|p| p.items)
+            .unwrap_or_default(),
     })
 }
 

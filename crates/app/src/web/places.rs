@@ -1,14 +1,94 @@
 //! Picking a place by name on the intake screen and the portal: the districts a form
 //! offers, grouped by city (province → city → district in one list), the streets of
 //! the district chosen, and the script that refills the streets when the district
-//! changes and suggests both from an address typed first.
+//! changes and suggests both from an address typed first; and the script that finds
+//! units by name wherever a unit is asked for.
 
 use super::*;
 use hotline_domain::RegionCode;
 use hotline_domain::regions::{RegionLevel, Regions};
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/static/places.js", get(places_script))
+    Router::new()
+        .route("/static/places.js", get(places_script))
+        .route("/static/units.js", get(units_script))
+        .route("/static/phrases.js", get(phrases_script))
+        .route("/static/intake.js", get(intake_script))
+        .route("/console/units/find", get(find_units))
+        .route("/console/units/suggest", get(suggest_units))
+}
+
+#[derive(Deserialize)]
+pub(super) struct FindQuery {
+    q: Option<String>,
+}
+
+/// The unit picker's answer, for a signed-in console user (the API's
+/// `GET /api/v1/units?q=` takes a bearer token).
+async fn find_units(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<FindQuery>,
+) -> Response {
+    match crate::admin::api::units_for(&state, &user.viewer, q.q.as_deref()).await {
+        Ok(mut items) => {
+            items.truncate(20);
+            axum::Json(serde_json::json!({ "items": items })).into_response()
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct SuggestQuery {
+    domain: Option<String>,
+    region: Option<String>,
+}
+
+/// The dispatch catalogue's suggestion for a call being taken, for the intake screen.
+async fn suggest_units(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<SuggestQuery>,
+) -> Response {
+    let domain = q
+        .domain
+        .as_deref()
+        .and_then(|d| hotline_domain::DomainPath::parse(d).ok());
+    let Some(region) = q
+        .region
+        .as_deref()
+        .and_then(|r| RegionCode::parse(r.trim()).ok())
+    else {
+        return ApiError::invalid("region", "a 6-digit division code").into_response();
+    };
+    match crate::catalogue::suggestion_for_intake(&state, &user.viewer, domain.as_ref(), &region)
+        .await
+    {
+        Ok(items) => axum::Json(serde_json::json!({ "items": items })).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn intake_script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../../../../static/intake.js"),
+    )
+}
+
+async fn phrases_script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../../../../static/phrases.js"),
+    )
+}
+
+async fn units_script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../../../../static/units.js"),
+    )
 }
 
 async fn places_script() -> impl IntoResponse {

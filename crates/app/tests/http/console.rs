@@ -517,31 +517,49 @@ async fn a_refused_admin_form_names_its_field_and_only_a_password_names_the_poli
     // 2026-01-01 is not in 2027.
     let year = "%7B%22year%22%3A2027%2C%22holidays%22%3A%5B%222026-01-01%22%5D%2C%22workdays%22%3A%5B%5D%7D";
     let body = format!("csrf={csrf}&op=calendar&json={year}");
-    let (_, headers, _) = call(&app, form("/console/admin/rules", Some(&cookie), &body)).await;
-    let location = headers[header::LOCATION].to_str().unwrap().to_owned();
-    assert_eq!(
-        location,
-        "/console/admin/rules?error=validation&field=holidays"
-    );
-    let (_, _, page) = call(&app, get(&location, Some(&cookie))).await;
+    let (status, _, page) = call(&app, form("/console/admin/rules", Some(&cookie), &body)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         page.contains("「日历（JSON）」填写有误") && !page.contains("密码策略"),
         "the calendar's error is about the calendar"
+    );
+    assert!(
+        page.contains("&quot;2026-01-01&quot;]") || page.contains("&#34;2026-01-01&#34;]"),
+        "the JSON comes back as typed: {page}"
     );
     let (_, _, page) = call(&app, get("/console/admin/users", Some(&cookie))).await;
     let csrf = csrf_of(&page);
     let weak =
         format!("csrf={csrf}&op=create&username=op9&role=operator&unit=cd12345&password=short");
-    let (_, headers, _) = call(&app, form("/console/admin/users", Some(&cookie), &weak)).await;
-    let location = headers[header::LOCATION].to_str().unwrap().to_owned();
-    assert_eq!(
-        location,
-        "/console/admin/users?error=validation&field=password"
-    );
-    let (_, _, page) = call(&app, get(&location, Some(&cookie))).await;
+    let (status, _, page) = call(&app, form("/console/admin/users", Some(&cookie), &weak)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         page.contains("「密码」不符合密码策略"),
         "the password's error names the policy"
+    );
+    assert!(
+        page.contains("value=\"op9\"")
+            && page.contains("value=\"cd12345\"")
+            && page.contains("<option value=\"operator\" selected>")
+            && !page.contains("short"),
+        "the form comes back as typed, but for the password: {page}"
+    );
+    // A unit refused for its region keeps its code and name.
+    let (_, _, units) = call(&app, get("/console/admin/units", Some(&cookie))).await;
+    let csrf = csrf_of(&units);
+    let bad_unit = format!(
+        "csrf={csrf}&op=create&code=cd-new&name={}&kind=department&parent=cd12345&region=51010",
+        urlenc("新设部门")
+    );
+    let (status, _, page) =
+        call(&app, form("/console/admin/units", Some(&cookie), &bad_unit)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("「行政区划代码」填写有误")
+            && page.contains("value=\"cd-new\"")
+            && page.contains("value=\"新设部门\"")
+            && page.contains("value=\"51010\""),
+        "{page}"
     );
 }
 
@@ -579,7 +597,7 @@ async fn the_intake_screen_registers_and_dispatches_in_one_step_or_nothing() {
     let app = TestApp::sqlite().await;
     let (_, _, cookie) = console_login(&app, "operator", "/console/orders").await;
     let (_, _, page) = call(&app, get("/console/intake", Some(&cookie))).await;
-    assert!(page.contains("登记并派单") && page.contains("<option value=\"cd-jt\">"));
+    assert!(page.contains("登记并派单") && page.contains("<option value=\"单位 cd-jt（cd-jt）\">"));
     let csrf = csrf_of(&page);
     let fields = "kind=complaint&channel=phone&region=510104&title=%E8%B7%AF%E7%81%AF&content=%E8%B7%AF%E7%81%AF%E4%B8%8D%E4%BA%AE";
     let bad = format!("csrf={csrf}&{fields}&then=dispatch&unit=my-zj");
@@ -679,7 +697,7 @@ async fn the_administrator_edits_deadline_limits_and_nonsense_is_refused_unchang
     );
 
     for (complaint, accept) in [("0", "1"), ("20", "0"), ("二十", "1"), ("20", "")] {
-        let (_, headers, _) = call(
+        let (status, headers, page) = call(
             &app,
             form(
                 "/console/admin/rules",
@@ -688,10 +706,16 @@ async fn the_administrator_edits_deadline_limits_and_nonsense_is_refused_unchang
             ),
         )
         .await;
-        let location = headers[header::LOCATION].to_str().unwrap();
+        drop(headers);
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "complaint={complaint} accept_days={accept}"
+        );
         assert!(
-            location.starts_with("/console/admin/rules?error=validation&field="),
-            "complaint={complaint} accept_days={accept}: {location}"
+            page.contains("填写有误")
+                && page.contains(&format!("name=\"complaint\" value=\"{complaint}\"")),
+            "complaint={complaint} accept_days={accept}: the form comes back as typed"
         );
     }
     let api = app
@@ -1080,14 +1104,16 @@ async fn the_installation_administrator_edits_the_synonym_list_from_the_console(
         .as_user("operator", "GET", "/api/v1/kb/synonyms", None)
         .await;
     assert_eq!(r.body["text"], "遗落 = 遗失\n社保卡 = 社会保障卡");
-    let (_, headers, _) = call(
+    let (status, headers, page) = call(
         &app,
         form("/console/admin/rules", Some(&admin), &save("只有一个词")),
     )
     .await;
-    assert_eq!(
-        headers[header::LOCATION],
-        "/console/admin/rules?error=validation&field=text"
+    drop(headers);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains(">只有一个词</textarea>"),
+        "kept as typed: {page}"
     );
     let r = app
         .as_user("operator", "GET", "/api/v1/kb/synonyms", None)
@@ -1706,9 +1732,272 @@ async fn the_installation_administrator_adds_a_street_from_the_console() {
         "csrf={csrf}&op=street&code=510199901&name={}",
         urlenc("某街道")
     );
-    let (_, headers, _) = call(&app, form("/console/admin/rules", Some(&cookie), &bad)).await;
-    assert_eq!(
-        headers[header::LOCATION],
-        "/console/admin/rules?error=validation&field=code"
+    let (status, headers, page) =
+        call(&app, form("/console/admin/rules", Some(&cookie), &bad)).await;
+    drop(headers);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("value=\"510199901\"") && page.contains("「编码」填写有误"),
+        "{page}"
     );
+}
+
+#[tokio::test]
+async fn units_are_picked_by_name_and_the_catalogue_kept_at_the_console_fills_the_dispatch() {
+    let app = TestApp::sqlite().await;
+    let unit = serde_json::json!({"code": "cd-zjj", "name": "成都市住房和城乡建设局", "kind": "department",
+        "parent": "cd12345", "region": "510100"});
+    let r = app
+        .as_user("admin", "POST", "/api/v1/units", Some(unit))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+
+    // The city's administrator keeps the catalogue as lines, and a bad line changes nothing.
+    let (_, _, admin) = console_login(&app, "cdadmin", "/console/admin/units").await;
+    let (_, _, page) = call(&app, get("/console/admin/units", Some(&admin))).await;
+    assert!(page.contains("派单目录"), "{page}");
+    let csrf = csrf_of(&page);
+    let bad = format!(
+        "csrf={csrf}&op=catalogue&code=cd12345&text={}",
+        urlenc("public_services/roads 510104")
+    );
+    let (status, headers, page) =
+        call(&app, form("/console/admin/units", Some(&admin), &bad)).await;
+    drop(headers);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains(">public_services/roads 510104</textarea>"),
+        "kept as typed: {page}"
+    );
+    let lines = "public_services/roads 510104 cd-zjj cd-jt\npublic_services - cd-jt";
+    let good = format!(
+        "csrf={csrf}&op=catalogue&code=cd12345&text={}",
+        urlenc(lines)
+    );
+    let (_, headers, _) = call(&app, form("/console/admin/units", Some(&admin), &good)).await;
+    assert_eq!(headers[header::LOCATION], "/console/admin/units?done=1");
+    let (_, _, page) = call(&app, get("/console/admin/units", Some(&admin))).await;
+    assert!(
+        page.contains("public_services/roads 510104 cd-zjj cd-jt\npublic_services - cd-jt"),
+        "{page}"
+    );
+
+    // The dispatch form comes filled with the suggestion, which the dispatcher may change.
+    let id = app.complaint().await;
+    let (_, _, dispatcher) = console_login(&app, "dispatcher", "/console/orders").await;
+    let (_, _, order) = call(
+        &app,
+        get(&format!("/console/orders/{id}"), Some(&dispatcher)),
+    )
+    .await;
+    assert!(
+        order.contains("派单建议：成都市住房和城乡建设局（派单目录）"),
+        "{order}"
+    );
+    assert!(
+        order.contains("value=\"成都市住房和城乡建设局（cd-zjj）\""),
+        "{order}"
+    );
+    assert!(
+        order.contains("<option value=\"单位 cd-jt（cd-jt）\">"),
+        "units listed by name: {order}"
+    );
+    let csrf = csrf_of(&order);
+    let by_name = format!(
+        "csrf={csrf}&action=dispatch&unit={}&co_units=",
+        urlenc("住建")
+    );
+    let (status, _, _) = call(
+        &app,
+        form(
+            &format!("/console/orders/{id}/act"),
+            Some(&dispatcher),
+            &by_name,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(app.order(id).await["unit"], "cd-zjj");
+
+    // At intake, the chosen domain and district bring the suggestion too.
+    let (_, _, operator) = console_login(&app, "operator", "/console/intake").await;
+    let (_, _, intake) = call(
+        &app,
+        get(
+            "/console/intake?domain=public_services/roads&region=510104",
+            Some(&operator),
+        ),
+    )
+    .await;
+    assert!(
+        intake.contains("派单建议：成都市住房和城乡建设局（派单目录）"),
+        "{intake}"
+    );
+    assert!(intake.contains("<script src=\"/static/units.js\" defer></script>"));
+    // What the page's scripts ask, with the console's session.
+    let (status, _, found) = call(
+        &app,
+        get("/console/units/find?q=%E4%BD%8F%E5%BB%BA", Some(&operator)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let found: serde_json::Value = serde_json::from_str(&found).unwrap();
+    assert_eq!(found["items"][0]["code"], "cd-zjj");
+    let (_, _, suggested) = call(
+        &app,
+        get(
+            "/console/units/suggest?domain=public_services/roads&region=510104",
+            Some(&operator),
+        ),
+    )
+    .await;
+    let suggested: serde_json::Value = serde_json::from_str(&suggested).unwrap();
+    assert_eq!(suggested["items"][0]["unit"], "cd-zjj");
+}
+
+#[tokio::test]
+async fn enter_does_not_dispatch_to_a_suggested_unit_the_operator_has_not_confirmed() {
+    let app = TestApp::sqlite().await;
+    let (_, _, operator) = console_login(&app, "operator", "/console/intake").await;
+    let (_, _, page) = call(&app, get("/console/intake", Some(&operator))).await;
+    let csrf = csrf_of(&page);
+    let call_facts = format!(
+        "csrf={csrf}&kind=complaint&channel=phone&region=510104&title={}&content={}&then=enter&unit={}",
+        urlenc("路灯"),
+        urlenc("路灯不亮"),
+        urlenc("单位 cd-jt（cd-jt）")
+    );
+    let before = app
+        .as_user("dispatcher", "GET", "/api/v1/orders", None)
+        .await;
+    let (status, _, kept) = call(
+        &app,
+        form(
+            "/console/intake",
+            Some(&operator),
+            &format!("{call_facts}&unit_suggested=1"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(kept.contains("回车没有登记"), "{kept}");
+    let after = app
+        .as_user("dispatcher", "GET", "/api/v1/orders", None)
+        .await;
+    assert_eq!(before.body["items"], after.body["items"]);
+    // Confirmed (the mark cleared by typing or Enter in the field): it dispatches.
+    let (status, headers, _) = call(
+        &app,
+        form(
+            "/console/intake",
+            Some(&operator),
+            &format!("{call_facts}&unit_suggested="),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{headers:?}");
+    let list = app
+        .as_user("dispatcher", "GET", "/api/v1/orders", None)
+        .await;
+    assert_eq!(list.body["items"][0]["unit"], "cd-jt", "{}", list.text);
+}
+
+#[tokio::test]
+async fn citing_an_article_fills_the_answer_and_common_phrases_sit_beside_the_text_boxes() {
+    let app = TestApp::sqlite().await;
+    let script = serde_json::json!({
+        "title": "社会保障卡挂失与补办流程", "question": "社保卡丢了怎么办？",
+        "answer": "先挂失，再携带身份证到合作银行网点补领。",
+        "category": "社会保障/社保卡", "region": "510100", "urgent": true
+    });
+    let r = app
+        .as_user("supervisor", "POST", "/api/v1/kb/articles", Some(script))
+        .await;
+    let id = r.body["id"].as_i64().unwrap();
+    let (_, _, operator) = console_login(&app, "operator", "/console/intake").await;
+    let (_, _, panel) = call(
+        &app,
+        get(
+            &format!("/console/kb/suggest?text={}", urlenc("社保卡丢了怎么补办")),
+            Some(&operator),
+        ),
+    )
+    .await;
+    assert!(
+        panel.contains("data-answer=\"先挂失，再携带身份证到合作银行网点补领。\"")
+            && panel.contains("accesskey=\"k\""),
+        "{panel}"
+    );
+    // Without the script, a cited article with an empty answer comes back filled in.
+    let (_, _, page) = call(
+        &app,
+        get(
+            &format!("/console/intake?article_id={id}&answer="),
+            Some(&operator),
+        ),
+    )
+    .await;
+    assert!(
+        page.contains(">先挂失，再携带身份证到合作银行网点补领。</textarea>"),
+        "{page}"
+    );
+
+    // Common phrases: kept on the account page, offered beside the text boxes.
+    let (_, _, me) = call(&app, get("/console/me", Some(&operator))).await;
+    let csrf = csrf_of(&me);
+    let phrases = "您好，您反映的问题已转交相关单位办理。\n请保持电话畅通。";
+    let body = format!("csrf={csrf}&phrases={}", urlenc(phrases));
+    let (_, headers, _) = call(&app, form("/console/me/phrases", Some(&operator), &body)).await;
+    assert_eq!(headers[header::LOCATION], "/console/me?done=phrases");
+    let too_many = (0..51)
+        .map(|i| format!("第{i}条"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let body = format!("csrf={csrf}&phrases={}", urlenc(&too_many));
+    let (_, headers, _) = call(&app, form("/console/me/phrases", Some(&operator), &body)).await;
+    assert!(
+        headers[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .starts_with("/console/me?error=items")
+    );
+    let r = app
+        .as_user("operator", "GET", "/api/v1/me/phrases", None)
+        .await;
+    assert_eq!(
+        r.body["items"].as_array().unwrap().len(),
+        2,
+        "the refused list changed nothing"
+    );
+    let (_, _, intake) = call(&app, get("/console/intake", Some(&operator))).await;
+    assert!(
+        intake.contains("<select class=\"phrases\" data-for=\"answer\"")
+            && intake.contains("<option>请保持电话畅通。</option>"),
+        "{intake}"
+    );
+    let order = app.complaint().await;
+    let (_, _, dispatcher) = console_login(&app, "dispatcher", "/console/orders").await;
+    let (_, _, page) = call(
+        &app,
+        get(&format!("/console/orders/{order}"), Some(&dispatcher)),
+    )
+    .await;
+    assert!(
+        !page.contains("class=\"phrases\""),
+        "the dispatcher keeps none yet"
+    );
+    let (_, _, page) = call(
+        &app,
+        get(&format!("/console/orders/{order}"), Some(&operator)),
+    )
+    .await;
+    assert!(
+        page.contains("class=\"phrases\" data-for=\"text-"),
+        "{page}"
+    );
+    let key = issue_key(&app, "cd12345", serde_json::json!(["read"]), "gw").await;
+    let r = app
+        .send("GET", "/api/v1/me/phrases", Some(&key), None)
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
 }

@@ -104,7 +104,9 @@ on_both_backends!(
         let id = r.body["id"].as_i64().unwrap();
         assert_eq!(app.order(id).await["street"], "510104022", "stored");
 
-        let before = app.as_user("admin", "GET", "/api/v1/orders", None).await;
+        let before = app
+            .as_user("dispatcher", "GET", "/api/v1/orders", None)
+            .await;
         for (field, street, region) in [
             ("street", "510105001", "510104"),
             ("street", "510104999", "510104"),
@@ -123,7 +125,9 @@ on_both_backends!(
             );
             assert!(r.body["error"]["fields"][field].is_string(), "{}", r.text);
         }
-        let after = app.as_user("admin", "GET", "/api/v1/orders", None).await;
+        let after = app
+            .as_user("dispatcher", "GET", "/api/v1/orders", None)
+            .await;
         assert_eq!(
             before.body["items"], after.body["items"],
             "nothing registered"

@@ -268,6 +268,17 @@ impl OrderStore for PgStore {
         one(q, &self.pool, |r| order_from(&self.personal, r)).await
     }
 
+    async fn set_phone_hashes(&self, hashes: Vec<(OrderId, String)>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for (id, hash) in hashes {
+            let q = sqlx::query("UPDATE orders SET phone_hash = $1 WHERE id = $2")
+                .bind(hash)
+                .bind(id.get());
+            exec(q, &mut *tx).await?;
+        }
+        Ok(tx.commit().await?)
+    }
+
     async fn order_hotlines(&self, ids: &[OrderId]) -> Result<Vec<(OrderId, UnitCode)>> {
         let ids: Vec<i64> = ids.iter().map(|i| i.get()).collect();
         let q = sqlx::query("SELECT id, hotline FROM orders WHERE id = ANY($1)").bind(ids);

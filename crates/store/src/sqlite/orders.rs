@@ -438,6 +438,20 @@ impl OrderStore for SqliteStore {
         self.read_now(|c| order_doc(c, &self.personal, DOC, id.get()))
     }
 
+    async fn set_phone_hashes(&self, hashes: Vec<(OrderId, String)>) -> Result<()> {
+        self.write(move |c| {
+            for (id, hash) in &hashes {
+                exec(
+                    c,
+                    "UPDATE orders SET phone_hash = ? WHERE id = ?",
+                    params![hash, id.get()],
+                )?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
     async fn order_hotlines(&self, ids: &[OrderId]) -> Result<Vec<(OrderId, UnitCode)>> {
         self.read_now(|c| {
             let mut s = c.prepare_cached("SELECT hotline FROM orders WHERE id = ?")?;
