@@ -113,15 +113,17 @@ fn is_refusal(e: &ApiError) -> bool {
     )
 }
 
-/// The error line of a refused form.
+/// The error line of a refused form: the field and, but for a password (whose line
+/// states the policy), the check it failed as the server worded it.
 fn refusal_line(e: &ApiError) -> String {
-    admin_error(
-        e.code,
-        e.fields
-            .as_ref()
-            .and_then(|f| f.keys().next())
-            .map(String::as_str),
-    )
+    let first = e.fields.as_ref().and_then(|f| f.iter().next());
+    let line = admin_error(e.code, first.map(|(field, _)| field.as_str()));
+    match first {
+        Some((field, why)) if field != "password" && !why.is_empty() => {
+            format!("{line}（{why}）")
+        }
+        _ => line,
+    }
 }
 
 pub(super) fn admin_messages(q: &AdminQuery) -> (Option<String>, Option<String>) {

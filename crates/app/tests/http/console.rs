@@ -555,7 +555,7 @@ async fn a_refused_admin_form_names_its_field_and_only_a_password_names_the_poli
         call(&app, form("/console/admin/units", Some(&cookie), &bad_unit)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        page.contains("「行政区划代码」填写有误")
+        page.contains("「行政区划代码」填写有误，请检查后重试。（region must be a 6-digit GB/T 2260 code")
             && page.contains("value=\"cd-new\"")
             && page.contains("value=\"新设部门\"")
             && page.contains("value=\"51010\""),
