@@ -168,28 +168,30 @@ impl Regions {
         }
     }
 
-    fn all_codes(&self) -> impl Iterator<Item = &str> {
-        let listed = official().names.keys().map(String::as_str);
-        let added = self
-            .edits
-            .keys()
-            .map(String::as_str)
-            .filter(|c| !official().names.contains_key(*c));
-        listed.chain(added)
+    /// Every code starting with `prefix` (all of them for `""`), read as a range of
+    /// the sorted list rather than a scan of it.
+    fn codes_under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        let under = |map: &'a BTreeMap<String, String>| {
+            map.range(prefix.to_owned()..)
+                .map(|(c, _)| c.as_str())
+                .take_while(move |c| c.starts_with(prefix))
+        };
+        let added = under(&self.edits).filter(|c| !official().names.contains_key(*c));
+        under(&official().names).chain(added)
     }
 
     /// The divisions directly inside `parent` (the provinces if none), by code.
     pub fn children(&self, parent: Option<&str>) -> Vec<Region> {
         let mut out: Vec<Region> = match parent {
             None => self
-                .all_codes()
+                .codes_under("")
                 .filter(|c| c.len() == 6 && c.ends_with("0000"))
                 .filter_map(|c| self.get(c))
                 .collect(),
             Some(p) if !well_formed(p) || p.len() == 9 => Vec::new(),
             Some(p) => self
-                .all_codes()
-                .filter(|c| c.starts_with(prefix(p)) && *c != p)
+                .codes_under(prefix(p))
+                .filter(|c| *c != p)
                 .filter_map(|c| self.get(c))
                 .filter(|r| r.parent.as_deref() == Some(p))
                 .collect(),
@@ -207,8 +209,7 @@ impl Regions {
         }
         let inside = within.map(prefix).unwrap_or("");
         let mut hits: Vec<Region> = self
-            .all_codes()
-            .filter(|c| c.starts_with(inside))
+            .codes_under(inside)
             .filter(|c| self.name_of(c).is_some_and(|n| n.contains(q)))
             .filter_map(|c| self.get(c))
             .collect();
@@ -224,8 +225,8 @@ impl Regions {
     pub fn suggest(&self, address: &str, within: Option<&str>) -> Suggestion {
         let inside = within.map(prefix).unwrap_or("");
         let districts = self
-            .all_codes()
-            .filter(|c| c.starts_with(inside) && c.len() == 6)
+            .codes_under(inside)
+            .filter(|c| c.len() == 6)
             .filter(|c| matches!(level_of(c), RegionLevel::District | RegionLevel::City))
             .filter_map(|c| Some((c, self.name_of(c)?)))
             .filter(|(_, n)| n.chars().count() >= 2 && *n != "市辖区" && address.contains(n));
@@ -234,8 +235,8 @@ impl Regions {
             .map(|(c, _)| c.to_owned());
         let street_inside = district.as_deref().unwrap_or(inside);
         let streets: Vec<&str> = self
-            .all_codes()
-            .filter(|c| c.len() == 9 && c.starts_with(street_inside))
+            .codes_under(street_inside)
+            .filter(|c| c.len() == 9)
             .filter(|c| {
                 self.name_of(c)
                     .is_some_and(|n| address.contains(n) || address.contains(short_name(n)))
@@ -257,7 +258,17 @@ impl Regions {
     /// city without districts), and a name of 2–30 characters.
     pub fn check_edit(&self, e: &StreetEdit) -> Result<(), InvalidValue> {
         let code_ok = e.code.len() == 9 && e.code.bytes().all(|b| b.is_ascii_digit());
-        if !code_ok || self.get(&e.code[..6]).is_none() {
+        // Under a district, or a city without districts (东莞市).
+        let under_district = code_ok
+            && self.get(&e.code[..6]).is_some_and(|d| match d.level {
+                RegionLevel::District => true,
+                RegionLevel::City => !self
+                    .children(Some(&d.code))
+                    .iter()
+                    .any(|c| c.level == RegionLevel::District),
+                _ => false,
+            });
+        if !under_district {
             return Err(InvalidValue(
                 "code must be 9 digits, the first six a district on the list".into(),
             ));
@@ -387,6 +398,24 @@ mod tests {
             name: "某街道".into(),
         };
         assert!(r.check_edit(&bad).is_err(), "no such district");
+        for not_a_district in ["510000901", "510100901"] {
+            let e = StreetEdit {
+                code: not_a_district.into(),
+                name: "某街道".into(),
+            };
+            assert!(
+                r.check_edit(&e).is_err(),
+                "{not_a_district}: a province, a city with districts"
+            );
+        }
+        let dongguan = StreetEdit {
+            code: "441900901".into(),
+            name: "新设街道".into(),
+        };
+        assert!(
+            r.check_edit(&dongguan).is_ok(),
+            "a city without districts holds towns"
+        );
         let nameless = StreetEdit {
             code: "510104098".into(),
             name: "x".into(),

@@ -204,8 +204,10 @@ impl Phone {
             None if plus => format!("+{body}"),
             None => body.to_owned(),
         };
-        if canonical.trim_start_matches('+').len() < 3 {
-            return Err(InvalidValue(format!("not a phone number: {s:?}")));
+        // A number the canonical form would cut too short (`0086-1`) stays as written:
+        // everything accepted before reads back, whatever was stored.
+        if canonical.trim_start_matches('+').len() < 5 {
+            return Ok(Self(digits));
         }
         Ok(Self(canonical))
     }
@@ -276,6 +278,7 @@ mod tests {
             "13812345678"
         );
         assert!(Phone::parse("1234").is_err() && Phone::parse("138-abc").is_err());
+        assert_eq!(canonical("0086-1"), "00861", "kept as written, as before");
         // Stored numbers written the old way read back canonical.
         let stored: Phone = serde_json::from_str("\"+8613812345678\"").unwrap();
         assert_eq!(stored.as_str(), "13812345678");

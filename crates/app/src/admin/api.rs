@@ -96,13 +96,14 @@ pub(crate) async fn units_for(
     };
     if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
         crate::orders::check_len("q", q, 50, true)?;
-        let ranked: Vec<UnitCode> = org
+        let rank: std::collections::HashMap<UnitCode, usize> = org
             .find_units(q, None)
             .into_iter()
-            .map(|u| u.code.clone())
+            .enumerate()
+            .map(|(i, u)| (u.code.clone(), i))
             .collect();
-        items.retain(|u| ranked.contains(&u.code));
-        items.sort_by_key(|u| ranked.iter().position(|c| *c == u.code));
+        items.retain(|u| rank.contains_key(&u.code));
+        items.sort_by_key(|u| rank.get(&u.code).copied());
     }
     Ok(items)
 }

@@ -2,8 +2,9 @@
 //! changed (mobiles without `+86`, landlines with their area code: issue 16), so that
 //! history and duplicate lookups find callers registered before it. A stored number
 //! reads back canonical by itself (`Phone` parses into that form); only the hash
-//! column needs writing. Done once per installation, marked by the `phone_hash_form`
-//! setting with an audit record of how many orders it rehashed.
+//! column needs writing. Done once per installation (and again when
+//! `phone_area_code` changes), marked by the `phone_hash_form` setting with an audit
+//! record of how many orders it rehashed.
 
 use hotline_domain::OrderId;
 use hotline_store::{OrderFilter, Scope};
@@ -13,17 +14,22 @@ use crate::AppState;
 use crate::error::ApiResult;
 use crate::orders::{local_phone, phone_hash};
 
-/// The setting that records which form the hashes are in.
+/// The setting that records which form the hashes are in: the canonical form of
+/// issue 16 with the area code local numbers were completed with (changing
+/// `phone_area_code` rehashes again).
 const MARK: &str = "phone_hash_form";
-/// The canonical form of issue 16.
-const FORM: u32 = 2;
+
+fn form(state: &AppState) -> String {
+    format!("canonical-2:{}", state.config().phone_area_code)
+}
 /// Orders read and rewritten per transaction.
 const BATCH: u32 = 500;
 
 /// Rehashes every order's phone if not done yet; how many orders it rewrote.
 pub async fn run_once(state: &AppState) -> ApiResult<usize> {
-    let done: u32 = crate::settings::read(state, MARK).await?;
-    if done >= FORM {
+    let done: String = crate::settings::read(state, MARK).await?;
+    let form = form(state);
+    if done == form {
         return Ok(0);
     }
     let key = state.config().phone_hash_key.clone();
@@ -51,9 +57,9 @@ pub async fn run_once(state: &AppState) -> ApiResult<usize> {
         state,
         "orders.phone_rehash",
         None,
-        serde_json::json!({"orders": rehashed, "form": FORM}),
+        serde_json::json!({"orders": rehashed, "form": form}),
     );
-    crate::settings::save(state, MARK, &FORM, record).await?;
+    crate::settings::save(state, MARK, &form, record).await?;
     Ok(rehashed)
 }
 

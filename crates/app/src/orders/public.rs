@@ -37,7 +37,7 @@ async fn find(state: &AppState, number: &str, code: Option<&str>) -> ApiResult<O
 
 /// Public endpoints count requests per client address, in the database so that every
 /// server shares the count.
-async fn limit(state: &AppState, addr: &ClientAddr) -> ApiResult<()> {
+pub(crate) async fn limit(state: &AppState, addr: &ClientAddr) -> ApiResult<()> {
     let per_minute = state.config().public_rate_per_minute;
     let key = format!("public:{}", addr.key());
     match state

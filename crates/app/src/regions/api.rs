@@ -57,9 +57,10 @@ pub(crate) struct SuggestQuery {
 
 async fn suggest_regions(
     State(state): State<AppState>,
+    addr: ClientAddr,
     ApiQuery(q): ApiQuery<SuggestQuery>,
 ) -> ApiResult<Json<Suggestion>> {
-    super::suggest(&state, &q.address, q.within.as_deref())
+    super::suggest(&state, &addr, &q.address, q.within.as_deref())
         .await
         .map(Json)
 }

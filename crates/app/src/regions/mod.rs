@@ -57,10 +57,13 @@ pub async fn list(
 /// The district and street an address names, within `within` if given.
 pub async fn suggest(
     state: &AppState,
+    addr: &crate::audit::ClientAddr,
     address: &str,
     within: Option<&str>,
 ) -> ApiResult<Suggestion> {
-    crate::orders::check_len("address", address, 500, true)?;
+    // Open to anyone, so counted like the portal's other requests.
+    crate::orders::public::limit(state, addr).await?;
+    crate::orders::check_len("address", address, 100, true)?;
     let regions = state.regions().await?;
     if let Some(w) = within.filter(|w| regions.get(w).is_none()) {
         return Err(ApiError::invalid(

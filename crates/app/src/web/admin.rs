@@ -379,8 +379,13 @@ pub(super) async fn unit_change(
     let code = hotline_domain::UnitCode::parse(f.code.trim()).map_err(bad("code"))?;
     // The parent is picked by name (or code, or `名称（code）`).
     let org = state.org().await?;
+    let home = if v.is_installation_admin() {
+        None
+    } else {
+        v.home_hotline(&org)
+    };
     let parent = nonempty(&f.parent)
-        .map(|p| org.resolve_within(&p, None))
+        .map(|p| org.resolve_within(&p, home.as_ref()))
         .transpose()
         .map_err(|why| ApiError::invalid("parent", why))?;
     if f.op == "create" {

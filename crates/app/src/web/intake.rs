@@ -127,14 +127,18 @@ pub(super) async fn intake_view(
     let mut earlier = None;
     if looked_up && let Ok(phone) = hotline_domain::Phone::parse(&f.phone) {
         let found = history_for(state, &user.viewer, &phone).await?;
-        // The latest order that shows its requester (a report's is never offered).
+        // The latest order whose requester may be carried into a new one: never a
+        // report's (a whistleblower's name must not travel into an order a handling
+        // unit reads) nor a confidential order's.
         earlier = found
             .iter()
-            .find(|v| !v.requester.hidden && (v.requester.name.is_some() || v.address.is_some()))
+            .filter(|v| v.kind != hotline_domain::Kind::Report && !v.confidential)
+            .filter(|v| !v.requester.hidden && !v.requester.anonymous)
+            .find(|v| v.requester.name.is_some() || v.requester.address.is_some())
             .map(|v| {
                 (
                     v.requester.name.clone().unwrap_or_default(),
-                    v.address.clone().unwrap_or_default(),
+                    v.requester.address.clone().unwrap_or_default(),
                 )
             });
         for v in found {
@@ -205,7 +209,7 @@ pub(super) async fn intake_view(
     let hits = super::kb::suggestions(state, &user.viewer, &typed, super::kb::SUGGESTIONS).await?;
     let channel = f.channel.clone().or(Some("phone".into()));
     let kind = f.kind.clone();
-    let cited = cited_script(state, &f).await?;
+    let cited = cited_script(state, &user.viewer, &f).await?;
     let phrases = crate::auth::phrases::phrases_of(state, &user.viewer)
         .await
         .map(|p| p.items)
@@ -447,17 +451,18 @@ async fn dispatchable(state: &AppState, v: &Viewer, unit: &str) -> bool {
 
 /// The answer script of the article cited, when the direct answer is still empty:
 /// what citing fills in (the page's script does it at once; this is its fallback).
-async fn cited_script(state: &AppState, f: &IntakeForm) -> ApiResult<Option<String>> {
+async fn cited_script(state: &AppState, v: &Viewer, f: &IntakeForm) -> ApiResult<Option<String>> {
     if !f.answer.trim().is_empty() {
         return Ok(None);
     }
     let Some(id) = f.article_id.as_deref().and_then(|a| a.parse::<i64>().ok()) else {
         return Ok(None);
     };
-    let article = state.store().article(id).await?;
-    Ok(article
-        .filter(|a| a.status == hotline_domain::kb::ArticleStatus::Published)
-        .map(|a| a.content.answer))
+    // Only an article the operator could cite: published, valid today, of their region.
+    if crate::kb::check_citation(state, v, id).await.is_err() {
+        return Ok(None);
+    }
+    Ok(state.store().article(id).await?.map(|a| a.content.answer))
 }
 
 fn history_line(v: &OrderView) -> HistoryLine {

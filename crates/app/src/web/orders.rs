@@ -678,8 +678,12 @@ pub(super) async fn build_order_page(
         evaluation: view.evaluation.as_ref().map(labels::evaluation),
         answer: view.answer.clone(),
         article_id: view.article_id,
+        // The title only to whom the article is readable (a handling unit may not be).
         article_title: match view.article_id {
-            Some(a) => state.store().article(a).await?.map(|a| a.content.title),
+            Some(a) => crate::kb::read_article(state, v, &a.to_string())
+                .await
+                .ok()
+                .map(|a| a.content.title),
             None => None,
         },
         links,

@@ -555,8 +555,9 @@ async fn a_refused_admin_form_names_its_field_and_only_a_password_names_the_poli
         call(&app, form("/console/admin/units", Some(&cookie), &bad_unit)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        page.contains("「行政区划代码」填写有误，请检查后重试。（region must be a 6-digit GB/T 2260 code")
-            && page.contains("value=\"cd-new\"")
+        page.contains(
+            "「行政区划代码」填写有误，请检查后重试。（region must be a 6-digit GB/T 2260 code"
+        ) && page.contains("value=\"cd-new\"")
             && page.contains("value=\"新设部门\"")
             && page.contains("value=\"51010\""),
         "{page}"
@@ -1941,6 +1942,17 @@ async fn citing_an_article_fills_the_answer_and_common_phrases_sit_beside_the_te
         page.contains(">先挂失，再携带身份证到合作银行网点补领。</textarea>"),
         "{page}"
     );
+    // Not an article of another region: Mianyang's operator gets no script from it.
+    let (_, _, mianyang) = console_login(&app, "mydispatcher", "/console/intake").await;
+    let (_, _, page) = call(
+        &app,
+        get(
+            &format!("/console/intake?article_id={id}&answer="),
+            Some(&mianyang),
+        ),
+    )
+    .await;
+    assert!(!page.contains("先挂失，再携带身份证"), "{page}");
 
     // Common phrases: kept on the account page, offered beside the text boxes.
     let (_, _, me) = call(&app, get("/console/me", Some(&operator))).await;
@@ -2000,4 +2012,43 @@ async fn citing_an_article_fills_the_answer_and_common_phrases_sit_beside_the_te
         .send("GET", "/api/v1/me/phrases", Some(&key), None)
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+}
+
+#[tokio::test]
+async fn a_whistleblowers_details_are_never_offered_for_a_new_order() {
+    let app = TestApp::sqlite().await;
+    let mut report = order_body("report");
+    report["requester"] =
+        serde_json::json!({"name": "举报人甲", "phone": "13955556666", "address": "举报人住址"});
+    let r = app.create("operator", report).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let (_, _, operator) = console_login(&app, "operator", "/console/intake").await;
+    let (_, _, page) = call(
+        &app,
+        get("/console/intake?phone=13955556666", Some(&operator)),
+    )
+    .await;
+    assert!(
+        page.contains("该来电人的历史工单"),
+        "the history is listed: {page}"
+    );
+    assert!(
+        !page.contains("use-earlier") && !page.contains("举报人甲"),
+        "{page}"
+    );
+    // A complaint from the same phone: its requester's own name and address are offered.
+    let mut complaint = order_body("complaint");
+    complaint["requester"] =
+        serde_json::json!({"name": "王先生", "phone": "13955556666", "address": "青羊区某小区"});
+    app.create("operator", complaint).await;
+    let (_, _, page) = call(
+        &app,
+        get("/console/intake?phone=13955556666", Some(&operator)),
+    )
+    .await;
+    assert!(
+        page.contains("data-name=\"王先生\" data-address=\"青羊区某小区\"")
+            && !page.contains("举报人甲"),
+        "{page}"
+    );
 }
