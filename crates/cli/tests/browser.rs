@@ -535,12 +535,23 @@ async fn the_intake_screen_suggests_articles_while_the_operator_types_and_record
     .await
     .unwrap();
     save_screenshot("kb-suggestions.png", &c.screenshot().await.unwrap());
-    c.find(Locator::Css(&format!("#cite-{article}")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    // The panel follows the typing and may be redrawn between finding the control and
+    // clicking it: find it again then.
+    let cite = format!("#cite-{article}");
+    for attempt in 0.. {
+        let clicked = match c.find(Locator::Css(&cite)).await {
+            Ok(e) => e.click().await.is_ok(),
+            Err(_) => false,
+        };
+        if clicked {
+            break;
+        }
+        assert!(
+            attempt < 20,
+            "the cite control never stayed long enough to click"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     let script = value_of(&c, "#answer").await;
     assert!(
         script.contains("挂失"),

@@ -134,11 +134,16 @@ pub(super) async fn intake_view(
             .iter()
             .filter(|v| v.kind != hotline_domain::Kind::Report && !v.confidential)
             .filter(|v| !v.requester.hidden && !v.requester.anonymous)
-            .find(|v| v.requester.name.is_some() || v.requester.address.is_some())
+            .find(|v| {
+                v.requester.name.is_some() || v.requester.address.is_some() || v.address.is_some()
+            })
             .map(|v| {
+                // The requester's own address if they gave one, else where their
+                // matter was (a repeat caller often calls about the same place).
+                let address = v.requester.address.clone().or_else(|| v.address.clone());
                 (
                     v.requester.name.clone().unwrap_or_default(),
-                    v.requester.address.clone().unwrap_or_default(),
+                    address.unwrap_or_default(),
                 )
             });
         for v in found {
