@@ -90,6 +90,15 @@ impl Typed {
         self.0.get(field).is_some_and(|v| v == value)
     }
 
+    /// A page showing a refused form is a 422; any other, a 200.
+    fn status(&self, error: &Option<String>) -> axum::http::StatusCode {
+        if error.is_some() && !self.0.is_empty() {
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            axum::http::StatusCode::OK
+        }
+    }
+
     /// Whether the form sent was the one with `op`.
     pub(super) fn op(&self, op: &str) -> bool {
         self.is("op", op)
@@ -226,11 +235,7 @@ async fn units_view(
         },
         None => None,
     };
-    let status = if error.is_some() && !typed.0.is_empty() {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        axum::http::StatusCode::OK
-    };
+    let status = typed.status(&error);
     let page = AdminUnitsPage {
         me: Some(shell(&state, &org, user)),
         units,
@@ -480,11 +485,7 @@ async fn users_view(
             active: u.active,
         })
         .collect();
-    let status = if error.is_some() && !typed.0.is_empty() {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        axum::http::StatusCode::OK
-    };
+    let status = typed.status(&error);
     let page = AdminUsersPage {
         me: Some(shell(&state, &org, user)),
         users,
@@ -664,11 +665,7 @@ async fn rules_view(
             i.value = typed.get(i.name).to_owned();
         }
     }
-    let status = if error.is_some() && !typed.0.is_empty() {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        axum::http::StatusCode::OK
-    };
+    let status = typed.status(&error);
     let synonyms = match state.synonyms().await {
         Ok(_) if typed.op("synonyms") => typed.get("json").to_owned(),
         Ok(s) => s.to_text(),
