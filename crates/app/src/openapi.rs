@@ -375,6 +375,10 @@ fn operations() -> Vec<Op> {
         op(Post, "/api/v1/orders", "orders", "Register an order (Idempotency-Key header optional)").body::<orders::CreateOrderRequest>(order).answers::<views::OrderView>(),
         op(Get, "/api/v1/orders", "orders", "List visible orders: status, kind, unit, region, sla, due_before, q, from, to, cursor, limit").query::<orders::ListParams>().answers::<orders::Page>(),
         op(Get, "/api/v1/orders/{id}", "orders", "One order with its full timeline").answers::<views::OrderView>(),
+        op(Post, "/api/v1/orders/batch/{action}", "order actions", "One action on up to 100 orders, each its own audited action (dispatch, accept, callback with result unreachable, urge); body is what the action takes on one order; answers each order's new status or why not, in the order named")
+            .body::<orders::api::BatchRequest>(json!({"orders": [1, 2], "body": {"unit": "cd-zj", "note": "同一小区停水"}}))
+            .status("200")
+            .answers::<orders::api::BatchAnswer>(),
         op(Post, "/api/v1/callers/history", "orders", "A caller's earlier orders, by phone (keyed hash lookup)").body::<orders::api::HistoryRequest>(json!({"phone": "13812345678"})).status("200").answers::<orders::api::History>(),
         op(Post, "/api/v1/public/orders", "public", "Submit a request without login; answers its number and tracking code")
             .body::<public::PublicRequest>(json!({"kind": "help", "region": "510104", "content": "小区停水两天"}))

@@ -19,7 +19,7 @@
 //! when someone edits the cell (`=cmd|' /C calc'!A0`). Every text cell written goes
 //! through [`inert`], which puts a `'` in front of such a cell, the usual escape that
 //! makes spreadsheets take the cell as text ([`csv_file`] and [`xlsx_file`] apply it
-//! to every cell; the platform writes no numbers as numbers, which would need none).
+//! to every text cell; a [`Table`]'s figures are written as numbers, which need none).
 //! An import runs each cell through [`restore`], which takes that one `'` off again,
 //! so an exported file imports back unchanged: a cell that began with `'` before one
 //! of those characters gets a second `'` on the way out and keeps its first on the way
@@ -433,6 +433,149 @@ where
     book.save_to_buffer().map_err(fail)
 }
 
+/// One cell of a [`Table`]: figures stay numbers, so a spreadsheet sums and sorts them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Count(u64),
+    /// A share between 0 and 1, shown as a percentage; `None` when there was nothing
+    /// to divide (shown as `—`).
+    Rate(Option<f64>),
+    /// A score or another figure with decimals.
+    Figure(f64),
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Self {
+        Cell::Text(s.to_owned())
+    }
+}
+
+impl From<String> for Cell {
+    fn from(s: String) -> Self {
+        Cell::Text(s)
+    }
+}
+
+impl From<u64> for Cell {
+    fn from(n: u64) -> Self {
+        Cell::Count(n)
+    }
+}
+
+impl Cell {
+    /// The cell as CSV text: numbers plain, rates as fractions (as a spreadsheet
+    /// stores them), text made inert.
+    fn csv_text(&self) -> String {
+        match self {
+            Cell::Text(t) => inert(t).into_owned(),
+            Cell::Count(n) => n.to_string(),
+            Cell::Rate(Some(r)) | Cell::Figure(r) => format!("{r:.4}")
+                .trim_end_matches('0')
+                .trim_end_matches('.')
+                .to_owned(),
+            Cell::Rate(None) => String::new(),
+        }
+    }
+}
+
+/// A titled table for people to read in Excel or WPS: a title and a line saying what
+/// it covers above a header row, numbers as numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub title: String,
+    /// What the table covers (period, filters, when it was made).
+    pub note: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// The spreadsheet column width a text needs: CJK characters take two.
+fn display_width(text: &str) -> usize {
+    text.chars()
+        .map(|c| if (c as u32) < 0x2E80 { 1 } else { 2 })
+        .sum()
+}
+
+impl Table {
+    /// The table as CSV: header and rows only (a title line would break a reader).
+    pub fn csv(&self) -> Result<Vec<u8>, String> {
+        let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+        let header: Vec<String> = self.header.iter().map(|h| inert(h).into_owned()).collect();
+        w.write_record(&header).map_err(|e| e.to_string())?;
+        for row in &self.rows {
+            let cells: Vec<String> = row.iter().map(Cell::csv_text).collect();
+            w.write_record(&cells).map_err(|e| e.to_string())?;
+        }
+        w.into_inner().map_err(|e| e.to_string())
+    }
+
+    /// The table as a formatted workbook: the title over the columns, the note under
+    /// it, a bold shaded header that stays in view and repeats on printed pages, a
+    /// filter on the header, columns wide enough for their text, landscape printing
+    /// one page wide.
+    pub fn xlsx(&self) -> Result<Vec<u8>, String> {
+        use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook};
+        let fail = |e: rust_xlsxwriter::XlsxError| e.to_string();
+        let columns = u16::try_from(self.header.len().max(1)).map_err(|e| e.to_string())?;
+        let last = columns - 1;
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        let title = Format::new().set_bold().set_font_size(14);
+        let note = Format::new().set_font_color(Color::Gray);
+        let head = Format::new()
+            .set_bold()
+            .set_background_color(Color::RGB(0xDDEBF7))
+            .set_border(FormatBorder::Thin)
+            .set_align(FormatAlign::Center);
+        let text = Format::new().set_border(FormatBorder::Thin);
+        let count = text.clone().set_num_format("#,##0");
+        let rate = text.clone().set_num_format("0.0%");
+        let figure = text.clone().set_num_format("0.00");
+        for (row, line, format) in [(0, &self.title, &title), (1, &self.note, &note)] {
+            if last == 0 {
+                sheet.write_string_with_format(row, 0, inert(line), format)
+            } else {
+                sheet.merge_range(row, 0, row, last, &inert(line), format)
+            }
+            .map_err(fail)?;
+        }
+        let mut widths: Vec<usize> = self.header.iter().map(|h| display_width(h)).collect();
+        for (c, h) in self.header.iter().enumerate() {
+            sheet
+                .write_string_with_format(3, c as u16, inert(h), &head)
+                .map_err(fail)?;
+        }
+        for (r, cells) in self.rows.iter().enumerate() {
+            let r = u32::try_from(r + 4).map_err(|e| e.to_string())?;
+            for (c, cell) in cells.iter().enumerate().take(columns as usize) {
+                let col = c as u16;
+                match cell {
+                    Cell::Text(t) => {
+                        widths[c] = widths[c].max(display_width(t));
+                        sheet.write_string_with_format(r, col, inert(t), &text)
+                    }
+                    Cell::Count(n) => sheet.write_number_with_format(r, col, *n as f64, &count),
+                    Cell::Rate(Some(x)) => sheet.write_number_with_format(r, col, *x, &rate),
+                    Cell::Rate(None) => sheet.write_string_with_format(r, col, "—", &text),
+                    Cell::Figure(x) => sheet.write_number_with_format(r, col, *x, &figure),
+                }
+                .map_err(fail)?;
+            }
+        }
+        for (c, w) in widths.iter().enumerate() {
+            let w = (*w).clamp(6, 60) as f64 + 2.0;
+            sheet.set_column_width(c as u16, w).map_err(fail)?;
+        }
+        let end = u32::try_from(self.rows.len() + 3).map_err(|e| e.to_string())?;
+        sheet.autofilter(3, 0, end, last).map_err(fail)?;
+        sheet.set_freeze_panes(4, 0).map_err(fail)?;
+        sheet.set_repeat_rows(3, 3).map_err(fail)?;
+        sheet.set_landscape().set_print_fit_to_pages(1, 0);
+        book.save_to_buffer().map_err(fail)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -532,5 +675,46 @@ mod tests {
         );
         assert_eq!(largest_count(r#"uniqueCount="&#49;""#, "uniqueCount"), None);
         assert_eq!(largest_count("", "uniqueCount"), None);
+    }
+
+    #[test]
+    fn a_tables_figures_are_numbers_and_its_text_is_inert() {
+        let table = Table {
+            title: "单位考核".into(),
+            note: "2026-03-01 至 2026-03-31".into(),
+            header: vec!["单位".into(), "派单数".into(), "按时办结率".into()],
+            rows: vec![
+                vec![
+                    "=cmd|' /C calc'!A0".into(),
+                    Cell::Count(12),
+                    Cell::Rate(Some(0.75)),
+                ],
+                vec!["成都市交通运输局".into(), Cell::Count(0), Cell::Rate(None)],
+            ],
+        };
+        let csv = String::from_utf8(table.csv().unwrap()).unwrap();
+        assert_eq!(
+            csv.trim_start_matches('\u{feff}'),
+            "单位,派单数,按时办结率\n'=cmd|' /C calc'!A0,12,0.75\n成都市交通运输局,0,\n"
+        );
+        let bytes = table.xlsx().unwrap();
+        let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range_at(0).unwrap().unwrap();
+        use calamine::Data;
+        assert_eq!(
+            range.get_value((0, 0)),
+            Some(&Data::String("单位考核".into()))
+        );
+        assert_eq!(
+            range.get_value((3, 1)),
+            Some(&Data::String("派单数".into()))
+        );
+        assert_eq!(
+            range.get_value((4, 0)),
+            Some(&Data::String("'=cmd|' /C calc'!A0".into()))
+        );
+        assert_eq!(range.get_value((4, 1)), Some(&Data::Float(12.0)));
+        assert_eq!(range.get_value((4, 2)), Some(&Data::Float(0.75)));
+        assert_eq!(range.get_value((5, 2)), Some(&Data::String("—".into())));
     }
 }

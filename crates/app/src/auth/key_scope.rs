@@ -30,7 +30,8 @@ fn needed(method: &Method, route: &str, params: &[&str]) -> Option<Needed> {
             Needed::Capability(&[SeeHotlineOrders, HandleOrders])
         }
         ("POST", "/api/v1/callers/history", []) => Needed::Capability(&[LookUpCallers]),
-        ("POST", "/api/v1/orders/{id}/{action}", [_, action]) => {
+        ("POST", "/api/v1/orders/batch/{action}", [action])
+        | ("POST", "/api/v1/orders/{id}/{action}", [_, action]) => {
             Needed::Action((*action).to_owned())
         }
         ("POST", "/api/v1/orders/{id}/{action}/{decision}", [_, action, decision]) => {

@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/orders", post(create).get(list))
         .route("/api/v1/orders/{id}", get(show))
+        .route("/api/v1/orders/batch/{action}", post(act_on_batch))
         .route("/api/v1/orders/{id}/{action}", post(act))
         .route(
             "/api/v1/orders/{id}/{action}/{decision}",
@@ -153,6 +154,84 @@ async fn act_named(
     let name = ActionName::parse(name).map_err(|_| ApiError::not_found())?;
     let id = order_id(id)?;
     perform_input(state, viewer, addr, id, ActionInput::from_json(name, body)).await
+}
+
+/// A batch: the orders by id, and the body the action takes on each (none for
+/// `accept`).
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct BatchRequest {
+    orders: Vec<i64>,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    body: Option<serde_json::Value>,
+}
+
+/// Each order's outcome, in the order named: its new status, or why not.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct BatchAnswer {
+    done: usize,
+    failed: usize,
+    results: Vec<BatchResult>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct BatchResult {
+    id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<Status>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<BatchError>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct BatchError {
+    code: &'static str,
+    message: String,
+}
+
+async fn act_on_batch(
+    State(state): State<AppState>,
+    CurrentUser(viewer): CurrentUser,
+    addr: ClientAddr,
+    Path(action): Path<String>,
+    RawJson { value: req, .. }: RawJson<BatchRequest>,
+) -> ApiResult<Json<BatchAnswer>> {
+    let name = ActionName::parse(&action).map_err(|_| ApiError::not_found())?;
+    let body = match &req.body {
+        Some(b) => serde_json::to_vec(b).map_err(ApiError::internal)?,
+        None => Vec::new(),
+    };
+    let input = ActionInput::from_json(name, &body)?;
+    let ids: Vec<OrderId> = req.orders.iter().map(|&id| OrderId::new(id)).collect();
+    let outcomes = batch::perform_batch(&state, &viewer, &addr, &ids, input).await?;
+    let results: Vec<BatchResult> = outcomes
+        .into_iter()
+        .map(|o| match o.result {
+            Ok(view) => BatchResult {
+                id: o.id.get(),
+                number: Some(view.number),
+                status: Some(view.status),
+                error: None,
+            },
+            Err(e) => BatchResult {
+                id: o.id.get(),
+                number: None,
+                status: None,
+                error: Some(BatchError {
+                    code: e.code,
+                    message: e.message,
+                }),
+            },
+        })
+        .collect();
+    let failed = results.iter().filter(|r| r.error.is_some()).count();
+    Ok(Json(BatchAnswer {
+        done: results.len() - failed,
+        failed,
+        results,
+    }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -9,6 +9,7 @@
 //! race with another change is retried on a fresh copy.
 
 pub mod api;
+pub mod batch;
 pub mod public;
 pub mod search;
 pub mod supervision;
@@ -404,7 +405,7 @@ pub async fn same_address_for(
 }
 
 /// The filters of an order list (API query string and console form alike).
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 pub struct ListParams {
     pub status: Option<Status>,
     pub kind: Option<Kind>,

@@ -6,13 +6,16 @@ use crate::orders::{
     ActionInput, AnswerBody, CallbackBody, ContentBody, DispatchBody, ExtensionBody, MergeBody,
     NoteBody, NoteOptBody, OrderRef, ReasonBody, ReplyBody, TriageBody, order_id, perform_input,
 };
-use hotline_domain::{ActionName, CallbackResult, TriageRoute};
+use axum::http::StatusCode;
+use hotline_domain::{ActionName, CallbackResult, OrderId, TriageRoute};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/console/orders", get(orders_page))
+        .route("/console/orders/batch", post(batch_act))
         .route("/console/orders/{id}", get(order_page))
         .route("/console/orders/{id}/act", post(order_act))
+        .route("/console/orders/{id}/print", get(print_page))
 }
 
 pub(super) struct Row {
@@ -51,6 +54,11 @@ pub(super) struct OrdersPage {
     from: String,
     to: String,
     next_page: Option<String>,
+    /// The batch actions this viewer may take on ticked rows (none: no tick boxes).
+    batch: Vec<(&'static str, &'static str)>,
+    csrf: String,
+    /// This list's address, to come back to after a batch.
+    back: String,
 }
 
 #[derive(Deserialize)]
@@ -69,6 +77,97 @@ pub(super) struct OrdersQuery {
     to: Option<String>,
     queue: Option<String>,
     evaluation: Option<String>,
+    format: Option<String>,
+}
+
+/// Rows an export of a list holds at most; a longer list is refused, to be narrowed.
+const MAX_EXPORT_ROWS: usize = 10_000;
+
+const EXPORT_COLUMNS: [&str; 13] = [
+    "工单编号",
+    "登记时间",
+    "来源渠道",
+    "诉求类型",
+    "诉求领域",
+    "行政区划",
+    "标题",
+    "状态",
+    "承办单位",
+    "办理时限",
+    "时限状态",
+    "催办次数",
+    "回访结果",
+];
+
+/// Every order the list's filters find (not only the page shown), newest first, as a
+/// table; no requester's name or number goes in it.
+async fn list_table(
+    state: &AppState,
+    viewer: &Viewer,
+    org: &Org,
+    mut params: ListParams,
+    covers: String,
+) -> ApiResult<crate::spreadsheet::Table> {
+    use crate::spreadsheet::Cell;
+    let taxonomy = state.taxonomy().await?;
+    // The deadline order has no cursor: an export walks the list newest first.
+    params.sort = None;
+    params.limit = Some(200);
+    let mut rows = Vec::new();
+    loop {
+        let page = list_for(state, viewer, params.clone()).await?;
+        for v in &page.items {
+            rows.push(vec![
+                Cell::from(v.number.clone()),
+                Cell::from(when(&v.registered_at)),
+                Cell::from(labels::channel(v.channel.as_str())),
+                Cell::from(labels::kind(v.kind.as_str())),
+                Cell::from(domain_name(&taxonomy, v.domain.as_ref())),
+                Cell::from(format!("{}（{}）", v.region_name, v.region)),
+                Cell::from(v.title.clone()),
+                Cell::from(labels::status(v.status.as_str())),
+                Cell::from(unit_name(org, v.unit.as_ref().map(|u| u.as_str()))),
+                Cell::from(opt_when(&v.deadline)),
+                Cell::from(sla_of(v).0),
+                Cell::Count(u64::from(v.reminders)),
+                Cell::from(
+                    v.evaluation
+                        .as_ref()
+                        .map_or_else(String::new, labels::evaluation),
+                ),
+            ]);
+        }
+        if rows.len() > MAX_EXPORT_ROWS {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "too_many_rows",
+                format!("more than {MAX_EXPORT_ROWS} orders: narrow the filters"),
+            ));
+        }
+        match page.next_cursor {
+            Some(c) => params.cursor = Some(c),
+            None => break,
+        }
+    }
+    Ok(crate::spreadsheet::Table {
+        title: "工单清单".into(),
+        note: covers,
+        header: EXPORT_COLUMNS.map(str::to_owned).to_vec(),
+        rows,
+    })
+}
+
+/// What an export's filters were, in words, with when it was made.
+fn filters_in_words(q: &OrdersQuery, now: &Timestamp) -> String {
+    let said: Vec<String> = filters(q)
+        .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| format!("{k}={v}")))
+        .collect();
+    let which = if said.is_empty() {
+        "全部可见工单".to_owned()
+    } else {
+        format!("筛选条件：{}", said.join("，"))
+    };
+    format!("{which}；导出于 {}", when(now))
 }
 
 /// The roles that call requesters back (the lifecycle's rule for `callback`).
@@ -77,6 +176,27 @@ const CALLERS_BACK: [hotline_domain::Role; 3] = [
     hotline_domain::Role::VendorOperator,
     hotline_domain::Role::Dispatcher,
 ];
+
+/// The batch actions a viewer's roles may take from a list: the lifecycle still
+/// decides each order.
+fn batch_actions(org: &Org, v: &Viewer) -> Vec<(&'static str, &'static str)> {
+    use hotline_domain::Role::*;
+    let mut out = Vec::new();
+    let staff = v.staff_hotline(org).is_some();
+    if staff && (v.has(Operator) || v.has(Dispatcher)) {
+        out.push(("dispatch", "派单给同一单位"));
+    }
+    if v.grants(Capability::HandleOrders) {
+        out.push(("accept", "签收"));
+    }
+    if staff && v.user.roles.iter().any(|r| CALLERS_BACK.contains(r)) {
+        out.push(("callback", "回访：无法联系"));
+    }
+    if staff && (v.has(Dispatcher) || v.has(Supervisor)) {
+        out.push(("urge", "催办"));
+    }
+    out
+}
 
 /// The work queues of a role, as links to filtered lists.
 pub(super) fn queues(org: &Org, v: &Viewer) -> Vec<(&'static str, &'static str)> {
@@ -114,6 +234,7 @@ pub(super) fn sla_of(v: &OrderView) -> (&'static str, &'static str) {
 
 pub(super) async fn orders_page(
     State(state): State<AppState>,
+    addr: ClientAddr,
     user: ConsoleUser,
     Query(q): Query<OrdersQuery>,
 ) -> Response {
@@ -142,6 +263,29 @@ pub(super) async fn orders_page(
         limit: Some(50),
         ..ListParams::default()
     };
+    if let Some(format) = nonempty(&q.format) {
+        let covers = filters_in_words(&q, &state.now());
+        return match list_table(&state, &user.viewer, &org, params, covers).await {
+            Ok(table) => {
+                let stem = format!("orders-{}", state.today());
+                download(
+                    &state,
+                    &user,
+                    &addr,
+                    "orders.export",
+                    &table,
+                    &format,
+                    &stem,
+                )
+                .await
+            }
+            Err(e) if e.code == "too_many_rows" => refusal(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &format!("符合条件的工单超过 {MAX_EXPORT_ROWS} 件，请缩小筛选范围后再导出。"),
+            ),
+            Err(e) => page_error(e),
+        };
+    }
     let page = match list_for(&state, &user.viewer, params).await {
         Ok(p) => p,
         Err(e) => return page_error(e),
@@ -173,31 +317,9 @@ pub(super) async fn orders_page(
             }
         })
         .collect();
-    let keep = |k: &str, v: &Option<String>| {
-        nonempty(v)
-            .map(|v| format!("&{k}={}", encode(&v)))
-            .unwrap_or_default()
-    };
-    let next_page = page.next_cursor.map(|c| {
-        let kept: String = [
-            ("status", &q.status),
-            ("sla", &q.sla),
-            ("q", &q.q),
-            ("kind", &q.kind),
-            ("domain", &q.domain),
-            ("unit", &q.unit),
-            ("region", &q.region),
-            ("from", &q.from),
-            ("to", &q.to),
-            ("extension", &q.extension),
-            ("queue", &q.queue),
-            ("evaluation", &q.evaluation),
-        ]
-        .iter()
-        .map(|(k, v)| keep(k, v))
-        .collect();
-        format!("/console/orders?cursor={c}{kept}")
-    });
+    let next_page = page
+        .next_cursor
+        .map(|c| list_address(&q, &[("cursor", &c)]));
     let taxonomy = match state.taxonomy().await {
         Ok(t) => t,
         Err(e) => return page_error(e),
@@ -238,7 +360,7 @@ pub(super) async fn orders_page(
             &q.evaluation,
         ),
         queue: nonempty(&q.queue).unwrap_or_default(),
-        q: q.q.unwrap_or_default(),
+        q: q.q.clone().unwrap_or_default(),
         queues: queues(&org, &user.viewer),
         sort_deadline: q.sort.as_deref() == Some("deadline"),
         kinds: choices(
@@ -252,12 +374,155 @@ pub(super) async fn orders_page(
         from: q.from.clone().unwrap_or_default(),
         to: q.to.clone().unwrap_or_default(),
         next_page,
+        batch: batch_actions(&org, &user.viewer),
+        csrf: csrf_token(&state, &user.token),
+        back: list_address(&q, &[]),
+    }
+    .into_response()
+}
+
+/// The list's address with its filters (and `extra` pairs before them).
+fn list_address(q: &OrdersQuery, extra: &[(&'static str, &str)]) -> String {
+    let kept: Vec<String> = extra
+        .iter()
+        .map(|&(k, v)| (k, Some(v.to_owned())))
+        .chain(filters(q))
+        .filter_map(|(k, v)| {
+            v.filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", encode(&v)))
+        })
+        .collect();
+    if kept.is_empty() {
+        "/console/orders".to_owned()
+    } else {
+        format!("/console/orders?{}", kept.join("&"))
+    }
+}
+
+/// The list's filters as query pairs.
+fn filters(q: &OrdersQuery) -> impl Iterator<Item = (&'static str, Option<String>)> + '_ {
+    [
+        ("status", &q.status),
+        ("sla", &q.sla),
+        ("q", &q.q),
+        ("kind", &q.kind),
+        ("domain", &q.domain),
+        ("unit", &q.unit),
+        ("region", &q.region),
+        ("from", &q.from),
+        ("to", &q.to),
+        ("extension", &q.extension),
+        ("queue", &q.queue),
+        ("evaluation", &q.evaluation),
+        ("sort", &q.sort),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.clone()))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "batch_result.html")]
+pub(super) struct BatchPage {
+    me: Option<Shell>,
+    action: &'static str,
+    done: usize,
+    rows: Vec<BatchLine>,
+    back: String,
+}
+
+pub(super) struct BatchLine {
+    id: i64,
+    number: String,
+    outcome: String,
+    ok: bool,
+}
+
+/// A batch from the list's tick boxes: each ticked order gets the chosen action as its
+/// own action; the page says what happened to each.
+pub(super) async fn batch_act(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    user: ConsoleUser,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let value = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    if !csrf_ok(&state, &user, &value("csrf").unwrap_or_default()) {
+        return stale_form();
+    }
+    let org = match state.org().await {
+        Ok(o) => o,
+        Err(e) => return page_error(e),
+    };
+    let action = value("action").unwrap_or_default();
+    let Some(&(_, label)) = batch_actions(&org, &user.viewer)
+        .iter()
+        .find(|(a, _)| *a == action)
+    else {
+        return refusal(StatusCode::UNPROCESSABLE_ENTITY, "请选择要执行的批量操作。");
+    };
+    let ids: Vec<OrderId> = pairs
+        .iter()
+        .filter(|(k, _)| k == "order")
+        .filter_map(|(_, v)| v.parse::<i64>().ok().map(OrderId::new))
+        .collect();
+    if ids.is_empty() {
+        return refusal(StatusCode::UNPROCESSABLE_ENTITY, "请先勾选工单。");
+    }
+    let form = ActForm {
+        csrf: String::new(),
+        action: action.clone(),
+        unit: value("unit"),
+        note: value("note"),
+        result: (action == "callback").then(|| "unreachable".to_owned()),
+        ..ActForm::default()
+    };
+    let outcomes = match action_input(&form) {
+        Ok(input) => {
+            crate::orders::batch::perform_batch(&state, &user.viewer, &addr, &ids, input).await
+        }
+        Err(e) => Err(e),
+    };
+    let outcomes = match outcomes {
+        Ok(o) => o,
+        Err(e) => return refusal(StatusCode::UNPROCESSABLE_ENTITY, &form_error(&e)),
+    };
+    let back = value("back")
+        .filter(|b| b.starts_with("/console/orders") && !b.contains("//"))
+        .unwrap_or_else(|| "/console/orders".to_owned());
+    let rows: Vec<BatchLine> = outcomes
+        .into_iter()
+        .map(|o| match o.result {
+            Ok(view) => BatchLine {
+                id: o.id.get(),
+                number: view.number,
+                outcome: format!(
+                    "已{label}，现为「{}」",
+                    labels::status(view.status.as_str())
+                ),
+                ok: true,
+            },
+            Err(e) => BatchLine {
+                id: o.id.get(),
+                number: format!("#{}", o.id.get()),
+                outcome: form_error(&e),
+                ok: false,
+            },
+        })
+        .collect();
+    BatchPage {
+        me: Some(shell(&state, &org, &user)),
+        action: label,
+        done: rows.iter().filter(|r| r.ok).count(),
+        rows,
+        back,
     }
     .into_response()
 }
 
 pub(super) struct Detail {
     id: i64,
+    /// The owning hotline's name (the 交办单's letterhead).
+    hotline: String,
     number: String,
     tracking_code: Option<String>,
     status: &'static str,
@@ -653,6 +918,7 @@ pub(super) async fn build_order_page(
         .collect();
     let detail = Detail {
         id: view.id.get(),
+        hotline: unit_name(&org, Some(view.hotline.as_str())),
         number: view.number.clone(),
         tracking_code: view.tracking_code.clone(),
         status: labels::status(view.status.as_str()),
@@ -804,7 +1070,7 @@ pub(super) fn domain_name(
         .map_or_else(|| d.to_string(), |c| format!("{} / {}", c.top_name, c.name))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub(super) struct ActForm {
     csrf: String,
     action: String,
@@ -898,6 +1164,58 @@ pub(super) fn action_input(f: &ActForm) -> ApiResult<ActionInput> {
             })
         }
     })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "order_print.html")]
+pub(super) struct PrintPage {
+    o: Detail,
+    events: Vec<EventLine>,
+    hotline: String,
+    printed_at: String,
+    /// The latest dispatch's note: the hotline's instructions to the unit.
+    dispatch_note: Option<String>,
+}
+
+/// The 交办单: the order as the viewer may see it (the requester masked or withheld
+/// as on the order page), on a sheet to print and file; printing it is audited, as a
+/// copy of the order leaves the screen.
+pub(super) async fn print_page(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+) -> Response {
+    let page = match build_order_page(&state, &user, &id, (None, None), false, None).await {
+        Ok(p) => p,
+        Err(e) => return page_error(e),
+    };
+    let record = crate::audit::by(
+        &user.viewer,
+        &addr,
+        &state,
+        "order.print",
+        Some(page.o.id.to_string()),
+        serde_json::json!({}),
+    );
+    if let Err(e) = state.store().append_audit(record).await {
+        return page_error(e.into());
+    }
+    let dispatch_note = page
+        .events
+        .iter()
+        .rev()
+        .find(|e| e.label == labels::event(hotline_domain::EventKind::Dispatched))
+        .map(|e| e.note.clone())
+        .filter(|n| n != "—");
+    PrintPage {
+        hotline: page.o.hotline.clone(),
+        printed_at: when(&state.now()),
+        dispatch_note,
+        o: page.o,
+        events: page.events,
+    }
+    .into_response()
 }
 
 pub(super) async fn order_act(

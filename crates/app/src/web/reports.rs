@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::reports::{UnitLine, assess_units};
+use crate::spreadsheet::{Cell, Table};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -68,10 +69,68 @@ pub(super) struct UnitsQuery {
     from: Option<String>,
     to: Option<String>,
     region: Option<String>,
+    format: Option<String>,
 }
+
+/// The assessment as a table: the page's columns, rates as percentages.
+fn units_table(lines: &[UnitLine], from: &str, to: &str, region: &str, weights: &str) -> Table {
+    let mut header: Vec<String> = ["级别", "级别内排名", "承办单位", "单位编码", "派单数"]
+        .map(str::to_owned)
+        .to_vec();
+    header.extend(RATE_NAMES.map(str::to_owned));
+    header.push("综合得分".into());
+    let rows = lines
+        .iter()
+        .map(|l| {
+            let r = &l.rates;
+            let mut row = vec![
+                Cell::from(super::admin::unit_kind_label(&l.level)),
+                Cell::Count(l.rank as u64),
+                Cell::from(l.name.clone()),
+                Cell::from(l.unit.clone()),
+                Cell::Count(l.dispatches),
+            ];
+            row.extend(
+                [
+                    r.response,
+                    r.on_time_completion,
+                    r.r#return,
+                    r.reopen,
+                    r.resolution,
+                    r.satisfaction,
+                ]
+                .map(Cell::Rate),
+            );
+            row.push(l.score.map_or(Cell::from("—"), Cell::Figure));
+            row
+        })
+        .collect();
+    let place = if region.trim().is_empty() {
+        String::new()
+    } else {
+        format!("，区划 {}", region.trim())
+    };
+    Table {
+        title: "承办单位考核".into(),
+        note: format!("派单日期 {from} 至 {to}{place}。{weights}"),
+        header,
+        rows,
+    }
+}
+
+/// The rate columns of the assessment, in the page's order.
+const RATE_NAMES: [&str; 6] = [
+    "响应率",
+    "按时办结率",
+    "退单率",
+    "重办率",
+    "解决率",
+    "满意率",
+];
 
 pub(super) async fn units_page(
     State(state): State<AppState>,
+    addr: ClientAddr,
     user: ConsoleUser,
     Query(q): Query<UnitsQuery>,
 ) -> Response {
@@ -108,6 +167,20 @@ pub(super) async fn units_page(
         Ok(w) => w,
         Err(e) => return page_error(e),
     };
+    if let (Some(format), None) = (q.format.as_deref(), &error) {
+        let table = units_table(&lines, &from, &to, &region, &weights_sentence(&w));
+        let stem = format!("assessment-{from}-{to}");
+        return download(
+            &state,
+            &user,
+            &addr,
+            "assessment.export",
+            &table,
+            format,
+            &stem,
+        )
+        .await;
+    }
     UnitsPage {
         me: Some(shell(&state, &org, &user)),
         weights: weights_sentence(&w),
@@ -159,7 +232,18 @@ pub(super) struct SupervisionPage {
 pub(super) struct SupervisionQuery {
     state: Option<String>,
     mine: Option<String>,
+    format: Option<String>,
 }
+
+const SUPERVISION_COLUMNS: [&str; 7] = [
+    "工单编号",
+    "标题",
+    "承办单位",
+    "督办级别",
+    "状态",
+    "督办单位",
+    "办理时限",
+];
 
 fn state_label(s: &str) -> &'static str {
     match s {
@@ -171,6 +255,7 @@ fn state_label(s: &str) -> &'static str {
 
 pub(super) async fn supervision_page(
     State(state): State<AppState>,
+    addr: ClientAddr,
     user: ConsoleUser,
     Query(q): Query<SupervisionQuery>,
 ) -> Response {
@@ -198,7 +283,49 @@ pub(super) async fn supervision_page(
             overseer: unit_name(&org, Some(l.overseen_by.as_str())),
             deadline: opt_when(&l.order.deadline),
         })
-        .collect();
+        .collect::<Vec<SupervisionRow>>();
+    if let Some(format) = q.format.as_deref() {
+        let table = Table {
+            title: "督办清单".into(),
+            note: format!(
+                "{}，导出于 {}",
+                if mine {
+                    "本级督办".to_owned()
+                } else {
+                    wanted.as_deref().map_or("全部", state_label).to_owned()
+                },
+                when(&state.now())
+            ),
+            header: SUPERVISION_COLUMNS.map(str::to_owned).to_vec(),
+            rows: rows
+                .iter()
+                .map(|r| {
+                    [
+                        &r.number,
+                        &r.title,
+                        &r.unit,
+                        r.level,
+                        r.state,
+                        &r.overseer,
+                        &r.deadline,
+                    ]
+                    .map(|c| Cell::from(c.to_string()))
+                    .to_vec()
+                })
+                .collect(),
+        };
+        let stem = format!("supervision-{}", state.today());
+        return download(
+            &state,
+            &user,
+            &addr,
+            "supervision.export",
+            &table,
+            format,
+            &stem,
+        )
+        .await;
+    }
     SupervisionPage {
         me: Some(shell(&state, &org, &user)),
         rows,
@@ -423,6 +550,7 @@ pub(super) struct PeriodQuery {
 
 pub(super) async fn period_page(
     State(state): State<AppState>,
+    addr: ClientAddr,
     user: ConsoleUser,
     Query(q): Query<PeriodQuery>,
 ) -> Response {
@@ -455,7 +583,9 @@ pub(super) async fn period_page(
     };
     let sections = labelled(&org, &regions, &report);
     if let Some(format) = q.format.as_deref() {
-        return export_report(&report, &sections, format);
+        let table = report_table(&report, &sections);
+        let stem = format!("report-{}-{}", report.from, report.to);
+        return download(&state, &user, &addr, "report.export", &table, format, &stem).await;
     }
     let chart = serde_json::json!({
         "sections": sections.iter().map(|(t, rows)| serde_json::json!({"title": t, "rows": rows})).collect::<Vec<_>>(),
@@ -498,72 +628,38 @@ pub(super) async fn period_page(
     .into_response()
 }
 
-/// The same figures as the page, as a spreadsheet: one row per figure.
-fn export_report(r: &crate::reports::PeriodReport, sections: &Sections, format: &str) -> Response {
-    let mut rows: Vec<[String; 3]> = vec![
-        [
-            "统计期间".into(),
-            format!("{} 至 {}", r.from, r.to),
-            String::new(),
-        ],
-        ["受理总量".into(), String::new(), r.total.to_string()],
-    ];
+/// The same figures as the page, as a table: one row per figure.
+fn report_table(r: &crate::reports::PeriodReport, sections: &Sections) -> Table {
+    let row = |a: &str, b: &str, c: Cell| vec![Cell::from(a), Cell::from(b), c];
+    let mut rows = vec![row("受理总量", "", Cell::Count(r.total))];
     for (title, items) in sections {
         rows.extend(
             items
                 .iter()
-                .map(|(label, n)| [(*title).to_owned(), label.clone(), n.to_string()]),
+                .map(|(label, n)| row(title, label, Cell::Count(*n))),
         );
     }
     let d = &r.deadline;
     rows.extend([
-        ["办理时限".into(), "到期".into(), d.due.to_string()],
-        ["办理时限".into(), "按时办结".into(), d.on_time.to_string()],
-        ["办理时限".into(), "超期".into(), d.late.to_string()],
-        ["办理时限".into(), "按时办结率".into(), percent(d.rate)],
+        row("办理时限", "到期", Cell::Count(d.due)),
+        row("办理时限", "按时办结", Cell::Count(d.on_time)),
+        row("办理时限", "超期", Cell::Count(d.late)),
+        row("办理时限", "按时办结率", Cell::Rate(d.rate)),
     ]);
     let s = &r.satisfaction;
     rows.extend([
-        ["满意度".into(), "评价".into(), s.evaluations.to_string()],
-        ["满意度".into(), "满意".into(), s.satisfied.to_string()],
-        [
-            "满意度".into(),
-            "基本满意".into(),
-            s.fairly_satisfied.to_string(),
-        ],
-        ["满意度".into(), "不满意".into(), s.dissatisfied.to_string()],
-        ["满意度".into(), "满意率".into(), percent(s.rate)],
+        row("满意度", "评价", Cell::Count(s.evaluations)),
+        row("满意度", "满意", Cell::Count(s.satisfied)),
+        row("满意度", "基本满意", Cell::Count(s.fairly_satisfied)),
+        row("满意度", "不满意", Cell::Count(s.dissatisfied)),
+        row("满意度", "满意率", Cell::Rate(s.rate)),
     ]);
-    let header = ["项目", "分类", "数量"].map(str::to_owned);
-    let rows = std::iter::once(header).chain(rows);
-    let (written, mime, ext) = if format == "xlsx" {
-        (
-            crate::spreadsheet::xlsx_file(rows),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "xlsx",
-        )
-    } else {
-        (
-            crate::spreadsheet::csv_file(rows),
-            "text/csv; charset=utf-8",
-            "csv",
-        )
-    };
-    let bytes = match written {
-        Ok(b) => b,
-        Err(e) => return page_error(ApiError::internal(e)),
-    };
-    (
-        [
-            (header::CONTENT_TYPE, mime.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"report-{}-{}.{ext}\"", r.from, r.to),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
+    Table {
+        title: "12345热线统计报表".into(),
+        note: format!("统计期间：{} 至 {}", r.from, r.to),
+        header: ["项目", "分类", "数量"].map(str::to_owned).to_vec(),
+        rows,
+    }
 }
 
 pub(super) async fn echarts() -> impl IntoResponse {

@@ -2052,3 +2052,318 @@ async fn a_whistleblowers_details_are_never_offered_for_a_new_order() {
         "{page}"
     );
 }
+
+/// Ticked rows of a list get one action each (issue 17, point 5): the dispatcher
+/// dispatches two registered orders to one unit, the unit accepts both, and the
+/// page says what happened to each; an inspector's list has no tick boxes.
+#[tokio::test]
+async fn several_orders_are_dispatched_and_accepted_from_the_list_each_on_its_own() {
+    let app = TestApp::sqlite().await;
+    let (a, b) = (app.complaint().await, app.complaint().await);
+    let (_, _, cookie) = console_login(&app, "dispatcher", "").await;
+    let (status, _, page) = call(
+        &app,
+        get("/console/orders?status=registered", Some(&cookie)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains(&format!("name=\"order\" value=\"{a}\"")),
+        "{page}"
+    );
+    assert!(
+        page.contains("派单给同一单位")
+            && page.contains("name=\"back\" value=\"/console/orders?status=registered\"")
+    );
+    let csrf = csrf_of(&page);
+    let body = format!(
+        "csrf={csrf}&back=%2Fconsole%2Forders%3Fstatus%3Dregistered&order={a}&order={b}&action=dispatch&unit=cd-jt&note="
+    );
+    let (status, _, page) = call(&app, form("/console/orders/batch", Some(&cookie), &body)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("批量派单给同一单位：2 件完成，0 件未办理"),
+        "{page}"
+    );
+    assert!(page.contains("href=\"/console/orders?status=registered\""));
+    for id in [a, b] {
+        let o = app.order(id).await;
+        assert_eq!(
+            (o["status"].as_str(), o["unit"].as_str()),
+            (Some("dispatched"), Some("cd-jt")),
+            "{o}"
+        );
+    }
+    // Without the form's token nothing happens.
+    let (status, _, _) = call(
+        &app,
+        form(
+            "/console/orders/batch",
+            Some(&cookie),
+            &format!("csrf=bad&order={a}&action=urge&note=x"),
+        ),
+    )
+    .await;
+    assert_ne!(status, StatusCode::OK);
+    let events = app.event_count(a).await;
+
+    let (_, _, cookie) = console_login(&app, "handler", "").await;
+    let (_, _, page) = call(
+        &app,
+        get("/console/orders?status=dispatched", Some(&cookie)),
+    )
+    .await;
+    assert!(
+        page.contains("签收") && !page.contains("派单给同一单位"),
+        "{page}"
+    );
+    let csrf = csrf_of(&page);
+    let body = format!("csrf={csrf}&order={a}&order={b}&order=999999&action=accept");
+    let (_, _, page) = call(&app, form("/console/orders/batch", Some(&cookie), &body)).await;
+    assert!(page.contains("批量签收：2 件完成，1 件未办理"), "{page}");
+    assert!(page.contains("#999999"), "{page}");
+    assert_eq!(app.order(a).await["status"], "in_progress");
+    assert_eq!(app.event_count(a).await, events + 1);
+
+    let (_, _, cookie) = console_login(&app, "inspector", "").await;
+    let (_, _, page) = call(&app, get("/console/orders", Some(&cookie))).await;
+    assert!(
+        !page.contains("name=\"order\""),
+        "no tick boxes for a reader"
+    );
+    let body = format!("csrf={}&order={a}&action=urge&note=x", csrf_of(&page));
+    let (status, _, _) = call(&app, form("/console/orders/batch", Some(&cookie), &body)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn download(
+    app: &TestApp,
+    cookie: &str,
+    path: &str,
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let resp = app
+        .router
+        .clone()
+        .oneshot(get(path, Some(cookie)))
+        .await
+        .unwrap();
+    let (status, headers) = (resp.status(), resp.headers().clone());
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    (status, headers, body)
+}
+
+/// The first sheet of a workbook, cell by cell, as calamine reads it.
+fn sheet(bytes: Vec<u8>) -> calamine::Range<calamine::Data> {
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    book.worksheet_range_at(0).unwrap().unwrap()
+}
+
+fn text_at(range: &calamine::Range<calamine::Data>, row: u32, col: u32) -> String {
+    range
+        .get_value((row, col))
+        .map(|d| d.to_string())
+        .unwrap_or_default()
+}
+
+/// Exports (issue 17, point 4): the order list with its filters, the supervision list,
+/// the unit assessment and the period report come as titled sheets whose figures are
+/// numbers; text that reads as a formula is inert; each export is audited.
+#[tokio::test]
+async fn lists_and_reports_export_as_titled_sheets_whose_figures_are_numbers() {
+    use calamine::Data;
+    let app = TestApp::sqlite().await;
+    app.set_time("2026-03-02T09:00:00+08:00");
+    let mut body = order_body("complaint");
+    body["title"] = serde_json::json!("=HYPERLINK(\"http://evil.example\")");
+    let r = app.create("operator", body).await;
+    let evil = r.body["id"].as_i64().unwrap();
+    let (a, b) = (app.complaint().await, app.complaint().await);
+    for id in [a, b] {
+        app.ok(
+            "dispatcher",
+            id,
+            "dispatch",
+            serde_json::json!({"unit": "cd-jt"}),
+        )
+        .await;
+    }
+    app.ok(
+        "supervisor",
+        a,
+        "urge",
+        serde_json::json!({"note": "请加快办理"}),
+    )
+    .await;
+    app.ok(
+        "supervisor",
+        a,
+        "supervise",
+        serde_json::json!({"note": "列入督办"}),
+    )
+    .await;
+
+    let (_, _, cookie) = console_login(&app, "supervisor", "").await;
+    let (status, headers, bytes) = download(
+        &app,
+        &cookie,
+        "/console/orders?status=dispatched&format=xlsx",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("orders-2026-03-02.xlsx")
+    );
+    let range = sheet(bytes);
+    assert_eq!(text_at(&range, 0, 0), "工单清单");
+    assert!(
+        text_at(&range, 1, 0).contains("status=dispatched"),
+        "{}",
+        text_at(&range, 1, 0)
+    );
+    assert_eq!(text_at(&range, 3, 0), "工单编号");
+    let numbers: Vec<String> = (4..6).map(|r| text_at(&range, r, 0)).collect();
+    assert_eq!(numbers.len(), 2);
+    assert!(
+        text_at(&range, 6, 0).is_empty(),
+        "only the dispatched orders"
+    );
+    let reminders: Vec<&Data> = (4..6).map(|r| range.get_value((r, 11)).unwrap()).collect();
+    assert!(
+        reminders.contains(&&Data::Float(1.0)) && reminders.contains(&&Data::Float(0.0)),
+        "{reminders:?}"
+    );
+    assert!(
+        !range
+            .cells()
+            .any(|(_, _, d)| d.to_string().contains("13812345678")),
+        "no phone numbers"
+    );
+
+    let (_, _, bytes) = download(
+        &app,
+        &cookie,
+        "/console/orders?status=registered&format=csv",
+    )
+    .await;
+    let csv = String::from_utf8(bytes).unwrap();
+    assert!(csv.contains("'=HYPERLINK"), "{csv}");
+    let _ = evil;
+
+    let (status, _, bytes) = download(&app, &cookie, "/console/supervision?format=xlsx").await;
+    assert_eq!(status, StatusCode::OK);
+    let range = sheet(bytes);
+    assert_eq!(text_at(&range, 0, 0), "督办清单");
+    assert_eq!(text_at(&range, 4, 3), "督办");
+
+    let (status, _, bytes) = download(
+        &app,
+        &cookie,
+        "/console/reports/units?from=2026-03-01&to=2026-03-31&format=xlsx",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let range = sheet(bytes);
+    assert_eq!(text_at(&range, 0, 0), "承办单位考核");
+    assert_eq!(text_at(&range, 3, 4), "派单数");
+    assert_eq!(
+        range.get_value((4, 4)),
+        Some(&Data::Float(2.0)),
+        "two dispatches to cd-jt, as a number"
+    );
+
+    let (status, _, bytes) = download(
+        &app,
+        &cookie,
+        "/console/reports/period?period=month&date=2026-03-02&format=xlsx",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let range = sheet(bytes);
+    assert_eq!(text_at(&range, 4, 0), "受理总量");
+    assert_eq!(range.get_value((4, 2)), Some(&Data::Float(3.0)));
+
+    let r = app
+        .as_user(
+            "admin",
+            "GET",
+            "/api/v1/audit?actor=supervisor&limit=50",
+            None,
+        )
+        .await;
+    let actions: Vec<&str> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["action"].as_str())
+        .collect();
+    for a in [
+        "orders.export",
+        "supervision.export",
+        "assessment.export",
+        "report.export",
+    ] {
+        assert!(actions.contains(&a), "{a} audited: {actions:?}");
+    }
+}
+
+/// The 交办单 (issue 17, point 4): a sheet to print, without the console's navigation
+/// and forms, the requester shown as the order page shows them — withheld from a
+/// handling unit for a whistleblower's report — and the printing audited.
+#[tokio::test]
+async fn an_order_prints_as_a_dispatch_sheet_without_navigation_or_forms() {
+    let app = TestApp::sqlite().await;
+    let r = app.create("operator", order_body("report")).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.body["id"].as_i64().unwrap();
+    app.ok(
+        "dispatcher",
+        id,
+        "dispatch",
+        serde_json::json!({"unit": "cd-jt", "note": "请核查后答复"}),
+    )
+    .await;
+
+    let (_, _, cookie) = console_login(&app, "handler", "").await;
+    let (status, _, page) = call(
+        &app,
+        get(&format!("/console/orders/{id}/print"), Some(&cookie)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("交 办 单") && page.contains("请核查后答复"),
+        "{page}"
+    );
+    assert!(page.contains("/static/print.css"));
+    assert!(!page.contains("<nav") && !page.contains("<form"), "{page}");
+    assert!(
+        !page.contains("王小明") && !page.contains("138"),
+        "the reporter withheld: {page}"
+    );
+    assert!(page.contains("依规保密"));
+
+    let (_, _, cookie) = console_login(&app, "dispatcher", "").await;
+    let (_, _, page) = call(&app, get(&format!("/console/orders/{id}"), Some(&cookie))).await;
+    assert!(page.contains(&format!("/console/orders/{id}/print")));
+    let (_, _, css) = call(&app, get("/static/print.css", None)).await;
+    assert!(css.contains("@media print"));
+
+    let r = app
+        .as_user("admin", "GET", "/api/v1/audit?action=order.print", None)
+        .await;
+    let items = r.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", r.text);
+    assert_eq!(items[0]["actor"], "handler");
+    assert_eq!(items[0]["object"], id.to_string());
+}
