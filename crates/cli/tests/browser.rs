@@ -722,3 +722,95 @@ async fn the_intake_fits_a_1366_by_768_screen_and_times_the_call() {
     assert_eq!(value_of(&c, "#address").await, "青羊区人民中路一段1号");
     c.close().await.unwrap();
 }
+
+/// Nothing on the page is wider than the screen: no sideways scrolling.
+async fn fits_the_width(c: &Client, what: &str) {
+    let sizes = c
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth, \
+               [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1) \
+                 .slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id)]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (scroll, inner) = (sizes[0].as_i64().unwrap(), sizes[1].as_i64().unwrap());
+    assert!(inner <= 400, "the window is a phone's width: {sizes}");
+    assert!(
+        scroll <= inner,
+        "{what} scrolls sideways at {inner} px: {sizes}"
+    );
+}
+
+/// At a phone's 375 px (issue 17, point 8): a requester submits and tracks a request
+/// on the portal, under the portal's own header, and a unit's staff read their list
+/// and an order — none of it scrolling sideways.
+#[tokio::test]
+async fn the_portal_and_a_units_pages_fit_a_phone_375_pixels_wide() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((_driver, c)) = browser(&dir.path().join("profile")).await else {
+        return;
+    };
+    let server = start_demo(&dir.path().join("data"));
+    c.set_window_size(375, 812).await.unwrap();
+    c.goto(&format!("{}/portal/new", server.base))
+        .await
+        .unwrap();
+    fits_the_width(&c, "the portal's form").await;
+    let header = text_of(&c, "header").await;
+    assert!(
+        header.contains("提交诉求") && !header.contains("工作台"),
+        "{header}"
+    );
+    choose(&c, "#kind", "help").await;
+    fill(&c, "#address", "锦江区春熙路1号").await;
+    for _ in 0..50 {
+        if value_of(&c, "#street").await == "510104022" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    fill(
+        &c,
+        "#content",
+        "小区楼下的路灯坏了一周，晚上出行很不方便，请尽快修复。",
+    )
+    .await;
+    c.find(Locator::XPath("//button[normalize-space()='提交']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("#receipt"))
+        .await
+        .unwrap();
+    fits_the_width(&c, "the receipt").await;
+    c.find(Locator::Css("#receipt a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Css("#result")).await.unwrap();
+    assert!(text_of(&c, "#result").await.contains("已受理，正在分派"));
+    fits_the_width(&c, "the tracking page").await;
+
+    console_login(&c, &server, "handler").await;
+    c.goto(&format!("{}/console/orders", server.base))
+        .await
+        .unwrap();
+    fits_the_width(&c, "a unit's order list").await;
+    let first = c
+        .find(Locator::Css("table.list td a"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    c.goto(&format!("{}{first}", server.base)).await.unwrap();
+    fits_the_width(&c, "a unit's order page").await;
+    c.close().await.unwrap();
+}

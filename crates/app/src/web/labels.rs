@@ -16,6 +16,23 @@ pub fn status(s: &str) -> &'static str {
     }
 }
 
+/// A state as the requester reads it on the portal: what is happening to their
+/// request, in words true at that point ("待派单" is staff's word, and says nothing
+/// to a citizen).
+pub fn public_status(s: hotline_domain::Status) -> &'static str {
+    use hotline_domain::Status::*;
+    match s {
+        Registered => "已受理，正在分派",
+        Dispatched => "已交承办单位，等待签收",
+        ReturnRequested => "正在重新分派承办单位",
+        InProgress => "承办单位办理中",
+        Replied => "承办单位已答复，等待回访",
+        CallbackDone => "已回访",
+        Closed => "已办结",
+        Merged => "已与相同诉求合并办理",
+    }
+}
+
 pub fn kind(s: &str) -> &'static str {
     match s {
         "consultation" => "咨询",

@@ -19,6 +19,8 @@ pub(super) struct PortalResult {
     registered_at: String,
     deadline: String,
     reply: Option<String>,
+    /// What the requester reads while no reply is there yet.
+    waiting: &'static str,
     can_evaluate: bool,
     evaluation: Option<&'static str>,
 }
@@ -27,7 +29,12 @@ pub(super) fn portal_result(v: crate::orders::views::PublicOrderView) -> PortalR
     PortalResult {
         number: v.number.clone(),
         kind: labels::kind(v.kind.as_str()),
-        status: labels::status(v.status.as_str()),
+        status: labels::public_status(v.status),
+        waiting: if v.status == hotline_domain::Status::Registered {
+            "您的诉求已受理，正在分派承办单位，分派后即开始办理。"
+        } else {
+            "承办单位正在办理，答复后可在此查看。"
+        },
         registered_at: when(&v.registered_at),
         deadline: opt_when(&v.deadline),
         can_evaluate: v.status == hotline_domain::Status::Replied,

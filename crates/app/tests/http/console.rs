@@ -324,6 +324,22 @@ async fn a_citizen_submits_tracks_and_evaluates_through_the_portal_without_login
         (Some("web"), Some("cd12345"))
     );
     let id = order["id"].as_i64().unwrap();
+    // Before dispatch the requester reads what is true: accepted, being assigned (issue
+    // 17, point 8); the portal has its own header, not the staff console's.
+    let (_, _, page) = call(
+        &app,
+        get(&format!("/portal?number={number}&code={code}"), None),
+    )
+    .await;
+    assert!(
+        page.contains("已受理，正在分派") && page.contains("正在分派承办单位"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("待派单") && !page.contains("热线工作台") && !page.contains("/console/"),
+        "{page}"
+    );
+    assert!(page.contains("查询进度") && page.contains("提交诉求"));
     app.ok(
         "dispatcher",
         id,
@@ -345,10 +361,13 @@ async fn a_citizen_submits_tracks_and_evaluates_through_the_portal_without_login
     )
     .await;
     assert!(page.contains("已恢复供水") && page.contains("评价办理结果") && !page.contains("张三"));
+    assert_unique_ids(&page);
+    let (_, _, new_page) = call(&app, get("/portal/new", None)).await;
+    assert_unique_ids(&new_page);
     let eval = format!("number={number}&code={code}&result=satisfied&resolved=true");
     let (status, _, page) = call(&app, form("/portal/evaluate", None, &eval)).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("您的评价：满意"));
+    assert!(page.contains("回访评价结果：满意"));
     let (status, _, page) = call(&app, form("/portal/evaluate", None, &eval)).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(page.contains("不能评价"));
@@ -360,6 +379,18 @@ async fn a_citizen_submits_tracks_and_evaluates_through_the_portal_without_login
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(page.contains("未找到该工单"));
+}
+
+/// No element id appears twice on a page (labels and scripts find fields by id).
+fn assert_unique_ids(page: &str) {
+    let mut seen = std::collections::HashSet::new();
+    for id in page
+        .split(" id=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+    {
+        assert!(seen.insert(id.to_owned()), "id {id} twice: {page}");
+    }
 }
 
 fn csrf_of(page: &str) -> String {
