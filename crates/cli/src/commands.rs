@@ -904,3 +904,77 @@ async fn keys_rotate(cfg: Config, resume: bool, batch: u32) -> Result<(), String
     }
     Ok(())
 }
+
+#[derive(Subcommand)]
+pub enum DemoCommand {
+    /// Erase the demo's database and load the demo again, dated from today (embedded
+    /// SQLite only; with the server stopped). Refuses a database the demo did not load.
+    Reset {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+pub async fn demo(cfg: Config, cmd: DemoCommand) -> Result<(), String> {
+    let DemoCommand::Reset { data } = cmd;
+    let cfg = with_data(cfg, &data);
+    if !cfg.database_url().starts_with("sqlite:") {
+        return Err(
+            "demo reset erases the embedded SQLite database only; with PostgreSQL, \
+             drop and create the database, then start `hotline serve --demo`"
+                .into(),
+        );
+    }
+    let _lock = crate::data_lock::for_writing(&cfg, "nothing (a reset has no API)")?;
+    {
+        let state = open_state(&cfg).await?;
+        if !hotline_app::demo::is_demo(&state)
+            .await
+            .map_err(|e| e.message)?
+        {
+            return Err(format!(
+                "{} holds an installation the demo did not load: demo reset will not erase it",
+                cfg.data_dir.display()
+            ));
+        }
+    }
+    // The database and what is derived from it or anchored to it; the keys stay.
+    let d = &cfg.data_dir;
+    for file in [
+        "hotline.db",
+        "hotline.db-wal",
+        "hotline.db-shm",
+        "order-index.masked",
+    ] {
+        remove_if_there(&d.join(file))?;
+    }
+    remove_if_there(&cfg.audit_anchor_path())?;
+    for dir in ["kb-index", "order-index"] {
+        let path = d.join(dir);
+        if path.exists() {
+            std::fs::remove_dir_all(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    let state = open_state(&cfg)
+        .await?
+        .with_kb_index(crate::serve::open_kb_index(&cfg)?)
+        .with_order_index(crate::serve::open_order_index(&cfg)?);
+    hotline_app::demo::load(&state)
+        .await
+        .map_err(|e| e.message)?;
+    state.kb().sync(&state).await.map_err(|e| e.message)?;
+    println!(
+        "The demo was loaded afresh into {}, dated from today. Start it with `hotline serve --demo`: \
+         the demo accounts get their passwords then.",
+        cfg.data_dir.display()
+    );
+    Ok(())
+}
+
+fn remove_if_there(path: &std::path::Path) -> Result<(), String> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}

@@ -94,6 +94,9 @@ enum Command {
     /// The shipped benchmarks.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// The demo province.
+    #[command(subcommand)]
+    Demo(commands::DemoCommand),
 }
 
 fn main() -> ExitCode {
@@ -135,6 +138,7 @@ fn main() -> ExitCode {
             } => backup::backup(&serve::with_data(cfg, &data), &file, files_only),
             Command::Restore { file, dir } => backup::restore(&file, &dir),
             Command::Bench(cmd) => bench::run(cmd).await,
+            Command::Demo(cmd) => commands::demo(cfg, cmd).await,
         }
     });
     match result {

@@ -690,3 +690,68 @@ fn the_command_lines_changes_are_the_operators_in_the_audit_trail() {
         "the use case trims the name and records what it stored"
     );
 }
+
+/// `hotline demo reset` (issue 17, point 9) loads the demo afresh, dated from today,
+/// erasing what was done to it; an installation the demo did not load is refused and
+/// left as it was.
+#[test]
+fn demo_reset_reloads_the_demo_and_never_erases_another_installation() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = hotline(dir.path(), &["demo", "reset"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("hotline serve --demo"));
+    add_user(dir.path(), "visitor", "operator", "cd12345");
+    let before = hotline(dir.path(), &["user", "reset-two-factor", "visitor"]);
+    assert!(
+        before.status.success(),
+        "{}",
+        String::from_utf8_lossy(&before.stderr)
+    );
+    let out = hotline(dir.path(), &["demo", "reset"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = hotline(dir.path(), &["user", "reset-two-factor", "visitor"]);
+    assert!(
+        !after.status.success(),
+        "the account added to the demo is gone"
+    );
+    let verify = hotline(dir.path(), &["audit", "verify"]);
+    assert!(
+        verify.status.success(),
+        "a fresh trail: {}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+
+    let other = tempfile::tempdir().unwrap();
+    let mut add = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(["user", "add", "--username", "root", "--role", "admin"])
+        .args(["--password-stdin", "--data-dir"])
+        .arg(other.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(b"A-strong-password-1\n")
+        .unwrap();
+    assert!(add.wait().unwrap().success());
+    let out = hotline(other.path(), &["demo", "reset"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("did not load"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let kept = hotline(other.path(), &["user", "reset-two-factor", "root"]);
+    assert!(kept.status.success(), "the installation is untouched");
+}

@@ -310,20 +310,34 @@ const MATTERS: &[(&str, &str, &str, &str, &str)] = &[
     ),
 ];
 
+/// Addresses in Chengdu's central districts, each naming its street (街道) as people
+/// say it (玉林北路 lies in 玉林街道), so that an order's district and street follow
+/// from its address.
 const STREETS: [&str; 10] = [
-    "锦江区东大街100号",
-    "青羊区人民中路二段8号",
-    "金牛区一环路北三段12号",
-    "武侯区科华北路65号",
-    "成华区建设路55号",
+    "锦江区牛市口路100号",
+    "青羊区少城路8号",
+    "金牛区抚琴西路12号",
+    "武侯区玉林北路65号",
+    "成华区猛追湾街2号",
     "锦江区春熙路步行街",
-    "武侯区人民南路四段1号",
-    "青羊区宽窄巷子附近",
+    "武侯区浆洗街1号",
+    "青羊区草堂路附近",
     "金牛区茶店子客运站旁",
     "成华区二仙桥东三路",
 ];
 
 const SURNAMES: [&str; 8] = ["张", "王", "李", "赵", "刘", "陈", "杨", "黄"];
+
+/// Whether the database holds the demo (or nothing): what `hotline demo reset` may
+/// erase. An installation the demo did not load is never the demo's to erase.
+pub async fn is_demo(state: &AppState) -> ApiResult<bool> {
+    let store = state.store();
+    if store.list_units().await?.is_empty() && store.list_users().await?.is_empty() {
+        return Ok(true);
+    }
+    let given: BTreeMap<String, String> = crate::settings::read(state, GIVEN_KEY).await?;
+    Ok(!given.is_empty())
+}
 
 /// Loads the demo province into an empty database; returns false if it was not empty.
 pub async fn load(state: &AppState) -> ApiResult<bool> {
@@ -346,6 +360,7 @@ pub async fn load(state: &AppState) -> ApiResult<bool> {
     let record = crate::audit::system(state, "demo.accounts", None, serde_json::json!({}));
     crate::settings::save(state, GIVEN_KEY, &given, record).await?;
     load_orders(state, 300).await?;
+    load_queues(state).await?;
     load_articles(state).await?;
     let record = crate::audit::system(
         state,
@@ -510,6 +525,7 @@ async fn load_orders(state: &AppState, count: usize) -> ApiResult<()> {
     };
     let (operator, dispatcher) = (user("operator").await?, user("dispatcher").await?);
     let supervisor = user("supervisor").await?;
+    let regions = state.regions().await?;
     let now = state.now();
     for i in 0..count {
         let (domain, kind, lead, title, content) = MATTERS[rng.random_range(0..MATTERS.len())];
@@ -521,6 +537,7 @@ async fn load_orders(state: &AppState, count: usize) -> ApiResult<()> {
             + Duration::minutes(rng.random_range(0..480));
         let at = at.min(now - Duration::minutes(30));
         let street = STREETS[rng.random_range(0..STREETS.len())];
+        let place = place_of(&regions, street);
         let intake = Intake {
             channel: [
                 Channel::Phone,
@@ -532,11 +549,8 @@ async fn load_orders(state: &AppState, count: usize) -> ApiResult<()> {
             ][rng.random_range(0..6)],
             kind: Kind::parse(kind).expect("demo kinds are valid"),
             domain: Some(DomainPath::parse(domain).expect("demo domains are valid")),
-            region: RegionCode::parse(
-                ["510104", "510105", "510106", "510107", "510108"][rng.random_range(0..5)],
-            )
-            .expect("valid"),
-            street: None,
+            region: place.0.clone(),
+            street: place.1.clone(),
             title: title.to_owned(),
             content: content.to_owned(),
             address: Some(street.to_owned()),
@@ -580,6 +594,21 @@ async fn load_orders(state: &AppState, count: usize) -> ApiResult<()> {
         }
     }
     Ok(())
+}
+
+/// The district and street an address names (the demo's addresses all name one of
+/// Chengdu's central districts), so that an order's region is where its address is.
+fn place_of(
+    regions: &hotline_domain::regions::Regions,
+    address: &str,
+) -> (RegionCode, Option<String>) {
+    let found = regions.suggest(address, Some("510100"));
+    let region = found
+        .region
+        .and_then(|r| RegionCode::parse(&r.code).ok())
+        .unwrap_or_else(|| RegionCode::parse("510104").expect("valid"));
+    let street = found.street.map(|s| s.code);
+    (region, street)
 }
 
 /// Registers with the clock set to `at` (the demo's history lies in the past).
@@ -671,4 +700,191 @@ impl Script for Plan {
     fn reopens(&mut self) -> bool {
         false
     }
+}
+
+/// Orders waiting in every queue a role opens first, dated from the moment the demo
+/// is loaded: 待派单 (this morning's calls), 退单待审, 延期待批, 已合并, 即将到期 and
+/// 已超期 (the history above leaves 待回访 full). Each is taken there by the same use
+/// cases a person's click runs, so its timeline and audit trail are real.
+async fn load_queues(state: &AppState) -> ApiResult<()> {
+    let now = state.now();
+    let person = |name: &'static str| async move {
+        state
+            .store()
+            .user_by_username(name)
+            .await?
+            .map(Viewer::new)
+            .ok_or_else(ApiError::not_found)
+    };
+    let (dispatcher, handler, operator) = (
+        person("dispatcher").await?,
+        person("handler").await?,
+        person("operator").await?,
+    );
+    let addr = crate::audit::ClientAddr(None);
+    let act = |who: &Viewer, id: OrderId, input: crate::orders::ActionInput| {
+        let (who, addr) = (who.clone(), addr.clone());
+        async move { crate::orders::perform(state, &who, &addr, id, input).await }
+    };
+    let dispatch_to_roads = || {
+        crate::orders::ActionInput::Dispatch(crate::orders::DispatchBody {
+            unit: "cd-jt".into(),
+            co_units: Vec::new(),
+            note: Some("请按时办理".into()),
+        })
+    };
+    // 待派单: four calls of the last hours.
+    for (i, matter) in [0usize, 2, 5, 9].into_iter().enumerate() {
+        queue_order(
+            state,
+            matter,
+            i,
+            now - Duration::minutes(40 * (i as i64 + 1)),
+        )
+        .await?;
+    }
+    // 待签收: dispatched to the roads bureau this morning, not yet accepted.
+    for (matter, slot) in [(2usize, 1usize), (0, 3)] {
+        let order = queue_order(state, matter, slot, now - Duration::minutes(90)).await?;
+        act(&dispatcher, order.id, dispatch_to_roads()).await?;
+    }
+    // 退单待审: dispatched this morning; the unit says it is not theirs.
+    let returned = queue_order(state, 1, 4, now - Duration::hours(3)).await?;
+    act(&dispatcher, returned.id, dispatch_to_roads()).await?;
+    let reason = "该路段属于绕城高速管理范围，不属于本单位职责，请改派".to_owned();
+    act(
+        &handler,
+        returned.id,
+        crate::orders::ActionInput::Return(crate::orders::ReasonBody { reason }),
+    )
+    .await?;
+    // 延期待批: accepted, the repair needs parts.
+    let extended = queue_order(state, 0, 5, now - Duration::hours(26)).await?;
+    act(&dispatcher, extended.id, dispatch_to_roads()).await?;
+    act(&handler, extended.id, crate::orders::ActionInput::Accept).await?;
+    let reason = "需更换整段线缆，材料采购需 5 个工作日".to_owned();
+    act(
+        &handler,
+        extended.id,
+        crate::orders::ActionInput::RequestExtension(crate::orders::ExtensionBody {
+            days: 5,
+            reason,
+        }),
+    )
+    .await?;
+    // 已合并: the same streetlight reported twice; the second joins the first.
+    let first = queue_order(state, 0, 6, now - Duration::hours(2)).await?;
+    let again = queue_order(state, 0, 6, now - Duration::minutes(20)).await?;
+    act(
+        &dispatcher,
+        again.id,
+        crate::orders::ActionInput::Merge(crate::orders::MergeBody {
+            into: crate::orders::OrderRef::Id(first.id.get()),
+        }),
+    )
+    .await?;
+    let _ = operator;
+    // 即将到期 and 已超期: help requests at the roads bureau, accepted, registered so
+    // that their deadline is today, and two working days ago.
+    let (rules, calendar) = (state.rules().await?, state.calendar().await?);
+    let today = now.with_timezone(&shanghai()).date_naive();
+    let limit = rules.limits.help.unwrap_or(7);
+    for (slot, due_days_ago) in [(7usize, 0u32), (8, 2)] {
+        let day = registration_day_for(&calendar, today, limit, due_days_ago);
+        let at = day
+            .and_hms_opt(9, 30, 0)
+            .and_then(|t| t.and_local_timezone(shanghai()).single())
+            .unwrap_or(now);
+        let order = queue_order(state, 1, slot, at.min(now - Duration::hours(1))).await?;
+        let org = state.org().await?;
+        let cast_dispatcher = dispatcher.actor_for(&org, &order);
+        let cast_handler = handler.actor_for(&org, &order);
+        let mut life = Life::new(order, &rules, &calendar).keeping_each_order();
+        let mut plan = Plan {
+            stage: 2,
+            registered: at,
+            now,
+        };
+        let cast = Cast {
+            operator: &cast_dispatcher,
+            dispatcher: &cast_dispatcher,
+            supervisor: &cast_dispatcher,
+            handler: &|_| cast_handler.clone(),
+        };
+        let lead = UnitCode::parse("cd-jt").expect("valid");
+        let _ = life.live(&mut plan, &cast, &lead);
+        state
+            .store()
+            .record_transitions(life.into_changes(), None)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The working day on which a request registered has its deadline `due_days_ago`
+/// working days before `today` (0: due today).
+fn registration_day_for(
+    calendar: &Calendar,
+    today: chrono::NaiveDate,
+    limit: u32,
+    due_days_ago: u32,
+) -> chrono::NaiveDate {
+    let mut day = today;
+    for _ in 0..60 {
+        day = day.pred_opt().unwrap_or(day);
+        let due = calendar.add_workdays(day, limit).value;
+        let target = (0..due_days_ago).fold(today, |d, _| previous_workday(calendar, d));
+        if due <= target {
+            return day;
+        }
+    }
+    day
+}
+
+fn previous_workday(calendar: &Calendar, day: chrono::NaiveDate) -> chrono::NaiveDate {
+    let mut d = day.pred_opt().unwrap_or(day);
+    while !calendar.is_workday(d) {
+        d = d.pred_opt().unwrap_or(d);
+    }
+    d
+}
+
+/// A demo order for a queue: matter `matter`, the `slot`th address, registered at `at`
+/// by the Chengdu hotline's operator.
+async fn queue_order(
+    state: &AppState,
+    matter: usize,
+    slot: usize,
+    at: Timestamp,
+) -> ApiResult<Order> {
+    let (domain, kind, _, title, content) = MATTERS[matter % MATTERS.len()];
+    let address = STREETS[slot % STREETS.len()];
+    let regions = state.regions().await?;
+    let (region, street) = place_of(&regions, address);
+    let intake = Intake {
+        channel: Channel::Phone,
+        kind: Kind::parse(kind).expect("demo kinds are valid"),
+        domain: Some(DomainPath::parse(domain).expect("demo domains are valid")),
+        region,
+        street,
+        title: title.to_owned(),
+        content: content.to_owned(),
+        address: Some(address.to_owned()),
+        location: None,
+        urgent: false,
+        confidential: false,
+        requester: Requester {
+            name: Some(format!("{}女士", SURNAMES[slot % SURNAMES.len()])),
+            phone: Phone::parse(&format!("139{:08}", 20_000_000 + slot * 7919)).ok(),
+            address: None,
+            anonymous: false,
+        },
+    };
+    register_at(
+        state,
+        intake,
+        UnitCode::parse("cd12345").expect("valid"),
+        at,
+    )
+    .await
 }

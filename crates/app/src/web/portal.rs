@@ -46,7 +46,6 @@ pub(super) fn portal_result(v: crate::orders::views::PublicOrderView) -> PortalR
 #[derive(Template, WebTemplate)]
 #[template(path = "portal.html")]
 pub(super) struct PortalPage {
-    me: Option<Shell>,
     number: String,
     code: String,
     error: Option<&'static str>,
@@ -71,7 +70,6 @@ pub(super) async fn portal(
         q.code.unwrap_or_default().trim().to_owned(),
     );
     let mut page = PortalPage {
-        me: None,
         number,
         code,
         error: None,
@@ -127,7 +125,6 @@ pub(super) struct PortalValues {
 #[derive(Template, WebTemplate)]
 #[template(path = "portal_new.html")]
 pub(super) struct PortalNewPage {
-    me: Option<Shell>,
     kinds: Vec<Choice>,
     f: PortalValues,
     error: Option<String>,
@@ -161,7 +158,6 @@ pub(super) async fn portal_new_page(
         } else {
             String::new()
         },
-        me: None,
         kinds: choices(
             hotline_domain::Kind::ALL.iter().map(|k| k.as_str()),
             labels::kind,
@@ -260,7 +256,6 @@ pub(super) async fn portal_evaluate(
         Err(e) => Err(e),
     };
     let mut page = PortalPage {
-        me: None,
         number: f.number,
         code: f.code,
         error: None,

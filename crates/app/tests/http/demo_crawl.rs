@@ -123,3 +123,94 @@ async fn every_demo_account_walks_the_console_without_a_dead_link_or_a_raw_code(
         assert!(seen.len() > 1, "{user} could go somewhere from the console");
     }
 }
+
+async fn api_get(router: &axum::Router, path: &str, token: &str) -> serde_json::Value {
+    let req = Request::get(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    let resp = router.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK, "{path}");
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    serde_json::from_slice(&body).unwrap()
+}
+
+async fn api_token(router: &axum::Router, user: &str, password: &str) -> String {
+    let body = serde_json::json!({"username": user, "password": password}).to_string();
+    let req = Request::post("/api/v1/sessions")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body))
+        .unwrap();
+    let resp = router.clone().oneshot(req).await.unwrap();
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    v["token"].as_str().unwrap().to_owned()
+}
+
+/// The demo as loaded today (issue 17, point 9): every queue a role opens first holds
+/// orders, dated from the day it is loaded, and every order's address lies in its
+/// region.
+#[tokio::test]
+async fn the_demo_has_orders_in_every_queue_a_role_opens_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        Arc::new(hotline_store::sqlite::SqliteStore::open(&dir.path().join("demo.db")).unwrap());
+    bootstrap::seed_defaults(&*store).await.unwrap();
+    let state = AppState::new(store, Arc::new(SystemClock), AppConfig::default());
+    assert!(demo::load(&state).await.unwrap());
+    let passwords: std::collections::BTreeMap<String, String> = demo::reset_passwords(&state)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    let router = app(state);
+    let dispatcher = api_token(&router, "dispatcher", &passwords["dispatcher"]).await;
+    let handler = api_token(&router, "handler", &passwords["handler"]).await;
+    let queues = [
+        (&dispatcher, "status=registered", "待派单"),
+        (&dispatcher, "status=return_requested", "退单待审"),
+        (&dispatcher, "extension=pending", "延期待批"),
+        (&dispatcher, "queue=callback", "待回访"),
+        (&dispatcher, "status=merged", "已合并"),
+        (&dispatcher, "sla=due_soon", "即将到期"),
+        (&dispatcher, "sla=overdue", "已超期"),
+        (&handler, "status=dispatched", "待签收"),
+        (&handler, "status=in_progress", "办理中"),
+        (&handler, "sla=due_soon", "the unit's 即将到期"),
+        (&handler, "sla=overdue", "the unit's 已超期"),
+    ];
+    for (token, query, queue) in queues {
+        let page = api_get(&router, &format!("/api/v1/orders?{query}"), token).await;
+        assert!(
+            !page["items"].as_array().unwrap().is_empty(),
+            "{queue} ({query}) is empty"
+        );
+    }
+    let mut cursor = String::new();
+    let mut seen = 0;
+    loop {
+        let page = api_get(
+            &router,
+            &format!("/api/v1/orders?limit=200{cursor}"),
+            &dispatcher,
+        )
+        .await;
+        for o in page["items"].as_array().unwrap() {
+            let (address, region) = (
+                o["address"].as_str().unwrap(),
+                o["region_name"].as_str().unwrap(),
+            );
+            assert!(address.contains(region), "{address} lies in {region}");
+            assert!(
+                o["street_name"].is_string(),
+                "{address} names its street: {o}"
+            );
+            seen += 1;
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => break,
+        }
+    }
+    assert!(seen > 300, "{seen}");
+}
