@@ -918,22 +918,26 @@ pub enum DemoCommand {
 pub async fn demo(cfg: Config, cmd: DemoCommand) -> Result<(), String> {
     let DemoCommand::Reset { data } = cmd;
     let cfg = with_data(cfg, &data);
-    if !cfg.database_url().starts_with("sqlite:") {
+    // Only the data folder's own database: the one this command erases is the one it
+    // checked, never another named by --database or the configuration.
+    if !cfg.database.is_empty() {
         return Err(
-            "demo reset erases the embedded SQLite database only; with PostgreSQL, \
-             drop and create the database, then start `hotline serve --demo`"
+            "demo reset erases the data folder's embedded SQLite database only, and a \
+             database is configured (--database, HOTLINE_DATABASE or the configuration); with \
+             PostgreSQL, drop and create the database, then start `hotline serve --demo`"
                 .into(),
         );
     }
     let _lock = crate::data_lock::for_writing(&cfg, "nothing (a reset has no API)")?;
     {
         let state = open_state(&cfg).await?;
-        if !hotline_app::demo::is_demo(&state)
+        if let Err(why) = hotline_app::demo::is_demo(&state)
             .await
             .map_err(|e| e.message)?
         {
             return Err(format!(
-                "{} holds an installation the demo did not load: demo reset will not erase it",
+                "{} holds an installation that is not only the demo ({why}): demo reset will \
+                 not erase it",
                 cfg.data_dir.display()
             ));
         }
@@ -948,7 +952,9 @@ pub async fn demo(cfg: Config, cmd: DemoCommand) -> Result<(), String> {
     ] {
         remove_if_there(&d.join(file))?;
     }
-    remove_if_there(&cfg.audit_anchor_path())?;
+    if cfg.audit_anchor_path().starts_with(d) {
+        remove_if_there(&cfg.audit_anchor_path())?;
+    }
     for dir in ["kb-index", "order-index"] {
         let path = d.join(dir);
         if path.exists() {
@@ -959,9 +965,15 @@ pub async fn demo(cfg: Config, cmd: DemoCommand) -> Result<(), String> {
         .await?
         .with_kb_index(crate::serve::open_kb_index(&cfg)?)
         .with_order_index(crate::serve::open_order_index(&cfg)?);
-    hotline_app::demo::load(&state)
+    if !hotline_app::demo::load(&state)
         .await
-        .map_err(|e| e.message)?;
+        .map_err(|e| e.message)?
+    {
+        return Err(format!(
+            "{}: the database was not empty after erasing it",
+            d.display()
+        ));
+    }
     state.kb().sync(&state).await.map_err(|e| e.message)?;
     println!(
         "The demo was loaded afresh into {}, dated from today. Start it with `hotline serve --demo`: \

@@ -692,8 +692,9 @@ fn the_command_lines_changes_are_the_operators_in_the_audit_trail() {
 }
 
 /// `hotline demo reset` (issue 17, point 9) loads the demo afresh, dated from today,
-/// erasing what was done to it; an installation the demo did not load is refused and
-/// left as it was.
+/// erasing what was done to it; an installation with anything the demo did not
+/// create, or a database other than the data folder's own, is refused and left as it
+/// was.
 #[test]
 fn demo_reset_reloads_the_demo_and_never_erases_another_installation() {
     let dir = tempfile::tempdir().unwrap();
@@ -704,30 +705,49 @@ fn demo_reset_reloads_the_demo_and_never_erases_another_installation() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("hotline serve --demo"));
-    add_user(dir.path(), "visitor", "operator", "cd12345");
-    let before = hotline(dir.path(), &["user", "reset-two-factor", "visitor"]);
-    assert!(
-        before.status.success(),
-        "{}",
-        String::from_utf8_lossy(&before.stderr)
-    );
+    let count = |dir: &std::path::Path| {
+        let out = hotline(dir, &["audit", "anchor"]);
+        String::from_utf8_lossy(&out.stdout)
+            .split(':')
+            .next()
+            .unwrap()
+            .trim()
+            .to_owned()
+    };
+    let fresh = count(dir.path());
+    import_year(dir.path(), 2031);
+    assert_ne!(count(dir.path()), fresh, "the import is in the trail");
     let out = hotline(dir.path(), &["demo", "reset"]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let after = hotline(dir.path(), &["user", "reset-two-factor", "visitor"]);
-    assert!(
-        !after.status.success(),
-        "the account added to the demo is gone"
-    );
+    assert_eq!(count(dir.path()), fresh, "a fresh demo, without the import");
     let verify = hotline(dir.path(), &["audit", "verify"]);
     assert!(
         verify.status.success(),
         "a fresh trail: {}",
         String::from_utf8_lossy(&verify.stderr)
     );
+
+    // An account the demo did not create makes it another installation.
+    add_user(dir.path(), "visitor", "operator", "cd12345");
+    let out = hotline(dir.path(), &["demo", "reset"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("visitor"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A database named elsewhere is never what the data folder's reset erases.
+    let out = hotline(
+        dir.path(),
+        &["demo", "reset", "--database", "sqlite:/tmp/never-erased.db"],
+    );
+    assert!(!out.status.success());
+    let kept = hotline(dir.path(), &["user", "reset-two-factor", "visitor"]);
+    assert!(kept.status.success(), "nothing was erased");
 
     let other = tempfile::tempdir().unwrap();
     let mut add = Command::new(env!("CARGO_BIN_EXE_hotline"))
@@ -748,7 +768,7 @@ fn demo_reset_reloads_the_demo_and_never_erases_another_installation() {
     let out = hotline(other.path(), &["demo", "reset"]);
     assert!(!out.status.success());
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("did not load"),
+        String::from_utf8_lossy(&out.stderr).contains("never loaded"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );

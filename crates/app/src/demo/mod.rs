@@ -328,15 +328,50 @@ const STREETS: [&str; 10] = [
 
 const SURNAMES: [&str; 8] = ["张", "王", "李", "赵", "刘", "陈", "杨", "黄"];
 
-/// Whether the database holds the demo (or nothing): what `hotline demo reset` may
-/// erase. An installation the demo did not load is never the demo's to erase.
-pub async fn is_demo(state: &AppState) -> ApiResult<bool> {
+/// Whether the database holds the demo and nothing but the demo's organisation, or
+/// nothing at all: what `hotline demo reset` may erase. A database with a unit or an
+/// account the demo did not create (an installation that began as the demo and went
+/// on to real use) is not the demo's to erase; the error names what is there.
+pub async fn is_demo(state: &AppState) -> ApiResult<Result<(), String>> {
     let store = state.store();
-    if store.list_units().await?.is_empty() && store.list_users().await?.is_empty() {
-        return Ok(true);
+    let (units, users) = (store.list_units().await?, store.list_users().await?);
+    if units.is_empty() && users.is_empty() {
+        return Ok(Ok(()));
     }
     let given: BTreeMap<String, String> = crate::settings::read(state, GIVEN_KEY).await?;
-    Ok(!given.is_empty())
+    if given.is_empty() {
+        return Ok(Err("the demo was never loaded into it".into()));
+    }
+    let demo_units = demo_unit_codes();
+    if let Some(u) = units.iter().find(|u| !demo_units.contains(u.code.as_str())) {
+        return Ok(Err(format!(
+            "it holds the unit {} the demo did not create",
+            u.code
+        )));
+    }
+    if let Some(u) = users
+        .iter()
+        .find(|u| !ACCOUNTS.iter().any(|(name, _, _)| *name == u.username))
+    {
+        return Ok(Err(format!(
+            "it holds the account {} the demo did not create",
+            u.username
+        )));
+    }
+    Ok(Ok(()))
+}
+
+/// The codes of the units the demo creates.
+fn demo_unit_codes() -> std::collections::BTreeSet<String> {
+    let mut codes = std::collections::BTreeSet::from(["sc12345".to_owned()]);
+    for (abbr, _, _) in CITIES {
+        codes.insert(format!("{abbr}12345"));
+        if abbr != "cd" && abbr != "my" {
+            codes.insert(format!("{abbr}-zj"));
+        }
+    }
+    codes.extend(UNITS.iter().map(|(code, ..)| (*code).to_owned()));
+    codes
 }
 
 /// Loads the demo province into an empty database; returns false if it was not empty.

@@ -35,6 +35,9 @@ pub struct SupervisionLine {
     pub overseen_by: UnitCode,
 }
 
+/// Lines the supervision list holds at most (the most recent).
+pub const MAX_LINES: usize = 500;
+
 /// The supervised orders the viewer may see, newest first.
 pub async fn list_for(
     state: &AppState,
@@ -77,7 +80,7 @@ pub async fn list_for(
                 overseen_by,
             });
         }
-        if done || out.len() >= 500 {
+        if done || out.len() >= MAX_LINES {
             return Ok(out);
         }
     }

@@ -110,8 +110,10 @@ async fn list_table(
 ) -> ApiResult<crate::spreadsheet::Table> {
     use crate::spreadsheet::Cell;
     let taxonomy = state.taxonomy().await?;
-    // The deadline order has no cursor: an export walks the list newest first.
+    // The deadline order has no cursor: an export walks the whole list newest first,
+    // from its start.
     params.sort = None;
+    params.cursor = None;
     params.limit = Some(200);
     let mut rows = Vec::new();
     loop {
@@ -157,11 +159,43 @@ async fn list_table(
     })
 }
 
-/// What an export's filters were, in words, with when it was made.
-fn filters_in_words(q: &OrdersQuery, now: &Timestamp) -> String {
-    let said: Vec<String> = filters(q)
-        .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| format!("{k}={v}")))
-        .collect();
+/// What an export covers, in words, with when it was made: the filters the list
+/// applied (a value it could not read is no filter), the search words only as "关键词"
+/// (they may name a person, and the note goes into the audit trail).
+fn filters_in_words(p: &ListParams, now: &Timestamp) -> String {
+    let mut said = Vec::new();
+    if let Some(s) = p.status {
+        said.push(format!("状态：{}", labels::status(s.as_str())));
+    }
+    if let Some(s) = p.sla {
+        said.push(format!("时限：{}", labels::sla(s.as_str())));
+    }
+    if let Some(k) = p.kind {
+        said.push(format!("类型：{}", labels::kind(k.as_str())));
+    }
+    if let Some(r) = p.evaluation {
+        said.push(format!("回访结果：{}", labels::callback_result(r)));
+    }
+    for (name, v) in [
+        ("领域", &p.domain),
+        ("承办单位", &p.unit),
+        ("区划", &p.region),
+        ("登记自", &p.from),
+        ("登记至", &p.to),
+    ] {
+        if let Some(v) = v {
+            said.push(format!("{name}：{v}"));
+        }
+    }
+    if p.extension.is_some() {
+        said.push("延期待批".into());
+    }
+    if p.queue.is_some() {
+        said.push("待回访".into());
+    }
+    if p.q.is_some() {
+        said.push("按关键词检索（至多 2000 件）".into());
+    }
     let which = if said.is_empty() {
         "全部可见工单".to_owned()
     } else {
@@ -264,7 +298,7 @@ pub(super) async fn orders_page(
         ..ListParams::default()
     };
     if let Some(format) = nonempty(&q.format) {
-        let covers = filters_in_words(&q, &state.now());
+        let covers = filters_in_words(&params, &state.now());
         return match list_table(&state, &user.viewer, &org, params, covers).await {
             Ok(table) => {
                 let stem = format!("orders-{}", state.today());
@@ -541,6 +575,9 @@ pub(super) struct Detail {
     sla: &'static str,
     sla_class: &'static str,
     requester_hidden: bool,
+    /// A whistleblower's report or a confidential order: the requester never goes to
+    /// a unit, on any sheet, whoever prints it.
+    hides_requester: bool,
     requester_name: String,
     requester_phone: String,
     requester_address: String,
@@ -937,6 +974,7 @@ pub(super) async fn build_order_page(
         sla,
         sla_class,
         requester_hidden: view.requester.hidden,
+        hides_requester: this.hides_requester(),
         requester_name: text(&view.requester.name),
         requester_phone: text(&view.requester.phone),
         requester_address: text(&view.requester.address),
@@ -1186,10 +1224,18 @@ pub(super) async fn print_page(
     user: ConsoleUser,
     Path(id): Path<String>,
 ) -> Response {
-    let page = match build_order_page(&state, &user, &id, (None, None), false, None).await {
+    let mut page = match build_order_page(&state, &user, &id, (None, None), false, None).await {
         Ok(p) => p,
         Err(e) => return page_error(e),
     };
+    // The sheet goes to the unit, whoever prints it: a reporter's or a confidential
+    // requester's identity stays off it even when hotline staff print it.
+    if page.o.hides_requester {
+        page.o.requester_hidden = true;
+        page.o.requester_name.clear();
+        page.o.requester_phone.clear();
+        page.o.requester_address.clear();
+    }
     let record = crate::audit::by(
         &user.viewer,
         &addr,

@@ -288,11 +288,16 @@ pub(super) async fn supervision_page(
         let table = Table {
             title: "督办清单".into(),
             note: format!(
-                "{}，导出于 {}",
+                "{}{}，导出于 {}",
                 if mine {
                     "本级督办".to_owned()
                 } else {
                     wanted.as_deref().map_or("全部", state_label).to_owned()
+                },
+                if rows.len() >= crate::orders::supervision::MAX_LINES {
+                    format!("（仅最近的 {} 件）", rows.len())
+                } else {
+                    String::new()
                 },
                 when(&state.now())
             ),
