@@ -71,6 +71,7 @@ pub mod fuzzing;
 pub mod hashing;
 pub mod jobs;
 pub mod kb;
+pub mod notifications;
 pub mod openapi;
 pub mod ops;
 pub mod orders;
@@ -208,7 +209,13 @@ struct Inner {
     kb: Arc<kb::KbSearch>,
     orders_index: Arc<orders::search::OrderSearch>,
     hashing: Arc<hashing::HashPool>,
+    /// Live notification streams open at once (each holds a connection open).
+    streams: Arc<tokio::sync::Semaphore>,
 }
+
+/// Live notification streams the server keeps open at once; one more is refused (503)
+/// until one ends.
+pub const MAX_STREAMS: usize = 1000;
 
 /// The one context every handler gets.
 #[derive(Clone)]
@@ -250,6 +257,7 @@ impl AppState {
             kb,
             orders_index,
             hashing: Arc::new(hashing::HashPool::for_this_machine(HASH_WAIT)),
+            streams: Arc::new(tokio::sync::Semaphore::new(MAX_STREAMS)),
         }))
     }
 
@@ -301,6 +309,11 @@ impl AppState {
     /// Where passwords are hashed and checked (a bounded pool).
     pub fn hashing(&self) -> &hashing::HashPool {
         &self.0.hashing
+    }
+
+    /// A place for one more live stream, or `None` when [`MAX_STREAMS`] are open.
+    pub fn stream_permit(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.0.streams.clone().try_acquire_owned().ok()
     }
 
     pub fn kb(&self) -> &kb::KbSearch {
@@ -427,6 +440,7 @@ pub fn app(state: AppState) -> Router {
         .merge(reports::api::router())
         .merge(regions::api::router())
         .merge(catalogue::api::router())
+        .merge(notifications::api::router())
         .merge(web::router(&state));
     let api = if state.config().bench_routes {
         api.merge(orders::api::bench_router())

@@ -426,6 +426,10 @@ fn operations() -> Vec<Op> {
             .query::<catalogue::api::MatchQuery>().answers::<catalogue::api::Items>(),
         op(Get, "/api/v1/orders/{id}/suggested-units", "orders", "The units suggested for dispatching an order: the best catalogue entry for its domain and region (source catalogue), else the district's government (source region); for the order's hotline staff")
             .answers::<catalogue::api::Items>(),
+        op(Get, "/api/v1/notifications", "notifications", "The caller's unit's notifications (通知), newest first (?before=CURSOR, ?limit=): new dispatches, reminders, supervision, decisions on returns and extensions for a handling unit; return and extension requests for a hotline. Each names the order and the event, never the requester; `unread` counts up to 100")
+            .query::<crate::notifications::api::ListQuery>().answers::<crate::notifications::Listing>(),
+        op(Post, "/api/v1/notifications/read", "notifications", "Mark the caller's notifications read up to an id")
+            .body::<crate::notifications::ReadUpTo>(json!({"upto": 42})).no_content(),
         op(Get, "/api/v1/taxonomy", "rules", "The domain taxonomy").answers::<admin::api::Items<hotline_domain::taxonomy::DomainCategory>>(),
         op(Post, "/api/v1/taxonomy", "rules", "Add a sub-category (admin)").body::<admin::NewCategory>(json!({"path": "public_services/parking", "name": "停车管理"})).answers::<hotline_domain::taxonomy::DomainCategory>(),
         op(Post, "/api/v1/kb/articles", "knowledge", "Write an article (a draft; urgent by a supervisor: published and pinned at once)")

@@ -195,7 +195,10 @@ async fn load_demo(state: &AppState) -> Result<(), String> {
     let loaded = demo::load(state).await.map_err(|e| e.message)?;
     let passwords = demo::reset_passwords(state).await.map_err(|e| e.message)?;
     if loaded {
-        println!("Loaded the demo province (Sichuan: 22 hotlines, units, 300 orders).");
+        println!(
+            "Loaded the demo province (Sichuan: 22 hotlines, units, {} orders).",
+            demo::ORDERS
+        );
     }
     if passwords.is_empty() {
         println!(

@@ -814,3 +814,85 @@ async fn the_portal_and_a_units_pages_fit_a_phone_375_pixels_wide() {
     fits_the_width(&c, "a unit's order page").await;
     c.close().await.unwrap();
 }
+
+/// A unit's console hears of a dispatch as it happens (issue 17, point 1): the
+/// handler's page is open when the dispatcher dispatches through the API, and the
+/// unread count in the navigation and the 待签收 badge go up without a reload.
+#[tokio::test]
+async fn a_units_console_shows_a_new_dispatch_without_reloading() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((_driver, c)) = browser(&dir.path().join("profile")).await else {
+        return;
+    };
+    let server = start_demo(&dir.path().join("data"));
+    console_login(&c, &server, "handler").await;
+    c.goto(&format!("{}/console/orders", server.base))
+        .await
+        .unwrap();
+    let read = |what: &'static str| {
+        let c = c.clone();
+        async move { c.execute(what, vec![]).await.unwrap() }
+    };
+    let unread_before =
+        read("return Number(document.getElementById('nav-notifications').dataset.unread)").await;
+    let queue_badge = "const b = document.querySelector('a[data-queue=\"/console/orders?status=dispatched\"] .count'); return b ? b.textContent : '0'";
+    let waiting_before = read(queue_badge).await;
+
+    let client = reqwest::Client::new();
+    let login: serde_json::Value = client
+        .post(format!("{}/api/v1/sessions", server.base))
+        .json(&json!({"username": "dispatcher", "password": server.passwords["dispatcher"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap();
+    let created: serde_json::Value = client
+        .post(format!("{}/api/v1/orders", server.base))
+        .bearer_auth(token)
+        .json(
+            &json!({"channel": "phone", "kind": "complaint", "domain": "public_services/roads",
+            "region": "510104", "title": "井盖缺失", "content": "春熙路口井盖缺失，夜间危险。",
+            "requester": {"name": "周先生", "phone": "13911112222"}}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_i64().unwrap();
+    let r = client
+        .post(format!("{}/api/v1/orders/{id}/dispatch", server.base))
+        .bearer_auth(token)
+        .json(&json!({"unit": "cd-jt"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+
+    let mut unread = unread_before.clone();
+    for _ in 0..100 {
+        unread = read("return Number(document.getElementById('nav-notifications').dataset.unread)")
+            .await;
+        if unread != unread_before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        unread.as_i64().unwrap(),
+        unread_before.as_i64().unwrap() + 1,
+        "the count went up without a reload"
+    );
+    let waiting = read(queue_badge).await;
+    assert_eq!(
+        waiting.as_str().unwrap().parse::<i64>().unwrap(),
+        waiting_before.as_str().unwrap().parse::<i64>().unwrap() + 1,
+        "the 待签收 badge too"
+    );
+    assert!(text_of(&c, "#nav-notifications").await.contains("通知"));
+    c.close().await.unwrap();
+}

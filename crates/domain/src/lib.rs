@@ -18,6 +18,7 @@ pub mod duplicates;
 pub mod hotspots;
 pub mod kb;
 pub mod lifecycle;
+pub mod notices;
 pub mod order;
 pub mod regions;
 pub mod rules;

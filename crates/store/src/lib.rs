@@ -19,6 +19,7 @@ pub mod accounts;
 pub mod audit;
 pub mod kb;
 pub mod login;
+pub mod notices;
 pub mod orders;
 pub mod personal;
 pub mod postgres;
@@ -34,6 +35,7 @@ pub use accounts::AccountStore;
 pub use audit::AuditStore;
 pub use kb::KbStore;
 pub use login::LoginStore;
+pub use notices::{Notice, NoticeStore, Notification};
 pub use orders::OrderStore;
 pub use personal::PersonalDataStore;
 pub use rules::RulesStore;
@@ -119,6 +121,7 @@ pub trait Store:
     + AuditStore
     + RulesStore
     + OrderStore
+    + NoticeStore
     + PersonalDataStore
     + KbStore
     + StatsStore

@@ -37,6 +37,9 @@ pub trait OrderStore: Send + Sync {
     }
     async fn events(&self, id: OrderId) -> Result<Vec<Event>>;
     async fn list_orders(&self, filter: &OrderFilter) -> Result<Vec<Order>>;
+    /// How many orders the filter finds (its limit and cursor aside), counted up to
+    /// `cap`: a queue's badge.
+    async fn count_orders(&self, filter: &OrderFilter, cap: u32) -> Result<u64>;
     /// `(id, title and content, registered_at in Unix seconds)` of the orders after
     /// `after`, by id, for the full-text index (texts never change once registered).
     async fn order_texts_after(&self, after: i64, limit: u32) -> Result<Vec<(i64, String, i64)>>;
@@ -53,7 +56,9 @@ pub trait OrderStore: Send + Sync {
     /// Earlier orders from the same phone number (by its keyed hash), newest first.
     async fn orders_by_phone_hash(&self, phone_hash: &str, limit: u32) -> Result<Vec<Order>>;
     /// Writes changed orders and their events in one transaction; each order must
-    /// still be at the version it was read at (its new version minus one).
+    /// still be at the version it was read at (its new version minus one). The units
+    /// to be told of an event get their notifications in the same transaction, and
+    /// the live signal once it is committed.
     async fn record_transitions(
         &self,
         changes: Vec<OrderChange>,

@@ -23,6 +23,7 @@ mod accounts;
 mod audit;
 mod kb;
 mod login;
+mod notices;
 mod orders;
 mod personal;
 mod rules;
@@ -76,7 +77,16 @@ const MIGRATIONS: &[(i64, &str)] = &[
         14,
         include_str!("../migrations/postgres/0014_recount_completion.sql"),
     ),
+    (
+        15,
+        include_str!("../migrations/postgres/0015_notifications.sql"),
+    ),
 ];
+
+/// The connection options of the store's pool, for the listener's own connection.
+fn opts_for_listener(pool: &PgPool) -> PgConnectOptions {
+    pool.connect_options().as_ref().clone()
+}
 
 /// Serialises migrations between servers (an arbitrary, fixed key).
 const MIGRATION_LOCK: i64 = 12_345_000_001;
@@ -85,6 +95,9 @@ pub struct PgStore {
     pool: PgPool,
     /// Seals and opens the personal fields of every order document.
     personal: Arc<Personal>,
+    /// The notifications' live signal, fed by a `LISTEN` on the database (started
+    /// with the first subscriber; see `notices.rs`).
+    notices: notices::Listener,
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -178,7 +191,15 @@ impl PgStore {
             .max_connections(8)
             .connect_with(opts)
             .await?;
-        let store = PgStore { pool, personal };
+        let schema: String = sqlx::query_scalar("SELECT current_schema()")
+            .fetch_one(&pool)
+            .await?;
+        let notices = notices::Listener::new(opts_for_listener(&pool), schema);
+        let store = PgStore {
+            pool,
+            personal,
+            notices,
+        };
         store.migrate().await?;
         store.prepare_personal_data().await?;
         Ok(store)

@@ -137,6 +137,19 @@ pub(crate) fn event(r: &impl Row, at: usize) -> Result<Event> {
     })
 }
 
+/// `id, unit, order_id, number, type, at, actor`
+pub(crate) fn notification(r: &impl Row) -> Result<crate::notices::Notification> {
+    Ok(crate::notices::Notification {
+        id: r.get(0)?,
+        unit: UnitCode::parse(&r.get::<String>(1)?)?,
+        order_id: OrderId::new(r.get(2)?),
+        number: r.get(3)?,
+        kind: EventKind::parse(&r.get::<String>(4)?)?,
+        at: ts(&r.get::<String>(5)?)?,
+        actor: r.get(6)?,
+    })
+}
+
 /// `id, at, actor, unit, address, action, object, detail, prev_hash, hash`
 pub(crate) fn audit_entry(r: &impl Row) -> Result<AuditEntry> {
     Ok(AuditEntry {

@@ -26,6 +26,7 @@ mod audit;
 pub mod file;
 mod kb;
 mod login;
+mod notices;
 mod orders;
 mod personal;
 mod rules;
@@ -81,6 +82,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         14,
         include_str!("../migrations/sqlite/0014_recount_completion.sql"),
     ),
+    (
+        15,
+        include_str!("../migrations/sqlite/0015_notifications.sql"),
+    ),
 ];
 
 type Finisher = Box<dyn FnOnce(Option<StoreError>) + Send>;
@@ -129,6 +134,9 @@ pub struct SqliteStore {
     personal: Arc<Personal>,
     readers: Arc<ReadPool>,
     counters: Mutex<Counters>,
+    /// The live signal of notifications: one process writes this database, so it is
+    /// sent here, once a write that told a unit something has committed.
+    notices: tokio::sync::broadcast::Sender<crate::Notice>,
     /// The checkpointer thread runs while this lives.
     _alive: Arc<()>,
 }
@@ -237,6 +245,7 @@ impl SqliteStore {
                 path: path.to_owned(),
                 idle: Mutex::new(Vec::new()),
             }),
+            notices: tokio::sync::broadcast::channel(crate::notices::NOTICE_BACKLOG).0,
             _alive: alive,
         })
     }

@@ -1988,3 +1988,98 @@ story!(
         );
     }
 );
+
+story!(
+    notifications_are_written_with_their_events_counted_read_and_signalled,
+    |s: Arc<dyn Store>| async move {
+        seed_units(&s).await;
+        let mut signal = s.subscribe_notices();
+        let a = register(&s, "路灯不亮", "2026-11-27T09:00:00+08:00", None, None).await;
+        let b = register(&s, "噪声扰民", "2026-11-27T09:10:00+08:00", None, None).await;
+        let a = dispatch(&s, &a, "cdjt", &["cdsw"], "2026-11-27T09:20:00+08:00").await;
+        dispatch(&s, &b, "cdjt", &[], "2026-11-27T09:30:00+08:00").await;
+        let urge = Action::Urge {
+            note: "请加快".into(),
+        };
+        act(&s, &a, urge, "2026-11-27T10:00:00+08:00").await;
+        let jt = s.notifications(&code("cdjt"), None, 10).await.unwrap();
+        let seen: Vec<(OrderId, &str)> = jt.iter().map(|n| (n.order_id, n.kind.as_str())).collect();
+        assert_eq!(
+            seen,
+            [(a.id, "urged"), (b.id, "dispatched"), (a.id, "dispatched")]
+        );
+        assert_eq!(jt[0].number, a.number.as_str());
+        assert_eq!(jt[0].at, at("2026-11-27T10:00:00+08:00"));
+        assert_eq!(
+            s.notifications(&code("cdsw"), None, 10)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(
+            s.notifications(&code("cd"), None, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let older = s
+            .notifications(&code("cdjt"), Some(jt[0].id), 1)
+            .await
+            .unwrap();
+        assert_eq!(older[0].id, jt[1].id);
+
+        assert_eq!(
+            s.unread_notifications(&code("cdjt"), "h", 100)
+                .await
+                .unwrap(),
+            3
+        );
+        assert_eq!(
+            s.unread_notifications(&code("cdjt"), "h", 2).await.unwrap(),
+            2,
+            "capped"
+        );
+        s.mark_notifications_read("h", jt[1].id).await.unwrap();
+        assert_eq!(
+            s.unread_notifications(&code("cdjt"), "h", 100)
+                .await
+                .unwrap(),
+            1
+        );
+        s.mark_notifications_read("h", jt[2].id).await.unwrap();
+        assert_eq!(
+            s.unread_notifications(&code("cdjt"), "h", 100)
+                .await
+                .unwrap(),
+            1,
+            "never backwards"
+        );
+        assert_eq!(
+            s.unread_notifications(&code("cdjt"), "other", 100)
+                .await
+                .unwrap(),
+            3
+        );
+
+        let mut heard = Vec::new();
+        while heard.len() < 4 {
+            match tokio::time::timeout(std::time::Duration::from_secs(10), signal.recv()).await {
+                Ok(Ok(hotline_store::Notice::Unit(u))) => heard.push(u.to_string()),
+                Ok(Ok(hotline_store::Notice::Resync)) => {}
+                other => panic!("no signal: {other:?} after {heard:?}"),
+            }
+        }
+        heard.sort();
+        assert_eq!(heard, ["cdjt", "cdjt", "cdjt", "cdsw"]);
+
+        let mut f = OrderFilter::new(Scope::All);
+        f.status = Some(Status::Dispatched);
+        // This story's orders only (an upgraded database has others).
+        f.after_id = Some(OrderId::new(a.id.get() - 1));
+        assert_eq!(s.count_orders(&f, 100).await.unwrap(), 2);
+        assert_eq!(s.count_orders(&f, 1).await.unwrap(), 1);
+        f.unit = Some(code("cdsw"));
+        assert_eq!(s.count_orders(&f, 100).await.unwrap(), 1, "as co-unit");
+    }
+);

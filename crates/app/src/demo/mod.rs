@@ -326,6 +326,12 @@ const STREETS: [&str; 10] = [
     "成华区二仙桥东三路",
 ];
 
+/// Orders of the demo's two months of history, and of its queues (see [`load_queues`]).
+const HISTORY: usize = 300;
+const QUEUED: usize = 12;
+/// Every order the demo loads.
+pub const ORDERS: usize = HISTORY + QUEUED;
+
 const SURNAMES: [&str; 8] = ["张", "王", "李", "赵", "刘", "陈", "杨", "黄"];
 
 /// Whether the database holds the demo and nothing but the demo's organisation, or
@@ -394,14 +400,15 @@ pub async fn load(state: &AppState) -> ApiResult<bool> {
     }
     let record = crate::audit::system(state, "demo.accounts", None, serde_json::json!({}));
     crate::settings::save(state, GIVEN_KEY, &given, record).await?;
-    load_orders(state, 300).await?;
+    load_orders(state, HISTORY).await?;
+    mark_history_read(state).await?;
     load_queues(state).await?;
     load_articles(state).await?;
     let record = crate::audit::system(
         state,
         "demo.load",
         None,
-        serde_json::json!({"orders": 300, "accounts": ACCOUNTS.len()}),
+        serde_json::json!({"orders": ORDERS, "accounts": ACCOUNTS.len()}),
     );
     state.store().append_audit(record).await?;
     Ok(true)
@@ -735,6 +742,21 @@ impl Script for Plan {
     fn reopens(&mut self) -> bool {
         false
     }
+}
+
+/// The demo's accounts have read the notifications of its two months of history: what
+/// is new to them is what waits in the queues.
+async fn mark_history_read(state: &AppState) -> ApiResult<()> {
+    let store = state.store();
+    for (username, _, unit) in ACCOUNTS {
+        let Some(unit) = unit.and_then(|u| UnitCode::parse(u).ok()) else {
+            continue;
+        };
+        if let Some(newest) = store.notifications(&unit, None, 1).await?.first() {
+            store.mark_notifications_read(username, newest.id).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Orders waiting in every queue a role opens first, dated from the moment the demo

@@ -472,11 +472,47 @@ async fn text_hits(state: &AppState, q: &str) -> ApiResult<(Vec<OrderId>, i64)> 
 /// list and the console's queues.
 pub async fn list_for(state: &AppState, viewer: &Viewer, p: ListParams) -> ApiResult<Page> {
     let org = state.org().await?;
-    let Some(scope) = viewer.scope(&org) else {
+    let Some(f) = filter_for(state, viewer, &org, p).await? else {
         return Ok(Page {
             items: vec![],
             next_cursor: None,
         });
+    };
+    let orders = state.store().list_orders(&f).await?;
+    let next_cursor = (!f.by_deadline && orders.len() == f.limit as usize)
+        .then(|| orders.last().map(|o| o.id.to_string()))
+        .flatten();
+    let mut items = Vec::with_capacity(orders.len());
+    for o in orders {
+        items.push(view_for(state, viewer, &org, o, None, false).await?);
+    }
+    Ok(Page { items, next_cursor })
+}
+
+/// How many orders the filters find for the viewer, up to `cap`: a queue's badge.
+pub async fn count_for(
+    state: &AppState,
+    viewer: &Viewer,
+    p: ListParams,
+    cap: u32,
+) -> ApiResult<u64> {
+    let org = state.org().await?;
+    match filter_for(state, viewer, &org, p).await? {
+        Some(f) => Ok(state.store().count_orders(&f, cap).await?),
+        None => Ok(0),
+    }
+}
+
+/// The list's filters as the store's, within what the viewer may see (`None`: they
+/// see no orders).
+async fn filter_for(
+    state: &AppState,
+    viewer: &Viewer,
+    org: &Org,
+    p: ListParams,
+) -> ApiResult<Option<OrderFilter>> {
+    let Some(scope) = viewer.scope(org) else {
+        return Ok(None);
     };
     let mut f = OrderFilter::new(scope);
     f.status = p.status;
@@ -562,15 +598,7 @@ pub async fn list_for(state: &AppState, viewer: &Viewer, p: ListParams) -> ApiRe
         Some("deadline") => true,
         Some(_) => return Err(ApiError::invalid("sort", "expected `newest` or `deadline`")),
     };
-    let orders = state.store().list_orders(&f).await?;
-    let next_cursor = (!f.by_deadline && orders.len() == f.limit as usize)
-        .then(|| orders.last().map(|o| o.id.to_string()))
-        .flatten();
-    let mut items = Vec::with_capacity(orders.len());
-    for o in orders {
-        items.push(view_for(state, viewer, &org, o, None, false).await?);
-    }
-    Ok(Page { items, next_cursor })
+    Ok(Some(f))
 }
 
 /// `sla=` keeps to orders still waiting for a reply, as queues need.

@@ -318,6 +318,7 @@ async fn restore_draft(state: &AppState, token: String, next: &str, draft: &str)
         viewer,
         token,
         access: SessionAccess::Full,
+        unread: None,
     };
     if next == "/console/intake" {
         let form: intake::IntakeForm = serde_urlencoded::from_str(draft).unwrap_or_default();

@@ -12,6 +12,7 @@ mod intake;
 mod kb;
 mod labels;
 mod login;
+mod notifications;
 mod orders;
 mod places;
 mod portal;
@@ -55,6 +56,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/static/console.css", get(stylesheet))
         .route("/static/print.css", get(print_stylesheet))
         .merge(login::router())
+        .merge(notifications::router())
         .merge(account::router())
         .merge(intake::router())
         .merge(kb::router())
@@ -131,6 +133,9 @@ pub struct ConsoleUser {
     viewer: Viewer,
     token: String,
     access: SessionAccess,
+    /// Unread notifications, read for the pages (GET) of someone whose unit gets
+    /// them; the navigation shows the count.
+    unread: Option<u64>,
 }
 
 fn session_cookie(headers: &HeaderMap) -> Option<String> {
@@ -163,7 +168,13 @@ impl FromRequestParts<AppState> for ConsoleUser {
             .await?
             .0;
         match user.access {
-            SessionAccess::Full => Ok(user),
+            SessionAccess::Full => {
+                let mut user = user;
+                if parts.method == axum::http::Method::GET {
+                    user.unread = unread_of(state, &user.viewer).await;
+                }
+                Ok(user)
+            }
             SessionAccess::EnrolmentOnly => Err(Redirect::to(two_factor::PAGE)),
         }
     }
@@ -189,10 +200,20 @@ impl FromRequestParts<AppState> for EnrollingConsoleUser {
                     viewer,
                     token,
                     access,
+                    unread: None,
                 }))
             }
             _ => Err(back()),
         }
+    }
+}
+
+/// The unread count the navigation shows, for someone whose unit gets notifications
+/// (a failed count shows no badge rather than failing the page).
+async fn unread_of(state: &AppState, viewer: &Viewer) -> Option<u64> {
+    match crate::notifications::unit_of(state, viewer).await {
+        Ok(Some(_)) => crate::notifications::unread_for(state, viewer).await.ok(),
+        _ => None,
     }
 }
 
@@ -228,6 +249,9 @@ pub struct Shell {
     unit: String,
     nav: Vec<(&'static str, &'static str)>,
     csrf: String,
+    /// Unread notifications, for someone whose unit gets them: the navigation links
+    /// their list with the count, and the page listens for more.
+    notifications: Option<u64>,
 }
 
 fn shell(state: &AppState, org: &Org, user: &ConsoleUser) -> Shell {
@@ -273,6 +297,7 @@ fn shell(state: &AppState, org: &Org, user: &ConsoleUser) -> Shell {
         unit: unit_name(org, v.user.unit.as_ref().map(|u| u.as_str())),
         nav,
         csrf: csrf_token(state, &user.token),
+        notifications: user.unread,
     }
 }
 
@@ -422,10 +447,12 @@ async fn error_pages(
 async fn shell_of_session(state: &AppState, token: String) -> Option<Shell> {
     let (viewer, access) = session_access(state, &token).await.ok()?;
     let org = state.org().await.ok()?;
+    let unread = unread_of(state, &viewer).await;
     let user = ConsoleUser {
         viewer,
         token,
         access,
+        unread,
     };
     Some(shell(state, &org, &user))
 }

@@ -45,7 +45,8 @@ pub(super) struct OrdersPage {
     /// The queue the list is, kept when the form filters it further.
     queue: String,
     q: String,
-    queues: Vec<(&'static str, &'static str)>,
+    /// Each queue: its address, its name and how many orders wait in it.
+    queues: Vec<(&'static str, &'static str, String)>,
     sort_deadline: bool,
     kinds: Vec<Choice>,
     domains: Vec<DynChoice>,
@@ -277,26 +278,7 @@ pub(super) async fn orders_page(
         Err(e) => return page_error(e),
     };
     let nonempty = |s: &Option<String>| s.clone().filter(|v| !v.is_empty());
-    let params = ListParams {
-        status: nonempty(&q.status).and_then(|s| hotline_domain::Status::parse(&s).ok()),
-        sla: nonempty(&q.sla)
-            .and_then(|s| serde_json::from_value(serde_json::Value::String(s)).ok()),
-        q: nonempty(&q.q),
-        cursor: nonempty(&q.cursor),
-        extension: nonempty(&q.extension),
-        sort: nonempty(&q.sort),
-        kind: nonempty(&q.kind).and_then(|k| hotline_domain::Kind::parse(&k).ok()),
-        domain: nonempty(&q.domain),
-        unit: nonempty(&q.unit),
-        region: nonempty(&q.region),
-        from: nonempty(&q.from),
-        to: nonempty(&q.to),
-        queue: nonempty(&q.queue)
-            .and_then(|s| serde_json::from_value(serde_json::Value::String(s)).ok()),
-        evaluation: nonempty(&q.evaluation).and_then(|s| CallbackResult::parse(&s).ok()),
-        limit: Some(50),
-        ..ListParams::default()
-    };
+    let params = params_of(&q);
     if let Some(format) = nonempty(&q.format) {
         let covers = filters_in_words(&params, &state.now());
         return match list_table(&state, &user.viewer, &org, params, covers).await {
@@ -395,7 +377,10 @@ pub(super) async fn orders_page(
         ),
         queue: nonempty(&q.queue).unwrap_or_default(),
         q: q.q.clone().unwrap_or_default(),
-        queues: queues(&org, &user.viewer),
+        queues: match queue_counts(&state, &org, &user.viewer).await {
+            Ok(q) => q,
+            Err(e) => return page_error(e),
+        },
         sort_deadline: q.sort.as_deref() == Some("deadline"),
         kinds: choices(
             hotline_domain::Kind::ALL.iter().map(|k| k.as_str()),
@@ -413,6 +398,59 @@ pub(super) async fn orders_page(
         back: list_address(&q, &[]),
     }
     .into_response()
+}
+
+/// The list's filters as the use case's: a value the form cannot have sent is no
+/// filter.
+fn params_of(q: &OrdersQuery) -> ListParams {
+    let nonempty = |s: &Option<String>| s.clone().filter(|v| !v.is_empty());
+    ListParams {
+        status: nonempty(&q.status).and_then(|s| hotline_domain::Status::parse(&s).ok()),
+        sla: nonempty(&q.sla)
+            .and_then(|s| serde_json::from_value(serde_json::Value::String(s)).ok()),
+        q: nonempty(&q.q),
+        cursor: nonempty(&q.cursor),
+        extension: nonempty(&q.extension),
+        sort: nonempty(&q.sort),
+        kind: nonempty(&q.kind).and_then(|k| hotline_domain::Kind::parse(&k).ok()),
+        domain: nonempty(&q.domain),
+        unit: nonempty(&q.unit),
+        region: nonempty(&q.region),
+        from: nonempty(&q.from),
+        to: nonempty(&q.to),
+        queue: nonempty(&q.queue)
+            .and_then(|s| serde_json::from_value(serde_json::Value::String(s)).ok()),
+        evaluation: nonempty(&q.evaluation).and_then(|s| CallbackResult::parse(&s).ok()),
+        limit: Some(50),
+        ..ListParams::default()
+    }
+}
+
+/// Each work queue of the viewer with how many orders wait in it (up to
+/// [`crate::notifications::CAP`]; "全部" is not counted).
+pub(super) async fn queue_counts(
+    state: &AppState,
+    org: &Org,
+    v: &Viewer,
+) -> ApiResult<Vec<(&'static str, &'static str, String)>> {
+    let mut out = Vec::new();
+    for (href, label) in queues(org, v) {
+        let query = href.split_once('?').map_or("", |(_, q)| q);
+        let count = if query.is_empty() {
+            String::new()
+        } else {
+            let q: OrdersQuery = serde_urlencoded::from_str(query).map_err(ApiError::internal)?;
+            let mut params = params_of(&q);
+            params.limit = None;
+            let cap = crate::notifications::CAP;
+            match crate::orders::count_for(state, v, params, cap).await? {
+                n if n >= u64::from(cap) => format!("{}+", cap - 1),
+                n => n.to_string(),
+            }
+        };
+        out.push((href, label, count));
+    }
+    Ok(out)
 }
 
 /// The list's address with its filters (and `extra` pairs before them).

@@ -144,6 +144,23 @@ impl TestApp {
         Some(Self::with_store(Arc::new(store), None, |_| {}).await)
     }
 
+    /// On PostgreSQL, with a second store on the same database: another server of
+    /// the installation.
+    pub async fn postgres_with_second_server()
+    -> Option<(TestApp, Arc<hotline_store::postgres::PgStore>)> {
+        let url = std::env::var("HOTLINE_TEST_DATABASE_URL").ok()?;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let schema = format!("two_{}_{}", std::process::id(), nanos % 1_000_000_000_000);
+        let connect = || hotline_store::postgres::PgStore::connect_in_schema(&url, Some(&schema));
+        let first = connect().await.unwrap();
+        let second = connect().await.unwrap();
+        let app = Self::with_store(Arc::new(first), None, |_| {}).await;
+        Some((app, Arc::new(second)))
+    }
+
     async fn with_store(
         store: Arc<dyn Store>,
         dir: Option<tempfile::TempDir>,

@@ -2407,5 +2407,65 @@ async fn an_order_prints_as_a_dispatch_sheet_without_navigation_or_forms() {
     let items = r.body["items"].as_array().unwrap();
     assert_eq!(items.len(), 2, "{}", r.text);
     assert!(items.iter().any(|i| i["actor"] == "handler"));
-    assert!(items.iter().all(|i| i["object"].as_str() == Some(id.to_string().as_str())));
+    assert!(
+        items
+            .iter()
+            .all(|i| i["object"].as_str() == Some(id.to_string().as_str()))
+    );
+}
+
+/// The navigation counts a unit's unread notifications, the list shows them (and
+/// opening it reads them), the queues carry their counts, and the page loads the
+/// script that keeps them live — all there without script (issue 17, point 1).
+#[tokio::test]
+async fn the_navigation_counts_unread_notifications_and_the_queues_their_orders() {
+    let app = TestApp::sqlite().await;
+    let (a, b) = (app.complaint().await, app.complaint().await);
+    for id in [a, b] {
+        app.ok(
+            "dispatcher",
+            id,
+            "dispatch",
+            serde_json::json!({"unit": "cd-jt"}),
+        )
+        .await;
+    }
+    app.ok(
+        "supervisor",
+        a,
+        "urge",
+        serde_json::json!({"note": "请加快办理"}),
+    )
+    .await;
+    let (_, _, cookie) = console_login(&app, "handler", "").await;
+    let (_, _, page) = call(&app, get("/console/orders", Some(&cookie))).await;
+    assert!(
+        page.contains(
+            "id=\"nav-notifications\" data-unread=\"3\">通知 <span class=\"count\">3</span>"
+        ),
+        "{page}"
+    );
+    assert!(page.contains("/static/live.js"));
+    assert!(
+        page.contains(
+            "data-queue=\"/console/orders?status=dispatched\">待签收 <span class=\"count\">2</span>"
+        ),
+        "{page}"
+    );
+    let (status, _, page) = call(&app, get("/console/notifications", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page.matches("class=\"unread\"").count(), 3, "{page}");
+    assert!(page.contains("催办") && page.contains("派单"));
+    assert!(page.contains(&format!("/console/orders/{a}")));
+    let (_, _, page) = call(&app, get("/console/orders", Some(&cookie))).await;
+    assert!(
+        page.contains("data-unread=\"0\">通知</a>"),
+        "read once listed: {page}"
+    );
+    let (_, _, js) = call(&app, get("/static/live.js", None)).await;
+    assert!(js.contains("EventSource"));
+    // An administrator without a unit has no notifications, and no badge.
+    let (_, _, cookie) = console_login(&app, "admin", "").await;
+    let (_, _, page) = call(&app, get("/console/admin/units", Some(&cookie))).await;
+    assert!(!page.contains("nav-notifications") && !page.contains("live.js"));
 }

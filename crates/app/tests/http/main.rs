@@ -19,6 +19,7 @@ mod guard;
 mod hotspots;
 mod kb;
 mod lifecycle;
+mod notifications;
 mod openapi;
 mod org;
 mod permissions;

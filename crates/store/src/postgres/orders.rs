@@ -246,7 +246,19 @@ async fn record_change(tx: &mut Tx, personal: &Personal, c: &OrderChange) -> Res
     }
     exec(sql(DELETE_CO_UNITS).bind(o.id.get()), &mut **tx).await?;
     insert_co_units(tx, o).await?;
-    insert_event(tx, o.id, &c.event).await
+    insert_event(tx, o.id, &c.event).await?;
+    for unit in hotline_domain::notices::recipients(o, &c.event) {
+        let q = sql(INSERT_NOTIFICATION)
+            .bind(unit.as_str())
+            .bind(o.id.get())
+            .bind(o.number.as_str())
+            .bind(c.event.kind.as_str())
+            .bind(c.event.at.to_rfc3339())
+            .bind(&c.event.actor);
+        exec(q, &mut **tx).await?;
+        super::notices::notify(tx, &unit).await?;
+    }
+    Ok(())
 }
 
 #[async_trait]
@@ -304,6 +316,15 @@ impl OrderStore for PgStore {
             order_from(&self.personal, r)
         })
         .await
+    }
+
+    async fn count_orders(&self, filter: &OrderFilter, cap: u32) -> Result<u64> {
+        let q = count(filter, Dialect::Postgres, cap);
+        let n = one(bound(&q.text, q.params), &self.pool, |r| {
+            records::count_at(r, 0)
+        })
+        .await?;
+        Ok(n.unwrap_or(0))
     }
 
     async fn count_orders_upto(&self, id: i64) -> Result<u64> {

@@ -64,6 +64,37 @@ impl Dialect {
 
 /// The query behind `list_orders`.
 pub(crate) fn list(f: &OrderFilter, dialect: Dialect) -> Sql {
+    let (where_, params) = conditions(f, dialect);
+    // By deadline, a page is the next `limit` deadlines (the id cursor still bounds
+    // only newest-first lists).
+    let order = if f.by_deadline {
+        "o.deadline IS NULL, o.deadline, o.id"
+    } else if f.oldest_first {
+        "o.id"
+    } else {
+        "o.id DESC"
+    };
+    Sql {
+        text: format!(
+            "SELECT o.doc FROM orders o {where_} ORDER BY {order} LIMIT {}",
+            f.limit.min(crate::MAX_PAGE)
+        ),
+        params,
+    }
+}
+
+/// The query behind `count_orders`: how many orders the filter finds, up to `cap`
+/// (a badge needs no more, and the count stops reading there).
+pub(crate) fn count(f: &OrderFilter, dialect: Dialect, cap: u32) -> Sql {
+    let (where_, params) = conditions(f, dialect);
+    Sql {
+        text: format!("SELECT count(*) FROM (SELECT 1 FROM orders o {where_} LIMIT {cap}) t"),
+        params,
+    }
+}
+
+/// The filter's `WHERE` clause and its parameters.
+fn conditions(f: &OrderFilter, dialect: Dialect) -> (String, Vec<Param>) {
     let mut w: Vec<String> = Vec::new();
     let mut p: Vec<Param> = Vec::new();
     let text = |s: &str| Param::Text(s.to_owned());
@@ -179,20 +210,18 @@ pub(crate) fn list(f: &OrderFilter, dialect: Dialect) -> Sql {
     } else {
         format!("WHERE {}", w.join(" AND "))
     };
-    // By deadline, a page is the next `limit` deadlines (the id cursor still bounds
-    // only newest-first lists).
-    let order = if f.by_deadline {
-        "o.deadline IS NULL, o.deadline, o.id"
-    } else if f.oldest_first {
-        "o.id"
-    } else {
-        "o.id DESC"
-    };
-    Sql {
-        text: format!(
-            "SELECT o.doc FROM orders o {where_} ORDER BY {order} LIMIT {}",
-            f.limit.min(crate::MAX_PAGE)
-        ),
-        params: p,
-    }
+    (where_, p)
 }
+
+pub(crate) const INSERT_NOTIFICATION: &str = "INSERT INTO notifications \
+     (unit, order_id, number, type, at, actor) VALUES (?, ?, ?, ?, ?, ?)";
+/// Columns as [`crate::records::notification`] reads them.
+pub(crate) const NOTIFICATIONS: &str = "SELECT id, unit, order_id, number, type, at, actor \
+     FROM notifications WHERE unit = ? AND id < ? ORDER BY id DESC LIMIT ?";
+pub(crate) const UNREAD_NOTIFICATIONS: &str = "SELECT count(*) FROM (SELECT 1 FROM notifications \
+     WHERE unit = ? AND id > COALESCE((SELECT last_read FROM notification_reads WHERE username = ?), 0) \
+     LIMIT ?) t";
+pub(crate) const MARK_NOTIFICATIONS_READ: &str = "INSERT INTO notification_reads (username, last_read) \
+     VALUES (?, ?) ON CONFLICT (username) DO UPDATE SET last_read = \
+     CASE WHEN excluded.last_read > notification_reads.last_read THEN excluded.last_read \
+     ELSE notification_reads.last_read END";

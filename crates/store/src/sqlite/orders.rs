@@ -370,7 +370,19 @@ fn record_change(w: &mut Writer, personal: &Personal, c: &OrderChange) -> Result
     }
     exec(w, DELETE_CO_UNITS, [o.id.get()])?;
     insert_co_units(w, o)?;
-    insert_event(w, o.id, &c.event)
+    insert_event(w, o.id, &c.event)?;
+    for unit in hotline_domain::notices::recipients(o, &c.event) {
+        let p = params![
+            unit.as_str(),
+            o.id.get(),
+            o.number.as_str(),
+            c.event.kind.as_str(),
+            c.event.at.to_rfc3339(),
+            c.event.actor
+        ];
+        exec(w, INSERT_NOTIFICATION, p)?;
+    }
+    Ok(())
 }
 
 /// Writes an order as it is, with its timeline (imports and benchmarks).
@@ -481,6 +493,17 @@ impl OrderStore for SqliteStore {
             .await
     }
 
+    async fn count_orders(&self, filter: &OrderFilter, cap: u32) -> Result<u64> {
+        let sql = count(filter, Dialect::Sqlite, cap);
+        self.read(move |c| {
+            let n = one(c, &sql.text, bind(&sql.params).as_slice(), |r| {
+                records::count_at(r, 0)
+            })?;
+            Ok(n.unwrap_or(0))
+        })
+        .await
+    }
+
     async fn count_orders_upto(&self, id: i64) -> Result<u64> {
         self.read(move |c| Ok(one(c, COUNT_UPTO, [id], |r| records::count_at(r, 0))?.unwrap_or(0)))
             .await
@@ -526,13 +549,22 @@ impl OrderStore for SqliteStore {
     ) -> Result<()> {
         let audit = audit.map(Audit::from);
         let personal = self.personal.clone();
+        let told: Vec<UnitCode> = changes
+            .iter()
+            .flat_map(|ch| hotline_domain::notices::recipients(&ch.order, &ch.event))
+            .collect();
         self.write(move |c| {
             changes
                 .iter()
                 .try_for_each(|ch| record_change(c, &personal, ch))?;
             audit.map_or(Ok(()), |a| append_audit_tx(c, a))
         })
-        .await
+        .await?;
+        for unit in told {
+            // Nobody listening is no error.
+            let _ = self.notices.send(crate::Notice::Unit(unit));
+        }
+        Ok(())
     }
 
     async fn import_orders(

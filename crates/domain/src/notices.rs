@@ -1,0 +1,116 @@
+//! Who is told of an event as it happens (通知): the units whose staff must act on
+//! it or learn of it at once — a unit of a new dispatch, a reminder, supervision and
+//! the decisions on its return and extension requests; a hotline of a request that
+//! waits for its decision. A notice names the order and what happened, nothing of the
+//! requester: staff open the order to read it, under the order's own rules.
+
+use crate::order::{Event, EventKind, Order};
+use crate::values::UnitCode;
+
+/// The units to notify of `event`, which left the order as `order` is now; each once.
+pub fn recipients(order: &Order, event: &Event) -> Vec<UnitCode> {
+    use EventKind::*;
+    let lead = || order.unit.iter().cloned().collect::<Vec<_>>();
+    let mut units = match event.kind {
+        Dispatched => {
+            let mut u = lead();
+            u.extend(order.co_units.iter().cloned());
+            u
+        }
+        Urged | Reminded | Supervised | Escalated | Reopened | ReturnRejected
+        | ExtensionApproved | ExtensionRejected | DeadlinePassed | AcceptOverdue => lead(),
+        // The unit that asked: the order no longer names it.
+        ReturnApproved => event
+            .data
+            .get("unit")
+            .and_then(|u| u.as_str())
+            .and_then(|u| UnitCode::parse(u).ok())
+            .into_iter()
+            .collect(),
+        ReturnRequested | ExtensionRequested | HandedDown => vec![order.hotline.clone()],
+        _ => Vec::new(),
+    };
+    units.dedup();
+    units
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_a_unit_must_hear_of_reaches_it_and_nothing_else_is_told() {
+        let told = [
+            EventKind::Dispatched,
+            EventKind::Urged,
+            EventKind::Reminded,
+            EventKind::Supervised,
+            EventKind::Escalated,
+            EventKind::Reopened,
+            EventKind::ReturnRejected,
+            EventKind::ExtensionApproved,
+            EventKind::ExtensionRejected,
+            EventKind::DeadlinePassed,
+            EventKind::AcceptOverdue,
+            EventKind::ReturnApproved,
+            EventKind::ReturnRequested,
+            EventKind::ExtensionRequested,
+            EventKind::HandedDown,
+        ];
+        let intake = crate::order::Intake {
+            channel: crate::order::Channel::Phone,
+            kind: crate::order::Kind::Complaint,
+            domain: None,
+            region: crate::values::RegionCode::parse("510104").unwrap(),
+            street: None,
+            title: "路灯不亮".into(),
+            content: "路灯不亮".into(),
+            address: None,
+            location: None,
+            urgent: false,
+            confidential: false,
+            requester: crate::order::Requester::default(),
+        };
+        let now = chrono::DateTime::parse_from_rfc3339("2026-03-02T09:00:00+08:00").unwrap();
+        let rules = crate::rules::DeadlineRules::default();
+        let calendar = crate::calendar::Calendar::new(crate::calendar::Calendar::official_seed());
+        let (mut order, _) = Order::register(
+            intake,
+            crate::values::OrderId::new(1),
+            crate::values::OrderNumber::new(now.date_naive(), 1),
+            "12345678".into(),
+            UnitCode::parse("cd12345").unwrap(),
+            "operator",
+            now,
+            vec![],
+            &rules,
+            &calendar,
+        );
+        order.unit = Some(UnitCode::parse("cd-jt").unwrap());
+        order.co_units = vec![UnitCode::parse("cd-zj").unwrap()];
+        for kind in EventKind::ALL {
+            let event = Event {
+                at: order.registered_at,
+                kind: *kind,
+                actor: "x".into(),
+                unit: None,
+                note: None,
+                data: serde_json::json!({"unit": "cd-sw"}),
+            };
+            let units: Vec<String> = recipients(&order, &event)
+                .iter()
+                .map(|u| u.to_string())
+                .collect();
+            let expected: &[&str] = match kind {
+                EventKind::Dispatched => &["cd-jt", "cd-zj"],
+                EventKind::ReturnApproved => &["cd-sw"],
+                EventKind::ReturnRequested
+                | EventKind::ExtensionRequested
+                | EventKind::HandedDown => &["cd12345"],
+                k if told.contains(k) => &["cd-jt"],
+                _ => &[],
+            };
+            assert_eq!(units, expected, "{kind:?}");
+        }
+    }
+}
