@@ -55,6 +55,7 @@
 
 pub mod access;
 pub mod admin;
+pub mod attachments;
 pub mod audit;
 pub mod audit_anchor;
 pub mod auth;
@@ -441,6 +442,7 @@ pub fn app(state: AppState) -> Router {
         .merge(regions::api::router())
         .merge(catalogue::api::router())
         .merge(notifications::api::router())
+        .merge(attachments::api::router())
         .merge(web::router(&state));
     let api = if state.config().bench_routes {
         api.merge(orders::api::bench_router())

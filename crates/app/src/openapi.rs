@@ -426,6 +426,11 @@ fn operations() -> Vec<Op> {
             .query::<catalogue::api::MatchQuery>().answers::<catalogue::api::Items>(),
         op(Get, "/api/v1/orders/{id}/suggested-units", "orders", "The units suggested for dispatching an order: the best catalogue entry for its domain and region (source catalogue), else the district's government (source region); for the order's hotline staff")
             .answers::<catalogue::api::Items>(),
+        Op { upload: true, ..op(Post, "/api/v1/orders/{id}/attachments", "attachments", "Attach a photo or document to an order (the file is the body; ?name= its name): JPEG, PNG or PDF by its bytes, at most 10 MiB (else 413 file_too_large), 20 an order; photos are stored without their metadata (EXIF with GPS, XMP, IPTC, comments, PNG text). For the owning hotline's staff and the units handling the order; audited")
+            .query::<crate::attachments::api::UploadQuery>().status("201").answers::<crate::attachments::AttachmentView>() },
+        op(Get, "/api/v1/orders/{id}/attachments", "attachments", "An order's attachments the caller may see: a requester's only by those who may see the requester (never a handling unit of a report or a confidential order)")
+            .answers::<crate::attachments::api::Items>(),
+        Op { success: Some(Success::File), ..op(Get, "/api/v1/attachments/{id}", "attachments", "An attachment's bytes (images inline, documents as a download), for whoever may see it; each download audited") },
         op(Get, "/api/v1/notifications", "notifications", "The caller's unit's notifications (通知), newest first (?before=CURSOR, ?limit=): new dispatches, reminders, supervision, decisions on returns and extensions for a handling unit; return and extension requests for a hotline. Each names the order and the event, never the requester; `unread` counts up to 100")
             .query::<crate::notifications::api::ListQuery>().answers::<crate::notifications::Listing>(),
         op(Post, "/api/v1/notifications/read", "notifications", "Mark the caller's notifications read up to an id")

@@ -16,6 +16,7 @@
 //! other.
 
 pub mod accounts;
+pub mod attachments;
 pub mod audit;
 pub mod kb;
 pub mod login;
@@ -32,6 +33,9 @@ pub mod two_factor;
 mod types;
 
 pub use accounts::AccountStore;
+pub use attachments::{
+    AttachmentContent, AttachmentRecord, AttachmentSource, AttachmentStore, NewAttachment,
+};
 pub use audit::AuditStore;
 pub use kb::KbStore;
 pub use login::LoginStore;
@@ -117,6 +121,7 @@ impl From<hotline_domain::InvalidValue> for StoreError {
 #[async_trait]
 pub trait Store:
     AccountStore
+    + AttachmentStore
     + LoginStore
     + AuditStore
     + RulesStore

@@ -20,6 +20,7 @@ use crate::{Result, Store, StoreError, backend};
 use hotline_domain::Timestamp;
 
 mod accounts;
+mod attachments;
 mod audit;
 mod kb;
 mod login;
@@ -80,6 +81,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (
         15,
         include_str!("../migrations/postgres/0015_notifications.sql"),
+    ),
+    (
+        16,
+        include_str!("../migrations/postgres/0016_attachments.sql"),
     ),
 ];
 

@@ -137,6 +137,25 @@ pub(crate) fn event(r: &impl Row, at: usize) -> Result<Event> {
     })
 }
 
+/// `id, order_id, name, content_type, size, sha256, source, uploaded_by, unit, at, purged_at`
+pub(crate) fn attachment(r: &impl Row) -> Result<crate::attachments::AttachmentRecord> {
+    let source: String = r.get(6)?;
+    Ok(crate::attachments::AttachmentRecord {
+        id: r.get(0)?,
+        order_id: OrderId::new(r.get(1)?),
+        name: r.get(2)?,
+        content_type: r.get(3)?,
+        size: r.get::<i64>(4)?.max(0) as u64,
+        sha256: r.get(5)?,
+        source: crate::attachments::AttachmentSource::parse(&source)
+            .ok_or_else(|| backend(format!("unknown attachment source {source}")))?,
+        uploaded_by: r.get(7)?,
+        unit: unit_code(r.get(8)?)?,
+        at: ts(&r.get::<String>(9)?)?,
+        purged_at: r.get::<Option<String>>(10)?.map(|t| ts(&t)).transpose()?,
+    })
+}
+
 /// `id, unit, order_id, number, type, at, actor`
 pub(crate) fn notification(r: &impl Row) -> Result<crate::notices::Notification> {
     Ok(crate::notices::Notification {

@@ -22,6 +22,7 @@ use crate::{Result, Store, StoreError, backend};
 use hotline_domain::Timestamp;
 
 mod accounts;
+mod attachments;
 mod audit;
 pub mod file;
 mod kb;
@@ -85,6 +86,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (
         15,
         include_str!("../migrations/sqlite/0015_notifications.sql"),
+    ),
+    (
+        16,
+        include_str!("../migrations/sqlite/0016_attachments.sql"),
     ),
 ];
 

@@ -1,6 +1,6 @@
 //! Retention as a job: once a day, the personal data of orders closed more than
 //! `retention_years` ago is purged (the requester's name, phone and address, the
-//! matter's address, the same where the title or content repeats them, the phone hash
+//! photos and documents they attached, the matter's address, the same where the title or content repeats them, the phone hash
 //! and the address lookup key), and the login guard forgets the usernames and client
 //! addresses it no longer needs. The orders themselves, their timelines, the report
 //! counters and the audit trail stay: statistics do not change, and the audit and
@@ -21,6 +21,8 @@ const BATCH: u32 = 200;
 pub struct Purged {
     /// Orders whose personal data was removed.
     pub orders: u64,
+    /// Requesters' attachments emptied with it.
+    pub attachments: u64,
     /// Rows of the login guard (counters, failures, known addresses, ended sessions).
     pub login_rows: u64,
 }
@@ -44,6 +46,7 @@ pub async fn run_once(state: &AppState) -> ApiResult<Purged> {
         loop {
             let ids = store.purge_personal_data(cutoff, now, BATCH).await?;
             purged.orders += ids.len() as u64;
+            purged.attachments += crate::attachments::purge_requesters(state, &ids).await?;
             reindex(state, &ids).await?;
             if ids.len() < BATCH as usize {
                 break;
@@ -61,6 +64,7 @@ pub async fn run_once(state: &AppState) -> ApiResult<Purged> {
         .await?;
     let detail = serde_json::json!({
         "orders": purged.orders,
+        "attachments": purged.attachments,
         "login_rows": purged.login_rows,
         "retention_years": state.config().retention_years,
         "closed_before": cutoff.map(|c| c.to_rfc3339()),
@@ -70,6 +74,7 @@ pub async fn run_once(state: &AppState) -> ApiResult<Purged> {
         .await?;
     tracing::info!(
         orders = purged.orders,
+        attachments = purged.attachments,
         login_rows = purged.login_rows,
         retention_years = state.config().retention_years,
         "retention: personal data purged"

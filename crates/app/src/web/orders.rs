@@ -16,6 +16,11 @@ pub(super) fn router() -> Router<AppState> {
         .route("/console/orders/{id}", get(order_page))
         .route("/console/orders/{id}/act", post(order_act))
         .route("/console/orders/{id}/print", get(print_page))
+        .route(
+            "/console/orders/{id}/attachments",
+            post(attach).layer(crate::attachments::upload_limit()),
+        )
+        .route("/console/attachments/{id}", get(attachment_file))
 }
 
 pub(super) struct Row {
@@ -834,6 +839,9 @@ fn refilled(id: usize, name: ActionName, sent: Option<&ActForm>) -> ActionForm {
 pub(super) struct OrderPage {
     me: Option<Shell>,
     o: Detail,
+    /// The attachments the viewer may see, and whether they may add one.
+    attachments: Vec<AttachmentLine>,
+    may_attach: bool,
     events: Vec<EventLine>,
     actions: Vec<ActionForm>,
     routes: Vec<(&'static str, &'static str)>,
@@ -867,6 +875,7 @@ pub(super) async fn order_page(
 ) -> Response {
     let message = match (&q.created, &q.done) {
         (Some(_), _) => Some(CREATED.to_owned()),
+        (None, Some(a)) if a == "attach" => Some("附件已上传。".to_owned()),
         (None, Some(a)) => Some(format!(
             "已完成：{}",
             ActionName::parse(a).map_or("操作", labels::action)
@@ -1055,9 +1064,29 @@ pub(super) async fn build_order_page(
         deadline_note: deadline_note(state, &view).await?,
         calendar_incomplete: view.calendar_incomplete,
     };
+    let attachments = crate::attachments::list_for(state, v, this.id)
+        .await?
+        .into_iter()
+        .map(|a| AttachmentLine {
+            id: a.id,
+            name: a.name,
+            size: human_size(a.size),
+            from: match a.source {
+                hotline_store::AttachmentSource::Requester => "诉求人".to_owned(),
+                hotline_store::AttachmentSource::Staff => format!("热线 {}", a.uploaded_by),
+                hotline_store::AttachmentSource::Unit => format!("承办单位 {}", a.uploaded_by),
+            },
+            at: when(&a.at),
+            image: a.content_type.starts_with("image/"),
+        })
+        .collect();
+    let may_attach =
+        this.status.is_open() && crate::attachments::source_of(&org, v, &this).is_some();
     Ok(OrderPage {
         me: Some(shell(state, &org, user)),
         o: detail,
+        attachments,
+        may_attach,
         events,
         actions: names
             .into_iter()
@@ -1091,6 +1120,23 @@ pub(super) async fn build_order_page(
             .map(|p| p.items)
             .unwrap_or_default(),
     })
+}
+
+pub(super) struct AttachmentLine {
+    id: i64,
+    name: String,
+    size: String,
+    from: String,
+    at: String,
+    image: bool,
+}
+
+fn human_size(bytes: u64) -> String {
+    if bytes >= 1 << 20 {
+        format!("{:.1} MB", bytes as f64 / f64::from(1 << 20))
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
 }
 
 /// Beside the deadline: the working days left after today while it runs (`剩余 3 个
@@ -1300,6 +1346,102 @@ pub(super) async fn print_page(
         events: page.events,
     }
     .into_response()
+}
+
+/// An upload from the order page (a multipart form: the file and the CSRF token).
+pub(super) async fn attach(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    let (mut csrf, mut file) = (String::new(), None);
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => match field.name() {
+                Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+                Some("file") => {
+                    let name = field.file_name().unwrap_or_default().to_owned();
+                    match field.bytes().await {
+                        Ok(b) => file = Some((name, b)),
+                        Err(e) => return upload_refused(&state, &user, &id, e.status()).await,
+                    }
+                }
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(e) => return upload_refused(&state, &user, &id, e.status()).await,
+        }
+    }
+    if !csrf_ok(&state, &user, &csrf) {
+        return stale_form();
+    }
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return render_order(
+            &state,
+            &user,
+            &id,
+            None,
+            Some("请选择要上传的文件。".into()),
+            false,
+        )
+        .await;
+    };
+    let added = match order_id(&id) {
+        Ok(order) => {
+            crate::attachments::add(&state, &user.viewer, &addr, order, &name, bytes.to_vec()).await
+        }
+        Err(e) => Err(e),
+    };
+    match added {
+        Ok(_) => {
+            Redirect::to(&format!("/console/orders/{}?done=attach", encode(&id))).into_response()
+        }
+        Err(e) if e.code == "not_found" => page_error(e),
+        Err(e) => {
+            let message = match e.code {
+                "file_too_large" => "文件超过 10 MB，未上传。".to_owned(),
+                "validation" => {
+                    "只能上传 JPEG、PNG 照片或 PDF 文件，每件工单至多 20 个附件。".to_owned()
+                }
+                _ => labels::error(e.code).to_owned(),
+            };
+            let page = render_order(&state, &user, &id, None, Some(message), false).await;
+            (e.status, page).into_response()
+        }
+    }
+}
+
+async fn upload_refused(
+    state: &AppState,
+    user: &ConsoleUser,
+    id: &str,
+    status: StatusCode,
+) -> Response {
+    let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        "文件超过 10 MB，未上传。"
+    } else {
+        "上传未完成，请重试。"
+    };
+    let page = render_order(state, user, id, None, Some(message.to_owned()), false).await;
+    (status, page).into_response()
+}
+
+/// An attachment for the console's reader: the same rule and audit as the API.
+pub(super) async fn attachment_file(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return page_error(ApiError::not_found());
+    };
+    match crate::attachments::download(&state, &user.viewer, &addr, id).await {
+        Ok(r) => r,
+        Err(e) => page_error(e),
+    }
 }
 
 pub(super) async fn order_act(

@@ -8,7 +8,12 @@ use hotline_domain::{CallbackResult, Kind, Phone, RegionCode};
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/portal", get(portal))
-        .route("/portal/new", get(portal_new).post(portal_submit))
+        .route(
+            "/portal/new",
+            get(portal_new)
+                .post(portal_submit)
+                .layer(crate::attachments::upload_limit()),
+        )
         .route("/portal/evaluate", post(portal_evaluate))
 }
 
@@ -202,18 +207,109 @@ fn portal_request(f: &PortalForm) -> Result<PublicRequest, ApiError> {
     })
 }
 
+/// The portal's form: URL-encoded, or multipart with a photo (`photo`). A multipart
+/// form's text passes the same control-character rule as every other form here.
+async fn read_portal_form(
+    state: &AppState,
+    req: axum::extract::Request,
+) -> Result<(PortalForm, Option<(String, Vec<u8>)>), Response> {
+    use axum::extract::FromRequest;
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        return match Form::<PortalForm>::from_request(req, state).await {
+            Ok(Form(f)) => Ok((f, None)),
+            Err(e) => Err(e.into_response()),
+        };
+    }
+    let mut form = match axum::extract::Multipart::from_request(req, state).await {
+        Ok(m) => m,
+        Err(e) => return Err(e.into_response()),
+    };
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut photo = None;
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                return Err(refusal(
+                    e.status(),
+                    "上传未完成，请重试（照片不超过 10 MB）。",
+                ));
+            }
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "photo" {
+            let file = field.file_name().unwrap_or_default().to_owned();
+            match field.bytes().await {
+                Ok(b) if !b.is_empty() => photo = Some((file, b.to_vec())),
+                Ok(_) => {}
+                Err(e) => {
+                    return Err(refusal(
+                        e.status(),
+                        "上传未完成，请重试（照片不超过 10 MB）。",
+                    ));
+                }
+            }
+            continue;
+        }
+        let text = field.text().await.unwrap_or_default();
+        match hotline_domain::text::normalise(&text) {
+            Ok(t) => pairs.push((name, t.into_owned())),
+            Err(_) => return Err(ApiError::control_character(&name).into_response()),
+        }
+    }
+    let encoded = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    match serde_urlencoded::from_str::<PortalForm>(&encoded) {
+        Ok(f) => Ok((f, photo)),
+        Err(_) => Err(refusal(
+            axum::http::StatusCode::BAD_REQUEST,
+            "表单无法读取，请重试。",
+        )),
+    }
+}
+
 pub(super) async fn portal_submit(
     State(state): State<AppState>,
     addr: ClientAddr,
-    Form(f): Form<PortalForm>,
+    req: axum::extract::Request,
 ) -> Response {
-    let result = match portal_request(&f) {
-        Ok(req) => crate::orders::public::submit_request(&state, &addr, req).await,
-        Err(e) => Err(e),
+    let (f, photo) = match read_portal_form(&state, req).await {
+        Ok(read) => read,
+        Err(refused) => return refused,
+    };
+    let result = match (portal_request(&f), &photo) {
+        (Ok(_), Some((_, bytes))) if !crate::attachments::accepts(bytes) => Err(ApiError::invalid(
+            "photo",
+            "a JPEG or PNG photo, or a PDF, of at most 10 MiB",
+        )),
+        (Ok(req), _) => crate::orders::public::submit_request(&state, &addr, req).await,
+        (Err(e), _) => Err(e),
     };
     match result {
         Ok(receipt) => {
-            match portal_new_page(&state, PortalForm::default(), None, Some(receipt)).await {
+            let mut notice = None;
+            if let Some((name, bytes)) = photo {
+                let attached = async {
+                    let number = hotline_domain::OrderNumber::parse(&receipt.number)
+                        .map_err(|e| ApiError::internal(e.0))?;
+                    let order = state
+                        .store()
+                        .order_by_number(&number)
+                        .await?
+                        .ok_or_else(ApiError::not_found)?;
+                    crate::attachments::add_from_requester(&state, &addr, &order, &name, bytes)
+                        .await
+                };
+                if attached.await.is_err() {
+                    notice = Some("诉求已受理，但照片未能保存，可致电 12345 补充。".to_owned());
+                }
+            }
+            match portal_new_page(&state, PortalForm::default(), notice, Some(receipt)).await {
                 Ok(page) => (axum::http::StatusCode::CREATED, page).into_response(),
                 Err(e) => page_error(e),
             }
@@ -221,6 +317,8 @@ pub(super) async fn portal_submit(
         Err(e) => {
             let message = if e.code == "rate_limited" {
                 "提交过于频繁，请稍后再试。".to_owned()
+            } else if e.fields.as_ref().is_some_and(|f| f.contains_key("photo")) {
+                "照片须为 JPEG 或 PNG 格式（也可以是 PDF 文件），不超过 10 MB。".to_owned()
             } else {
                 form_error(&e)
             };

@@ -1435,7 +1435,7 @@ async fn callback_results_show_on_the_order_in_its_timeline_and_in_the_lists() {
     let (_, _, operator) = console_login(&app, "operator", "/console/orders").await;
     let (_, _, page) = call(&app, get("/console/orders", Some(&operator))).await;
     assert!(
-        page.contains("href=\"/console/orders?queue=callback\">待回访"),
+        page.contains("data-queue=\"/console/orders?queue=callback\">待回访"),
         "operators have the callback queue: {page}"
     );
     let (_, _, queue) = call(&app, get("/console/orders?queue=callback", Some(&operator))).await;
@@ -2468,4 +2468,221 @@ async fn the_navigation_counts_unread_notifications_and_the_queues_their_orders(
     let (_, _, cookie) = console_login(&app, "admin", "").await;
     let (_, _, page) = call(&app, get("/console/admin/units", Some(&cookie))).await;
     assert!(!page.contains("nav-notifications") && !page.contains("live.js"));
+}
+
+/// A multipart body of text fields and one file.
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "----hotline-test-boundary".to_owned();
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .into_bytes(),
+        );
+    }
+    if let Some((name, filename, bytes)) = file {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: image/jpeg\r\n\r\n"
+            )
+            .into_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").into_bytes());
+    (boundary, body)
+}
+
+fn multipart_post(
+    path: &str,
+    cookie: Option<&str>,
+    boundary: &str,
+    body: Vec<u8>,
+) -> Request<Body> {
+    let mut r = Request::post(path).header(
+        header::CONTENT_TYPE,
+        format!("multipart/form-data; boundary={boundary}"),
+    );
+    if let Some(c) = cookie {
+        r = r.header(header::COOKIE, c);
+    }
+    r.body(Body::from(body)).unwrap()
+}
+
+/// A reporter's photo from the portal (issue 17, points 2 and 8) reaches the hotline,
+/// stripped of its GPS position, and never the unit handling the report; the unit
+/// adds its own from the order page, and a text file is refused there.
+#[tokio::test]
+async fn a_reporters_photo_from_the_portal_reaches_the_hotline_and_never_the_unit() {
+    let app = TestApp::sqlite().await;
+    let photo = crate::attachments::photo_with_gps();
+    let (boundary, body) = multipart(
+        &[
+            ("kind", "report"),
+            ("region", "510104"),
+            ("content", "某餐馆后厨卫生极差，老鼠出没"),
+            ("name", "举报人甲"),
+            ("phone", "13700002222"),
+        ],
+        Some(("photo", "IMG_0001.JPG", &photo)),
+    );
+    let (status, _, page) = call(&app, multipart_post("/portal/new", None, &boundary, body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{page}");
+    assert!(!page.contains("照片未能保存"), "{page}");
+    let number = page
+        .split("工单编号 <strong>")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    let list = app
+        .as_user(
+            "dispatcher",
+            "GET",
+            &format!("/api/v1/orders?q={number}"),
+            None,
+        )
+        .await;
+    let id = list.body["items"][0]["id"].as_i64().unwrap();
+    app.ok(
+        "dispatcher",
+        id,
+        "dispatch",
+        serde_json::json!({"unit": "cd-jt"}),
+    )
+    .await;
+
+    let (_, _, dispatcher) = console_login(&app, "dispatcher", "").await;
+    let (_, _, page) = call(
+        &app,
+        get(&format!("/console/orders/{id}"), Some(&dispatcher)),
+    )
+    .await;
+    assert!(
+        page.contains("IMG_0001.jpg") && page.contains("诉求人"),
+        "{page}"
+    );
+    let att = page
+        .split("/console/attachments/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let resp = app
+        .router
+        .clone()
+        .oneshot(get(
+            &format!("/console/attachments/{att}"),
+            Some(&dispatcher),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    assert!(bytes.starts_with(&[0xFF, 0xD8]) && !bytes.windows(3).any(|w| w == b"GPS"));
+
+    let (_, _, handler) = console_login(&app, "handler", "").await;
+    let (_, _, page) = call(&app, get(&format!("/console/orders/{id}"), Some(&handler))).await;
+    assert!(
+        !page.contains("IMG_0001") && page.contains("暂无附件"),
+        "{page}"
+    );
+    let (status, _, _) = call(
+        &app,
+        get(&format!("/console/attachments/{att}"), Some(&handler)),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "the reporter's photo never reaches the unit"
+    );
+    let r = app
+        .as_user(
+            "handler",
+            "GET",
+            &format!("/api/v1/attachments/{att}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // The unit adds its own photo from the order page.
+    let csrf = csrf_of(&page);
+    let (boundary, body) = multipart(&[("csrf", &csrf)], Some(("file", "整改后.jpg", &photo)));
+    let (status, headers, _) = call(
+        &app,
+        multipart_post(
+            &format!("/console/orders/{id}/attachments"),
+            Some(&handler),
+            &boundary,
+            body,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = call(
+        &app,
+        get(headers[header::LOCATION].to_str().unwrap(), Some(&handler)),
+    )
+    .await;
+    assert!(
+        page.contains("附件已上传")
+            && page.contains("整改后.jpg")
+            && page.contains("承办单位 handler"),
+        "{page}"
+    );
+    let (boundary, body) = multipart(
+        &[("csrf", &csrf)],
+        Some(("file", "notes.txt", b"plain text")),
+    );
+    let (status, _, page) = call(
+        &app,
+        multipart_post(
+            &format!("/console/orders/{id}/attachments"),
+            Some(&handler),
+            &boundary,
+            body,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("只能上传 JPEG、PNG 照片或 PDF 文件"),
+        "{page}"
+    );
+    // Without the form's token nothing is stored.
+    let (boundary, body) = multipart(&[("csrf", "bad")], Some(("file", "x.jpg", &photo)));
+    let (status, _, _) = call(
+        &app,
+        multipart_post(
+            &format!("/console/orders/{id}/attachments"),
+            Some(&handler),
+            &boundary,
+            body,
+        ),
+    )
+    .await;
+    assert_ne!(status, StatusCode::SEE_OTHER);
+    let listed = app
+        .as_user(
+            "dispatcher",
+            "GET",
+            &format!("/api/v1/orders/{id}/attachments"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        listed.body["items"].as_array().unwrap().len(),
+        2,
+        "{}",
+        listed.text
+    );
 }

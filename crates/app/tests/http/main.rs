@@ -8,6 +8,7 @@ mod common;
 
 mod access;
 mod account;
+mod attachments;
 mod batch;
 mod bounds;
 mod callbacks;
