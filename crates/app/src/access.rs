@@ -251,6 +251,40 @@ pub struct Viewer {
 }
 
 impl Viewer {
+    /// The hotline whose rules (dispatch catalogue, reply review) a viewer reads or
+    /// keeps: their own hotline — the one they are staff of, or the one they
+    /// administer — or, for an installation administrator, who belongs to none, the
+    /// one named (a hotline's staff or administrator may name theirs or one below).
+    pub fn hotline_to_keep(
+        &self,
+        org: &Org,
+        named: Option<&str>,
+    ) -> crate::error::ApiResult<UnitCode> {
+        use crate::error::ApiError;
+        let own = self.staff_hotline(org).cloned().or_else(|| {
+            self.grants(Capability::Administer)
+                .then(|| self.home_hotline(org))
+                .flatten()
+        });
+        if let Some(name) = named.filter(|n| !n.is_empty()) {
+            let code = UnitCode::parse(name).map_err(|e| ApiError::invalid("hotline", e.0))?;
+            let is_hotline = org.get(&code).is_some_and(|u| u.kind == UnitKind::Hotline);
+            if !is_hotline {
+                return Err(ApiError::invalid(
+                    "hotline",
+                    format!("no such hotline: {code}"),
+                ));
+            }
+            if self.is_installation_admin()
+                || own.as_ref().is_some_and(|h| org.is_same_or_above(h, &code))
+            {
+                return Ok(code);
+            }
+            return Err(ApiError::forbidden("that hotline's rules are not yours"));
+        }
+        own.ok_or_else(|| ApiError::invalid("hotline", "name the hotline whose rules these are"))
+    }
+
     pub fn new(user: UserRecord) -> Self {
         Viewer {
             user,

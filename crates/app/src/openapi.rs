@@ -216,6 +216,16 @@ const RATE_LIMITED: &[(&str, &str)] = &[(
 /// (example body, body type, summary) of `POST /api/v1/orders/{id}/ACTION`.
 fn action_doc(name: ActionName) -> (&'static str, SchemaOf, &'static str) {
     match name {
+        ActionName::ApproveReply => (
+            r#"{"note":"答复规范，同意回访"}"#,
+            schema_of::<orders::NoteOptBody>,
+            "replied (awaiting review) → replied, ready for the callback; dispatcher, supervisor of the owning hotline (答复审核)",
+        ),
+        ActionName::RejectReply => (
+            r#"{"reason":"答复未说明处理结果，请补充"}"#,
+            schema_of::<orders::ReasonBody>,
+            "replied (awaiting review) → in_progress, back to the unit with the reason; dispatcher, supervisor",
+        ),
         ActionName::Answer => (
             r#"{"content":"已按知识库口径答复","article_id":null}"#,
             schema_of::<orders::AnswerBody>,
@@ -431,6 +441,16 @@ fn operations() -> Vec<Op> {
         op(Get, "/api/v1/orders/{id}/attachments", "attachments", "An order's attachments the caller may see: a requester's only by those who may see the requester (never a handling unit of a report or a confidential order)")
             .answers::<crate::attachments::api::Items>(),
         Op { success: Some(Success::File), ..op(Get, "/api/v1/attachments/{id}", "attachments", "An attachment's bytes (images inline, documents as a download), for whoever may see it; each download audited") },
+        op(Get, "/api/v1/rules/reply-review", "rules", "The kinds whose replies the caller's hotline reviews before the callback (答复审核); ?hotline= for an installation admin")
+            .query::<crate::reply_review::api::HotlineQuery>().answers::<crate::reply_review::ReplyReview>(),
+        op(Put, "/api/v1/rules/reply-review", "rules", "Set them (the hotline's administrators); audited")
+            .query::<crate::reply_review::api::HotlineQuery>()
+            .body::<crate::reply_review::ReplyReview>(json!({"kinds": ["complaint", "report"]}))
+            .answers::<crate::reply_review::ReplyReview>(),
+        op(Get, "/api/v1/rules/sensitive-words", "rules", "The sensitive words flagged in replies and answers to the public").answers::<crate::reply_review::SensitiveWords>(),
+        op(Put, "/api/v1/rules/sensitive-words", "rules", "Replace them (installation admin; at most 1000 words of 1–30 characters); audited")
+            .body::<crate::reply_review::SensitiveWords>(json!({"words": ["保证", "绝对"]}))
+            .answers::<crate::reply_review::SensitiveWords>(),
         op(Get, "/api/v1/notifications", "notifications", "The caller's unit's notifications (通知), newest first (?before=CURSOR, ?limit=): new dispatches, reminders, supervision, decisions on returns and extensions for a handling unit; return and extension requests for a hotline. Each names the order and the event, never the requester; `unread` counts up to 100")
             .query::<crate::notifications::api::ListQuery>().answers::<crate::notifications::Listing>(),
         op(Post, "/api/v1/notifications/read", "notifications", "Mark the caller's notifications read up to an id")

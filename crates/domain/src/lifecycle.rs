@@ -76,7 +76,8 @@ crate::order::wire_enum!(
                  ApproveExtension = "extension/approve", RejectExtension = "extension/reject",
                  Reply = "reply", Note = "note", Callback = "callback", Reopen = "reopen",
                  Close = "close", Urge = "urge", Supervise = "supervise",
-                 Escalate = "escalate", Merge = "merge", RevealPhone = "reveal-phone" }
+                 Escalate = "escalate", Merge = "merge", RevealPhone = "reveal-phone",
+                 ApproveReply = "reply/approve", RejectReply = "reply/reject" }
 );
 
 /// Everything that can be done to an order (the table of `docs/lifecycle.md`).
@@ -118,6 +119,16 @@ pub enum Action {
     Reply {
         content: String,
         resolved: bool,
+        /// The owning hotline reviews this reply before the callback (答复审核).
+        review: bool,
+    },
+    /// The hotline's review passes the reply: the callback may follow.
+    ApproveReply {
+        note: Option<String>,
+    },
+    /// The hotline's review sends the reply back to the unit, with the reason.
+    RejectReply {
+        reason: String,
     },
     Note {
         content: String,
@@ -173,6 +184,8 @@ impl Action {
             Action::ApproveExtension { .. } => E::ExtensionApproved,
             Action::RejectExtension { .. } => E::ExtensionRejected,
             Action::Reply { .. } => E::Replied,
+            Action::ApproveReply { .. } => E::ReplyApproved,
+            Action::RejectReply { .. } => E::ReplyRejected,
             Action::Note { .. } => E::Noted,
             Action::Callback { .. } => E::CalledBack,
             Action::Evaluate { .. } => E::Evaluated,
@@ -280,6 +293,9 @@ fn check_permission(order: &Order, action: &Action, actor: &Actor) -> Result<(),
         | Action::Reply { .. } => actor.lead_handler(order),
         Action::ApproveReturn { .. } | Action::RejectReturn { .. } => {
             actor.staff_with(&[Dispatcher])
+        }
+        Action::ApproveReply { .. } | Action::RejectReply { .. } => {
+            actor.staff_with(&[Dispatcher, Supervisor])
         }
         Action::ApproveExtension { .. }
         | Action::RejectExtension { .. }
@@ -454,10 +470,15 @@ fn change(
             *data = json!({"days": ext.days});
             Ok(note.clone())
         }
-        Action::Reply { content, resolved } => {
+        Action::Reply {
+            content,
+            resolved,
+            review,
+        } => {
             require(o, name, o.status == InProgress)?;
             non_empty("content", content)?;
             o.status = Replied;
+            o.reply_review = *review;
             o.reply = Some(Reply {
                 content: content.clone(),
                 resolved: *resolved,
@@ -467,7 +488,24 @@ fn change(
             });
             let on_time = o.deadline.is_none_or(|d| now <= d);
             *data = json!({"resolved": resolved, "on_time": on_time});
+            if *review {
+                data["review"] = json!(true);
+            }
             Ok(Some(content.clone()))
+        }
+        Action::ApproveReply { note } => {
+            require(o, name, o.status == Replied && o.reply_review)?;
+            o.reply_review = false;
+            Ok(note.clone())
+        }
+        Action::RejectReply { reason } => {
+            require(o, name, o.status == Replied && o.reply_review)?;
+            non_empty("reason", reason)?;
+            // Back to the unit, the deadline still running from where it was.
+            o.reply_review = false;
+            o.reply = None;
+            o.status = InProgress;
+            Ok(Some(reason.clone()))
         }
         Action::Note { content } => {
             require(o, name, o.status.is_open())?;
@@ -479,7 +517,7 @@ fn change(
             resolved,
             note,
         } => {
-            require(o, name, o.status == Replied)?;
+            require(o, name, o.status == Replied && !o.reply_review)?;
             record_evaluation(o, *result, *resolved, false, now, data);
             Ok(note.clone())
         }
@@ -492,7 +530,7 @@ fn change(
                 .evaluation
                 .as_ref()
                 .is_none_or(|e| e.result == CallbackResult::Unreachable);
-            require(o, name, o.status == Replied && first)?;
+            require(o, name, o.status == Replied && first && !o.reply_review)?;
             if *result == CallbackResult::Unreachable {
                 return Err(TransitionError::Invalid {
                     field: "result",
@@ -520,7 +558,12 @@ fn change(
             Ok(Some(reason.clone()))
         }
         Action::Close => {
-            require(o, name, matches!(o.status, Replied | CallbackDone))?;
+            let reviewed = !o.reply_review;
+            require(
+                o,
+                name,
+                matches!(o.status, Replied | CallbackDone) && reviewed,
+            )?;
             o.status = Closed;
             o.closed_at = Some(now);
             Ok(None)
@@ -727,7 +770,10 @@ fn probe(name: ActionName, actor: &Actor) -> Action {
         ActionName::Reply => Action::Reply {
             content: text(),
             resolved: true,
+            review: false,
         },
+        ActionName::ApproveReply => Action::ApproveReply { note: None },
+        ActionName::RejectReply => Action::RejectReply { reason: text() },
         ActionName::Note => Action::Note { content: text() },
         ActionName::Callback => Action::Callback {
             result: CallbackResult::Satisfied,

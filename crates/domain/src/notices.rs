@@ -18,7 +18,8 @@ pub fn recipients(order: &Order, event: &Event) -> Vec<UnitCode> {
             u
         }
         Urged | Reminded | Supervised | Escalated | Reopened | ReturnRejected
-        | ExtensionApproved | ExtensionRejected | DeadlinePassed | AcceptOverdue => lead(),
+        | ExtensionApproved | ExtensionRejected | DeadlinePassed | AcceptOverdue
+        | ReplyRejected => lead(),
         // The unit that asked: the order no longer names it.
         ReturnApproved => event
             .data
@@ -28,6 +29,8 @@ pub fn recipients(order: &Order, event: &Event) -> Vec<UnitCode> {
             .into_iter()
             .collect(),
         ReturnRequested | ExtensionRequested | HandedDown => vec![order.hotline.clone()],
+        // A reply its hotline reviews waits for the hotline.
+        Replied if order.reply_review => vec![order.hotline.clone()],
         _ => Vec::new(),
     };
     units.dedup();
@@ -56,6 +59,7 @@ mod tests {
             EventKind::ReturnRequested,
             EventKind::ExtensionRequested,
             EventKind::HandedDown,
+            EventKind::ReplyRejected,
         ];
         let intake = crate::order::Intake {
             channel: crate::order::Channel::Phone,

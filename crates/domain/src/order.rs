@@ -127,6 +127,7 @@ wire_enum!(
                 ExtensionReviewOverdue = "extension_review_overdue",
                 CallbackOverdue = "callback_overdue", CallbackExhausted = "callback_exhausted",
                 DeadlinePassed = "deadline_passed",
+                ReplyApproved = "reply_approved", ReplyRejected = "reply_rejected",
                 PersonalDataPurged = "personal_data_purged" }
 );
 
@@ -441,6 +442,10 @@ pub struct Order {
     /// for (so a new deadline after an extension or a reopen is watched afresh).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub watched: Vec<String>,
+    /// The unit's reply waits for the owning hotline's review (答复审核) before the
+    /// callback.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub reply_review: bool,
     /// Bumped by every change; a write that finds another version lost a race.
     pub version: i64,
 }
@@ -511,6 +516,7 @@ impl Order {
             reopens: 0,
             closed_at: None,
             watched: Vec::new(),
+            reply_review: false,
             overseen_by: None,
             version: 1,
         };

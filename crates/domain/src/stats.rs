@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use crate::assessment::{Tally, cohorts};
-use crate::order::{Event, Order};
+use crate::order::{Event, EventKind, Order};
 use crate::{Timestamp, shanghai};
 
 /// What a fact counts. Assessment measures are kept per region (the assessment can
@@ -34,6 +34,9 @@ pub mod measure {
     pub const DEADLINE: &str = "dl";
     /// Keyed by the result, on the evaluation's day.
     pub const EVALUATION: &str = "eval";
+    /// The hotline's reviews of replies (答复审核), keyed `approved` or `rejected`, on
+    /// the review's day.
+    pub const REVIEW: &str = "review";
 
     pub const DISPATCHES: &str = "a_disp";
     pub const ACCEPTED_ON_TIME: &str = "a_acc";
@@ -204,6 +207,13 @@ pub fn facts(order: &Order, events: &[Event], topics: &[String]) -> Facts {
     }
     if let Some(e) = &order.evaluation {
         add(day_number(e.at), EVALUATION, e.result.as_str());
+    }
+    for e in events {
+        match e.kind {
+            EventKind::ReplyApproved => add(day_number(e.at), REVIEW, "approved"),
+            EventKind::ReplyRejected => add(day_number(e.at), REVIEW, "rejected"),
+            _ => {}
+        }
     }
     for c in cohorts(events) {
         let day = day_number(c.dispatched_at);

@@ -154,7 +154,9 @@ pub fn next_step(
             ));
         }
     }
+    // A reply under the hotline's review is not yet to be called back on.
     if o.status == Status::Replied
+        && !o.reply_review
         && let Some(reply) = &o.reply
     {
         let tries = o.callback_attempts;

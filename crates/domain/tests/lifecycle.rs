@@ -131,6 +131,7 @@ fn an_order_goes_from_registered_to_closed_through_every_step() {
     let reply = Action::Reply {
         content: "已修复".into(),
         resolved: true,
+        review: false,
     };
     let o = w.ok(&o, reply, &handler("cdjt"), "2026-11-05T11:00:00+08:00");
     assert_eq!(o.status, Status::Replied);
@@ -354,6 +355,7 @@ fn a_reopened_order_gets_the_kinds_limit_again() {
         Action::Reply {
             content: "答复".into(),
             resolved: false,
+            review: false,
         },
         &handler("cdjt"),
         "2026-11-03T11:00:00+08:00",
@@ -398,6 +400,7 @@ fn an_unreachable_callback_records_the_attempt_and_stays_replied() {
         Action::Reply {
             content: "答复".into(),
             resolved: true,
+            review: false,
         },
         &handler("cdjt"),
         "2026-11-03T11:00:00+08:00",

@@ -18,36 +18,10 @@ fn key(hotline: &UnitCode) -> String {
     format!("dispatch_catalogue:{hotline}")
 }
 
-/// The hotline whose catalogue a viewer reads or keeps: their own hotline, or (for an
-/// installation administrator, who belongs to none) the one named.
+/// The hotline whose catalogue a viewer reads or keeps (see
+/// [`Viewer::hotline_to_keep`]).
 pub fn hotline_of(org: &Org, v: &Viewer, named: Option<&str>) -> ApiResult<UnitCode> {
-    if let Some(name) = named.filter(|n| !n.is_empty()) {
-        let code = UnitCode::parse(name).map_err(|e| ApiError::invalid("hotline", e.0))?;
-        let is_hotline = org.get(&code).is_some_and(|u| u.kind == UnitKind::Hotline);
-        if !is_hotline {
-            return Err(ApiError::invalid(
-                "hotline",
-                format!("no such hotline: {code}"),
-            ));
-        }
-        if v.is_installation_admin() || own(org, v).is_some_and(|h| org.is_same_or_above(&h, &code))
-        {
-            return Ok(code);
-        }
-        return Err(ApiError::forbidden("that hotline's catalogue is not yours"));
-    }
-    own(org, v)
-        .ok_or_else(|| ApiError::invalid("hotline", "name the hotline whose catalogue this is"))
-}
-
-/// The hotline whose catalogue is the viewer's own: the one they are staff of, or
-/// the one they administer.
-fn own(org: &Org, v: &Viewer) -> Option<UnitCode> {
-    v.staff_hotline(org).cloned().or_else(|| {
-        v.grants(Capability::Administer)
-            .then(|| v.home_hotline(org))
-            .flatten()
-    })
+    v.hotline_to_keep(org, named)
 }
 
 /// A hotline's catalogue (empty until its administrators keep one).

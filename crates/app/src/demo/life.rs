@@ -206,6 +206,7 @@ impl<'a> Life<'a> {
         let reply = Action::Reply {
             content: REPLY.into(),
             resolved,
+            review: false,
         };
         self.apply_at(at, handler, reply)
     }

@@ -773,6 +773,9 @@ pub struct ContentBody {
 pub struct AnswerBody {
     pub content: String,
     pub article_id: Option<i64>,
+    /// Send it although it holds sensitive words (the sender has checked them).
+    #[serde(default)]
+    pub confirm_sensitive: bool,
 }
 #[derive(Clone, Deserialize, utoipa::ToSchema)]
 pub struct TriageBody {
@@ -807,6 +810,9 @@ pub struct ExtensionBody {
 pub struct ReplyBody {
     pub content: String,
     pub resolved: bool,
+    /// Send it although it holds sensitive words (the sender has checked them).
+    #[serde(default)]
+    pub confirm_sensitive: bool,
 }
 #[derive(Clone, Deserialize, utoipa::ToSchema)]
 pub struct CallbackBody {
@@ -861,6 +867,8 @@ pub enum ActionInput {
     Escalate(NoteBody),
     Merge(MergeBody),
     RevealPhone(ReasonBody),
+    ApproveReply(NoteOptBody),
+    RejectReply(ReasonBody),
 }
 
 impl ActionInput {
@@ -888,6 +896,8 @@ impl ActionInput {
             N::Escalate => Self::Escalate(parse_json(body)?),
             N::Merge => Self::Merge(parse_json(body)?),
             N::RevealPhone => Self::RevealPhone(parse_json(body)?),
+            N::ApproveReply => Self::ApproveReply(parse_json(body)?),
+            N::RejectReply => Self::RejectReply(parse_json(body)?),
         })
     }
 
@@ -914,6 +924,8 @@ impl ActionInput {
             Self::Escalate(_) => N::Escalate,
             Self::Merge(_) => N::Merge,
             Self::RevealPhone(_) => N::RevealPhone,
+            Self::ApproveReply(_) => N::ApproveReply,
+            Self::RejectReply(_) => N::RejectReply,
         }
     }
 }
@@ -929,10 +941,19 @@ async fn resolve(
 ) -> ApiResult<Action> {
     use ActionInput as I;
     Ok(match input {
-        I::Answer(b) => Action::Answer {
-            content: b.content,
-            article_id: b.article_id,
-        },
+        I::Answer(b) => {
+            crate::reply_review::check_public_text(
+                state,
+                "content",
+                &b.content,
+                b.confirm_sensitive,
+            )
+            .await?;
+            Action::Answer {
+                content: b.content,
+                article_id: b.article_id,
+            }
+        }
         I::Triage(b) => Action::Triage {
             route: b.route,
             note: b.note,
@@ -960,11 +981,21 @@ async fn resolve(
         },
         I::Reply(b) => {
             check_len("content", &b.content, CONTENT_MAX, true)?;
+            crate::reply_review::check_public_text(
+                state,
+                "content",
+                &b.content,
+                b.confirm_sensitive,
+            )
+            .await?;
             Action::Reply {
+                review: crate::reply_review::needs_review(state, order).await?,
                 content: b.content,
                 resolved: b.resolved,
             }
         }
+        I::ApproveReply(b) => Action::ApproveReply { note: b.note },
+        I::RejectReply(b) => Action::RejectReply { reason: b.reason },
         I::Note(b) => {
             check_len("content", &b.content, CONTENT_MAX, true)?;
             Action::Note { content: b.content }

@@ -77,6 +77,8 @@ pub struct OrderView {
     pub reminders: u32,
     pub reply: Option<ReplyView>,
     pub callback_attempts: u32,
+    /// The reply waits for the owning hotline's review (答复审核) before the callback.
+    pub reply_review: bool,
     pub evaluation: Option<Evaluation>,
     pub route: Option<TriageRoute>,
     pub answer: Option<String>,
@@ -169,6 +171,7 @@ impl OrderView {
                 unit: r.unit,
             }),
             callback_attempts: o.callback_attempts,
+            reply_review: o.reply_review,
             evaluation: o.evaluation,
             route: o.route,
             answer: o.answer,

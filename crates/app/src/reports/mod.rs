@@ -343,6 +343,17 @@ pub struct Satisfaction {
     pub rate: Option<f64>,
 }
 
+/// The hotline's reviews of replies (答复审核) in the period.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct ReplyReviews {
+    pub reviewed: u64,
+    pub approved: u64,
+    /// Sent back to the unit.
+    pub rejected: u64,
+    /// Approved / reviewed.
+    pub rate: Option<f64>,
+}
+
 /// A daily, weekly or monthly report of the orders the viewer may see.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PeriodReport {
@@ -358,6 +369,7 @@ pub struct PeriodReport {
     pub deadline: DeadlinePerformance,
     pub satisfaction: Satisfaction,
     pub top_issues: Vec<Count>,
+    pub reply_review: ReplyReviews,
 }
 
 fn sorted(m: BTreeMap<String, u64>, limit: usize) -> Vec<Count> {
@@ -393,7 +405,9 @@ pub async fn period_report(
     let mut c = counts(
         state,
         query(
-            vec![REGISTERED, CHANNEL, KIND, DOMAIN, UNIT, TOPIC, EVALUATION],
+            vec![
+                REGISTERED, CHANNEL, KIND, DOMAIN, UNIT, TOPIC, EVALUATION, REVIEW,
+            ],
             last,
         ),
     )
@@ -405,6 +419,7 @@ pub async fn period_report(
     let regions = take(REGISTERED);
     let dl = deadlines.get(DEADLINE).cloned().unwrap_or_default();
     let evaluations = take(EVALUATION);
+    let reviews = take(REVIEW);
     let get = |m: &BTreeMap<String, u64>, k: &str| m.get(k).copied().unwrap_or(0);
     let rate = |n: u64, d: u64| (d > 0).then(|| n as f64 / d as f64);
     let mut deadline = DeadlinePerformance {
@@ -426,7 +441,15 @@ pub async fn period_report(
         satisfaction.satisfied + satisfaction.fairly_satisfied,
         satisfaction.evaluations,
     );
+    let mut reply_review = ReplyReviews {
+        approved: get(&reviews, "approved"),
+        rejected: get(&reviews, "rejected"),
+        ..Default::default()
+    };
+    reply_review.reviewed = reply_review.approved + reply_review.rejected;
+    reply_review.rate = rate(reply_review.approved, reply_review.reviewed);
     Ok(PeriodReport {
+        reply_review,
         period,
         from: first,
         to: last,

@@ -50,6 +50,8 @@ pub(super) struct AdminUnitsPage {
     units: Vec<UnitLine>,
     /// The administrator's hotline and its dispatch catalogue as lines of text.
     catalogue: Option<(String, String)>,
+    /// The order kinds, each with whether the hotline reviews its replies (答复审核).
+    review: Vec<(&'static str, &'static str, bool)>,
     kinds: Vec<(&'static str, &'static str)>,
     csrf: String,
     message: Option<String>,
@@ -235,11 +237,27 @@ async fn units_view(
         },
         None => None,
     };
+    let reviewed = match user.viewer.home_hotline(&org) {
+        Some(h) => match crate::reply_review::review_of(&state, &h).await {
+            Ok(r) => r.kinds,
+            Err(e) => return page_error(e),
+        },
+        None => Vec::new(),
+    };
+    let review = if catalogue.is_some() {
+        hotline_domain::Kind::ALL
+            .iter()
+            .map(|k| (k.as_str(), labels::kind(k.as_str()), reviewed.contains(k)))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let status = typed.status(&error);
     let page = AdminUnitsPage {
         me: Some(shell(&state, &org, user)),
         units,
         catalogue,
+        review,
         typed,
         kinds: hotline_domain::UnitKind::ALL
             .iter()
@@ -342,7 +360,11 @@ pub(super) async fn admin_units_post(
     if !csrf_ok(&state, &user, &f.csrf) {
         return stale_form();
     }
-    let outcome = unit_change(&state, &addr, &user.viewer, f).await;
+    let outcome = if f.op == "reply_review" {
+        review_change(&state, &addr, &user.viewer, &f.code, &pairs).await
+    } else {
+        unit_change(&state, &addr, &user.viewer, f).await
+    };
     match outcome {
         Err(e) if is_refusal(&e) => {
             units_view(
@@ -355,6 +377,27 @@ pub(super) async fn admin_units_post(
         }
         other => back_to("/console/admin/units", other),
     }
+}
+
+/// The hotline's review rule from the units page: the ticked kinds.
+async fn review_change(
+    state: &AppState,
+    addr: &ClientAddr,
+    v: &Viewer,
+    hotline: &str,
+    pairs: &[(String, String)],
+) -> Result<(), ApiError> {
+    let org = state.org().await?;
+    let hotline = v.hotline_to_keep(&org, Some(hotline.trim()))?;
+    let kinds = pairs
+        .iter()
+        .filter(|(k, _)| k == "review_kind")
+        .map(|(_, v)| hotline_domain::Kind::parse(v).map_err(|e| ApiError::invalid("kinds", e.0)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let rule = crate::reply_review::ReplyReview { kinds };
+    crate::reply_review::put_review(state, &Principal::person(v, addr), &hotline, rule)
+        .await
+        .map(drop)
 }
 
 pub(super) async fn unit_change(
@@ -586,6 +629,8 @@ pub(super) struct AdminRulesPage {
     rule_inputs: Vec<RuleInput>,
     clock_dispatch: bool,
     synonyms: String,
+    /// The sensitive words, one a line.
+    sensitive: String,
     tops: Vec<(&'static str, &'static str)>,
     categories: Vec<(String, String, String)>,
     /// The streets administrators added or renamed: (code, where, name).
@@ -671,8 +716,14 @@ async fn rules_view(
         Ok(s) => s.to_text(),
         Err(e) => return page_error(e),
     };
+    let sensitive = match crate::reply_review::words(&state).await {
+        Ok(_) if typed.op("sensitive") => typed.get("json").to_owned(),
+        Ok(w) => w.words.join("\n"),
+        Err(e) => return page_error(e),
+    };
     let page = AdminRulesPage {
         me: Some(shell(&state, &org, user)),
+        sensitive,
         typed,
         years: year_ranges(&years),
         warnings,
@@ -856,6 +907,20 @@ pub(super) async fn rules_change(
     v: &Viewer,
     f: RulesForm,
 ) -> Result<(), ApiError> {
+    if f.op == "sensitive" {
+        let words = f
+            .json
+            .unwrap_or_default()
+            .lines()
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let list = crate::reply_review::SensitiveWords { words };
+        return crate::reply_review::put_words(state, &Principal::person(v, addr), list)
+            .await
+            .map(drop);
+    }
     if f.op == "synonyms" {
         let text = f.json.unwrap_or_default();
         return crate::kb::save_synonyms(state, v, addr, &text)

@@ -56,6 +56,8 @@ pub(super) struct IntakeForm {
     then: Option<String>,
     /// `1` while the unit field holds the dispatch catalogue's suggestion, untouched.
     unit_suggested: Option<String>,
+    /// The operator has checked the sensitive words flagged in the answer.
+    confirm_sensitive: Option<String>,
     #[serde(default)]
     answer: String,
     route: Option<String>,
@@ -344,10 +346,21 @@ pub(super) async fn intake_submit(
         "answer" if f.answer.trim().is_empty() => {
             Err(ApiError::invalid("answer", "must not be empty"))
         }
-        "answer" => Ok(Some(ActionInput::Answer(AnswerBody {
-            content: f.answer.trim().to_owned(),
-            article_id: f.article_id.as_deref().and_then(|a| a.parse::<i64>().ok()),
-        }))),
+        "answer" => crate::reply_review::check_public_text(
+            &state,
+            "answer",
+            f.answer.trim(),
+            f.confirm_sensitive.as_deref() == Some("true"),
+        )
+        .await
+        .map(|()| {
+            Some(ActionInput::Answer(AnswerBody {
+                content: f.answer.trim().to_owned(),
+                article_id: f.article_id.as_deref().and_then(|a| a.parse::<i64>().ok()),
+                // Checked just above, before anything is registered.
+                confirm_sensitive: true,
+            }))
+        }),
         "triage" if f.triage_note.trim().is_empty() => {
             Err(ApiError::invalid("triage_note", "must not be empty"))
         }

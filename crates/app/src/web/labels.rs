@@ -91,6 +91,8 @@ pub fn action(name: ActionName) -> &'static str {
         A::Escalate => "提级督办",
         A::Merge => "合并到其他工单",
         A::RevealPhone => "查看完整号码",
+        A::ApproveReply => "审核通过答复",
+        A::RejectReply => "退回答复重办",
     }
 }
 
@@ -109,6 +111,8 @@ pub fn event(kind: EventKind) -> &'static str {
         E::ExtensionRequested => "申请延期",
         E::ExtensionApproved => "批准延期",
         E::ExtensionRejected => "驳回延期",
+        E::ReplyApproved => "答复审核通过",
+        E::ReplyRejected => "答复退回重办",
         E::Replied => "答复",
         E::Noted => "备注",
         E::CalledBack => "回访",

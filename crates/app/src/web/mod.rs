@@ -544,6 +544,17 @@ fn opt_field<T, E: std::fmt::Display>(
 }
 
 fn form_error(e: &ApiError) -> String {
+    if e.code == "sensitive_words" {
+        let words = e
+            .fields
+            .as_ref()
+            .and_then(|f| f.values().next())
+            .and_then(|m| m.split_once(": "))
+            .map_or("", |(_, w)| w);
+        return format!(
+            "内容含有敏感词：{words}。请修改后再发送；如确需使用，请勾选“已核对敏感词，仍然发送”。"
+        );
+    }
     match e.fields.as_ref().and_then(|f| f.keys().next()) {
         Some(field) => format!("「{}」填写有误，请检查后重试。", field_label(field)),
         None => labels::error(e.code).to_owned(),

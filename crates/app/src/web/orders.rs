@@ -625,6 +625,8 @@ pub(super) struct Detail {
     requester_phone: String,
     requester_address: String,
     reply: Option<String>,
+    /// The reply waits for the hotline's review before the callback.
+    reply_review: bool,
     evaluation: Option<String>,
     /// The direct answer (即时办结), and the knowledge article it cited.
     answer: Option<String>,
@@ -780,7 +782,9 @@ pub(super) fn action_form(id: usize, name: ActionName) -> ActionForm {
     let (text_field, text_label, text_required) = match name {
         A::Answer | A::Reply => ("content", "答复内容", true),
         A::Note => ("content", "备注内容", true),
-        A::Return | A::Reopen | A::RevealPhone | A::RequestExtension => ("reason", "理由", true),
+        A::Return | A::Reopen | A::RevealPhone | A::RequestExtension | A::RejectReply => {
+            ("reason", "理由", true)
+        }
         A::Triage | A::Urge | A::Supervise | A::Escalate => ("note", "说明", true),
         A::Accept | A::Close | A::Merge => ("", "", false),
         A::Dispatch
@@ -788,6 +792,7 @@ pub(super) fn action_form(id: usize, name: ActionName) -> ActionForm {
         | A::RejectReturn
         | A::ApproveExtension
         | A::RejectExtension
+        | A::ApproveReply
         | A::Callback => ("note", "意见（可选）", false),
     };
     ActionForm {
@@ -1026,6 +1031,7 @@ pub(super) async fn build_order_page(
         requester_phone: text(&view.requester.phone),
         requester_address: text(&view.requester.address),
         reply: view.reply.as_ref().map(|r| r.content.clone()),
+        reply_review: view.reply_review,
         evaluation: view.evaluation.as_ref().map(labels::evaluation),
         answer: view.answer.clone(),
         article_id: view.article_id,
@@ -1206,6 +1212,8 @@ pub(super) struct ActForm {
     result: Option<String>,
     resolved: Option<String>,
     into: Option<String>,
+    /// The sender has checked the sensitive words flagged in the text.
+    confirm_sensitive: Option<String>,
 }
 
 /// The form as the action's typed input: blank fields are absent, and a missing or
@@ -1231,6 +1239,7 @@ pub(super) fn action_input(f: &ActForm) -> ApiResult<ActionInput> {
         N::Answer => I::Answer(AnswerBody {
             content: req("content", &f.content)?,
             article_id: None,
+            confirm_sensitive: f.confirm_sensitive.as_deref() == Some("true"),
         }),
         N::Triage => I::Triage(TriageBody {
             route: field("route", &req("route", &f.route)?, TriageRoute::parse)?,
@@ -1265,7 +1274,10 @@ pub(super) fn action_input(f: &ActForm) -> ApiResult<ActionInput> {
         N::Reply => I::Reply(ReplyBody {
             content: req("content", &f.content)?,
             resolved,
+            confirm_sensitive: f.confirm_sensitive.as_deref() == Some("true"),
         }),
+        N::ApproveReply => I::ApproveReply(note_opt()),
+        N::RejectReply => I::RejectReply(reason()?),
         N::Note => I::Note(ContentBody {
             content: req("content", &f.content)?,
         }),

@@ -541,6 +541,7 @@ pub(super) struct PeriodPage {
     sections: Sections,
     deadline: String,
     satisfaction: String,
+    reply_review: String,
     /// The figures for the charts, as JSON with `<` escaped (a data block, not a script).
     chart_data: String,
     error: Option<String>,
@@ -626,6 +627,13 @@ pub(super) async fn period_page(
             report.satisfaction.dissatisfied,
             percent(report.satisfaction.rate)
         ),
+        reply_review: format!(
+            "审核答复 {} 件：通过 {}，退回重办 {}，通过率 {}",
+            report.reply_review.reviewed,
+            report.reply_review.approved,
+            report.reply_review.rejected,
+            percent(report.reply_review.rate)
+        ),
         chart_data: chart.to_string().replace('<', "\\u003c"),
         sections,
         error: None,
@@ -658,6 +666,13 @@ fn report_table(r: &crate::reports::PeriodReport, sections: &Sections) -> Table 
         row("满意度", "基本满意", Cell::Count(s.fairly_satisfied)),
         row("满意度", "不满意", Cell::Count(s.dissatisfied)),
         row("满意度", "满意率", Cell::Rate(s.rate)),
+    ]);
+    let v = &r.reply_review;
+    rows.extend([
+        row("答复审核", "审核", Cell::Count(v.reviewed)),
+        row("答复审核", "通过", Cell::Count(v.approved)),
+        row("答复审核", "退回重办", Cell::Count(v.rejected)),
+        row("答复审核", "通过率", Cell::Rate(v.rate)),
     ]);
     Table {
         title: "12345热线统计报表".into(),

@@ -2686,3 +2686,95 @@ async fn a_reporters_photo_from_the_portal_reaches_the_hotline_and_never_the_uni
         listed.text
     );
 }
+
+/// Reply review and sensitive words at the console (issue 17, point 3): the hotline's
+/// administrator ticks the kinds it reviews, the installation's keeps the words; a
+/// unit's reply with a listed word comes back naming it, and goes once confirmed;
+/// the dispatcher sees it waiting for review and approves it.
+#[tokio::test]
+async fn replies_are_reviewed_and_sensitive_words_flagged_at_the_console() {
+    let app = TestApp::sqlite().await;
+    let (_, _, admin) = console_login(&app, "admin", "").await;
+    let (_, _, page) = call(&app, get("/console/admin/rules", Some(&admin))).await;
+    let body = format!(
+        "csrf={}&op=sensitive&json=%E4%BF%9D%E8%AF%81%0A%E7%BB%9D%E5%AF%B9",
+        csrf_of(&page)
+    );
+    let (status, _, _) = call(&app, form("/console/admin/rules", Some(&admin), &body)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = call(&app, get("/console/admin/rules", Some(&admin))).await;
+    assert!(page.contains("保证\n绝对"), "{page}");
+
+    let (_, _, cdadmin) = console_login(&app, "cdadmin", "").await;
+    let (_, _, page) = call(&app, get("/console/admin/units", Some(&cdadmin))).await;
+    assert!(page.contains("答复审核"), "{page}");
+    let body = format!(
+        "csrf={}&op=reply_review&code=cd12345&review_kind=complaint",
+        csrf_of(&page)
+    );
+    let (status, _, _) = call(&app, form("/console/admin/units", Some(&cdadmin), &body)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = call(&app, get("/console/admin/units", Some(&cdadmin))).await;
+    assert!(page.contains("value=\"complaint\" checked"), "{page}");
+
+    let id = app.complaint().await;
+    app.ok(
+        "dispatcher",
+        id,
+        "dispatch",
+        serde_json::json!({"unit": "cd-jt"}),
+    )
+    .await;
+    app.ok("handler", id, "accept", serde_json::json!({})).await;
+    let (_, _, handler) = console_login(&app, "handler", "").await;
+    let (_, _, page) = call(&app, get(&format!("/console/orders/{id}"), Some(&handler))).await;
+    let csrf = csrf_of(&page);
+    let reply = "%E6%88%91%E4%BB%AC%E4%BF%9D%E8%AF%81%E4%BF%AE%E5%A5%BD"; // 我们保证修好
+    let body = format!("csrf={csrf}&action=reply&content={reply}&resolved=true");
+    let (status, _, page) = call(
+        &app,
+        form(&format!("/console/orders/{id}/act"), Some(&handler), &body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("内容含有敏感词：保证") && page.contains("已核对敏感词，仍然发送"),
+        "{page}"
+    );
+    let body = format!("{body}&confirm_sensitive=true");
+    let (status, _, _) = call(
+        &app,
+        form(&format!("/console/orders/{id}/act"), Some(&handler), &body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    let (_, _, dispatcher) = console_login(&app, "dispatcher", "").await;
+    let (_, _, page) = call(
+        &app,
+        get(&format!("/console/orders/{id}"), Some(&dispatcher)),
+    )
+    .await;
+    assert!(
+        page.contains("待热线审核")
+            && page.contains("审核通过答复")
+            && page.contains("退回答复重办"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("value=\"callback\""),
+        "no callback before the review: {page}"
+    );
+    let body = format!("csrf={}&action=reply%2Fapprove&note=", csrf_of(&page));
+    let (status, _, _) = call(
+        &app,
+        form(
+            &format!("/console/orders/{id}/act"),
+            Some(&dispatcher),
+            &body,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(app.order(id).await["reply_review"], false);
+}

@@ -28,6 +28,7 @@ mod personal_data;
 mod phones;
 mod ready;
 mod regions;
+mod reply_review;
 mod reports;
 mod search;
 mod summons;

@@ -81,6 +81,7 @@ fn body(row: &Row, merge_target: i64) -> Value {
         "note" => json!({"content": "协办意见"}),
         "callback" => json!({"result": "satisfied", "resolved": true}),
         "reopen" => json!({"reason": "不满意"}),
+        "reply/reject" => json!({"reason": "请补充处理结果"}),
         "urge" | "supervise" | "escalate" => json!({"note": "请加快"}),
         "merge" => json!({"into": merge_target}),
         "reveal-phone" => json!({"reason": "核实"}),
@@ -90,7 +91,14 @@ fn body(row: &Row, merge_target: i64) -> Value {
 
 /// A fresh order in the row's state.
 async fn order_in(app: &TestApp, state: &str) -> i64 {
-    let id = app.complaint().await;
+    // The hotline reviews suggestions' replies (set up by the test): an order awaiting
+    // review is a suggestion replied to.
+    let id = if state == "reply_review" {
+        let r = app.create("operator", order_body("suggestion")).await;
+        r.body["id"].as_i64().unwrap()
+    } else {
+        app.complaint().await
+    };
     let steps: &[(&str, &str, Value)] = &[
         (
             "dispatcher",
@@ -113,7 +121,7 @@ async fn order_in(app: &TestApp, state: &str) -> i64 {
         "registered" => 0,
         "dispatched" | "return_requested" => 1,
         "in_progress" | "extension_pending" => 2,
-        "replied" => 3,
+        "replied" | "reply_review" => 3,
         "callback_done" => 4,
         other => panic!("no set-up for state {other}"),
     };
@@ -150,8 +158,13 @@ fn sees(role: &str, state: &str) -> bool {
 #[tokio::test]
 async fn every_row_of_the_permission_table_holds() {
     let app = TestApp::sqlite().await;
+    let review = json!({"kinds": ["suggestion"]});
+    let r = app
+        .as_user("cdadmin", "PUT", "/api/v1/rules/reply-review", Some(review))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let table = rows();
-    assert_eq!(table.len(), 21, "the table has a row per action");
+    assert_eq!(table.len(), 23, "the table has a row per action");
     for row in &table {
         let path = |id: i64| format!("/api/v1/orders/{id}/{}", row.action);
         let name = format!("{} {}", row.action, row.route.as_deref().unwrap_or(""));

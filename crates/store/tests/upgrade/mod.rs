@@ -136,6 +136,7 @@ async fn fx_drive(s: &Arc<dyn Store>, o: Order, stage: u8, day: u32) -> Order {
     let reply = Action::Reply {
         content: "已核实处理。".into(),
         resolved: true,
+        review: false,
     };
     let callback = Action::Callback {
         result: CallbackResult::Satisfied,
