@@ -11,6 +11,17 @@
     box.appendChild(el);
     window.echarts.init(el).setOption(option);
   }
+  if (figures.trend && figures.trend.length > 1) {
+    chart({
+      title: { text: "受理量走势", textStyle: { fontSize: 14 } },
+      animation: false,
+      grid: { left: 10, right: 20, top: 40, bottom: 20, containLabel: true },
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "category", data: figures.trend.map(function (p) { return p[0]; }) },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [{ type: "line", data: figures.trend.map(function (p) { return p[1]; }) }]
+    });
+  }
   figures.sections.forEach(function (s) {
     if (!s.rows.length) return;
     var rows = s.rows.slice(0, 10);

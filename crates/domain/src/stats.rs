@@ -182,28 +182,12 @@ pub fn facts(order: &Order, events: &[Event], topics: &[String]) -> Facts {
     use measure::*;
     let mut items = Vec::new();
     let mut add = |day: u32, m: &str, key: &str| items.push((day, m.to_owned(), key.to_owned()));
+    // A merged order is a duplicate of its target: the volumes, topics and deadlines
+    // count the target alone; what the units did on it still counts for them.
+    let merged = order.status == crate::order::Status::Merged;
     let registered = day_number(order.registered_at);
-    add(registered, REGISTERED, order.region.as_str());
-    add(registered, CHANNEL, order.channel.as_str());
-    add(registered, KIND, order.kind.as_str());
-    add(
-        registered,
-        DOMAIN,
-        order.domain.as_ref().map_or("", |d| d.top()),
-    );
-    if let Some(unit) = &order.unit {
-        add(registered, UNIT, unit.as_str());
-    }
-    for t in topics {
-        add(registered, TOPIC, t);
-    }
-    if let Some(deadline) = order.deadline {
-        let met = order.reply.as_ref().is_some_and(|r| r.at <= deadline);
-        add(
-            day_number(deadline),
-            DEADLINE,
-            if met { "on_time" } else { "late" },
-        );
+    if !merged {
+        volumes(order, topics, registered, &mut add);
     }
     if let Some(e) = &order.evaluation {
         add(day_number(e.at), EVALUATION, e.result.as_str());
@@ -235,6 +219,39 @@ pub fn facts(order: &Order, events: &[Event], topics: &[String]) -> Facts {
         region: order.region.as_str().to_owned(),
         version: order.version,
         items,
+    }
+}
+
+/// The facts of an order that count it in the volumes: its registration by region,
+/// channel, kind, domain and unit, its topics and its deadline.
+fn volumes(
+    order: &Order,
+    topics: &[String],
+    registered: u32,
+    add: &mut impl FnMut(u32, &str, &str),
+) {
+    use measure::*;
+    add(registered, REGISTERED, order.region.as_str());
+    add(registered, CHANNEL, order.channel.as_str());
+    add(registered, KIND, order.kind.as_str());
+    add(
+        registered,
+        DOMAIN,
+        order.domain.as_ref().map_or("", |d| d.top()),
+    );
+    if let Some(unit) = &order.unit {
+        add(registered, UNIT, unit.as_str());
+    }
+    for t in topics {
+        add(registered, TOPIC, t);
+    }
+    if let Some(deadline) = order.deadline {
+        let met = order.reply.as_ref().is_some_and(|r| r.at <= deadline);
+        add(
+            day_number(deadline),
+            DEADLINE,
+            if met { "on_time" } else { "late" },
+        );
     }
 }
 

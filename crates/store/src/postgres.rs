@@ -86,6 +86,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         16,
         include_str!("../migrations/postgres/0016_attachments.sql"),
     ),
+    (
+        17,
+        include_str!("../migrations/postgres/0017_recount_merged.sql"),
+    ),
 ];
 
 /// The connection options of the store's pool, for the listener's own connection.

@@ -91,6 +91,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         16,
         include_str!("../migrations/sqlite/0016_attachments.sql"),
     ),
+    (
+        17,
+        include_str!("../migrations/sqlite/0017_recount_merged.sql"),
+    ),
 ];
 
 type Finisher = Box<dyn FnOnce(Option<StoreError>) + Send>;

@@ -113,8 +113,12 @@ async fn hotspots(
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub(crate) struct PeriodQuery {
+    /// `day`, `week`, `month` (the default), `quarter`, `year`, or `range` with `from`
+    /// and `to` (at most 366 days).
     period: Option<Period>,
     date: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
 }
 
 async fn period(
@@ -123,7 +127,16 @@ async fn period(
     ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> ApiResult<Json<PeriodReport>> {
     let date = date_param("date", q.date.as_deref(), &state)?;
-    let report = period_report(&state, &v, q.period.unwrap_or(Period::Month), date).await?;
+    let period = q.period.unwrap_or(Period::Month);
+    let range = match (q.from.as_deref(), q.to.as_deref()) {
+        (Some(from), Some(to)) => Some((
+            crate::dates::day("from", from)?,
+            crate::dates::day("to", to)?,
+        )),
+        _ => None,
+    };
+    let days = period.days(date, range)?;
+    let report = crate::reports::range_report(&state, &v, period, days).await?;
     Ok(Json(report))
 }
 

@@ -239,9 +239,54 @@ pub async fn set_weights(
 
 /// Words that say nothing about what a request is about.
 const GENERIC: &[&str] = &[
-    "问题", "反映", "希望", "要求", "情况", "相关", "部门", "处理", "解决", "咨询", "投诉", "举报",
-    "建议", "求助", "市民", "群众", "诉求", "来电", "请求", "关于", "尽快", "一下", "严重", "非常",
-    "多次", "长期", "一直", "没有", "不能", "无法", "存在", "影响",
+    "问题",
+    "反映",
+    "希望",
+    "要求",
+    "情况",
+    "相关",
+    "部门",
+    "处理",
+    "解决",
+    "咨询",
+    "投诉",
+    "举报",
+    "建议",
+    "求助",
+    "市民",
+    "群众",
+    "诉求",
+    "来电",
+    "请求",
+    "关于",
+    "尽快",
+    "一下",
+    "严重",
+    "非常",
+    "多次",
+    "长期",
+    "一直",
+    "没有",
+    "不能",
+    "无法",
+    "存在",
+    "影响",
+    "哪些",
+    "什么",
+    "怎么",
+    "如何",
+    "怎样",
+    "是否",
+    "可以",
+    "需要",
+    "材料",
+    "办理",
+    "为什么",
+    "多少",
+    "哪里",
+    "时候",
+    "能否",
+    "请问",
 ];
 
 /// The topics of an order: the meaningful words of its title.
@@ -274,7 +319,12 @@ pub async fn hotspots_for(
     let mut f = OrderFilter::new(scope);
     f.registered_from = Some(start_of_day(first));
     f.registered_to = Some(end_of_day(day));
-    for o in all_orders(state, f).await? {
+    // A merged order is its target's duplicate: counted once, as the target.
+    let orders = all_orders(state, f).await?;
+    for o in orders
+        .into_iter()
+        .filter(|o| o.status != hotline_domain::Status::Merged)
+    {
         let registered = o.registered_at.with_timezone(&shanghai()).date_naive();
         let days_ago = (day - registered).num_days();
         if (0..=BASELINE_DAYS as i64).contains(&days_ago) {
@@ -296,7 +346,14 @@ pub enum Period {
     Day,
     Week,
     Month,
+    Quarter,
+    Year,
+    /// Any days `from..=to` (at most [`MAX_RANGE_DAYS`]).
+    Range,
 }
+
+/// Days a report of any range covers at most.
+pub const MAX_RANGE_DAYS: i64 = 366;
 
 impl Period {
     /// The first and last day of the period containing `date` (weeks start on Monday).
@@ -309,13 +366,74 @@ impl Period {
                     date - chrono::Days::new(u64::from(date.weekday().num_days_from_monday()));
                 (first, first + chrono::Days::new(6))
             }
-            Period::Month => {
+            Period::Month | Period::Range => {
                 let first = date.with_day(1).unwrap_or(date);
                 let next = first + chrono::Months::new(1);
                 (first, next.pred_opt().unwrap_or(first))
             }
+            Period::Quarter => {
+                let month = (date.month0() / 3) * 3 + 1;
+                let first = date
+                    .with_day(1)
+                    .and_then(|d| d.with_month(month))
+                    .unwrap_or(date);
+                let next = first + chrono::Months::new(3);
+                (first, next.pred_opt().unwrap_or(first))
+            }
+            Period::Year => {
+                let first = date.with_ordinal(1).unwrap_or(date);
+                let next = first + chrono::Months::new(12);
+                (first, next.pred_opt().unwrap_or(first))
+            }
         }
     }
+
+    /// The days of a report: the period containing `date`, or for a range the days
+    /// `from..=to` (checked: in order, at most [`MAX_RANGE_DAYS`]).
+    pub fn days(
+        self,
+        date: chrono::NaiveDate,
+        range: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+    ) -> ApiResult<(chrono::NaiveDate, chrono::NaiveDate)> {
+        match (self, range) {
+            (Period::Range, Some((from, to))) => {
+                if to < from {
+                    return Err(ApiError::invalid("to", "must not be before from"));
+                }
+                if (to - from).num_days() >= MAX_RANGE_DAYS {
+                    return Err(ApiError::invalid(
+                        "to",
+                        format!("a range covers at most {MAX_RANGE_DAYS} days"),
+                    ));
+                }
+                Ok((from, to))
+            }
+            (Period::Range, None) => Err(ApiError::invalid("from", "a range needs from and to")),
+            (p, _) => Ok(p.bounds(date)),
+        }
+    }
+}
+
+/// Orders registered on a day (or, in reports longer than a quarter, a month).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TrendPoint {
+    /// The day (`2026-03-02`) or the month (`2026-03`).
+    pub date: String,
+    pub count: u64,
+}
+
+/// The period's total against the period before (环比) and the same days a year
+/// before (同比).
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct Comparison {
+    /// Orders registered in the period of the same length just before.
+    pub previous: u64,
+    /// (total − previous) / previous.
+    pub change_from_previous: Option<f64>,
+    /// Orders registered in the same days a year before.
+    pub last_year: u64,
+    /// (total − last_year) / last_year.
+    pub change_from_last_year: Option<f64>,
 }
 
 /// One count of a breakdown: the key as stored (a kind, a channel, a unit code, …).
@@ -370,6 +488,9 @@ pub struct PeriodReport {
     pub satisfaction: Satisfaction,
     pub top_issues: Vec<Count>,
     pub reply_review: ReplyReviews,
+    /// Orders registered day by day (month by month beyond 92 days).
+    pub trend: Vec<TrendPoint>,
+    pub comparison: Comparison,
 }
 
 fn sorted(m: BTreeMap<String, u64>, limit: usize) -> Vec<Count> {
@@ -389,12 +510,22 @@ pub async fn period_report(
     period: Period,
     date: chrono::NaiveDate,
 ) -> ApiResult<PeriodReport> {
+    range_report(state, v, period, period.days(date, None)?).await
+}
+
+/// The report of the days `first..=last`.
+pub async fn range_report(
+    state: &AppState,
+    v: &Viewer,
+    period: Period,
+    (first, last): (chrono::NaiveDate, chrono::NaiveDate),
+) -> ApiResult<PeriodReport> {
+    use chrono::Datelike;
     use measure::*;
     let org = state.org().await?;
     let scope = assessment_scope(&org, v).ok_or_else(|| {
         ApiError::forbidden("reports are for supervisors, inspectors, dispatchers and admins")
     })?;
-    let (first, last) = period.bounds(date);
     let query = |measures: Vec<&'static str>, to: chrono::NaiveDate| CountQuery {
         measures,
         from: first,
@@ -448,12 +579,59 @@ pub async fn period_report(
     };
     reply_review.reviewed = reply_review.approved + reply_review.rejected;
     reply_review.rate = rate(reply_review.approved, reply_review.reviewed);
+    let total: u64 = regions.values().sum();
+    let registered_between = |from: chrono::NaiveDate, to: chrono::NaiveDate| {
+        let q = query(vec![REGISTERED], to);
+        async move {
+            let q = CountQuery { from, ..q };
+            let c = counts(state, q).await?;
+            Ok::<u64, ApiError>(c.get(REGISTERED).map_or(0, |m| m.values().sum()))
+        }
+    };
+    let mut trend = Vec::new();
+    let length = (last - first).num_days();
+    if length <= 92 {
+        for day in first.iter_days().take_while(|d| *d <= last) {
+            let count = registered_between(day, day).await?;
+            trend.push(TrendPoint {
+                date: day.to_string(),
+                count,
+            });
+        }
+    } else {
+        let mut month = first;
+        while month <= last {
+            let next = (month + chrono::Months::new(1)).with_day(1).unwrap_or(last);
+            let end = next.pred_opt().unwrap_or(last).min(last);
+            let count = registered_between(month, end).await?;
+            trend.push(TrendPoint {
+                date: month.format("%Y-%m").to_string(),
+                count,
+            });
+            month = next;
+        }
+    }
+    let before_last = first.pred_opt().unwrap_or(first);
+    let before_first = before_last - chrono::Days::new(length as u64);
+    let previous = registered_between(before_first, before_last).await?;
+    let year_ago =
+        |d: chrono::NaiveDate| d.checked_sub_months(chrono::Months::new(12)).unwrap_or(d);
+    let last_year = registered_between(year_ago(first), year_ago(last)).await?;
+    let change = |now: u64, then: u64| (then > 0).then(|| (now as f64 - then as f64) / then as f64);
+    let comparison = Comparison {
+        previous,
+        change_from_previous: change(total, previous),
+        last_year,
+        change_from_last_year: change(total, last_year),
+    };
     Ok(PeriodReport {
         reply_review,
+        trend,
+        comparison,
         period,
         from: first,
         to: last,
-        total: regions.values().sum(),
+        total,
         by_channel: sorted(take(CHANNEL), 50),
         by_kind: sorted(take(KIND), 50),
         by_domain: sorted(take(DOMAIN), 50),

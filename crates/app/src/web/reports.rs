@@ -9,7 +9,10 @@ pub(super) fn router() -> Router<AppState> {
         .route("/console/reports/units", get(units_page))
         .route("/console/supervision", get(supervision_page))
         .route("/console/reports/hotspots", get(hotspots_page))
-        .route("/console/reports/summons", get(summons_page))
+        .route(
+            "/console/reports/summons",
+            get(summons_page).post(summons_acted),
+        )
         .route("/console/reports/period", get(period_page))
         .route("/static/vendor/echarts-5.6.0.min.js", get(echarts))
         .route("/static/report-charts.js", get(report_charts))
@@ -419,6 +422,10 @@ pub(super) struct SummonsRow {
 #[template(path = "summons.html")]
 pub(super) struct SummonsPage {
     me: Option<Shell>,
+    /// The viewer records what was done about a summons (supervisors, admins).
+    may_record: bool,
+    csrf: String,
+    message: Option<String>,
     /// Whether the viewer can open the orders (an installation admin cannot).
     link_orders: bool,
     month: String,
@@ -440,6 +447,60 @@ pub(super) async fn summons_page(
         .month
         .filter(|m| !m.is_empty())
         .unwrap_or_else(|| state.today().format("%Y-%m").to_string());
+    summons_view(&state, &user, month, None, None).await
+}
+
+#[derive(Deserialize)]
+pub(super) struct ActedForm {
+    csrf: String,
+    month: String,
+    unit: String,
+    note: String,
+}
+
+/// The form beside a unit on the summons list: what the authority did (约谈记录).
+pub(super) async fn summons_acted(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    user: ConsoleUser,
+    Form(f): Form<ActedForm>,
+) -> Response {
+    if !csrf_ok(&state, &user, &f.csrf) {
+        return stale_form();
+    }
+    let month = f.month.clone();
+    let body = crate::reports::summons::ActedBody {
+        month: f.month,
+        unit: f.unit,
+        note: f.note,
+    };
+    match crate::reports::summons::record_acted(&state, &user.viewer, &addr, body).await {
+        Ok(()) => {
+            summons_view(
+                &state,
+                &user,
+                month,
+                Some("已记录约谈处理情况。".into()),
+                None,
+            )
+            .await
+        }
+        Err(e) if e.code == "forbidden" => refused("您的角色不记录约谈处理情况。"),
+        Err(e) => {
+            let page = summons_view(&state, &user, month, None, Some(form_error(&e))).await;
+            (e.status, page).into_response()
+        }
+    }
+}
+
+async fn summons_view(
+    state: &AppState,
+    user: &ConsoleUser,
+    month: String,
+    message: Option<String>,
+    refused_with: Option<String>,
+) -> Response {
+    let state = state.clone();
     let org = match state.org().await {
         Ok(o) => o,
         Err(e) => return page_error(e),
@@ -470,11 +531,14 @@ pub(super) async fn summons_page(
             Err(e) => (Vec::new(), Some(form_error(&e))),
         };
     SummonsPage {
-        me: Some(shell(&state, &org, &user)),
+        me: Some(shell(&state, &org, user)),
+        may_record: user.viewer.grants(Capability::RecordSummons),
+        csrf: csrf_token(&state, &user.token),
+        message,
+        error: refused_with.or(error),
         link_orders: user.viewer.scope(&org).is_some(),
         month,
         rows,
-        error,
     }
     .into_response()
 }
@@ -542,6 +606,8 @@ pub(super) struct PeriodPage {
     deadline: String,
     satisfaction: String,
     reply_review: String,
+    /// 环比 and 同比 in words.
+    comparison: String,
     /// The figures for the charts, as JSON with `<` escaped (a data block, not a script).
     chart_data: String,
     error: Option<String>,
@@ -551,6 +617,8 @@ pub(super) struct PeriodPage {
 pub(super) struct PeriodQuery {
     period: Option<String>,
     date: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
     format: Option<String>,
 }
 
@@ -560,14 +628,23 @@ pub(super) async fn period_page(
     user: ConsoleUser,
     Query(q): Query<PeriodQuery>,
 ) -> Response {
-    use crate::reports::{Period, period_report};
+    use crate::reports::{Period, range_report};
     if !user.viewer.grants(Capability::ReadReports) {
         return refused("您的角色不查看统计报表。");
     }
     let period = match q.period.as_deref() {
         Some("day") => Period::Day,
         Some("week") => Period::Week,
+        Some("quarter") => Period::Quarter,
+        Some("year") => Period::Year,
+        Some("range") => Period::Range,
         _ => Period::Month,
+    };
+    let range = match (q.from.as_deref(), q.to.as_deref()) {
+        (Some(from), Some(to)) => crate::dates::day("from", from)
+            .ok()
+            .zip(crate::dates::day("to", to).ok()),
+        _ => None,
     };
     let today = state.today();
     let date = q
@@ -579,7 +656,11 @@ pub(super) async fn period_page(
         Ok(o) => o,
         Err(e) => return page_error(e),
     };
-    let report = match period_report(&state, &user.viewer, period, date).await {
+    let days = match period.days(date, range) {
+        Ok(d) => d,
+        Err(e) => return refusal(e.status, &form_error(&e)),
+    };
+    let report = match range_report(&state, &user.viewer, period, days).await {
         Ok(r) => r,
         Err(e) => return page_error(e),
     };
@@ -600,6 +681,7 @@ pub(super) async fn period_page(
             ["基本满意", report.satisfaction.fairly_satisfied],
             ["不满意", report.satisfaction.dissatisfied],
         ],
+        "trend": report.trend.iter().map(|p| serde_json::json!([p.date, p.count])).collect::<Vec<_>>(),
     });
     PeriodPage {
         me: Some(shell(&state, &org, &user)),
@@ -607,7 +689,11 @@ pub(super) async fn period_page(
             Period::Day => "day",
             Period::Week => "week",
             Period::Month => "month",
+            Period::Quarter => "quarter",
+            Period::Year => "year",
+            Period::Range => "range",
         },
+        comparison: comparison_sentence(&report.comparison),
         date: date.to_string(),
         from: report.from.to_string(),
         to: report.to.to_string(),
@@ -641,10 +727,41 @@ pub(super) async fn period_page(
     .into_response()
 }
 
+fn change_words(change: Option<f64>) -> String {
+    match change {
+        Some(c) if c > 0.0 => format!("增长 {:.1}%", c * 100.0),
+        Some(c) if c < 0.0 => format!("下降 {:.1}%", -c * 100.0),
+        Some(_) => "持平".into(),
+        None => "无可比数据".into(),
+    }
+}
+
+fn comparison_sentence(c: &crate::reports::Comparison) -> String {
+    format!(
+        "环比（上一同长周期 {} 件）{}；同比（去年同期 {} 件）{}",
+        c.previous,
+        change_words(c.change_from_previous),
+        c.last_year,
+        change_words(c.change_from_last_year)
+    )
+}
+
 /// The same figures as the page, as a table: one row per figure.
 fn report_table(r: &crate::reports::PeriodReport, sections: &Sections) -> Table {
     let row = |a: &str, b: &str, c: Cell| vec![Cell::from(a), Cell::from(b), c];
-    let mut rows = vec![row("受理总量", "", Cell::Count(r.total))];
+    let c = &r.comparison;
+    let mut rows = vec![
+        row("受理总量", "", Cell::Count(r.total)),
+        row("受理总量", "上一同长周期（环比）", Cell::Count(c.previous)),
+        row("受理总量", "环比增减", Cell::Rate(c.change_from_previous)),
+        row("受理总量", "去年同期（同比）", Cell::Count(c.last_year)),
+        row("受理总量", "同比增减", Cell::Rate(c.change_from_last_year)),
+    ];
+    rows.extend(
+        r.trend
+            .iter()
+            .map(|p| row("每日受理", &p.date, Cell::Count(p.count))),
+    );
     for (title, items) in sections {
         rows.extend(
             items

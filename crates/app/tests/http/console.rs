@@ -2778,3 +2778,114 @@ async fn replies_are_reviewed_and_sensitive_words_flagged_at_the_console() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(app.order(id).await["reply_review"], false);
 }
+
+/// The summons list takes what the authority did about a unit (issue 17, point 6).
+#[tokio::test]
+async fn a_summons_action_is_recorded_from_the_console() {
+    let app = TestApp::sqlite().await;
+    app.set_time("2026-03-02T09:00:00+08:00");
+    for _ in 0..3 {
+        let r = app.create("operator", order_body("consultation")).await;
+        let id = r.body["id"].as_i64().unwrap();
+        app.ok(
+            "dispatcher",
+            id,
+            "dispatch",
+            serde_json::json!({"unit": "cd-jt"}),
+        )
+        .await;
+        app.ok("handler", id, "accept", serde_json::json!({})).await;
+    }
+    app.set_time("2026-04-01T09:00:00+08:00");
+    let (_, _, cookie) = console_login(&app, "supervisor", "").await;
+    let (status, _, page) = call(
+        &app,
+        get("/console/reports/summons?month=2026-03", Some(&cookie)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("name=\"unit\" value=\"cd-jt\"") && page.contains("记录"),
+        "{page}"
+    );
+    let body = format!(
+        "csrf={}&month=2026-03&unit=cd-jt&note=%E5%B7%B2%E7%BA%A6%E8%B0%88%E5%8D%95%E4%BD%8D%E8%B4%9F%E8%B4%A3%E4%BA%BA",
+        csrf_of(&page)
+    );
+    let (status, _, page) =
+        call(&app, form("/console/reports/summons", Some(&cookie), &body)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("已记录约谈处理情况") && page.contains("已约谈单位负责人"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("name=\"unit\" value=\"cd-jt\""),
+        "recorded once: {page}"
+    );
+    // A unit not on the list is refused, naming the problem.
+    let (_, _, page) = call(
+        &app,
+        get("/console/reports/summons?month=2026-03", Some(&cookie)),
+    )
+    .await;
+    let body = format!("csrf={}&month=2026-03&unit=cd-zj&note=x", csrf_of(&page));
+    let (status, _, _) = call(&app, form("/console/reports/summons", Some(&cookie), &body)).await;
+    assert!(status.is_client_error(), "{status}");
+    // An inspector reads the list and records nothing.
+    let (_, _, cookie) = console_login(&app, "inspector", "").await;
+    let (_, _, page) = call(
+        &app,
+        get("/console/reports/summons?month=2026-03", Some(&cookie)),
+    )
+    .await;
+    assert!(!page.contains("class=\"acted\""), "{page}");
+}
+
+/// The report page takes quarters, years and any range, and says 环比 and 同比.
+#[tokio::test]
+async fn the_report_page_takes_any_period_and_compares_it() {
+    let app = TestApp::sqlite().await;
+    app.set_time("2026-03-02T09:00:00+08:00");
+    app.complaint().await;
+    let (_, _, cookie) = console_login(&app, "supervisor", "").await;
+    let (status, _, page) = call(
+        &app,
+        get(
+            "/console/reports/period?period=quarter&date=2026-03-02",
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("2026-01-01 至 2026-03-31") && page.contains("环比") && page.contains("同比"),
+        "{page}"
+    );
+    assert!(page.contains("value=\"quarter\" selected"));
+    let (_, _, page) = call(
+        &app,
+        get(
+            "/console/reports/period?period=range&from=2026-03-01&to=2026-03-05",
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert!(
+        page.contains("2026-03-01 至 2026-03-05：受理 1 件"),
+        "{page}"
+    );
+    assert!(
+        page.contains("\"trend\":[[\"2026-03-01\",0],[\"2026-03-02\",1]"),
+        "{page}"
+    );
+    let (status, _, _) = call(
+        &app,
+        get(
+            "/console/reports/period?period=range&from=2026-03-05&to=2026-03-01",
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -29,6 +29,7 @@ mod phones;
 mod ready;
 mod regions;
 mod reply_review;
+mod report_periods;
 mod reports;
 mod search;
 mod summons;
