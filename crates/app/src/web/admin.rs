@@ -16,6 +16,7 @@ pub(super) fn router() -> Router<AppState> {
             "/console/admin/rules",
             get(admin_rules).post(admin_rules_post),
         )
+        .route("/static/calendar.js", get(calendar_script))
 }
 
 pub(super) fn unit_kind_label(k: &str) -> &'static str {
@@ -60,6 +61,8 @@ pub(super) struct AdminUnitsPage {
 
 #[derive(Deserialize)]
 pub(super) struct AdminQuery {
+    /// The calendar year the rules page shows.
+    year: Option<i32>,
     done: Option<String>,
     error: Option<String>,
     /// The field a refused form got wrong.
@@ -471,6 +474,10 @@ pub(super) async fn unit_change(
 pub(super) struct UserLine {
     username: String,
     roles: String,
+    /// Every role with whether the account holds it (the role change form).
+    held: Vec<(&'static str, &'static str, bool)>,
+    /// The unit as the unit field takes it: `名称（code）`.
+    unit_value: String,
     unit: String,
     state: &'static str,
     active: bool,
@@ -516,6 +523,15 @@ async fn users_view(
         .iter()
         .filter(|u| user.viewer.administers(&org, u.unit.as_ref()))
         .map(|u| UserLine {
+            held: Role::ALL
+                .iter()
+                .map(|r| (r.as_str(), labels::role(r.as_str()), u.roles.contains(r)))
+                .collect(),
+            unit_value: u
+                .unit
+                .as_ref()
+                .map(|c| format!("{}（{c}）", unit_name(&org, Some(c.as_str()))))
+                .unwrap_or_default(),
             username: u.username.clone(),
             roles: u
                 .roles
@@ -549,7 +565,6 @@ pub(super) struct UserForm {
     csrf: String,
     op: String,
     username: String,
-    role: Option<String>,
     unit: Option<String>,
     password: Option<String>,
 }
@@ -567,7 +582,12 @@ pub(super) async fn admin_users_post(
     if !csrf_ok(&state, &user, &f.csrf) {
         return stale_form();
     }
-    match account_change(&state, &addr, &user.viewer, f).await {
+    let roles: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "role")
+        .map(|(_, v)| v.clone())
+        .collect();
+    match account_change(&state, &addr, &user.viewer, f, &roles).await {
         Err(e) if is_refusal(&e) => {
             users_view(
                 &state,
@@ -581,34 +601,66 @@ pub(super) async fn admin_users_post(
     }
 }
 
+/// An account's unit typed by name (or code, or `名称（code）`), found within the
+/// administrator's hotline; blank is none.
+async fn unit_by_name(
+    state: &AppState,
+    v: &Viewer,
+    given: Option<&str>,
+) -> Result<Option<hotline_domain::UnitCode>, ApiError> {
+    let Some(given) = given.map(str::trim).filter(|u| !u.is_empty()) else {
+        return Ok(None);
+    };
+    let org = state.org().await?;
+    let home = if v.is_installation_admin() {
+        None
+    } else {
+        v.home_hotline(&org)
+    };
+    org.resolve_within(given, home.as_ref())
+        .map(Some)
+        .map_err(|why| ApiError::invalid("unit", why))
+}
+
 pub(super) async fn account_change(
     state: &AppState,
     addr: &ClientAddr,
     v: &Viewer,
     f: UserForm,
+    roles: &[String],
 ) -> Result<(), ApiError> {
     use crate::admin::{UserPatch, add_user, change_user, set_password};
     let actor = Principal::person(v, addr);
     let username = f.username.trim();
+    // Several roles a person (ticked boxes, or the one chosen).
+    let roles = || -> Result<Vec<Role>, ApiError> {
+        let picked: Vec<Role> = roles
+            .iter()
+            .map(|r| Role::parse(r).map_err(|e| ApiError::invalid("role", e.0)))
+            .collect::<Result<_, _>>()?;
+        if picked.is_empty() {
+            return Err(ApiError::invalid("role", "choose at least one role"));
+        }
+        Ok(picked)
+    };
     if f.op == "create" {
-        let unit = f
-            .unit
-            .as_deref()
-            .map(str::trim)
-            .filter(|u| !u.is_empty())
-            .map(hotline_domain::UnitCode::parse)
-            .transpose();
-        let unit = unit.map_err(|e| ApiError::invalid("unit", e.0))?;
-        let role = Role::parse(f.role.as_deref().unwrap_or(""))
-            .map_err(|e| ApiError::invalid("role", e.0))?;
+        let unit = unit_by_name(state, v, f.unit.as_deref()).await?;
         let password = f.password.as_deref().unwrap_or("");
-        return add_user(state, &actor, username, password, vec![role], unit)
+        return add_user(state, &actor, username, password, roles()?, unit)
             .await
             .map(drop);
     }
     if f.op == "reset" {
         let password = f.password.as_deref().unwrap_or("");
         return set_password(state, &actor, username, password).await;
+    }
+    if f.op == "roles" {
+        let patch = UserPatch {
+            roles: Some(roles()?),
+            unit: unit_by_name(state, v, f.unit.as_deref()).await?,
+            ..Default::default()
+        };
+        return change_user(state, &actor, username, patch).await.map(drop);
     }
     let patch = UserPatch {
         active: Some(f.op == "enable"),
@@ -632,10 +684,19 @@ pub(super) struct AdminRulesPage {
     /// The sensitive words, one a line.
     sensitive: String,
     tops: Vec<(&'static str, &'static str)>,
-    categories: Vec<(String, String, String)>,
+    /// The taxonomy by top field, names first: (top, [(name, path)]).
+    taxonomy_groups: Vec<(String, Vec<(String, String)>)>,
     /// The streets administrators added or renamed: (code, where, name).
     streets: Vec<(String, String, String)>,
     edition: &'static str,
+    /// The calendar year shown as a grid, its days off and make-up working days one a
+    /// line (the editor), its notice, and a warning when it looks incomplete.
+    calendar_year: i32,
+    months: Vec<MonthGrid>,
+    holiday_lines: String,
+    workday_lines: String,
+    notice: String,
+    year_warning: Option<String>,
     csrf: String,
     message: Option<String>,
     error: Option<String>,
@@ -669,8 +730,84 @@ pub(super) async fn admin_rules(
     user: ConsoleUser,
     Query(q): Query<AdminQuery>,
 ) -> Response {
-    rules_view(&state, &user, admin_messages(&q), Typed::default()).await
+    let typed = match q.year {
+        Some(y) => Typed::of(&[("calendar_year".to_owned(), y.to_string())]),
+        None => Typed::default(),
+    };
+    rules_view(&state, &user, admin_messages(&q), typed).await
 }
+
+async fn calendar_script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../../../../static/calendar.js"),
+    )
+}
+
+/// One day of the calendar grid.
+pub(super) struct DayCell {
+    day: u32,
+    date: String,
+    /// `holiday` (放假), `workday` (调休上班), `weekend`, or `` for a plain working day.
+    class: &'static str,
+}
+
+/// A month of the calendar grid: its name and its weeks, Monday first.
+pub(super) struct MonthGrid {
+    name: String,
+    weeks: Vec<Vec<Option<DayCell>>>,
+}
+
+fn month_grids(calendar: &hotline_domain::Calendar, year: i32) -> Vec<MonthGrid> {
+    use chrono::Datelike;
+    let a = calendar.arrangement(year);
+    let holidays: Vec<chrono::NaiveDate> =
+        a.as_ref().map(|a| a.holidays.clone()).unwrap_or_default();
+    let workdays: Vec<chrono::NaiveDate> =
+        a.as_ref().map(|a| a.workdays.clone()).unwrap_or_default();
+    (1..=12)
+        .filter_map(|m| chrono::NaiveDate::from_ymd_opt(year, m, 1))
+        .map(|first| {
+            let mut weeks = Vec::new();
+            let mut week: Vec<Option<DayCell>> = (0..first.weekday().num_days_from_monday())
+                .map(|_| None)
+                .collect();
+            for d in first.iter_days().take_while(|d| d.month() == first.month()) {
+                let weekend = d.weekday().num_days_from_monday() >= 5;
+                let class = if holidays.contains(&d) {
+                    "holiday"
+                } else if workdays.contains(&d) {
+                    "workday"
+                } else if weekend {
+                    "weekend"
+                } else {
+                    ""
+                };
+                week.push(Some(DayCell {
+                    day: d.day(),
+                    date: d.to_string(),
+                    class,
+                }));
+                if week.len() == 7 {
+                    weeks.push(std::mem::take(&mut week));
+                }
+            }
+            if !week.is_empty() {
+                week.resize_with(7, || None);
+                weeks.push(week);
+            }
+            MonthGrid {
+                name: format!("{}月", first.month()),
+                weeks,
+            }
+        })
+        .collect()
+}
+
+/// The statutory holidays a year has at least (元旦 1, 春节 4, 清明 1, 劳动节 2,
+/// 端午 1, 中秋 1, 国庆 3, from 2025): an arrangement listing fewer days off is
+/// probably incomplete.
+const FEWEST_HOLIDAYS: usize = 13;
 
 async fn rules_view(
     state: &AppState,
@@ -721,8 +858,54 @@ async fn rules_view(
         Ok(w) => w.words.join("\n"),
         Err(e) => return page_error(e),
     };
+    let calendar_year = typed
+        .get("calendar_year")
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (1990..=2100).contains(y))
+        .unwrap_or_else(|| {
+            use chrono::Datelike;
+            state.today().year()
+        });
+    let shown = calendar.arrangement(calendar_year);
+    let lines = |days: Option<&Vec<chrono::NaiveDate>>| {
+        days.map(|d| {
+            d.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
+    };
+    let year_warning = match &shown {
+        None => Some(format!(
+            "{calendar_year} 年的安排尚未载入：该年按周一至周五计算工作日。"
+        )),
+        Some(a) if a.holidays.len() < FEWEST_HOLIDAYS => Some(format!(
+            "{calendar_year} 年只载入了 {} 个放假日期，少于法定节假日的 {FEWEST_HOLIDAYS} 天，可能不完整：请对照国务院办公厅通知核对。",
+            a.holidays.len()
+        )),
+        _ => None,
+    };
     let page = AdminRulesPage {
         me: Some(shell(&state, &org, user)),
+        months: month_grids(&calendar, calendar_year),
+        holiday_lines: if typed.op("calendar_days") {
+            typed.get("holidays").to_owned()
+        } else {
+            lines(shown.as_ref().map(|a| &a.holidays))
+        },
+        workday_lines: if typed.op("calendar_days") {
+            typed.get("workdays").to_owned()
+        } else {
+            lines(shown.as_ref().map(|a| &a.workdays))
+        },
+        notice: shown
+            .as_ref()
+            .and_then(|a| a.notice.clone())
+            .unwrap_or_default(),
+        year_warning,
+        calendar_year,
         sensitive,
         typed,
         years: year_ranges(&years),
@@ -735,10 +918,17 @@ async fn rules_view(
             .iter()
             .map(|t| (*t, hotline_domain::taxonomy::top_name(t)))
             .collect(),
-        categories: taxonomy
-            .iter()
-            .map(|c| (c.top_name.clone(), c.name.clone(), c.path.to_string()))
-            .collect(),
+        taxonomy_groups: {
+            let mut groups: Vec<(String, Vec<(String, String)>)> = Vec::new();
+            for c in taxonomy.iter() {
+                let entry = (c.name.clone(), c.path.to_string());
+                match groups.iter_mut().find(|(top, _)| *top == c.top_name) {
+                    Some((_, subs)) => subs.push(entry),
+                    None => groups.push((c.top_name.clone(), vec![entry])),
+                }
+            }
+            groups
+        },
         streets: match state.regions().await {
             Ok(r) => r
                 .edits()
@@ -937,6 +1127,37 @@ pub(super) async fn rules_change(
         let code = f.numbers.get("code").map(|c| c.trim()).unwrap_or("");
         let name = f.name.unwrap_or_default();
         return crate::regions::set_street(state, &Principal::person(v, addr), code, &name)
+            .await
+            .map(drop);
+    }
+    if f.op == "calendar_days" {
+        let dates = |field: &str| -> Result<Vec<chrono::NaiveDate>, ApiError> {
+            f.numbers
+                .get(field)
+                .map(String::as_str)
+                .unwrap_or("")
+                .split(|c: char| c.is_whitespace() || c == ',' || c == '，')
+                .filter(|d| !d.is_empty())
+                .map(|d| crate::dates::day(field, d))
+                .collect()
+        };
+        let year = f
+            .numbers
+            .get("calendar_year")
+            .and_then(|y| y.trim().parse::<i32>().ok())
+            .ok_or_else(|| ApiError::invalid("calendar_year", "a year"))?;
+        let notice = f
+            .numbers
+            .get("notice")
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty());
+        let arrangement = hotline_domain::YearArrangement {
+            year,
+            holidays: dates("holidays")?,
+            workdays: dates("workdays")?,
+            notice,
+        };
+        return crate::admin::load_year(state, &Principal::person(v, addr), arrangement)
             .await
             .map(drop);
     }

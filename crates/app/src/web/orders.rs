@@ -283,7 +283,13 @@ pub(super) async fn orders_page(
         Err(e) => return page_error(e),
     };
     let nonempty = |s: &Option<String>| s.clone().filter(|v| !v.is_empty());
-    let params = params_of(&q);
+    let mut params = params_of(&q);
+    // The unit filter takes a name as the pickers do (住建 → cd-zj).
+    if let Some(u) = params.unit.as_deref()
+        && let Ok(code) = org.resolve_within(u, None)
+    {
+        params.unit = Some(code.to_string());
+    }
     if let Some(format) = nonempty(&q.format) {
         let covers = filters_in_words(&params, &state.now());
         return match list_table(&state, &user.viewer, &org, params, covers).await {

@@ -571,7 +571,7 @@ async fn a_refused_admin_form_names_its_field_and_only_a_password_names_the_poli
     assert!(
         page.contains("value=\"op9\"")
             && page.contains("value=\"cd12345\"")
-            && page.contains("<option value=\"operator\" selected>")
+            && page.contains("id=\"role-operator\" name=\"role\" value=\"operator\" checked")
             && !page.contains("short"),
         "the form comes back as typed, but for the password: {page}"
     );
@@ -2888,4 +2888,113 @@ async fn the_report_page_takes_any_period_and_compares_it() {
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// An account holds several roles, given and changed at the console, its unit typed
+/// by name (issue 17, point 7).
+#[tokio::test]
+async fn accounts_get_several_roles_and_their_unit_by_name_at_the_console() {
+    let app = TestApp::sqlite().await;
+    let (_, _, cookie) = console_login(&app, "cdadmin", "").await;
+    let (_, _, page) = call(&app, get("/console/admin/users", Some(&cookie))).await;
+    let csrf = csrf_of(&page);
+    let unit = "%E5%8D%95%E4%BD%8D%20cd-jt"; // 单位 cd-jt, the unit's name
+    let body = format!(
+        "csrf={csrf}&op=create&username=lead1&role=handler&role=knowledge_editor&unit={unit}&password=Strong-pass-2026"
+    );
+    let (status, _, page) = call(&app, form("/console/admin/users", Some(&cookie), &body)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let r = app.as_user("cdadmin", "GET", "/api/v1/users", None).await;
+    let lead = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "lead1")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        lead["roles"],
+        serde_json::json!(["handler", "knowledge_editor"]),
+        "{lead}"
+    );
+    assert_eq!(lead["unit"], "cd-jt");
+
+    let body = format!("csrf={csrf}&op=roles&username=lead1&role=dispatcher&unit=cd12345");
+    let (status, _, _) = call(&app, form("/console/admin/users", Some(&cookie), &body)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let r = app.as_user("cdadmin", "GET", "/api/v1/users", None).await;
+    let lead = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "lead1")
+        .unwrap()
+        .clone();
+    assert_eq!(lead["roles"], serde_json::json!(["dispatcher"]));
+    let (_, _, page) = call(&app, get("/console/admin/users", Some(&cookie))).await;
+    assert!(
+        page.contains("id=\"r-lead1-dispatcher\" name=\"role\" value=\"dispatcher\" checked"),
+        "{page}"
+    );
+
+    // No role at all is refused, naming the field; nothing changes.
+    let body = format!("csrf={csrf}&op=roles&username=lead1&unit=cd12345");
+    let (status, _, page) = call(&app, form("/console/admin/users", Some(&cookie), &body)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    let r = app.as_user("cdadmin", "GET", "/api/v1/users", None).await;
+    let lead = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "lead1")
+        .unwrap()
+        .clone();
+    assert_eq!(lead["roles"], serde_json::json!(["dispatcher"]));
+}
+
+/// A calendar year is shown and edited as a calendar, and a year with fewer days off
+/// than the statutory holidays is flagged; the taxonomy reads by name (issue 17,
+/// point 7).
+#[tokio::test]
+async fn a_calendar_year_is_shown_and_edited_as_a_calendar_and_a_thin_year_is_flagged() {
+    let app = TestApp::sqlite().await;
+    let (_, _, cookie) = console_login(&app, "admin", "").await;
+    let (status, _, page) = call(&app, get("/console/admin/rules?year=2025", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("2025 年日历"), "{page}");
+    assert!(
+        page.contains("<td class=\"holiday\" data-date=\"2025-10-01\""),
+        "National Day is off: {page}"
+    );
+    assert!(
+        page.contains("<td class=\"workday\" data-date=\"2025-09-28\""),
+        "a make-up working Sunday"
+    );
+    assert!(!page.contains("id=\"year-warning\""), "2025 is complete");
+    assert!(page.contains("/static/calendar.js"));
+    assert!(
+        page.contains("<strong>"),
+        "the taxonomy by top field's name"
+    );
+
+    let (_, _, page) = call(&app, get("/console/admin/rules?year=2031", Some(&cookie))).await;
+    assert!(page.contains("2031 年的安排尚未载入"), "{page}");
+    let body = format!(
+        "csrf={}&op=calendar_days&calendar_year=2031&holidays=2031-01-01%0A2031-10-01%0A2031-10-02&workdays=&notice=",
+        csrf_of(&page)
+    );
+    let (status, _, _) = call(&app, form("/console/admin/rules", Some(&cookie), &body)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = call(&app, get("/console/admin/rules?year=2031", Some(&cookie))).await;
+    assert!(page.contains("2031 年只载入了 3 个放假日期"), "{page}");
+    assert!(page.contains("<td class=\"holiday\" data-date=\"2031-10-02\""));
+    // A date outside the year is refused, and the year stays as it was.
+    let body = format!(
+        "csrf={}&op=calendar_days&calendar_year=2031&holidays=2032-01-01&workdays=&notice=",
+        csrf_of(&page)
+    );
+    let (status, _, _) = call(&app, form("/console/admin/rules", Some(&cookie), &body)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, _, js) = call(&app, get("/static/calendar.js", None)).await;
+    assert!(js.contains("holidays"));
 }
