@@ -796,6 +796,7 @@ async fn the_portal_and_a_units_pages_fit_a_phone_375_pixels_wide() {
     c.wait().for_element(Locator::Css("#result")).await.unwrap();
     assert!(text_of(&c, "#result").await.contains("已受理，正在分派"));
     fits_the_width(&c, "the tracking page").await;
+    save_screenshot("portal-phone.png", &c.screenshot().await.unwrap());
 
     console_login(&c, &server, "handler").await;
     c.goto(&format!("{}/console/orders", server.base))
@@ -894,5 +895,6 @@ async fn a_units_console_shows_a_new_dispatch_without_reloading() {
         "the 待签收 badge too"
     );
     assert!(text_of(&c, "#nav-notifications").await.contains("通知"));
+    save_screenshot("unit-live-counts.png", &c.screenshot().await.unwrap());
     c.close().await.unwrap();
 }
