@@ -103,12 +103,8 @@ const PNG_CHUNKS: [&[u8; 4]; 12] = [
 fn stripped(kind: FileKind, bytes: Vec<u8>) -> ApiResult<Vec<u8>> {
     let unreadable = |_| ApiError::invalid("file", "the image cannot be read");
     Ok(match kind {
-        FileKind::Jpeg => {
-            let mut jpeg = img_parts::jpeg::Jpeg::from_bytes(bytes.into()).map_err(unreadable)?;
-            jpeg.segments_mut()
-                .retain(|s| keeps_jpeg_segment(s.marker(), s.contents()));
-            jpeg.encoder().bytes().to_vec()
-        }
+        FileKind::Jpeg => stripped_jpeg(&bytes)
+            .ok_or_else(|| ApiError::invalid("file", "the image cannot be read"))?,
         FileKind::Png => {
             let mut png = img_parts::png::Png::from_bytes(bytes.into()).map_err(unreadable)?;
             png.chunks_mut().retain(|c| PNG_CHUNKS.contains(&&c.kind()));
@@ -116,6 +112,60 @@ fn stripped(kind: FileKind, bytes: Vec<u8>) -> ApiResult<Vec<u8>> {
         }
         FileKind::Pdf => bytes,
     })
+}
+
+/// A JPEG rewritten marker by marker: the picture's segments and its entropy-coded
+/// scans are kept, application segments only as [`keeps_jpeg_segment`] says —
+/// wherever they stand, before the first scan or between a progressive picture's
+/// scans — and nothing after the end of the image (where phones put a second
+/// picture with its own EXIF, or a motion clip). `None` when it is no readable JPEG.
+fn stripped_jpeg(b: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    loop {
+        if b.get(i)? != &0xFF {
+            return None;
+        }
+        let marker = *b.get(i + 1)?;
+        match marker {
+            // Fill bytes before a marker.
+            0xFF => i += 1,
+            0xD8 | 0x01 | 0xD0..=0xD7 => {
+                out.extend_from_slice(&b[i..i + 2]);
+                i += 2;
+            }
+            0xD9 => {
+                out.extend_from_slice(&b[i..i + 2]);
+                return Some(out);
+            }
+            _ => {
+                let len = usize::from(u16::from_be_bytes([*b.get(i + 2)?, *b.get(i + 3)?]));
+                let end = i.checked_add(2)?.checked_add(len)?;
+                let segment = b.get(i..end)?;
+                if len < 2 {
+                    return None;
+                }
+                if keeps_jpeg_segment(marker, &segment[4..]) {
+                    out.extend_from_slice(segment);
+                }
+                i = end;
+                if marker == 0xDA {
+                    // The scan's data runs to the next marker that is not a stuffed
+                    // byte or a restart.
+                    let start = i;
+                    while i + 1 < b.len()
+                        && !(b[i] == 0xFF && b[i + 1] != 0x00 && !(0xD0..=0xD7).contains(&b[i + 1]))
+                    {
+                        i += 1;
+                    }
+                    if i + 1 >= b.len() {
+                        return None;
+                    }
+                    out.extend_from_slice(&b[start..i]);
+                }
+            }
+        }
+    }
 }
 
 /// A file name as shown: its last part, without control characters, at most 100
@@ -126,12 +176,18 @@ fn clean_name(given: &str, kind: FileKind) -> String {
         .rsplit_once('.')
         .map_or(last, |(stem, _)| stem)
         .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>'))
+        .filter(|c| !c.is_control() && !is_format_char(*c) && !matches!(c, '"' | '<' | '>'))
         .take(100)
         .collect();
     let stem = stem.trim();
     let stem = if stem.is_empty() { "附件" } else { stem };
     format!("{stem}.{}", kind.extension())
+}
+
+/// Invisible formatting characters (zero-width, bidirectional overrides) that make a
+/// name read otherwise than it is.
+fn is_format_char(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// An attachment as the API and the console show it.
@@ -321,9 +377,11 @@ fn too_large() -> ApiError {
 }
 
 /// Whether the viewer of an order may see this attachment: a requester's only by
-/// those who may see the requester.
+/// those who may see the requester; and where the requester is hidden from the viewer
+/// (a handling unit on a report or a confidential order), nothing the hotline added
+/// either — it may be what the reporter sent by other means — only the units' own.
 fn shows(a: &AttachmentRecord, requester_hidden: bool) -> bool {
-    a.purged_at.is_none() && !(a.source == AttachmentSource::Requester && requester_hidden)
+    a.purged_at.is_none() && (!requester_hidden || a.source == AttachmentSource::Unit)
 }
 
 /// The attachments of an order the viewer may see, oldest first.
@@ -438,16 +496,24 @@ fn read_in_pieces(
     })
 }
 
-/// Retention: the requester's attachments of these orders go with the rest of their
-/// personal data.
+/// Retention: every attachment of these orders goes with the requester's personal
+/// data (a photo of the place or a unit's scan may hold it as well).
 pub async fn purge_requesters(state: &AppState, orders: &[OrderId]) -> ApiResult<u64> {
     if orders.is_empty() {
         return Ok(0);
     }
-    Ok(state
-        .store()
-        .purge_attachments(orders, AttachmentSource::Requester, state.now())
-        .await?)
+    let mut n = 0;
+    for source in [
+        AttachmentSource::Requester,
+        AttachmentSource::Staff,
+        AttachmentSource::Unit,
+    ] {
+        n += state
+            .store()
+            .purge_attachments(orders, source, state.now())
+            .await?;
+    }
+    Ok(n)
 }
 
 #[cfg(test)]
@@ -475,6 +541,44 @@ mod tests {
         assert!(keeps_jpeg_segment(0xE2, b"ICC_PROFILE\0"));
         assert!(keeps_jpeg_segment(0xDB, b""));
         assert!(keeps_jpeg_segment(0xC0, b""));
+    }
+
+    /// EXIF between a progressive picture's scans and a second picture after the end
+    /// of the first go as well.
+    #[test]
+    fn metadata_after_the_first_scan_and_after_the_end_goes_too() {
+        let segment = |marker: u8, body: &[u8]| {
+            let mut s = vec![0xFF, marker];
+            s.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
+            s.extend_from_slice(body);
+            s
+        };
+        let jpeg = [
+            vec![0xFF, 0xD8],
+            segment(0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0"),
+            segment(0xE1, b"Exif\0\0GPS before"),
+            segment(0xDB, &[7; 65]),
+            segment(0xDA, &[1, 1, 0, 0, 0x3F, 0]),
+            vec![0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56],
+            segment(0xE1, b"Exif\0\0GPS between scans"),
+            segment(0xDA, &[1, 1, 0, 0, 0x3F, 0]),
+            vec![0x78],
+            vec![0xFF, 0xD9],
+            vec![0xFF, 0xD8],
+            segment(0xE1, b"Exif\0\0GPS in a trailer"),
+            vec![0xFF, 0xD9],
+        ]
+        .concat();
+        let out = stripped_jpeg(&jpeg).unwrap();
+        let has = |needle: &[u8]| out.windows(needle.len()).any(|w| w == needle);
+        assert!(!has(b"GPS"), "{:?}", String::from_utf8_lossy(&out));
+        assert!(
+            has(&[0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56])
+                && has(&[0x78, 0xFF, 0xD9])
+                && has(b"JFIF")
+        );
+        assert!(out.ends_with(&[0x78, 0xFF, 0xD9]), "nothing after the end");
+        assert_eq!(stripped_jpeg(&jpeg[..20]), None, "cut short: unreadable");
     }
 }
 

@@ -211,13 +211,34 @@ struct Inner {
     kb: Arc<kb::KbSearch>,
     orders_index: Arc<orders::search::OrderSearch>,
     hashing: Arc<hashing::HashPool>,
-    /// Live notification streams open at once (each holds a connection open).
+    /// Live notification streams open at once (each holds a connection open), and
+    /// how many each person holds.
     streams: Arc<tokio::sync::Semaphore>,
+    streams_by_person: Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
 }
 
 /// Live notification streams the server keeps open at once; one more is refused (503)
 /// until one ends.
 pub const MAX_STREAMS: usize = 1000;
+
+/// A live stream's place, given back when the stream ends.
+pub struct StreamPermit {
+    _total: tokio::sync::OwnedSemaphorePermit,
+    person: String,
+    held: Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+}
+
+impl Drop for StreamPermit {
+    fn drop(&mut self) {
+        let mut held = self.held.lock().expect("stream lock");
+        if let Some(n) = held.get_mut(&self.person) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                held.remove(&self.person);
+            }
+        }
+    }
+}
 
 /// The one context every handler gets.
 #[derive(Clone)]
@@ -260,6 +281,7 @@ impl AppState {
             orders_index,
             hashing: Arc::new(hashing::HashPool::for_this_machine(HASH_WAIT)),
             streams: Arc::new(tokio::sync::Semaphore::new(MAX_STREAMS)),
+            streams_by_person: Arc::default(),
         }))
     }
 
@@ -313,9 +335,21 @@ impl AppState {
         &self.0.hashing
     }
 
-    /// A place for one more live stream, or `None` when [`MAX_STREAMS`] are open.
-    pub fn stream_permit(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
-        self.0.streams.clone().try_acquire_owned().ok()
+    /// A place for one more live stream of `person`, or `None` when [`MAX_STREAMS`]
+    /// are open or the person already holds `per_person`.
+    pub fn stream_permit(&self, person: &str, per_person: usize) -> Option<StreamPermit> {
+        let total = self.0.streams.clone().try_acquire_owned().ok()?;
+        let mut held = self.0.streams_by_person.lock().expect("stream lock");
+        let n = held.entry(person.to_owned()).or_default();
+        if *n >= per_person {
+            return None;
+        }
+        *n += 1;
+        Some(StreamPermit {
+            _total: total,
+            person: person.to_owned(),
+            held: self.0.streams_by_person.clone(),
+        })
     }
 
     pub fn kb(&self) -> &kb::KbSearch {

@@ -121,12 +121,19 @@ pub async fn mark_read(state: &AppState, viewer: &Viewer, upto: i64) -> ApiResul
     if upto < 0 {
         return Err(ApiError::invalid("upto", "must be a notification id"));
     }
-    if unit_of(state, viewer).await?.is_none() {
+    let Some(unit) = unit_of(state, viewer).await? else {
         return Ok(());
-    }
+    };
+    // Never past the newest there is: later ones are unread when they come.
+    let newest = state
+        .store()
+        .notifications(&unit, None, 1)
+        .await?
+        .first()
+        .map_or(0, |n| n.id);
     Ok(state
         .store()
-        .mark_notifications_read(&viewer.user.username, upto)
+        .mark_notifications_read(&viewer.user.username, upto.min(newest))
         .await?)
 }
 

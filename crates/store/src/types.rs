@@ -195,6 +195,9 @@ pub struct OrderFilter {
     pub domain: Option<String>,
     /// Only orders whose current callback or evaluation found this.
     pub evaluation: Option<CallbackResult>,
+    /// `Some(false)`: leave out replies still under the hotline's review;
+    /// `Some(true)`: only those.
+    pub reply_review: Option<bool>,
     /// Soonest deadline first (orders without one last) instead of newest first.
     pub by_deadline: bool,
     /// Oldest first (by id) instead of newest first; pages go on with `after_id`.
@@ -225,6 +228,7 @@ impl OrderFilter {
             supervised: false,
             domain: None,
             evaluation: None,
+            reply_review: None,
             by_deadline: false,
             oldest_first: false,
             before_id: None,

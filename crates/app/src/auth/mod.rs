@@ -127,6 +127,24 @@ pub async fn session_viewer(state: &AppState, token: &str) -> Result<Viewer, Api
 /// The person behind a session, and what the session may do. Whether it is limited is
 /// decided on every request, not when it was opened: enrolling lifts the limit at once,
 /// and removing an enrolment brings it back.
+/// The session's viewer if it is still good, without counting as use: what a
+/// long-lived stream checks now and then, so that an open tab does not keep its
+/// session from going idle, and a logout, a disabled account or a changed role ends
+/// the stream.
+pub async fn session_viewer_untouched(state: &AppState, token: &str) -> Option<Viewer> {
+    if token.starts_with(API_KEY_PREFIX) {
+        return None;
+    }
+    let (session, user) = state.store().session(&token_hash(token)).await.ok()??;
+    let now = state.now();
+    let idle = chrono::Duration::minutes(state.config().session_idle_minutes);
+    let good = session.expires_at > now && session.last_seen + idle > now && user.active;
+    let full = !crate::auth::two_factor::must_enrol(state, &user)
+        .await
+        .ok()?;
+    (good && full).then(|| Viewer::new(user))
+}
+
 pub async fn session_access(
     state: &AppState,
     token: &str,

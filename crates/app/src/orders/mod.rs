@@ -437,6 +437,8 @@ pub struct ListParams {
 pub enum Queue {
     /// 待回访: replied, the callback not yet made; oldest first.
     Callback,
+    /// 待审核答复: replies waiting for the hotline's review; oldest first.
+    Review,
 }
 
 /// One page of a list, newest first.
@@ -547,14 +549,16 @@ async fn filter_for(
     if let Some(sla) = p.sla {
         sla_filter(state, &mut f, sla).await?;
     }
-    if p.queue == Some(Queue::Callback) {
+    if let Some(queue) = p.queue {
         if p.status.is_some_and(|s| s != Status::Replied) {
             return Err(ApiError::invalid(
                 "status",
-                "the callback queue holds replied orders only",
+                "the callback and review queues hold replied orders only",
             ));
         }
         f.status = Some(Status::Replied);
+        // A reply under the hotline's review is not yet to be called back on.
+        f.reply_review = Some(queue == Queue::Review);
         f.oldest_first = true;
     }
     f.evaluation = p.evaluation;

@@ -213,19 +213,30 @@ pub struct PublicReply {
 }
 
 impl From<&Order> for PublicOrderView {
+    /// A reply still under the hotline's review (答复审核) is not the requester's to
+    /// read yet: the order shows as in progress, without it.
     fn from(o: &Order) -> Self {
+        let under_review = o.reply_review;
         PublicOrderView {
             number: o.number.to_string(),
-            status: o.status,
+            status: if under_review {
+                hotline_domain::Status::InProgress
+            } else {
+                o.status
+            },
             kind: o.kind,
             channel: o.channel,
             registered_at: o.registered_at,
             deadline: o.deadline,
-            reply: o.reply.as_ref().map(|r| PublicReply {
-                content: r.content.clone(),
-                resolved: r.resolved,
-                at: r.at,
-            }),
+            reply: o
+                .reply
+                .as_ref()
+                .filter(|_| !under_review)
+                .map(|r| PublicReply {
+                    content: r.content.clone(),
+                    resolved: r.resolved,
+                    at: r.at,
+                }),
             evaluation: o.evaluation.as_ref().map(|e| e.result),
             closed_at: o.closed_at,
         }

@@ -128,13 +128,28 @@ pub async fn put_words(
     Ok(list)
 }
 
+/// A text as words are looked for in it: without white space and invisible
+/// formatting characters, full-width letters and digits as ASCII, so that `保 证`,
+/// `保\u{200B}证` or `ＶＩＰ` do not hide a listed word.
+fn folded(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}'))
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            c => c,
+        })
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 /// The listed words a text holds, in the list's order.
 pub async fn flagged(state: &AppState, text: &str) -> ApiResult<Vec<String>> {
+    let text = folded(text);
     Ok(words(state)
         .await?
         .words
         .into_iter()
-        .filter(|w| text.contains(w.as_str()))
+        .filter(|w| text.contains(&folded(w)))
         .collect())
 }
 

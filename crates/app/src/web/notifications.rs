@@ -91,11 +91,11 @@ const STREAM_LIFE: Duration = Duration::from_secs(600);
 
 /// What the page shows that notifications change: the unread count and the count of
 /// each queue, by its address.
-async fn counts(state: &AppState, user: &ConsoleUser) -> ApiResult<serde_json::Value> {
+async fn counts(state: &AppState, viewer: &Viewer) -> ApiResult<serde_json::Value> {
     let org = state.org().await?;
-    let unread = crate::notifications::unread_for(state, &user.viewer).await?;
+    let unread = crate::notifications::unread_for(state, viewer).await?;
     let queues: serde_json::Map<String, serde_json::Value> =
-        super::orders::queue_counts(state, &org, &user.viewer)
+        super::orders::queue_counts(state, &org, viewer)
             .await?
             .into_iter()
             .filter(|(_, _, count)| !count.is_empty())
@@ -108,36 +108,48 @@ fn counts_event(value: &serde_json::Value) -> SseEvent {
     SseEvent::default().event("counts").data(value.to_string())
 }
 
+/// Live streams one person may keep open at once (a few tabs).
+const STREAMS_PER_PERSON: usize = 3;
+
 /// Server-sent events: `counts` at once, and again whenever the viewer's unit is told
 /// of something (on PostgreSQL, by whichever server of the installation recorded it),
 /// or when notices may have been missed; a comment every 15 seconds keeps proxies from
-/// closing the stream; it ends after ten minutes and the browser opens it again.
-async fn stream(State(state): State<AppState>, user: ConsoleUser) -> Response {
-    let unit = match crate::notifications::unit_of(&state, &user.viewer).await {
+/// closing the stream. The stream does not count as use of the session (an open tab
+/// does not keep it from going idle); before each count it checks the session again,
+/// and ends once it is over (logged out, idle, disabled); it ends after ten minutes in
+/// any case and the browser opens it again.
+async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(token) = session_cookie(&headers) else {
+        return refusal(StatusCode::UNAUTHORIZED, "请先登录。");
+    };
+    let Some(viewer) = crate::auth::session_viewer_untouched(&state, &token).await else {
+        return refusal(StatusCode::UNAUTHORIZED, "请先登录。");
+    };
+    let unit = match crate::notifications::unit_of(&state, &viewer).await {
         Ok(Some(u)) => u,
         Ok(None) => return refusal(StatusCode::NOT_FOUND, "您的账号没有通知。"),
         Err(e) => return page_error(e),
     };
-    let Some(permit) = state.stream_permit() else {
+    let Some(permit) = state.stream_permit(&viewer.user.username, STREAMS_PER_PERSON) else {
         return refusal(
             StatusCode::SERVICE_UNAVAILABLE,
-            "实时通知连接已满，请稍后刷新页面。",
+            "实时通知连接已满，请关闭多余的页面后刷新。",
         );
     };
     let receiver = state.store().subscribe_notices();
-    let first = match counts(&state, &user).await {
+    let first = match counts(&state, &viewer).await {
         Ok(c) => c,
         Err(e) => return page_error(e),
     };
     let ends_at = tokio::time::Instant::now() + STREAM_LIFE;
-    let start = (Some(first), receiver, permit, state, user, unit);
+    let start = (Some(first), receiver, permit, state, token, unit);
     let events = futures_util::stream::unfold(
         start,
-        move |(pending, mut rx, permit, state, user, unit)| async move {
+        move |(pending, mut rx, permit, state, token, unit)| async move {
             if let Some(c) = pending {
                 return Some((
                     Ok::<_, std::convert::Infallible>(counts_event(&c)),
-                    (None, rx, permit, state, user, unit),
+                    (None, rx, permit, state, token, unit),
                 ));
             }
             loop {
@@ -152,8 +164,9 @@ async fn stream(State(state): State<AppState>, user: ConsoleUser) -> Response {
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
                 };
                 if relevant {
-                    let c = counts(&state, &user).await.ok()?;
-                    return Some((Ok(counts_event(&c)), (None, rx, permit, state, user, unit)));
+                    let viewer = crate::auth::session_viewer_untouched(&state, &token).await?;
+                    let c = counts(&state, &viewer).await.ok()?;
+                    return Some((Ok(counts_event(&c)), (None, rx, permit, state, token, unit)));
                 }
             }
         },

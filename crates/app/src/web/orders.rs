@@ -250,6 +250,9 @@ pub(super) fn queues(org: &Org, v: &Viewer) -> Vec<(&'static str, &'static str)>
         if v.user.roles.iter().any(|r| CALLERS_BACK.contains(r)) {
             out.push(("/console/orders?queue=callback", "待回访"));
         }
+        if v.has(hotline_domain::Role::Dispatcher) || v.has(hotline_domain::Role::Supervisor) {
+            out.push(("/console/orders?queue=review", "待审核答复"));
+        }
         out.push(("/console/orders?evaluation=dissatisfied", "不满意"));
     } else if v.grants(Capability::HandleOrders) {
         out.extend([

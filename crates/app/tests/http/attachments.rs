@@ -212,6 +212,40 @@ on_both_backends!(
         assert_eq!(audit.body["items"].as_array().unwrap().len(), 3);
         assert!(!audit.text.contains("现场"), "no file names in the trail");
 
+        // On a report, what the hotline adds may be what the reporter sent by other
+        // means: the unit sees only the units' own attachments.
+        let r = app.create("operator", order_body("report")).await;
+        let report = r.body["id"].as_i64().unwrap();
+        app.ok("dispatcher", report, "dispatch", json!({"unit": "cd-jt"}))
+            .await;
+        let staff = upload(&app, "dispatcher", report, "scan.jpg", photo_with_gps()).await;
+        let staff = staff.body["id"].as_i64().unwrap();
+        let own = upload(&app, "handler", report, "site.jpg", photo_with_gps()).await;
+        assert_eq!(own.status, StatusCode::CREATED);
+        let listed = app
+            .as_user(
+                "handler",
+                "GET",
+                &format!("/api/v1/orders/{report}/attachments"),
+                None,
+            )
+            .await;
+        let names: Vec<&str> = listed.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["site.jpg"]);
+        assert_eq!(
+            fetch(&app, "handler", staff).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            fetch(&app, "dispatcher", staff).await.status,
+            StatusCode::OK
+        );
+
         // A closed order takes no more.
         let other = app.complaint().await;
         app.ok(

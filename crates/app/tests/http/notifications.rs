@@ -137,6 +137,19 @@ on_both_backends!(
             )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // Marking beyond the newest does not mark what comes later.
+        let r = app
+            .as_user(
+                "handler",
+                "POST",
+                "/api/v1/notifications/read",
+                Some(json!({"upto": i64::MAX})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT);
+        app.ok("supervisor", report, "urge", json!({"note": "再次催办"}))
+            .await;
+        assert_eq!(listed(&app, "handler").await["unread"], 1);
         // Integration keys are for orders, not people's notifications.
         let key = issue_key(&app, "cd-jt", json!([]), "notices-key").await;
         let r = app
@@ -257,4 +270,86 @@ async fn a_dispatch_on_one_server_reaches_a_user_of_another_through_postgres() {
             .unwrap(),
         1
     );
+}
+
+/// A stream ends once its session does, does not keep the session alive, and one
+/// person holds at most three (a review's findings).
+#[tokio::test]
+async fn a_stream_ends_with_its_session_and_one_person_holds_few() {
+    let app = TestApp::sqlite().await;
+    app.set_time("2026-03-02T09:00:00+08:00");
+    let a = app.complaint().await;
+    let cookie = console_cookie(&app, "handler").await;
+    let open = |cookie: String| {
+        let router = app.router.clone();
+        async move {
+            let req = Request::get("/console/notifications/stream")
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap();
+            router.oneshot(req).await.unwrap()
+        }
+    };
+    let first = open(cookie.clone()).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let (second, third) = (open(cookie.clone()).await, open(cookie.clone()).await);
+    assert_eq!(
+        (second.status(), third.status()),
+        (StatusCode::OK, StatusCode::OK)
+    );
+    assert_eq!(
+        open(cookie.clone()).await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    drop(second);
+    assert_eq!(
+        open(cookie.clone()).await.status(),
+        StatusCode::OK,
+        "a closed stream frees its place"
+    );
+
+    let mut body = first.into_body();
+    let mut seen = String::new();
+    next_counts(&mut body, &mut seen).await;
+    // Logged out: the next notice ends the stream instead of counting for it.
+    let page = app
+        .router
+        .clone()
+        .oneshot(
+            Request::get("/console/orders")
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let page = String::from_utf8(
+        page.into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let logout = Request::post("/logout")
+        .header(header::COOKIE, &cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("csrf={csrf}")))
+        .unwrap();
+    app.router.clone().oneshot(logout).await.unwrap();
+    app.ok("dispatcher", a, "dispatch", json!({"unit": "cd-jt"}))
+        .await;
+    let end = tokio::time::timeout(Duration::from_secs(5), body.frame())
+        .await
+        .expect("the stream answers");
+    assert!(end.is_none(), "the stream ended with its session");
 }

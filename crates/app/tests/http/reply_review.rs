@@ -67,6 +67,48 @@ on_both_backends!(
             (o["status"].as_str(), o["reply_review"].as_bool()),
             (Some("replied"), Some(true))
         );
+        // The requester does not read a reply under review, nor evaluate it.
+        let (number, code) = (
+            o["number"].as_str().unwrap(),
+            o["tracking_code"].as_str().unwrap(),
+        );
+        let public = format!("/api/v1/public/orders/{number}?code={code}");
+        let r = app.send("GET", &public, None, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(
+            (r.body["status"].as_str(), r.body["reply"].is_null()),
+            (Some("in_progress"), true),
+            "{}",
+            r.text
+        );
+        assert!(!r.text.contains("已修复路灯"));
+        let evaluate = format!("/api/v1/public/orders/{number}/evaluation?code={code}");
+        let r = app
+            .send(
+                "POST",
+                &evaluate,
+                None,
+                Some(json!({"result": "satisfied", "resolved": true})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+        // It waits in the review queue, not in the callback queue.
+        let ids = |r: &Response| -> Vec<i64> {
+            r.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["id"].as_i64().unwrap())
+                .collect()
+        };
+        let review = app
+            .as_user("dispatcher", "GET", "/api/v1/orders?queue=review", None)
+            .await;
+        assert_eq!(ids(&review), [a]);
+        let callback = app
+            .as_user("operator", "GET", "/api/v1/orders?queue=callback", None)
+            .await;
+        assert!(!ids(&callback).contains(&a), "{}", callback.text);
         for (user, action) in [("operator", "callback"), ("operator", "close")] {
             let r = app
                 .act(
@@ -241,6 +283,17 @@ on_both_backends!(
             .act("operator", c, "answer", json!({"content": "绝对没有问题"}))
             .await;
         assert_eq!(r.body["error"]["code"], "sensitive_words");
+        // Spaces, zero-width characters and full-width forms do not hide a word.
+        for hidden in ["绝 对没有问题", "绝\u{200B}对没有问题"] {
+            let r = app
+                .act("operator", c, "answer", json!({"content": hidden}))
+                .await;
+            assert_eq!(
+                r.body["error"]["code"], "sensitive_words",
+                "{hidden:?}: {}",
+                r.text
+            );
+        }
         let r = app
             .as_user("handler", "GET", "/api/v1/rules/sensitive-words", None)
             .await;

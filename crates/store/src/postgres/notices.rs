@@ -112,7 +112,7 @@ async fn listen_once(
         };
         match next? {
             Some(n) => {
-                if let Some((from, unit)) = n.payload().split_once(' ')
+                if let Some((from, unit)) = n.payload().rsplit_once(' ')
                     && from == schema
                     && let Ok(unit) = UnitCode::parse(unit)
                 {

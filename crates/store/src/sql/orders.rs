@@ -202,6 +202,18 @@ fn conditions(f: &OrderFilter, dialect: Dialect) -> (String, Vec<Param>) {
         w.push(format!("{} = ?", dialect.doc_field("evaluation.result")));
         p.push(text(r.as_str()));
     }
+    if let Some(pending) = f.reply_review {
+        // JSON true reads back as `true` on PostgreSQL and as 1 on SQLite.
+        let field = format!(
+            "COALESCE(CAST({} AS TEXT), '')",
+            dialect.doc_field("reply_review")
+        );
+        w.push(if pending {
+            format!("{field} IN ('true', '1')")
+        } else {
+            format!("{field} NOT IN ('true', '1')")
+        });
+    }
     if f.extension_pending {
         w.push(format!("{} IS NOT NULL", dialect.doc_field("extension")));
     }

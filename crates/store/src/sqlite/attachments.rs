@@ -34,7 +34,12 @@ fn write_file(dir: &Path, sha256: &str, bytes: &[u8]) -> std::io::Result<()> {
         return Ok(());
     }
     std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(".{sha256}.{}", std::process::id()));
+    // Two uploads of the same bytes at once each write a file of their own.
+    let tmp = dir.join(format!(
+        ".{sha256}.{}.{}",
+        std::process::id(),
+        rand::random::<u64>()
+    ));
     let mut f = std::fs::File::create(&tmp)?;
     f.write_all(bytes)?;
     f.sync_all()?;
