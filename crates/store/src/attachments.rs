@@ -56,6 +56,25 @@ pub struct NewAttachment {
     pub at: Timestamp,
 }
 
+impl NewAttachment {
+    /// The description as stored, once the store has given it its id.
+    pub fn stored(self, id: i64, size: u64) -> AttachmentRecord {
+        AttachmentRecord {
+            id,
+            order_id: self.order_id,
+            name: self.name,
+            content_type: self.content_type,
+            size,
+            sha256: self.sha256,
+            source: self.source,
+            uploaded_by: self.uploaded_by,
+            unit: self.unit,
+            at: self.at,
+            purged_at: None,
+        }
+    }
+}
+
 /// A stored attachment's description.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttachmentRecord {

@@ -39,19 +39,7 @@ impl AttachmentStore for PgStore {
             .unwrap_or_default();
         append_audit_tx(&mut tx, audit).await?;
         tx.commit().await?;
-        Ok(AttachmentRecord {
-            id,
-            order_id: new.order_id,
-            name: new.name,
-            content_type: new.content_type,
-            size,
-            sha256: new.sha256,
-            source: new.source,
-            uploaded_by: new.uploaded_by,
-            unit: new.unit,
-            at: new.at,
-            purged_at: None,
-        })
+        Ok(new.stored(id, size))
     }
 
     async fn attachments(&self, order: OrderId) -> Result<Vec<AttachmentRecord>> {

@@ -86,19 +86,7 @@ impl AttachmentStore for SqliteStore {
                 Ok(id)
             })
             .await?;
-        Ok(AttachmentRecord {
-            id,
-            order_id: new.order_id,
-            name: new.name,
-            content_type: new.content_type,
-            size,
-            sha256: new.sha256,
-            source: new.source,
-            uploaded_by: new.uploaded_by,
-            unit: new.unit,
-            at: new.at,
-            purged_at: None,
-        })
+        Ok(new.stored(id, size))
     }
 
     async fn attachments(&self, order: OrderId) -> Result<Vec<AttachmentRecord>> {
