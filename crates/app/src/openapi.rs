@@ -216,6 +216,11 @@ const RATE_LIMITED: &[(&str, &str)] = &[(
 /// (example body, body type, summary) of `POST /api/v1/orders/{id}/ACTION`.
 fn action_doc(name: ActionName) -> (&'static str, SchemaOf, &'static str) {
     match name {
+        ActionName::Recall => (
+            r#"{"note":"派错单位，撤回重派"}"#,
+            schema_of::<orders::NoteOptBody>,
+            "dispatched (not yet accepted) → registered: the dispatcher takes the dispatch back (the unit is notified; the deadline keeps running; the dispatch does not count in the unit's assessment)",
+        ),
         ActionName::ApproveReply => (
             r#"{"note":"答复规范，同意回访"}"#,
             schema_of::<orders::NoteOptBody>,

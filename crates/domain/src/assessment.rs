@@ -232,6 +232,11 @@ pub fn cohorts(events: &[Event]) -> Vec<Cohort> {
                 t.approved_returns += 1;
                 current = None;
             }
+            // The hotline took back its own dispatch: not the unit's to answer for.
+            EventKind::Recalled => {
+                out.truncate(i);
+                current = None;
+            }
             EventKind::Replied => {
                 t.replies += 1;
                 t.replies_on_time += u64::from(e.on_time());

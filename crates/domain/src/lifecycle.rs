@@ -77,7 +77,8 @@ crate::order::wire_enum!(
                  Reply = "reply", Note = "note", Callback = "callback", Reopen = "reopen",
                  Close = "close", Urge = "urge", Supervise = "supervise",
                  Escalate = "escalate", Merge = "merge", RevealPhone = "reveal-phone",
-                 ApproveReply = "reply/approve", RejectReply = "reply/reject" }
+                 ApproveReply = "reply/approve", RejectReply = "reply/reject",
+                 Recall = "recall" }
 );
 
 /// Everything that can be done to an order (the table of `docs/lifecycle.md`).
@@ -121,6 +122,11 @@ pub enum Action {
         resolved: bool,
         /// The owning hotline reviews this reply before the callback (答复审核).
         review: bool,
+    },
+    /// The dispatcher takes back a dispatch the unit has not accepted (to dispatch it
+    /// again, or to send it up a level).
+    Recall {
+        note: Option<String>,
     },
     /// The hotline's review passes the reply: the callback may follow.
     ApproveReply {
@@ -185,6 +191,7 @@ impl Action {
             Action::RejectExtension { .. } => E::ExtensionRejected,
             Action::Reply { .. } => E::Replied,
             Action::ApproveReply { .. } => E::ReplyApproved,
+            Action::Recall { .. } => E::Recalled,
             Action::RejectReply { .. } => E::ReplyRejected,
             Action::Note { .. } => E::Noted,
             Action::Callback { .. } => E::CalledBack,
@@ -291,7 +298,7 @@ fn check_permission(order: &Order, action: &Action, actor: &Actor) -> Result<(),
         | Action::Return { .. }
         | Action::RequestExtension { .. }
         | Action::Reply { .. } => actor.lead_handler(order),
-        Action::ApproveReturn { .. } | Action::RejectReturn { .. } => {
+        Action::ApproveReturn { .. } | Action::RejectReturn { .. } | Action::Recall { .. } => {
             actor.staff_with(&[Dispatcher])
         }
         Action::ApproveReply { .. } | Action::RejectReply { .. } => {
@@ -405,6 +412,16 @@ fn change(
         }
         Action::ApproveReturn { note } => {
             require(o, name, o.status == ReturnRequested)?;
+            *data = json!({"unit": o.unit});
+            o.status = Registered;
+            o.unit = None;
+            o.co_units.clear();
+            o.accept_deadline = None;
+            o.return_deadline = None;
+            Ok(note.clone())
+        }
+        Action::Recall { note } => {
+            require(o, name, o.status == Dispatched)?;
             *data = json!({"unit": o.unit});
             o.status = Registered;
             o.unit = None;
@@ -773,6 +790,7 @@ fn probe(name: ActionName, actor: &Actor) -> Action {
             review: false,
         },
         ActionName::ApproveReply => Action::ApproveReply { note: None },
+        ActionName::Recall => Action::Recall { note: None },
         ActionName::RejectReply => Action::RejectReply { reason: text() },
         ActionName::Note => Action::Note { content: text() },
         ActionName::Callback => Action::Callback {

@@ -20,8 +20,9 @@ pub fn recipients(order: &Order, event: &Event) -> Vec<UnitCode> {
         Urged | Reminded | Supervised | Escalated | Reopened | ReturnRejected
         | ExtensionApproved | ExtensionRejected | DeadlinePassed | AcceptOverdue
         | ReplyRejected => lead(),
-        // The unit that asked: the order no longer names it.
-        ReturnApproved => event
+        // The unit that asked, or whose dispatch was taken back: the order no longer
+        // names it.
+        ReturnApproved | Recalled => event
             .data
             .get("unit")
             .and_then(|u| u.as_str())
@@ -107,7 +108,7 @@ mod tests {
                 .collect();
             let expected: &[&str] = match kind {
                 EventKind::Dispatched => &["cd-jt", "cd-zj"],
-                EventKind::ReturnApproved => &["cd-sw"],
+                EventKind::ReturnApproved | EventKind::Recalled => &["cd-sw"],
                 EventKind::ReturnRequested
                 | EventKind::ExtensionRequested
                 | EventKind::HandedDown => &["cd12345"],

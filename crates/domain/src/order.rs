@@ -128,6 +128,7 @@ wire_enum!(
                 CallbackOverdue = "callback_overdue", CallbackExhausted = "callback_exhausted",
                 DeadlinePassed = "deadline_passed",
                 ReplyApproved = "reply_approved", ReplyRejected = "reply_rejected",
+                Recalled = "recalled",
                 PersonalDataPurged = "personal_data_purged" }
 );
 

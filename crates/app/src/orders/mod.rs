@@ -873,6 +873,7 @@ pub enum ActionInput {
     RevealPhone(ReasonBody),
     ApproveReply(NoteOptBody),
     RejectReply(ReasonBody),
+    Recall(NoteOptBody),
 }
 
 impl ActionInput {
@@ -902,6 +903,7 @@ impl ActionInput {
             N::RevealPhone => Self::RevealPhone(parse_json(body)?),
             N::ApproveReply => Self::ApproveReply(parse_json(body)?),
             N::RejectReply => Self::RejectReply(parse_json(body)?),
+            N::Recall => Self::Recall(parse_json(body)?),
         })
     }
 
@@ -930,6 +932,7 @@ impl ActionInput {
             Self::RevealPhone(_) => N::RevealPhone,
             Self::ApproveReply(_) => N::ApproveReply,
             Self::RejectReply(_) => N::RejectReply,
+            Self::Recall(_) => N::Recall,
         }
     }
 }
@@ -1000,6 +1003,7 @@ async fn resolve(
         }
         I::ApproveReply(b) => Action::ApproveReply { note: b.note },
         I::RejectReply(b) => Action::RejectReply { reason: b.reason },
+        I::Recall(b) => Action::Recall { note: b.note },
         I::Note(b) => {
             check_len("content", &b.content, CONTENT_MAX, true)?;
             Action::Note { content: b.content }

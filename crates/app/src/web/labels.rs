@@ -93,6 +93,7 @@ pub fn action(name: ActionName) -> &'static str {
         A::RevealPhone => "查看完整号码",
         A::ApproveReply => "审核通过答复",
         A::RejectReply => "退回答复重办",
+        A::Recall => "撤回派单",
     }
 }
 
@@ -113,6 +114,7 @@ pub fn event(kind: EventKind) -> &'static str {
         E::ExtensionRejected => "驳回延期",
         E::ReplyApproved => "答复审核通过",
         E::ReplyRejected => "答复退回重办",
+        E::Recalled => "撤回派单",
         E::Replied => "答复",
         E::Noted => "备注",
         E::CalledBack => "回访",

@@ -802,6 +802,7 @@ pub(super) fn action_form(id: usize, name: ActionName) -> ActionForm {
         | A::ApproveExtension
         | A::RejectExtension
         | A::ApproveReply
+        | A::Recall
         | A::Callback => ("note", "意见（可选）", false),
     };
     ActionForm {
@@ -1287,6 +1288,7 @@ pub(super) fn action_input(f: &ActForm) -> ApiResult<ActionInput> {
         }),
         N::ApproveReply => I::ApproveReply(note_opt()),
         N::RejectReply => I::RejectReply(reason()?),
+        N::Recall => I::Recall(note_opt()),
         N::Note => I::Note(ContentBody {
             content: req("content", &f.content)?,
         }),

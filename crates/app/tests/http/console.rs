@@ -2998,3 +2998,28 @@ async fn a_calendar_year_is_shown_and_edited_as_a_calendar_and_a_thin_year_is_fl
     let (_, _, js) = call(&app, get("/static/calendar.js", None)).await;
     assert!(js.contains("holidays"));
 }
+
+/// The dispatcher recalls a dispatch from the order page (issue 18's `recall`).
+#[tokio::test]
+async fn the_dispatcher_recalls_a_dispatch_from_the_order_page() {
+    let app = TestApp::sqlite().await;
+    let id = app.complaint().await;
+    app.ok(
+        "dispatcher",
+        id,
+        "dispatch",
+        serde_json::json!({"unit": "cd-jt"}),
+    )
+    .await;
+    let (_, _, cookie) = console_login(&app, "dispatcher", "").await;
+    let (_, _, page) = call(&app, get(&format!("/console/orders/{id}"), Some(&cookie))).await;
+    assert!(page.contains("撤回派单"), "{page}");
+    let body = format!("csrf={}&action=recall&note=", csrf_of(&page));
+    let (status, _, _) = call(
+        &app,
+        form(&format!("/console/orders/{id}/act"), Some(&cookie), &body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(app.order(id).await["status"], "registered");
+}

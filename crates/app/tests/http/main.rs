@@ -27,6 +27,7 @@ mod permissions;
 mod personal_data;
 mod phones;
 mod ready;
+mod recall;
 mod regions;
 mod reply_review;
 mod report_periods;

@@ -164,7 +164,7 @@ async fn every_row_of_the_permission_table_holds() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let table = rows();
-    assert_eq!(table.len(), 23, "the table has a row per action");
+    assert_eq!(table.len(), 24, "the table has a row per action");
     for row in &table {
         let path = |id: i64| format!("/api/v1/orders/{id}/{}", row.action);
         let name = format!("{} {}", row.action, row.route.as_deref().unwrap_or(""));
