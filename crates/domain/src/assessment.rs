@@ -186,9 +186,12 @@ pub fn cohorts(events: &[Event]) -> Vec<Cohort> {
     // The dispatch now responsible: index into `out`.
     let mut current: Option<usize> = None;
     let mut accepted = false;
+    // The on-time mark of the cohort's latest reply, until a review sends it back.
+    let mut last_reply_on_time: Option<bool> = None;
     for e in events {
         if e.kind == EventKind::Dispatched {
             accepted = false;
+            last_reply_on_time = None;
             current = e.unit_named().map(|unit| {
                 out.push(Cohort {
                     unit: unit.to_owned(),
@@ -222,6 +225,24 @@ pub fn cohorts(events: &[Event]) -> Vec<Cohort> {
                 cohort.tally.completed_on_time = u64::from(d.on_time);
             }
         }
+        // A reply the hotline's review sent back neither completes the dispatch nor
+        // counts as a reply: the unit answers for the one that is approved.
+        if e.kind == EventKind::ReplyRejected {
+            if let Some(on_time) = last_reply_on_time.take() {
+                cohort.tally.replies = cohort.tally.replies.saturating_sub(1);
+                cohort.tally.replies_on_time = cohort
+                    .tally
+                    .replies_on_time
+                    .saturating_sub(u64::from(on_time));
+            }
+            // Only a reply makes a completion on time; a late one stays late.
+            if cohort.due.is_some_and(|d| d.on_time) {
+                cohort.due = None;
+                cohort.tally.completion_due = 0;
+                cohort.tally.completed_on_time = 0;
+            }
+            continue;
+        }
         let t = &mut cohort.tally;
         match e.kind {
             EventKind::Accepted if !accepted => {
@@ -240,6 +261,7 @@ pub fn cohorts(events: &[Event]) -> Vec<Cohort> {
             EventKind::Replied => {
                 t.replies += 1;
                 t.replies_on_time += u64::from(e.on_time());
+                last_reply_on_time = Some(e.on_time());
             }
             EventKind::Reopened => t.reopens += 1,
             _ => {

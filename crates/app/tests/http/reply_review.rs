@@ -213,6 +213,30 @@ on_both_backends!(
             "{rr}"
         );
         assert!((rr["rate"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-9);
+        // The reply sent back is not the unit's reply: three replies count, not four.
+        let r = app
+            .as_user(
+                "supervisor",
+                "GET",
+                "/api/v1/reports/units?from=2026-03-01&to=2026-03-31",
+                None,
+            )
+            .await;
+        let jt = r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["unit"] == "cd-jt")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (
+                jt["counts"]["replies"].as_u64(),
+                jt["counts"]["completion_due"].as_u64()
+            ),
+            (Some(3), Some(3)),
+            "{jt}"
+        );
     }
 );
 
