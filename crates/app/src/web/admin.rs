@@ -16,7 +16,10 @@ pub(super) fn router() -> Router<AppState> {
             "/console/admin/rules",
             get(admin_rules).post(admin_rules_post),
         )
-        .route("/static/calendar.js", get(calendar_script))
+        .route(
+            "/static/calendar.js",
+            static_file(JS, include_str!("../../../../static/calendar.js")),
+        )
 }
 
 pub(super) fn unit_kind_label(k: &str) -> &'static str {
@@ -735,13 +738,6 @@ pub(super) async fn admin_rules(
         None => Typed::default(),
     };
     rules_view(&state, &user, admin_messages(&q), typed).await
-}
-
-async fn calendar_script() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        include_str!("../../../../static/calendar.js"),
-    )
 }
 
 /// One day of the calendar grid.

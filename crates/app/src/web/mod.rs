@@ -53,8 +53,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to(HOME) }))
         .route(HOME, get(home))
-        .route("/static/console.css", get(stylesheet))
-        .route("/static/print.css", get(print_stylesheet))
+        .route(
+            "/static/console.css",
+            static_file(CSS, include_str!("../../../../static/console.css")),
+        )
+        .route(
+            "/static/print.css",
+            static_file(CSS, include_str!("../../../../static/print.css")),
+        )
         .merge(login::router())
         .merge(notifications::router())
         .merge(account::router())
@@ -113,18 +119,12 @@ fn first_screen(org: &Org, v: &Viewer) -> &'static str {
     }
 }
 
-async fn stylesheet() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-        include_str!("../../../../static/console.css"),
-    )
-}
+const CSS: &str = "text/css; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
 
-async fn print_stylesheet() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-        include_str!("../../../../static/print.css"),
-    )
+/// A route serving a file built into the binary (`static/`).
+fn static_file(mime: &'static str, body: &'static str) -> axum::routing::MethodRouter<AppState> {
+    get(move || async move { ([(header::CONTENT_TYPE, mime)], body) })
 }
 
 /// The logged-in person at the console; anyone else is sent to the login page, and a
@@ -211,10 +211,14 @@ impl FromRequestParts<AppState> for EnrollingConsoleUser {
 /// The unread count the navigation shows, for someone whose unit gets notifications
 /// (a failed count shows no badge rather than failing the page).
 async fn unread_of(state: &AppState, viewer: &Viewer) -> Option<u64> {
-    match crate::notifications::unit_of(state, viewer).await {
-        Ok(Some(_)) => crate::notifications::unread_for(state, viewer).await.ok(),
-        _ => None,
-    }
+    let unit = crate::notifications::unit_of(state, viewer).await.ok()??;
+    let username = &viewer.user.username;
+    let cap = crate::notifications::CAP;
+    state
+        .store()
+        .unread_notifications(&unit, username, cap)
+        .await
+        .ok()
 }
 
 /// The CSRF token of a session: a keyed hash of it, so it needs no storage.

@@ -13,7 +13,10 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/console/notifications", get(list_page))
         .route("/console/notifications/stream", get(stream))
-        .route("/static/live.js", get(live_script))
+        .route(
+            "/static/live.js",
+            static_file(JS, include_str!("../../../../static/live.js")),
+        )
 }
 
 pub(super) struct Line {
@@ -174,11 +177,4 @@ async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Response {
     Sse::new(events)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
-}
-
-async fn live_script() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        include_str!("../../../../static/live.js"),
-    )
 }

@@ -15,7 +15,10 @@ pub(super) fn router() -> Router<AppState> {
         )
         .route("/console/reports/period", get(period_page))
         .route("/static/vendor/echarts-5.6.0.min.js", get(echarts))
-        .route("/static/report-charts.js", get(report_charts))
+        .route(
+            "/static/report-charts.js",
+            static_file(JS, include_str!("../../../../static/report-charts.js")),
+        )
 }
 
 pub(super) struct Line {
@@ -806,12 +809,5 @@ pub(super) async fn echarts() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=86400"),
         ],
         include_str!("../../../../static/vendor/echarts-5.6.0.min.js"),
-    )
-}
-
-pub(super) async fn report_charts() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        include_str!("../../../../static/report-charts.js"),
     )
 }
