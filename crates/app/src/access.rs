@@ -143,6 +143,12 @@ impl Org {
         None
     }
 
+    /// The nearest hotline above `hotline` (none for the top one).
+    pub fn hotline_above(&self, hotline: &UnitCode) -> Option<&UnitCode> {
+        let parent = self.units.get(hotline)?.parent.as_ref()?;
+        self.hotline_of(parent)
+    }
+
     /// Every unit in the subtree of `root`, `root` included.
     pub fn subtree(&self, root: &UnitCode) -> Vec<UnitCode> {
         let mut out = Vec::new();
@@ -345,8 +351,19 @@ impl Viewer {
             .is_some_and(|u| order.unit.as_ref() == Some(u) || order.co_units.contains(u))
     }
 
+    /// Works for a hotline the order came up from (提级办理), or one above it: they
+    /// read it, and act on it no more.
+    pub fn passed_it_up(&self, org: &Org, order: &Order) -> bool {
+        self.staff_hotline(org).is_some_and(|h| {
+            order
+                .escalated_from
+                .iter()
+                .any(|from| org.is_same_or_above(h, from))
+        })
+    }
+
     pub fn can_see(&self, org: &Org, order: &Order) -> bool {
-        self.is_staff_of(org, order) || self.handles(order)
+        self.is_staff_of(org, order) || self.handles(order) || self.passed_it_up(org, order)
     }
 
     /// Whether the requester's identity may be shown: never to a handling unit for a
@@ -378,6 +395,11 @@ impl Viewer {
             unit: self.user.unit.clone(),
             hotline_staff: self.is_staff_of(org, order),
             requester: false,
+            upper_hotline: self
+                .staff_hotline(org)
+                .filter(|h| **h != order.hotline && self.is_staff_of(org, order))
+                .cloned(),
+            hotline_above: org.hotline_above(&order.hotline).cloned(),
         }
     }
 

@@ -216,6 +216,26 @@ const RATE_LIMITED: &[(&str, &str)] = &[(
 /// (example body, body type, summary) of `POST /api/v1/orders/{id}/ACTION`.
 fn action_doc(name: ActionName) -> (&'static str, SchemaOf, &'static str) {
     match name {
+        ActionName::EscalateHandling => (
+            r#"{"reason":"属省级部门（税务）职责，申请提级办理"}"#,
+            schema_of::<orders::ReasonBody>,
+            "registered → escalation_requested: the owning hotline's dispatcher asks the hotline above to handle the order (提级办理); that hotline is notified; the deadline keeps running",
+        ),
+        ActionName::AcceptEscalation => (
+            r#"{"note":"同意，由省热线派单"}"#,
+            schema_of::<orders::NoteOptBody>,
+            "escalation_requested → registered at the accepting hotline above, which now owns the order and dispatches it in its own tree; the lower hotline keeps read access and is notified",
+        ),
+        ActionName::DeclineEscalation => (
+            r#"{"reason":"属市级事权，请市热线派单"}"#,
+            schema_of::<orders::ReasonBody>,
+            "escalation_requested → registered, still at the lower hotline (notified, with the reason); dispatcher of a hotline above",
+        ),
+        ActionName::TakeOver => (
+            r#"{"reason":"涉及全省政策，省热线提级办理"}"#,
+            schema_of::<orders::ReasonBody>,
+            "registered or escalation_requested at a lower hotline → registered at the actor's hotline (提级办理 on its own initiative); dispatcher, supervisor of a hotline above; an order at a unit is recalled first",
+        ),
         ActionName::Recall => (
             r#"{"note":"派错单位，撤回重派"}"#,
             schema_of::<orders::NoteOptBody>,

@@ -268,6 +268,8 @@ fn actor(name: &str, roles: Vec<Role>, unit: &UnitCode, staff: bool) -> Actor {
         roles,
         unit: Some(unit.clone()),
         hotline_staff: staff,
+        upper_hotline: None,
+        hotline_above: None,
         requester: false,
     }
 }

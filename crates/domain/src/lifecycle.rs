@@ -27,6 +27,12 @@ pub struct Actor {
     pub hotline_staff: bool,
     /// The requester, through the public portal.
     pub requester: bool,
+    /// The hotline the actor works for as staff, when it is above the order's owning
+    /// hotline (a province over a city's order): it may take the order over.
+    pub upper_hotline: Option<UnitCode>,
+    /// The hotline above the order's owning hotline, where 提级办理 sends it (none at
+    /// the top).
+    pub hotline_above: Option<UnitCode>,
 }
 
 impl Actor {
@@ -37,6 +43,8 @@ impl Actor {
             unit: None,
             hotline_staff: false,
             requester: true,
+            upper_hotline: None,
+            hotline_above: None,
         }
     }
     fn has(&self, role: Role) -> bool {
@@ -44,6 +52,13 @@ impl Actor {
     }
     fn staff_with(&self, roles: &[Role]) -> bool {
         self.hotline_staff && roles.iter().any(|r| self.has(*r))
+    }
+    /// Staff of the owning hotline itself, not of one above it.
+    fn own_staff_with(&self, roles: &[Role]) -> bool {
+        self.upper_hotline.is_none() && self.staff_with(roles)
+    }
+    fn upper_staff_with(&self, roles: &[Role]) -> bool {
+        self.upper_hotline.is_some() && self.staff_with(roles)
     }
     fn lead_handler(&self, order: &Order) -> bool {
         self.has(Role::Handler) && self.unit.is_some() && self.unit == order.unit
@@ -78,7 +93,9 @@ crate::order::wire_enum!(
                  Close = "close", Urge = "urge", Supervise = "supervise",
                  Escalate = "escalate", Merge = "merge", RevealPhone = "reveal-phone",
                  ApproveReply = "reply/approve", RejectReply = "reply/reject",
-                 Recall = "recall" }
+                 Recall = "recall", EscalateHandling = "escalate-handling",
+                 AcceptEscalation = "escalate-handling/accept",
+                 DeclineEscalation = "escalate-handling/decline", TakeOver = "take-over" }
 );
 
 /// Everything that can be done to an order (the table of `docs/lifecycle.md`).
@@ -127,6 +144,25 @@ pub enum Action {
     /// again, or to send it up a level).
     Recall {
         note: Option<String>,
+    },
+    /// The owning hotline's dispatcher asks the hotline above to handle the order
+    /// (提级办理): it belongs to a provincial department or a vertically managed agency.
+    EscalateHandling {
+        reason: String,
+    },
+    /// The hotline above accepts: it becomes the owning hotline, the order waits in
+    /// its queue to be dispatched within its own tree.
+    AcceptEscalation {
+        note: Option<String>,
+    },
+    /// The hotline above declines, with the reason: the order is the lower hotline's
+    /// to dispatch again.
+    DeclineEscalation {
+        reason: String,
+    },
+    /// A hotline above takes the order over on its own initiative.
+    TakeOver {
+        reason: String,
     },
     /// The hotline's review passes the reply: the callback may follow.
     ApproveReply {
@@ -192,6 +228,10 @@ impl Action {
             Action::Reply { .. } => E::Replied,
             Action::ApproveReply { .. } => E::ReplyApproved,
             Action::Recall { .. } => E::Recalled,
+            Action::EscalateHandling { .. } => E::EscalationRequested,
+            Action::AcceptEscalation { .. } => E::EscalationAccepted,
+            Action::DeclineEscalation { .. } => E::EscalationDeclined,
+            Action::TakeOver { .. } => E::TakenOver,
             Action::RejectReply { .. } => E::ReplyRejected,
             Action::Note { .. } => E::Noted,
             Action::Callback { .. } => E::CalledBack,
@@ -304,6 +344,13 @@ fn check_permission(order: &Order, action: &Action, actor: &Actor) -> Result<(),
         Action::ApproveReply { .. } | Action::RejectReply { .. } => {
             actor.staff_with(&[Dispatcher, Supervisor])
         }
+        Action::EscalateHandling { .. } => {
+            actor.own_staff_with(&[Dispatcher]) && actor.hotline_above.is_some()
+        }
+        Action::AcceptEscalation { .. } | Action::DeclineEscalation { .. } => {
+            actor.upper_staff_with(&[Dispatcher])
+        }
+        Action::TakeOver { .. } => actor.upper_staff_with(&[Dispatcher, Supervisor]),
         Action::ApproveExtension { .. }
         | Action::RejectExtension { .. }
         | Action::Reopen { .. }
@@ -327,6 +374,13 @@ fn check_permission(order: &Order, action: &Action, actor: &Actor) -> Result<(),
     } else {
         Err(TransitionError::Forbidden)
     }
+}
+
+/// Reminders and supervision reach an order at a unit, and one waiting at a lower
+/// hotline (registered, handed down, sent back, or waiting for 提级办理's decision) when
+/// a hotline above gives them.
+fn overseeable(o: &Order, actor: &Actor) -> bool {
+    o.status.is_with_unit() || (o.status.waits_at_hotline() && actor.upper_hotline.is_some())
 }
 
 fn require(order: &Order, action: &'static str, ok: bool) -> Result<(), TransitionError> {
@@ -510,6 +564,42 @@ fn change(
             }
             Ok(Some(content.clone()))
         }
+        Action::EscalateHandling { reason } => {
+            require(o, name, o.status == Registered)?;
+            non_empty("reason", reason)?;
+            let to = actor
+                .hotline_above
+                .clone()
+                .ok_or(TransitionError::Forbidden)?;
+            *data = json!({"from": o.hotline, "to": to});
+            o.status = EscalationRequested;
+            o.handling_escalation = Some(HandlingEscalation {
+                to,
+                reason: reason.clone(),
+                requested_at: now,
+                requested_by: actor.username.clone(),
+            });
+            Ok(Some(reason.clone()))
+        }
+        Action::AcceptEscalation { note } => {
+            require(o, name, o.status == EscalationRequested)?;
+            move_up(o, actor, data)?;
+            Ok(note.clone())
+        }
+        Action::DeclineEscalation { reason } => {
+            require(o, name, o.status == EscalationRequested)?;
+            non_empty("reason", reason)?;
+            o.status = Registered;
+            let asked = o.handling_escalation.take();
+            *data = json!({"from": o.hotline, "to": asked.map(|a| a.to)});
+            Ok(Some(reason.clone()))
+        }
+        Action::TakeOver { reason } => {
+            require(o, name, o.status.waits_at_hotline())?;
+            non_empty("reason", reason)?;
+            move_up(o, actor, data)?;
+            Ok(Some(reason.clone()))
+        }
         Action::ApproveReply { note } => {
             require(o, name, o.status == Replied && o.reply_review)?;
             o.reply_review = false;
@@ -586,7 +676,7 @@ fn change(
             Ok(None)
         }
         Action::Urge { note } => {
-            require(o, name, o.status.is_with_unit())?;
+            require(o, name, overseeable(o, actor))?;
             non_empty("note", note)?;
             o.reminders += 1;
             Ok(Some(note.clone()))
@@ -595,7 +685,7 @@ fn change(
             require(
                 o,
                 name,
-                o.status.is_with_unit() && o.supervision == SupervisionLevel::None,
+                overseeable(o, actor) && o.supervision == SupervisionLevel::None,
             )?;
             non_empty("note", note)?;
             o.supervision = SupervisionLevel::Supervised;
@@ -632,6 +722,26 @@ fn change(
             Ok(Some(reason.clone()))
         }
     }
+}
+
+/// The order becomes the order of the actor's hotline, above its owner: still to be
+/// dispatched, the deadline running from registration, the hotlines it came from kept
+/// (their staff still read it, and their reports count it as escalated out).
+fn move_up(
+    o: &mut Order,
+    actor: &Actor,
+    data: &mut serde_json::Value,
+) -> Result<(), TransitionError> {
+    let to = actor
+        .upper_hotline
+        .clone()
+        .ok_or(TransitionError::Forbidden)?;
+    *data = json!({"from": o.hotline, "to": to});
+    let from = std::mem::replace(&mut o.hotline, to);
+    o.escalated_from.push(from);
+    o.status = Status::Registered;
+    o.handling_escalation = None;
+    Ok(())
 }
 
 fn dispatch(
@@ -791,6 +901,10 @@ fn probe(name: ActionName, actor: &Actor) -> Action {
         },
         ActionName::ApproveReply => Action::ApproveReply { note: None },
         ActionName::Recall => Action::Recall { note: None },
+        ActionName::EscalateHandling => Action::EscalateHandling { reason: text() },
+        ActionName::AcceptEscalation => Action::AcceptEscalation { note: None },
+        ActionName::DeclineEscalation => Action::DeclineEscalation { reason: text() },
+        ActionName::TakeOver => Action::TakeOver { reason: text() },
         ActionName::RejectReply => Action::RejectReply { reason: text() },
         ActionName::Note => Action::Note { content: text() },
         ActionName::Callback => Action::Callback {

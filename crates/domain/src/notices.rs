@@ -11,24 +11,39 @@ use crate::values::UnitCode;
 pub fn recipients(order: &Order, event: &Event) -> Vec<UnitCode> {
     use EventKind::*;
     let lead = || order.unit.iter().cloned().collect::<Vec<_>>();
+    let named = |key: &str| {
+        event
+            .data
+            .get(key)
+            .and_then(|u| u.as_str())
+            .and_then(|u| UnitCode::parse(u).ok())
+            .into_iter()
+            .collect::<Vec<_>>()
+    };
+    // A reminder or supervision of an order waiting at a lower hotline is for it.
+    let overseen = || {
+        if order.status.waits_at_hotline() {
+            vec![order.hotline.clone()]
+        } else {
+            lead()
+        }
+    };
     let mut units = match event.kind {
         Dispatched => {
             let mut u = lead();
             u.extend(order.co_units.iter().cloned());
             u
         }
-        Urged | Reminded | Supervised | Escalated | Reopened | ReturnRejected
-        | ExtensionApproved | ExtensionRejected | DeadlinePassed | AcceptOverdue
-        | ReplyRejected => lead(),
+        Urged | Reminded | Supervised => overseen(),
+        Escalated | Reopened | ReturnRejected | ExtensionApproved | ExtensionRejected
+        | DeadlinePassed | AcceptOverdue | ReplyRejected => lead(),
         // The unit that asked, or whose dispatch was taken back: the order no longer
         // names it.
-        ReturnApproved | Recalled => event
-            .data
-            .get("unit")
-            .and_then(|u| u.as_str())
-            .and_then(|u| UnitCode::parse(u).ok())
-            .into_iter()
-            .collect(),
+        ReturnApproved | Recalled => named("unit"),
+        // 提级办理: the request waits at the hotline above; its decision, or a take-over,
+        // is for the hotline the order came from.
+        EscalationRequested => named("to"),
+        EscalationAccepted | EscalationDeclined | TakenOver => named("from"),
         ReturnRequested | ExtensionRequested | HandedDown => vec![order.hotline.clone()],
         // A reply its hotline reviews waits for the hotline.
         Replied if order.reply_review => vec![order.hotline.clone()],
@@ -93,6 +108,7 @@ mod tests {
         );
         order.unit = Some(UnitCode::parse("cd-jt").unwrap());
         order.co_units = vec![UnitCode::parse("cd-zj").unwrap()];
+        order.status = crate::order::Status::InProgress;
         for kind in EventKind::ALL {
             let event = Event {
                 at: order.registered_at,
@@ -100,7 +116,7 @@ mod tests {
                 actor: "x".into(),
                 unit: None,
                 note: None,
-                data: serde_json::json!({"unit": "cd-sw"}),
+                data: serde_json::json!({"unit": "cd-sw", "from": "cd-lower", "to": "sc12345"}),
             };
             let units: Vec<String> = recipients(&order, &event)
                 .iter()
@@ -112,10 +128,32 @@ mod tests {
                 EventKind::ReturnRequested
                 | EventKind::ExtensionRequested
                 | EventKind::HandedDown => &["cd12345"],
+                EventKind::EscalationRequested => &["sc12345"],
+                EventKind::EscalationAccepted
+                | EventKind::EscalationDeclined
+                | EventKind::TakenOver => &["cd-lower"],
                 k if told.contains(k) => &["cd-jt"],
                 _ => &[],
             };
             assert_eq!(units, expected, "{kind:?}");
+        }
+        // Waiting at its hotline, the order's reminders and supervision are for it.
+        order.status = crate::order::Status::Registered;
+        order.unit = None;
+        for kind in [EventKind::Urged, EventKind::Reminded, EventKind::Supervised] {
+            let event = Event {
+                at: order.registered_at,
+                kind,
+                actor: "x".into(),
+                unit: None,
+                note: None,
+                data: serde_json::json!({}),
+            };
+            let units: Vec<String> = recipients(&order, &event)
+                .iter()
+                .map(|u| u.to_string())
+                .collect();
+            assert_eq!(units, ["cd12345"], "{kind:?}");
         }
     }
 }

@@ -76,7 +76,7 @@ wire_enum!(
     Status { Registered = "registered", Dispatched = "dispatched",
              ReturnRequested = "return_requested", InProgress = "in_progress",
              Replied = "replied", CallbackDone = "callback_done", Closed = "closed",
-             Merged = "merged" }
+             Merged = "merged", EscalationRequested = "escalation_requested" }
 );
 
 wire_enum!(
@@ -128,7 +128,9 @@ wire_enum!(
                 CallbackOverdue = "callback_overdue", CallbackExhausted = "callback_exhausted",
                 DeadlinePassed = "deadline_passed",
                 ReplyApproved = "reply_approved", ReplyRejected = "reply_rejected",
-                Recalled = "recalled",
+                Recalled = "recalled", EscalationRequested = "escalation_requested",
+                EscalationAccepted = "escalation_accepted",
+                EscalationDeclined = "escalation_declined", TakenOver = "taken_over",
                 PersonalDataPurged = "personal_data_purged" }
 );
 
@@ -153,11 +155,19 @@ impl Status {
                 | Status::CallbackDone
         )
     }
+    /// States in which the order waits at its owning hotline, not at a unit.
+    pub fn waits_at_hotline(self) -> bool {
+        matches!(self, Status::Registered | Status::EscalationRequested)
+    }
     /// States in which the handling deadline is running.
     pub fn awaits_reply(self) -> bool {
         matches!(
             self,
-            Status::Registered | Status::Dispatched | Status::ReturnRequested | Status::InProgress
+            Status::Registered
+                | Status::EscalationRequested
+                | Status::Dispatched
+                | Status::ReturnRequested
+                | Status::InProgress
         )
     }
 }
@@ -325,6 +335,18 @@ pub struct Reply {
     pub unit: Option<UnitCode>,
 }
 
+/// A request for the hotline above to handle the order (提级办理), waiting for its
+/// decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct HandlingEscalation {
+    /// The hotline asked.
+    pub to: UnitCode,
+    pub reason: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub requested_at: Timestamp,
+    pub requested_by: String,
+}
+
 /// A callback or the requester's own evaluation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Evaluation {
@@ -447,6 +469,13 @@ pub struct Order {
     /// callback.
     #[serde(default, skip_serializing_if = "is_false")]
     pub reply_review: bool,
+    /// A 提级办理 request waiting for the hotline above.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handling_escalation: Option<HandlingEscalation>,
+    /// The hotlines that owned the order before it went up a level, oldest first: their
+    /// staff still read it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub escalated_from: Vec<UnitCode>,
     /// Bumped by every change; a write that finds another version lost a race.
     pub version: i64,
 }
@@ -519,6 +548,8 @@ impl Order {
             watched: Vec::new(),
             reply_review: false,
             overseen_by: None,
+            handling_escalation: None,
+            escalated_from: Vec::new(),
             version: 1,
         };
         let event = Event {

@@ -37,6 +37,10 @@ pub mod measure {
     /// The hotline's reviews of replies (答复审核), keyed `approved` or `rejected`, on
     /// the review's day.
     pub const REVIEW: &str = "review";
+    /// An order a hotline passed up a level (提级办理), keyed `FROM>TO`, on the day it
+    /// was registered, and kept under the hotline it left (`FROM`): the order itself
+    /// counts in the totals of the hotline that owns it now.
+    pub const ESCALATED_OUT: &str = "esc_out";
 
     pub const DISPATCHES: &str = "a_disp";
     pub const ACCEPTED_ON_TIME: &str = "a_acc";
@@ -90,6 +94,12 @@ pub fn due_key(unit: &str, day: u32) -> String {
 pub fn parse_due_key(key: &str) -> Option<(&str, u32)> {
     let (unit, day) = key.rsplit_once('@')?;
     Some((unit, day.parse().ok()?))
+}
+
+/// The hotline an order left and the one it went to, from an
+/// [`measure::ESCALATED_OUT`] key.
+pub fn escalation_ends(key: &str) -> (&str, &str) {
+    key.split_once('>').unwrap_or((key, ""))
 }
 
 /// Everything one order counts towards.
@@ -166,7 +176,10 @@ impl Facts {
         self.items.iter().map(|(day, m, key)| Counter {
             day: *day,
             measure: m.clone(),
-            hotline: self.hotline.clone(),
+            hotline: match m.as_str() {
+                measure::ESCALATED_OUT => escalation_ends(key).0.to_owned(),
+                _ => self.hotline.clone(),
+            },
             region: if measure::regional(m) {
                 self.region.clone()
             } else {
@@ -188,6 +201,19 @@ pub fn facts(order: &Order, events: &[Event], topics: &[String]) -> Facts {
     let registered = day_number(order.registered_at);
     if !merged {
         volumes(order, topics, registered, &mut add);
+    }
+    let owners: Vec<&str> = order
+        .escalated_from
+        .iter()
+        .chain([&order.hotline])
+        .map(|h| h.as_str())
+        .collect();
+    for pair in owners.windows(2) {
+        add(
+            registered,
+            ESCALATED_OUT,
+            &format!("{}>{}", pair[0], pair[1]),
+        );
     }
     if let Some(e) = &order.evaluation {
         add(day_number(e.at), EVALUATION, e.result.as_str());
@@ -334,6 +360,20 @@ mod tests {
         assert!(assessment.iter().all(|(c, _)| c.region == "510104"));
         let kind: Vec<_> = d.iter().filter(|(c, _)| c.measure == "kind").collect();
         assert!(kind.iter().all(|(c, _)| c.region.is_empty()));
+    }
+
+    #[test]
+    fn an_order_passed_up_is_counted_as_escalated_out_under_the_hotline_it_left() {
+        let f = facts_of(
+            "sc",
+            &[(20260302, "reg", "510104"), (20260302, "esc_out", "cd>sc")],
+        );
+        let d = delta(&Facts::default(), &f);
+        let out: Vec<_> = d.iter().filter(|(c, _)| c.measure == "esc_out").collect();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].0.hotline, "cd");
+        let reg: Vec<_> = d.iter().filter(|(c, _)| c.measure == "reg").collect();
+        assert_eq!(reg[0].0.hotline, "sc");
     }
 
     #[test]

@@ -21,6 +21,8 @@ fn staff(role: Role) -> Actor {
         roles: vec![role],
         unit: Some(unit("sc12345")),
         hotline_staff: true,
+        upper_hotline: None,
+        hotline_above: None,
         requester: false,
     }
 }
@@ -31,6 +33,8 @@ fn handler(of: &str) -> Actor {
         roles: vec![Role::Handler],
         unit: Some(unit(of)),
         hotline_staff: false,
+        upper_hotline: None,
+        hotline_above: None,
         requester: false,
     }
 }

@@ -196,6 +196,8 @@ fn dispatcher() -> Actor {
         roles: vec![Role::Dispatcher],
         unit: Some(code("cd")),
         hotline_staff: true,
+        upper_hotline: None,
+        hotline_above: None,
         requester: false,
     }
 }
@@ -937,6 +939,8 @@ story!(
             roles: vec![Role::Handler],
             unit: Some(code("cdjt")),
             hotline_staff: false,
+            upper_hotline: None,
+            hotline_above: None,
             requester: false,
         };
         let now = "2026-11-02T13:00:00+08:00";

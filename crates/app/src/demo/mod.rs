@@ -328,7 +328,25 @@ const STREETS: [&str; 10] = [
 
 /// Orders of the demo's two months of history, and of its queues (see [`load_queues`]).
 const HISTORY: usize = 300;
-const QUEUED: usize = 12;
+const QUEUED: usize = 14;
+
+/// Tax matters (vertically managed: the province's tax bureau): the demo's 提级办理.
+const TAX_MATTERS: [(&str, &str, &str, &str, &str); 2] = [
+    (
+        "economic_regulation/taxation",
+        "complaint",
+        "sc-tax",
+        "个税汇算退税迟迟未到账",
+        "去年的个人所得税汇算清缴显示应退税款，申请提交已经三个多月，至今没有到账，也查不到进度。",
+    ),
+    (
+        "economic_regulation/taxation",
+        "consultation",
+        "sc-tax",
+        "小规模纳税人增值税减免政策咨询",
+        "个体工商户，想了解今年小规模纳税人增值税减免政策的适用条件和申报方式。",
+    ),
+];
 /// Every order the demo loads.
 pub const ORDERS: usize = HISTORY + QUEUED;
 
@@ -841,6 +859,47 @@ async fn load_queues(state: &AppState) -> ApiResult<()> {
     )
     .await?;
     let _ = operator;
+    // 提级办理: a tax matter the city asked the province to handle; the province
+    // accepted it and dispatched it to the provincial tax bureau. A second request
+    // waits for the province's decision (its 提级待审 queue).
+    let province = person("sc-dispatcher").await?;
+    let escalate = |reason: &str| {
+        crate::orders::ActionInput::EscalateHandling(crate::orders::ReasonBody {
+            reason: reason.into(),
+        })
+    };
+    let up = register_matter(state, TAX_MATTERS[0], 2, now - Duration::hours(5)).await?;
+    act(
+        &dispatcher,
+        up.id,
+        escalate("税务系统垂直管理，退税进度需省税务局核查，申请提级办理"),
+    )
+    .await?;
+    act(
+        &province,
+        up.id,
+        crate::orders::ActionInput::AcceptEscalation(crate::orders::NoteOptBody {
+            note: Some("同意提级，由省热线派省税务局办理".into()),
+        }),
+    )
+    .await?;
+    act(
+        &province,
+        up.id,
+        crate::orders::ActionInput::Dispatch(crate::orders::DispatchBody {
+            unit: "sc-tax".into(),
+            co_units: Vec::new(),
+            note: Some("请核查退税进度并答复诉求人".into()),
+        }),
+    )
+    .await?;
+    let asked = register_matter(state, TAX_MATTERS[1], 3, now - Duration::minutes(50)).await?;
+    act(
+        &dispatcher,
+        asked.id,
+        escalate("属省税务局政策解释事项，申请提级办理"),
+    )
+    .await?;
     // 即将到期 and 已超期: help requests at the roads bureau, accepted, registered so
     // that their deadline is today, and two working days ago.
     let (rules, calendar) = (state.rules().await?, state.calendar().await?);
@@ -914,7 +973,16 @@ async fn queue_order(
     slot: usize,
     at: Timestamp,
 ) -> ApiResult<Order> {
-    let (domain, kind, _, title, content) = MATTERS[matter % MATTERS.len()];
+    register_matter(state, MATTERS[matter % MATTERS.len()], slot, at).await
+}
+
+/// [`queue_order`] of a matter given whole.
+async fn register_matter(
+    state: &AppState,
+    (domain, kind, _, title, content): (&str, &str, &str, &str, &str),
+    slot: usize,
+    at: Timestamp,
+) -> ApiResult<Order> {
     let address = STREETS[slot % STREETS.len()];
     let regions = state.regions().await?;
     let (region, street) = place_of(&regions, address);

@@ -12,8 +12,11 @@ use crate::AppState;
 use crate::error::ApiResult;
 use tokio::task::JoinHandle;
 
-/// The states in which something can fall due.
-const WATCHED: [Status; 4] = [
+/// The states in which something can fall due: an order waiting at a hotline is
+/// reminded and supervised like one at a unit.
+const WATCHED: [Status; 6] = [
+    Status::Registered,
+    Status::EscalationRequested,
     Status::Dispatched,
     Status::InProgress,
     Status::ReturnRequested,

@@ -874,6 +874,10 @@ pub enum ActionInput {
     ApproveReply(NoteOptBody),
     RejectReply(ReasonBody),
     Recall(NoteOptBody),
+    EscalateHandling(ReasonBody),
+    AcceptEscalation(NoteOptBody),
+    DeclineEscalation(ReasonBody),
+    TakeOver(ReasonBody),
 }
 
 impl ActionInput {
@@ -904,6 +908,10 @@ impl ActionInput {
             N::ApproveReply => Self::ApproveReply(parse_json(body)?),
             N::RejectReply => Self::RejectReply(parse_json(body)?),
             N::Recall => Self::Recall(parse_json(body)?),
+            N::EscalateHandling => Self::EscalateHandling(parse_json(body)?),
+            N::AcceptEscalation => Self::AcceptEscalation(parse_json(body)?),
+            N::DeclineEscalation => Self::DeclineEscalation(parse_json(body)?),
+            N::TakeOver => Self::TakeOver(parse_json(body)?),
         })
     }
 
@@ -933,6 +941,10 @@ impl ActionInput {
             Self::ApproveReply(_) => N::ApproveReply,
             Self::RejectReply(_) => N::RejectReply,
             Self::Recall(_) => N::Recall,
+            Self::EscalateHandling(_) => N::EscalateHandling,
+            Self::AcceptEscalation(_) => N::AcceptEscalation,
+            Self::DeclineEscalation(_) => N::DeclineEscalation,
+            Self::TakeOver(_) => N::TakeOver,
         }
     }
 }
@@ -1017,11 +1029,12 @@ async fn resolve(
         I::Supervise(b) => Action::Supervise { note: b.note },
         I::Escalate(b) => Action::Escalate {
             note: b.note,
-            to: org
-                .get(&order.hotline)
-                .and_then(|h| h.parent.clone())
-                .and_then(|p| org.hotline_of(&p).cloned()),
+            to: org.hotline_above(&order.hotline).cloned(),
         },
+        I::EscalateHandling(b) => Action::EscalateHandling { reason: b.reason },
+        I::AcceptEscalation(b) => Action::AcceptEscalation { note: b.note },
+        I::DeclineEscalation(b) => Action::DeclineEscalation { reason: b.reason },
+        I::TakeOver(b) => Action::TakeOver { reason: b.reason },
         I::Merge(b) => {
             let target = match b.into {
                 OrderRef::Id(id) => state.store().order(OrderId::new(id)).await?,

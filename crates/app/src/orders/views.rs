@@ -89,6 +89,12 @@ pub struct OrderView {
     pub reopens: u32,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub closed_at: Option<Timestamp>,
+    /// A 提级办理 request waiting for the hotline above.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handling_escalation: Option<hotline_domain::HandlingEscalation>,
+    /// The hotlines the order came up from (提级办理), oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub escalated_from: Vec<UnitCode>,
     pub version: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<Event>>,
@@ -181,6 +187,8 @@ impl OrderView {
             possible_duplicates: o.possible_duplicates,
             reopens: o.reopens,
             closed_at: o.closed_at,
+            handling_escalation: o.handling_escalation,
+            escalated_from: o.escalated_from,
             version: o.version,
             events,
         }

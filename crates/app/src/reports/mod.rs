@@ -488,6 +488,9 @@ pub struct PeriodReport {
     pub satisfaction: Satisfaction,
     pub top_issues: Vec<Count>,
     pub reply_review: ReplyReviews,
+    /// Orders registered in the period that a hotline of the report passed up to a
+    /// hotline above it (提级办理): they count in that hotline's totals, not in `total`.
+    pub escalated_out: u64,
     /// Orders registered day by day (month by month beyond 92 days).
     pub trend: Vec<TrendPoint>,
     pub comparison: Comparison,
@@ -537,7 +540,15 @@ pub async fn range_report(
         state,
         query(
             vec![
-                REGISTERED, CHANNEL, KIND, DOMAIN, UNIT, TOPIC, EVALUATION, REVIEW,
+                REGISTERED,
+                CHANNEL,
+                KIND,
+                DOMAIN,
+                UNIT,
+                TOPIC,
+                EVALUATION,
+                REVIEW,
+                ESCALATED_OUT,
             ],
             last,
         ),
@@ -551,6 +562,18 @@ pub async fn range_report(
     let dl = deadlines.get(DEADLINE).cloned().unwrap_or_default();
     let evaluations = take(EVALUATION);
     let reviews = take(REVIEW);
+    let in_scope = scope_hotlines(&scope);
+    // A move between two hotlines of the report stays inside it.
+    let escalated_out = take(ESCALATED_OUT)
+        .iter()
+        .filter(|(key, _)| {
+            let to = hotline_domain::stats::escalation_ends(key).1;
+            in_scope
+                .as_ref()
+                .is_some_and(|h| !h.iter().any(|h| h == to))
+        })
+        .map(|(_, n)| n)
+        .sum();
     let get = |m: &BTreeMap<String, u64>, k: &str| m.get(k).copied().unwrap_or(0);
     let rate = |n: u64, d: u64| (d > 0).then(|| n as f64 / d as f64);
     let mut deadline = DeadlinePerformance {
@@ -630,6 +653,7 @@ pub async fn range_report(
     };
     Ok(PeriodReport {
         reply_review,
+        escalated_out,
         trend,
         comparison,
         period,

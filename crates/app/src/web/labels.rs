@@ -12,6 +12,7 @@ pub fn status(s: &str) -> &'static str {
         "callback_done" => "已回访",
         "closed" => "已办结",
         "merged" => "已合并",
+        "escalation_requested" => "提级待审",
         _ => "未知状态",
     }
 }
@@ -30,6 +31,7 @@ pub fn public_status(s: hotline_domain::Status) -> &'static str {
         CallbackDone => "已回访",
         Closed => "已办结",
         Merged => "已与相同诉求合并办理",
+        EscalationRequested => "已受理，正在分派",
     }
 }
 
@@ -94,6 +96,10 @@ pub fn action(name: ActionName) -> &'static str {
         A::ApproveReply => "审核通过答复",
         A::RejectReply => "退回答复重办",
         A::Recall => "撤回派单",
+        A::EscalateHandling => "申请提级办理",
+        A::AcceptEscalation => "同意提级办理",
+        A::DeclineEscalation => "不同意提级办理",
+        A::TakeOver => "提级办理（主动提级）",
     }
 }
 
@@ -115,6 +121,10 @@ pub fn event(kind: EventKind) -> &'static str {
         E::ReplyApproved => "答复审核通过",
         E::ReplyRejected => "答复退回重办",
         E::Recalled => "撤回派单",
+        E::EscalationRequested => "申请提级办理",
+        E::EscalationAccepted => "上级热线同意提级办理",
+        E::EscalationDeclined => "上级热线不同意提级办理",
+        E::TakenOver => "上级热线提级办理",
         E::Replied => "答复",
         E::Noted => "备注",
         E::CalledBack => "回访",

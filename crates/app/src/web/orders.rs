@@ -247,6 +247,9 @@ pub(super) fn queues(org: &Org, v: &Viewer) -> Vec<(&'static str, &'static str)>
             ("/console/orders?status=return_requested", "退单待审"),
             ("/console/orders?extension=pending", "延期待批"),
         ]);
+        if v.has(hotline_domain::Role::Dispatcher) {
+            out.push(("/console/orders?status=escalation_requested", "提级待审"));
+        }
         if v.user.roles.iter().any(|r| CALLERS_BACK.contains(r)) {
             out.push(("/console/orders?queue=callback", "待回访"));
         }
@@ -654,6 +657,9 @@ pub(super) struct Detail {
     deadline_note: Option<String>,
     /// The deadline runs into a year whose official calendar is not loaded.
     calendar_incomplete: bool,
+    /// 提级办理: the hotlines the order came up from, and a request waiting above.
+    escalated_from: Option<String>,
+    handling_escalation: Option<String>,
 }
 
 /// A linked order as the order page lists it: number, title, date and why.
@@ -791,9 +797,14 @@ pub(super) fn action_form(id: usize, name: ActionName) -> ActionForm {
     let (text_field, text_label, text_required) = match name {
         A::Answer | A::Reply => ("content", "答复内容", true),
         A::Note => ("content", "备注内容", true),
-        A::Return | A::Reopen | A::RevealPhone | A::RequestExtension | A::RejectReply => {
-            ("reason", "理由", true)
-        }
+        A::Return
+        | A::Reopen
+        | A::RevealPhone
+        | A::RequestExtension
+        | A::RejectReply
+        | A::EscalateHandling
+        | A::DeclineEscalation
+        | A::TakeOver => ("reason", "理由", true),
         A::Triage | A::Urge | A::Supervise | A::Escalate => ("note", "说明", true),
         A::Accept | A::Close | A::Merge => ("", "", false),
         A::Dispatch
@@ -803,6 +814,7 @@ pub(super) fn action_form(id: usize, name: ActionName) -> ActionForm {
         | A::RejectExtension
         | A::ApproveReply
         | A::Recall
+        | A::AcceptEscalation
         | A::Callback => ("note", "意见（可选）", false),
     };
     ActionForm {
@@ -1079,6 +1091,22 @@ pub(super) async fn build_order_page(
         reopens: view.reopens,
         deadline_note: deadline_note(state, &view).await?,
         calendar_incomplete: view.calendar_incomplete,
+        escalated_from: (!view.escalated_from.is_empty()).then(|| {
+            view.escalated_from
+                .iter()
+                .map(|h| unit_name(&org, Some(h.as_str())))
+                .collect::<Vec<_>>()
+                .join(" → ")
+        }),
+        handling_escalation: view.handling_escalation.as_ref().map(|x| {
+            format!(
+                "已申请由{}提级办理，理由：{}（{} 于 {} 申请，待上级热线决定）",
+                unit_name(&org, Some(x.to.as_str())),
+                x.reason,
+                x.requested_by,
+                when(&x.requested_at)
+            )
+        }),
     };
     let attachments = crate::attachments::list_for(state, v, this.id)
         .await?
@@ -1289,6 +1317,10 @@ pub(super) fn action_input(f: &ActForm) -> ApiResult<ActionInput> {
         N::ApproveReply => I::ApproveReply(note_opt()),
         N::RejectReply => I::RejectReply(reason()?),
         N::Recall => I::Recall(note_opt()),
+        N::EscalateHandling => I::EscalateHandling(reason()?),
+        N::AcceptEscalation => I::AcceptEscalation(note_opt()),
+        N::DeclineEscalation => I::DeclineEscalation(reason()?),
+        N::TakeOver => I::TakeOver(reason()?),
         N::Note => I::Note(ContentBody {
             content: req("content", &f.content)?,
         }),

@@ -82,6 +82,7 @@ const UNITS: &[(&str, &str, Option<&str>, &str)] = &[
     ("cd-zj", "department", Some("cd12345"), "510100"),
     ("cd-old", "department", Some("cd12345"), "510100"),
     ("my-zj", "department", Some("my12345"), "510700"),
+    ("sc-tax", "vertical_agency", Some("sc12345"), "510000"),
 ];
 
 /// (username, roles, unit)
@@ -99,6 +100,8 @@ const USERS: &[(&str, &[&str], Option<&str>)] = &[
     ("myhandler", &["handler"], Some("my-zj")),
     ("mydispatcher", &["dispatcher"], Some("my12345")),
     ("scdispatcher", &["dispatcher"], Some("sc12345")),
+    ("scsupervisor", &["supervisor"], Some("sc12345")),
+    ("schandler", &["handler"], Some("sc-tax")),
 ];
 
 impl TestApp {

@@ -166,7 +166,10 @@ async fn the_demo_has_orders_in_every_queue_a_role_opens_first() {
     let router = app(state);
     let dispatcher = api_token(&router, "dispatcher", &passwords["dispatcher"]).await;
     let handler = api_token(&router, "handler", &passwords["handler"]).await;
+    let province = api_token(&router, "sc-dispatcher", &passwords["sc-dispatcher"]).await;
     let queues = [
+        (&province, "status=escalation_requested", "提级待审"),
+        (&province, "unit=sc-tax", "handled at the provincial level"),
         (&dispatcher, "status=registered", "待派单"),
         (&dispatcher, "status=return_requested", "退单待审"),
         (&dispatcher, "extension=pending", "延期待批"),
@@ -192,7 +195,7 @@ async fn the_demo_has_orders_in_every_queue_a_role_opens_first() {
         let page = api_get(
             &router,
             &format!("/api/v1/orders?limit=200{cursor}"),
-            &dispatcher,
+            &province,
         )
         .await;
         for o in page["items"].as_array().unwrap() {
@@ -212,5 +215,9 @@ async fn the_demo_has_orders_in_every_queue_a_role_opens_first() {
             None => break,
         }
     }
-    assert_eq!(seen, demo::ORDERS, "every order of the demo");
+    assert_eq!(
+        seen,
+        demo::ORDERS,
+        "every order of the demo, seen by the province"
+    );
 }

@@ -19,6 +19,7 @@ mod findings;
 mod guard;
 mod hotspots;
 mod kb;
+mod levels;
 mod lifecycle;
 mod notifications;
 mod openapi;

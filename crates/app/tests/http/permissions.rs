@@ -68,7 +68,30 @@ const ROLES: &[(&str, &str)] = &[
     ("co_handler", "handler2"),
     ("admin", "admin"),
     ("other_city_handler", "myhandler"),
+    ("upper_dispatcher", "scdispatcher"),
+    ("upper_supervisor", "scsupervisor"),
 ];
+
+/// Whether the row allows `role`: a role of the owning hotline or one above it
+/// (`dispatcher`) covers the upper one (`upper_dispatcher`); one of the owning hotline
+/// itself (`own_dispatcher`) covers the plain one.
+fn listed(row: &Row, role: &str) -> bool {
+    row.roles.iter().any(|r| {
+        r == role
+            || role.strip_prefix("upper_") == Some(r.as_str())
+            || r.strip_prefix("own_") == Some(role)
+    })
+}
+
+/// The account that plays a role of the table.
+fn user_for(role: &str) -> &'static str {
+    let role = role.strip_prefix("own_").unwrap_or(role);
+    ROLES
+        .iter()
+        .find(|(r, _)| *r == role)
+        .unwrap_or_else(|| panic!("unknown role {role}"))
+        .1
+}
 
 fn body(row: &Row, merge_target: i64) -> Value {
     match row.action.as_str() {
@@ -82,6 +105,9 @@ fn body(row: &Row, merge_target: i64) -> Value {
         "callback" => json!({"result": "satisfied", "resolved": true}),
         "reopen" => json!({"reason": "不满意"}),
         "reply/reject" => json!({"reason": "请补充处理结果"}),
+        "escalate-handling" | "escalate-handling/decline" | "take-over" => {
+            json!({"reason": "属省级部门职责"})
+        }
         "urge" | "supervise" | "escalate" => json!({"note": "请加快"}),
         "merge" => json!({"into": merge_target}),
         "reveal-phone" => json!({"reason": "核实"}),
@@ -118,7 +144,7 @@ async fn order_in(app: &TestApp, state: &str) -> i64 {
         ),
     ];
     let n = match state {
-        "registered" => 0,
+        "registered" | "escalation_requested" => 0,
         "dispatched" | "return_requested" => 1,
         "in_progress" | "extension_pending" => 2,
         "replied" | "reply_review" => 3,
@@ -132,6 +158,10 @@ async fn order_in(app: &TestApp, state: &str) -> i64 {
         "return_requested" => {
             app.ok("handler", id, "return", json!({"reason": "非本单位职责"}))
                 .await;
+        }
+        "escalation_requested" => {
+            let reason = json!({"reason": "属省级部门职责"});
+            app.ok("dispatcher", id, "escalate-handling", reason).await;
         }
         "extension_pending" => {
             app.ok(
@@ -150,7 +180,8 @@ async fn order_in(app: &TestApp, state: &str) -> i64 {
 fn sees(role: &str, state: &str) -> bool {
     match role {
         "operator" | "vendor_operator" | "dispatcher" | "supervisor" | "inspector" => true,
-        "handler" | "co_handler" => state != "registered",
+        "upper_dispatcher" | "upper_supervisor" => true,
+        "handler" | "co_handler" => !matches!(state, "registered" | "escalation_requested"),
         _ => false,
     }
 }
@@ -164,7 +195,7 @@ async fn every_row_of_the_permission_table_holds() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let table = rows();
-    assert_eq!(table.len(), 24, "the table has a row per action");
+    assert_eq!(table.len(), 28, "the table has a row per action");
     for row in &table {
         let path = |id: i64| format!("/api/v1/orders/{id}/{}", row.action);
         let name = format!("{} {}", row.action, row.route.as_deref().unwrap_or(""));
@@ -172,10 +203,7 @@ async fn every_row_of_the_permission_table_holds() {
         // Everyone not listed is refused, and nothing changes.
         let id = order_in(&app, &row.state).await;
         let before = app.order(id).await;
-        for (role, user) in ROLES
-            .iter()
-            .filter(|(r, _)| !row.roles.iter().any(|x| x == r))
-        {
+        for (role, user) in ROLES.iter().filter(|(r, _)| !listed(row, r)) {
             let r = app
                 .as_user(user, "POST", &path(id), Some(body(row, target)))
                 .await;
@@ -197,11 +225,7 @@ async fn every_row_of_the_permission_table_holds() {
         );
         // Everyone listed succeeds (each on an order of its own).
         for role in &row.roles {
-            let user = ROLES
-                .iter()
-                .find(|(r, _)| r == role)
-                .unwrap_or_else(|| panic!("unknown role {role}"))
-                .1;
+            let user = user_for(role);
             let id = order_in(&app, &row.state).await;
             let target = app.complaint().await;
             let r = app
@@ -234,8 +258,8 @@ async fn a_listed_role_in_the_wrong_state_gets_409_and_changes_nothing() {
             "registered"
         };
         let id = order_in(&app, wrong).await;
-        let role = &row.roles[0];
-        let user = ROLES.iter().find(|(r, _)| r == role).unwrap().1;
+        let role = row.roles[0].strip_prefix("own_").unwrap_or(&row.roles[0]);
+        let user = user_for(role);
         let before = app.order(id).await["version"].clone();
         let r = app
             .as_user(

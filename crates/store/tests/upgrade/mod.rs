@@ -63,6 +63,8 @@ fn fx_actor(name: &str, role: Role, unit: &str, hotline_staff: bool) -> Actor {
         unit: Some(code(unit)),
         hotline_staff,
         requester: false,
+        upper_hotline: None,
+        hotline_above: None,
     }
 }
 

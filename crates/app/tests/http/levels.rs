@@ -1,0 +1,333 @@
+//! Across levels (issue 18): 提级办理 — a city asks the province to handle an order,
+//! the province accepts or declines, or takes an order over on its own initiative —
+//! and reminders and supervision of orders waiting at a lower hotline.
+
+use crate::common::*;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+fn types(o: &Value) -> Vec<String> {
+    o["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn notices(app: &TestApp, user: &str) -> Vec<String> {
+    let r = app
+        .as_user(user, "GET", "/api/v1/notifications", None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["type"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn month_report(app: &TestApp, user: &str) -> Value {
+    let r = app
+        .as_user(
+            user,
+            "GET",
+            "/api/v1/reports/period?period=month&date=2026-03-10",
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.body
+}
+
+on_both_backends!(
+    a_city_order_goes_up_to_the_province_and_is_counted_once,
+    |app: TestApp| async move {
+        app.set_time("2026-03-02T09:00:00+08:00");
+        let id = app.complaint().await;
+        let deadline = app.order(id).await["deadline"].clone();
+        let reason = json!({"reason": "属税务部门（垂直管理）职责"});
+
+        // Only the owning hotline's dispatcher asks, and the reason is required.
+        let r = app
+            .act("operator", id, "escalate-handling", reason.clone())
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        let r = app
+            .act("scdispatcher", id, "escalate-handling", reason.clone())
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "the province takes over instead"
+        );
+        let r = app
+            .act(
+                "dispatcher",
+                id,
+                "escalate-handling",
+                json!({"reason": " "}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        let o = app
+            .ok("dispatcher", id, "escalate-handling", reason.clone())
+            .await;
+        assert_eq!(o["status"], "escalation_requested", "{o}");
+        assert_eq!(o["handling_escalation"]["to"], "sc12345");
+        assert!(
+            notices(&app, "scdispatcher")
+                .await
+                .contains(&"escalation_requested".to_owned())
+        );
+        // Waiting for the province: the city neither dispatches it nor asks twice.
+        let r = app
+            .act("dispatcher", id, "dispatch", json!({"unit": "cd-jt"}))
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+
+        // Declined: back at the city, which hears why.
+        let r = app
+            .act(
+                "dispatcher",
+                id,
+                "escalate-handling/decline",
+                json!({"reason": "市级事权"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        let o = app
+            .ok(
+                "scdispatcher",
+                id,
+                "escalate-handling/decline",
+                json!({"reason": "属市级事权"}),
+            )
+            .await;
+        assert_eq!(
+            (o["status"].as_str(), o["hotline"].as_str()),
+            (Some("registered"), Some("cd12345"))
+        );
+        assert!(o["handling_escalation"].is_null());
+        assert!(
+            notices(&app, "dispatcher")
+                .await
+                .contains(&"escalation_declined".to_owned())
+        );
+
+        // Asked again and accepted: the province owns it, the deadline still runs from
+        // registration.
+        app.ok("dispatcher", id, "escalate-handling", reason.clone())
+            .await;
+        let o = app
+            .ok(
+                "scdispatcher",
+                id,
+                "escalate-handling/accept",
+                json!({"note": "省热线派单"}),
+            )
+            .await;
+        assert_eq!(
+            (o["status"].as_str(), o["hotline"].as_str()),
+            (Some("registered"), Some("sc12345"))
+        );
+        assert_eq!(o["escalated_from"], json!(["cd12345"]));
+        assert_eq!(o["deadline"], deadline);
+        assert!(
+            notices(&app, "dispatcher")
+                .await
+                .contains(&"escalation_accepted".to_owned())
+        );
+
+        // The city still reads it and acts on it no more; a province unit handles it.
+        let r = app
+            .as_user("dispatcher", "GET", &format!("/api/v1/orders/{id}"), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let r = app
+            .act("dispatcher", id, "dispatch", json!({"unit": "cd-jt"}))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        let r = app
+            .act("scdispatcher", id, "dispatch", json!({"unit": "cd-jt"}))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "a city unit stays in the province's tree: {}",
+            r.text
+        );
+        let r = app
+            .act("dispatcher", id, "note", json!({"content": "x"}))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        app.ok("scdispatcher", id, "recall", json!({})).await;
+        app.ok("scdispatcher", id, "dispatch", json!({"unit": "sc-tax"}))
+            .await;
+        let o = app.ok("schandler", id, "accept", json!({})).await;
+        // The timeline shows both levels.
+        let t = types(&o);
+        for step in [
+            "escalation_requested",
+            "escalation_declined",
+            "escalation_accepted",
+            "dispatched",
+            "accepted",
+        ] {
+            assert!(t.contains(&step.to_owned()), "{step}: {t:?}");
+        }
+        let accepted = o["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["type"] == "escalation_accepted")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (
+                accepted["data"]["from"].as_str(),
+                accepted["data"]["to"].as_str()
+            ),
+            (Some("cd12345"), Some("sc12345"))
+        );
+
+        // Counted once in the province's totals, as escalated out in the city's.
+        let city = month_report(&app, "supervisor").await;
+        assert_eq!(
+            (city["total"].as_u64(), city["escalated_out"].as_u64()),
+            (Some(0), Some(1)),
+            "{city}"
+        );
+        let province = month_report(&app, "scsupervisor").await;
+        assert_eq!(
+            (
+                province["total"].as_u64(),
+                province["escalated_out"].as_u64()
+            ),
+            (Some(1), Some(0)),
+            "{province}"
+        );
+    }
+);
+
+on_both_backends!(
+    the_province_takes_over_and_urges_orders_waiting_at_a_city,
+    |app: TestApp| async move {
+        app.set_time("2026-03-02T09:00:00+08:00");
+        // Reminders and supervision reach an order waiting at the city hotline.
+        let waiting = app.complaint().await;
+        let r = app
+            .act("dispatcher", waiting, "urge", json!({"note": "请尽快派单"}))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::CONFLICT,
+            "the city does not urge itself: {}",
+            r.text
+        );
+        app.ok(
+            "scdispatcher",
+            waiting,
+            "urge",
+            json!({"note": "请尽快派单"}),
+        )
+        .await;
+        let o = app
+            .ok(
+                "scsupervisor",
+                waiting,
+                "supervise",
+                json!({"note": "省热线督办"}),
+            )
+            .await;
+        assert_eq!(o["supervision"], "supervised");
+        let told = notices(&app, "dispatcher").await;
+        assert!(
+            told.contains(&"urged".to_owned()) && told.contains(&"supervised".to_owned()),
+            "{told:?}"
+        );
+
+        // Taken over on the province's own initiative, with a reason.
+        let r = app
+            .act("scsupervisor", waiting, "take-over", json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        let r = app
+            .act("supervisor", waiting, "take-over", json!({"reason": "x"}))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        let o = app
+            .ok(
+                "scsupervisor",
+                waiting,
+                "take-over",
+                json!({"reason": "涉及全省政策"}),
+            )
+            .await;
+        assert_eq!(
+            (o["status"].as_str(), o["hotline"].as_str()),
+            (Some("registered"), Some("sc12345"))
+        );
+        assert!(
+            notices(&app, "dispatcher")
+                .await
+                .contains(&"taken_over".to_owned())
+        );
+
+        // An order at a unit is recalled first; at the top there is nothing above.
+        let at_unit = app.complaint().await;
+        app.ok("dispatcher", at_unit, "dispatch", json!({"unit": "cd-jt"}))
+            .await;
+        let r = app
+            .act("scdispatcher", at_unit, "take-over", json!({"reason": "x"}))
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+        let r = app
+            .act(
+                "scdispatcher",
+                waiting,
+                "escalate-handling",
+                json!({"reason": "x"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+
+        // Another city sees none of it.
+        let r = app
+            .as_user(
+                "mydispatcher",
+                "GET",
+                &format!("/api/v1/orders/{waiting}"),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+    }
+);
+
+#[tokio::test]
+async fn a_city_that_passed_a_report_up_reads_it_without_the_whistleblower() {
+    let app = TestApp::sqlite().await;
+    let r = app.create("operator", order_body("report")).await;
+    let id = r.body["id"].as_i64().unwrap();
+    assert!(!r.body["requester"]["hidden"].as_bool().unwrap());
+    app.ok(
+        "dispatcher",
+        id,
+        "escalate-handling",
+        json!({"reason": "属省纪委监委管辖"}),
+    )
+    .await;
+    app.ok("scdispatcher", id, "escalate-handling/accept", json!({}))
+        .await;
+    let r = app
+        .as_user("dispatcher", "GET", &format!("/api/v1/orders/{id}"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["requester"]["hidden"], true, "{}", r.text);
+    let r = app
+        .as_user("scdispatcher", "GET", &format!("/api/v1/orders/{id}"), None)
+        .await;
+    assert_eq!(r.body["requester"]["hidden"], false);
+}
