@@ -10,7 +10,7 @@
 //! [`hotline_domain::capability`].
 
 use hotline_domain::capability::any_grants;
-use hotline_domain::{Actor, Capability, Order, RegionCode, Role, UnitCode, UnitKind};
+use hotline_domain::{Actor, Capability, DomainPath, Order, RegionCode, Role, UnitCode, UnitKind};
 use hotline_store::{Scope, UnitRecord, UserRecord};
 use std::collections::HashMap;
 
@@ -71,7 +71,7 @@ impl Org {
     /// pickers show it, a name, or the characters of one in order when only one unit
     /// has them. Otherwise why not, naming the candidates.
     pub fn resolve_unit(&self, text: &str, hotline: &UnitCode) -> Result<UnitCode, String> {
-        self.resolve_within(text, Some(hotline))
+        self.resolve_within(text, Some(self.dispatch_root(hotline)))
     }
 
     /// [`Org::resolve_unit`] among the units below `within`, or all units.
@@ -130,12 +130,12 @@ impl Org {
         false
     }
 
-    /// The nearest hotline at or above `unit`.
+    /// The nearest owning hotline (hotline or sub-centre) at or above `unit`.
     pub fn hotline_of(&self, unit: &UnitCode) -> Option<&UnitCode> {
         let mut at = self.units.get(unit);
         for _ in 0..64 {
             let u = at?;
-            if u.kind == UnitKind::Hotline {
+            if u.kind.takes_requests() {
                 return Some(&u.code);
             }
             at = u.parent.as_ref().and_then(|p| self.units.get(p));
@@ -143,10 +143,27 @@ impl Org {
         None
     }
 
-    /// The nearest hotline above `hotline` (none for the top one).
+    /// The nearest owning hotline above `hotline` (none for the top one): a
+    /// sub-centre's is its hotline.
     pub fn hotline_above(&self, hotline: &UnitCode) -> Option<&UnitCode> {
         let parent = self.units.get(hotline)?.parent.as_ref()?;
         self.hotline_of(parent)
+    }
+
+    /// The tree an owning hotline dispatches in: its own, and for a sub-centre, which
+    /// handles its remit for the hotline above it, that hotline's.
+    pub fn dispatch_root<'a>(&'a self, hotline: &'a UnitCode) -> &'a UnitCode {
+        match self.units.get(hotline) {
+            Some(u) if u.kind == UnitKind::Subcentre => u.parent.as_ref().unwrap_or(hotline),
+            _ => hotline,
+        }
+    }
+
+    /// Whether an order owned by `hotline` may be dispatched (or handed down) to
+    /// `unit`: a unit of its dispatch tree, neither the owner nor the tree's root.
+    pub fn in_dispatch_tree(&self, hotline: &UnitCode, unit: &UnitCode) -> bool {
+        let root = self.dispatch_root(hotline);
+        unit != hotline && unit != root && self.is_same_or_above(root, unit)
     }
 
     /// Every unit in the subtree of `root`, `root` included.
@@ -163,7 +180,8 @@ impl Org {
         out
     }
 
-    /// The hotlines in the subtree of `root`, `root` included.
+    /// The owning hotlines (hotlines and sub-centres) in the subtree of `root`, `root`
+    /// included.
     pub fn subtree_hotlines(&self, root: &UnitCode) -> Vec<UnitCode> {
         let mut out = Vec::new();
         let mut stack = vec![root.clone()];
@@ -171,7 +189,7 @@ impl Org {
             if self
                 .units
                 .get(&code)
-                .is_some_and(|u| u.kind == UnitKind::Hotline)
+                .is_some_and(|u| u.kind.takes_requests())
             {
                 out.push(code.clone());
             }
@@ -190,18 +208,75 @@ impl Org {
     /// hotlines, within their own region); where stored data still has two candidates
     /// at one step, the narrower region and then the smaller code win, always the same.
     pub fn hotline_for_region(&self, region: &RegionCode) -> Option<UnitCode> {
+        self.hotline_path(region, None)
+            .last()
+            .map(|u| u.code.clone())
+    }
+
+    /// The hotlines [`Org::hotline_for_region`] walks, top first: from `from` (or the
+    /// root hotline) down to the narrowest active one whose region contains `region`.
+    /// Empty when `from` is no active hotline containing the region.
+    fn hotline_path(&self, region: &RegionCode, from: Option<&UnitCode>) -> Vec<&UnitRecord> {
         let covers =
             |u: &&UnitRecord| u.kind == UnitKind::Hotline && u.active && u.region.contains(region);
-        let roots: Vec<&UnitRecord> = self.units.values().filter(|u| u.parent.is_none()).collect();
-        let mut at = pick_narrowest(roots.into_iter().filter(covers))?;
+        let start = match from {
+            Some(code) => self.units.get(code).filter(covers),
+            None => {
+                let roots = self.units.values().filter(|u| u.parent.is_none());
+                pick_narrowest(roots.filter(covers))
+            }
+        };
+        let mut path: Vec<&UnitRecord> = start.into_iter().collect();
         for _ in 0..64 {
+            let Some(at) = path.last() else { break };
             let kids = self.children.get(&at.code).into_iter().flatten();
             match pick_narrowest(kids.filter_map(|c| self.units.get(c)).filter(covers)) {
-                Some(next) => at = next,
+                Some(next) => path.push(next),
                 None => break,
             }
         }
-        Some(at.code.clone())
+        path
+    }
+
+    /// The one owning hotline that takes a request of `domain` from `region` (portal
+    /// and integration intake), starting at `from` (an integration key's hotline) or
+    /// the root: down the hotlines by region as [`Org::hotline_for_region`]; then,
+    /// where an active sub-centre under a hotline of that path covers the region and
+    /// has the domain in its remit (`remits`), that sub-centre — the one under the
+    /// lowest hotline, then the narrowest region, then the smallest code, always the
+    /// same. None when no hotline covers the region.
+    pub fn owner_for(
+        &self,
+        region: &RegionCode,
+        domain: Option<&DomainPath>,
+        from: Option<&UnitCode>,
+        remits: &HashMap<UnitCode, Remit>,
+    ) -> Option<UnitCode> {
+        let path = self.hotline_path(region, from);
+        let hotline = path.last()?;
+        let sub_centre = domain.and_then(|d| {
+            path.iter()
+                .enumerate()
+                .flat_map(|(depth, h)| {
+                    let kids = self.children.get(&h.code).into_iter().flatten();
+                    kids.filter_map(|c| self.units.get(c))
+                        .map(move |u| (depth, u))
+                })
+                .filter(|(_, u)| {
+                    u.kind == UnitKind::Subcentre
+                        && u.active
+                        && u.region.contains(region)
+                        && remits.get(&u.code).is_some_and(|r| r.covers(d))
+                })
+                .min_by(|(da, a), (db, b)| {
+                    let depth = |u: &UnitRecord| u.region.as_str().trim_end_matches("00").len();
+                    db.cmp(da)
+                        .then(depth(b).cmp(&depth(a)))
+                        .then_with(|| a.code.cmp(&b.code))
+                })
+                .map(|(_, u)| u.code.clone())
+        });
+        Some(sub_centre.unwrap_or_else(|| hotline.code.clone()))
     }
 
     /// The active hotline whose region is exactly `region`, if any: one region has one
@@ -236,6 +311,23 @@ impl Org {
             ));
         }
         None
+    }
+}
+
+/// A sub-centre's remit (受理范围): the domains whose requests it takes, each a field
+/// (`market_supervision`) or a path (`market_supervision/food_safety`).
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+pub struct Remit {
+    pub domains: Vec<String>,
+}
+
+impl Remit {
+    pub fn covers(&self, d: &DomainPath) -> bool {
+        self.domains
+            .iter()
+            .any(|r| r == d.top() || *r == d.to_string())
     }
 }
 
@@ -274,7 +366,7 @@ impl Viewer {
         });
         if let Some(name) = named.filter(|n| !n.is_empty()) {
             let code = UnitCode::parse(name).map_err(|e| ApiError::invalid("hotline", e.0))?;
-            let is_hotline = org.get(&code).is_some_and(|u| u.kind == UnitKind::Hotline);
+            let is_hotline = org.get(&code).is_some_and(|u| u.kind.takes_requests());
             if !is_hotline {
                 return Err(ApiError::invalid(
                     "hotline",
@@ -319,7 +411,7 @@ impl Viewer {
         let mut at = self.user.unit.clone();
         while let Some(code) = at {
             let unit = org.get(&code)?;
-            if unit.kind == UnitKind::Hotline {
+            if unit.kind.takes_requests() {
                 return Some(code);
             }
             at = unit.parent.clone();
@@ -329,7 +421,7 @@ impl Viewer {
 
     pub fn staff_hotline<'a>(&'a self, org: &Org) -> Option<&'a UnitCode> {
         let unit = self.user.unit.as_ref()?;
-        let is_hotline = org.get(unit).is_some_and(|u| u.kind == UnitKind::Hotline);
+        let is_hotline = org.get(unit).is_some_and(|u| u.kind.takes_requests());
         (self.grants(Capability::SeeHotlineOrders) && is_hotline).then_some(unit)
     }
 

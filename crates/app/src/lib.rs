@@ -77,6 +77,7 @@ pub mod openapi;
 pub mod ops;
 pub mod orders;
 pub mod regions;
+pub mod remit;
 pub mod reply_review;
 pub mod reports;
 pub mod settings;
@@ -479,6 +480,7 @@ pub fn app(state: AppState) -> Router {
         .merge(notifications::api::router())
         .merge(attachments::api::router())
         .merge(reply_review::api::router())
+        .merge(remit::api::router())
         .merge(web::router(&state));
     let api = if state.config().bench_routes {
         api.merge(orders::api::bench_router())

@@ -472,6 +472,12 @@ fn operations() -> Vec<Op> {
             .query::<crate::reply_review::api::HotlineQuery>()
             .body::<crate::reply_review::ReplyReview>(json!({"kinds": ["complaint", "report"]}))
             .answers::<crate::reply_review::ReplyReview>(),
+        op(Get, "/api/v1/rules/remit", "rules", "A sub-centre's remit (分中心受理范围): the domains whose requests it takes, each a field or TOP/SUB")
+            .query::<crate::remit::api::SubcentreQuery>().answers::<crate::access::Remit>(),
+        op(Put, "/api/v1/rules/remit", "rules", "Set it (administrators of the hotline above the sub-centre, or of the installation; at most 100 entries); audited. Portal and integration requests of these domains from the sub-centre's region go to it")
+            .query::<crate::remit::api::SubcentreQuery>()
+            .body::<crate::access::Remit>(json!({"domains": ["market_supervision"]}))
+            .answers::<crate::access::Remit>(),
         op(Get, "/api/v1/rules/sensitive-words", "rules", "The sensitive words flagged in replies and answers to the public").answers::<crate::reply_review::SensitiveWords>(),
         op(Put, "/api/v1/rules/sensitive-words", "rules", "Replace them (installation admin; at most 1000 words of 1–30 characters); audited")
             .body::<crate::reply_review::SensitiveWords>(json!({"words": ["保证", "绝对"]}))

@@ -216,7 +216,7 @@ impl Action {
         match self {
             Action::Answer { .. } => E::Answered,
             Action::Triage { .. } => E::Triaged,
-            Action::Dispatch { unit, .. } if unit.kind == UnitKind::Hotline => E::HandedDown,
+            Action::Dispatch { unit, .. } if unit.kind.takes_requests() => E::HandedDown,
             Action::Dispatch { .. } => E::Dispatched,
             Action::Accept => E::Accepted,
             Action::Return { .. } => E::ReturnRequested,
@@ -757,7 +757,7 @@ fn dispatch(
             problem: "the order already belongs to this hotline".into(),
         });
     }
-    if target.kind == UnitKind::Hotline {
+    if target.kind.takes_requests() {
         // Handing down: the lower hotline owns it now, still to be dispatched there.
         *data = json!({"from": o.hotline, "to": target.code});
         o.hotline = target.code.clone();

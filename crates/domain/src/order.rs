@@ -172,6 +172,13 @@ impl Status {
     }
 }
 
+impl UnitKind {
+    /// An owning hotline (受理): a hotline, or a sub-centre (分中心) for its remit.
+    pub fn takes_requests(self) -> bool {
+        matches!(self, UnitKind::Hotline | UnitKind::Subcentre)
+    }
+}
+
 impl CallbackResult {
     /// 满意 or 基本满意: what satisfaction rates count as satisfied.
     pub fn is_satisfied(self) -> bool {

@@ -209,7 +209,7 @@ async fn key_viewer(state: &AppState, key: &str) -> Result<Viewer, ApiError> {
         .get(&record.unit)
         .filter(|u| u.active)
         .ok_or_else(ApiError::unauthorized)?;
-    let roles = if unit.kind == hotline_domain::UnitKind::Hotline {
+    let roles = if unit.kind.takes_requests() {
         vec![
             hotline_domain::Role::Operator,
             hotline_domain::Role::Dispatcher,

@@ -75,7 +75,7 @@ pub async fn put_catalogue(
             std::iter::once(("unit", &e.unit)).chain(e.co_units.iter().map(|u| ("co_units", u)))
         {
             let ok = org.get(unit).is_some_and(|u| {
-                u.active && u.kind != UnitKind::Hotline && org.is_same_or_above(hotline, &u.code)
+                u.active && !u.kind.takes_requests() && org.in_dispatch_tree(hotline, &u.code)
             });
             if !ok {
                 return Err(ApiError::invalid(
@@ -119,7 +119,7 @@ pub async fn suggest_for(
     let name = |u: &UnitCode| org.get(u).map_or_else(|| u.to_string(), |r| r.name.clone());
     let usable = |u: &UnitCode| {
         org.get(u)
-            .is_some_and(|r| r.active && org.is_same_or_above(hotline, u))
+            .is_some_and(|r| r.active && org.in_dispatch_tree(hotline, u))
     };
     if let Some(e) = catalogue(state, hotline).await?.best(domain, region)
         && usable(&e.unit)

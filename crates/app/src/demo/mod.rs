@@ -95,6 +95,13 @@ const UNITS: &[(&str, &str, &str, &str, &str)] = &[
         "510000",
     ),
     (
+        "sc12315",
+        "四川省12315消费者投诉举报分中心",
+        "subcentre",
+        "sc12345",
+        "510000",
+    ),
+    (
         "cd-jt",
         "成都市交通运输局",
         "department",
@@ -178,7 +185,11 @@ pub const ACCOUNTS: &[(&str, &str, Option<&str>)] = &[
     ("handler", "handler", Some("cd-jt")),
     ("handler2", "handler", Some("cd-zj")),
     ("sc-dispatcher", "dispatcher", Some("sc12345")),
+    ("op-12315", "operator", Some("sc12315")),
 ];
+
+/// The remit of the demo's sub-centre: consumer complaints and reports.
+const SUBCENTRE_REMIT: &str = "market_supervision";
 
 /// (domain, kind, lead unit, title, content)
 const MATTERS: &[(&str, &str, &str, &str, &str)] = &[
@@ -328,7 +339,7 @@ const STREETS: [&str; 10] = [
 
 /// Orders of the demo's two months of history, and of its queues (see [`load_queues`]).
 const HISTORY: usize = 300;
-const QUEUED: usize = 14;
+const QUEUED: usize = 16;
 
 /// Tax matters (vertically managed: the province's tax bureau): the demo's 提级办理.
 const TAX_MATTERS: [(&str, &str, &str, &str, &str); 2] = [
@@ -565,6 +576,11 @@ async fn load_units(state: &AppState) -> ApiResult<()> {
     for (code, name, kind, parent, region) in UNITS {
         add_demo_unit(state, unit(code, name, kind, Some(parent), region)).await?;
     }
+    let remit = crate::access::Remit {
+        domains: vec![SUBCENTRE_REMIT.into()],
+    };
+    let sub_centre = UnitCode::parse("sc12315").expect("valid");
+    crate::remit::put_remit(state, &Principal::System, &sub_centre, remit).await?;
     Ok(())
 }
 
@@ -868,7 +884,14 @@ async fn load_queues(state: &AppState) -> ApiResult<()> {
             reason: reason.into(),
         })
     };
-    let up = register_matter(state, TAX_MATTERS[0], 2, now - Duration::hours(5)).await?;
+    let up = register_matter(
+        state,
+        TAX_MATTERS[0],
+        2,
+        now - Duration::hours(5),
+        "cd12345",
+    )
+    .await?;
     act(
         &dispatcher,
         up.id,
@@ -893,7 +916,30 @@ async fn load_queues(state: &AppState) -> ApiResult<()> {
         }),
     )
     .await?;
-    let asked = register_matter(state, TAX_MATTERS[1], 3, now - Duration::minutes(50)).await?;
+    let asked = register_matter(
+        state,
+        TAX_MATTERS[1],
+        3,
+        now - Duration::minutes(50),
+        "cd12345",
+    )
+    .await?;
+    // The 12315 sub-centre's operator took two consumer complaints: one dispatched to
+    // Chengdu's market regulator, one still to dispatch.
+    let sub_centre = person("op-12315").await?;
+    let consumer = MATTERS[9];
+    let taken = register_matter(state, consumer, 4, now - Duration::hours(4), "sc12315").await?;
+    act(
+        &sub_centre,
+        taken.id,
+        crate::orders::ActionInput::Dispatch(crate::orders::DispatchBody {
+            unit: "cd-scjg".into(),
+            co_units: Vec::new(),
+            note: Some("12315分中心转办，请依法处理".into()),
+        }),
+    )
+    .await?;
+    register_matter(state, MATTERS[8], 5, now - Duration::minutes(15), "sc12315").await?;
     act(
         &dispatcher,
         asked.id,
@@ -973,7 +1019,7 @@ async fn queue_order(
     slot: usize,
     at: Timestamp,
 ) -> ApiResult<Order> {
-    register_matter(state, MATTERS[matter % MATTERS.len()], slot, at).await
+    register_matter(state, MATTERS[matter % MATTERS.len()], slot, at, "cd12345").await
 }
 
 /// [`queue_order`] of a matter given whole.
@@ -982,6 +1028,7 @@ async fn register_matter(
     (domain, kind, _, title, content): (&str, &str, &str, &str, &str),
     slot: usize,
     at: Timestamp,
+    hotline: &str,
 ) -> ApiResult<Order> {
     let address = STREETS[slot % STREETS.len()];
     let regions = state.regions().await?;
@@ -1005,11 +1052,5 @@ async fn register_matter(
             anonymous: false,
         },
     };
-    register_at(
-        state,
-        intake,
-        UnitCode::parse("cd12345").expect("valid"),
-        at,
-    )
-    .await
+    register_at(state, intake, UnitCode::parse(hotline).expect("valid"), at).await
 }

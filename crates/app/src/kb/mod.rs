@@ -97,7 +97,7 @@ pub(crate) async fn blocking<T: Send + 'static>(
 fn kb_hotline<'a>(org: &Org, v: &'a Viewer) -> Option<&'a UnitCode> {
     let unit = v.user.unit.as_ref()?;
     org.get(unit)
-        .is_some_and(|u| u.kind == hotline_domain::UnitKind::Hotline)
+        .is_some_and(|u| u.kind.takes_requests())
         .then_some(unit)
 }
 

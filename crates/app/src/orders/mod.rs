@@ -262,7 +262,7 @@ async fn view_knowing(
             e.unit
                 .as_ref()
                 .and_then(|u| org.get(u))
-                .is_some_and(|u| u.kind == UnitKind::Hotline)
+                .is_some_and(|u| u.kind.takes_requests())
         };
         crate::orders::views::withhold_requester(&mut order, events.as_mut(), by_staff);
     }
@@ -344,6 +344,17 @@ pub async fn create_for(
         }
     };
     let intake = intake_from(state, req).await?;
+    // A key's requests go where the region and domain send them within its hotline's
+    // tree; a person registers for the hotline or sub-centre they work for.
+    let hotline = if viewer.key_actions.is_some() {
+        let to = intake.domain.as_ref();
+        crate::remit::owner_for(state, &org, &intake.region, to, Some(&hotline))
+            .await?
+            .unwrap_or(hotline)
+    } else {
+        hotline
+    };
+    crate::remit::check_intake(state, &org, &hotline, intake.domain.as_ref()).await?;
     let detail = json!({"channel": intake.channel, "kind": intake.kind});
     let record = audit::by(viewer, addr, state, "order.create", None, detail);
     let user = &viewer.user.username;
@@ -1076,7 +1087,7 @@ fn dispatch_targets(
                 format!("unit {code} is deactivated and receives no dispatches"),
             ));
         }
-        if code == order.hotline || !org.is_same_or_above(&order.hotline, &code) {
+        if !org.in_dispatch_tree(&order.hotline, &code) {
             return Err(ApiError::invalid(
                 field,
                 format!("unit {code} is not under hotline {}", order.hotline),
@@ -1088,7 +1099,7 @@ fn dispatch_targets(
     let mut co_units = Vec::new();
     for c in co {
         let t = resolve("co_units", c)?;
-        if t.kind == UnitKind::Hotline || lead.kind == UnitKind::Hotline {
+        if t.kind.takes_requests() || lead.kind.takes_requests() {
             return Err(ApiError::invalid(
                 "co_units",
                 "co-units are handling units, and a hand-down has none",

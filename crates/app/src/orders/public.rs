@@ -3,7 +3,7 @@
 //! The routes are in [`crate::orders::api::public`].
 
 use hotline_domain::{Action, Actor, Context, Order, OrderNumber, apply};
-use hotline_domain::{Channel, Kind, RegionCode};
+use hotline_domain::{Channel, DomainPath, Kind, RegionCode};
 use hotline_store::{OrderChange, StoreError};
 use serde::{Deserialize, Serialize};
 
@@ -112,6 +112,10 @@ pub async fn evaluate_order(
 pub struct PublicRequest {
     pub kind: Kind,
     pub region: RegionCode,
+    /// The field of the request (诉求领域, `TOP/SUB`), if the requester picked one: a
+    /// sub-centre whose remit holds it takes the request.
+    #[serde(default)]
+    pub domain: Option<DomainPath>,
     /// The town or street (9-digit code) within `region`, if the requester picked one.
     #[serde(default)]
     pub street: Option<String>,
@@ -137,8 +141,8 @@ pub async fn submit_request(
 ) -> ApiResult<Receipt> {
     limit(state, addr).await?;
     let org = state.org().await?;
-    let hotline = org
-        .hotline_for_region(&req.region)
+    let hotline = crate::remit::owner_for(state, &org, &req.region, req.domain.as_ref(), None)
+        .await?
         .ok_or_else(|| ApiError::invalid("region", "no hotline serves this region"))?;
     // A title is optional for citizens: the start of the content stands in.
     let title = req
@@ -148,7 +152,7 @@ pub async fn submit_request(
     let body = CreateOrderRequest {
         channel: Channel::Web,
         kind: req.kind,
-        domain: None,
+        domain: req.domain,
         region: req.region,
         street: req.street,
         title,

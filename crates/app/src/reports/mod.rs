@@ -67,9 +67,7 @@ fn assessment_scope(state_org: &crate::access::Org, v: &Viewer) -> Option<Scope>
         return Some(Scope::All);
     }
     let unit = v.user.unit.as_ref()?;
-    let hotline = state_org
-        .get(unit)
-        .filter(|u| u.kind == hotline_domain::UnitKind::Hotline)?;
+    let hotline = state_org.get(unit).filter(|u| u.kind.takes_requests())?;
     Some(Scope::Hotlines(state_org.subtree_hotlines(&hotline.code)))
 }
 

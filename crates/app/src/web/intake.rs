@@ -462,9 +462,7 @@ async fn dispatchable(state: &AppState, v: &Viewer, unit: &str) -> bool {
     let Ok(code) = org.resolve_unit(unit, hotline) else {
         return false;
     };
-    org.get(&code).is_some_and(|u| u.active)
-        && code != *hotline
-        && org.is_same_or_above(hotline, &code)
+    org.get(&code).is_some_and(|u| u.active) && org.in_dispatch_tree(hotline, &code)
 }
 
 /// The answer script of the article cited, when the direct answer is still empty:

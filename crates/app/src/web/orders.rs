@@ -985,9 +985,7 @@ pub(super) async fn build_order_page(
     let units = if names.contains(&ActionName::Dispatch) {
         let mut u: Vec<(String, String)> = org
             .all()
-            .filter(|u| {
-                u.active && u.code != view.hotline && org.is_same_or_above(&view.hotline, &u.code)
-            })
+            .filter(|u| u.active && org.in_dispatch_tree(&view.hotline, &u.code))
             .map(|u| (u.code.to_string(), u.name.clone()))
             .collect();
         u.sort();

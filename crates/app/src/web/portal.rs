@@ -101,6 +101,9 @@ pub(super) async fn portal(
 #[derive(Default, Deserialize)]
 pub(super) struct PortalForm {
     kind: Option<String>,
+    /// `TOP/SUB` of the taxonomy, or empty.
+    #[serde(default)]
+    domain: String,
     #[serde(default)]
     region: String,
     #[serde(default)]
@@ -131,6 +134,8 @@ pub(super) struct PortalValues {
 #[template(path = "portal_new.html")]
 pub(super) struct PortalNewPage {
     kinds: Vec<Choice>,
+    /// The taxonomy's categories: (path, `领域 / 类别`, chosen).
+    domains: Vec<(String, String, bool)>,
     f: PortalValues,
     error: Option<String>,
     receipt: Option<crate::orders::public::Receipt>,
@@ -155,7 +160,18 @@ pub(super) async fn portal_new_page(
         .filter(|u| u.active && u.parent.is_none() && u.kind == hotline_domain::UnitKind::Hotline)
         .map(|u| u.region.clone())
         .collect();
+    let domains = state
+        .taxonomy()
+        .await?
+        .iter()
+        .map(|c| {
+            let value = c.path.to_string();
+            let chosen = value == f.domain.trim();
+            (value, format!("{} / {}", c.top_name, c.name), chosen)
+        })
+        .collect();
     Ok(PortalNewPage {
+        domains,
         districts: super::places::district_groups(&places, &served, f.region.trim()),
         streets: super::places::street_choices(&places, &f.region, f.street.trim()),
         served: if served.len() == 1 {
@@ -194,6 +210,7 @@ fn portal_request(f: &PortalForm) -> Result<PublicRequest, ApiError> {
     Ok(PublicRequest {
         kind: field("kind", f.kind.as_deref().unwrap_or("help"), Kind::parse)?,
         region: field("region", f.region.trim(), RegionCode::parse)?,
+        domain: opt_field("domain", &f.domain, hotline_domain::DomainPath::parse)?,
         street: blank_to_none(&f.street),
         title: blank_to_none(&f.title),
         content: f.content.clone(),

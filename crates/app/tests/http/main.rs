@@ -34,6 +34,7 @@ mod reply_review;
 mod report_periods;
 mod reports;
 mod search;
+mod subcentres;
 mod summons;
 mod supervision;
 mod two_factor;
