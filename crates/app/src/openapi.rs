@@ -513,6 +513,7 @@ fn operations() -> Vec<Op> {
         op(Get, "/api/v1/reports/seasonal", "reports", "A month's top topics this year and the years before (?month=YYYY-MM&years=3): recurring seasonal issues").query::<reports::api::SeasonalQuery>().answers::<reports::api::SeasonalItems>(),
         op(Get, "/api/v1/reports/weights", "reports", "The assessment score's weights").answers::<hotline_domain::assessment::Weights>(),
         op(Put, "/api/v1/reports/weights", "reports", "Set the weights (installation admin; each 0–1, together 1)").body::<hotline_domain::assessment::Weights>(json!({"response": 0.3, "resolution": 0.35, "satisfaction": 0.35})).answers::<hotline_domain::assessment::Weights>(),
+        op(Get, "/api/v1/reports/hotlines", "reports", "Hotline assessment over ?from=&to= (default the last 30 days; at most ten years): each hotline and sub-centre of the caller's subtree — orders received, routing time (median, share within 2 hours), direct-answer rate (直办率), dispatch accuracy (派单准确率), callback rate and timeliness, reopen rate, orders passed up (提级办理); docs/metrics.md").query::<reports::api::RangeQuery>().answers::<reports::api::HotlineItems>(),
         op(Get, "/api/v1/reports/units", "reports", "Unit assessment over the dispatches made in ?from=&to= (and ?region=; at most ten years): rates, score and weights").query::<reports::api::UnitsQuery>().answers::<reports::api::Items>(),
     ];
     for (step, summary) in KB_STEPS {

@@ -15,6 +15,7 @@ pub mod calendar;
 pub mod capability;
 pub mod catalogue;
 pub mod duplicates;
+pub mod hotline_work;
 pub mod hotspots;
 pub mod kb;
 pub mod lifecycle;

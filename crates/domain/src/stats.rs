@@ -5,7 +5,8 @@
 //! domain, lead unit and each topic of its title), its handling deadline falling on
 //! a day (met or missed), its evaluation on a day (by result), and for each dispatch
 //! to a handling unit the assessment counts of that dispatch, on the day of the
-//! dispatch (the cohort rule of [`crate::assessment`]). [`facts`] is a pure function
+//! dispatch (the cohort rule of [`crate::assessment`]), and the work each hotline
+//! did on it ([`crate::hotline_work`]), kept under that hotline. [`facts`] is a pure function
 //! of the order and its timeline; the store keeps, per order, the facts it last
 //! counted and adds only the difference ([`delta`]), so the sums stay exact whatever
 //! happens to the order, and counting an order a second time changes nothing.
@@ -178,6 +179,9 @@ impl Facts {
             measure: m.clone(),
             hotline: match m.as_str() {
                 measure::ESCALATED_OUT => escalation_ends(key).0.to_owned(),
+                m if crate::hotline_work::measure::is_hotline_work(m) => {
+                    crate::hotline_work::hotline_of_key(key).to_owned()
+                }
                 _ => self.hotline.clone(),
             },
             region: if measure::regional(m) {
@@ -214,6 +218,9 @@ pub fn facts(order: &Order, events: &[Event], topics: &[String]) -> Facts {
             ESCALATED_OUT,
             &format!("{}>{}", pair[0], pair[1]),
         );
+    }
+    for (day, m, key) in crate::hotline_work::facts(events) {
+        add(day, m, &key);
     }
     if let Some(e) = &order.evaluation {
         add(day_number(e.at), EVALUATION, e.result.as_str());

@@ -90,6 +90,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         17,
         include_str!("../migrations/postgres/0017_recount_merged.sql"),
     ),
+    (
+        18,
+        include_str!("../migrations/postgres/0018_recount_hotline_work.sql"),
+    ),
 ];
 
 /// The connection options of the store's pool, for the listener's own connection.

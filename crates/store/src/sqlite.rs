@@ -95,6 +95,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         17,
         include_str!("../migrations/sqlite/0017_recount_merged.sql"),
     ),
+    (
+        18,
+        include_str!("../migrations/sqlite/0018_recount_hotline_work.sql"),
+    ),
 ];
 
 type Finisher = Box<dyn FnOnce(Option<StoreError>) + Send>;

@@ -13,6 +13,7 @@ use crate::extract::ApiQuery;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/reports/units", get(units))
+        .route("/api/v1/reports/hotlines", get(hotlines))
         .route("/api/v1/reports/weights", get(get_weights).put(put_weights))
         .route("/api/v1/reports/hotspots", get(hotspots))
         .route("/api/v1/reports/period", get(period))
@@ -37,6 +38,50 @@ pub(crate) struct Items {
     to: Timestamp,
 }
 
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = HotlineAssessment)]
+pub(crate) struct HotlineItems {
+    items: Vec<hotlines::HotlineLine>,
+    #[schema(value_type = String, format = DateTime)]
+    from: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    to: Timestamp,
+}
+
+/// `from`, `to`: the range (default: the 30 days up to now).
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(crate) struct RangeQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// The range a query names, or the 30 days up to now.
+fn range_of(
+    state: &AppState,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> ApiResult<(Timestamp, Timestamp)> {
+    let to = to
+        .map(|s| dates::time("to", s, true))
+        .transpose()?
+        .unwrap_or(state.now());
+    let from = from
+        .map(|s| dates::time("from", s, false))
+        .transpose()?
+        .unwrap_or(to - chrono::Duration::days(30));
+    Ok((from, to))
+}
+
+async fn hotlines(
+    State(state): State<AppState>,
+    CurrentUser(v): CurrentUser,
+    ApiQuery(q): ApiQuery<RangeQuery>,
+) -> ApiResult<Json<HotlineItems>> {
+    let (from, to) = range_of(&state, q.from.as_deref(), q.to.as_deref())?;
+    let items = hotlines::assess_hotlines(&state, &v, from, to).await?;
+    Ok(Json(HotlineItems { items, from, to }))
+}
+
 async fn get_weights(
     State(state): State<AppState>,
     CurrentUser(_): CurrentUser,
@@ -59,18 +104,7 @@ async fn units(
     CurrentUser(v): CurrentUser,
     ApiQuery(q): ApiQuery<UnitsQuery>,
 ) -> ApiResult<Json<Items>> {
-    let now = state.now();
-    let to =
-        q.to.as_deref()
-            .map(|s| dates::time("to", s, true))
-            .transpose()?
-            .unwrap_or(now);
-    let from = q
-        .from
-        .as_deref()
-        .map(|s| dates::time("from", s, false))
-        .transpose()?
-        .unwrap_or(to - chrono::Duration::days(30));
+    let (from, to) = range_of(&state, q.from.as_deref(), q.to.as_deref())?;
     let region = q
         .region
         .as_deref()

@@ -8,6 +8,7 @@
 //! The HTTP routes are in [`api`], the console's pages in `crate::web`.
 
 pub mod api;
+pub mod hotlines;
 pub mod stats;
 pub mod summons;
 

@@ -274,6 +274,9 @@ fn shell(state: &AppState, org: &Org, user: &ConsoleUser) -> Shell {
     if v.grants(Capability::ReadReports) {
         nav.push(("/console/reports/period", "统计报表"));
         nav.push(("/console/reports/units", "单位考核"));
+        if v.staff_hotline(org).is_some() || v.is_installation_admin() {
+            nav.push(("/console/reports/hotlines", "热线考核"));
+        }
     }
     if v.grants(Capability::ReadReports) && v.scope(org).is_some() {
         nav.push(("/console/reports/hotspots", "热点预警"));

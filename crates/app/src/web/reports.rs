@@ -7,6 +7,7 @@ use crate::spreadsheet::{Cell, Table};
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/console/reports/units", get(units_page))
+        .route("/console/reports/hotlines", get(hotlines_page))
         .route("/console/supervision", get(supervision_page))
         .route("/console/reports/hotspots", get(hotspots_page))
         .route(
@@ -19,6 +20,98 @@ pub(super) fn router() -> Router<AppState> {
             "/static/report-charts.js",
             static_file(JS, include_str!("../../../../static/report-charts.js")),
         )
+}
+
+pub(super) struct HotlineRow {
+    code: String,
+    name: String,
+    received: u64,
+    median: String,
+    prompt: String,
+    direct: String,
+    accuracy: String,
+    callback: String,
+    timeliness: String,
+    reopen: String,
+    escalated_out: u64,
+}
+
+fn hotline_row(l: &crate::reports::hotlines::HotlineLine) -> HotlineRow {
+    HotlineRow {
+        code: l.hotline.clone(),
+        name: l.name.clone(),
+        received: l.received,
+        median: l
+            .routing_median_minutes
+            .map_or("—".to_owned(), |m| match m {
+                0..60 => format!("{m} 分钟"),
+                60..1440 => format!("{:.1} 小时", m as f64 / 60.0),
+                _ => format!("{:.1} 天", m as f64 / 1440.0),
+            }),
+        prompt: percent(l.routed_promptly),
+        direct: percent(l.direct_answer_rate),
+        accuracy: percent(l.dispatch_accuracy),
+        callback: percent(l.callback_rate),
+        timeliness: percent(l.callback_timeliness),
+        reopen: percent(l.reopen_rate),
+        escalated_out: l.escalated_out,
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "report_hotlines.html")]
+pub(super) struct HotlinesPage {
+    me: Option<Shell>,
+    from: String,
+    to: String,
+    lines: Vec<HotlineRow>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RangeForm {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// 热线工作考核: each hotline and sub-centre of the reader's subtree.
+pub(super) async fn hotlines_page(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<RangeForm>,
+) -> Response {
+    if !user.viewer.grants(Capability::ReadReports) {
+        return refused("您的角色不查看考核报表。");
+    }
+    let today = state.today();
+    let from = q
+        .from
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| (today - chrono::Days::new(30)).to_string());
+    let to =
+        q.to.filter(|s| !s.is_empty())
+            .unwrap_or_else(|| today.to_string());
+    let run = async {
+        let from_t = crate::dates::time("from", &from, false)?;
+        let to_t = crate::dates::time("to", &to, true)?;
+        crate::reports::hotlines::assess_hotlines(&state, &user.viewer, from_t, to_t).await
+    };
+    let (lines, error) = match run.await {
+        Ok(lines) => (lines.iter().map(hotline_row).collect(), None),
+        Err(e) => (Vec::new(), Some(form_error(&e))),
+    };
+    let org = match state.org().await {
+        Ok(o) => o,
+        Err(e) => return page_error(e),
+    };
+    HotlinesPage {
+        me: Some(shell(&state, &org, &user)),
+        from,
+        to,
+        lines,
+        error,
+    }
+    .into_response()
 }
 
 pub(super) struct Line {

@@ -1157,6 +1157,43 @@ async fn the_installation_administrator_edits_the_synonym_list_from_the_console(
 }
 
 #[tokio::test]
+async fn the_province_reads_its_city_hotlines_figures_on_a_page() {
+    let app = TestApp::sqlite().await;
+    app.set_time("2026-03-02T09:00:00+08:00");
+    let id = app.complaint().await;
+    app.ok(
+        "dispatcher",
+        id,
+        "dispatch",
+        serde_json::json!({"unit": "cd-jt"}),
+    )
+    .await;
+    let (_, _, province) = console_login(&app, "scdispatcher", "/console/orders").await;
+    let (status, _, page) = call(
+        &app,
+        get(
+            "/console/reports/hotlines?from=2026-03-01&to=2026-03-31",
+            Some(&province),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("热线工作考核")
+            && page.contains("（cd12345）")
+            && page.contains("派单准确率"),
+        "{page}"
+    );
+    assert!(
+        page.contains("href=\"/console/reports/hotlines\""),
+        "in the navigation"
+    );
+    let (_, _, handler) = console_login(&app, "handler", "/console/orders").await;
+    let (status, _, _) = call(&app, get("/console/reports/hotlines", Some(&handler))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
 async fn supervisors_read_the_unit_assessment_with_its_weights() {
     let app = TestApp::sqlite().await;
     app.set_time("2026-03-02T09:00:00+08:00");
@@ -1282,6 +1319,8 @@ async fn console_pages_taking_dates_answer_dates_out_of_range_without_panicking(
             format!("/console/orders?to={d}"),
             format!("/console/reports/units?from={d}"),
             format!("/console/reports/units?to={d}"),
+            format!("/console/reports/hotlines?from={d}"),
+            format!("/console/reports/hotlines?to={d}"),
             format!("/console/reports/hotspots?day={d}"),
             format!("/console/reports/period?period=month&date={d}"),
             format!("/console/reports/summons?month={}", &d[..d.len() - 3]),

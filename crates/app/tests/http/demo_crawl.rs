@@ -170,8 +170,16 @@ async fn the_demo_has_orders_in_every_queue_a_role_opens_first() {
     let sub_centre = api_token(&router, "op-12315", &passwords["op-12315"]).await;
     let queues = [
         (&province, "status=escalation_requested", "提级待审"),
-        (&sub_centre, "status=registered", "the 12315 sub-centre's 待派单"),
-        (&sub_centre, "status=dispatched", "the 12315 sub-centre's dispatched"),
+        (
+            &sub_centre,
+            "status=registered",
+            "the 12315 sub-centre's 待派单",
+        ),
+        (
+            &sub_centre,
+            "status=dispatched",
+            "the 12315 sub-centre's dispatched",
+        ),
         (&province, "unit=sc-tax", "handled at the provincial level"),
         (&dispatcher, "status=registered", "待派单"),
         (&dispatcher, "status=return_requested", "退单待审"),

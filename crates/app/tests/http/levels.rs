@@ -331,3 +331,124 @@ async fn a_city_that_passed_a_report_up_reads_it_without_the_whistleblower() {
         .await;
     assert_eq!(r.body["requester"]["hidden"], false);
 }
+
+/// The figures of one hotline in the assessment, by code.
+async fn hotline_figures(app: &TestApp, user: &str) -> Vec<Value> {
+    let r = app
+        .as_user(
+            user,
+            "GET",
+            "/api/v1/reports/hotlines?from=2026-03-01&to=2026-03-31",
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.body["items"].as_array().unwrap().clone()
+}
+
+on_both_backends!(
+    the_province_assesses_each_city_hotlines_own_work,
+    |app: TestApp| async move {
+        let at = |t: &str| app.set_time(&format!("2026-03-02T{t}:00+08:00"));
+        at("09:00");
+        // A: dispatched after 30 minutes, to the wrong unit (returned), then again.
+        let a = app.complaint().await;
+        at("09:30");
+        app.ok("dispatcher", a, "dispatch", json!({"unit": "cd-jt"}))
+            .await;
+        app.ok("handler", a, "return", json!({"reason": "非本单位职责"}))
+            .await;
+        app.ok("dispatcher", a, "return/approve", json!({})).await;
+        at("10:00");
+        app.ok("dispatcher", a, "dispatch", json!({"unit": "cd-zj"}))
+            .await;
+        app.ok("handler2", a, "accept", json!({})).await;
+        app.ok(
+            "handler2",
+            a,
+            "reply",
+            json!({"content": "已处理", "resolved": true}),
+        )
+        .await;
+        app.ok(
+            "operator",
+            a,
+            "callback",
+            json!({"result": "satisfied", "resolved": true}),
+        )
+        .await;
+        // B: answered directly. C: passed up; the province routes it after an hour.
+        let b = app.complaint().await;
+        app.ok("operator", b, "answer", json!({"content": "已当场解答"}))
+            .await;
+        let c = app.complaint().await;
+        app.ok(
+            "dispatcher",
+            c,
+            "escalate-handling",
+            json!({"reason": "属省级事权"}),
+        )
+        .await;
+        at("11:00");
+        app.ok("scdispatcher", c, "escalate-handling/accept", json!({}))
+            .await;
+        at("12:00");
+        app.ok("scdispatcher", c, "dispatch", json!({"unit": "sc-tax"}))
+            .await;
+
+        let lines = hotline_figures(&app, "scsupervisor").await;
+        let codes: Vec<&str> = lines
+            .iter()
+            .map(|l| l["hotline"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes, ["sc12345", "cd12345"], "its own first: {lines:?}");
+        let city = &lines[1];
+        assert_eq!(
+            (
+                city["received"].as_u64(),
+                city["routed"].as_u64(),
+                city["routing_median_minutes"].as_i64()
+            ),
+            (Some(3), Some(1), Some(30)),
+            "{city}"
+        );
+        assert_eq!(city["routed_promptly"], 1.0);
+        assert_eq!(city["direct_answer_rate"].as_f64().unwrap(), 1.0 / 3.0);
+        assert_eq!(
+            (city["dispatches"].as_u64(), city["misdispatched"].as_u64()),
+            (Some(2), Some(1))
+        );
+        assert_eq!(city["dispatch_accuracy"], 0.5);
+        assert_eq!(
+            (
+                city["callback_rate"].as_f64(),
+                city["callback_timeliness"].as_f64()
+            ),
+            (Some(1.0), Some(1.0))
+        );
+        assert_eq!(
+            (city["reopen_rate"].as_f64(), city["escalated_out"].as_u64()),
+            (Some(0.0), Some(1))
+        );
+        let province = &lines[0];
+        assert_eq!(
+            (
+                province["received"].as_u64(),
+                province["routing_median_minutes"].as_i64(),
+                province["dispatch_accuracy"].as_f64()
+            ),
+            (Some(1), Some(60), Some(1.0)),
+            "{province}"
+        );
+        assert!(province["callback_rate"].is_null());
+
+        // The city sees its own line only; a unit none.
+        let own = hotline_figures(&app, "supervisor").await;
+        assert_eq!(own.len(), 1);
+        assert_eq!(own[0]["hotline"], "cd12345");
+        let r = app
+            .as_user("handler", "GET", "/api/v1/reports/hotlines", None)
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+    }
+);
