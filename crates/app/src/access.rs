@@ -443,14 +443,14 @@ impl Viewer {
             .is_some_and(|u| order.unit.as_ref() == Some(u) || order.co_units.contains(u))
     }
 
-    /// Works for a hotline the order came up from (提级办理), or one above it: they
-    /// read it, and act on it no more.
+    /// Works for a hotline the order came up from (提级办理), or one above it, while
+    /// the order stays with a hotline above that one: they read it, and act on it no
+    /// more. Handed down elsewhere, it is no longer theirs to read.
     pub fn passed_it_up(&self, org: &Org, order: &Order) -> bool {
         self.staff_hotline(org).is_some_and(|h| {
-            order
-                .escalated_from
-                .iter()
-                .any(|from| org.is_same_or_above(h, from))
+            order.escalated_from.iter().any(|from| {
+                org.is_same_or_above(h, from) && org.is_same_or_above(&order.hotline, from)
+            })
         })
     }
 

@@ -424,7 +424,7 @@ fn operations() -> Vec<Op> {
         op(Post, "/api/v1/public/orders/{number}/evaluation", "public", "The requester's evaluation, with ?code=TRACKING").query::<orders::api::public::CodeQuery>().body::<orders::CallbackBody>(json!({"result": "satisfied", "resolved": true})).answers::<views::PublicOrderView>().public().also(RATE_LIMITED),
         op(Get, "/api/v1/regions", "regions", "Official divisions by name, no login: ?parent=CODE (its children; the provinces without it) or ?q=NAME (names containing it, ?within=CODE, at most 50); province, city and district codes have 6 digits, towns and streets 9")
             .query::<regions::api::RegionQuery>().answers::<regions::api::Items>().public(),
-        op(Get, "/api/v1/regions/suggest", "regions", "The district and street an address names (?address=, ?within=CODE), no login").query::<regions::api::SuggestQuery>().answers::<hotline_domain::regions::Suggestion>().public(),
+        op(Get, "/api/v1/regions/suggest", "regions", "The district and street an address names (?address=, ?within=CODE), no login").query::<regions::api::SuggestQuery>().answers::<hotline_domain::regions::Suggestion>().public().also(RATE_LIMITED),
         op(Put, "/api/v1/regions/streets/{code}", "regions", "Add or rename a town or street (9-digit code under a listed district; admin, within their unit's region)")
             .body::<regions::api::StreetName>(json!({"name": "春熙路街道"})).answers::<hotline_domain::regions::Region>(),
         op(Get, "/api/v1/units", "organisation", "The units of the caller's hotline and below (an installation admin: all); ?q=NAME keeps those whose name or code matches — the exact name, a part of it, or its characters in order (住建 → 成都市住房和城乡建设局) — best first")

@@ -52,7 +52,11 @@ pub async fn owner_for(
     domain: Option<&DomainPath>,
     from: Option<&UnitCode>,
 ) -> ApiResult<Option<UnitCode>> {
-    let remits = remits(state, org).await?;
+    // Without a domain no remit applies: nothing to read.
+    let remits = match domain {
+        Some(_) => remits(state, org).await?,
+        None => HashMap::new(),
+    };
     Ok(org.owner_for(region, domain, from, &remits))
 }
 

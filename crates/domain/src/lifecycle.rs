@@ -347,8 +347,13 @@ fn check_permission(order: &Order, action: &Action, actor: &Actor) -> Result<(),
         Action::EscalateHandling { .. } => {
             actor.own_staff_with(&[Dispatcher]) && actor.hotline_above.is_some()
         }
+        // The hotline asked decides, no other above it.
         Action::AcceptEscalation { .. } | Action::DeclineEscalation { .. } => {
             actor.upper_staff_with(&[Dispatcher])
+                && order
+                    .handling_escalation
+                    .as_ref()
+                    .is_none_or(|x| actor.upper_hotline.as_ref() == Some(&x.to))
         }
         Action::TakeOver { .. } => actor.upper_staff_with(&[Dispatcher, Supervisor]),
         Action::ApproveExtension { .. }
@@ -738,7 +743,9 @@ fn move_up(
         .ok_or(TransitionError::Forbidden)?;
     *data = json!({"from": o.hotline, "to": to});
     let from = std::mem::replace(&mut o.hotline, to);
-    o.escalated_from.push(from);
+    if !o.escalated_from.contains(&from) {
+        o.escalated_from.push(from);
+    }
     o.status = Status::Registered;
     o.handling_escalation = None;
     Ok(())

@@ -206,18 +206,14 @@ pub fn facts(order: &Order, events: &[Event], topics: &[String]) -> Facts {
     if !merged {
         volumes(order, topics, registered, &mut add);
     }
-    let owners: Vec<&str> = order
-        .escalated_from
+    // Each move up a level, as its event records it.
+    for e in events
         .iter()
-        .chain([&order.hotline])
-        .map(|h| h.as_str())
-        .collect();
-    for pair in owners.windows(2) {
-        add(
-            registered,
-            ESCALATED_OUT,
-            &format!("{}>{}", pair[0], pair[1]),
-        );
+        .filter(|e| matches!(e.kind, EventKind::EscalationAccepted | EventKind::TakenOver))
+    {
+        if let (Some(from), Some(to)) = (e.data["from"].as_str(), e.data["to"].as_str()) {
+            add(registered, ESCALATED_OUT, &format!("{from}>{to}"));
+        }
     }
     for (day, m, key) in crate::hotline_work::facts(events) {
         add(day, m, &key);

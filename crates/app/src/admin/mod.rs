@@ -97,6 +97,16 @@ pub async fn change_unit(
             "only an administrator of the unit (and of its new parent) changes it",
         ));
     }
+    // Switching a hotline or sub-centre on or off decides where citizens' requests
+    // go: the hotline above decides, not the unit's own administrator.
+    if patch.active.is_some()
+        && unit.kind.takes_requests()
+        && !actor.administers(&org, unit.parent.as_ref())
+    {
+        return Err(ApiError::forbidden(
+            "the administrators of the hotline above switch a hotline or sub-centre on or off",
+        ));
+    }
     let detail =
         serde_json::json!({"name": patch.name, "parent": patch.parent, "active": patch.active});
     let audit = actor.record(state, "unit.change", format!("unit:{code}"), detail);

@@ -35,6 +35,8 @@ use crate::{AppState, unknown_unit};
 
 pub const TITLE_MAX: usize = 200;
 pub const CONTENT_MAX: usize = 10_000;
+/// Characters a reason of 提级办理 holds at most.
+pub const REASON_MAX: usize = 2_000;
 
 /// `POST /api/v1/orders` body.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -384,7 +386,9 @@ pub async fn history_for(
     let hash = phone_hash(&state.config().phone_hash_key, &phone);
     let mut items = Vec::new();
     for o in state.store().orders_by_phone_hash(&hash, 50).await? {
-        if viewer.can_see(&org, &o) {
+        // A lookup by the requester's number joins their orders: only those whose
+        // requester the viewer may see (a report passed up hides its reporter).
+        if viewer.can_see(&org, &o) && viewer.sees_identity(&org, &o) {
             items.push(view_for(state, viewer, &org, o, None, false).await?);
         }
     }
@@ -408,7 +412,7 @@ pub async fn same_address_for(
     let since = state.now() - chrono::Duration::days(state.config().duplicate_window_days);
     let mut items = Vec::new();
     for o in state.store().orders_by_address_key(&key, since, 50).await? {
-        if viewer.can_see(&org, &o) {
+        if viewer.can_see(&org, &o) && viewer.sees_identity(&org, &o) {
             items.push(view_for(state, viewer, &org, o, None, false).await?);
         }
     }
@@ -990,6 +994,11 @@ async fn resolve(
         },
         I::Dispatch(b) => {
             let (unit, co_units) = dispatch_targets(org, order, &b.unit, &b.co_units)?;
+            // Handed to a sub-centre, the order must be of its remit.
+            if unit.kind == UnitKind::Subcentre {
+                let domain = order.domain.as_ref();
+                crate::remit::check_intake(state, org, &unit.code, domain).await?;
+            }
             Action::Dispatch {
                 unit,
                 co_units,
@@ -1042,10 +1051,19 @@ async fn resolve(
             note: b.note,
             to: org.hotline_above(&order.hotline).cloned(),
         },
-        I::EscalateHandling(b) => Action::EscalateHandling { reason: b.reason },
+        I::EscalateHandling(b) => {
+            check_len("reason", &b.reason, REASON_MAX, true)?;
+            Action::EscalateHandling { reason: b.reason }
+        }
         I::AcceptEscalation(b) => Action::AcceptEscalation { note: b.note },
-        I::DeclineEscalation(b) => Action::DeclineEscalation { reason: b.reason },
-        I::TakeOver(b) => Action::TakeOver { reason: b.reason },
+        I::DeclineEscalation(b) => {
+            check_len("reason", &b.reason, REASON_MAX, true)?;
+            Action::DeclineEscalation { reason: b.reason }
+        }
+        I::TakeOver(b) => {
+            check_len("reason", &b.reason, REASON_MAX, true)?;
+            Action::TakeOver { reason: b.reason }
+        }
         I::Merge(b) => {
             let target = match b.into {
                 OrderRef::Id(id) => state.store().order(OrderId::new(id)).await?,
@@ -1054,8 +1072,10 @@ async fn resolve(
                     Err(_) => None,
                 },
             };
+            // Merging writes to the target: an order the viewer acts on, not one they
+            // only read (an order their hotline passed up).
             let target = target
-                .filter(|t| viewer.can_see(org, t))
+                .filter(|t| viewer.is_staff_of(org, t))
                 .ok_or_else(|| ApiError::invalid("into", "no such order"))?;
             Action::Merge { into: target.id }
         }
@@ -1096,6 +1116,17 @@ fn dispatch_targets(
         Ok(DispatchTarget { code, kind: u.kind })
     };
     let lead = resolve("unit", unit)?;
+    // A sub-centre works for its remit in the tree above it: it dispatches to handling
+    // units, and hands nothing to another hotline (which it could not see again).
+    let owner_is_sub_centre = org
+        .get(&order.hotline)
+        .is_some_and(|u| u.kind == UnitKind::Subcentre);
+    if owner_is_sub_centre && lead.kind.takes_requests() {
+        return Err(ApiError::invalid(
+            "unit",
+            "a sub-centre dispatches to handling units only",
+        ));
+    }
     let mut co_units = Vec::new();
     for c in co {
         let t = resolve("co_units", c)?;

@@ -273,6 +273,9 @@ pub fn withhold_requester(
     if let Some(x) = order.extension.as_mut() {
         mask(&mut x.reason);
     }
+    if let Some(x) = order.handling_escalation.as_mut() {
+        mask(&mut x.reason);
+    }
     let Some(events) = events else { return };
     events.retain(|e| !(by_staff(e) && STAFF_ONLY_EVENTS.contains(&e.kind)));
     for e in events.iter_mut() {

@@ -452,3 +452,99 @@ on_both_backends!(
         assert_eq!(r.status, StatusCode::FORBIDDEN);
     }
 );
+
+/// Review of 提级办理 (replays of each finding): a city that passed a report up finds
+/// it by none of the requester's marks, writes nothing to it, and loses it when the
+/// province hands it to another city; only the hotline asked decides a request.
+on_both_backends!(
+    what_a_city_passed_up_it_reads_no_further_than_it_should,
+    |app: TestApp| async move {
+        // A county hotline under the city: three levels.
+        let county = json!({"code": "jj12345", "name": "锦江区12345热线", "kind": "hotline", "parent": "cd12345", "region": "510104"});
+        let r = app
+            .as_user("admin", "POST", "/api/v1/units", Some(county))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        app.add_cheap_user("jjoperator", "operator", Some("jj12345"))
+            .await;
+        app.add_cheap_user("jjdispatcher", "dispatcher", Some("jj12345"))
+            .await;
+        let r = app.create("jjoperator", order_body("report")).await;
+        let id = r.body["id"].as_i64().unwrap();
+        app.ok(
+            "jjdispatcher",
+            id,
+            "escalate-handling",
+            json!({"reason": "属市级事权"}),
+        )
+        .await;
+        // Only the hotline asked decides (the province is above it, and not asked).
+        let r = app
+            .act("scdispatcher", id, "escalate-handling/accept", json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        let r = app
+            .act(
+                "scdispatcher",
+                id,
+                "escalate-handling/decline",
+                json!({"reason": "x"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        app.ok("dispatcher", id, "escalate-handling/accept", json!({}))
+            .await;
+        // The city asks the province in words that name the reporter: the county,
+        // which may not see the reporter, reads them masked.
+        let reason = json!({"reason": "举报人王小明（13812345678）反映的问题属省级部门职责"});
+        app.ok("dispatcher", id, "escalate-handling", reason).await;
+        let r = app
+            .as_user("jjdispatcher", "GET", &format!("/api/v1/orders/{id}"), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let shown = r.body["handling_escalation"]["reason"].as_str().unwrap();
+        assert!(
+            !shown.contains("王小明") && !shown.contains("13812345678"),
+            "{shown}"
+        );
+        // Nor does a look-up by the reporter's number find it for them.
+        let r = app
+            .as_user(
+                "jjdispatcher",
+                "POST",
+                "/api/v1/callers/history",
+                Some(json!({"phone": "13812345678"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert!(
+            r.text.find(&format!("\"id\":{id},")).is_none(),
+            "{}",
+            r.text
+        );
+        // It merges nothing into the order it passed up.
+        let own = app.create("jjoperator", order_body("complaint")).await.body["id"]
+            .as_i64()
+            .unwrap();
+        let r = app
+            .act("jjdispatcher", own, "merge", json!({"into": id}))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert_eq!(app.order(id).await["merged"], json!([]));
+        // Handed down to another city, it is no longer the first ones' to read.
+        app.ok("scdispatcher", id, "escalate-handling/accept", json!({}))
+            .await;
+        app.ok("scdispatcher", id, "dispatch", json!({"unit": "my12345"}))
+            .await;
+        for user in ["jjdispatcher", "dispatcher"] {
+            let r = app
+                .as_user(user, "GET", &format!("/api/v1/orders/{id}"), None)
+                .await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{user}");
+        }
+        let r = app
+            .as_user("mydispatcher", "GET", &format!("/api/v1/orders/{id}"), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+    }
+);

@@ -167,3 +167,94 @@ on_both_backends!(
         assert_eq!(r.body["hotline"], "cd12345");
     }
 );
+
+/// Review of sub-centres (replays): a sub-centre hands nothing to another hotline; the
+/// province hands it only orders of its remit; its own administrator does not switch
+/// it back on.
+on_both_backends!(
+    a_sub_centre_keeps_to_its_remit_both_ways,
+    |app: TestApp| async move {
+        set_up_12315(&app).await;
+        let r = app
+            .create("op12315", with_domain("market_supervision/food_safety"))
+            .await;
+        let id = r.body["id"].as_i64().unwrap();
+        let r = app
+            .act("disp12315", id, "dispatch", json!({"unit": "my12345"}))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        let r = app
+            .as_user("scdispatcher", "GET", &format!("/api/v1/orders/{id}"), None)
+            .await;
+        assert_eq!(r.body["hotline"], "sc12315");
+
+        let roads = app
+            .create("scdispatcher", order_body("complaint"))
+            .await
+            .body["id"]
+            .as_i64()
+            .unwrap();
+        let r = app
+            .act(
+                "scdispatcher",
+                roads,
+                "dispatch",
+                json!({"unit": "sc12315"}),
+            )
+            .await;
+        assert_eq!(r.body["error"]["code"], "outside_remit", "{}", r.text);
+        let market = app
+            .create(
+                "scdispatcher",
+                with_domain("market_supervision/consumer_rights"),
+            )
+            .await
+            .body["id"]
+            .as_i64()
+            .unwrap();
+        let o = app
+            .ok(
+                "scdispatcher",
+                market,
+                "dispatch",
+                json!({"unit": "sc12315"}),
+            )
+            .await;
+        assert_eq!(
+            (o["hotline"].as_str(), o["status"].as_str()),
+            (Some("sc12315"), Some("registered"))
+        );
+
+        app.add_cheap_user("admin12315", "admin", Some("sc12315"))
+            .await;
+        let off = json!({"active": false});
+        let r = app
+            .as_user(
+                "admin12315",
+                "PATCH",
+                "/api/v1/units/sc12315",
+                Some(off.clone()),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        let r = app
+            .as_user("admin", "PATCH", "/api/v1/units/sc12315", Some(off))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let on = json!({"active": true});
+        let r = app
+            .as_user("admin12315", "PATCH", "/api/v1/units/sc12315", Some(on))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        // Renaming stays its own administrator's.
+        let r = app
+            .as_user(
+                "admin12315",
+                "PATCH",
+                "/api/v1/units/sc12315",
+                Some(json!({"name": "四川12315分中心（消费维权）"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+);
