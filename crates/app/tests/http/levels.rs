@@ -453,9 +453,9 @@ on_both_backends!(
     }
 );
 
-/// Review of 提级办理 (replays of each finding): a city that passed a report up finds
-/// it by none of the requester's marks, writes nothing to it, and loses it when the
-/// province hands it to another city; only the hotline asked decides a request.
+// Review of 提级办理 (replays of each finding): a city that passed a report up finds
+// it by none of the requester's marks, writes nothing to it, and loses it when the
+// province hands it to another city; only the hotline asked decides a request.
 on_both_backends!(
     what_a_city_passed_up_it_reads_no_further_than_it_should,
     |app: TestApp| async move {

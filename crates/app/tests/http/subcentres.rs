@@ -168,9 +168,9 @@ on_both_backends!(
     }
 );
 
-/// Review of sub-centres (replays): a sub-centre hands nothing to another hotline; the
-/// province hands it only orders of its remit; its own administrator does not switch
-/// it back on.
+// Review of sub-centres (replays): a sub-centre hands nothing to another hotline; the
+// province hands it only orders of its remit; its own administrator does not switch
+// it back on.
 on_both_backends!(
     a_sub_centre_keeps_to_its_remit_both_ways,
     |app: TestApp| async move {
