@@ -166,6 +166,18 @@ impl Org {
         unit != hotline && unit != root && self.is_same_or_above(root, unit)
     }
 
+    /// The units of the line `head` heads (条线), the head excluded.
+    pub fn line_members(&self, head: &UnitCode) -> Vec<UnitCode> {
+        let mut out: Vec<UnitCode> = self
+            .units
+            .values()
+            .filter(|u| u.line_head.as_ref() == Some(head))
+            .map(|u| u.code.clone())
+            .collect();
+        out.sort();
+        out
+    }
+
     /// Every unit in the subtree of `root`, `root` included.
     pub fn subtree(&self, root: &UnitCode) -> Vec<UnitCode> {
         let mut out = Vec::new();
@@ -455,7 +467,43 @@ impl Viewer {
     }
 
     pub fn can_see(&self, org: &Org, order: &Order) -> bool {
-        self.is_staff_of(org, order) || self.handles(order) || self.passed_it_up(org, order)
+        self.is_staff_of(org, order)
+            || self.handles(order)
+            || self.passed_it_up(org, order)
+            || self.oversees_line(org, order)
+    }
+
+    /// The line (条线) this viewer oversees: a line supervisor's unit, the line's head.
+    pub fn line_head(&self) -> Option<&UnitCode> {
+        self.user
+            .unit
+            .as_ref()
+            .filter(|_| self.grants(Capability::OverseeLine))
+    }
+
+    /// A line supervisor at the head of the line of the order's lead unit or a
+    /// co-unit: reads it as that unit would, urges and supervises it.
+    pub fn oversees_line(&self, org: &Org, order: &Order) -> bool {
+        self.line_head().is_some_and(|head| {
+            order
+                .unit
+                .iter()
+                .chain(&order.co_units)
+                .any(|u| org.get(u).and_then(|r| r.line_head.as_ref()) == Some(head))
+        })
+    }
+
+    /// Whether the order's lead unit is of the line this viewer oversees (what they
+    /// may take over).
+    pub fn heads_line_of_lead(&self, org: &Org, order: &Order) -> bool {
+        self.line_head().is_some_and(|head| {
+            order
+                .unit
+                .as_ref()
+                .and_then(|u| org.get(u))
+                .and_then(|r| r.line_head.as_ref())
+                == Some(head)
+        })
     }
 
     /// Whether the requester's identity may be shown: never to a handling unit for a
@@ -477,6 +525,11 @@ impl Viewer {
         if let Some(h) = self.staff_hotline(org) {
             return Some(Scope::Hotlines(org.subtree_hotlines(h)));
         }
+        if let Some(head) = self.line_head() {
+            let mut units = org.line_members(head);
+            units.extend(self.handler_unit().cloned());
+            return Some(Scope::Units(units));
+        }
         self.handler_unit().map(|u| Scope::Unit(u.clone()))
     }
 
@@ -492,6 +545,7 @@ impl Viewer {
                 .filter(|h| **h != order.hotline && self.is_staff_of(org, order))
                 .cloned(),
             hotline_above: org.hotline_above(&order.hotline).cloned(),
+            line_overseer: self.oversees_line(org, order),
         }
     }
 

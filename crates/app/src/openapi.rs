@@ -236,6 +236,11 @@ fn action_doc(name: ActionName) -> (&'static str, SchemaOf, &'static str) {
             schema_of::<orders::ReasonBody>,
             "registered or escalation_requested at a lower hotline → registered at the actor's hotline (提级办理 on its own initiative); dispatcher, supervisor of a hotline above; an order at a unit is recalled first",
         ),
+        ActionName::LineTakeOver => (
+            r#"{"reason":"涉及全省社保政策，省人社厅提级办理"}"#,
+            schema_of::<orders::ReasonBody>,
+            "dispatched or in_progress at a unit of the caller's line (条线) → in_progress with the line's head as lead unit, the unit a co-unit (line_supervisor at the head; the unit and the owning hotline are notified; the deadline unchanged)",
+        ),
         ActionName::Recall => (
             r#"{"note":"派错单位，撤回重派"}"#,
             schema_of::<orders::NoteOptBody>,

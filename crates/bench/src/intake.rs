@@ -146,6 +146,7 @@ async fn prepare(state: AppState) -> Result<(), String> {
         parent: None,
         region: RegionCode::parse("510100").map_err(|e| e.0)?,
         active: true,
+        line_head: None,
     };
     add_unit(&state, &Principal::System, unit)
         .await

@@ -185,6 +185,7 @@ async fn build_org(state: &AppState) -> Result<(), String> {
             parent,
             region: RegionCode::parse(region).expect("a valid region"),
             active: true,
+            line_head: None,
         };
     let province = UnitCode::parse("sc12345").map_err(|e| e.0)?;
     let mut units = vec![unit(
@@ -270,6 +271,7 @@ fn actor(name: &str, roles: Vec<Role>, unit: &UnitCode, staff: bool) -> Actor {
         hotline_staff: staff,
         upper_hotline: None,
         hotline_above: None,
+        line_overseer: false,
         requester: false,
     }
 }

@@ -459,6 +459,7 @@ pub async fn unit(cfg: Config, cmd: UnitCommand) -> Result<(), String> {
                 parent: parent.as_deref().map(parse).transpose()?,
                 region: hotline_domain::RegionCode::parse(&region).map_err(|e| e.0)?,
                 active: true,
+                line_head: None,
             };
             let unit = add_unit(&state, &Principal::operator(), record)
                 .await

@@ -258,6 +258,9 @@ pub fn cohorts(events: &[Event]) -> Vec<Cohort> {
                 out.truncate(i);
                 current = None;
             }
+            // The line's head took the matter over: what the unit did so far counts,
+            // its completion is the head's.
+            EventKind::LineTakenOver => current = None,
             EventKind::Replied => {
                 t.replies += 1;
                 t.replies_on_time += u64::from(e.on_time());

@@ -23,6 +23,7 @@ wire_enum!(
         RecordSummons = "record_summons",
         ReadAudit = "read_audit",
         Administer = "administer",
+        OverseeLine = "oversee_line",
     }
 );
 
@@ -43,6 +44,7 @@ impl Capability {
             RecordSummons => &[Supervisor, Admin],
             ReadAudit => &[Supervisor, Admin],
             Administer => &[Admin],
+            OverseeLine => &[LineSupervisor],
         }
     }
 }

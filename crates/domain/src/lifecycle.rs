@@ -33,6 +33,9 @@ pub struct Actor {
     /// The hotline above the order's owning hotline, where 提级办理 sends it (none at
     /// the top).
     pub hotline_above: Option<UnitCode>,
+    /// A line supervisor at the head of the line (条线) of the order's lead unit or a
+    /// co-unit: reads the order, urges and supervises it, may take it over.
+    pub line_overseer: bool,
 }
 
 impl Actor {
@@ -45,6 +48,7 @@ impl Actor {
             requester: true,
             upper_hotline: None,
             hotline_above: None,
+            line_overseer: false,
         }
     }
     fn has(&self, role: Role) -> bool {
@@ -95,7 +99,8 @@ crate::order::wire_enum!(
                  ApproveReply = "reply/approve", RejectReply = "reply/reject",
                  Recall = "recall", EscalateHandling = "escalate-handling",
                  AcceptEscalation = "escalate-handling/accept",
-                 DeclineEscalation = "escalate-handling/decline", TakeOver = "take-over" }
+                 DeclineEscalation = "escalate-handling/decline", TakeOver = "take-over",
+                 LineTakeOver = "line-take-over" }
 );
 
 /// Everything that can be done to an order (the table of `docs/lifecycle.md`).
@@ -162,6 +167,11 @@ pub enum Action {
     },
     /// A hotline above takes the order over on its own initiative.
     TakeOver {
+        reason: String,
+    },
+    /// The head of the lead unit's line (a provincial department) takes the matter
+    /// over: its unit leads, the unit that held it becomes a co-unit.
+    LineTakeOver {
         reason: String,
     },
     /// The hotline's review passes the reply: the callback may follow.
@@ -232,6 +242,7 @@ impl Action {
             Action::AcceptEscalation { .. } => E::EscalationAccepted,
             Action::DeclineEscalation { .. } => E::EscalationDeclined,
             Action::TakeOver { .. } => E::TakenOver,
+            Action::LineTakeOver { .. } => E::LineTakenOver,
             Action::RejectReply { .. } => E::ReplyRejected,
             Action::Note { .. } => E::Noted,
             Action::Callback { .. } => E::CalledBack,
@@ -356,10 +367,11 @@ fn check_permission(order: &Order, action: &Action, actor: &Actor) -> Result<(),
                     .is_none_or(|x| actor.upper_hotline.as_ref() == Some(&x.to))
         }
         Action::TakeOver { .. } => actor.upper_staff_with(&[Dispatcher, Supervisor]),
+        Action::LineTakeOver { .. } => actor.line_overseer,
         Action::ApproveExtension { .. }
         | Action::RejectExtension { .. }
-        | Action::Reopen { .. }
-        | Action::Urge { .. } => actor.staff_with(&[Dispatcher, Supervisor]),
+        | Action::Reopen { .. } => actor.staff_with(&[Dispatcher, Supervisor]),
+        Action::Urge { .. } => actor.staff_with(&[Dispatcher, Supervisor]) || actor.line_overseer,
         Action::Note { .. } => {
             actor.lead_handler(order)
                 || actor.co_handler(order)
@@ -368,7 +380,8 @@ fn check_permission(order: &Order, action: &Action, actor: &Actor) -> Result<(),
         Action::Callback { .. } => actor.staff_with(&[Operator, VendorOperator, Dispatcher]),
         Action::Evaluate { .. } => actor.requester,
         Action::Close => actor.staff_with(&[Operator, Dispatcher, Supervisor]),
-        Action::Supervise { .. } | Action::Escalate { .. } => actor.staff_with(&[Supervisor]),
+        Action::Supervise { .. } => actor.staff_with(&[Supervisor]) || actor.line_overseer,
+        Action::Escalate { .. } => actor.staff_with(&[Supervisor]),
         Action::RevealPhone { .. } => {
             actor.staff_with(&[Operator, Dispatcher, Supervisor])
                 || (actor.lead_handler(order) && !order.hides_requester())
@@ -603,6 +616,25 @@ fn change(
             require(o, name, o.status.waits_at_hotline())?;
             non_empty("reason", reason)?;
             move_up(o, actor, data)?;
+            Ok(Some(reason.clone()))
+        }
+        Action::LineTakeOver { reason } => {
+            require(o, name, matches!(o.status, Dispatched | InProgress))?;
+            non_empty("reason", reason)?;
+            let head = actor.unit.clone().ok_or(TransitionError::Forbidden)?;
+            let held = o.unit.replace(head.clone());
+            o.co_units.retain(|u| *u != head);
+            if let Some(held) = &held
+                && !o.co_units.contains(held)
+            {
+                o.co_units.push(held.clone());
+            }
+            // The head takes it on: in progress at once, the deadline unchanged.
+            o.status = InProgress;
+            o.accepted_at.get_or_insert(now);
+            o.accept_deadline = None;
+            o.return_deadline = None;
+            *data = json!({"unit": head, "from": held});
             Ok(Some(reason.clone()))
         }
         Action::ApproveReply { note } => {
@@ -912,6 +944,7 @@ fn probe(name: ActionName, actor: &Actor) -> Action {
         ActionName::AcceptEscalation => Action::AcceptEscalation { note: None },
         ActionName::DeclineEscalation => Action::DeclineEscalation { reason: text() },
         ActionName::TakeOver => Action::TakeOver { reason: text() },
+        ActionName::LineTakeOver => Action::LineTakeOver { reason: text() },
         ActionName::RejectReply => Action::RejectReply { reason: text() },
         ActionName::Note => Action::Note { content: text() },
         ActionName::Callback => Action::Callback {

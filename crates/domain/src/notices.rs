@@ -44,6 +44,12 @@ pub fn recipients(order: &Order, event: &Event) -> Vec<UnitCode> {
         // is for the hotline the order came from.
         EscalationRequested => named("to"),
         EscalationAccepted | EscalationDeclined | TakenOver => named("from"),
+        // The unit whose matter its line's head took over, and the owning hotline.
+        LineTakenOver => {
+            let mut u = named("from");
+            u.push(order.hotline.clone());
+            u
+        }
         ReturnRequested | ExtensionRequested | HandedDown => vec![order.hotline.clone()],
         // A reply its hotline reviews waits for the hotline.
         Replied if order.reply_review => vec![order.hotline.clone()],
@@ -132,6 +138,7 @@ mod tests {
                 EventKind::EscalationAccepted
                 | EventKind::EscalationDeclined
                 | EventKind::TakenOver => &["cd-lower"],
+                EventKind::LineTakenOver => &["cd-lower", "cd12345"],
                 k if told.contains(k) => &["cd-jt"],
                 _ => &[],
             };

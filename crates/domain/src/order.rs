@@ -84,7 +84,7 @@ wire_enum!(
     Role { Operator = "operator", Dispatcher = "dispatcher", Handler = "handler",
            Supervisor = "supervisor", Inspector = "inspector",
            KnowledgeEditor = "knowledge_editor", Admin = "admin",
-           VendorOperator = "vendor_operator" }
+           VendorOperator = "vendor_operator", LineSupervisor = "line_supervisor" }
 );
 
 wire_enum!(
@@ -131,6 +131,7 @@ wire_enum!(
                 Recalled = "recalled", EscalationRequested = "escalation_requested",
                 EscalationAccepted = "escalation_accepted",
                 EscalationDeclined = "escalation_declined", TakenOver = "taken_over",
+                LineTakenOver = "line_taken_over",
                 PersonalDataPurged = "personal_data_purged" }
 );
 

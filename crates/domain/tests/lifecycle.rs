@@ -23,6 +23,7 @@ fn staff(role: Role) -> Actor {
         hotline_staff: true,
         upper_hotline: None,
         hotline_above: None,
+        line_overseer: false,
         requester: false,
     }
 }
@@ -35,6 +36,7 @@ fn handler(of: &str) -> Actor {
         hotline_staff: false,
         upper_hotline: None,
         hotline_above: None,
+        line_overseer: false,
         requester: false,
     }
 }

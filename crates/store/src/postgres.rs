@@ -94,6 +94,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         18,
         include_str!("../migrations/postgres/0018_recount_hotline_work.sql"),
     ),
+    (
+        19,
+        include_str!("../migrations/postgres/0019_line_heads.sql"),
+    ),
 ];
 
 /// The connection options of the store's pool, for the listener's own connection.

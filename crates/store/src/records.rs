@@ -30,7 +30,7 @@ fn unit_code(s: Option<String>) -> Result<Option<UnitCode>> {
     Ok(s.map(|u| UnitCode::parse(&u)).transpose()?)
 }
 
-/// `code, name, kind, parent, region, active`
+/// `code, name, kind, parent, region, active, line_head`
 pub(crate) fn unit(r: &impl Row) -> Result<UnitRecord> {
     Ok(UnitRecord {
         code: UnitCode::parse(&r.get::<String>(0)?)?,
@@ -39,6 +39,7 @@ pub(crate) fn unit(r: &impl Row) -> Result<UnitRecord> {
         parent: unit_code(r.get(3)?)?,
         region: RegionCode::parse(&r.get::<String>(4)?)?,
         active: r.get(5)?,
+        line_head: unit_code(r.get(6)?)?,
     })
 }
 

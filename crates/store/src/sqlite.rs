@@ -99,6 +99,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         18,
         include_str!("../migrations/sqlite/0018_recount_hotline_work.sql"),
     ),
+    (19, include_str!("../migrations/sqlite/0019_line_heads.sql")),
 ];
 
 type Finisher = Box<dyn FnOnce(Option<StoreError>) + Send>;

@@ -16,6 +16,8 @@ pub struct UnitRecord {
     pub parent: Option<UnitCode>,
     pub region: RegionCode,
     pub active: bool,
+    /// The head of the line (条线) the unit belongs to: a provincial department.
+    pub line_head: Option<UnitCode>,
 }
 
 #[derive(Debug, Clone)]
@@ -161,6 +163,8 @@ pub enum Scope {
     Hotlines(Vec<UnitCode>),
     /// Orders dispatched to this unit, as lead or co-unit.
     Unit(UnitCode),
+    /// Orders dispatched to one of these units, as lead or co-unit (a line).
+    Units(Vec<UnitCode>),
 }
 
 /// The most orders one `list_orders` call returns, whatever `limit` asks.

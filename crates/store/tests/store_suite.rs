@@ -123,6 +123,7 @@ async fn seed_units(s: &Arc<dyn Store>) {
         parent: parent.map(code),
         region: RegionCode::parse(region).unwrap(),
         active: true,
+        line_head: None,
     };
     for u in [
         unit("sc", UnitKind::Hotline, None, "510000"),
@@ -198,6 +199,7 @@ fn dispatcher() -> Actor {
         hotline_staff: true,
         upper_hotline: None,
         hotline_above: None,
+        line_overseer: false,
         requester: false,
     }
 }
@@ -941,6 +943,7 @@ story!(
             hotline_staff: false,
             upper_hotline: None,
             hotline_above: None,
+            line_overseer: false,
             requester: false,
         };
         let now = "2026-11-02T13:00:00+08:00";

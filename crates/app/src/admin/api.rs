@@ -52,6 +52,7 @@ async fn create_unit(
         parent: req.parent,
         region: req.region,
         active: true,
+        line_head: None,
     };
     let unit = add_unit(&state, &Principal::person(&viewer, &addr), record).await?;
     Ok((StatusCode::CREATED, Json(unit)))

@@ -75,6 +75,9 @@ pub struct UnitPatch {
     pub name: Option<String>,
     pub parent: Option<UnitCode>,
     pub active: Option<bool>,
+    /// The head of the unit's line (条线): a provincial department's code; `""` takes
+    /// the unit out of its line.
+    pub line_head: Option<String>,
 }
 
 /// Applies a unit change after checking it keeps the tree a tree. Deactivated units
@@ -107,8 +110,8 @@ pub async fn change_unit(
             "the administrators of the hotline above switch a hotline or sub-centre on or off",
         ));
     }
-    let detail =
-        serde_json::json!({"name": patch.name, "parent": patch.parent, "active": patch.active});
+    let detail = serde_json::json!({"name": patch.name, "parent": patch.parent,
+        "active": patch.active, "line_head": patch.line_head});
     let audit = actor.record(state, "unit.change", format!("unit:{code}"), detail);
     if let Some(name) = patch.name {
         let name = name.trim().to_owned();
@@ -140,9 +143,52 @@ pub async fn change_unit(
     if let Some(active) = patch.active {
         unit.active = active;
     }
+    if let Some(head) = patch.line_head.as_deref() {
+        unit.line_head = line_head(&org, actor, &unit, head)?;
+    }
     state.store().update_unit(unit.clone(), audit).await?;
     state.invalidate_caches();
     Ok(unit)
+}
+
+/// The line head a patch names for `unit`, checked: a line lets the head's line
+/// supervisors read the unit's orders, so the administrators who decide it reach both
+/// the unit and the head (a province's); the head is an active handling unit (a
+/// department, not a hotline), outside the unit's subtree, and heads no line of its own
+/// kind above it (lines are one level).
+fn line_head(
+    org: &Org,
+    actor: &Principal<'_>,
+    unit: &UnitRecord,
+    head: &str,
+) -> ApiResult<Option<UnitCode>> {
+    let head = head.trim();
+    if head.is_empty() {
+        return Ok(None);
+    }
+    let code = UnitCode::parse(head).map_err(|e| ApiError::invalid("line_head", e.0))?;
+    let record = org
+        .get(&code)
+        .ok_or_else(|| unknown_unit("line_head", code.as_str()))?;
+    if !actor.administers(org, Some(&code)) {
+        return Err(ApiError::forbidden(
+            "a unit joins a line by the administrators of both the unit and the line's head",
+        ));
+    }
+    if unit.kind.takes_requests() || record.kind.takes_requests() || !record.active {
+        return Err(ApiError::invalid(
+            "line_head",
+            "a line joins handling units to an active department heading it",
+        ));
+    }
+    let heads_a_line = !org.line_members(&unit.code).is_empty();
+    if org.is_same_or_above(&unit.code, &code) || record.line_head.is_some() || heads_a_line {
+        return Err(ApiError::invalid(
+            "line_head",
+            "the head lies outside the unit's subtree and belongs to no line itself",
+        ));
+    }
+    Ok(Some(code))
 }
 
 /// Creates an account, with its audit record, after checking the username, the

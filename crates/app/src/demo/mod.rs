@@ -186,7 +186,11 @@ pub const ACCOUNTS: &[(&str, &str, Option<&str>)] = &[
     ("handler2", "handler", Some("cd-zj")),
     ("sc-dispatcher", "dispatcher", Some("sc12345")),
     ("op-12315", "operator", Some("sc12315")),
+    ("sc-rst-line", "line_supervisor", Some("sc-rst")),
 ];
+
+/// Lines (条线): (unit, the provincial department heading its line).
+const LINES: &[(&str, &str)] = &[("cd-rs", "sc-rst"), ("cd-zj", "sc-zjt")];
 
 /// The remit of the demo's sub-centre: consumer complaints and reports.
 const SUBCENTRE_REMIT: &str = "market_supervision";
@@ -525,6 +529,7 @@ fn unit(code: &str, name: &str, kind: &str, parent: Option<&str>, region: &str) 
         parent: parent.map(|p| UnitCode::parse(p).expect("demo codes are valid")),
         region: RegionCode::parse(region).expect("demo regions are valid"),
         active: true,
+        line_head: None,
     }
 }
 
@@ -581,6 +586,14 @@ async fn load_units(state: &AppState) -> ApiResult<()> {
     };
     let sub_centre = UnitCode::parse("sc12315").expect("valid");
     crate::remit::put_remit(state, &Principal::System, &sub_centre, remit).await?;
+    for (unit, head) in LINES {
+        let patch = crate::admin::UnitPatch {
+            line_head: Some((*head).to_owned()),
+            ..Default::default()
+        };
+        let code = UnitCode::parse(unit).expect("valid");
+        crate::admin::change_unit(state, &Principal::System, &code, patch).await?;
+    }
     Ok(())
 }
 

@@ -893,6 +893,7 @@ pub enum ActionInput {
     AcceptEscalation(NoteOptBody),
     DeclineEscalation(ReasonBody),
     TakeOver(ReasonBody),
+    LineTakeOver(ReasonBody),
 }
 
 impl ActionInput {
@@ -927,6 +928,7 @@ impl ActionInput {
             N::AcceptEscalation => Self::AcceptEscalation(parse_json(body)?),
             N::DeclineEscalation => Self::DeclineEscalation(parse_json(body)?),
             N::TakeOver => Self::TakeOver(parse_json(body)?),
+            N::LineTakeOver => Self::LineTakeOver(parse_json(body)?),
         })
     }
 
@@ -960,6 +962,7 @@ impl ActionInput {
             Self::AcceptEscalation(_) => N::AcceptEscalation,
             Self::DeclineEscalation(_) => N::DeclineEscalation,
             Self::TakeOver(_) => N::TakeOver,
+            Self::LineTakeOver(_) => N::LineTakeOver,
         }
     }
 }
@@ -1063,6 +1066,16 @@ async fn resolve(
         I::TakeOver(b) => {
             check_len("reason", &b.reason, REASON_MAX, true)?;
             Action::TakeOver { reason: b.reason }
+        }
+        I::LineTakeOver(b) => {
+            check_len("reason", &b.reason, REASON_MAX, true)?;
+            // The head takes over what its line's unit leads, not what it helps with.
+            if viewer.oversees_line(org, order) && !viewer.heads_line_of_lead(org, order) {
+                return Err(ApiError::forbidden(
+                    "the lead unit is not of your line: only its own line's head takes the matter over",
+                ));
+            }
+            Action::LineTakeOver { reason: b.reason }
         }
         I::Merge(b) => {
             let target = match b.into {

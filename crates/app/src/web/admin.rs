@@ -40,6 +40,8 @@ pub(super) struct UnitLine {
     name: String,
     kind: &'static str,
     parent: String,
+    /// The head of its line (条线), if any.
+    line: String,
     region: String,
     state: &'static str,
     active: bool,
@@ -229,6 +231,10 @@ async fn units_view(
             name: u.name.clone(),
             kind: unit_kind_label(u.kind.as_str()),
             parent: u.parent.as_ref().map_or("—".into(), |p| p.to_string()),
+            line: u
+                .line_head
+                .as_ref()
+                .map_or(String::new(), |h| h.to_string()),
             region: u.region.to_string(),
             state: if u.active { "在用" } else { "已停用" },
             active: u.active,
@@ -285,6 +291,8 @@ pub(super) struct UnitForm {
     kind: Option<String>,
     parent: Option<String>,
     region: Option<String>,
+    /// The head of the unit's line: a name or code, `无` to leave the line.
+    line_head: Option<String>,
     /// The dispatch catalogue's lines (`op=catalogue`).
     text: Option<String>,
 }
@@ -453,6 +461,7 @@ pub(super) async fn unit_change(
             region: hotline_domain::RegionCode::parse(f.region.as_deref().unwrap_or("").trim())
                 .map_err(bad("region"))?,
             active: true,
+            line_head: None,
         };
         return add_unit(state, &actor, record).await.map(drop);
     }
@@ -469,6 +478,15 @@ pub(super) async fn unit_change(
             name: nonempty(&f.name),
             parent,
             active: None,
+            line_head: match nonempty(&f.line_head).as_deref() {
+                None => None,
+                Some("无") => Some(String::new()),
+                Some(head) => Some(
+                    org.resolve_within(head, None)
+                        .map_err(|why| ApiError::invalid("line_head", why))?
+                        .to_string(),
+                ),
+            },
         },
     };
     change_unit(state, &actor, &code, patch).await.map(drop)

@@ -100,6 +100,7 @@ pub fn action(name: ActionName) -> &'static str {
         A::AcceptEscalation => "同意提级办理",
         A::DeclineEscalation => "不同意提级办理",
         A::TakeOver => "提级办理（主动提级）",
+        A::LineTakeOver => "条线提级办理（由本部门主办）",
     }
 }
 
@@ -125,6 +126,7 @@ pub fn event(kind: EventKind) -> &'static str {
         E::EscalationAccepted => "上级热线同意提级办理",
         E::EscalationDeclined => "上级热线不同意提级办理",
         E::TakenOver => "上级热线提级办理",
+        E::LineTakenOver => "条线主管部门提级办理",
         E::Replied => "答复",
         E::Noted => "备注",
         E::CalledBack => "回访",
@@ -158,6 +160,7 @@ pub fn role(s: &str) -> &'static str {
         "knowledge_editor" => "知识库管理员",
         "admin" => "系统管理员",
         "vendor_operator" => "第三方话务员",
+        "line_supervisor" => "条线监管员",
         _ => "用户",
     }
 }

@@ -804,7 +804,8 @@ pub(super) fn action_form(id: usize, name: ActionName) -> ActionForm {
         | A::RejectReply
         | A::EscalateHandling
         | A::DeclineEscalation
-        | A::TakeOver => ("reason", "理由", true),
+        | A::TakeOver
+        | A::LineTakeOver => ("reason", "理由", true),
         A::Triage | A::Urge | A::Supervise | A::Escalate => ("note", "说明", true),
         A::Accept | A::Close | A::Merge => ("", "", false),
         A::Dispatch
@@ -1319,6 +1320,7 @@ pub(super) fn action_input(f: &ActForm) -> ApiResult<ActionInput> {
         N::AcceptEscalation => I::AcceptEscalation(note_opt()),
         N::DeclineEscalation => I::DeclineEscalation(reason()?),
         N::TakeOver => I::TakeOver(reason()?),
+        N::LineTakeOver => I::LineTakeOver(reason()?),
         N::Note => I::Note(ContentBody {
             content: req("content", &f.content)?,
         }),

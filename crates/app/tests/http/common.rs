@@ -83,7 +83,12 @@ const UNITS: &[(&str, &str, Option<&str>, &str)] = &[
     ("cd-old", "department", Some("cd12345"), "510100"),
     ("my-zj", "department", Some("my12345"), "510700"),
     ("sc-tax", "vertical_agency", Some("sc12345"), "510000"),
+    ("sc-jt", "department", Some("sc12345"), "510000"),
 ];
+
+/// (unit, the head of its line): the city's transport bureau is in the provincial
+/// transport department's line.
+const LINES: &[(&str, &str)] = &[("cd-jt", "sc-jt")];
 
 /// (username, roles, unit)
 const USERS: &[(&str, &[&str], Option<&str>)] = &[
@@ -102,6 +107,8 @@ const USERS: &[(&str, &[&str], Option<&str>)] = &[
     ("scdispatcher", &["dispatcher"], Some("sc12345")),
     ("scsupervisor", &["supervisor"], Some("sc12345")),
     ("schandler", &["handler"], Some("sc-tax")),
+    ("linesup", &["line_supervisor"], Some("sc-jt")),
+    ("sc-jt-handler", &["handler"], Some("sc-jt")),
 ];
 
 impl TestApp {
@@ -180,9 +187,23 @@ impl TestApp {
                         parent: parent.map(|p| UnitCode::parse(p).unwrap()),
                         region: RegionCode::parse(region).unwrap(),
                         active: true,
+                        line_head: None,
                     },
                     set_up("unit.create", format!("unit:{code}")),
                 )
+                .await
+                .unwrap();
+        }
+        let units = store.list_units().await.unwrap();
+        for (code, head) in LINES {
+            let mut u = units
+                .iter()
+                .find(|u| u.code.as_str() == *code)
+                .unwrap()
+                .clone();
+            u.line_head = Some(UnitCode::parse(head).unwrap());
+            store
+                .update_unit(u, set_up("unit.change", format!("unit:{code}")))
                 .await
                 .unwrap();
         }

@@ -404,6 +404,42 @@ fn csrf_of(page: &str) -> String {
 }
 
 #[tokio::test]
+async fn the_province_puts_a_city_bureau_in_a_line_from_the_console() {
+    let app = TestApp::sqlite().await;
+    let (_, _, cookie) = console_login(&app, "admin", "/console/orders").await;
+    let (_, _, page) = call(&app, get("/console/admin/units", Some(&cookie))).await;
+    assert!(page.contains("条线：sc-jt"), "cd-jt's line shows");
+    let csrf = csrf_of(&page);
+    let send = |head: &str| {
+        let body = serde_urlencoded::to_string([
+            ("csrf", csrf.as_str()),
+            ("op", "change"),
+            ("code", "cd-zj"),
+            ("line_head", head),
+        ])
+        .unwrap();
+        form("/console/admin/units", Some(&cookie), &body)
+    };
+    let (status, headers, _) = call(&app, send("单位 sc-jt（sc-jt）")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/console/admin/units?done=1");
+    let zj = |units: &serde_json::Value| {
+        units["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["code"] == "cd-zj")
+            .unwrap()["line_head"]
+            .clone()
+    };
+    let units = app.as_user("admin", "GET", "/api/v1/units", None).await;
+    assert_eq!(zj(&units.body), "sc-jt");
+    call(&app, send("无")).await;
+    let units = app.as_user("admin", "GET", "/api/v1/units", None).await;
+    assert!(zj(&units.body).is_null());
+}
+
+#[tokio::test]
 async fn administrators_manage_units_and_accounts_of_their_subtree_from_the_console() {
     let app = TestApp::sqlite().await;
     let (_, _, cookie) = console_login(&app, "cdadmin", "/console/orders").await;

@@ -168,7 +168,9 @@ async fn the_demo_has_orders_in_every_queue_a_role_opens_first() {
     let handler = api_token(&router, "handler", &passwords["handler"]).await;
     let province = api_token(&router, "sc-dispatcher", &passwords["sc-dispatcher"]).await;
     let sub_centre = api_token(&router, "op-12315", &passwords["op-12315"]).await;
+    let line = api_token(&router, "sc-rst-line", &passwords["sc-rst-line"]).await;
     let queues = [
+        (&line, "limit=5", "the 人社 line's orders"),
         (&province, "status=escalation_requested", "提级待审"),
         (
             &sub_centre,

@@ -433,6 +433,7 @@ async fn requests_route_to_one_hotline_down_the_hotline_tree_even_with_stored_ro
                     parent: Some(hotline_domain::UnitCode::parse(parent).unwrap()),
                     region: hotline_domain::RegionCode::parse(region).unwrap(),
                     active: true,
+                    line_head: None,
                 },
                 crate::common::set_up("unit.create", format!("unit:{code}")),
             )

@@ -548,3 +548,153 @@ on_both_backends!(
         assert_eq!(r.status, StatusCode::OK);
     }
 );
+
+// 提级办理 up a line: the provincial transport department, head of the city transport
+// bureau's line, reads and urges the bureau's orders and takes a matter over; the
+// bureau becomes a co-unit.
+on_both_backends!(
+    a_line_head_takes_over_a_matter_its_city_bureau_holds,
+    |app: TestApp| async move {
+        app.set_time("2026-03-02T09:00:00+08:00");
+        let id = app.complaint().await;
+        let deadline = app.order(id).await["deadline"].clone();
+        let r = app
+            .as_user("linesup", "GET", &format!("/api/v1/orders/{id}"), None)
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::NOT_FOUND,
+            "not yet at a unit of the line"
+        );
+        app.ok("dispatcher", id, "dispatch", json!({"unit": "cd-jt"}))
+            .await;
+        app.ok("handler", id, "accept", json!({})).await;
+        // The line's orders, read only, as the unit sees them.
+        let r = app.as_user("linesup", "GET", "/api/v1/orders", None).await;
+        let ids: Vec<i64> = r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids, [id], "{}", r.text);
+        let r = app
+            .act("linesup", id, "note", json!({"content": "x"}))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        app.ok("linesup", id, "urge", json!({"note": "请加快办理"}))
+            .await;
+        assert!(notices(&app, "handler").await.contains(&"urged".to_owned()));
+
+        let r = app
+            .act("linesup", id, "line-take-over", json!({"reason": " "}))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        let o = app
+            .ok(
+                "linesup",
+                id,
+                "line-take-over",
+                json!({"reason": "涉及全省交通规划，由省交通运输厅主办"}),
+            )
+            .await;
+        assert_eq!(
+            (o["unit"].as_str(), o["status"].as_str()),
+            (Some("sc-jt"), Some("in_progress")),
+            "{o}"
+        );
+        assert_eq!(o["co_units"], json!(["cd-jt"]));
+        assert_eq!(o["deadline"], deadline);
+        let last = o["events"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(
+            (last["type"].as_str(), last["data"]["from"].as_str()),
+            (Some("line_taken_over"), Some("cd-jt"))
+        );
+        assert!(
+            notices(&app, "handler")
+                .await
+                .contains(&"line_taken_over".to_owned())
+        );
+        // The bureau helps now; the head replies.
+        let r = app
+            .act(
+                "handler",
+                id,
+                "reply",
+                json!({"content": "x", "resolved": true}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        app.ok(
+            "handler",
+            id,
+            "note",
+            json!({"content": "协办意见：已现场核实"}),
+        )
+        .await;
+        app.ok(
+            "sc-jt-handler",
+            id,
+            "reply",
+            json!({"content": "已纳入全省规划", "resolved": true}),
+        )
+        .await;
+
+        // A matter the bureau only helps with is not the head's to take over; a
+        // report's reporter stays hidden from the line as from the unit.
+        let r = app.create("operator", order_body("report")).await;
+        let report = r.body["id"].as_i64().unwrap();
+        app.ok(
+            "dispatcher",
+            report,
+            "dispatch",
+            json!({"unit": "cd-zj", "co_units": ["cd-jt"]}),
+        )
+        .await;
+        app.ok("handler2", report, "accept", json!({})).await;
+        let r = app
+            .as_user("linesup", "GET", &format!("/api/v1/orders/{report}"), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.body["requester"]["hidden"], true);
+        let r = app
+            .act("linesup", report, "line-take-over", json!({"reason": "x"}))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    }
+);
+
+#[tokio::test]
+async fn a_unit_joins_a_line_by_the_administrators_who_reach_both() {
+    let app = TestApp::sqlite().await;
+    let path = "/api/v1/units/cd-zj";
+    let r = app
+        .as_user(
+            "cdadmin",
+            "PATCH",
+            path,
+            Some(json!({"line_head": "sc-jt"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    for bad in ["cd12345", "cd-zj", "nope", "cd-jt"] {
+        let r = app
+            .as_user("admin", "PATCH", path, Some(json!({"line_head": bad})))
+            .await;
+        assert!(
+            r.status == StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {} {}",
+            r.status,
+            r.text
+        );
+    }
+    let r = app
+        .as_user("admin", "PATCH", path, Some(json!({"line_head": "sc-jt"})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["line_head"], "sc-jt");
+    let r = app
+        .as_user("admin", "PATCH", path, Some(json!({"line_head": ""})))
+        .await;
+    assert!(r.body["line_head"].is_null(), "{}", r.text);
+}

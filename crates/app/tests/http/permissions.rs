@@ -70,6 +70,7 @@ const ROLES: &[(&str, &str)] = &[
     ("other_city_handler", "myhandler"),
     ("upper_dispatcher", "scdispatcher"),
     ("upper_supervisor", "scsupervisor"),
+    ("line_supervisor", "linesup"),
 ];
 
 /// Whether the row allows `role`: a role of the owning hotline or one above it
@@ -105,7 +106,7 @@ fn body(row: &Row, merge_target: i64) -> Value {
         "callback" => json!({"result": "satisfied", "resolved": true}),
         "reopen" => json!({"reason": "不满意"}),
         "reply/reject" => json!({"reason": "请补充处理结果"}),
-        "escalate-handling" | "escalate-handling/decline" | "take-over" => {
+        "escalate-handling" | "escalate-handling/decline" | "take-over" | "line-take-over" => {
             json!({"reason": "属省级部门职责"})
         }
         "urge" | "supervise" | "escalate" => json!({"note": "请加快"}),
@@ -181,7 +182,9 @@ fn sees(role: &str, state: &str) -> bool {
     match role {
         "operator" | "vendor_operator" | "dispatcher" | "supervisor" | "inspector" => true,
         "upper_dispatcher" | "upper_supervisor" => true,
-        "handler" | "co_handler" => !matches!(state, "registered" | "escalation_requested"),
+        "handler" | "co_handler" | "line_supervisor" => {
+            !matches!(state, "registered" | "escalation_requested")
+        }
         _ => false,
     }
 }
@@ -195,7 +198,7 @@ async fn every_row_of_the_permission_table_holds() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let table = rows();
-    assert_eq!(table.len(), 28, "the table has a row per action");
+    assert_eq!(table.len(), 29, "the table has a row per action");
     for row in &table {
         let path = |id: i64| format!("/api/v1/orders/{id}/{}", row.action);
         let name = format!("{} {}", row.action, row.route.as_deref().unwrap_or(""));
@@ -312,12 +315,15 @@ enum Placement {
     Hotline,
     /// Everyone at a department, where only handlers see orders.
     Department,
+    /// Everyone at the head of the city transport bureau's line (`sc-jt`).
+    LineHead,
 }
 
 impl Placement {
     fn unit(self, role: Role) -> Option<&'static str> {
         match (self, role) {
             (Placement::Usual, Role::Handler) | (Placement::Department, _) => Some("cd-jt"),
+            (Placement::LineHead, _) => Some("sc-jt"),
             (Placement::Usual, Role::Admin) => None,
             _ => Some("cd12345"),
         }
@@ -443,6 +449,12 @@ fn probes(registered: i64, dispatched: i64) -> Vec<Probe> {
             none,
         ),
         get(ReadAudit, Usual, "/api/v1/audit", forbidden),
+        get(
+            OverseeLine,
+            LineHead,
+            &format!("/api/v1/orders/{dispatched}"),
+            not_found,
+        ),
         get(Administer, Usual, "/api/v1/users", forbidden),
         get(Administer, Usual, "/api/v1/apikeys", forbidden),
     ]
@@ -523,7 +535,7 @@ async fn an_integration_key_reaches_what_its_scopes_cover_and_its_role_grants() 
         let key = issue_key(&app, "cd12345", json!(scope), &name).await;
         let on_the_hotline = probes(registered, dispatched)
             .into_iter()
-            .filter(|p| !matches!(p.at, Placement::Department));
+            .filter(|p| !matches!(p.at, Placement::Department | Placement::LineHead));
         for probe in on_the_hotline {
             let covered = scope.is_empty()
                 || KEY_SCOPES

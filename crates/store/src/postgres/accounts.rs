@@ -24,7 +24,8 @@ impl AccountStore for PgStore {
             .bind(unit.kind.as_str())
             .bind(unit.parent.as_ref().map(|p| p.as_str()))
             .bind(unit.region.as_str())
-            .bind(unit.active);
+            .bind(unit.active)
+            .bind(unit.line_head.as_ref().map(|h| h.as_str()));
         exec(insert, &mut *tx).await?;
         append_audit_tx(&mut tx, audit).await?;
         tx.commit().await?;
@@ -41,6 +42,7 @@ impl AccountStore for PgStore {
             .bind(&u.name)
             .bind(u.parent.as_ref().map(|p| p.as_str()))
             .bind(u.active)
+            .bind(u.line_head.as_ref().map(|h| h.as_str()))
             .bind(u.code.as_str());
         found(exec(update, &mut *tx).await?)?;
         append_audit_tx(&mut tx, audit).await?;

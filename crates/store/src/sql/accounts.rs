@@ -1,12 +1,11 @@
 //! Units, accounts, sessions and integration keys.
 
-pub(crate) const INSERT_UNIT: &str =
-    "INSERT INTO units (code, name, kind, parent, region, active) VALUES (?, ?, ?, ?, ?, ?)";
+pub(crate) const INSERT_UNIT: &str = "INSERT INTO units (code, name, kind, parent, region, active, line_head) VALUES (?, ?, ?, ?, ?, ?, ?)";
 /// Columns as [`crate::records::unit`] reads them.
 pub(crate) const UNITS: &str =
-    "SELECT code, name, kind, parent, region, active FROM units ORDER BY code";
+    "SELECT code, name, kind, parent, region, active, line_head FROM units ORDER BY code";
 pub(crate) const UPDATE_UNIT: &str =
-    "UPDATE units SET name = ?, parent = ?, active = ? WHERE code = ?";
+    "UPDATE units SET name = ?, parent = ?, active = ?, line_head = ? WHERE code = ?";
 
 /// Columns as [`crate::records::user`] reads them.
 pub(crate) const USERS: &str =

@@ -112,6 +112,17 @@ fn conditions(f: &OrderFilter, dialect: Dialect) -> (String, Vec<Param>) {
             w.push(UNIT_ORDERS.into());
             p.extend([text(u.as_str()), text(u.as_str())]);
         }
+        Scope::Units(units) if units.is_empty() => w.push("1 = 0".into()),
+        Scope::Units(units) => {
+            let marks = vec!["?"; units.len()].join(", ");
+            w.push(format!(
+                "o.id IN (SELECT u.id FROM orders u WHERE u.unit IN ({marks}) \
+                 UNION ALL SELECT c.order_id FROM order_co_units c WHERE c.unit IN ({marks}))"
+            ));
+            for _ in 0..2 {
+                p.extend(units.iter().map(|u| text(u.as_str())));
+            }
+        }
     }
     if let Some(s) = f.status {
         w.push("o.status = ?".into());

@@ -27,7 +27,8 @@ impl AccountStore for SqliteStore {
                     unit.kind.as_str(),
                     unit.parent.as_ref().map(|p| p.as_str()),
                     unit.region.as_str(),
-                    unit.active
+                    unit.active,
+                    unit.line_head.as_ref().map(|h| h.as_str())
                 ],
             )?;
             append_audit_tx(c, audit)?;
@@ -49,6 +50,7 @@ impl AccountStore for SqliteStore {
                     u.name,
                     u.parent.as_ref().map(|p| p.as_str()),
                     u.active,
+                    u.line_head.as_ref().map(|h| h.as_str()),
                     u.code.as_str()
                 ],
             )?;

@@ -44,6 +44,7 @@ fn fx_unit(c: &str, kind: UnitKind, parent: Option<&str>, name: &str) -> UnitRec
         parent: parent.map(code),
         region: RegionCode::parse("530100").unwrap(),
         active: true,
+        line_head: None,
     }
 }
 
@@ -65,6 +66,7 @@ fn fx_actor(name: &str, role: Role, unit: &str, hotline_staff: bool) -> Actor {
         requester: false,
         upper_hotline: None,
         hotline_above: None,
+        line_overseer: false,
     }
 }
 
