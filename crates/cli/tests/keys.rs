@@ -85,7 +85,7 @@ fn keys_are_made_on_first_use_rotated_to_sm4_and_a_wrong_file_stops_the_start() 
     let status = hotline(dir.path(), &[], &["keys", "status"]);
     assert!(status.status.success(), "{}", text(&status));
     let status = text(&status);
-    assert_eq!(count_for(&status, &first), "312 orders", "{status}");
+    assert_eq!(count_for(&status, &first), demo_orders(), "{status}");
     assert!(status.contains("stored plain: 0 orders"), "{status}");
 
     let rotated = hotline(
@@ -95,7 +95,10 @@ fn keys_are_made_on_first_use_rotated_to_sm4_and_a_wrong_file_stops_the_start() 
     );
     assert!(rotated.status.success(), "{}", text(&rotated));
     let out = text(&rotated);
-    assert!(out.contains("312 orders encrypted again"), "{out}");
+    assert!(
+        out.contains(&format!("{} encrypted again", demo_orders())),
+        "{out}"
+    );
     assert!(
         out.contains(&format!("dropped from the keys file: {first}")),
         "{out}"
@@ -106,7 +109,7 @@ fn keys_are_made_on_first_use_rotated_to_sm4_and_a_wrong_file_stops_the_start() 
     assert_eq!(ring["keys"].as_array().unwrap().len(), 1);
     assert_eq!(ring["keys"][0]["algorithm"], "sm4-gcm");
     let status = text(&hotline(dir.path(), &[], &["keys", "status"]));
-    assert_eq!(count_for(&status, &second), "312 orders", "{status}");
+    assert_eq!(count_for(&status, &second), demo_orders(), "{status}");
 
     // The old keys file (or none) no longer opens the data: a clear refusal.
     let saved = std::fs::read(&keys).unwrap();
@@ -164,4 +167,9 @@ fn a_backup_carries_a_keys_file_kept_outside_the_data_directory() {
     std::fs::remove_file(restored.join("data.keys")).unwrap();
     let out = hotline(&restored, &[], &["keys", "status"]);
     assert!(!out.status.success(), "{}", text(&out));
+}
+
+/// "N orders": every order the demo loads.
+fn demo_orders() -> String {
+    format!("{} orders", hotline_app::demo::ORDERS)
 }
