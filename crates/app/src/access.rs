@@ -545,7 +545,8 @@ impl Viewer {
                 .filter(|h| **h != order.hotline && self.is_staff_of(org, order))
                 .cloned(),
             hotline_above: org.hotline_above(&order.hotline).cloned(),
-            line_overseer: self.oversees_line(org, order),
+            // Urging, supervising and taking over: where the lead unit is of the line.
+            line_overseer: self.heads_line_of_lead(org, order),
         }
     }
 

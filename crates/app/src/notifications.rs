@@ -49,13 +49,18 @@ pub struct ReadUpTo {
     pub upto: i64,
 }
 
-/// The unit whose notifications the viewer reads: their own, if they work on orders.
+/// The unit whose notifications the viewer reads: their own, if they work its orders
+/// (its handlers, or the staff of a hotline). A line supervisor at a department reads
+/// the line's orders, not the department's own, so not its notices either.
 pub async fn unit_of(state: &AppState, viewer: &Viewer) -> ApiResult<Option<UnitCode>> {
     let org = state.org().await?;
+    let works_its_orders = viewer.staff_hotline(&org).is_some()
+        || viewer.grants(hotline_domain::Capability::HandleOrders);
     Ok(viewer
-        .scope(&org)
-        .and(viewer.user.unit.clone())
-        .filter(|_| viewer.key_actions.is_none()))
+        .user
+        .unit
+        .clone()
+        .filter(|_| works_its_orders && viewer.key_actions.is_none()))
 }
 
 /// The viewer's unread count (0 for someone without a unit's notifications).

@@ -629,7 +629,9 @@ fn change(
             {
                 o.co_units.push(held.clone());
             }
-            // The head takes it on: in progress at once, the deadline unchanged.
+            // The head takes it on: in progress at once, the deadline unchanged; an
+            // extension the unit asked for is the unit's, and goes.
+            o.extension = None;
             o.status = InProgress;
             o.accepted_at.get_or_insert(now);
             o.accept_deadline = None;

@@ -162,6 +162,15 @@ fn line_head(
     unit: &UnitRecord,
     head: &str,
 ) -> ApiResult<Option<UnitCode>> {
+    // Leaving or switching a line takes the current head's administrators too: a
+    // bureau does not leave its oversight alone.
+    if let Some(current) = &unit.line_head
+        && !actor.administers(org, Some(current))
+    {
+        return Err(ApiError::forbidden(
+            "a unit leaves a line by the administrators of both the unit and the line's head",
+        ));
+    }
     let head = head.trim();
     if head.is_empty() {
         return Ok(None);
@@ -173,6 +182,18 @@ fn line_head(
     if !actor.administers(org, Some(&code)) {
         return Err(ApiError::forbidden(
             "a unit joins a line by the administrators of both the unit and the line's head",
+        ));
+    }
+    // The head is a department of a hotline above the unit's (a province's for a
+    // city bureau).
+    let above = match (org.hotline_of(&code), org.hotline_of(&unit.code)) {
+        (Some(h), Some(own)) => h != own && org.is_same_or_above(h, own),
+        _ => false,
+    };
+    if !above {
+        return Err(ApiError::invalid(
+            "line_head",
+            "the head of a line is a department of a hotline above the unit's",
         ));
     }
     if unit.kind.takes_requests() || record.kind.takes_requests() || !record.active {

@@ -1069,10 +1069,16 @@ async fn resolve(
         }
         I::LineTakeOver(b) => {
             check_len("reason", &b.reason, REASON_MAX, true)?;
-            // The head takes over what its line's unit leads, not what it helps with.
-            if viewer.oversees_line(org, order) && !viewer.heads_line_of_lead(org, order) {
+            // A deactivated head takes nothing on.
+            let head_active = viewer
+                .user
+                .unit
+                .as_ref()
+                .and_then(|u| org.get(u))
+                .is_some_and(|u| u.active);
+            if viewer.heads_line_of_lead(org, order) && !head_active {
                 return Err(ApiError::forbidden(
-                    "the lead unit is not of your line: only its own line's head takes the matter over",
+                    "a deactivated unit takes no matter over",
                 ));
             }
             Action::LineTakeOver { reason: b.reason }

@@ -481,10 +481,12 @@ pub(super) async fn unit_change(
             line_head: match nonempty(&f.line_head).as_deref() {
                 None => None,
                 Some("无") => Some(String::new()),
+                // Exactly as the picker shows it, or a code: no guess by name.
                 Some(head) => Some(
-                    org.resolve_within(head, None)
-                        .map_err(|why| ApiError::invalid("line_head", why))?
-                        .to_string(),
+                    head.strip_suffix('）')
+                        .and_then(|h| h.rsplit_once('（'))
+                        .map_or(head, |(_, code)| code)
+                        .to_owned(),
                 ),
             },
         },

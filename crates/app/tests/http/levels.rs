@@ -677,7 +677,7 @@ async fn a_unit_joins_a_line_by_the_administrators_who_reach_both() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
-    for bad in ["cd12345", "cd-zj", "nope", "cd-jt"] {
+    for bad in ["cd12345", "cd-zj", "nope", "cd-jt", "cd-old"] {
         let r = app
             .as_user("admin", "PATCH", path, Some(json!({"line_head": bad})))
             .await;
@@ -693,8 +693,152 @@ async fn a_unit_joins_a_line_by_the_administrators_who_reach_both() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["line_head"], "sc-jt");
+    // Leaving takes both sides too: the city alone cannot take its bureau out.
+    for (who, unit) in [("cdadmin", "cd-zj"), ("cdadmin", "cd-jt")] {
+        let r = app
+            .as_user(
+                who,
+                "PATCH",
+                &format!("/api/v1/units/{unit}"),
+                Some(json!({"line_head": ""})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{unit}: {}", r.text);
+    }
     let r = app
         .as_user("admin", "PATCH", path, Some(json!({"line_head": ""})))
         .await;
     assert!(r.body["line_head"].is_null(), "{}", r.text);
+}
+
+// Review of lines (replays): the line finds no report by its reporter's marks before
+// the index masks it; it presses only matters its line leads; a take-over drops the
+// bureau's pending extension; a deactivated head takes nothing; its supervisor hears
+// no notice of orders it cannot open.
+on_both_backends!(
+    a_line_reads_and_presses_no_further_than_its_lead_units,
+    |app: TestApp| async move {
+        app.set_time("2026-03-02T09:00:00+08:00");
+        let mut body = order_body("report");
+        body["content"] = json!("我是王小明，电话13812345678，举报东大街路灯维修款被挪用。");
+        let r = app.create("operator", body).await;
+        let report = r.body["id"].as_i64().unwrap();
+        app.ok("dispatcher", report, "dispatch", json!({"unit": "cd-jt"}))
+            .await;
+        // Not yet indexed: neither the unit nor its line finds it by the reporter.
+        for user in ["handler", "linesup"] {
+            for q in ["王小明", "13812345678"] {
+                let r = app
+                    .as_user(
+                        user,
+                        "GET",
+                        &format!("/api/v1/orders?q={}", urlencoding(q)),
+                        None,
+                    )
+                    .await;
+                assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+                assert!(
+                    r.body["items"].as_array().unwrap().is_empty(),
+                    "{user} {q}: {}",
+                    r.text
+                );
+            }
+        }
+        let r = app
+            .as_user(
+                "dispatcher",
+                "GET",
+                &format!("/api/v1/orders?q={}", urlencoding("王小明")),
+                None,
+            )
+            .await;
+        assert_eq!(
+            r.body["items"].as_array().unwrap().len(),
+            1,
+            "staff still find it"
+        );
+
+        // Led by cd-zj, cd-jt helping: the line reads it and presses nothing.
+        let helped = app.complaint().await;
+        app.ok(
+            "dispatcher",
+            helped,
+            "dispatch",
+            json!({"unit": "cd-zj", "co_units": ["cd-jt"]}),
+        )
+        .await;
+        let r = app
+            .as_user("linesup", "GET", &format!("/api/v1/orders/{helped}"), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        for (action, body) in [
+            ("urge", json!({"note": "x"})),
+            ("supervise", json!({"note": "x"})),
+        ] {
+            let r = app.act("linesup", helped, action, body).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{action}: {}", r.text);
+        }
+
+        // A pending extension of the bureau goes with the matter.
+        let id = app.complaint().await;
+        app.ok("dispatcher", id, "dispatch", json!({"unit": "cd-jt"}))
+            .await;
+        app.ok("handler", id, "accept", json!({})).await;
+        app.ok(
+            "handler",
+            id,
+            "extension",
+            json!({"days": 5, "reason": "需勘查"}),
+        )
+        .await;
+        let o = app
+            .ok(
+                "linesup",
+                id,
+                "line-take-over",
+                json!({"reason": "由省厅主办"}),
+            )
+            .await;
+        assert!(o["extension"].is_null(), "{o}");
+        let r = app
+            .act("dispatcher", id, "extension/approve", json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+
+        // The line's supervisor hears nothing of the department's own orders.
+        let own = app
+            .create("scdispatcher", order_body("complaint"))
+            .await
+            .body["id"]
+            .as_i64()
+            .unwrap();
+        app.ok("scdispatcher", own, "dispatch", json!({"unit": "sc-jt"}))
+            .await;
+        let r = app
+            .as_user("linesup", "GET", "/api/v1/notifications", None)
+            .await;
+        assert_eq!(r.body["items"], json!([]), "{}", r.text);
+
+        // A deactivated head takes nothing over.
+        let another = app.complaint().await;
+        app.ok("dispatcher", another, "dispatch", json!({"unit": "cd-jt"}))
+            .await;
+        let r = app
+            .as_user(
+                "admin",
+                "PATCH",
+                "/api/v1/units/sc-jt",
+                Some(json!({"active": false})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let r = app
+            .act("linesup", another, "line-take-over", json!({"reason": "x"}))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    }
+);
+
+fn urlencoding(s: &str) -> String {
+    serde_urlencoded::to_string([("q", s)]).unwrap()[2..].to_owned()
 }
