@@ -74,6 +74,21 @@ pub(super) struct RangeForm {
     to: Option<String>,
 }
 
+/// The days a form asked for, as typed, or the 30 days up to today.
+fn range_or_last_30_days(
+    today: chrono::NaiveDate,
+    from: Option<String>,
+    to: Option<String>,
+) -> (String, String) {
+    let from = from
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| (today - chrono::Days::new(30)).to_string());
+    let to = to
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| today.to_string());
+    (from, to)
+}
+
 /// 热线工作考核: each hotline and sub-centre of the reader's subtree.
 pub(super) async fn hotlines_page(
     State(state): State<AppState>,
@@ -83,14 +98,7 @@ pub(super) async fn hotlines_page(
     if !user.viewer.grants(Capability::ReadReports) {
         return refused("您的角色不查看考核报表。");
     }
-    let today = state.today();
-    let from = q
-        .from
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| (today - chrono::Days::new(30)).to_string());
-    let to =
-        q.to.filter(|s| !s.is_empty())
-            .unwrap_or_else(|| today.to_string());
+    let (from, to) = range_or_last_30_days(state.today(), q.from, q.to);
     let run = async {
         let from_t = crate::dates::time("from", &from, false)?;
         let to_t = crate::dates::time("to", &to, true)?;
@@ -236,14 +244,7 @@ pub(super) async fn units_page(
     if !user.viewer.grants(Capability::ReadReports) {
         return refused("您的角色不查看考核报表。");
     }
-    let today = state.today();
-    let from = q
-        .from
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| (today - chrono::Days::new(30)).to_string());
-    let to =
-        q.to.filter(|s| !s.is_empty())
-            .unwrap_or_else(|| today.to_string());
+    let (from, to) = range_or_last_30_days(state.today(), q.from, q.to);
     let region = q.region.unwrap_or_default();
     let run = async {
         let from_t = crate::dates::time("from", &from, false)?;
