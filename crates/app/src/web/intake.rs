@@ -280,7 +280,7 @@ pub(super) async fn intake_page(
         Err(e) => return page_error(e),
     };
     if !may_take_calls(&org, &user.viewer) {
-        return refused("您的角色不受理诉求。");
+        return refused("您的角色不登记诉求。");
     }
     let looked_up = !f.phone.trim().is_empty() || !f.address.trim().is_empty();
     let bad_phone = !f.phone.trim().is_empty() && hotline_domain::Phone::parse(&f.phone).is_err();

@@ -570,7 +570,7 @@ fn form_error(e: &ApiError) -> String {
 
 const ROUTES: &[(&str, &str)] = &[
     ("lawful_channel", "告知依法通过诉讼、仲裁、信访等渠道解决"),
-    ("explain", "解释说明（不属受理范围）"),
+    ("explain", "解释说明并办结"),
     ("emergency_110", "转110"),
     ("emergency_119", "转119"),
     ("emergency_120", "转120"),

@@ -118,6 +118,13 @@ async fn every_demo_account_walks_the_console_without_a_dead_link_or_a_raw_code(
                 "{user}: {path} shows {:?}",
                 raw_codes(&page)
             );
+            // The 2025 measures sort requests rather than refuse them (issue 19).
+            for refused in ["不予受理", "不属受理范围", "不受理"] {
+                assert!(!page.contains(refused), "{user}: {path} says {refused}");
+            }
+            if path.starts_with("/console/orders/") && page.contains("name=\"route\"") {
+                assert!(page.contains("解释说明并办结"), "{user}: {path}");
+            }
             queue.extend(links(&page).into_iter().filter(|l| !seen.contains(l)));
         }
         assert!(seen.len() > 1, "{user} could go somewhere from the console");
