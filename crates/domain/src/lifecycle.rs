@@ -276,6 +276,10 @@ pub enum TransitionError {
     ExtensionLimit(u32),
     #[error("no extension is waiting for a decision")]
     NoPendingExtension,
+    #[error(
+        "call the requester back first: close waits for a callback or the requester's evaluation"
+    )]
+    CallbackRequired,
     #[error("{field}: {problem}")]
     Invalid {
         field: &'static str,
@@ -293,6 +297,7 @@ impl TransitionError {
             TransitionError::ExtensionPending => "extension_pending",
             TransitionError::ExtensionLimit(_) => "extension_limit",
             TransitionError::NoPendingExtension => "invalid_transition",
+            TransitionError::CallbackRequired => "callback_required",
             TransitionError::Invalid { .. } => "validation",
         }
     }
@@ -392,6 +397,20 @@ fn check_permission(order: &Order, action: &Action, actor: &Actor) -> Result<(),
     } else {
         Err(TransitionError::Forbidden)
     }
+}
+
+/// Whether a replied order may be closed before its requester was reached: a
+/// callback was tried, the deadline watch flagged it closable after the unreachable
+/// attempts, or the rules exempt it.
+fn closable_without_callback(o: &Order, rule: &crate::rules::CallbackBeforeClose) -> bool {
+    let unreachable_requester =
+        o.requester.anonymous && o.requester.phone.is_none() && rule.anonymous_without_phone_exempt;
+    !rule.required
+        || o.callback_attempts > 0
+        || o.watched
+            .iter()
+            .any(|k| k.starts_with("callback_exhausted:"))
+        || unreachable_requester
 }
 
 /// Reminders and supervision reach an order at a unit, and one waiting at a lower
@@ -710,6 +729,11 @@ fn change(
                 name,
                 matches!(o.status, Replied | CallbackDone) && reviewed,
             )?;
+            if o.status == Replied
+                && !closable_without_callback(o, &ctx.rules.callback_before_close)
+            {
+                return Err(TransitionError::CallbackRequired);
+            }
             o.status = Closed;
             o.closed_at = Some(now);
             Ok(None)

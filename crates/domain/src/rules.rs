@@ -75,6 +75,30 @@ pub struct DeadlineRules {
     pub review_days: u32,
     /// Working days after a reply by which the requester is called back.
     pub callback_days: u32,
+    /// Whether `close` from `replied` waits for a callback (409 `callback_required`).
+    pub callback_before_close: CallbackBeforeClose,
+}
+
+/// Closing a replied order before anyone called the requester back: refused unless
+/// a callback was tried (reached or not), the deadline watch flagged the order
+/// closable after the unreachable attempts, or an exception below applies. The
+/// exceptions are the administrators' to change (`PUT /api/v1/rules/deadlines`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct CallbackBeforeClose {
+    /// Off: a replied order may be closed at once (the rule before 2025).
+    pub required: bool,
+    /// An anonymous requester who left no phone cannot be called back: closable.
+    pub anonymous_without_phone_exempt: bool,
+}
+
+impl Default for CallbackBeforeClose {
+    fn default() -> Self {
+        CallbackBeforeClose {
+            required: true,
+            anonymous_without_phone_exempt: true,
+        }
+    }
 }
 
 impl Default for DeadlineRules {
@@ -101,6 +125,7 @@ impl Default for DeadlineRules {
             supervise_after_days: 1,
             review_days: 1,
             callback_days: 1,
+            callback_before_close: CallbackBeforeClose::default(),
         }
     }
 }

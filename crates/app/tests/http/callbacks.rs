@@ -107,3 +107,54 @@ on_both_backends!(
         assert!(ids(&r.body).is_empty(), "{}", r.text);
     }
 );
+
+// Callback before closing (issue 19, point 6): a replied order closes only once the
+// requester was tried, unless they cannot be called or administrators turned it off.
+on_both_backends!(
+    a_replied_order_closes_only_after_a_callback_was_tried,
+    |app: TestApp| async move {
+        let replied = |body: serde_json::Value| {
+            let app = &app;
+            async move {
+                let id = app.create("operator", body).await.body["id"]
+                    .as_i64()
+                    .unwrap();
+                app.ok("dispatcher", id, "dispatch", json!({"unit": "cd-jt"}))
+                    .await;
+                app.ok("handler", id, "accept", json!({})).await;
+                app.ok(
+                    "handler",
+                    id,
+                    "reply",
+                    json!({"content": "已处理", "resolved": true}),
+                )
+                .await;
+                id
+            }
+        };
+        let id = replied(order_body("complaint")).await;
+        let before = app.order(id).await["version"].clone();
+        let r = app.act("operator", id, "close", json!({})).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+        assert_eq!(r.body["error"]["code"], "callback_required");
+        assert_eq!(app.order(id).await["version"], before, "nothing changed");
+        app.ok("operator", id, "callback", json!({"result": "unreachable"}))
+            .await;
+        app.ok("operator", id, "close", json!({})).await;
+
+        // An anonymous requester without a phone cannot be called back.
+        let mut anonymous = order_body("complaint");
+        anonymous["requester"] = json!({"anonymous": true});
+        let id = replied(anonymous).await;
+        app.ok("operator", id, "close", json!({})).await;
+
+        // Administrators may turn the rule off.
+        let rules = json!({"callback_before_close": {"required": false}});
+        let r = app
+            .as_user("admin", "PUT", "/api/v1/rules/deadlines", Some(rules))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let id = replied(order_body("complaint")).await;
+        app.ok("operator", id, "close", json!({})).await;
+    }
+);

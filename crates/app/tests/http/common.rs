@@ -78,12 +78,12 @@ const UNITS: &[(&str, &str, Option<&str>, &str)] = &[
     ("sc12345", "hotline", None, "510000"),
     ("cd12345", "hotline", Some("sc12345"), "510100"),
     ("my12345", "hotline", Some("sc12345"), "510700"),
+    ("sc-jt", "department", Some("sc12345"), "510000"),
     ("cd-jt", "department", Some("cd12345"), "510100"),
     ("cd-zj", "department", Some("cd12345"), "510100"),
     ("cd-old", "department", Some("cd12345"), "510100"),
     ("my-zj", "department", Some("my12345"), "510700"),
     ("sc-tax", "vertical_agency", Some("sc12345"), "510000"),
-    ("sc-jt", "department", Some("sc12345"), "510000"),
 ];
 
 /// (unit, the head of its line): the city's transport bureau is in the provincial
@@ -187,23 +187,13 @@ impl TestApp {
                         parent: parent.map(|p| UnitCode::parse(p).unwrap()),
                         region: RegionCode::parse(region).unwrap(),
                         active: true,
-                        line_head: None,
+                        line_head: LINES
+                            .iter()
+                            .find(|(unit, _)| unit == code)
+                            .map(|(_, head)| UnitCode::parse(head).unwrap()),
                     },
                     set_up("unit.create", format!("unit:{code}")),
                 )
-                .await
-                .unwrap();
-        }
-        let units = store.list_units().await.unwrap();
-        for (code, head) in LINES {
-            let mut u = units
-                .iter()
-                .find(|u| u.code.as_str() == *code)
-                .unwrap()
-                .clone();
-            u.line_head = Some(UnitCode::parse(head).unwrap());
-            store
-                .update_unit(u, set_up("unit.change", format!("unit:{code}")))
                 .await
                 .unwrap();
         }
