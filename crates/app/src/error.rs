@@ -160,6 +160,11 @@ impl From<TransitionError> for ApiError {
         match e {
             TransitionError::Forbidden => ApiError::forbidden(message),
             TransitionError::Invalid { field, problem } => ApiError::invalid(field, problem),
+            TransitionError::DomainRequired => {
+                let mut e = ApiError::invalid("domain", message);
+                e.code = "domain_required";
+                e
+            }
             other => ApiError::conflict(other.code(), message),
         }
     }

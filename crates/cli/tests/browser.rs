@@ -255,6 +255,8 @@ async fn a_complaint_goes_from_intake_to_close_through_the_console_and_the_porta
     // The address typed first suggests the district and the street by their names.
     fill(&c, "#address", "锦江区春熙路1号").await;
     fill(&c, "#title", "<script>alert(1)</script>").await;
+    // Classified, as a dispatch to a unit needs it.
+    choose(&c, "#domain", "public_services/roads").await;
     for _ in 0..50 {
         if value_of(&c, "#street").await == "510104022" {
             break;
@@ -398,6 +400,7 @@ async fn a_call(c: &Client, s: &Server, title: &str) {
     c.goto(&format!("{}/console/intake", s.base)).await.unwrap();
     choose(c, "#kind", "complaint").await;
     choose(c, "#region", "510104").await;
+    choose(c, "#domain", "social_management/housing").await;
     fill(c, "#title", title).await;
     fill(c, "#content", "来电人说明了情况，请按所选方式处置。").await;
 }

@@ -118,6 +118,9 @@ pub enum Action {
         unit: DispatchTarget,
         co_units: Vec<UnitCode>,
         note: Option<String>,
+        /// Classifies the order as it goes (required of an unclassified order
+        /// dispatched to a unit; a hand-down needs none).
+        domain: Option<DomainPath>,
     },
     Accept,
     Return {
@@ -280,6 +283,8 @@ pub enum TransitionError {
         "call the requester back first: close waits for a callback or the requester's evaluation"
     )]
     CallbackRequired,
+    #[error("classify the order first: a dispatch to a unit needs its domain (give `domain`)")]
+    DomainRequired,
     #[error("{field}: {problem}")]
     Invalid {
         field: &'static str,
@@ -298,6 +303,7 @@ impl TransitionError {
             TransitionError::ExtensionLimit(_) => "extension_limit",
             TransitionError::NoPendingExtension => "invalid_transition",
             TransitionError::CallbackRequired => "callback_required",
+            TransitionError::DomainRequired => "domain_required",
             TransitionError::Invalid { .. } => "validation",
         }
     }
@@ -479,9 +485,20 @@ fn change(
             unit,
             co_units,
             note,
+            domain,
         } => {
             require(o, name, o.status == Registered)?;
+            let classified = domain.is_some() && *domain != o.domain;
+            if let Some(d) = domain {
+                o.domain = Some(d.clone());
+            }
+            if o.domain.is_none() && !unit.kind.takes_requests() {
+                return Err(TransitionError::DomainRequired);
+            }
             dispatch(o, unit, co_units, ctx, data)?;
+            if classified {
+                data["domain"] = json!(o.domain);
+            }
             Ok(note.clone())
         }
         Action::Accept => {
@@ -916,9 +933,10 @@ pub fn available_actions(order: &Order, actor: &Actor, ctx: &Context<'_>) -> Vec
         .iter()
         .copied()
         .filter(|name| {
+            // A dispatch of an unclassified order is offered: its form asks the domain.
             matches!(
                 apply(order, probe(*name, actor), actor, ctx),
-                Ok(_) | Err(TransitionError::Invalid { .. })
+                Ok(_) | Err(TransitionError::Invalid { .. } | TransitionError::DomainRequired)
             )
         })
         .collect()
@@ -948,6 +966,7 @@ fn probe(name: ActionName, actor: &Actor) -> Action {
             },
             co_units: vec![],
             note: None,
+            domain: None,
         },
         ActionName::Accept => Action::Accept,
         ActionName::Return => Action::Return { reason: text() },

@@ -111,6 +111,7 @@ fn dispatch_to(code: &str) -> Action {
         },
         co_units: vec![],
         note: None,
+        domain: None,
     }
 }
 
@@ -447,6 +448,7 @@ fn handing_down_to_a_city_hotline_keeps_the_order_registered_there() {
         },
         co_units: vec![],
         note: None,
+        domain: None,
     };
     let t = w
         .act(

@@ -246,6 +246,7 @@ fn dispatch_to(unit: &str, co: &[&str]) -> Action {
         },
         co_units: co.iter().map(|c| code(c)).collect(),
         note: None,
+        domain: None,
     }
 }
 

@@ -287,5 +287,6 @@ fn dispatch(unit: &UnitCode) -> Action {
         },
         co_units: Vec::new(),
         note: Some(DISPATCH_NOTE.into()),
+        domain: None,
     }
 }

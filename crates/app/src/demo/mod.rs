@@ -835,6 +835,7 @@ async fn load_queues(state: &AppState) -> ApiResult<()> {
             unit: "cd-jt".into(),
             co_units: Vec::new(),
             note: Some("请按时办理".into()),
+            domain: None,
         })
     };
     // 待派单: four calls of the last hours.
@@ -926,6 +927,7 @@ async fn load_queues(state: &AppState) -> ApiResult<()> {
             unit: "sc-tax".into(),
             co_units: Vec::new(),
             note: Some("请核查退税进度并答复诉求人".into()),
+            domain: None,
         }),
     )
     .await?;
@@ -949,6 +951,7 @@ async fn load_queues(state: &AppState) -> ApiResult<()> {
             unit: "cd-scjg".into(),
             co_units: Vec::new(),
             note: Some("12315分中心转办，请依法处理".into()),
+            domain: None,
         }),
     )
     .await?;

@@ -102,13 +102,7 @@ pub async fn intake_from(state: &AppState, req: CreateOrderRequest) -> ApiResult
             .map_err(|e| ApiError::invalid("location", e.0))?;
     }
     if let Some(domain) = &req.domain {
-        let known = state.taxonomy().await?.iter().any(|c| &c.path == domain);
-        if !known {
-            return Err(ApiError::invalid(
-                "domain",
-                format!("no such category in the taxonomy: {domain}"),
-            ));
-        }
+        check_domain(state, domain).await?;
     }
     let street = place_of(state, &req.region, req.street.as_deref()).await?;
     let trim = |s: Option<String>| s.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
@@ -161,6 +155,18 @@ async fn place_of(
             format!("no such town or street: {street} (9-digit statistical code)"),
         )),
     }
+}
+
+/// A domain the taxonomy holds (422 naming it otherwise).
+async fn check_domain(state: &AppState, domain: &DomainPath) -> ApiResult<()> {
+    let known = state.taxonomy().await?.iter().any(|c| &c.path == domain);
+    if !known {
+        return Err(ApiError::invalid(
+            "domain",
+            format!("no such category in the taxonomy: {domain}"),
+        ));
+    }
+    Ok(())
 }
 
 /// A number as this hotline writes it: a local number completed with the configured
@@ -807,6 +813,10 @@ pub struct DispatchBody {
     #[serde(default)]
     pub co_units: Vec<String>,
     pub note: Option<String>,
+    /// `TOP/SUB` of the taxonomy: classifies the order as it goes. Required of an
+    /// order without a domain dispatched to a unit (422 `domain_required`).
+    #[serde(default)]
+    pub domain: Option<String>,
 }
 #[derive(Clone, Deserialize, utoipa::ToSchema)]
 pub struct ReasonBody {
@@ -1002,10 +1012,19 @@ async fn resolve(
                 let domain = order.domain.as_ref();
                 crate::remit::check_intake(state, org, &unit.code, domain).await?;
             }
+            let domain = match b.domain.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+                Some(d) => {
+                    let d = DomainPath::parse(d).map_err(|e| ApiError::invalid("domain", e.0))?;
+                    check_domain(state, &d).await?;
+                    Some(d)
+                }
+                None => None,
+            };
             Action::Dispatch {
                 unit,
                 co_units,
                 note: b.note,
+                domain,
             }
         }
         I::Accept => Action::Accept,

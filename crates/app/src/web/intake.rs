@@ -378,10 +378,20 @@ pub(super) async fn intake_submit(
         "dispatch" if !dispatchable(&state, &user.viewer, f.unit.trim()).await => Err(
             ApiError::invalid("unit", "no such active unit under this hotline"),
         ),
+        // A unit receives a classified request: checked before anything is registered.
+        "dispatch"
+            if f.domain.trim().is_empty()
+                && !hands_down(&state, &user.viewer, f.unit.trim()).await =>
+        {
+            let mut e = ApiError::invalid("domain", "a dispatch to a unit needs the domain");
+            e.code = "domain_required";
+            Err(e)
+        }
         "dispatch" => Ok(Some(ActionInput::Dispatch(DispatchBody {
             unit: f.unit.trim().to_owned(),
             co_units: Vec::new(),
             note: None,
+            domain: None,
         }))),
         _ => Ok(None),
     };
@@ -463,6 +473,20 @@ async fn dispatchable(state: &AppState, v: &Viewer, unit: &str) -> bool {
         return false;
     };
     org.get(&code).is_some_and(|u| u.active) && org.in_dispatch_tree(hotline, &code)
+}
+
+/// Whether the unit named is a lower hotline (a hand-down, which needs no domain).
+async fn hands_down(state: &AppState, v: &Viewer, unit: &str) -> bool {
+    let Ok(org) = state.org().await else {
+        return false;
+    };
+    let Some(hotline) = v.staff_hotline(&org) else {
+        return false;
+    };
+    org.resolve_unit(unit, hotline)
+        .ok()
+        .and_then(|code| org.get(&code))
+        .is_some_and(|u| u.kind.takes_requests())
 }
 
 /// The answer script of the article cited, when the direct answer is still empty:

@@ -883,6 +883,9 @@ pub(super) struct OrderPage {
     phrases: Vec<String>,
     /// Just registered at intake: the way to the next call.
     next_call: bool,
+    /// The taxonomy's categories (path, `领域 / 类别`), for the dispatch of an order
+    /// not yet classified: it must name one.
+    dispatch_domains: Vec<(String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -1125,7 +1128,18 @@ pub(super) async fn build_order_page(
         .collect();
     let may_attach =
         this.status.is_open() && crate::attachments::source_of(&org, v, &this).is_some();
+    let dispatch_domains = if this.domain.is_none() && names.contains(&ActionName::Dispatch) {
+        state
+            .taxonomy()
+            .await?
+            .iter()
+            .map(|c| (c.path.to_string(), format!("{} / {}", c.top_name, c.name)))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(OrderPage {
+        dispatch_domains,
         me: Some(shell(state, &org, user)),
         o: detail,
         attachments,
@@ -1244,6 +1258,8 @@ pub(super) struct ActForm {
     reason: Option<String>,
     unit: Option<String>,
     co_units: Option<String>,
+    /// The dispatch's domain, for an order not yet classified.
+    domain: Option<String>,
     days: Option<String>,
     route: Option<String>,
     result: Option<String>,
@@ -1294,6 +1310,7 @@ pub(super) fn action_input(f: &ActForm) -> ApiResult<ActionInput> {
                 })
                 .unwrap_or_default(),
             note: opt(&f.note),
+            domain: opt(&f.domain),
         }),
         N::Accept => I::Accept,
         N::Close => I::Close,

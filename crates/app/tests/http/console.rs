@@ -344,7 +344,7 @@ async fn a_citizen_submits_tracks_and_evaluates_through_the_portal_without_login
         "dispatcher",
         id,
         "dispatch",
-        serde_json::json!({"unit": "cd-jt"}),
+        serde_json::json!({"unit": "cd-jt", "domain": "public_services/roads"}),
     )
     .await;
     app.ok("handler", id, "accept", serde_json::json!({})).await;
@@ -681,7 +681,19 @@ async fn the_intake_screen_registers_and_dispatches_in_one_step_or_nothing() {
             .body["items"],
         serde_json::json!([])
     );
-    let good = format!("csrf={csrf}&{fields}&then=dispatch&unit=cd-jt");
+    // Unclassified, it reaches no unit: refused whole, nothing registered.
+    let unclassified = format!("csrf={csrf}&{fields}&then=dispatch&unit=cd-jt");
+    let (status, _, page) = call(&app, form("/console/intake", Some(&cookie), &unclassified)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("value=\"路灯\""), "the typed form comes back");
+    assert_eq!(
+        app.as_user("operator", "GET", "/api/v1/orders", None)
+            .await
+            .body["items"],
+        serde_json::json!([])
+    );
+    let good =
+        format!("csrf={csrf}&{fields}&domain=public_services%2Froads&then=dispatch&unit=cd-jt");
     let (status, headers, _) = call(&app, form("/console/intake", Some(&cookie), &good)).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let id: i64 = headers[header::LOCATION]
@@ -1969,7 +1981,7 @@ async fn enter_does_not_dispatch_to_a_suggested_unit_the_operator_has_not_confir
     let (_, _, page) = call(&app, get("/console/intake", Some(&operator))).await;
     let csrf = csrf_of(&page);
     let call_facts = format!(
-        "csrf={csrf}&kind=complaint&channel=phone&region=510104&title={}&content={}&then=enter&unit={}",
+        "csrf={csrf}&kind=complaint&channel=phone&region=510104&domain=public_services%2Froads&title={}&content={}&then=enter&unit={}",
         urlenc("路灯"),
         urlenc("路灯不亮"),
         urlenc("单位 cd-jt（cd-jt）")
@@ -2628,7 +2640,7 @@ async fn a_reporters_photo_from_the_portal_reaches_the_hotline_and_never_the_uni
         "dispatcher",
         id,
         "dispatch",
-        serde_json::json!({"unit": "cd-jt"}),
+        serde_json::json!({"unit": "cd-jt", "domain": "public_services/roads"}),
     )
     .await;
 

@@ -554,3 +554,64 @@ async fn lists_filter_by_domain_field_or_sub_category_kind_and_date() {
         .await;
     assert!(bad.body["error"]["fields"]["domain"].is_string());
 }
+
+// Dispatch requires a domain (issue 19, point 3): a portal order reaches no unit
+// unclassified; the dispatch classifies it; a hand-down to a hotline needs none.
+on_both_backends!(
+    an_unclassified_order_is_classified_as_it_is_dispatched,
+    |app: TestApp| async move {
+        let body = json!({"kind": "complaint", "region": "510104", "content": "小区门口路灯不亮", "requester": {"anonymous": true}});
+        let r = app
+            .send("POST", "/api/v1/public/orders", None, Some(body))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let list = app
+            .as_user("dispatcher", "GET", "/api/v1/orders?limit=1", None)
+            .await;
+        let id = list.body["items"][0]["id"].as_i64().unwrap();
+        let before = app.order(id).await["version"].clone();
+        let r = app
+            .act("dispatcher", id, "dispatch", json!({"unit": "cd-jt"}))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert_eq!(r.body["error"]["code"], "domain_required");
+        assert_eq!(app.order(id).await["version"], before);
+        let r = app
+            .act(
+                "dispatcher",
+                id,
+                "dispatch",
+                json!({"unit": "cd-jt", "domain": "public_services/nope"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        let o = app
+            .ok(
+                "dispatcher",
+                id,
+                "dispatch",
+                json!({"unit": "cd-jt", "domain": "public_services/roads"}),
+            )
+            .await;
+        assert_eq!(o["domain"], "public_services/roads");
+        let last = o["events"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(
+            last["data"]["domain"], "public_services/roads",
+            "on the timeline"
+        );
+
+        // Handed down unclassified: the city classifies it.
+        let mut body = order_body("complaint");
+        body.as_object_mut().unwrap().remove("domain");
+        let id = app.create("scdispatcher", body).await.body["id"]
+            .as_i64()
+            .unwrap();
+        let o = app
+            .ok("scdispatcher", id, "dispatch", json!({"unit": "cd12345"}))
+            .await;
+        assert_eq!(
+            (o["hotline"].as_str(), o["domain"].is_null()),
+            (Some("cd12345"), true)
+        );
+    }
+);
