@@ -236,6 +236,11 @@ fn action_doc(name: ActionName) -> (&'static str, SchemaOf, &'static str) {
             schema_of::<orders::ReasonBody>,
             "registered or escalation_requested at a lower hotline → registered at the actor's hotline (提级办理 on its own initiative); dispatcher, supervisor of a hotline above; an order at a unit is recalled first",
         ),
+        ActionName::InterimReply => (
+            r#"{"content":"已列入本年度道路改造计划，正在招标","planned_date":"2026-12-31"}"#,
+            schema_of::<orders::InterimReplyBody>,
+            "in_progress, state unchanged: the lead unit's interim reply (阶段性答复) with its plan and the day it expects to finish (today to a year ahead); the requester reads it on the portal until the final reply; counted apart from final replies in the period report",
+        ),
         ActionName::LineTakeOver => (
             r#"{"reason":"涉及全省社保政策，省人社厅提级办理"}"#,
             schema_of::<orders::ReasonBody>,

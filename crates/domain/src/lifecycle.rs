@@ -100,7 +100,7 @@ crate::order::wire_enum!(
                  Recall = "recall", EscalateHandling = "escalate-handling",
                  AcceptEscalation = "escalate-handling/accept",
                  DeclineEscalation = "escalate-handling/decline", TakeOver = "take-over",
-                 LineTakeOver = "line-take-over" }
+                 LineTakeOver = "line-take-over", InterimReply = "interim-reply" }
 );
 
 /// Everything that can be done to an order (the table of `docs/lifecycle.md`).
@@ -177,6 +177,12 @@ pub enum Action {
     LineTakeOver {
         reason: String,
     },
+    /// An interim reply (阶段性答复): the plan and the day the unit expects to finish,
+    /// for the requester; the order stays in progress.
+    InterimReply {
+        content: String,
+        planned: chrono::NaiveDate,
+    },
     /// The hotline's review passes the reply: the callback may follow.
     ApproveReply {
         note: Option<String>,
@@ -246,6 +252,7 @@ impl Action {
             Action::DeclineEscalation { .. } => E::EscalationDeclined,
             Action::TakeOver { .. } => E::TakenOver,
             Action::LineTakeOver { .. } => E::LineTakenOver,
+            Action::InterimReply { .. } => E::InterimReplied,
             Action::RejectReply { .. } => E::ReplyRejected,
             Action::Note { .. } => E::Noted,
             Action::Callback { .. } => E::CalledBack,
@@ -359,7 +366,8 @@ fn check_permission(order: &Order, action: &Action, actor: &Actor) -> Result<(),
         Action::Accept
         | Action::Return { .. }
         | Action::RequestExtension { .. }
-        | Action::Reply { .. } => actor.lead_handler(order),
+        | Action::Reply { .. }
+        | Action::InterimReply { .. } => actor.lead_handler(order),
         Action::ApproveReturn { .. } | Action::RejectReturn { .. } | Action::Recall { .. } => {
             actor.staff_with(&[Dispatcher])
         }
@@ -675,6 +683,27 @@ fn change(
             *data = json!({"unit": head, "from": held});
             Ok(Some(reason.clone()))
         }
+        Action::InterimReply { content, planned } => {
+            require(o, name, o.status == InProgress)?;
+            non_empty("content", content)?;
+            let today = now.with_timezone(&crate::shanghai()).date_naive();
+            let latest = today + chrono::Days::new(366);
+            if *planned < today || *planned > latest {
+                return Err(TransitionError::Invalid {
+                    field: "planned_date",
+                    problem: "must be a day from today to a year ahead".into(),
+                });
+            }
+            o.interim_reply = Some(InterimReply {
+                content: content.clone(),
+                planned: *planned,
+                at: now,
+                by: actor.username.clone(),
+                unit: actor.unit.clone(),
+            });
+            *data = json!({"planned": planned});
+            Ok(Some(content.clone()))
+        }
         Action::ApproveReply { note } => {
             require(o, name, o.status == Replied && o.reply_review)?;
             o.reply_review = false;
@@ -727,6 +756,7 @@ fn change(
             non_empty("reason", reason)?;
             o.status = InProgress;
             o.reopens += 1;
+            o.interim_reply = None;
             o.reply = None;
             o.evaluation = None;
             o.callback_attempts = 0;
@@ -990,6 +1020,11 @@ fn probe(name: ActionName, actor: &Actor) -> Action {
         ActionName::DeclineEscalation => Action::DeclineEscalation { reason: text() },
         ActionName::TakeOver => Action::TakeOver { reason: text() },
         ActionName::LineTakeOver => Action::LineTakeOver { reason: text() },
+        ActionName::InterimReply => Action::InterimReply {
+            content: text(),
+            // Out of range on purpose: it only fails validation.
+            planned: chrono::NaiveDate::MIN,
+        },
         ActionName::RejectReply => Action::RejectReply { reason: text() },
         ActionName::Note => Action::Note { content: text() },
         ActionName::Callback => Action::Callback {

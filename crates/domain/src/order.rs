@@ -131,7 +131,7 @@ wire_enum!(
                 Recalled = "recalled", EscalationRequested = "escalation_requested",
                 EscalationAccepted = "escalation_accepted",
                 EscalationDeclined = "escalation_declined", TakenOver = "taken_over",
-                LineTakenOver = "line_taken_over",
+                LineTakenOver = "line_taken_over", InterimReplied = "interim_replied",
                 PersonalDataPurged = "personal_data_purged" }
 );
 
@@ -343,6 +343,20 @@ pub struct Reply {
     pub unit: Option<UnitCode>,
 }
 
+/// An interim reply (阶段性答复): what the unit is doing about a matter it cannot finish
+/// in time, and by when it expects to; the requester reads it on the portal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct InterimReply {
+    pub content: String,
+    /// The day the unit expects to have finished.
+    #[schema(value_type = String, format = Date)]
+    pub planned: chrono::NaiveDate,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+    pub by: String,
+    pub unit: Option<UnitCode>,
+}
+
 /// A request for the hotline above to handle the order (提级办理), waiting for its
 /// decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -480,6 +494,9 @@ pub struct Order {
     /// A 提级办理 request waiting for the hotline above.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handling_escalation: Option<HandlingEscalation>,
+    /// The latest interim reply of this round of handling (the timeline keeps all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interim_reply: Option<InterimReply>,
     /// The hotlines that owned the order before it went up a level, oldest first: their
     /// staff still read it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -557,6 +574,7 @@ impl Order {
             reply_review: false,
             overseen_by: None,
             handling_escalation: None,
+            interim_reply: None,
             escalated_from: Vec::new(),
             version: 1,
         };

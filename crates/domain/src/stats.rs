@@ -38,6 +38,8 @@ pub mod measure {
     /// The hotline's reviews of replies (答复审核), keyed `approved` or `rejected`, on
     /// the review's day.
     pub const REVIEW: &str = "review";
+    /// Interim replies (阶段性答复), on their day (key "").
+    pub const INTERIM: &str = "interim";
     /// An order a hotline passed up a level (提级办理), keyed `FROM>TO`, on the day it
     /// was registered, and kept under the hotline it left (`FROM`): the order itself
     /// counts in the totals of the hotline that owns it now.
@@ -225,6 +227,7 @@ pub fn facts(order: &Order, events: &[Event], topics: &[String]) -> Facts {
         match e.kind {
             EventKind::ReplyApproved => add(day_number(e.at), REVIEW, "approved"),
             EventKind::ReplyRejected => add(day_number(e.at), REVIEW, "rejected"),
+            EventKind::InterimReplied => add(day_number(e.at), INTERIM, ""),
             _ => {}
         }
     }

@@ -843,6 +843,16 @@ pub struct ReplyBody {
     #[serde(default)]
     pub confirm_sensitive: bool,
 }
+/// An interim reply (阶段性答复): the plan, and the day the unit expects to finish.
+#[derive(Clone, Deserialize, utoipa::ToSchema)]
+pub struct InterimReplyBody {
+    pub content: String,
+    /// `YYYY-MM-DD`, from today to a year ahead.
+    pub planned_date: String,
+    /// Send it although it holds sensitive words (the sender has checked them).
+    #[serde(default)]
+    pub confirm_sensitive: bool,
+}
 #[derive(Clone, Deserialize, utoipa::ToSchema)]
 pub struct CallbackBody {
     pub result: CallbackResult,
@@ -904,6 +914,7 @@ pub enum ActionInput {
     DeclineEscalation(ReasonBody),
     TakeOver(ReasonBody),
     LineTakeOver(ReasonBody),
+    InterimReply(InterimReplyBody),
 }
 
 impl ActionInput {
@@ -939,6 +950,7 @@ impl ActionInput {
             N::DeclineEscalation => Self::DeclineEscalation(parse_json(body)?),
             N::TakeOver => Self::TakeOver(parse_json(body)?),
             N::LineTakeOver => Self::LineTakeOver(parse_json(body)?),
+            N::InterimReply => Self::InterimReply(parse_json(body)?),
         })
     }
 
@@ -973,6 +985,7 @@ impl ActionInput {
             Self::DeclineEscalation(_) => N::DeclineEscalation,
             Self::TakeOver(_) => N::TakeOver,
             Self::LineTakeOver(_) => N::LineTakeOver,
+            Self::InterimReply(_) => N::InterimReply,
         }
     }
 }
@@ -1053,6 +1066,21 @@ async fn resolve(
                 review: crate::reply_review::needs_review(state, order).await?,
                 content: b.content,
                 resolved: b.resolved,
+            }
+        }
+        I::InterimReply(b) => {
+            check_len("content", &b.content, CONTENT_MAX, true)?;
+            let planned = dates::day("planned_date", b.planned_date.trim())?;
+            crate::reply_review::check_public_text(
+                state,
+                "content",
+                &b.content,
+                b.confirm_sensitive,
+            )
+            .await?;
+            Action::InterimReply {
+                content: b.content,
+                planned,
             }
         }
         I::ApproveReply(b) => Action::ApproveReply { note: b.note },

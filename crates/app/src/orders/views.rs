@@ -87,6 +87,9 @@ pub struct OrderView {
     pub merged: Vec<OrderId>,
     pub possible_duplicates: Vec<OrderId>,
     pub reopens: u32,
+    /// The latest interim reply (阶段性答复) of this round of handling.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interim_reply: Option<hotline_domain::InterimReply>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub closed_at: Option<Timestamp>,
     /// A 提级办理 request waiting for the hotline above.
@@ -186,6 +189,7 @@ impl OrderView {
             merged: o.merged,
             possible_duplicates: o.possible_duplicates,
             reopens: o.reopens,
+            interim_reply: o.interim_reply,
             closed_at: o.closed_at,
             handling_escalation: o.handling_escalation,
             escalated_from: o.escalated_from,
@@ -207,6 +211,8 @@ pub struct PublicOrderView {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub deadline: Option<Timestamp>,
     pub reply: Option<PublicReply>,
+    /// The unit's latest interim reply (阶段性答复), until the final reply.
+    pub interim_reply: Option<PublicInterimReply>,
     pub evaluation: Option<CallbackResult>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub closed_at: Option<Timestamp>,
@@ -216,6 +222,16 @@ pub struct PublicOrderView {
 pub struct PublicReply {
     pub content: String,
     pub resolved: bool,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PublicInterimReply {
+    pub content: String,
+    /// The day the unit expects to have finished.
+    #[schema(value_type = String, format = Date)]
+    pub planned: chrono::NaiveDate,
     #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
 }
@@ -244,6 +260,15 @@ impl From<&Order> for PublicOrderView {
                     content: r.content.clone(),
                     resolved: r.resolved,
                     at: r.at,
+                }),
+            interim_reply: o
+                .interim_reply
+                .as_ref()
+                .filter(|_| o.reply.is_none() || under_review)
+                .map(|i| PublicInterimReply {
+                    content: i.content.clone(),
+                    planned: i.planned,
+                    at: i.at,
                 }),
             evaluation: o.evaluation.as_ref().map(|e| e.result),
             closed_at: o.closed_at,
@@ -275,6 +300,9 @@ pub fn withhold_requester(
     }
     if let Some(x) = order.handling_escalation.as_mut() {
         mask(&mut x.reason);
+    }
+    if let Some(i) = order.interim_reply.as_mut() {
+        mask(&mut i.content);
     }
     let Some(events) = events else { return };
     events.retain(|e| !(by_staff(e) && STAFF_ONLY_EVENTS.contains(&e.kind)));

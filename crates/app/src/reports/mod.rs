@@ -490,6 +490,8 @@ pub struct PeriodReport {
     /// Orders registered in the period that a hotline of the report passed up to a
     /// hotline above it (提级办理): they count in that hotline's totals, not in `total`.
     pub escalated_out: u64,
+    /// Interim replies (阶段性答复) given in the period, apart from final replies.
+    pub interim_replies: u64,
     /// Orders registered day by day (month by month beyond 92 days).
     pub trend: Vec<TrendPoint>,
     pub comparison: Comparison,
@@ -548,6 +550,7 @@ pub async fn range_report(
                 EVALUATION,
                 REVIEW,
                 ESCALATED_OUT,
+                INTERIM,
             ],
             last,
         ),
@@ -561,6 +564,7 @@ pub async fn range_report(
     let dl = deadlines.get(DEADLINE).cloned().unwrap_or_default();
     let evaluations = take(EVALUATION);
     let reviews = take(REVIEW);
+    let interim_replies = take(INTERIM).values().sum();
     let in_scope = scope_hotlines(&scope);
     // A move between two hotlines of the report stays inside it.
     let escalated_out = take(ESCALATED_OUT)
@@ -653,6 +657,7 @@ pub async fn range_report(
     Ok(PeriodReport {
         reply_review,
         escalated_out,
+        interim_replies,
         trend,
         comparison,
         period,

@@ -101,6 +101,7 @@ pub fn action(name: ActionName) -> &'static str {
         A::DeclineEscalation => "不同意提级办理",
         A::TakeOver => "提级办理（主动提级）",
         A::LineTakeOver => "条线提级办理（由本部门主办）",
+        A::InterimReply => "阶段性答复",
     }
 }
 
@@ -127,6 +128,7 @@ pub fn event(kind: EventKind) -> &'static str {
         E::EscalationDeclined => "上级热线不同意提级办理",
         E::TakenOver => "上级热线提级办理",
         E::LineTakenOver => "条线主管部门提级办理",
+        E::InterimReplied => "阶段性答复",
         E::Replied => "答复",
         E::Noted => "备注",
         E::CalledBack => "回访",

@@ -659,6 +659,8 @@ pub(super) struct Detail {
     calendar_incomplete: bool,
     /// 提级办理: the hotlines the order came up from, and a request waiting above.
     escalated_from: Option<String>,
+    /// The latest interim reply (阶段性答复), with its planned day.
+    interim: Option<String>,
     handling_escalation: Option<String>,
 }
 
@@ -770,6 +772,8 @@ pub(super) struct ActionForm {
     route: bool,
     result: bool,
     days: bool,
+    /// The day an interim reply expects the matter finished.
+    planned: bool,
     into: bool,
     text: bool,
     text_field: &'static str,
@@ -787,6 +791,7 @@ pub(super) struct Typed {
     unit: String,
     co_units: String,
     days: String,
+    planned: String,
     into: String,
     text: String,
     resolved: bool,
@@ -796,6 +801,7 @@ pub(super) fn action_form(id: usize, name: ActionName) -> ActionForm {
     use ActionName as A;
     let (text_field, text_label, text_required) = match name {
         A::Answer | A::Reply => ("content", "答复内容", true),
+        A::InterimReply => ("content", "阶段性答复内容（办理进展和计划）", true),
         A::Note => ("content", "备注内容", true),
         A::Return
         | A::Reopen
@@ -826,6 +832,7 @@ pub(super) fn action_form(id: usize, name: ActionName) -> ActionForm {
         route: name == A::Triage,
         result: name == A::Callback,
         days: name == A::RequestExtension,
+        planned: name == A::InterimReply,
         into: name == A::Merge,
         text: !text_field.is_empty(),
         text_field,
@@ -850,6 +857,7 @@ fn refilled(id: usize, name: ActionName, sent: Option<&ActForm>) -> ActionForm {
         unit: value(&f.unit),
         co_units: value(&f.co_units),
         days: value(&f.days),
+        planned: value(&f.planned_date),
         into: value(&f.into),
         text: match form.text_field {
             "content" => value(&f.content),
@@ -1093,6 +1101,15 @@ pub(super) async fn build_order_page(
         reopens: view.reopens,
         deadline_note: deadline_note(state, &view).await?,
         calendar_incomplete: view.calendar_incomplete,
+        interim: view.interim_reply.as_ref().map(|i| {
+            format!(
+                "{}（{} 于 {} 答复，预计 {} 前办结）",
+                i.content,
+                i.by,
+                when(&i.at),
+                i.planned
+            )
+        }),
         escalated_from: (!view.escalated_from.is_empty()).then(|| {
             view.escalated_from
                 .iter()
@@ -1260,6 +1277,8 @@ pub(super) struct ActForm {
     co_units: Option<String>,
     /// The dispatch's domain, for an order not yet classified.
     domain: Option<String>,
+    /// The day an interim reply expects the matter finished.
+    planned_date: Option<String>,
     days: Option<String>,
     route: Option<String>,
     result: Option<String>,
@@ -1292,6 +1311,11 @@ pub(super) fn action_input(f: &ActForm) -> ApiResult<ActionInput> {
         N::Answer => I::Answer(AnswerBody {
             content: req("content", &f.content)?,
             article_id: None,
+            confirm_sensitive: f.confirm_sensitive.as_deref() == Some("true"),
+        }),
+        N::InterimReply => I::InterimReply(crate::orders::InterimReplyBody {
+            content: req("content", &f.content)?,
+            planned_date: req("planned_date", &f.planned_date)?,
             confirm_sensitive: f.confirm_sensitive.as_deref() == Some("true"),
         }),
         N::Triage => I::Triage(TriageBody {

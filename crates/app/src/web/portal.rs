@@ -24,6 +24,8 @@ pub(super) struct PortalResult {
     registered_at: String,
     deadline: String,
     reply: Option<String>,
+    /// The unit's interim reply and the day it expects to finish.
+    interim: Option<(String, String)>,
     /// What the requester reads while no reply is there yet.
     waiting: &'static str,
     can_evaluate: bool,
@@ -45,6 +47,9 @@ pub(super) fn portal_result(v: crate::orders::views::PublicOrderView) -> PortalR
         can_evaluate: v.status == hotline_domain::Status::Replied,
         evaluation: v.evaluation.map(labels::callback_result),
         reply: v.reply.map(|r| r.content),
+        interim: v
+            .interim_reply
+            .map(|i| (i.content, i.planned.format("%Y年%-m月%-d日").to_string())),
     }
 }
 

@@ -158,3 +158,78 @@ on_both_backends!(
         app.ok("operator", id, "close", json!({})).await;
     }
 );
+
+// Interim replies (issue 19, point 5): the unit tells the requester its plan and the
+// day it expects to finish; the portal shows it until the final reply; the period
+// report counts it apart.
+on_both_backends!(
+    an_interim_reply_reaches_the_portal_and_is_counted_apart,
+    |app: TestApp| async move {
+        app.set_time("2026-03-02T09:00:00+08:00");
+        let r = app.create("operator", order_body("complaint")).await;
+        let (id, number, code) = (
+            r.body["id"].as_i64().unwrap(),
+            r.body["number"].as_str().unwrap().to_owned(),
+            r.body["tracking_code"].as_str().unwrap().to_owned(),
+        );
+        app.ok(
+            "dispatcher",
+            id,
+            "dispatch",
+            json!({"unit": "cd-jt", "co_units": ["cd-zj"]}),
+        )
+        .await;
+        let plan = json!({"content": "已列入道路改造计划，正在招标", "planned_date": "2026-04-30"});
+        let r = app.act("handler", id, "interim-reply", plan.clone()).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "accepted first: {}", r.text);
+        app.ok("handler", id, "accept", json!({})).await;
+        let r = app.act("handler2", id, "interim-reply", plan.clone()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "the lead unit's: {}",
+            r.text
+        );
+        let past = json!({"content": "x", "planned_date": "2026-03-01"});
+        let r = app.act("handler", id, "interim-reply", past).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        let o = app.ok("handler", id, "interim-reply", plan).await;
+        assert_eq!(
+            (o["status"].as_str(), o["interim_reply"]["planned"].as_str()),
+            (Some("in_progress"), Some("2026-04-30"))
+        );
+        let last = o["events"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["type"], "interim_replied");
+
+        let public = format!("/api/v1/public/orders/{number}?code={code}");
+        let r = app.send("GET", &public, None, None).await;
+        assert_eq!(
+            r.body["interim_reply"]["content"], "已列入道路改造计划，正在招标",
+            "{}",
+            r.text
+        );
+        assert!(r.body["reply"].is_null());
+
+        let report = app
+            .as_user(
+                "supervisor",
+                "GET",
+                "/api/v1/reports/period?period=month&date=2026-03-10",
+                None,
+            )
+            .await;
+        assert_eq!(report.body["interim_replies"], 1, "{}", report.text);
+
+        // The final reply replaces it on the portal.
+        app.ok(
+            "handler",
+            id,
+            "reply",
+            json!({"content": "已修复", "resolved": true}),
+        )
+        .await;
+        let r = app.send("GET", &public, None, None).await;
+        assert!(r.body["interim_reply"].is_null(), "{}", r.text);
+        assert_eq!(r.body["reply"]["content"], "已修复");
+    }
+);

@@ -102,6 +102,7 @@ fn body(row: &Row, merge_target: i64) -> Value {
         "return" => json!({"reason": "非本单位职责"}),
         "extension" => json!({"days": 2, "reason": "需勘查"}),
         "reply" => json!({"content": "已处理", "resolved": true}),
+        "interim-reply" => json!({"content": "正在招标", "planned_date": "2026-12-31"}),
         "note" => json!({"content": "协办意见"}),
         "callback" => json!({"result": "satisfied", "resolved": true}),
         "reopen" => json!({"reason": "不满意"}),
@@ -198,7 +199,7 @@ async fn every_row_of_the_permission_table_holds() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let table = rows();
-    assert_eq!(table.len(), 29, "the table has a row per action");
+    assert_eq!(table.len(), 30, "the table has a row per action");
     for row in &table {
         let path = |id: i64| format!("/api/v1/orders/{id}/{}", row.action);
         let name = format!("{} {}", row.action, row.route.as_deref().unwrap_or(""));
