@@ -139,7 +139,8 @@ fn intake(title: &str) -> Intake {
     Intake {
         channel: Channel::Phone,
         kind: Kind::Complaint,
-        domain: None,
+        // Classified, as a dispatch to a unit needs it.
+        domain: Some(DomainPath::parse("social_management/community").unwrap()),
         region: RegionCode::parse("510104").unwrap(),
         street: None,
         title: title.into(),

@@ -136,7 +136,7 @@ async fn fx_drive(s: &Arc<dyn Store>, o: Order, stage: u8, day: u32) -> Order {
         },
         co_units: vec![code(CO_UNIT)],
         note: Some("夹具派单".into()),
-        domain: None,
+        domain: Some(DomainPath::parse("public_services/roads").unwrap()),
     };
     let reply = Action::Reply {
         content: "已核实处理。".into(),
