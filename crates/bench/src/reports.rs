@@ -345,6 +345,7 @@ impl Generator {
                 phone: None,
                 address: None,
                 anonymous: false,
+                enterprise: None,
             },
         };
         let hotline = city_hotline(city);

@@ -321,6 +321,36 @@ pub struct Requester {
     pub address: Option<String>,
     #[serde(default)]
     pub anonymous: bool,
+    /// The enterprise asking (涉企诉求), if the requester speaks for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enterprise: Option<Enterprise>,
+}
+
+impl Requester {
+    /// What names the requester wherever someone typed it into a text: their name and
+    /// phone, and the enterprise they speak for (its name and credit code).
+    pub fn secrets(&self) -> Vec<String> {
+        let mut out = crate::text::requester_secrets(
+            self.name.as_deref(),
+            self.phone.as_ref().map(|p| p.as_str()),
+        );
+        if let Some(e) = &self.enterprise {
+            out.extend(
+                [e.name.trim(), e.credit_code.as_str()]
+                    .into_iter()
+                    .filter(|s| s.chars().count() >= 2)
+                    .map(str::to_owned),
+            );
+        }
+        out
+    }
+}
+
+/// An enterprise as a requester: its registered name and unified social credit code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Enterprise {
+    pub name: String,
+    pub credit_code: crate::values::CreditCode,
 }
 
 /// An extension a unit asked for, waiting for a decision.

@@ -38,6 +38,8 @@ pub mod measure {
     /// The hotline's reviews of replies (答复审核), keyed `approved` or `rejected`, on
     /// the review's day.
     pub const REVIEW: &str = "review";
+    /// Orders an enterprise asked (涉企诉求), on the registration's day (key "").
+    pub const ENTERPRISE: &str = "ent";
     /// Interim replies (阶段性答复), on their day (key "").
     pub const INTERIM: &str = "interim";
     /// An order a hotline passed up a level (提级办理), keyed `FROM>TO`, on the day it
@@ -273,6 +275,9 @@ fn volumes(
     );
     if let Some(unit) = &order.unit {
         add(registered, UNIT, unit.as_str());
+    }
+    if order.requester.enterprise.is_some() {
+        add(registered, ENTERPRISE, "");
     }
     for t in topics {
         add(registered, TOPIC, t);

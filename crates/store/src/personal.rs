@@ -518,10 +518,7 @@ impl Personal {
             Ok(o) => {
                 let mut text = format!("{} {}", o.title, o.content);
                 let r = &o.requester;
-                let mut secrets = hotline_domain::text::requester_secrets(
-                    r.name.as_deref(),
-                    r.phone.as_ref().map(|p| p.as_str()),
-                );
+                let mut secrets = r.secrets();
                 secrets.extend(r.address.iter().filter(|a| a.chars().count() >= 2).cloned());
                 hotline_domain::text::mask_secrets(&mut text, &secrets);
                 (id, text, registered_at)

@@ -316,6 +316,15 @@ pub(crate) fn order_text(id: i64, doc: &str, registered_at: i64) -> (i64, String
     struct Who {
         name: Option<String>,
         phone: Option<String>,
+        #[serde(default)]
+        enterprise: Option<Firm>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Firm {
+        #[serde(default)]
+        name: String,
+        #[serde(default)]
+        credit_code: String,
     }
     match serde_json::from_str::<Texts>(doc) {
         Ok(t) => {
@@ -324,10 +333,17 @@ pub(crate) fn order_text(id: i64, doc: &str, registered_at: i64) -> (i64, String
             // name or number someone typed into its text: a unit searching a name
             // would learn who reported.
             if let Some(who) = t.requester.filter(|_| t.confidential || t.kind == "report") {
-                let secrets = hotline_domain::text::requester_secrets(
+                let mut secrets = hotline_domain::text::requester_secrets(
                     who.name.as_deref(),
                     who.phone.as_deref(),
                 );
+                if let Some(firm) = who.enterprise {
+                    secrets.extend(
+                        [firm.name, firm.credit_code]
+                            .into_iter()
+                            .filter(|s| s.trim().chars().count() >= 2),
+                    );
+                }
                 hotline_domain::text::mask_secrets(&mut text, &secrets);
             }
             (id, text, registered_at)

@@ -193,6 +193,8 @@ pub struct OrderFilter {
     pub text_hits: Option<(Vec<OrderId>, i64)>,
     /// Only orders with an extension waiting for a decision.
     pub extension_pending: bool,
+    /// Only orders an enterprise asked (涉企诉求).
+    pub enterprise: bool,
     /// Only orders under supervision (督办 or 提级督办).
     pub supervised: bool,
     /// `TOP` (the whole field) or `TOP/SUB`.
@@ -229,6 +231,7 @@ impl OrderFilter {
             text: None,
             text_hits: None,
             extension_pending: false,
+            enterprise: false,
             supervised: false,
             domain: None,
             evaluation: None,

@@ -154,6 +154,7 @@ fn intake(title: &str) -> Intake {
             phone: Some(Phone::parse("13812341234").unwrap()),
             address: None,
             anonymous: false,
+            enterprise: None,
         },
     }
 }

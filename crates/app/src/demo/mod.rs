@@ -345,6 +345,14 @@ const STREETS: [&str; 10] = [
 const HISTORY: usize = 300;
 const QUEUED: usize = 16;
 
+/// The demo's enterprise requester (its credit code passes GB 32100's check).
+fn demo_enterprise() -> hotline_domain::Enterprise {
+    hotline_domain::Enterprise {
+        name: "成都锦城示例商贸有限公司".into(),
+        credit_code: hotline_domain::CreditCode::parse("91510104MA6C4K8R12").expect("valid"),
+    }
+}
+
 /// Tax matters (vertically managed: the province's tax bureau): the demo's 提级办理.
 const TAX_MATTERS: [(&str, &str, &str, &str, &str); 2] = [
     (
@@ -655,6 +663,10 @@ async fn load_orders(state: &AppState, count: usize) -> ApiResult<()> {
                     .ok(),
                 address: None,
                 anonymous: false,
+                // Price complaints come from a shop (涉企诉求).
+                enterprise: domain
+                    .starts_with("economic_regulation")
+                    .then(demo_enterprise),
             },
         };
         let cd = UnitCode::parse("cd12345").expect("valid");
@@ -1066,6 +1078,7 @@ async fn register_matter(
             phone: Phone::parse(&format!("139{:08}", 20_000_000 + slot * 7919)).ok(),
             address: None,
             anonymous: false,
+            enterprise: None,
         },
     };
     register_at(state, intake, UnitCode::parse(hotline).expect("valid"), at).await

@@ -68,6 +68,10 @@ pub struct RequesterRequest {
     pub address: Option<String>,
     #[serde(default)]
     pub anonymous: bool,
+    /// The enterprise the requester speaks for (涉企诉求): its name and unified social
+    /// credit code (checked by its check character).
+    #[serde(default)]
+    pub enterprise: Option<Enterprise>,
 }
 
 pub(crate) fn check_len(field: &str, value: &str, max: usize, required: bool) -> ApiResult<()> {
@@ -97,6 +101,9 @@ pub async fn intake_from(state: &AppState, req: CreateOrderRequest) -> ApiResult
     opt_len("address", &req.address, 500)?;
     opt_len("requester.name", &req.requester.name, 100)?;
     opt_len("requester.address", &req.requester.address, 500)?;
+    if let Some(e) = &req.requester.enterprise {
+        check_len("requester.enterprise.name", &e.name, 100, true)?;
+    }
     if let Some(loc) = &req.location {
         loc.validate()
             .map_err(|e| ApiError::invalid("location", e.0))?;
@@ -123,6 +130,10 @@ pub async fn intake_from(state: &AppState, req: CreateOrderRequest) -> ApiResult
             phone: req.requester.phone.map(|p| local_phone(state, p)),
             address: trim(req.requester.address),
             anonymous: req.requester.anonymous,
+            enterprise: req.requester.enterprise.map(|mut e| {
+                e.name = e.name.trim().to_owned();
+                e
+            }),
         },
     })
 }
@@ -450,6 +461,8 @@ pub struct ListParams {
     /// Only orders whose current callback or evaluation found this (`dissatisfied`:
     /// the 不满意 list).
     pub evaluation: Option<CallbackResult>,
+    /// `enterprise`: only the requests of enterprises (涉企诉求).
+    pub requester: Option<String>,
 }
 
 /// A named work queue of the order list.
@@ -583,6 +596,16 @@ async fn filter_for(
         f.oldest_first = true;
     }
     f.evaluation = p.evaluation;
+    f.enterprise = match p.requester.as_deref() {
+        None | Some("") => false,
+        Some("enterprise") => true,
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "requester",
+                "the only value is `enterprise`",
+            ));
+        }
+    };
     let cursor = p
         .cursor
         .as_deref()

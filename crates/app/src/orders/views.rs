@@ -14,6 +14,9 @@ pub struct RequesterView {
     pub phone: Option<String>,
     pub address: Option<String>,
     pub anonymous: bool,
+    /// The enterprise the requester speaks for (涉企诉求).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enterprise: Option<hotline_domain::Enterprise>,
     /// The identity is withheld from this viewer (reports and confidential orders).
     pub hidden: bool,
 }
@@ -126,6 +129,7 @@ impl OrderView {
                 }),
                 address: r.address,
                 anonymous: r.anonymous,
+                enterprise: r.enterprise,
                 hidden: false,
             }
         } else {
@@ -134,6 +138,7 @@ impl OrderView {
                 phone: None,
                 address: None,
                 anonymous: r.anonymous,
+                enterprise: None,
                 hidden: true,
             }
         };
@@ -318,8 +323,7 @@ pub fn withhold_requester(
 const STAFF_ONLY_EVENTS: &[EventKind] = &[EventKind::PhoneRevealed, EventKind::Noted];
 
 fn requester_secrets(order: &Order) -> Vec<String> {
-    let r = &order.requester;
-    hotline_domain::text::requester_secrets(r.name.as_deref(), r.phone.as_ref().map(|p| p.as_str()))
+    order.requester.secrets()
 }
 
 fn mask_json(value: &mut serde_json::Value, secrets: &[String]) {

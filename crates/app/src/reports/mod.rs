@@ -492,6 +492,8 @@ pub struct PeriodReport {
     pub escalated_out: u64,
     /// Interim replies (阶段性答复) given in the period, apart from final replies.
     pub interim_replies: u64,
+    /// Orders registered in the period that an enterprise asked (涉企诉求).
+    pub enterprise_requests: u64,
     /// Orders registered day by day (month by month beyond 92 days).
     pub trend: Vec<TrendPoint>,
     pub comparison: Comparison,
@@ -551,6 +553,7 @@ pub async fn range_report(
                 REVIEW,
                 ESCALATED_OUT,
                 INTERIM,
+                ENTERPRISE,
             ],
             last,
         ),
@@ -565,6 +568,7 @@ pub async fn range_report(
     let evaluations = take(EVALUATION);
     let reviews = take(REVIEW);
     let interim_replies = take(INTERIM).values().sum();
+    let enterprise_requests = take(ENTERPRISE).values().sum();
     let in_scope = scope_hotlines(&scope);
     // A move between two hotlines of the report stays inside it.
     let escalated_out = take(ESCALATED_OUT)
@@ -658,6 +662,7 @@ pub async fn range_report(
         reply_review,
         escalated_out,
         interim_replies,
+        enterprise_requests,
         trend,
         comparison,
         period,

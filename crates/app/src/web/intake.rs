@@ -36,6 +36,11 @@ pub(super) struct IntakeForm {
     phone: String,
     #[serde(default)]
     name: String,
+    /// The enterprise the caller speaks for (涉企诉求), with its credit code.
+    #[serde(default)]
+    enterprise_name: String,
+    #[serde(default)]
+    credit_code: String,
     anonymous: Option<String>,
     confidential: Option<String>,
     urgent: Option<String>,
@@ -72,6 +77,8 @@ pub(super) struct IntakeForm {
 pub(super) struct IntakeValues {
     phone: String,
     name: String,
+    enterprise_name: String,
+    credit_code: String,
     anonymous: bool,
     confidential: bool,
     urgent: bool,
@@ -252,6 +259,8 @@ pub(super) async fn intake_view(
         f: IntakeValues {
             phone: f.phone,
             name: f.name,
+            enterprise_name: f.enterprise_name,
+            credit_code: f.credit_code,
             anonymous: f.anonymous.is_some(),
             confidential: f.confidential.is_some(),
             urgent: f.urgent.is_some(),
@@ -319,6 +328,7 @@ pub(super) fn intake_request(f: &IntakeForm) -> ApiResult<CreateOrderRequest> {
             phone: opt_field("requester.phone", &f.phone, Phone::parse)?,
             address: None,
             anonymous: f.anonymous.is_some(),
+            enterprise: super::enterprise_of(&f.enterprise_name, &f.credit_code)?,
         },
         confidential: f.confidential.is_some(),
     })

@@ -540,6 +540,29 @@ fn blank_to_none(s: &str) -> Option<String> {
 }
 
 /// An optional typed field: blank is absent, anything else must parse.
+/// The enterprise a form names (企业名称 and 统一社会信用代码), or none when both are blank.
+fn enterprise_of(name: &str, code: &str) -> Result<Option<hotline_domain::Enterprise>, ApiError> {
+    let (name, code) = (name.trim(), code.trim());
+    if name.is_empty() && code.is_empty() {
+        return Ok(None);
+    }
+    if name.is_empty() {
+        return Err(ApiError::invalid(
+            "requester.enterprise.name",
+            "must not be empty",
+        ));
+    }
+    let credit_code = field(
+        "requester.enterprise.credit_code",
+        code,
+        hotline_domain::CreditCode::parse,
+    )?;
+    Ok(Some(hotline_domain::Enterprise {
+        name: name.to_owned(),
+        credit_code,
+    }))
+}
+
 fn opt_field<T, E: std::fmt::Display>(
     name: &str,
     value: &str,

@@ -47,6 +47,8 @@ pub(super) struct OrdersPage {
     statuses: Vec<Choice>,
     slas: Vec<Choice>,
     evaluations: Vec<Choice>,
+    /// Only enterprises' requests (涉企诉求).
+    enterprise_only: bool,
     /// The queue the list is, kept when the form filters it further.
     queue: String,
     q: String,
@@ -83,6 +85,8 @@ pub(super) struct OrdersQuery {
     to: Option<String>,
     queue: Option<String>,
     evaluation: Option<String>,
+    /// `enterprise`: the requests of enterprises only (涉企诉求).
+    requester: Option<String>,
     format: Option<String>,
 }
 
@@ -392,6 +396,7 @@ pub(super) async fn orders_page(
             |r| CallbackResult::parse(r).map_or("", labels::callback_result),
             &q.evaluation,
         ),
+        enterprise_only: q.requester.as_deref() == Some("enterprise"),
         queue: nonempty(&q.queue).unwrap_or_default(),
         q: q.q.clone().unwrap_or_default(),
         queues: match queue_counts(&state, &org, &user.viewer).await {
@@ -438,6 +443,7 @@ fn params_of(q: &OrdersQuery) -> ListParams {
         queue: nonempty(&q.queue)
             .and_then(|s| serde_json::from_value(serde_json::Value::String(s)).ok()),
         evaluation: nonempty(&q.evaluation).and_then(|s| CallbackResult::parse(&s).ok()),
+        requester: nonempty(&q.requester).filter(|r| r == "enterprise"),
         limit: Some(50),
         ..ListParams::default()
     }
@@ -503,6 +509,7 @@ fn filters(q: &OrdersQuery) -> impl Iterator<Item = (&'static str, Option<String
         ("extension", &q.extension),
         ("queue", &q.queue),
         ("evaluation", &q.evaluation),
+        ("requester", &q.requester),
         ("sort", &q.sort),
     ]
     .into_iter()
@@ -636,6 +643,8 @@ pub(super) struct Detail {
     requester_name: String,
     requester_phone: String,
     requester_address: String,
+    /// The enterprise the requester speaks for: `名称（统一社会信用代码）`.
+    requester_enterprise: Option<String>,
     reply: Option<String>,
     /// The reply waits for the hotline's review before the callback.
     reply_review: bool,
@@ -1062,6 +1071,11 @@ pub(super) async fn build_order_page(
         requester_name: text(&view.requester.name),
         requester_phone: text(&view.requester.phone),
         requester_address: text(&view.requester.address),
+        requester_enterprise: view
+            .requester
+            .enterprise
+            .as_ref()
+            .map(|e| format!("{}（{}）", e.name, e.credit_code.as_str())),
         reply: view.reply.as_ref().map(|r| r.content.clone()),
         reply_review: view.reply_review,
         evaluation: view.evaluation.as_ref().map(labels::evaluation),

@@ -123,6 +123,11 @@ pub(super) struct PortalForm {
     name: String,
     #[serde(default)]
     phone: String,
+    /// The enterprise the requester speaks for, with its credit code.
+    #[serde(default)]
+    enterprise_name: String,
+    #[serde(default)]
+    credit_code: String,
     anonymous: Option<String>,
 }
 
@@ -132,6 +137,8 @@ pub(super) struct PortalValues {
     content: String,
     name: String,
     phone: String,
+    enterprise_name: String,
+    credit_code: String,
     anonymous: bool,
 }
 
@@ -197,6 +204,8 @@ pub(super) async fn portal_new_page(
             content: f.content,
             name: f.name,
             phone: f.phone,
+            enterprise_name: f.enterprise_name,
+            credit_code: f.credit_code,
             anonymous: f.anonymous.is_some(),
         },
     })
@@ -225,6 +234,7 @@ fn portal_request(f: &PortalForm) -> Result<PublicRequest, ApiError> {
             phone: opt_field("requester.phone", &f.phone, Phone::parse)?,
             address: None,
             anonymous: f.anonymous.is_some(),
+            enterprise: super::enterprise_of(&f.enterprise_name, &f.credit_code)?,
         },
     })
 }

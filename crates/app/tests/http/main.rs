@@ -15,6 +15,7 @@ mod callbacks;
 mod catalogue;
 mod console;
 mod demo_crawl;
+mod enterprise;
 mod findings;
 mod guard;
 mod hotspots;

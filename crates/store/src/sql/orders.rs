@@ -241,6 +241,10 @@ fn conditions(f: &OrderFilter, dialect: Dialect) -> (String, Vec<Param>) {
     if f.extension_pending {
         w.push(format!("{} IS NOT NULL", dialect.doc_field("extension")));
     }
+    if f.enterprise {
+        let name = dialect.doc_field("requester.enterprise.name");
+        w.push(format!("{name} IS NOT NULL"));
+    }
     let where_ = if w.is_empty() {
         String::new()
     } else {
