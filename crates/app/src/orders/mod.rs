@@ -539,6 +539,18 @@ pub async fn count_for(
     }
 }
 
+/// A filter that takes one value: set when given it, off when absent, 422 otherwise.
+fn flag(field: &str, given: Option<&str>, only: &str) -> ApiResult<bool> {
+    match given {
+        None | Some("") => Ok(false),
+        Some(v) if v == only => Ok(true),
+        Some(_) => Err(ApiError::invalid(
+            field,
+            format!("the only value is `{only}`"),
+        )),
+    }
+}
+
 /// The list's filters as the store's, within what the viewer may see (`None`: they
 /// see no orders).
 async fn filter_for(
@@ -596,16 +608,7 @@ async fn filter_for(
         f.oldest_first = true;
     }
     f.evaluation = p.evaluation;
-    f.enterprise = match p.requester.as_deref() {
-        None | Some("") => false,
-        Some("enterprise") => true,
-        Some(_) => {
-            return Err(ApiError::invalid(
-                "requester",
-                "the only value is `enterprise`",
-            ));
-        }
-    };
+    f.enterprise = flag("requester", p.requester.as_deref(), "enterprise")?;
     let cursor = p
         .cursor
         .as_deref()
@@ -631,16 +634,7 @@ async fn filter_for(
         }
         f.domain = Some(d.to_owned());
     }
-    f.extension_pending = match p.extension.as_deref() {
-        None | Some("") => false,
-        Some("pending") => true,
-        Some(_) => {
-            return Err(ApiError::invalid(
-                "extension",
-                "the only value is `pending`",
-            ));
-        }
-    };
+    f.extension_pending = flag("extension", p.extension.as_deref(), "pending")?;
     f.by_deadline = match p.sort.as_deref() {
         None | Some("") | Some("newest") => false,
         Some("deadline") => true,

@@ -127,13 +127,13 @@ pub async fn assess_hotlines(
             l.name = record.name.clone();
             l.kind = record.kind.as_str().to_owned();
             let times = routing.remove(&code).unwrap_or_default();
-            l.routing_median_minutes = median(times.clone());
             let prompt: u64 = times
                 .iter()
                 .filter(|(m, _)| *m < PROMPT_MINUTES)
                 .map(|(_, n)| n)
                 .sum();
             l.routed_promptly = rate(prompt, l.routed);
+            l.routing_median_minutes = median(times);
             l.direct_answer_rate = rate(l.direct_answers, l.received);
             l.dispatch_accuracy = rate(l.misdispatched, l.dispatches).map(|r| 1.0 - r);
             l.callback_rate = rate(l.called_back, l.callbacks_due);

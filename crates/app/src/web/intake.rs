@@ -385,24 +385,25 @@ pub(super) async fn intake_submit(
         "dispatch" if f.unit.trim().is_empty() => {
             Err(ApiError::invalid("unit", "must not be empty"))
         }
-        "dispatch" if !dispatchable(&state, &user.viewer, f.unit.trim()).await => Err(
-            ApiError::invalid("unit", "no such active unit under this hotline"),
-        ),
-        // A unit receives a classified request: checked before anything is registered.
-        "dispatch"
-            if f.domain.trim().is_empty()
-                && !hands_down(&state, &user.viewer, f.unit.trim()).await =>
-        {
-            let mut e = ApiError::invalid("domain", "a dispatch to a unit needs the domain");
-            e.code = "domain_required";
-            Err(e)
-        }
-        "dispatch" => Ok(Some(ActionInput::Dispatch(DispatchBody {
-            unit: f.unit.trim().to_owned(),
-            co_units: Vec::new(),
-            note: None,
-            domain: None,
-        }))),
+        "dispatch" => match dispatch_target(&state, &user.viewer, f.unit.trim()).await {
+            None => Err(ApiError::invalid(
+                "unit",
+                "no such active unit under this hotline",
+            )),
+            // A unit receives a classified request: checked before anything is
+            // registered (a hand-down to a hotline needs no domain).
+            Some(kind) if f.domain.trim().is_empty() && !kind.takes_requests() => {
+                let mut e = ApiError::invalid("domain", "a dispatch to a unit needs the domain");
+                e.code = "domain_required";
+                Err(e)
+            }
+            Some(_) => Ok(Some(ActionInput::Dispatch(DispatchBody {
+                unit: f.unit.trim().to_owned(),
+                co_units: Vec::new(),
+                note: None,
+                domain: None,
+            }))),
+        },
         _ => Ok(None),
     };
     let registered = match follow_up {
@@ -469,34 +470,20 @@ async fn keep_form(state: &AppState, user: &ConsoleUser, f: IntakeForm, why: &st
     }
 }
 
-/// Whether the unit can take a dispatch from this viewer's hotline, checked before
-/// anything is registered.
-async fn dispatchable(state: &AppState, v: &Viewer, unit: &str) -> bool {
-    let Ok(org) = state.org().await else {
-        return false;
-    };
-    let Some(hotline) = v.staff_hotline(&org) else {
-        return false;
-    };
+/// The kind of the unit a dispatch from this viewer's hotline names, if it can take
+/// one (active, in the hotline's dispatch tree): checked before anything is registered.
+async fn dispatch_target(
+    state: &AppState,
+    v: &Viewer,
+    unit: &str,
+) -> Option<hotline_domain::UnitKind> {
+    let org = state.org().await.ok()?;
+    let hotline = v.staff_hotline(&org)?;
     // Named as the picker shows it, by code, or by a name that finds one unit.
-    let Ok(code) = org.resolve_unit(unit, hotline) else {
-        return false;
-    };
-    org.get(&code).is_some_and(|u| u.active) && org.in_dispatch_tree(hotline, &code)
-}
-
-/// Whether the unit named is a lower hotline (a hand-down, which needs no domain).
-async fn hands_down(state: &AppState, v: &Viewer, unit: &str) -> bool {
-    let Ok(org) = state.org().await else {
-        return false;
-    };
-    let Some(hotline) = v.staff_hotline(&org) else {
-        return false;
-    };
-    org.resolve_unit(unit, hotline)
-        .ok()
-        .and_then(|code| org.get(&code))
-        .is_some_and(|u| u.kind.takes_requests())
+    let code = org.resolve_unit(unit, hotline).ok()?;
+    org.get(&code)
+        .filter(|u| u.active && org.in_dispatch_tree(hotline, &code))
+        .map(|u| u.kind)
 }
 
 /// The answer script of the article cited, when the direct answer is still empty:
