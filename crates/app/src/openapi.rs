@@ -236,6 +236,26 @@ fn action_doc(name: ActionName) -> (&'static str, SchemaOf, &'static str) {
             schema_of::<orders::ReasonBody>,
             "registered or escalation_requested at a lower hotline → registered at the actor's hotline (提级办理 on its own initiative); dispatcher, supervisor of a hotline above; an order at a unit is recalled first",
         ),
+        ActionName::Correct => (
+            r#"{"kind":"complaint","domain":"public_services/roads","street":"510104021","reason":"来电人反映的是投诉，登记为咨询有误"}"#,
+            schema_of::<orders::CorrectBody>,
+            "any open state, state unchanged: staff of the owning hotline (operator, dispatcher, supervisor) correct the kind, domain, region, street or address (纠错; at least one). A changed kind counts the handling deadline again from registration (or dispatch, or the last reopen) with the approved extensions kept; a report corrected to another kind stays confidential; a region correction does not move the order between hotlines. Audited with the changes, on the timeline; the lead unit is notified",
+        ),
+        ActionName::RequestCorrection => (
+            r#"{"kind":"consultation","reason":"诉求人仅咨询政策，并非投诉"}"#,
+            schema_of::<orders::CorrectionRequestBody>,
+            "at the unit, state unchanged: the lead unit asks the owning hotline to correct the kind (one request at a time: 409 correction_pending); the hotline is notified",
+        ),
+        ActionName::ApproveCorrection => (
+            r#"{"note":"同意更正"}"#,
+            schema_of::<orders::NoteOptBody>,
+            "a kind correction pending, state unchanged: the dispatcher of the owning hotline grants it; the kind changes and the deadline is counted again as for `correct`; the unit is notified",
+        ),
+        ActionName::RejectCorrection => (
+            r#"{"note":"诉求人明确表示投诉，类型不变"}"#,
+            schema_of::<orders::NoteOptBody>,
+            "a kind correction pending, state unchanged: the dispatcher of the owning hotline refuses it; the unit is notified",
+        ),
         ActionName::InterimReply => (
             r#"{"content":"已列入本年度道路改造计划，正在招标","planned_date":"2026-12-31"}"#,
             schema_of::<orders::InterimReplyBody>,

@@ -100,7 +100,10 @@ crate::order::wire_enum!(
                  Recall = "recall", EscalateHandling = "escalate-handling",
                  AcceptEscalation = "escalate-handling/accept",
                  DeclineEscalation = "escalate-handling/decline", TakeOver = "take-over",
-                 LineTakeOver = "line-take-over", InterimReply = "interim-reply" }
+                 LineTakeOver = "line-take-over", InterimReply = "interim-reply",
+                 Correct = "correct", RequestCorrection = "correction",
+                 ApproveCorrection = "correction/approve",
+                 RejectCorrection = "correction/reject" }
 );
 
 /// Everything that can be done to an order (the table of `docs/lifecycle.md`).
@@ -183,6 +186,24 @@ pub enum Action {
         content: String,
         planned: chrono::NaiveDate,
     },
+    /// Staff of the owning hotline correct the classification or the place (纠错).
+    Correct {
+        fix: Correction,
+        reason: String,
+    },
+    /// The lead unit asks the owning hotline to correct the order's kind.
+    RequestCorrection {
+        kind: Kind,
+        reason: String,
+    },
+    /// The dispatcher grants the unit's request: the kind is corrected.
+    ApproveCorrection {
+        note: Option<String>,
+    },
+    /// The dispatcher refuses it: the kind stays.
+    RejectCorrection {
+        note: Option<String>,
+    },
     /// The hotline's review passes the reply: the callback may follow.
     ApproveReply {
         note: Option<String>,
@@ -253,6 +274,10 @@ impl Action {
             Action::TakeOver { .. } => E::TakenOver,
             Action::LineTakeOver { .. } => E::LineTakenOver,
             Action::InterimReply { .. } => E::InterimReplied,
+            Action::Correct { .. } => E::Corrected,
+            Action::RequestCorrection { .. } => E::CorrectionRequested,
+            Action::ApproveCorrection { .. } => E::CorrectionApproved,
+            Action::RejectCorrection { .. } => E::CorrectionRejected,
             Action::RejectReply { .. } => E::ReplyRejected,
             Action::Note { .. } => E::Noted,
             Action::Callback { .. } => E::CalledBack,
@@ -292,6 +317,8 @@ pub enum TransitionError {
     CallbackRequired,
     #[error("classify the order first: a dispatch to a unit needs its domain (give `domain`)")]
     DomainRequired,
+    #[error("a correction of the kind is already waiting for a decision")]
+    CorrectionPending,
     #[error("{field}: {problem}")]
     Invalid {
         field: &'static str,
@@ -311,6 +338,7 @@ impl TransitionError {
             TransitionError::NoPendingExtension => "invalid_transition",
             TransitionError::CallbackRequired => "callback_required",
             TransitionError::DomainRequired => "domain_required",
+            TransitionError::CorrectionPending => "correction_pending",
             TransitionError::Invalid { .. } => "validation",
         }
     }
@@ -367,7 +395,14 @@ fn check_permission(order: &Order, action: &Action, actor: &Actor) -> Result<(),
         | Action::Return { .. }
         | Action::RequestExtension { .. }
         | Action::Reply { .. }
-        | Action::InterimReply { .. } => actor.lead_handler(order),
+        | Action::InterimReply { .. }
+        | Action::RequestCorrection { .. } => actor.lead_handler(order),
+        // The owning hotline answers for its classification; a hotline above corrects
+        // an order only once it owns it.
+        Action::Correct { .. } => actor.own_staff_with(&[Operator, Dispatcher, Supervisor]),
+        Action::ApproveCorrection { .. } | Action::RejectCorrection { .. } => {
+            actor.own_staff_with(&[Dispatcher])
+        }
         Action::ApproveReturn { .. } | Action::RejectReturn { .. } | Action::Recall { .. } => {
             actor.staff_with(&[Dispatcher])
         }
@@ -591,6 +626,7 @@ fn change(
             o.deadline = Some(deadline);
             o.calendar_incomplete |= moved.incomplete;
             o.extensions_granted += 1;
+            o.extension_days += ext.days;
             *data = json!({"days": ext.days, "previous_deadline": from, "deadline": deadline});
             Ok(note.clone())
         }
@@ -704,6 +740,68 @@ fn change(
             *data = json!({"planned": planned});
             Ok(Some(content.clone()))
         }
+        Action::Correct { fix, reason } => {
+            require(o, name, o.status.is_open())?;
+            non_empty("reason", reason)?;
+            if fix.is_empty() {
+                return Err(TransitionError::Invalid {
+                    field: "kind",
+                    problem: "give at least one of kind, domain, region, street, address".into(),
+                });
+            }
+            *data = correct(o, fix, ctx);
+            Ok(Some(reason.clone()))
+        }
+        Action::RequestCorrection { kind, reason } => {
+            require(o, name, o.status.is_with_unit())?;
+            non_empty("reason", reason)?;
+            if o.correction_request.is_some() {
+                return Err(TransitionError::CorrectionPending);
+            }
+            if *kind == o.kind {
+                return Err(TransitionError::Invalid {
+                    field: "kind",
+                    problem: format!("the order is already of kind {kind}"),
+                });
+            }
+            o.correction_request = Some(CorrectionRequest {
+                kind: *kind,
+                reason: reason.clone(),
+                requested_at: now,
+                requested_by: actor.username.clone(),
+                unit: actor.unit.clone(),
+            });
+            *data = json!({"kind": kind, "from": o.kind});
+            Ok(Some(reason.clone()))
+        }
+        Action::ApproveCorrection { note } => {
+            require(
+                o,
+                name,
+                o.status.is_open() && o.correction_request.is_some(),
+            )?;
+            let asked = o.correction_request.take();
+            let fix = Correction {
+                kind: asked.as_ref().map(|r| r.kind),
+                ..Correction::default()
+            };
+            *data = correct(o, &fix, ctx);
+            data["unit"] = json!(asked.and_then(|r| r.unit));
+            Ok(note.clone())
+        }
+        Action::RejectCorrection { note } => {
+            require(
+                o,
+                name,
+                o.status.is_open() && o.correction_request.is_some(),
+            )?;
+            let asked = o.correction_request.take();
+            *data = json!({
+                "kind": asked.as_ref().map(|r| r.kind),
+                "unit": asked.and_then(|r| r.unit),
+            });
+            Ok(note.clone())
+        }
         Action::ApproveReply { note } => {
             require(o, name, o.status == Replied && o.reply_review)?;
             o.reply_review = false;
@@ -761,6 +859,8 @@ fn change(
             o.evaluation = None;
             o.callback_attempts = 0;
             o.extension = None;
+            o.extension_days = 0;
+            o.deadline_from = Some(now);
             let deadline = ctx
                 .rules
                 .handling_deadline(ctx.calendar, o.kind, o.urgent, now);
@@ -856,6 +956,83 @@ fn move_up(
     Ok(())
 }
 
+/// Applies a correction; the event's data names each change (`{"from","to"}`, the
+/// addresses only as changed: the timeline keeps no personal data the retention rule
+/// would have to find).
+fn correct(o: &mut Order, fix: &Correction, ctx: &Context<'_>) -> serde_json::Value {
+    let mut changes = serde_json::Map::new();
+    if let Some(kind) = fix.kind.filter(|k| *k != o.kind) {
+        changes.insert("kind".into(), json!({"from": o.kind, "to": kind}));
+        // A report's requester stays withheld once the kind no longer says so.
+        if o.kind.hides_requester() && !kind.hides_requester() && !o.confidential {
+            o.confidential = true;
+            changes.insert("confidential".into(), json!(true));
+        }
+        o.kind = kind;
+        let previous = o.deadline;
+        recount_deadline(o, ctx);
+        if o.deadline != previous {
+            changes.insert(
+                "deadline".into(),
+                json!({"from": previous, "to": o.deadline}),
+            );
+        }
+    }
+    if let Some(domain) = fix
+        .domain
+        .as_ref()
+        .filter(|d| o.domain.as_ref() != Some(*d))
+    {
+        changes.insert("domain".into(), json!({"from": o.domain, "to": domain}));
+        o.domain = Some(domain.clone());
+    }
+    if let Some(region) = fix.region.as_ref().filter(|r| **r != o.region) {
+        changes.insert("region".into(), json!({"from": o.region, "to": region}));
+        o.region = region.clone();
+    }
+    if let Some(street) = fix.street.as_ref().filter(|s| **s != o.street) {
+        changes.insert("street".into(), json!({"from": o.street, "to": street}));
+        o.street = street.clone();
+    }
+    if let Some(address) = fix.address.as_ref().filter(|a| **a != o.address) {
+        changes.insert("address".into(), json!(true));
+        o.address = address.clone();
+    }
+    serde_json::Value::Object(changes)
+}
+
+/// The handling deadline counted again for the order's kind from when its clock
+/// started (registration, dispatch or the last reopen), with the working days its
+/// approved extensions of this round added; an order whose clock has not started
+/// keeps none.
+fn recount_deadline(o: &mut Order, ctx: &Context<'_>) {
+    let started = o.deadline_from.or(match ctx.rules.clock_start {
+        ClockStart::Registration => Some(o.registered_at),
+        ClockStart::Dispatch => o.dispatched_at,
+    });
+    let Some(start) = started else {
+        return;
+    };
+    let Some(base) = ctx
+        .rules
+        .handling_deadline(ctx.calendar, o.kind, o.urgent, start)
+    else {
+        o.deadline = None;
+        return;
+    };
+    let mut deadline = base.value;
+    let mut incomplete = base.incomplete;
+    if o.extension_days > 0 {
+        let day = deadline.with_timezone(&crate::shanghai()).date_naive();
+        let moved = ctx.calendar.add_workdays(day, o.extension_days);
+        deadline = crate::rules::end_of_day(moved.value);
+        incomplete |= moved.incomplete;
+    }
+    o.deadline = Some(deadline);
+    o.deadline_from = Some(start);
+    o.calendar_incomplete |= incomplete;
+}
+
 fn dispatch(
     o: &mut Order,
     target: &DispatchTarget,
@@ -897,6 +1074,7 @@ fn dispatch(
             .handling_deadline(ctx.calendar, o.kind, o.urgent, now)
     {
         o.deadline = Some(d.value);
+        o.deadline_from = Some(now);
         o.calendar_incomplete |= d.incomplete;
     }
     o.calendar_incomplete |= accept.incomplete || ret.incomplete;
@@ -1044,5 +1222,16 @@ fn probe(name: ActionName, actor: &Actor) -> Action {
             into: OrderId::new(-1),
         },
         ActionName::RevealPhone => Action::RevealPhone { reason: text() },
+        // Empty on purpose: it only fails validation.
+        ActionName::Correct => Action::Correct {
+            fix: Correction::default(),
+            reason: text(),
+        },
+        ActionName::RequestCorrection => Action::RequestCorrection {
+            kind: Kind::Suggestion,
+            reason: text(),
+        },
+        ActionName::ApproveCorrection => Action::ApproveCorrection { note: None },
+        ActionName::RejectCorrection => Action::RejectCorrection { note: None },
     }
 }

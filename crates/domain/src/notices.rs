@@ -40,6 +40,10 @@ pub fn recipients(order: &Order, event: &Event) -> Vec<UnitCode> {
         // The unit that asked, or whose dispatch was taken back: the order no longer
         // names it.
         ReturnApproved | Recalled => named("unit"),
+        // The unit that asked for a kind correction hears the decision; the lead unit
+        // hears of a correction the hotline made (its deadline may have moved).
+        CorrectionApproved | CorrectionRejected => named("unit"),
+        Corrected => lead(),
         // 提级办理: the request waits at the hotline above; its decision, or a take-over,
         // is for the hotline the order came from.
         EscalationRequested => named("to"),
@@ -50,7 +54,9 @@ pub fn recipients(order: &Order, event: &Event) -> Vec<UnitCode> {
             u.push(order.hotline.clone());
             u
         }
-        ReturnRequested | ExtensionRequested | HandedDown => vec![order.hotline.clone()],
+        ReturnRequested | ExtensionRequested | CorrectionRequested | HandedDown => {
+            vec![order.hotline.clone()]
+        }
         // A reply its hotline reviews waits for the hotline.
         Replied if order.reply_review => vec![order.hotline.clone()],
         _ => Vec::new(),
@@ -130,10 +136,15 @@ mod tests {
                 .collect();
             let expected: &[&str] = match kind {
                 EventKind::Dispatched => &["cd-jt", "cd-zj"],
-                EventKind::ReturnApproved | EventKind::Recalled => &["cd-sw"],
+                EventKind::ReturnApproved
+                | EventKind::Recalled
+                | EventKind::CorrectionApproved
+                | EventKind::CorrectionRejected => &["cd-sw"],
                 EventKind::ReturnRequested
                 | EventKind::ExtensionRequested
+                | EventKind::CorrectionRequested
                 | EventKind::HandedDown => &["cd12345"],
+                EventKind::Corrected => &["cd-jt"],
                 EventKind::EscalationRequested => &["sc12345"],
                 EventKind::EscalationAccepted
                 | EventKind::EscalationDeclined

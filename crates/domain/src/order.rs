@@ -132,6 +132,9 @@ wire_enum!(
                 EscalationAccepted = "escalation_accepted",
                 EscalationDeclined = "escalation_declined", TakenOver = "taken_over",
                 LineTakenOver = "line_taken_over", InterimReplied = "interim_replied",
+                Corrected = "corrected", CorrectionRequested = "correction_requested",
+                CorrectionApproved = "correction_approved",
+                CorrectionRejected = "correction_rejected",
                 PersonalDataPurged = "personal_data_purged" }
 );
 
@@ -387,6 +390,35 @@ pub struct InterimReply {
     pub unit: Option<UnitCode>,
 }
 
+/// What a correction of the order's classification or place changes (纠错): each
+/// field given replaces the order's; `street` and `address` given as `None` clear them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Correction {
+    pub kind: Option<Kind>,
+    pub domain: Option<DomainPath>,
+    pub region: Option<RegionCode>,
+    pub street: Option<Option<String>>,
+    pub address: Option<Option<String>>,
+}
+
+impl Correction {
+    pub fn is_empty(&self) -> bool {
+        *self == Correction::default()
+    }
+}
+
+/// A handling unit's request to correct the order's kind, waiting for the owning
+/// hotline's dispatcher.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CorrectionRequest {
+    pub kind: Kind,
+    pub reason: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub requested_at: Timestamp,
+    pub requested_by: String,
+    pub unit: Option<UnitCode>,
+}
+
 /// A request for the hotline above to handle the order (提级办理), waiting for its
 /// decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -531,6 +563,16 @@ pub struct Order {
     /// staff still read it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub escalated_from: Vec<UnitCode>,
+    /// When the handling deadline in force began to run (registration, dispatch or
+    /// the last reopen): a corrected kind counts its deadline again from here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline_from: Option<Timestamp>,
+    /// Working days the approved extensions of this round of handling added.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub extension_days: u32,
+    /// A unit's request to correct the kind, waiting for the dispatcher.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correction_request: Option<CorrectionRequest>,
     /// Bumped by every change; a write that finds another version lost a race.
     pub version: i64,
 }
@@ -606,6 +648,9 @@ impl Order {
             handling_escalation: None,
             interim_reply: None,
             escalated_from: Vec::new(),
+            deadline_from: (rules.clock_start == ClockStart::Registration).then_some(now),
+            extension_days: 0,
+            correction_request: None,
             version: 1,
         };
         let event = Event {

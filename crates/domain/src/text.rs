@@ -117,6 +117,17 @@ pub fn mask_secrets(text: &mut String, secrets: &[String]) {
     }
 }
 
+/// An address reduced to what identifies the place: no spaces or punctuation (the
+/// key of the possible-duplicate lookup).
+pub fn address_key(address: &str) -> Option<String> {
+    let key: String = address
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    (!key.is_empty()).then_some(key)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

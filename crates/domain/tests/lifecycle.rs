@@ -518,7 +518,8 @@ fn the_available_actions_are_exactly_those_the_lifecycle_accepts() {
             "dispatch",
             "note",
             "merge",
-            "reveal-phone"
+            "reveal-phone",
+            "correct"
         ]
     );
     assert!(
@@ -536,12 +537,215 @@ fn the_available_actions_are_exactly_those_the_lifecycle_accepts() {
         "2026-11-02T10:00:00+08:00",
     );
     let h = available_actions(&o, &handler("cdjt"), &ctx("2026-11-02T11:00:00+08:00"));
-    assert_eq!(h, ["accept", "return", "note", "reveal-phone"]);
+    assert_eq!(
+        h,
+        ["accept", "return", "note", "reveal-phone", "correction"]
+    );
     let late = available_actions(&o, &handler("cdjt"), &ctx("2026-11-04T11:00:00+08:00"));
     assert_eq!(
         late,
-        ["accept", "note", "reveal-phone"],
+        ["accept", "note", "reveal-phone", "correction"],
         "the return window has closed"
     );
     assert!(available_actions(&o, &handler("other"), &ctx("2026-11-02T11:00:00+08:00")).is_empty());
+}
+
+fn kind_to(kind: Kind) -> Action {
+    Action::Correct {
+        fix: Correction {
+            kind: Some(kind),
+            ..Correction::default()
+        },
+        reason: "登记类型有误".into(),
+    }
+}
+
+/// The order as registered, dispatched to cdjt and accepted, with `days` of extension
+/// approved.
+fn accepted_with_extension(w: &World, kind: Kind, days: u32) -> Order {
+    let o = new_order(kind, at("2026-09-14T09:00:00+08:00"));
+    let o = w.ok(
+        &o,
+        dispatch_to("cdjt"),
+        &staff(Role::Dispatcher),
+        "2026-09-14T10:00:00+08:00",
+    );
+    let o = w.ok(
+        &o,
+        Action::Accept,
+        &handler("cdjt"),
+        "2026-09-14T11:00:00+08:00",
+    );
+    let ask = Action::RequestExtension {
+        days,
+        reason: "需现场勘查".into(),
+    };
+    let o = w.ok(&o, ask, &handler("cdjt"), "2026-09-15T10:00:00+08:00");
+    w.ok(
+        &o,
+        Action::ApproveExtension { note: None },
+        &staff(Role::Supervisor),
+        "2026-09-15T11:00:00+08:00",
+    )
+}
+
+#[test]
+fn a_corrected_kind_counts_its_deadline_from_registration_keeping_extensions() {
+    let w = World::new();
+    let complaint = accepted_with_extension(&w, Kind::Complaint, 3);
+    assert_eq!(complaint.deadline, Some(at("2026-10-14T23:59:59+08:00")));
+    let corrected = w.ok(
+        &complaint,
+        kind_to(Kind::Consultation),
+        &staff(Role::Operator),
+        "2026-09-16T09:00:00+08:00",
+    );
+    // The same as a consultation registered then, with the same extension approved.
+    let consultation = accepted_with_extension(&w, Kind::Consultation, 3);
+    assert_eq!(corrected.kind, Kind::Consultation);
+    assert_eq!(corrected.deadline, consultation.deadline);
+    assert_ne!(corrected.deadline, complaint.deadline);
+    let t = w
+        .act(
+            &complaint,
+            kind_to(Kind::Consultation),
+            &staff(Role::Operator),
+            "2026-09-16T09:00:00+08:00",
+        )
+        .unwrap();
+    assert_eq!(t.event.kind, EventKind::Corrected);
+    assert_eq!(t.event.data["kind"]["from"], "complaint");
+    assert_eq!(t.event.data["kind"]["to"], "consultation");
+    assert!(t.event.data["deadline"]["to"].is_string());
+}
+
+#[test]
+fn a_reopened_order_corrected_counts_from_its_reopening() {
+    let w = World::new();
+    let o = new_order(Kind::Consultation, at("2026-11-02T09:00:00+08:00"));
+    let o = w.ok(
+        &o,
+        dispatch_to("cdjt"),
+        &staff(Role::Dispatcher),
+        "2026-11-02T10:00:00+08:00",
+    );
+    let o = w.ok(
+        &o,
+        Action::Accept,
+        &handler("cdjt"),
+        "2026-11-02T11:00:00+08:00",
+    );
+    let reply = Action::Reply {
+        content: "答复".into(),
+        resolved: false,
+        review: false,
+    };
+    let o = w.ok(&o, reply, &handler("cdjt"), "2026-11-03T11:00:00+08:00");
+    let cb = Action::Callback {
+        result: CallbackResult::Dissatisfied,
+        resolved: false,
+        note: None,
+    };
+    let o = w.ok(&o, cb, &staff(Role::Operator), "2026-11-04T11:00:00+08:00");
+    let reopen = Action::Reopen {
+        reason: "未解决".into(),
+    };
+    let o = w.ok(
+        &o,
+        reopen,
+        &staff(Role::Supervisor),
+        "2026-11-04T12:00:00+08:00",
+    );
+    let o = w.ok(
+        &o,
+        kind_to(Kind::Complaint),
+        &staff(Role::Dispatcher),
+        "2026-11-05T09:00:00+08:00",
+    );
+    let fresh = new_order(Kind::Complaint, at("2026-11-04T12:00:00+08:00"));
+    assert_eq!(o.deadline, fresh.deadline);
+}
+
+#[test]
+fn a_report_corrected_to_another_kind_keeps_its_requester_withheld() {
+    let w = World::new();
+    let report = new_order(Kind::Report, at("2026-11-02T09:00:00+08:00"));
+    assert!(report.hides_requester());
+    let o = w.ok(
+        &report,
+        kind_to(Kind::Complaint),
+        &staff(Role::Supervisor),
+        "2026-11-02T10:00:00+08:00",
+    );
+    assert_eq!((o.kind, o.confidential), (Kind::Complaint, true));
+    assert!(o.hides_requester());
+}
+
+#[test]
+fn a_unit_asks_for_a_kind_correction_and_the_dispatcher_decides() {
+    let w = World::new();
+    let o = new_order(Kind::Complaint, at("2026-11-02T09:00:00+08:00"));
+    let o = w.ok(
+        &o,
+        dispatch_to("cdjt"),
+        &staff(Role::Dispatcher),
+        "2026-11-02T10:00:00+08:00",
+    );
+    let ask = Action::RequestCorrection {
+        kind: Kind::Consultation,
+        reason: "诉求人仅咨询政策".into(),
+    };
+    let too_early = w.act(
+        &o,
+        ask.clone(),
+        &handler("cdzj"),
+        "2026-11-02T10:30:00+08:00",
+    );
+    assert_eq!(too_early.unwrap_err(), TransitionError::Forbidden);
+    let o = w.ok(
+        &o,
+        ask.clone(),
+        &handler("cdjt"),
+        "2026-11-02T11:00:00+08:00",
+    );
+    assert_eq!(o.kind, Kind::Complaint, "asking changes nothing yet");
+    let again = w.act(&o, ask, &handler("cdjt"), "2026-11-02T11:30:00+08:00");
+    assert_eq!(again.unwrap_err(), TransitionError::CorrectionPending);
+    let by_operator = w.act(
+        &o,
+        Action::ApproveCorrection { note: None },
+        &staff(Role::Operator),
+        "2026-11-02T12:00:00+08:00",
+    );
+    assert_eq!(by_operator.unwrap_err(), TransitionError::Forbidden);
+    let rejected = w.ok(
+        &o,
+        Action::RejectCorrection { note: None },
+        &staff(Role::Dispatcher),
+        "2026-11-02T12:00:00+08:00",
+    );
+    assert_eq!(
+        (rejected.kind, rejected.correction_request.is_none()),
+        (Kind::Complaint, true)
+    );
+    let approved = w.ok(
+        &o,
+        Action::ApproveCorrection { note: None },
+        &staff(Role::Dispatcher),
+        "2026-11-02T12:00:00+08:00",
+    );
+    assert_eq!(approved.kind, Kind::Consultation);
+    assert!(approved.correction_request.is_none());
+    let fresh = new_order(Kind::Consultation, at("2026-11-02T09:00:00+08:00"));
+    assert_eq!(approved.deadline, fresh.deadline);
+    let nothing = w.act(
+        &approved,
+        Action::ApproveCorrection { note: None },
+        &staff(Role::Dispatcher),
+        "2026-11-02T13:00:00+08:00",
+    );
+    assert!(matches!(
+        nothing,
+        Err(TransitionError::InvalidTransition { .. })
+    ));
 }

@@ -43,6 +43,10 @@ pub trait OrderStore: Send + Sync {
     /// `(id, title and content, registered_at in Unix seconds)` of the orders after
     /// `after`, by id, for the full-text index (texts never change once registered).
     async fn order_texts_after(&self, after: i64, limit: u32) -> Result<Vec<(i64, String, i64)>>;
+    /// `(id, text)` of these orders for the full-text index as they stand now (an
+    /// order whose indexed text changed: a corrected kind masks a whistleblower, a
+    /// purge removes the requester).
+    async fn order_texts(&self, ids: &[OrderId]) -> Result<Vec<(i64, String)>>;
     /// How many orders have an id up to `id` (what a text index at that watermark holds).
     async fn count_orders_upto(&self, id: i64) -> Result<u64>;
     /// Orders about the same address (its normalised key) registered since `since`,

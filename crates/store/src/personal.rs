@@ -531,6 +531,15 @@ impl Personal {
     }
 }
 
+/// The order's address lookup key as stored (keyed when encryption is on): a
+/// corrected address finds its duplicates under the new one.
+pub(crate) fn address_lookup_key(personal: &Personal, o: &Order) -> Option<String> {
+    o.address
+        .as_deref()
+        .and_then(hotline_domain::text::address_key)
+        .map(|k| personal.address_lookup(&k))
+}
+
 /// When a closed order was closed (Unix seconds), for the retention job.
 pub(crate) fn closed_at(o: &Order) -> Option<i64> {
     o.closed_at

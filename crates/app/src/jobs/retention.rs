@@ -88,13 +88,7 @@ async fn reindex(state: &AppState, ids: &[hotline_domain::OrderId]) -> ApiResult
     if ids.is_empty() {
         return Ok(());
     }
-    let texts = state
-        .store()
-        .orders_by_ids(ids)
-        .await?
-        .into_iter()
-        .map(|o| (o.id.get(), format!("{} {}", o.title, o.content)))
-        .collect();
+    let texts = state.store().order_texts(ids).await?;
     state.order_search().reindex(texts).await
 }
 

@@ -194,15 +194,7 @@ pub fn phone_hash(key: &[u8], phone: &Phone) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-/// An address reduced to what identifies the place: no spaces or punctuation.
-pub fn address_key(address: &str) -> Option<String> {
-    let key: String = address
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect();
-    (!key.is_empty()).then_some(key)
-}
+pub use hotline_domain::text::address_key;
 
 fn tracking_code() -> String {
     format!("{:08}", rand::rng().random_range(0..100_000_000u32))
@@ -747,7 +739,14 @@ pub async fn perform(
         }
         // The trail says who did what to which order; notes and personal data stay on
         // the order's own timeline.
-        let detail = json!({"number": order.number, "from": order.status, "to": t.order.status});
+        let mut detail =
+            json!({"number": order.number, "from": order.status, "to": t.order.status});
+        if matches!(
+            action,
+            Action::Correct { .. } | Action::ApproveCorrection { .. }
+        ) {
+            detail["changes"] = changes[0].event.data.clone();
+        }
         let object = Some(format!("order:{}", order.id));
         let record = audit::by(
             viewer,
@@ -768,6 +767,9 @@ pub async fn perform(
                 }
                 if reveal {
                     tracing::info!(order = %order.number, by = %viewer.user.username, "phone revealed");
+                }
+                if t.order.hides_requester() != order.hides_requester() {
+                    reindex_text(state, order.id).await;
                 }
                 let events = state.store().events(order.id).await?;
                 return view_for(state, viewer, &org, t.order, Some(events), reveal).await;
@@ -870,6 +872,27 @@ pub struct InterimReplyBody {
     #[serde(default)]
     pub confirm_sensitive: bool,
 }
+/// A correction of the order's classification or place (纠错): each field given
+/// replaces the order's, at least one; the reason goes on the timeline.
+#[derive(Clone, Deserialize, utoipa::ToSchema)]
+pub struct CorrectBody {
+    pub kind: Option<Kind>,
+    /// `TOP/SUB` of the taxonomy.
+    pub domain: Option<String>,
+    /// A region code; the order stays with its hotline (hand it down to move it).
+    pub region: Option<RegionCode>,
+    /// A 9-digit town or street code within the (corrected) region; `""` clears it.
+    pub street: Option<String>,
+    /// The matter's address; `""` clears it.
+    pub address: Option<String>,
+    pub reason: String,
+}
+/// A unit's request to correct the order's kind, for the dispatcher to decide.
+#[derive(Clone, Deserialize, utoipa::ToSchema)]
+pub struct CorrectionRequestBody {
+    pub kind: Kind,
+    pub reason: String,
+}
 #[derive(Clone, Deserialize, utoipa::ToSchema)]
 pub struct CallbackBody {
     pub result: CallbackResult,
@@ -932,6 +955,10 @@ pub enum ActionInput {
     TakeOver(ReasonBody),
     LineTakeOver(ReasonBody),
     InterimReply(InterimReplyBody),
+    Correct(CorrectBody),
+    RequestCorrection(CorrectionRequestBody),
+    ApproveCorrection(NoteOptBody),
+    RejectCorrection(NoteOptBody),
 }
 
 impl ActionInput {
@@ -968,6 +995,10 @@ impl ActionInput {
             N::TakeOver => Self::TakeOver(parse_json(body)?),
             N::LineTakeOver => Self::LineTakeOver(parse_json(body)?),
             N::InterimReply => Self::InterimReply(parse_json(body)?),
+            N::Correct => Self::Correct(parse_json(body)?),
+            N::RequestCorrection => Self::RequestCorrection(parse_json(body)?),
+            N::ApproveCorrection => Self::ApproveCorrection(parse_json(body)?),
+            N::RejectCorrection => Self::RejectCorrection(parse_json(body)?),
         })
     }
 
@@ -1003,6 +1034,10 @@ impl ActionInput {
             Self::TakeOver(_) => N::TakeOver,
             Self::LineTakeOver(_) => N::LineTakeOver,
             Self::InterimReply(_) => N::InterimReply,
+            Self::Correct(_) => N::Correct,
+            Self::RequestCorrection(_) => N::RequestCorrection,
+            Self::ApproveCorrection(_) => N::ApproveCorrection,
+            Self::RejectCorrection(_) => N::RejectCorrection,
         }
     }
 }
@@ -1100,6 +1135,16 @@ async fn resolve(
                 planned,
             }
         }
+        I::Correct(b) => correction(state, order, b).await?,
+        I::RequestCorrection(b) => {
+            check_len("reason", &b.reason, REASON_MAX, true)?;
+            Action::RequestCorrection {
+                kind: b.kind,
+                reason: b.reason,
+            }
+        }
+        I::ApproveCorrection(b) => Action::ApproveCorrection { note: b.note },
+        I::RejectCorrection(b) => Action::RejectCorrection { note: b.note },
         I::ApproveReply(b) => Action::ApproveReply { note: b.note },
         I::RejectReply(b) => Action::RejectReply { reason: b.reason },
         I::Recall(b) => Action::Recall { note: b.note },
@@ -1165,6 +1210,48 @@ async fn resolve(
     })
 }
 
+/// A correction checked as an intake is: a domain of the taxonomy, a region on the
+/// list and a street within it. A street of the old region does not survive a region
+/// correction that leaves it out.
+async fn correction(state: &AppState, order: &Order, b: CorrectBody) -> ApiResult<Action> {
+    check_len("reason", &b.reason, REASON_MAX, true)?;
+    opt_len("address", &b.address, 500)?;
+    let domain = match b.domain.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => {
+            let d = DomainPath::parse(d).map_err(|e| ApiError::invalid("domain", e.0))?;
+            check_domain(state, &d).await?;
+            Some(d)
+        }
+        None => None,
+    };
+    let region = b.region.clone().unwrap_or_else(|| order.region.clone());
+    let street = match (&b.street, &b.region) {
+        (Some(street), _) => Some(place_of(state, &region, Some(street)).await?),
+        (None, Some(_)) => {
+            place_of(state, &region, None).await?;
+            let kept = match order.street.as_deref() {
+                Some(s) => place_of(state, &region, Some(s)).await.ok().flatten(),
+                None => None,
+            };
+            Some(kept)
+        }
+        (None, None) => None,
+    };
+    let address = b
+        .address
+        .map(|a| Some(a.trim().to_owned()).filter(|a| !a.is_empty()));
+    Ok(Action::Correct {
+        fix: Correction {
+            kind: b.kind,
+            domain,
+            region: b.region,
+            street,
+            address,
+        },
+        reason: b.reason,
+    })
+}
+
 /// Resolves a dispatch's lead unit and co-units: they must exist, be active, and lie
 /// under the order's owning hotline; a hotline target hands the order down.
 fn dispatch_targets(
@@ -1224,4 +1311,20 @@ fn dispatch_targets(
         }
     }
     Ok((lead, co_units))
+}
+
+/// The order's text in the full-text index again, as it stands (a corrected kind
+/// withholds a whistleblower there too). A failure leaves the index as it was and is
+/// logged: the order itself is written.
+async fn reindex_text(state: &AppState, id: OrderId) {
+    let texts = match state.store().order_texts(&[id]).await {
+        Ok(texts) => texts,
+        Err(e) => {
+            tracing::warn!(order = %id, error = %e, "order text not read for the index");
+            return;
+        }
+    };
+    if let Err(e) = state.order_search().reindex(texts).await {
+        tracing::warn!(order = %id, error = %e.message, "order text not indexed again");
+    }
 }

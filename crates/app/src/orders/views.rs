@@ -101,6 +101,9 @@ pub struct OrderView {
     /// The hotlines the order came up from (提级办理), oldest first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub escalated_from: Vec<UnitCode>,
+    /// A unit's request to correct the kind, waiting for the dispatcher.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correction_request: Option<hotline_domain::CorrectionRequest>,
     pub version: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<Event>>,
@@ -198,6 +201,7 @@ impl OrderView {
             closed_at: o.closed_at,
             handling_escalation: o.handling_escalation,
             escalated_from: o.escalated_from,
+            correction_request: o.correction_request,
             version: o.version,
             events,
         }

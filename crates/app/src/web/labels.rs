@@ -102,6 +102,10 @@ pub fn action(name: ActionName) -> &'static str {
         A::TakeOver => "提级办理（主动提级）",
         A::LineTakeOver => "条线提级办理（由本部门主办）",
         A::InterimReply => "阶段性答复",
+        A::Correct => "纠错（诉求类型、领域、区域、地址）",
+        A::RequestCorrection => "申请更正诉求类型",
+        A::ApproveCorrection => "同意更正诉求类型",
+        A::RejectCorrection => "不同意更正诉求类型",
     }
 }
 
@@ -129,6 +133,10 @@ pub fn event(kind: EventKind) -> &'static str {
         E::TakenOver => "上级热线提级办理",
         E::LineTakenOver => "条线主管部门提级办理",
         E::InterimReplied => "阶段性答复",
+        E::Corrected => "纠错",
+        E::CorrectionRequested => "申请更正诉求类型",
+        E::CorrectionApproved => "同意更正诉求类型",
+        E::CorrectionRejected => "不同意更正诉求类型",
         E::Replied => "答复",
         E::Noted => "备注",
         E::CalledBack => "回访",

@@ -7,7 +7,7 @@ use crate::orders::{
     NoteBody, NoteOptBody, OrderRef, ReasonBody, ReplyBody, TriageBody, order_id, perform_input,
 };
 use axum::http::StatusCode;
-use hotline_domain::{ActionName, CallbackResult, OrderId, TriageRoute};
+use hotline_domain::{ActionName, CallbackResult, Kind, OrderId, RegionCode, TriageRoute};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -783,6 +783,10 @@ pub(super) struct ActionForm {
     days: bool,
     /// The day an interim reply expects the matter finished.
     planned: bool,
+    /// A correction's fields (kind, domain, region, street, address).
+    correct: bool,
+    /// The kind a unit asks the order corrected to.
+    kind: bool,
     into: bool,
     text: bool,
     text_field: &'static str,
@@ -820,7 +824,9 @@ pub(super) fn action_form(id: usize, name: ActionName) -> ActionForm {
         | A::EscalateHandling
         | A::DeclineEscalation
         | A::TakeOver
-        | A::LineTakeOver => ("reason", "理由", true),
+        | A::LineTakeOver
+        | A::Correct
+        | A::RequestCorrection => ("reason", "理由", true),
         A::Triage | A::Urge | A::Supervise | A::Escalate => ("note", "说明", true),
         A::Accept | A::Close | A::Merge => ("", "", false),
         A::Dispatch
@@ -831,6 +837,8 @@ pub(super) fn action_form(id: usize, name: ActionName) -> ActionForm {
         | A::ApproveReply
         | A::Recall
         | A::AcceptEscalation
+        | A::ApproveCorrection
+        | A::RejectCorrection
         | A::Callback => ("note", "意见（可选）", false),
     };
     ActionForm {
@@ -842,6 +850,8 @@ pub(super) fn action_form(id: usize, name: ActionName) -> ActionForm {
         result: name == A::Callback,
         days: name == A::RequestExtension,
         planned: name == A::InterimReply,
+        correct: name == A::Correct,
+        kind: name == A::RequestCorrection,
         into: name == A::Merge,
         text: !text_field.is_empty(),
         text_field,
@@ -903,6 +913,10 @@ pub(super) struct OrderPage {
     /// The taxonomy's categories (path, `领域 / 类别`), for the dispatch of an order
     /// not yet classified: it must name one.
     dispatch_domains: Vec<(String, String)>,
+    /// The taxonomy's categories for a correction's domain (empty unless offered).
+    correct_domains: Vec<(String, String)>,
+    /// The kinds (wire name, label), for a correction.
+    kinds: Vec<(&'static str, &'static str)>,
 }
 
 #[derive(Deserialize)]
@@ -1159,7 +1173,9 @@ pub(super) async fn build_order_page(
         .collect();
     let may_attach =
         this.status.is_open() && crate::attachments::source_of(&org, v, &this).is_some();
-    let dispatch_domains = if this.domain.is_none() && names.contains(&ActionName::Dispatch) {
+    let unclassified = this.domain.is_none() && names.contains(&ActionName::Dispatch);
+    let correctable = names.contains(&ActionName::Correct);
+    let domains: Vec<(String, String)> = if unclassified || correctable {
         state
             .taxonomy()
             .await?
@@ -1170,7 +1186,16 @@ pub(super) async fn build_order_page(
         Vec::new()
     };
     Ok(OrderPage {
-        dispatch_domains,
+        dispatch_domains: if unclassified {
+            domains.clone()
+        } else {
+            Vec::new()
+        },
+        correct_domains: if correctable { domains } else { Vec::new() },
+        kinds: Kind::ALL
+            .iter()
+            .map(|k| (k.as_str(), labels::kind(k.as_str())))
+            .collect(),
         me: Some(shell(state, &org, user)),
         o: detail,
         attachments,
@@ -1293,6 +1318,11 @@ pub(super) struct ActForm {
     domain: Option<String>,
     /// The day an interim reply expects the matter finished.
     planned_date: Option<String>,
+    /// A correction's (or a correction request's) kind, domain and place.
+    kind: Option<String>,
+    region: Option<String>,
+    street: Option<String>,
+    address: Option<String>,
     days: Option<String>,
     route: Option<String>,
     result: Option<String>,
@@ -1376,6 +1406,24 @@ pub(super) fn action_input(f: &ActForm) -> ApiResult<ActionInput> {
         N::DeclineEscalation => I::DeclineEscalation(reason()?),
         N::TakeOver => I::TakeOver(reason()?),
         N::LineTakeOver => I::LineTakeOver(reason()?),
+        N::Correct => I::Correct(crate::orders::CorrectBody {
+            kind: opt(&f.kind)
+                .map(|k| field("kind", &k, Kind::parse))
+                .transpose()?,
+            domain: opt(&f.domain),
+            region: opt(&f.region)
+                .map(|r| field("region", &r, RegionCode::parse))
+                .transpose()?,
+            street: opt(&f.street),
+            address: opt(&f.address),
+            reason: req("reason", &f.reason)?,
+        }),
+        N::RequestCorrection => I::RequestCorrection(crate::orders::CorrectionRequestBody {
+            kind: field("kind", &req("kind", &f.kind)?, Kind::parse)?,
+            reason: req("reason", &f.reason)?,
+        }),
+        N::ApproveCorrection => I::ApproveCorrection(note_opt()),
+        N::RejectCorrection => I::RejectCorrection(note_opt()),
         N::Note => I::Note(ContentBody {
             content: req("content", &f.content)?,
         }),

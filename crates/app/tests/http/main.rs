@@ -14,6 +14,7 @@ mod bounds;
 mod callbacks;
 mod catalogue;
 mod console;
+mod corrections;
 mod demo_crawl;
 mod enterprise;
 mod findings;

@@ -112,6 +112,7 @@ fn body(row: &Row, merge_target: i64) -> Value {
         }
         "urge" | "supervise" | "escalate" => json!({"note": "请加快"}),
         "merge" => json!({"into": merge_target}),
+        "correct" | "correction" => json!({"kind": "consultation", "reason": "类型登记有误"}),
         "reveal-phone" => json!({"reason": "核实"}),
         _ => json!({}),
     }
@@ -148,7 +149,7 @@ async fn order_in(app: &TestApp, state: &str) -> i64 {
     let n = match state {
         "registered" | "escalation_requested" => 0,
         "dispatched" | "return_requested" => 1,
-        "in_progress" | "extension_pending" => 2,
+        "in_progress" | "extension_pending" | "correction_pending" => 2,
         "replied" | "reply_review" => 3,
         "callback_done" => 4,
         other => panic!("no set-up for state {other}"),
@@ -164,6 +165,10 @@ async fn order_in(app: &TestApp, state: &str) -> i64 {
         "escalation_requested" => {
             let reason = json!({"reason": "属省级部门职责"});
             app.ok("dispatcher", id, "escalate-handling", reason).await;
+        }
+        "correction_pending" => {
+            let ask = json!({"kind": "consultation", "reason": "诉求人仅咨询"});
+            app.ok("handler", id, "correction", ask).await;
         }
         "extension_pending" => {
             app.ok(
@@ -199,7 +204,7 @@ async fn every_row_of_the_permission_table_holds() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let table = rows();
-    assert_eq!(table.len(), 30, "the table has a row per action");
+    assert_eq!(table.len(), 34, "the table has a row per action");
     for row in &table {
         let path = |id: i64| format!("/api/v1/orders/{id}/{}", row.action);
         let name = format!("{} {}", row.action, row.route.as_deref().unwrap_or(""));
@@ -251,6 +256,7 @@ async fn a_listed_role_in_the_wrong_state_gets_409_and_changes_nothing() {
         "supervise",
         "escalate",
         "merge",
+        "correct",
     ];
     for row in rows()
         .iter()

@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 use hotline_domain::audit::{AuditRecord, order_object};
 use hotline_domain::{
-    Calendar, DeadlineRules, Event, Order, OrderId, OrderNumber, Timestamp, UnitCode, duplicates,
-    shanghai,
+    Calendar, DeadlineRules, Event, EventKind, Order, OrderId, OrderNumber, Timestamp, UnitCode,
+    duplicates, shanghai,
 };
 use sqlx::PgExecutor;
 use sqlx::postgres::PgRow;
@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::audit::append_audit_tx;
 use super::{PgStore, Tx, all, bound, exec, one, sql};
-use crate::personal::{Personal, closed_at};
+use crate::personal::{Personal, address_lookup_key, closed_at};
 use crate::sql::orders::*;
 use crate::sql::{Dialect, Row};
 use crate::{
@@ -239,10 +239,16 @@ async fn record_change(tx: &mut Tx, personal: &Personal, c: &OrderChange) -> Res
         .bind(doc)
         .bind(pd_key)
         .bind(closed_at(o))
+        .bind(o.kind.as_str())
+        .bind(o.region.as_str())
         .bind(o.id.get())
         .bind(o.version - 1);
     if exec(update, &mut **tx).await? != 1 {
         return Err(StoreError::VersionConflict);
+    }
+    if c.event.kind == EventKind::Corrected {
+        let key = address_lookup_key(personal, o);
+        exec(sql(REKEY_ADDRESS).bind(key).bind(o.id.get()), &mut **tx).await?;
     }
     exec(sql(DELETE_CO_UNITS).bind(o.id.get()), &mut **tx).await?;
     insert_co_units(tx, o).await?;
@@ -342,6 +348,20 @@ impl OrderStore for PgStore {
             Ok(self.personal.index_text(id, &doc, at))
         })
         .await
+    }
+
+    async fn order_texts(&self, ids: &[OrderId]) -> Result<Vec<(i64, String)>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let q = sql(DOC_WITH_TIME).bind(id.get());
+            let text = one(q, &self.pool, |r| {
+                let (id, doc, at): (i64, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+                Ok(self.personal.index_text(id, &doc, at))
+            })
+            .await?;
+            out.extend(text.map(|(id, text, _)| (id, text)));
+        }
+        Ok(out)
     }
 
     async fn orders_by_address_key(

@@ -12,8 +12,13 @@ pub(crate) const INSERT_WHOLE: &str = "INSERT INTO orders (id, number, hotline, 
      kind, region, deadline, registered_at, phone_hash, address_key, version, doc, pd_key, \
      closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?)";
 /// A change, if the order is still at the version it was read at (the last `?`).
+/// Kind and region follow a correction.
 pub(crate) const UPDATE: &str = "UPDATE orders SET hotline = ?, unit = ?, status = ?, \
-     deadline = ?, version = ?, doc = ?, pd_key = ?, closed_at = ? WHERE id = ? AND version = ?";
+     deadline = ?, version = ?, doc = ?, pd_key = ?, closed_at = ?, kind = ?, region = ? \
+     WHERE id = ? AND version = ?";
+/// A corrected address finds its possible duplicates under the new one.
+pub(crate) const REKEY_ADDRESS: &str = "UPDATE orders SET address_key = ? WHERE id = ?";
+pub(crate) const DOC_WITH_TIME: &str = "SELECT id, doc, registered_at FROM orders WHERE id = ?";
 pub(crate) const DOC: &str = "SELECT doc FROM orders WHERE id = ?";
 pub(crate) const DOC_BY_NUMBER: &str = "SELECT doc FROM orders WHERE number = ?";
 pub(crate) const BY_ADDRESS_KEY: &str = "SELECT doc FROM orders WHERE address_key = ? \

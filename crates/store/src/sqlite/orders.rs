@@ -5,8 +5,8 @@
 use async_trait::async_trait;
 use hotline_domain::audit::{AuditRecord, order_object};
 use hotline_domain::{
-    Calendar, DeadlineRules, Event, Order, OrderId, OrderNumber, Status, UnitCode, duplicates,
-    shanghai,
+    Calendar, DeadlineRules, Event, EventKind, Order, OrderId, OrderNumber, Status, UnitCode,
+    duplicates, shanghai,
 };
 use rusqlite::{Connection, OptionalExtension, ToSql, params};
 use std::collections::HashSet;
@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use super::audit::{Audit, append_audit_tx};
 use super::{SqliteStore, Writer, all, bind, exec, one};
-use crate::personal::{Personal, closed_at};
+use crate::personal::{Personal, address_lookup_key, closed_at};
 use crate::sql::Dialect;
 use crate::sql::orders::*;
 use crate::{
@@ -358,6 +358,8 @@ fn record_change(w: &mut Writer, personal: &Personal, c: &OrderChange) -> Result
             doc,
             pd_key,
             closed_at(o),
+            o.kind.as_str(),
+            o.region.as_str(),
             o.id.get(),
             o.version - 1
         ],
@@ -367,6 +369,10 @@ fn record_change(w: &mut Writer, personal: &Personal, c: &OrderChange) -> Result
     }
     if o.status == Status::Merged {
         note_merged(w, o.id.get());
+    }
+    if c.event.kind == EventKind::Corrected {
+        let key = address_lookup_key(personal, o);
+        exec(w, REKEY_ADDRESS, params![key, o.id.get()])?;
     }
     exec(w, DELETE_CO_UNITS, [o.id.get()])?;
     insert_co_units(w, o)?;
@@ -516,6 +522,26 @@ impl OrderStore for SqliteStore {
                 let (id, doc, at): (i64, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
                 Ok(personal.index_text(id, &doc, at))
             })
+        })
+        .await
+    }
+
+    async fn order_texts(&self, ids: &[OrderId]) -> Result<Vec<(i64, String)>> {
+        let ids: Vec<i64> = ids.iter().map(|i| i.get()).collect();
+        let personal = self.personal.clone();
+        self.read(move |c| {
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                let row: Option<(i64, String, i64)> = c
+                    .prepare_cached(DOC_WITH_TIME)?
+                    .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .optional()?;
+                if let Some((id, doc, at)) = row {
+                    let (id, text, _) = personal.index_text(id, &doc, at);
+                    out.push((id, text));
+                }
+            }
+            Ok(out)
         })
         .await
     }
