@@ -80,6 +80,7 @@ pub mod regions;
 pub mod remit;
 pub mod reply_review;
 pub mod reports;
+pub mod sampling;
 pub mod settings;
 pub mod spreadsheet;
 pub mod web;
@@ -481,6 +482,7 @@ pub fn app(state: AppState) -> Router {
         .merge(attachments::api::router())
         .merge(reply_review::api::router())
         .merge(remit::api::router())
+        .merge(sampling::api::router())
         .merge(web::router(&state));
     let api = if state.config().bench_routes {
         api.merge(orders::api::bench_router())

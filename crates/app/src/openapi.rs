@@ -508,6 +508,14 @@ fn operations() -> Vec<Op> {
             .query::<crate::remit::api::SubcentreQuery>()
             .body::<crate::access::Remit>(json!({"domains": ["market_supervision"]}))
             .answers::<crate::access::Remit>(),
+        op(Post, "/api/v1/samples", "oversight", "Draw a sample for inspection (抽查, line_supervisor at a line's head): for a past or the current month, `{\"count\": n}` (1–100) or `{\"percent\": p}` (rounded up) of the orders registered that month of each unit of the line, as lead unit, at random; the seed is kept. Each drawn order's timeline gets a `sampled` event; audited")
+            .body::<crate::sampling::DrawRequest>(json!({"period": "2026-11", "rule": {"count": 3}}))
+            .answers::<hotline_domain::sampling::Sample>(),
+        op(Get, "/api/v1/samples", "oversight", "The line's samples, newest first (at most 50)").answers::<Vec<hotline_domain::sampling::Sample>>(),
+        op(Get, "/api/v1/samples/{id}", "oversight", "One of the line's samples, its drawn orders (number and unit) and findings").answers::<hotline_domain::sampling::Sample>(),
+        op(Post, "/api/v1/samples/{id}/findings", "oversight", "Record what the inspection of a drawn order found: `sound`, or `flawed` with the finding (again replaces it; the timeline keeps each as an `inspected` event); audited")
+            .body::<crate::sampling::FindingRequest>(json!({"order_id": 42, "verdict": "flawed", "finding": "答复未说明处理依据"}))
+            .answers::<hotline_domain::sampling::Sample>(),
         op(Get, "/api/v1/rules/sensitive-words", "rules", "The sensitive words flagged in replies and answers to the public").answers::<crate::reply_review::SensitiveWords>(),
         op(Put, "/api/v1/rules/sensitive-words", "rules", "Replace them (installation admin; at most 1000 words of 1–30 characters); audited")
             .body::<crate::reply_review::SensitiveWords>(json!({"words": ["保证", "绝对"]}))

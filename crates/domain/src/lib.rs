@@ -23,6 +23,7 @@ pub mod notices;
 pub mod order;
 pub mod regions;
 pub mod rules;
+pub mod sampling;
 pub mod stats;
 pub mod summons;
 pub mod taxonomy;

@@ -135,6 +135,7 @@ wire_enum!(
                 Corrected = "corrected", CorrectionRequested = "correction_requested",
                 CorrectionApproved = "correction_approved",
                 CorrectionRejected = "correction_rejected",
+                Sampled = "sampled", Inspected = "inspected",
                 PersonalDataPurged = "personal_data_purged" }
 );
 

@@ -26,6 +26,7 @@ pub mod personal;
 pub mod postgres;
 mod records;
 pub mod rules;
+pub mod samples;
 mod sql;
 pub mod sqlite;
 pub mod stats;
@@ -43,6 +44,7 @@ pub use notices::{Notice, NoticeStore, Notification};
 pub use orders::OrderStore;
 pub use personal::PersonalDataStore;
 pub use rules::RulesStore;
+pub use samples::SampleStore;
 pub use stats::StatsStore;
 pub use two_factor::{TwoFactorRecord, TwoFactorStore};
 pub use types::*;
@@ -131,6 +133,7 @@ pub trait Store:
     + KbStore
     + StatsStore
     + TwoFactorStore
+    + SampleStore
     + Send
     + Sync
     + 'static

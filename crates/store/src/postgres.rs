@@ -28,6 +28,7 @@ mod notices;
 mod orders;
 mod personal;
 mod rules;
+mod samples;
 mod stats;
 mod two_factor;
 
@@ -98,6 +99,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         19,
         include_str!("../migrations/postgres/0019_line_heads.sql"),
     ),
+    (20, include_str!("../migrations/postgres/0020_samples.sql")),
 ];
 
 /// The connection options of the store's pool, for the listener's own connection.

@@ -14,6 +14,7 @@ pub(crate) mod login;
 pub(crate) mod orders;
 pub(crate) mod personal;
 pub(crate) mod rules;
+pub(crate) mod samples;
 pub(crate) mod stats;
 pub(crate) mod two_factor;
 

@@ -31,6 +31,7 @@ mod notices;
 mod orders;
 mod personal;
 mod rules;
+mod samples;
 mod stats;
 mod two_factor;
 
@@ -100,6 +101,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0018_recount_hotline_work.sql"),
     ),
     (19, include_str!("../migrations/sqlite/0019_line_heads.sql")),
+    (20, include_str!("../migrations/sqlite/0020_samples.sql")),
 ];
 
 type Finisher = Box<dyn FnOnce(Option<StoreError>) + Send>;

@@ -445,6 +445,7 @@ pub async fn load(state: &AppState) -> ApiResult<bool> {
     mark_history_read(state).await?;
     load_queues(state).await?;
     load_articles(state).await?;
+    load_line_sample(state).await?;
     let record = crate::audit::system(
         state,
         "demo.load",
@@ -453,6 +454,39 @@ pub async fn load(state: &AppState) -> ApiResult<bool> {
     );
     state.store().append_audit(record).await?;
     Ok(true)
+}
+
+/// The 人社 line's head has drawn this month's sample (or last month's, early in a
+/// month) and recorded a finding: its oversight page shows both.
+async fn load_line_sample(state: &AppState) -> ApiResult<()> {
+    let head = state
+        .store()
+        .user_by_username("sc-rst-line")
+        .await?
+        .map(Viewer::new)
+        .ok_or_else(ApiError::not_found)?;
+    let addr = crate::audit::ClientAddr(None);
+    let today = state.today();
+    let months = [today, today - chrono::Months::new(1)];
+    for month in months {
+        let req = crate::sampling::DrawRequest {
+            period: month.format("%Y-%m").to_string(),
+            rule: hotline_domain::sampling::SampleRule::Count(3),
+        };
+        let Ok(sample) = crate::sampling::draw_sample(state, &head, &addr, req).await else {
+            continue;
+        };
+        if let Some(first) = sample.items.first() {
+            let finding = crate::sampling::FindingRequest {
+                order_id: first.order_id.get(),
+                verdict: hotline_domain::sampling::Verdict::Flawed,
+                finding: Some("答复未引用政策依据，请补充说明".into()),
+            };
+            crate::sampling::record_finding(state, &head, &addr, sample.id, finding).await?;
+        }
+        return Ok(());
+    }
+    Ok(())
 }
 
 /// A few published articles (and one urgent script) of the Chengdu hotline, written

@@ -168,6 +168,16 @@ async fn place_of(
     }
 }
 
+/// A domain given with an action (blank: none), one the taxonomy holds.
+async fn given_domain(state: &AppState, given: Option<&str>) -> ApiResult<Option<DomainPath>> {
+    let Some(d) = given.map(str::trim).filter(|d| !d.is_empty()) else {
+        return Ok(None);
+    };
+    let d = DomainPath::parse(d).map_err(|e| ApiError::invalid("domain", e.0))?;
+    check_domain(state, &d).await?;
+    Ok(Some(d))
+}
+
 /// A domain the taxonomy holds (422 naming it otherwise).
 async fn check_domain(state: &AppState, domain: &DomainPath) -> ApiResult<()> {
     let known = state.taxonomy().await?.iter().any(|c| &c.path == domain);
@@ -1077,14 +1087,7 @@ async fn resolve(
                 let domain = order.domain.as_ref();
                 crate::remit::check_intake(state, org, &unit.code, domain).await?;
             }
-            let domain = match b.domain.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
-                Some(d) => {
-                    let d = DomainPath::parse(d).map_err(|e| ApiError::invalid("domain", e.0))?;
-                    check_domain(state, &d).await?;
-                    Some(d)
-                }
-                None => None,
-            };
+            let domain = given_domain(state, b.domain.as_deref()).await?;
             Action::Dispatch {
                 unit,
                 co_units,
@@ -1216,14 +1219,7 @@ async fn resolve(
 async fn correction(state: &AppState, order: &Order, b: CorrectBody) -> ApiResult<Action> {
     check_len("reason", &b.reason, REASON_MAX, true)?;
     opt_len("address", &b.address, 500)?;
-    let domain = match b.domain.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
-        Some(d) => {
-            let d = DomainPath::parse(d).map_err(|e| ApiError::invalid("domain", e.0))?;
-            check_domain(state, &d).await?;
-            Some(d)
-        }
-        None => None,
-    };
+    let domain = given_domain(state, b.domain.as_deref()).await?;
     let region = b.region.clone().unwrap_or_else(|| order.region.clone());
     let street = match (&b.street, &b.region) {
         (Some(street), _) => Some(place_of(state, &region, Some(street)).await?),

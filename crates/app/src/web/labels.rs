@@ -137,6 +137,8 @@ pub fn event(kind: EventKind) -> &'static str {
         E::CorrectionRequested => "申请更正诉求类型",
         E::CorrectionApproved => "同意更正诉求类型",
         E::CorrectionRejected => "不同意更正诉求类型",
+        E::Sampled => "条线抽查：抽中",
+        E::Inspected => "条线抽查：检查结论",
         E::Replied => "答复",
         E::Noted => "备注",
         E::CalledBack => "回访",

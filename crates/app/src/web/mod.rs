@@ -11,6 +11,7 @@ mod admin;
 mod intake;
 mod kb;
 mod labels;
+mod line;
 mod login;
 mod notifications;
 mod orders;
@@ -72,6 +73,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(portal::router())
         .merge(reports::router())
         .merge(two_factor::router())
+        .merge(line::router())
         .route("/console/{*rest}", get(unknown_page))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -283,6 +285,9 @@ fn shell(state: &AppState, org: &Org, user: &ConsoleUser) -> Shell {
     }
     if v.grants(Capability::ReadSummons) {
         nav.push(("/console/reports/summons", "约谈"));
+    }
+    if v.grants(Capability::OverseeLine) {
+        nav.push(("/console/line", "条线监管"));
     }
     if v.grants(Capability::Administer) {
         nav.push(("/console/admin/units", "单位"));

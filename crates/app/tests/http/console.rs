@@ -3110,3 +3110,67 @@ async fn the_dispatcher_recalls_a_dispatch_from_the_order_page() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(app.order(id).await["status"], "registered");
 }
+
+/// The line head's oversight page (issue 19, point 1): a sample drawn on the console
+/// and a finding recorded beside a drawn order.
+#[tokio::test]
+async fn a_line_supervisor_draws_a_sample_and_records_a_finding_on_the_console() {
+    let app = TestApp::sqlite().await;
+    for _ in 0..3 {
+        let id = app.complaint().await;
+        app.ok(
+            "dispatcher",
+            id,
+            "dispatch",
+            serde_json::json!({"unit": "cd-jt"}),
+        )
+        .await;
+    }
+    let (_, _, cookie) = console_login(&app, "linesup", "").await;
+    let (status, _, page) = call(&app, get("/console/line", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("条线监管") && page.contains("尚未抽查"),
+        "{page}"
+    );
+    let csrf = csrf_of(&page);
+    let body = format!("csrf={csrf}&period=2026-11&by=count&amount=2");
+    let (status, _, page) = call(&app, form("/console/line/samples", Some(&cookie), &body)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("已抽取 2 件工单"), "{page}");
+    let order_id = page
+        .split("name=\"order_id\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let sample = page
+        .split("/console/line/samples/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let body = format!("csrf={csrf}&order_id={order_id}&verdict=flawed&finding=");
+    let path = format!("/console/line/samples/{sample}/findings");
+    let (status, _, page) = call(&app, form(&path, Some(&cookie), &body)).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a flaw needs words"
+    );
+    assert!(page.contains("class=\"error\""), "{page}");
+    let body = format!("csrf={csrf}&order_id={order_id}&verdict=sound&finding=");
+    let (status, _, page) = call(&app, form(&path, Some(&cookie), &body)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("已记录检查结论") && page.contains("规范"),
+        "{page}"
+    );
+    let (_, _, dispatcher) = console_login(&app, "dispatcher", "").await;
+    let (status, _, _) = call(&app, get("/console/line", Some(&dispatcher))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

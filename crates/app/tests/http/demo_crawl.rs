@@ -209,6 +209,12 @@ async fn the_demo_has_orders_in_every_queue_a_role_opens_first() {
             "{queue} ({query}) is empty"
         );
     }
+    // The line head's oversight page has its drawn sample, with a finding.
+    let samples = api_get(&router, "/api/v1/samples", &line).await;
+    let sample = &samples[0];
+    assert_eq!(sample["owner"], "sc-rst", "{samples}");
+    assert!(!sample["items"].as_array().unwrap().is_empty());
+    assert_eq!(sample["items"][0]["verdict"], "flawed");
     let mut cursor = String::new();
     let mut seen = 0;
     loop {

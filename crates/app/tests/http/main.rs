@@ -35,6 +35,7 @@ mod regions;
 mod reply_review;
 mod report_periods;
 mod reports;
+mod sampling;
 mod search;
 mod subcentres;
 mod summons;

@@ -227,7 +227,7 @@ async fn create_order_tx(
     })
 }
 
-async fn record_change(tx: &mut Tx, personal: &Personal, c: &OrderChange) -> Result<()> {
+pub(super) async fn record_change(tx: &mut Tx, personal: &Personal, c: &OrderChange) -> Result<()> {
     let o = &c.order;
     let (doc, pd_key) = personal.seal_order(o)?;
     let update = sql(UPDATE)

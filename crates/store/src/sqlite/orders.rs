@@ -343,7 +343,7 @@ pub(super) fn read_events(c: &Connection, id: OrderId) -> Result<Vec<Event>> {
     all(c, EVENTS, [id.get()], |r| records::event(r, 0))
 }
 
-fn record_change(w: &mut Writer, personal: &Personal, c: &OrderChange) -> Result<()> {
+pub(super) fn record_change(w: &mut Writer, personal: &Personal, c: &OrderChange) -> Result<()> {
     let o = &c.order;
     let (doc, pd_key) = personal.seal_order(o)?;
     let updated = exec(
