@@ -452,7 +452,32 @@ impl Viewer {
 
     fn handles(&self, order: &Order) -> bool {
         self.handler_unit()
-            .is_some_and(|u| order.unit.as_ref() == Some(u) || order.co_units.contains(u))
+            .is_some_and(|u| order.unit.as_ref() == Some(u) || order.units_sharing().contains(u))
+    }
+
+    /// A handler of a unit above the order's lead unit, co-unit or sub-unit (a district
+    /// government over its townships): reads the order as a unit does, and acts on
+    /// it only as its own units' actions allow.
+    pub fn oversees_sub_units(&self, org: &Org, order: &Order) -> bool {
+        self.handler_unit().is_some_and(|u| {
+            order
+                .unit
+                .iter()
+                .chain(&order.units_sharing())
+                .any(|at| at != u && org.is_same_or_above(u, at))
+        })
+    }
+
+    /// The handling units below this handler's unit (二级派单's sub-units), sorted.
+    pub fn sub_units(&self, org: &Org) -> Vec<UnitCode> {
+        let Some(own) = self.handler_unit() else {
+            return Vec::new();
+        };
+        org.subtree(own)
+            .into_iter()
+            .filter(|c| c != own)
+            .filter(|c| org.get(c).is_some_and(|u| !u.kind.takes_requests()))
+            .collect()
     }
 
     /// Works for a hotline the order came up from (提级办理), or one above it, while
@@ -471,6 +496,7 @@ impl Viewer {
             || self.handles(order)
             || self.passed_it_up(org, order)
             || self.oversees_line(org, order)
+            || self.oversees_sub_units(org, order)
     }
 
     /// The line (条线) this viewer oversees: a line supervisor's unit, the line's head.

@@ -256,6 +256,31 @@ fn action_doc(name: ActionName) -> (&'static str, SchemaOf, &'static str) {
             schema_of::<orders::NoteOptBody>,
             "a kind correction pending, state unchanged: the dispatcher of the owning hotline refuses it; the unit is notified",
         ),
+        ActionName::Forward => (
+            r#"{"unit":"cd-jt-station","deadline":"2026-11-20","note":"请站点现场核实"}"#,
+            schema_of::<orders::ForwardBody>,
+            "in_progress, state unchanged: the lead unit passes the order on to a sub-unit below it (二级派单), with a deadline from today to the order's own (that day if left out); one at a time; the sub-unit is notified and reads the order as a unit does",
+        ),
+        ActionName::AcceptForward => (
+            "{}",
+            schema_of::<orders::EmptyBody>,
+            "in_progress, state unchanged: the sub-unit takes the forwarded order on",
+        ),
+        ActionName::ReturnForward => (
+            r#"{"reason":"不属本站点辖区"}"#,
+            schema_of::<orders::ReasonBody>,
+            "in_progress, state unchanged: the sub-unit sends the forward back to the lead unit (notified), with the reason",
+        ),
+        ActionName::ReplyForward => (
+            r#"{"content":"已现场处理，井盖已更换","resolved":true}"#,
+            schema_of::<orders::ForwardReplyBody>,
+            "in_progress, state unchanged: the sub-unit replies to the lead unit (notified), which reviews it and replies to the hotline itself (or forwards again)",
+        ),
+        ActionName::RecallForward => (
+            r#"{"note":"改由本单位直接办理"}"#,
+            schema_of::<orders::NoteOptBody>,
+            "in_progress, state unchanged: the lead unit takes the order back from the sub-unit (notified) before its reply",
+        ),
         ActionName::InterimReply => (
             r#"{"content":"已列入本年度道路改造计划，正在招标","planned_date":"2026-12-31"}"#,
             schema_of::<orders::InterimReplyBody>,
@@ -511,7 +536,7 @@ fn operations() -> Vec<Op> {
         op(Post, "/api/v1/samples", "oversight", "Draw a sample for inspection (抽查, line_supervisor at a line's head): for a past or the current month, `{\"count\": n}` (1–100) or `{\"percent\": p}` (rounded up) of the orders registered that month of each unit of the line, as lead unit, at random; the seed is kept. Each drawn order's timeline gets a `sampled` event; audited")
             .body::<crate::sampling::DrawRequest>(json!({"period": "2026-11", "rule": {"count": 3}}))
             .answers::<hotline_domain::sampling::Sample>(),
-        op(Get, "/api/v1/samples", "oversight", "The line's samples, newest first (at most 50)").answers::<Vec<hotline_domain::sampling::Sample>>(),
+        op(Get, "/api/v1/samples", "oversight", "The line's samples, newest first (at most 20)").answers::<Vec<hotline_domain::sampling::Sample>>(),
         op(Get, "/api/v1/samples/{id}", "oversight", "One of the line's samples, its drawn orders (number and unit) and findings").answers::<hotline_domain::sampling::Sample>(),
         op(Post, "/api/v1/samples/{id}/findings", "oversight", "Record what the inspection of a drawn order found: `sound`, or `flawed` with the finding (again replaces it; the timeline keeps each as an `inspected` event); audited")
             .body::<crate::sampling::FindingRequest>(json!({"order_id": 42, "verdict": "flawed", "finding": "答复未说明处理依据"}))
@@ -537,6 +562,7 @@ fn operations() -> Vec<Op> {
         op(Get, "/api/v1/kb/search", "knowledge", "Chinese search (?q=, limit) over published, valid articles of the caller's region; snippets with <mark>").query::<kb::api::SearchParams>().answers::<kb::api::Hits>(),
         op(Get, "/api/v1/kb/suggest", "knowledge", "The articles that best match an order's text (?text=)").query::<kb::api::SearchParams>().answers::<kb::api::Hits>(),
         op(Get, "/api/v1/kb/pinned", "knowledge", "Urgent scripts pinned for the caller's region").answers::<kb::api::Items<hotline_domain::kb::Article>>(),
+        op(Get, "/api/v1/kb/contributions", "knowledge", "Submissions from handling units (部门报送) waiting for the caller's hotline's review, urgent first, and reminders: policy interpretations not yet published whose policy's date (source.date) is within 7 days. For a hotline's knowledge staff; a handling unit's handlers see their unit's. A unit's handler submits with POST /api/v1/kb/articles (material script or interpretation; an interpretation needs source.date): the article is in review at once, and an urgent one is pinned when published").answers::<kb::Contributions>(),
         op(Get, "/api/v1/kb/synonyms", "knowledge", "The synonym list applied to queries").answers::<kb::api::SynonymsBody>(),
         op(Put, "/api/v1/kb/synonyms", "knowledge", "Replace the synonym list (installation admin)").body::<kb::api::SynonymsBody>(json!({"text": "社保卡 = 社会保障卡"})).answers::<kb::api::SynonymsBody>(),
         Op { upload: true, ..op(Post, "/api/v1/kb/import", "knowledge", "Import .xlsx/.csv (?format=, skip_errors=) as drafts; 422 names every bad row and column. At most 10 MiB (else 413), 100,000 rows under the header, 64 columns, 32,767 characters a cell and 100 MiB unpacked; beyond them 422 file_too_large").status("200").query::<kb::api::FileParams>().answers::<kb_io::ImportReport>() },

@@ -29,6 +29,11 @@ use crate::orders::check_len;
 pub const MAX_POPULATION: usize = 50_000;
 /// Characters a finding holds at most.
 pub const FINDING_MAX: usize = 2_000;
+/// Orders one sample draws at most: each is written with its event in the sample's
+/// one transaction, which must stay short beside intake.
+pub const MAX_DRAWN: usize = 500;
+/// Samples a line draws of one month at most.
+pub const DRAWS_PER_PERIOD: usize = 5;
 
 /// `POST /api/v1/samples`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -48,6 +53,16 @@ pub struct FindingRequest {
     /// What the inspection found (required when the verdict is `flawed`).
     #[serde(default)]
     pub finding: Option<String>,
+}
+
+/// The line this viewer oversees, or 403 (and an active head to draw or record).
+async fn active_line_head(state: &AppState, viewer: &Viewer) -> ApiResult<UnitCode> {
+    let head = line_head(viewer)?;
+    let active = state.org().await?.get(&head).is_some_and(|u| u.active);
+    if !active {
+        return Err(ApiError::forbidden("a deactivated unit oversees no line"));
+    }
+    Ok(head)
 }
 
 /// The line this viewer oversees, or 403.
@@ -140,7 +155,7 @@ pub async fn draw_sample(
     addr: &ClientAddr,
     req: DrawRequest,
 ) -> ApiResult<Sample> {
-    let head = line_head(viewer)?;
+    let head = active_line_head(state, viewer).await?;
     let rule = req
         .rule
         .check()
@@ -156,6 +171,19 @@ pub async fn draw_sample(
     if members.is_empty() {
         return Err(ApiError::invalid("period", "this line has no units"));
     }
+    let drawn_before = state
+        .store()
+        .samples(&head, 100)
+        .await?
+        .iter()
+        .filter(|s| s.period == label)
+        .count();
+    if drawn_before >= DRAWS_PER_PERIOD {
+        return Err(ApiError::invalid(
+            "period",
+            format!("{label} has had {DRAWS_PER_PERIOD} samples drawn already"),
+        ));
+    }
     for attempt in 1.. {
         let groups = population(state, &members, period).await?;
         let size: usize = groups.values().map(Vec::len).sum();
@@ -167,6 +195,15 @@ pub async fn draw_sample(
         }
         let seed: u64 = rand::rng().random();
         let drawn = draw(&groups, rule, seed);
+        if drawn.len() > MAX_DRAWN {
+            return Err(ApiError::invalid(
+                "rule",
+                format!(
+                    "this rule would draw {} orders; a sample holds at most {MAX_DRAWN}",
+                    drawn.len()
+                ),
+            ));
+        }
         let ids: Vec<OrderId> = drawn.iter().map(|(_, (id, _))| *id).collect();
         let orders = state.store().orders_by_ids(&ids).await?;
         let changes = orders
@@ -237,7 +274,7 @@ pub async fn own_sample(state: &AppState, viewer: &Viewer, id: i64) -> ApiResult
 /// The viewer's line's samples, newest first.
 pub async fn samples(state: &AppState, viewer: &Viewer, limit: u32) -> ApiResult<Vec<Sample>> {
     let head = line_head(viewer)?;
-    Ok(state.store().samples(&head, limit.clamp(1, 100)).await?)
+    Ok(state.store().samples(&head, limit.clamp(1, 20)).await?)
 }
 
 /// Records what the inspection of a drawn order found (again, if it was recorded
@@ -259,6 +296,7 @@ pub async fn record_finding(
     if req.verdict == Verdict::Flawed && finding.is_none() {
         return Err(ApiError::invalid("finding", "say what was found wanting"));
     }
+    active_line_head(state, viewer).await?;
     for attempt in 1.. {
         let mut sample = own_sample(state, viewer, id).await?;
         let order_id = OrderId::new(req.order_id);
@@ -278,6 +316,14 @@ pub async fn record_finding(
             .order(order_id)
             .await?
             .ok_or_else(ApiError::not_found)?;
+        // An order that has left the line since the draw is no longer the line's to
+        // inspect.
+        if !viewer.can_see(&*state.org().await?, &order) {
+            return Err(ApiError::invalid(
+                "order_id",
+                "this order is no longer with a unit of your line",
+            ));
+        }
         let data = json!({"period": sample.period, "by": sample.owner, "verdict": req.verdict});
         let change = bumped(
             order,
@@ -347,7 +393,7 @@ pub mod api {
         State(state): State<AppState>,
         CurrentUser(v): CurrentUser,
     ) -> ApiResult<Json<Vec<Sample>>> {
-        super::samples(&state, &v, 50).await.map(Json)
+        super::samples(&state, &v, 20).await.map(Json)
     }
 
     async fn one(

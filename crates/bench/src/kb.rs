@@ -227,6 +227,7 @@ fn generate_article(i: usize, rng: &mut StdRng) -> Article {
         uses: 0,
         helpful: 0,
         not_helpful: 0,
+        contribution: None,
     }
 }
 

@@ -237,6 +237,37 @@ pub struct Article {
     pub helpful: u64,
     #[serde(default)]
     pub not_helpful: u64,
+    /// A handling unit's submission (部门报送): an answer script or a policy
+    /// interpretation for the hotline to review.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contribution: Option<Contribution>,
+}
+
+/// Who submitted an article from outside the hotline, and whether it is urgent (an
+/// urgent script waits for the hotline's supervisors to publish it at once, pinned).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Contribution {
+    #[schema(value_type = String)]
+    pub unit: UnitCode,
+    pub by: String,
+    pub urgent: bool,
+}
+
+/// What a handling unit may submit: answer scripts and policy interpretations.
+pub fn contributable(m: Material) -> bool {
+    matches!(m, Material::Script | Material::Interpretation)
+}
+
+impl Article {
+    /// A policy interpretation not yet published whose policy takes effect (its source's
+    /// date) between `today` and `today + days`: the hotline is reminded of it.
+    pub fn release_due(&self, today: NaiveDate, days: u64) -> Option<NaiveDate> {
+        let unpublished = matches!(self.status, ArticleStatus::Draft | ArticleStatus::InReview);
+        let release = self.content.source.as_ref().and_then(|s| s.date)?;
+        let soon = today <= release && release <= today + chrono::Days::new(days);
+        (self.content.material == Material::Interpretation && unpublished && soon)
+            .then_some(release)
+    }
 }
 
 impl Article {
@@ -376,6 +407,10 @@ pub fn kb_apply(
         KbAction::Publish => {
             a.status = Published;
             a.published_at = Some(now);
+            // A department's urgent script is pinned as the hotline's own would be.
+            if article.contribution.as_ref().is_some_and(|c| c.urgent) {
+                a.pinned = true;
+            }
             matches!(article.status, Draft | InReview)
         }
         KbAction::Withdraw => {

@@ -67,6 +67,12 @@ impl Actor {
     fn lead_handler(&self, order: &Order) -> bool {
         self.has(Role::Handler) && self.unit.is_some() && self.unit == order.unit
     }
+    /// A handler of the sub-unit the lead unit forwarded the order to (二级派单).
+    fn sub_handler(&self, order: &Order) -> bool {
+        self.has(Role::Handler)
+            && self.unit.is_some()
+            && order.forward.as_ref().map(|f| &f.unit) == self.unit.as_ref()
+    }
     fn co_handler(&self, order: &Order) -> bool {
         self.has(Role::Handler)
             && self
@@ -103,7 +109,9 @@ crate::order::wire_enum!(
                  LineTakeOver = "line-take-over", InterimReply = "interim-reply",
                  Correct = "correct", RequestCorrection = "correction",
                  ApproveCorrection = "correction/approve",
-                 RejectCorrection = "correction/reject" }
+                 RejectCorrection = "correction/reject", Forward = "forward",
+                 AcceptForward = "forward/accept", ReturnForward = "forward/return",
+                 ReplyForward = "forward/reply", RecallForward = "forward/recall" }
 );
 
 /// Everything that can be done to an order (the table of `docs/lifecycle.md`).
@@ -204,6 +212,29 @@ pub enum Action {
     RejectCorrection {
         note: Option<String>,
     },
+    /// The lead unit passes the order on to a sub-unit (二级派单), with a deadline no
+    /// later than the order's (the order's own day if none is given).
+    Forward {
+        unit: UnitCode,
+        deadline: Option<chrono::NaiveDate>,
+        note: Option<String>,
+    },
+    /// The sub-unit takes the forwarded order on.
+    AcceptForward,
+    /// The sub-unit sends it back to the lead unit, with the reason.
+    ReturnForward {
+        reason: String,
+    },
+    /// The sub-unit replies to the lead unit, which reviews it and replies to the
+    /// hotline itself.
+    ReplyForward {
+        content: String,
+        resolved: bool,
+    },
+    /// The lead unit takes the order back from the sub-unit.
+    RecallForward {
+        note: Option<String>,
+    },
     /// The hotline's review passes the reply: the callback may follow.
     ApproveReply {
         note: Option<String>,
@@ -278,6 +309,11 @@ impl Action {
             Action::RequestCorrection { .. } => E::CorrectionRequested,
             Action::ApproveCorrection { .. } => E::CorrectionApproved,
             Action::RejectCorrection { .. } => E::CorrectionRejected,
+            Action::Forward { .. } => E::Forwarded,
+            Action::AcceptForward => E::ForwardAccepted,
+            Action::ReturnForward { .. } => E::ForwardReturned,
+            Action::ReplyForward { .. } => E::ForwardReplied,
+            Action::RecallForward { .. } => E::ForwardRecalled,
             Action::RejectReply { .. } => E::ReplyRejected,
             Action::Note { .. } => E::Noted,
             Action::Callback { .. } => E::CalledBack,
@@ -396,7 +432,12 @@ fn check_permission(order: &Order, action: &Action, actor: &Actor) -> Result<(),
         | Action::RequestExtension { .. }
         | Action::Reply { .. }
         | Action::InterimReply { .. }
-        | Action::RequestCorrection { .. } => actor.lead_handler(order),
+        | Action::RequestCorrection { .. }
+        | Action::Forward { .. }
+        | Action::RecallForward { .. } => actor.lead_handler(order),
+        Action::AcceptForward | Action::ReturnForward { .. } | Action::ReplyForward { .. } => {
+            actor.sub_handler(order)
+        }
         // The owning hotline answers for its classification; a hotline above corrects
         // an order only once it owns it.
         Action::Correct { .. } => actor.own_staff_with(&[Operator, Dispatcher, Supervisor]),
@@ -429,6 +470,7 @@ fn check_permission(order: &Order, action: &Action, actor: &Actor) -> Result<(),
         Action::Note { .. } => {
             actor.lead_handler(order)
                 || actor.co_handler(order)
+                || actor.sub_handler(order)
                 || actor.staff_with(&[Operator, VendorOperator, Dispatcher, Supervisor])
         }
         Action::Callback { .. } => actor.staff_with(&[Operator, VendorOperator, Dispatcher]),
@@ -564,6 +606,7 @@ fn change(
         Action::ApproveReturn { note } => {
             require(o, name, o.status == ReturnRequested)?;
             *data = json!({"unit": o.unit});
+            o.correction_request = None;
             o.status = Registered;
             o.unit = None;
             o.co_units.clear();
@@ -574,6 +617,7 @@ fn change(
         Action::Recall { note } => {
             require(o, name, o.status == Dispatched)?;
             *data = json!({"unit": o.unit});
+            o.correction_request = None;
             o.status = Registered;
             o.unit = None;
             o.co_units.clear();
@@ -644,7 +688,8 @@ fn change(
             resolved,
             review,
         } => {
-            require(o, name, o.status == InProgress)?;
+            // With a sub-unit still on it, the lead unit takes it back first.
+            require(o, name, o.status == InProgress && !forward_open(o))?;
             non_empty("content", content)?;
             o.status = Replied;
             o.reply_review = *review;
@@ -710,8 +755,11 @@ fn change(
                 o.co_units.push(held.clone());
             }
             // The head takes it on: in progress at once, the deadline unchanged; an
-            // extension the unit asked for is the unit's, and goes.
+            // extension the unit asked for is the unit's, and goes, as does a
+            // sub-unit's part.
             o.extension = None;
+            o.forward = None;
+            o.correction_request = None;
             o.status = InProgress;
             o.accepted_at.get_or_insert(now);
             o.accept_deadline = None;
@@ -750,6 +798,12 @@ fn change(
                 });
             }
             *data = correct(o, fix, ctx);
+            if data.as_object().is_some_and(|m| m.is_empty()) {
+                return Err(TransitionError::Invalid {
+                    field: "kind",
+                    problem: "nothing to correct: each value given is the order's already".into(),
+                });
+            }
             Ok(Some(reason.clone()))
         }
         Action::RequestCorrection { kind, reason } => {
@@ -800,6 +854,73 @@ fn change(
                 "kind": asked.as_ref().map(|r| r.kind),
                 "unit": asked.and_then(|r| r.unit),
             });
+            Ok(note.clone())
+        }
+        Action::Forward {
+            unit,
+            deadline,
+            note,
+        } => {
+            require(o, name, o.status == InProgress && !forward_open(o))?;
+            if o.unit.as_ref() == Some(unit) || o.co_units.contains(unit) {
+                return Err(TransitionError::Invalid {
+                    field: "unit",
+                    problem: "forward to a sub-unit, not to a unit already on the order".into(),
+                });
+            }
+            let due = forward_deadline(o, *deadline, now)?;
+            o.forward = Some(Forward {
+                unit: unit.clone(),
+                deadline: due,
+                status: ForwardStatus::Forwarded,
+                at: now,
+                by: actor.username.clone(),
+                reply: None,
+            });
+            *data = json!({"unit": unit, "deadline": due});
+            Ok(note.clone())
+        }
+        Action::AcceptForward => {
+            let waiting = forward_is(o, ForwardStatus::Forwarded);
+            require(o, name, o.status == InProgress && waiting)?;
+            if let Some(f) = o.forward.as_mut() {
+                f.status = ForwardStatus::Accepted;
+            }
+            Ok(None)
+        }
+        Action::ReturnForward { reason } => {
+            require(o, name, o.status == InProgress && forward_open(o))?;
+            non_empty("reason", reason)?;
+            let f = o.forward.take();
+            *data = json!({"unit": f.map(|f| f.unit)});
+            Ok(Some(reason.clone()))
+        }
+        Action::ReplyForward { content, resolved } => {
+            let accepted = forward_is(o, ForwardStatus::Accepted);
+            require(o, name, o.status == InProgress && accepted)?;
+            non_empty("content", content)?;
+            if let Some(f) = o.forward.as_mut() {
+                f.status = ForwardStatus::Replied;
+                f.reply = Some(Reply {
+                    content: content.clone(),
+                    resolved: *resolved,
+                    at: now,
+                    by: actor.username.clone(),
+                    unit: actor.unit.clone(),
+                });
+            }
+            let on_time = o
+                .forward
+                .as_ref()
+                .and_then(|f| f.deadline)
+                .is_none_or(|d| now <= d);
+            *data = json!({"resolved": resolved, "on_time": on_time});
+            Ok(Some(content.clone()))
+        }
+        Action::RecallForward { note } => {
+            require(o, name, o.status == InProgress && forward_open(o))?;
+            let f = o.forward.take();
+            *data = json!({"unit": f.map(|f| f.unit)});
             Ok(note.clone())
         }
         Action::ApproveReply { note } => {
@@ -861,6 +982,7 @@ fn change(
             o.extension = None;
             o.extension_days = 0;
             o.deadline_from = Some(now);
+            o.forward = None;
             let deadline = ctx
                 .rules
                 .handling_deadline(ctx.calendar, o.kind, o.urgent, now);
@@ -956,6 +1078,40 @@ fn move_up(
     Ok(())
 }
 
+/// A sub-unit has the order before it (forwarded or accepted, not yet replied).
+fn forward_open(o: &Order) -> bool {
+    o.forward
+        .as_ref()
+        .is_some_and(|f| f.status != ForwardStatus::Replied)
+}
+
+fn forward_is(o: &Order, status: ForwardStatus) -> bool {
+    o.forward.as_ref().is_some_and(|f| f.status == status)
+}
+
+/// The end of the day given, from today to the order's own deadline (that day if
+/// none is given; none if the order has none).
+fn forward_deadline(
+    o: &Order,
+    day: Option<chrono::NaiveDate>,
+    now: Timestamp,
+) -> Result<Option<Timestamp>, TransitionError> {
+    let own = o
+        .deadline
+        .map(|d| d.with_timezone(&crate::shanghai()).date_naive());
+    let Some(day) = day.or(own) else {
+        return Ok(None);
+    };
+    let today = now.with_timezone(&crate::shanghai()).date_naive();
+    if day < today || own.is_some_and(|own| day > own) {
+        return Err(TransitionError::Invalid {
+            field: "deadline",
+            problem: "must be a day from today to the order's own deadline".into(),
+        });
+    }
+    Ok(Some(crate::rules::end_of_day(day)))
+}
+
 /// Applies a correction; the event's data names each change (`{"from","to"}`, the
 /// addresses only as changed: the timeline keeps no personal data the retention rule
 /// would have to find).
@@ -963,6 +1119,8 @@ fn correct(o: &mut Order, fix: &Correction, ctx: &Context<'_>) -> serde_json::Va
     let mut changes = serde_json::Map::new();
     if let Some(kind) = fix.kind.filter(|k| *k != o.kind) {
         changes.insert("kind".into(), json!({"from": o.kind, "to": kind}));
+        // A unit's request for another kind is answered by this one.
+        o.correction_request = None;
         // A report's requester stays withheld once the kind no longer says so.
         if o.kind.hides_requester() && !kind.hides_requester() && !o.confidential {
             o.confidential = true;
@@ -970,7 +1128,10 @@ fn correct(o: &mut Order, fix: &Correction, ctx: &Context<'_>) -> serde_json::Va
         }
         o.kind = kind;
         let previous = o.deadline;
-        recount_deadline(o, ctx);
+        // A reply was measured against the deadline of its day: that stays.
+        if o.reply.is_none() {
+            recount_deadline(o, ctx);
+        }
         if o.deadline != previous {
             changes.insert(
                 "deadline".into(),
@@ -1233,5 +1394,17 @@ fn probe(name: ActionName, actor: &Actor) -> Action {
         },
         ActionName::ApproveCorrection => Action::ApproveCorrection { note: None },
         ActionName::RejectCorrection => Action::RejectCorrection { note: None },
+        ActionName::Forward => Action::Forward {
+            unit: UnitCode::parse("probe-unit").expect("a valid code"),
+            deadline: None,
+            note: None,
+        },
+        ActionName::AcceptForward => Action::AcceptForward,
+        ActionName::ReturnForward => Action::ReturnForward { reason: text() },
+        ActionName::ReplyForward => Action::ReplyForward {
+            content: text(),
+            resolved: true,
+        },
+        ActionName::RecallForward => Action::RecallForward { note: None },
     }
 }

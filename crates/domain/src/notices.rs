@@ -43,6 +43,10 @@ pub fn recipients(order: &Order, event: &Event) -> Vec<UnitCode> {
         // The unit that asked for a kind correction hears the decision; the lead unit
         // hears of a correction the hotline made (its deadline may have moved).
         CorrectionApproved | CorrectionRejected => named("unit"),
+        // 二级派单: the sub-unit hears of a forward and of its recall, the lead unit of
+        // the sub-unit's return and reply.
+        Forwarded | ForwardRecalled => named("unit"),
+        ForwardReturned | ForwardReplied => lead(),
         Corrected => lead(),
         // 提级办理: the request waits at the hotline above; its decision, or a take-over,
         // is for the hotline the order came from.
@@ -139,7 +143,10 @@ mod tests {
                 EventKind::ReturnApproved
                 | EventKind::Recalled
                 | EventKind::CorrectionApproved
-                | EventKind::CorrectionRejected => &["cd-sw"],
+                | EventKind::CorrectionRejected
+                | EventKind::Forwarded
+                | EventKind::ForwardRecalled => &["cd-sw"],
+                EventKind::ForwardReturned | EventKind::ForwardReplied => &["cd-jt"],
                 EventKind::ReturnRequested
                 | EventKind::ExtensionRequested
                 | EventKind::CorrectionRequested

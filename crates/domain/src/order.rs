@@ -136,6 +136,9 @@ wire_enum!(
                 CorrectionApproved = "correction_approved",
                 CorrectionRejected = "correction_rejected",
                 Sampled = "sampled", Inspected = "inspected",
+                Forwarded = "forwarded", ForwardAccepted = "forward_accepted",
+                ForwardReturned = "forward_returned", ForwardReplied = "forward_replied",
+                ForwardRecalled = "forward_recalled",
                 PersonalDataPurged = "personal_data_purged" }
 );
 
@@ -377,6 +380,31 @@ pub struct Reply {
     pub unit: Option<UnitCode>,
 }
 
+wire_enum!(
+    /// Where a second-level dispatch (二级派单) stands at the sub-unit.
+    ForwardStatus { Forwarded = "forwarded", Accepted = "accepted", Replied = "replied" }
+);
+
+/// A second-level dispatch (二级派单): the lead unit passed the order on to one of its
+/// sub-units, which handles it for the lead unit and replies to it; the lead unit
+/// reviews that reply and replies to the hotline itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Forward {
+    pub unit: UnitCode,
+    /// The sub-unit's deadline: no later than the order's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub deadline: Option<Timestamp>,
+    #[schema(value_type = String)]
+    pub status: ForwardStatus,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+    pub by: String,
+    /// The sub-unit's reply to the lead unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<Reply>,
+}
+
 /// An interim reply (阶段性答复): what the unit is doing about a matter it cannot finish
 /// in time, and by when it expects to; the requester reads it on the portal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -574,6 +602,9 @@ pub struct Order {
     /// A unit's request to correct the kind, waiting for the dispatcher.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correction_request: Option<CorrectionRequest>,
+    /// The lead unit's second-level dispatch to a sub-unit (二级派单), this round.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forward: Option<Forward>,
     /// Bumped by every change; a write that finds another version lost a race.
     pub version: i64,
 }
@@ -652,6 +683,7 @@ impl Order {
             deadline_from: (rules.clock_start == ClockStart::Registration).then_some(now),
             extension_days: 0,
             correction_request: None,
+            forward: None,
             version: 1,
         };
         let event = Event {
@@ -668,6 +700,19 @@ impl Order {
     /// Whether the requester's identity must never reach a handling unit.
     pub fn hides_requester(&self) -> bool {
         self.confidential || self.kind.hides_requester()
+    }
+
+    /// The units besides the lead that have the order before them: its co-units and a
+    /// sub-unit it was forwarded to (what a unit's list finds it by), once each.
+    pub fn units_sharing(&self) -> Vec<UnitCode> {
+        let mut out = self.co_units.clone();
+        if let Some(f) = &self.forward
+            && !out.contains(&f.unit)
+            && self.unit.as_ref() != Some(&f.unit)
+        {
+            out.push(f.unit.clone());
+        }
+        out
     }
 
     /// How the order stands against its handling deadline: while it awaits a reply,

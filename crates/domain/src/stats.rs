@@ -62,6 +62,13 @@ pub mod measure {
     pub const COMPLETED_ON_TIME: &str = "a_dot";
     /// The measures keyed by unit and due day.
     pub const ASSESSMENT_DUE: [&str; 2] = [COMPLETION_DUE, COMPLETED_ON_TIME];
+    /// Second-level dispatches (二级派单) a sub-unit received, keyed by the sub-unit, on
+    /// the forward's day; its replies to the lead unit, and those within its deadline,
+    /// on the reply's day.
+    pub const FORWARDS: &str = "a_fwd";
+    pub const FORWARD_REPLIES: &str = "a_frep";
+    pub const FORWARD_ON_TIME: &str = "a_frot";
+    pub const FORWARD: [&str; 3] = [FORWARDS, FORWARD_REPLIES, FORWARD_ON_TIME];
 
     /// The assessment measures, in the order of [`crate::assessment::Tally`]'s fields.
     pub const ASSESSMENT: [&str; 9] = [
@@ -230,6 +237,19 @@ pub fn facts(order: &Order, events: &[Event], topics: &[String]) -> Facts {
             EventKind::ReplyApproved => add(day_number(e.at), REVIEW, "approved"),
             EventKind::ReplyRejected => add(day_number(e.at), REVIEW, "rejected"),
             EventKind::InterimReplied => add(day_number(e.at), INTERIM, ""),
+            EventKind::Forwarded => {
+                if let Some(unit) = e.data["unit"].as_str() {
+                    add(day_number(e.at), FORWARDS, unit);
+                }
+            }
+            EventKind::ForwardReplied => {
+                if let Some(unit) = &e.unit {
+                    add(day_number(e.at), FORWARD_REPLIES, unit.as_str());
+                    if e.data["on_time"].as_bool() == Some(true) {
+                        add(day_number(e.at), FORWARD_ON_TIME, unit.as_str());
+                    }
+                }
+            }
             _ => {}
         }
     }

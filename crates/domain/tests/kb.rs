@@ -47,6 +47,7 @@ fn draft() -> Article {
         uses: 0,
         helpful: 0,
         not_helpful: 0,
+        contribution: None,
     }
 }
 

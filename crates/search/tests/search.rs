@@ -33,6 +33,7 @@ fn article(id: i64, title: &str, question: &str, answer: &str, region: Option<&s
         uses: 0,
         helpful: 0,
         not_helpful: 0,
+        contribution: None,
     }
 }
 

@@ -1051,6 +1051,7 @@ fn kb_article(title: &str) -> hotline_domain::kb::Article {
         uses: 0,
         helpful: 0,
         not_helpful: 0,
+        contribution: None,
     }
 }
 

@@ -187,6 +187,8 @@ pub const ACCOUNTS: &[(&str, &str, Option<&str>)] = &[
     ("sc-dispatcher", "dispatcher", Some("sc12345")),
     ("op-12315", "operator", Some("sc12315")),
     ("sc-rst-line", "line_supervisor", Some("sc-rst")),
+    ("jj-handler", "handler", Some("cd-jj")),
+    ("cxl-handler", "handler", Some("cd-jj-cxl")),
 ];
 
 /// Lines (条线): (unit, the provincial department heading its line).
@@ -343,7 +345,7 @@ const STREETS: [&str; 10] = [
 
 /// Orders of the demo's two months of history, and of its queues (see [`load_queues`]).
 const HISTORY: usize = 300;
-const QUEUED: usize = 16;
+const QUEUED: usize = 17;
 
 /// The demo's enterprise requester (its credit code passes GB 32100's check).
 fn demo_enterprise() -> hotline_domain::Enterprise {
@@ -446,6 +448,7 @@ pub async fn load(state: &AppState) -> ApiResult<bool> {
     load_queues(state).await?;
     load_articles(state).await?;
     load_line_sample(state).await?;
+    load_submissions(state).await?;
     let record = crate::audit::system(
         state,
         "demo.load",
@@ -454,6 +457,46 @@ pub async fn load(state: &AppState) -> ApiResult<bool> {
     );
     state.store().append_audit(record).await?;
     Ok(true)
+}
+
+/// Two departments' submissions wait for the Chengdu hotline's review (部门报送): the
+/// transport bureau's urgent script, and the housing bureau's interpretation of a
+/// policy taking effect in three days (a reminder on the knowledge base's page).
+async fn load_submissions(state: &AppState) -> ApiResult<()> {
+    let addr = crate::audit::ClientAddr(None);
+    let person = |name: &'static str| async move {
+        state
+            .store()
+            .user_by_username(name)
+            .await?
+            .map(Viewer::new)
+            .ok_or_else(ApiError::not_found)
+    };
+    let release = state.today() + chrono::Days::new(3);
+    let submissions = [
+        (
+            "handler",
+            serde_json::json!({"title": "地铁施工临时封闭人民南路辅道的答复口径",
+                "question": "人民南路辅道为什么封闭？何时恢复通行？",
+                "answer": "因地铁施工需要，人民南路辅道临时封闭，预计两周后恢复通行，请绕行人民中路。",
+                "category": "交通出行/道路施工", "material": "script", "urgent": true,
+                "issuing_unit": "成都市交通运输局"}),
+        ),
+        (
+            "handler2",
+            serde_json::json!({"title": "住房公积金提取新规解读",
+                "question": "公积金提取新规有哪些变化？",
+                "answer": "新规施行后，租房提取额度按实际租金提取，每月一次。",
+                "category": "住房保障/住房公积金", "material": "interpretation",
+                "issuing_unit": "成都市住房和城乡建设局",
+                "source": {"title": "关于调整住房公积金提取政策的通知", "date": release.to_string()}}),
+        ),
+    ];
+    for (user, body) in submissions {
+        let input = serde_json::from_value(body).map_err(|e| ApiError::internal(e.to_string()))?;
+        crate::kb::create_article(state, &person(user).await?, &addr, input).await?;
+    }
+    Ok(())
 }
 
 /// The 人社 line's head has drawn this month's sample (or last month's, early in a
@@ -1002,6 +1045,47 @@ async fn load_queues(state: &AppState) -> ApiResult<()> {
     )
     .await?;
     register_matter(state, MATTERS[8], 5, now - Duration::minutes(15), "sc12315").await?;
+    // 二级派单: the 锦江 district government passed a matter on to its 春熙路 street
+    // office, which has replied; the district reviews it before replying itself.
+    let (district, street) = (person("jj-handler").await?, person("cxl-handler").await?);
+    let passed = queue_order(state, 3, 0, now - Duration::hours(28)).await?;
+    act(
+        &dispatcher,
+        passed.id,
+        crate::orders::ActionInput::Dispatch(crate::orders::DispatchBody {
+            unit: "cd-jj".into(),
+            co_units: Vec::new(),
+            note: Some("请区政府组织核处".into()),
+            domain: None,
+        }),
+    )
+    .await?;
+    act(&district, passed.id, crate::orders::ActionInput::Accept).await?;
+    act(
+        &district,
+        passed.id,
+        crate::orders::ActionInput::Forward(crate::orders::ForwardBody {
+            unit: "cd-jj-cxl".into(),
+            deadline: None,
+            note: Some("请街道现场核实处理，并答复区政府".into()),
+        }),
+    )
+    .await?;
+    act(
+        &street,
+        passed.id,
+        crate::orders::ActionInput::AcceptForward,
+    )
+    .await?;
+    act(
+        &street,
+        passed.id,
+        crate::orders::ActionInput::ReplyForward(crate::orders::ForwardReplyBody {
+            content: "街道已会同社区现场核实，已责令整改，诉求人表示认可".into(),
+            resolved: true,
+        }),
+    )
+    .await?;
     act(
         &dispatcher,
         asked.id,

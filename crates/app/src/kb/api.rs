@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/kb/search", get(search))
         .route("/api/v1/kb/suggest", get(suggest))
         .route("/api/v1/kb/pinned", get(pinned))
+        .route("/api/v1/kb/contributions", get(contributions))
         .route("/api/v1/kb/synonyms", get(get_synonyms).put(put_synonyms))
         .route(
             "/api/v1/kb/import",
@@ -32,6 +33,25 @@ pub fn router() -> Router<AppState> {
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct Items<T> {
     items: Vec<T>,
+}
+
+/// Days ahead a policy's date reminds the hotline of an unpublished interpretation.
+pub const RELEASE_REMINDER_DAYS: u64 = 7;
+
+async fn contributions(
+    State(state): State<AppState>,
+    CurrentUser(v): CurrentUser,
+) -> ApiResult<Json<Contributions>> {
+    let org = state.org().await?;
+    let staff = kb_hotline(&org, &v).is_some() && v.grants(Capability::EditKnowledge);
+    if !staff && contributes_to(&org, &v).is_none() {
+        return Err(ApiError::forbidden(
+            "for a hotline's knowledge staff and the handling units that submit to it",
+        ));
+    }
+    contributions_for(&state, &v, RELEASE_REMINDER_DAYS)
+        .await
+        .map(Json)
 }
 
 async fn create(

@@ -435,6 +435,7 @@ mod tests {
             uses: 0,
             helpful: 0,
             not_helpful: 0,
+            contribution: None,
         }
     }
 

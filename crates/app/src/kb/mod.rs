@@ -128,8 +128,28 @@ fn may_read(org: &Org, v: &Viewer, a: &Article) -> bool {
     let writer = actor_for(org, v, &a.hotline);
     let staff = writer.owning_staff && v.grants(Capability::EditKnowledge);
     staff
+        || contributed_by_unit_of(v, a)
         || (a.status == ArticleStatus::Published
             && reading_region(org, v).is_none_or(|r| a.content.applies_to(&r)))
+}
+
+/// The article was submitted by the viewer's unit (its handlers follow it).
+fn contributed_by_unit_of(v: &Viewer, a: &Article) -> bool {
+    a.contribution.as_ref().is_some_and(|c| {
+        v.grants(Capability::HandleOrders) && v.user.unit.as_ref() == Some(&c.unit)
+    })
+}
+
+/// The hotline a handling unit's staff submit answer scripts and policy
+/// interpretations to (部门报送): the hotline their unit belongs to.
+pub fn contributes_to(org: &Org, v: &Viewer) -> Option<UnitCode> {
+    let unit = v.user.unit.as_ref()?;
+    let is_unit = org
+        .get(unit)
+        .is_some_and(|u| !u.kind.takes_requests() && u.active);
+    (v.grants(Capability::HandleOrders) && is_unit)
+        .then(|| v.home_hotline(org))
+        .flatten()
 }
 
 fn kb_error(e: KbError) -> ApiError {
@@ -251,6 +271,11 @@ pub async fn prepare_article(
     input: ArticleInput,
 ) -> ApiResult<(Article, hotline_domain::audit::AuditRecord)> {
     let org = state.org().await?;
+    if kb_hotline(&org, v).is_none()
+        && let Some(hotline) = contributes_to(&org, v)
+    {
+        return prepare_contribution(state, v, addr, hotline, input);
+    }
     let hotline = kb_hotline(&org, v)
         .cloned()
         .ok_or_else(|| ApiError::forbidden("only staff of a hotline write articles"))?;
@@ -276,6 +301,7 @@ pub async fn prepare_article(
         uses: 0,
         helpful: 0,
         not_helpful: 0,
+        contribution: None,
     };
     let action = if urgent {
         "kb.urgent_publish"
@@ -285,6 +311,132 @@ pub async fn prepare_article(
     let detail = serde_json::json!({"title": article.content.title, "status": status.as_str(), "pinned": urgent});
     let record = audit::by(v, addr, state, action, None, detail);
     Ok((article, record))
+}
+
+/// A handling unit's submission to its hotline (部门报送): an answer script or a policy
+/// interpretation (with the policy's date), in review at once; an urgent one waits on
+/// the hotline supervisors' page to be published with one click, pinned.
+fn prepare_contribution(
+    state: &AppState,
+    v: &Viewer,
+    addr: &ClientAddr,
+    hotline: UnitCode,
+    input: ArticleInput,
+) -> ApiResult<(Article, hotline_domain::audit::AuditRecord)> {
+    let unit = v.user.unit.clone().ok_or_else(ApiError::not_found)?;
+    let given = input.material;
+    let (content, urgent) = input.content();
+    if !given.is_some_and(hotline_domain::kb::contributable) {
+        return Err(ApiError::invalid(
+            "material",
+            "a unit submits an answer script (script) or a policy interpretation (interpretation)",
+        ));
+    }
+    let dated = content.source.as_ref().and_then(|s| s.date).is_some();
+    if content.material == Material::Interpretation && !dated {
+        return Err(ApiError::invalid(
+            "source.date",
+            "a policy interpretation gives the policy's date (source.date)",
+        ));
+    }
+    content
+        .check()
+        .map_err(|p| ApiError::invalid(p.field, p.problem))?;
+    let now = state.now();
+    let article = Article {
+        id: 0,
+        hotline,
+        status: ArticleStatus::InReview,
+        urgent,
+        pinned: false,
+        version: 1,
+        content,
+        created_by: v.user.username.clone(),
+        updated_by: v.user.username.clone(),
+        updated_at: now,
+        published_at: None,
+        uses: 0,
+        helpful: 0,
+        not_helpful: 0,
+        contribution: Some(hotline_domain::kb::Contribution {
+            unit: unit.clone(),
+            by: v.user.username.clone(),
+            urgent,
+        }),
+    };
+    let detail = serde_json::json!({"title": article.content.title, "unit": unit, "urgent": urgent, "material": article.content.material});
+    let record = audit::by(v, addr, state, "kb.contribute", None, detail);
+    Ok((article, record))
+}
+
+/// What waits for the viewer's hotline from its units (部门报送), for its knowledge
+/// staff: submissions in review, urgent ones first; and the policy interpretations
+/// not yet published whose policy takes effect within `days` (the reminder).
+pub async fn contributions_for(
+    state: &AppState,
+    v: &Viewer,
+    days: u64,
+) -> ApiResult<Contributions> {
+    let org = state.org().await?;
+    let today = state.today();
+    let own_unit = contributes_to(&org, v).is_some();
+    let mut waiting = Vec::new();
+    let mut reminders = Vec::new();
+    for status in [ArticleStatus::InReview, ArticleStatus::Draft] {
+        for a in list_for(state, v, Some(status), false, None, 500).await? {
+            if let Some(release) = a.release_due(today, days) {
+                reminders.push(ContributionLine::of(&a, Some(release)));
+            }
+            let submitted = a.contribution.is_some() && status == ArticleStatus::InReview;
+            if submitted && (own_unit || actor_for(&org, v, &a.hotline).owning_staff) {
+                waiting.push(ContributionLine::of(&a, None));
+            }
+        }
+    }
+    waiting.sort_by_key(|l| (!l.urgent, -l.id));
+    reminders.sort_by_key(|l| l.release);
+    Ok(Contributions { waiting, reminders })
+}
+
+/// `GET /api/v1/kb/contributions`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Contributions {
+    /// Submissions waiting for review, urgent first.
+    pub waiting: Vec<ContributionLine>,
+    /// Policy interpretations not yet published, their policy taking effect soon.
+    pub reminders: Vec<ContributionLine>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ContributionLine {
+    pub id: i64,
+    pub title: String,
+    #[schema(value_type = String)]
+    pub material: Material,
+    pub status: String,
+    pub urgent: bool,
+    /// The unit that submitted it, if a unit did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub unit: Option<UnitCode>,
+    /// The policy's date, for a reminder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub release: Option<NaiveDate>,
+}
+
+impl ContributionLine {
+    fn of(a: &Article, release: Option<NaiveDate>) -> Self {
+        ContributionLine {
+            id: a.id,
+            title: a.content.title.clone(),
+            material: a.content.material,
+            status: a.status.as_str().to_owned(),
+            urgent: a.contribution.as_ref().is_some_and(|c| c.urgent),
+            unit: a.contribution.as_ref().map(|c| c.unit.clone()),
+            release,
+        }
+    }
 }
 
 /// The article the viewer may act on or read, or 404.

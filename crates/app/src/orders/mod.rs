@@ -465,6 +465,9 @@ pub struct ListParams {
     pub evaluation: Option<CallbackResult>,
     /// `enterprise`: only the requests of enterprises (涉企诉求).
     pub requester: Option<String>,
+    /// `sub_units`: instead of the caller's unit's orders, those of the handling units
+    /// below it (a district government's townships; 二级派单), read only.
+    pub scope: Option<String>,
 }
 
 /// A named work queue of the order list.
@@ -561,9 +564,19 @@ async fn filter_for(
     org: &Org,
     p: ListParams,
 ) -> ApiResult<Option<OrderFilter>> {
-    let Some(scope) = viewer.scope(org) else {
+    let Some(mut scope) = viewer.scope(org) else {
         return Ok(None);
     };
+    if flag("scope", p.scope.as_deref(), "sub_units")? {
+        let below = viewer.sub_units(org);
+        if below.is_empty() {
+            return Err(ApiError::invalid(
+                "scope",
+                "the caller's unit has no handling units below it",
+            ));
+        }
+        scope = hotline_store::Scope::Units(below);
+    }
     let mut f = OrderFilter::new(scope);
     f.status = p.status;
     f.kind = p.kind;
@@ -897,6 +910,21 @@ pub struct CorrectBody {
     pub address: Option<String>,
     pub reason: String,
 }
+/// A second-level dispatch (二级派单) to a sub-unit of the lead unit.
+#[derive(Clone, Deserialize, utoipa::ToSchema)]
+pub struct ForwardBody {
+    /// The sub-unit: a handling unit below the lead unit (code or name).
+    pub unit: String,
+    /// `YYYY-MM-DD`, from today to the order's own deadline (that day if left out).
+    pub deadline: Option<String>,
+    pub note: Option<String>,
+}
+/// The sub-unit's reply to the lead unit.
+#[derive(Clone, Deserialize, utoipa::ToSchema)]
+pub struct ForwardReplyBody {
+    pub content: String,
+    pub resolved: bool,
+}
 /// A unit's request to correct the order's kind, for the dispatcher to decide.
 #[derive(Clone, Deserialize, utoipa::ToSchema)]
 pub struct CorrectionRequestBody {
@@ -969,6 +997,11 @@ pub enum ActionInput {
     RequestCorrection(CorrectionRequestBody),
     ApproveCorrection(NoteOptBody),
     RejectCorrection(NoteOptBody),
+    Forward(ForwardBody),
+    AcceptForward,
+    ReturnForward(ReasonBody),
+    ReplyForward(ForwardReplyBody),
+    RecallForward(NoteOptBody),
 }
 
 impl ActionInput {
@@ -1009,6 +1042,11 @@ impl ActionInput {
             N::RequestCorrection => Self::RequestCorrection(parse_json(body)?),
             N::ApproveCorrection => Self::ApproveCorrection(parse_json(body)?),
             N::RejectCorrection => Self::RejectCorrection(parse_json(body)?),
+            N::Forward => Self::Forward(parse_json(body)?),
+            N::AcceptForward => Self::AcceptForward,
+            N::ReturnForward => Self::ReturnForward(parse_json(body)?),
+            N::ReplyForward => Self::ReplyForward(parse_json(body)?),
+            N::RecallForward => Self::RecallForward(parse_json(body)?),
         })
     }
 
@@ -1048,6 +1086,11 @@ impl ActionInput {
             Self::RequestCorrection(_) => N::RequestCorrection,
             Self::ApproveCorrection(_) => N::ApproveCorrection,
             Self::RejectCorrection(_) => N::RejectCorrection,
+            Self::Forward(_) => N::Forward,
+            Self::AcceptForward => N::AcceptForward,
+            Self::ReturnForward(_) => N::ReturnForward,
+            Self::ReplyForward(_) => N::ReplyForward,
+            Self::RecallForward(_) => N::RecallForward,
         }
     }
 }
@@ -1138,7 +1181,7 @@ async fn resolve(
                 planned,
             }
         }
-        I::Correct(b) => correction(state, order, b).await?,
+        I::Correct(b) => correction(state, org, order, b).await?,
         I::RequestCorrection(b) => {
             check_len("reason", &b.reason, REASON_MAX, true)?;
             Action::RequestCorrection {
@@ -1146,8 +1189,44 @@ async fn resolve(
                 reason: b.reason,
             }
         }
-        I::ApproveCorrection(b) => Action::ApproveCorrection { note: b.note },
-        I::RejectCorrection(b) => Action::RejectCorrection { note: b.note },
+        I::Forward(b) => Action::Forward {
+            unit: {
+                opt_len("note", &b.note, REASON_MAX)?;
+                sub_unit(org, order, &b.unit)?
+            },
+            deadline: b
+                .deadline
+                .as_deref()
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .map(|d| dates::day("deadline", d))
+                .transpose()?,
+            note: b.note,
+        },
+        I::AcceptForward => Action::AcceptForward,
+        I::ReturnForward(b) => {
+            check_len("reason", &b.reason, REASON_MAX, true)?;
+            Action::ReturnForward { reason: b.reason }
+        }
+        I::ReplyForward(b) => {
+            check_len("content", &b.content, CONTENT_MAX, true)?;
+            Action::ReplyForward {
+                content: b.content,
+                resolved: b.resolved,
+            }
+        }
+        I::RecallForward(b) => {
+            opt_len("note", &b.note, REASON_MAX)?;
+            Action::RecallForward { note: b.note }
+        }
+        I::ApproveCorrection(b) => {
+            opt_len("note", &b.note, REASON_MAX)?;
+            Action::ApproveCorrection { note: b.note }
+        }
+        I::RejectCorrection(b) => {
+            opt_len("note", &b.note, REASON_MAX)?;
+            Action::RejectCorrection { note: b.note }
+        }
         I::ApproveReply(b) => Action::ApproveReply { note: b.note },
         I::RejectReply(b) => Action::RejectReply { reason: b.reason },
         I::Recall(b) => Action::Recall { note: b.note },
@@ -1213,13 +1292,53 @@ async fn resolve(
     })
 }
 
+/// The sub-unit a forward names: an active handling unit below the order's lead unit.
+fn sub_unit(org: &Org, order: &Order, given: &str) -> ApiResult<UnitCode> {
+    let lead = order
+        .unit
+        .as_ref()
+        .ok_or_else(|| ApiError::invalid("unit", "the order is at no unit"))?;
+    let code = match UnitCode::parse(given.trim()) {
+        Ok(code) if org.get(&code).is_some() => code,
+        _ => org
+            .resolve_within(given, Some(lead))
+            .map_err(|why| ApiError::invalid("unit", why))?,
+    };
+    let unit = org
+        .get(&code)
+        .ok_or_else(|| unknown_unit("unit", code.as_str()))?;
+    let below = code != *lead && org.is_same_or_above(lead, &code);
+    if !below || unit.kind.takes_requests() {
+        return Err(ApiError::invalid(
+            "unit",
+            format!("unit {code} is not a sub-unit of {lead}"),
+        ));
+    }
+    if !unit.active {
+        return Err(ApiError::invalid(
+            "unit",
+            format!("unit {code} is deactivated and receives nothing"),
+        ));
+    }
+    Ok(code)
+}
+
 /// A correction checked as an intake is: a domain of the taxonomy, a region on the
 /// list and a street within it. A street of the old region does not survive a region
 /// correction that leaves it out.
-async fn correction(state: &AppState, order: &Order, b: CorrectBody) -> ApiResult<Action> {
+async fn correction(
+    state: &AppState,
+    org: &Org,
+    order: &Order,
+    b: CorrectBody,
+) -> ApiResult<Action> {
     check_len("reason", &b.reason, REASON_MAX, true)?;
     opt_len("address", &b.address, 500)?;
     let domain = given_domain(state, b.domain.as_deref()).await?;
+    // A sub-centre keeps to its remit after a correction as at intake.
+    if domain.is_some() {
+        crate::remit::check_intake(state, org, &order.hotline, domain.as_ref()).await?;
+    }
     let region = b.region.clone().unwrap_or_else(|| order.region.clone());
     let street = match (&b.street, &b.region) {
         (Some(street), _) => Some(place_of(state, &region, Some(street)).await?),
@@ -1310,17 +1429,12 @@ fn dispatch_targets(
 }
 
 /// The order's text in the full-text index again, as it stands (a corrected kind
-/// withholds a whistleblower there too). A failure leaves the index as it was and is
-/// logged: the order itself is written.
+/// withholds a whistleblower there too). The order itself is written: a failure is
+/// logged and the index follower tries again at its next pass until it succeeds.
 async fn reindex_text(state: &AppState, id: OrderId) {
-    let texts = match state.store().order_texts(&[id]).await {
-        Ok(texts) => texts,
-        Err(e) => {
-            tracing::warn!(order = %id, error = %e, "order text not read for the index");
-            return;
-        }
-    };
-    if let Err(e) = state.order_search().reindex(texts).await {
-        tracing::warn!(order = %id, error = %e.message, "order text not indexed again");
+    let search = state.order_search();
+    search.mark_stale(id.get());
+    if let Err(e) = search.retry_stale(state).await {
+        tracing::warn!(order = %id, error = %e.message, "order text not indexed again yet");
     }
 }

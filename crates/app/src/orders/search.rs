@@ -25,6 +25,9 @@ pub struct OrderSearch {
     syncing: tokio::sync::Mutex<()>,
     /// Passes failed in a row (a full disk, a database away).
     failures: AtomicU32,
+    /// Orders whose indexed text must be replaced and could not be yet (a corrected
+    /// kind that now withholds a requester): each pass tries them again.
+    stale: std::sync::Mutex<std::collections::BTreeSet<i64>>,
 }
 
 impl OrderSearch {
@@ -33,6 +36,7 @@ impl OrderSearch {
             index: Arc::new(index),
             syncing: tokio::sync::Mutex::new(()),
             failures: AtomicU32::new(0),
+            stale: std::sync::Mutex::new(Default::default()),
         }
     }
 
@@ -88,6 +92,9 @@ impl OrderSearch {
                 }
             }
             Ok(indexed) => {
+                if let Err(e) = self.retry_stale(state).await {
+                    tracing::warn!(error = %e.message, "order texts not indexed again yet");
+                }
                 let streak = self.failures.swap(0, Ordering::Relaxed);
                 if streak > 0 {
                     tracing::info!(
@@ -101,6 +108,33 @@ impl OrderSearch {
                 }
             }
         }
+    }
+
+    /// Remembers an order whose indexed text must be replaced, for the next pass.
+    pub fn mark_stale(&self, id: i64) {
+        self.stale.lock().expect("stale set lock").insert(id);
+    }
+
+    /// Indexes the orders marked stale again; those that fail stay marked.
+    pub async fn retry_stale(&self, state: &AppState) -> ApiResult<()> {
+        let ids: Vec<i64> = std::mem::take(&mut *self.stale.lock().expect("stale set lock"))
+            .into_iter()
+            .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let order_ids: Vec<hotline_domain::OrderId> = ids
+            .iter()
+            .map(|i| hotline_domain::OrderId::new(*i))
+            .collect();
+        let done = match state.store().order_texts(&order_ids).await {
+            Ok(texts) => self.reindex(texts).await,
+            Err(e) => Err(e.into()),
+        };
+        if done.is_err() {
+            self.stale.lock().expect("stale set lock").extend(ids);
+        }
+        done
     }
 
     /// Indexes these orders' texts again where the index holds them already (orders

@@ -104,6 +104,9 @@ pub struct OrderView {
     /// A unit's request to correct the kind, waiting for the dispatcher.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub correction_request: Option<hotline_domain::CorrectionRequest>,
+    /// The lead unit's second-level dispatch to a sub-unit (二级派单).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forward: Option<hotline_domain::Forward>,
     pub version: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<Event>>,
@@ -202,6 +205,7 @@ impl OrderView {
             handling_escalation: o.handling_escalation,
             escalated_from: o.escalated_from,
             correction_request: o.correction_request,
+            forward: o.forward,
             version: o.version,
             events,
         }
@@ -312,6 +316,12 @@ pub fn withhold_requester(
     }
     if let Some(i) = order.interim_reply.as_mut() {
         mask(&mut i.content);
+    }
+    if let Some(c) = order.correction_request.as_mut() {
+        mask(&mut c.reason);
+    }
+    if let Some(r) = order.forward.as_mut().and_then(|f| f.reply.as_mut()) {
+        mask(&mut r.content);
     }
     let Some(events) = events else { return };
     events.retain(|e| !(by_staff(e) && STAFF_ONLY_EVENTS.contains(&e.kind)));

@@ -56,6 +56,21 @@ pub struct UnitLine {
     pub score: Option<f64>,
     pub weights: Weights,
     pub counts: Tally,
+    /// The handling unit this one is a sub-unit of (a township under its district
+    /// government), if any: its line is a breakdown under that unit's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// Second-level dispatches (二级派单) it received from its parent in the range.
+    pub forwards: ForwardTally,
+}
+
+/// A sub-unit's second-level dispatches: received, replied to the lead unit, and
+/// replied within the deadline the lead unit gave.
+#[derive(Debug, Default, Clone, Copy, Serialize, utoipa::ToSchema)]
+pub struct ForwardTally {
+    pub received: u64,
+    pub replied: u64,
+    pub replied_on_time: u64,
 }
 
 /// Who reads assessments: supervisors, inspectors, dispatchers and admins of a
@@ -122,16 +137,27 @@ pub async fn assess_units(
     })?;
     dates::report_range(from, to)?;
     let q = CountQuery {
-        measures: [&measure::ASSESSMENT[..], &measure::ASSESSMENT_DUE[..]].concat(),
+        measures: [
+            &measure::ASSESSMENT[..],
+            &measure::ASSESSMENT_DUE[..],
+            &measure::FORWARD[..],
+        ]
+        .concat(),
         from: shanghai_date(from),
         to: shanghai_date(to),
         hotlines: scope_hotlines(&scope),
         region_prefix: region.as_ref().map(region_prefix),
     };
     let as_of = day_number(to.min(state.now()));
-    let tallies = unit_tallies(counts(state, q).await?, as_of)
+    let mut counted = counts(state, q).await?;
+    let forwards = forward_tallies(&mut counted);
+    let mut tallies = unit_tallies(counted, as_of);
+    for unit in forwards.keys() {
+        tallies.entry(unit.clone()).or_default();
+    }
+    let tallies = tallies
         .into_iter()
-        .filter(|(_, t)| t.dispatches > 0);
+        .filter(|(u, t)| t.dispatches > 0 || forwards.contains_key(u));
     let weights = weights(state).await?;
     let mut lines: Vec<UnitLine> = tallies
         .map(|(unit, counts)| {
@@ -140,6 +166,11 @@ pub async fn assess_units(
                 .ok()
                 .and_then(|c| org.get(&c));
             UnitLine {
+                parent: record
+                    .and_then(|u| u.parent.as_ref())
+                    .filter(|p| org.get(p).is_some_and(|p| !p.kind.takes_requests()))
+                    .map(|p| p.to_string()),
+                forwards: forwards.get(&unit).copied().unwrap_or_default(),
                 name: record.map_or_else(|| unit.clone(), |u| u.name.clone()),
                 level: record.map_or("", |u| u.kind.as_str()).to_owned(),
                 rank: 0,
@@ -165,6 +196,24 @@ pub async fn assess_units(
         l.rank = *n;
     }
     Ok(lines)
+}
+
+/// Takes the second-level dispatch counters out of the sums, by sub-unit.
+fn forward_tallies(
+    counts: &mut BTreeMap<String, BTreeMap<String, u64>>,
+) -> BTreeMap<String, ForwardTally> {
+    let mut out: BTreeMap<String, ForwardTally> = BTreeMap::new();
+    for m in measure::FORWARD {
+        for (unit, n) in counts.remove(m).unwrap_or_default() {
+            let t = out.entry(unit).or_default();
+            match m {
+                measure::FORWARDS => t.received += n,
+                measure::FORWARD_REPLIES => t.replied += n,
+                _ => t.replied_on_time += n,
+            }
+        }
+    }
+    out
 }
 
 /// Each unit's tally from the assessment counters, counting the completions that

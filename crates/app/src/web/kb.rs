@@ -97,6 +97,41 @@ pub(super) struct KbHome {
     drafts: Vec<ArticleLine>,
     /// Published articles of the viewer's hotline whose validity ends within 7 days.
     expiring: Vec<(ArticleLine, String)>,
+    /// A handling unit's handler: may submit scripts and interpretations (部门报送).
+    contributor: bool,
+    /// Units' submissions waiting for review (urgent first) and reminders of policies
+    /// taking effect without a published interpretation.
+    waiting: Vec<SubmissionLine>,
+    reminders: Vec<SubmissionLine>,
+    /// May publish with one click beside a submission.
+    may_publish: bool,
+    csrf: String,
+}
+
+pub(super) struct SubmissionLine {
+    id: i64,
+    title: String,
+    material: &'static str,
+    from: String,
+    urgent: bool,
+    status: &'static str,
+    release: String,
+}
+
+fn submission_line(org: &Org, l: &crate::kb::ContributionLine) -> SubmissionLine {
+    SubmissionLine {
+        id: l.id,
+        title: l.title.clone(),
+        material: material_label(l.material),
+        from: l
+            .unit
+            .as_ref()
+            .map(|u| super::unit_name(org, Some(u.as_str())))
+            .unwrap_or_else(|| "本热线".into()),
+        urgent: l.urgent,
+        status: ArticleStatus::parse(&l.status).map_or("", status_label),
+        release: l.release.map(|d| d.to_string()).unwrap_or_default(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -179,7 +214,25 @@ pub(super) async fn kb_home(
                 })
                 .collect();
         }
+        let contributor = crate::kb::contributes_to(&org, v).is_some();
+        let (waiting, reminders) = if writer || contributor {
+            let c = crate::kb::contributions_for(&state, v, crate::kb::api::RELEASE_REMINDER_DAYS)
+                .await?;
+            let lines = |ls: &[crate::kb::ContributionLine]| {
+                ls.iter()
+                    .map(|l| submission_line(&org, l))
+                    .collect::<Vec<_>>()
+            };
+            (lines(&c.waiting), lines(&c.reminders))
+        } else {
+            (Vec::new(), Vec::new())
+        };
         Ok::<_, ApiError>(KbHome {
+            contributor,
+            waiting,
+            reminders,
+            may_publish: v.grants(Capability::PublishKnowledge),
+            csrf: csrf_token(&state, &user.token),
             me: Some(shell(&state, &org, &user)),
             searched: !text.trim().is_empty(),
             q: text.clone(),
@@ -483,6 +536,9 @@ pub(super) struct ArticleForm {
     source_title: String,
     #[serde(default)]
     source_number: String,
+    /// The policy's date (发布或施行日期), `YYYY-MM-DD`.
+    #[serde(default)]
+    source_date: String,
     urgent: Option<String>,
 }
 
@@ -504,6 +560,7 @@ impl ArticleForm {
             valid_to: c.valid_to.map(|d| d.to_string()).unwrap_or_default(),
             source_title: s.title,
             source_number: s.number.unwrap_or_default(),
+            source_date: s.date.map(|d| d.to_string()).unwrap_or_default(),
             urgent: None,
         }
     }
@@ -517,13 +574,14 @@ impl ArticleForm {
             .filter(|k| !k.is_empty())
             .map(str::to_owned)
             .collect();
+        let date = |s: &str| s.parse::<NaiveDate>();
+        let source_date = opt_field("source.date", &self.source_date, date)?;
         let source = blank_to_none(&self.source_title).map(|title| SourcePolicy {
             title,
             number: blank_to_none(&self.source_number),
-            date: None,
+            date: source_date,
             link: None,
         });
-        let date = |s: &str| s.parse::<NaiveDate>();
         Ok(ArticleInput {
             title: self.title.clone(),
             question: self.question.clone(),
@@ -550,6 +608,8 @@ pub(super) struct EditPage {
     f: ArticleForm,
     materials: Vec<Choice>,
     may_publish: bool,
+    /// A handling unit's submission (部门报送) rather than the hotline's own article.
+    contributing: bool,
     csrf: String,
     error: Option<String>,
 }
@@ -566,15 +626,22 @@ async fn edit_view(
         Err(e) => return page_error(e),
     };
     let v = &user.viewer;
-    if !writes_kb(v) {
+    let contributing =
+        id.is_none() && !writes_kb(v) && crate::kb::contributes_to(&org, v).is_some();
+    if !writes_kb(v) && !contributing {
         return refused("您的角色不编辑知识库。");
     }
     let current = (!f.material.is_empty()).then(|| f.material.clone());
+    let offered = Material::ALL
+        .iter()
+        .filter(|m| !contributing || hotline_domain::kb::contributable(**m))
+        .map(|m| m.as_str());
     EditPage {
         me: Some(shell(state, &org, user)),
         id,
+        contributing,
         materials: choices(
-            Material::ALL.iter().map(|m| m.as_str()),
+            offered,
             |m| Material::parse(m).map_or("", material_label),
             &current,
         ),

@@ -106,6 +106,11 @@ pub fn action(name: ActionName) -> &'static str {
         A::RequestCorrection => "申请更正诉求类型",
         A::ApproveCorrection => "同意更正诉求类型",
         A::RejectCorrection => "不同意更正诉求类型",
+        A::Forward => "二级派单（转下级单位办理）",
+        A::AcceptForward => "签收（上级单位转办）",
+        A::ReturnForward => "退回上级单位",
+        A::ReplyForward => "答复上级单位",
+        A::RecallForward => "收回二级派单",
     }
 }
 
@@ -139,6 +144,11 @@ pub fn event(kind: EventKind) -> &'static str {
         E::CorrectionRejected => "不同意更正诉求类型",
         E::Sampled => "条线抽查：抽中",
         E::Inspected => "条线抽查：检查结论",
+        E::Forwarded => "二级派单",
+        E::ForwardAccepted => "下级单位签收",
+        E::ForwardReturned => "下级单位退回",
+        E::ForwardReplied => "下级单位答复",
+        E::ForwardRecalled => "收回二级派单",
         E::Replied => "答复",
         E::Noted => "备注",
         E::CalledBack => "回访",

@@ -123,8 +123,19 @@ async fn view(
     .into_response()
 }
 
-async fn page(State(state): State<AppState>, user: ConsoleUser) -> Response {
-    view(&state, &user, None, None).await
+#[derive(Deserialize)]
+pub(super) struct PageQuery {
+    /// How many orders the draw just made took (after its redirect).
+    drawn: Option<usize>,
+}
+
+async fn page(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let message = q.drawn.map(|n| format!("已抽取 {n} 件工单。"));
+    view(&state, &user, message, None).await
 }
 
 #[derive(Deserialize)]
@@ -162,10 +173,8 @@ async fn draw(
         rule,
     };
     match crate::sampling::draw_sample(&state, &user.viewer, &addr, req).await {
-        Ok(s) => {
-            let done = format!("已抽取 {} 件工单。", s.items.len());
-            view(&state, &user, Some(done), None).await
-        }
+        // Redirected, so that reloading the page draws nothing again.
+        Ok(s) => Redirect::to(&format!("/console/line?drawn={}", s.items.len())).into_response(),
         Err(e) => (
             e.status,
             view(&state, &user, None, Some(form_error(&e))).await,

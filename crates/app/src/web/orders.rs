@@ -87,6 +87,8 @@ pub(super) struct OrdersQuery {
     evaluation: Option<String>,
     /// `enterprise`: the requests of enterprises only (涉企诉求).
     requester: Option<String>,
+    /// `sub_units`: the orders of the units below the viewer's (二级派单).
+    scope: Option<String>,
     format: Option<String>,
 }
 
@@ -266,6 +268,9 @@ pub(super) fn queues(org: &Org, v: &Viewer) -> Vec<(&'static str, &'static str)>
             ("/console/orders?status=dispatched", "待签收"),
             ("/console/orders?status=in_progress", "办理中"),
         ]);
+        if !v.sub_units(org).is_empty() {
+            out.push(("/console/orders?scope=sub_units", "下级单位工单"));
+        }
     }
     out.extend([
         ("/console/orders?sla=due_soon&sort=deadline", "即将到期"),
@@ -444,6 +449,7 @@ fn params_of(q: &OrdersQuery) -> ListParams {
             .and_then(|s| serde_json::from_value(serde_json::Value::String(s)).ok()),
         evaluation: nonempty(&q.evaluation).and_then(|s| CallbackResult::parse(&s).ok()),
         requester: nonempty(&q.requester).filter(|r| r == "enterprise"),
+        scope: nonempty(&q.scope).filter(|s| s == "sub_units"),
         limit: Some(50),
         ..ListParams::default()
     }
@@ -510,6 +516,7 @@ fn filters(q: &OrdersQuery) -> impl Iterator<Item = (&'static str, Option<String
         ("queue", &q.queue),
         ("evaluation", &q.evaluation),
         ("requester", &q.requester),
+        ("scope", &q.scope),
         ("sort", &q.sort),
     ]
     .into_iter()
@@ -670,6 +677,11 @@ pub(super) struct Detail {
     escalated_from: Option<String>,
     /// The latest interim reply (阶段性答复), with its planned day.
     interim: Option<String>,
+    /// The second-level dispatch (二级派单): to whom, by when, where it stands, and
+    /// the sub-unit's reply.
+    forward: Option<(String, Option<String>)>,
+    /// A unit's pending request to correct the kind, for the dispatcher to decide.
+    correction_request: Option<String>,
     handling_escalation: Option<String>,
 }
 
@@ -787,6 +799,8 @@ pub(super) struct ActionForm {
     correct: bool,
     /// The kind a unit asks the order corrected to.
     kind: bool,
+    /// A second-level dispatch's sub-unit and deadline.
+    forward: bool,
     into: bool,
     text: bool,
     text_field: &'static str,
@@ -826,7 +840,9 @@ pub(super) fn action_form(id: usize, name: ActionName) -> ActionForm {
         | A::TakeOver
         | A::LineTakeOver
         | A::Correct
-        | A::RequestCorrection => ("reason", "理由", true),
+        | A::RequestCorrection
+        | A::ReturnForward => ("reason", "理由", true),
+        A::ReplyForward => ("content", "答复上级单位的内容", true),
         A::Triage | A::Urge | A::Supervise | A::Escalate => ("note", "说明", true),
         A::Accept | A::Close | A::Merge => ("", "", false),
         A::Dispatch
@@ -839,7 +855,10 @@ pub(super) fn action_form(id: usize, name: ActionName) -> ActionForm {
         | A::AcceptEscalation
         | A::ApproveCorrection
         | A::RejectCorrection
+        | A::Forward
+        | A::RecallForward
         | A::Callback => ("note", "意见（可选）", false),
+        A::AcceptForward => ("", "", false),
     };
     ActionForm {
         id,
@@ -852,12 +871,13 @@ pub(super) fn action_form(id: usize, name: ActionName) -> ActionForm {
         planned: name == A::InterimReply,
         correct: name == A::Correct,
         kind: name == A::RequestCorrection,
+        forward: name == A::Forward,
         into: name == A::Merge,
         text: !text_field.is_empty(),
         text_field,
         text_label,
         text_required,
-        resolved: matches!(name, A::Reply | A::Callback),
+        resolved: matches!(name, A::Reply | A::Callback | A::ReplyForward),
         open: false,
         typed: Typed::default(),
     }
@@ -917,6 +937,8 @@ pub(super) struct OrderPage {
     correct_domains: Vec<(String, String)>,
     /// The kinds (wire name, label), for a correction.
     kinds: Vec<(&'static str, &'static str)>,
+    /// The viewer's sub-units (code, name), for a second-level dispatch.
+    sub_units: Vec<(String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -1129,6 +1151,40 @@ pub(super) async fn build_order_page(
         reopens: view.reopens,
         deadline_note: deadline_note(state, &view).await?,
         calendar_incomplete: view.calendar_incomplete,
+        correction_request: view.correction_request.as_ref().map(|c| {
+            format!(
+                "申请更正为“{}”：{}（{} 于 {}）",
+                labels::kind(c.kind.as_str()),
+                c.reason,
+                c.requested_by,
+                when(&c.requested_at)
+            )
+        }),
+        forward: view.forward.as_ref().map(|f| {
+            let stands = match f.status {
+                hotline_domain::ForwardStatus::Forwarded => "待下级单位签收",
+                hotline_domain::ForwardStatus::Accepted => "下级单位办理中",
+                hotline_domain::ForwardStatus::Replied => "下级单位已答复",
+            };
+            let due = f
+                .deadline
+                .map(|d| format!("，期限 {}", when(&d)))
+                .unwrap_or_default();
+            let head = format!(
+                "{}（{stands}{due}）",
+                unit_name(&org, Some(f.unit.as_str()))
+            );
+            let reply = f.reply.as_ref().map(|r| {
+                let solved = if r.resolved { "已解决" } else { "未解决" };
+                format!(
+                    "{}（{} 于 {} 答复，{solved}）",
+                    r.content,
+                    r.by,
+                    when(&r.at)
+                )
+            });
+            (head, reply)
+        }),
         interim: view.interim_reply.as_ref().map(|i| {
             format!(
                 "{}（{} 于 {} 答复，预计 {} 前办结）",
@@ -1196,6 +1252,15 @@ pub(super) async fn build_order_page(
             .iter()
             .map(|k| (k.as_str(), labels::kind(k.as_str())))
             .collect(),
+        sub_units: if names.contains(&ActionName::Forward) {
+            v.sub_units(&org)
+                .into_iter()
+                .filter(|c| org.get(c).is_some_and(|u| u.active))
+                .map(|c| (c.to_string(), unit_name(&org, Some(c.as_str()))))
+                .collect()
+        } else {
+            Vec::new()
+        },
         me: Some(shell(state, &org, user)),
         o: detail,
         attachments,
@@ -1323,6 +1388,8 @@ pub(super) struct ActForm {
     region: Option<String>,
     street: Option<String>,
     address: Option<String>,
+    /// A second-level dispatch's deadline.
+    deadline: Option<String>,
     days: Option<String>,
     route: Option<String>,
     result: Option<String>,
@@ -1422,6 +1489,18 @@ pub(super) fn action_input(f: &ActForm) -> ApiResult<ActionInput> {
             kind: field("kind", &req("kind", &f.kind)?, Kind::parse)?,
             reason: req("reason", &f.reason)?,
         }),
+        N::Forward => I::Forward(crate::orders::ForwardBody {
+            unit: req("unit", &f.unit)?,
+            deadline: opt(&f.deadline),
+            note: opt(&f.note),
+        }),
+        N::AcceptForward => I::AcceptForward,
+        N::ReturnForward => I::ReturnForward(reason()?),
+        N::ReplyForward => I::ReplyForward(crate::orders::ForwardReplyBody {
+            content: req("content", &f.content)?,
+            resolved,
+        }),
+        N::RecallForward => I::RecallForward(note_opt()),
         N::ApproveCorrection => I::ApproveCorrection(note_opt()),
         N::RejectCorrection => I::RejectCorrection(note_opt()),
         N::Note => I::Note(ContentBody {

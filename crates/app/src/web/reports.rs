@@ -130,15 +130,54 @@ pub(super) struct Line {
     dispatches: u64,
     rates: Vec<String>,
     score: String,
+    /// The parent unit's name, for a sub-unit (its line is a breakdown under it).
+    parent: Option<String>,
+    /// Second-level dispatches received · replied · on time, or "—".
+    forwards: String,
+}
+
+/// A parent unit and its sub-units' lines (二级派单's breakdown).
+pub(super) struct Breakdown {
+    parent: String,
+    subs: Vec<Line>,
+}
+
+fn forwards_text(f: &crate::reports::ForwardTally) -> String {
+    if f.received == 0 && f.replied == 0 {
+        return "—".into();
+    }
+    format!(
+        "收 {} · 复 {} · 按时 {}",
+        f.received, f.replied, f.replied_on_time
+    )
+}
+
+/// The sub-units' lines grouped under their parents, parents by name.
+fn breakdown(org: &Org, lines: &[UnitLine]) -> Vec<Breakdown> {
+    let mut by_parent: std::collections::BTreeMap<String, Vec<Line>> = Default::default();
+    for l in lines {
+        if let Some(p) = &l.parent {
+            by_parent
+                .entry(super::unit_name(org, Some(p)))
+                .or_default()
+                .push(line(org, l));
+        }
+    }
+    by_parent
+        .into_iter()
+        .map(|(parent, subs)| Breakdown { parent, subs })
+        .collect()
 }
 
 fn percent(v: Option<f64>) -> String {
     v.map_or("—".to_owned(), |x| format!("{:.1}%", x * 100.0))
 }
 
-fn line(l: &UnitLine) -> Line {
+fn line(org: &Org, l: &UnitLine) -> Line {
     let r = &l.rates;
     Line {
+        parent: l.parent.as_deref().map(|p| super::unit_name(org, Some(p))),
+        forwards: forwards_text(&l.forwards),
         rank: l.rank,
         level: super::admin::unit_kind_label(&l.level),
         unit: l.unit.clone(),
@@ -167,6 +206,8 @@ pub(super) struct UnitsPage {
     to: String,
     region: String,
     lines: Vec<Line>,
+    /// Each parent unit with its sub-units' lines.
+    breakdown: Vec<Breakdown>,
     weights: String,
     error: Option<String>,
 }
@@ -185,7 +226,16 @@ fn units_table(lines: &[UnitLine], from: &str, to: &str, region: &str, weights: 
         .map(str::to_owned)
         .to_vec();
     header.extend(RATE_NAMES.map(str::to_owned));
-    header.push("综合得分".into());
+    header.extend(
+        [
+            "综合得分",
+            "上级单位",
+            "二级派单收到",
+            "二级派单答复",
+            "二级派单按时答复",
+        ]
+        .map(str::to_owned),
+    );
     let rows = lines
         .iter()
         .map(|l| {
@@ -209,6 +259,15 @@ fn units_table(lines: &[UnitLine], from: &str, to: &str, region: &str, weights: 
                 .map(Cell::Rate),
             );
             row.push(l.score.map_or(Cell::from("—"), Cell::Figure));
+            row.push(Cell::from(l.parent.clone().unwrap_or_default()));
+            row.extend(
+                [
+                    l.forwards.received,
+                    l.forwards.replied,
+                    l.forwards.replied_on_time,
+                ]
+                .map(Cell::Count),
+            );
             row
         })
         .collect();
@@ -284,7 +343,8 @@ pub(super) async fn units_page(
     UnitsPage {
         me: Some(shell(&state, &org, &user)),
         weights: weights_sentence(&w),
-        lines: lines.iter().map(line).collect(),
+        breakdown: breakdown(&org, &lines),
+        lines: lines.iter().map(|l| line(&org, l)).collect(),
         from,
         to,
         region,

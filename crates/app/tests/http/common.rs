@@ -80,6 +80,7 @@ const UNITS: &[(&str, &str, Option<&str>, &str)] = &[
     ("my12345", "hotline", Some("sc12345"), "510700"),
     ("sc-jt", "department", Some("sc12345"), "510000"),
     ("cd-jt", "department", Some("cd12345"), "510100"),
+    ("cd-jt-zd", "department", Some("cd-jt"), "510104"),
     ("cd-zj", "department", Some("cd12345"), "510100"),
     ("cd-old", "department", Some("cd12345"), "510100"),
     ("my-zj", "department", Some("my12345"), "510700"),
@@ -109,6 +110,7 @@ const USERS: &[(&str, &[&str], Option<&str>)] = &[
     ("schandler", &["handler"], Some("sc-tax")),
     ("linesup", &["line_supervisor"], Some("sc-jt")),
     ("sc-jt-handler", &["handler"], Some("sc-jt")),
+    ("stationhandler", &["handler"], Some("cd-jt-zd")),
 ];
 
 impl TestApp {

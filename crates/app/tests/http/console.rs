@@ -3135,7 +3135,15 @@ async fn a_line_supervisor_draws_a_sample_and_records_a_finding_on_the_console()
     );
     let csrf = csrf_of(&page);
     let body = format!("csrf={csrf}&period=2026-11&by=count&amount=2");
-    let (status, _, page) = call(&app, form("/console/line/samples", Some(&cookie), &body)).await;
+    let (status, headers, _) =
+        call(&app, form("/console/line/samples", Some(&cookie), &body)).await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "a reload draws nothing again"
+    );
+    let next = headers[header::LOCATION].to_str().unwrap().to_owned();
+    let (status, _, page) = call(&app, get(&next, Some(&cookie))).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains("已抽取 2 件工单"), "{page}");
     let order_id = page
@@ -3173,4 +3181,37 @@ async fn a_line_supervisor_draws_a_sample_and_records_a_finding_on_the_console()
     let (_, _, dispatcher) = console_login(&app, "dispatcher", "").await;
     let (status, _, _) = call(&app, get("/console/line", Some(&dispatcher))).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// Issue 19, point 7 on the console: a unit's handler submits an urgent script, and the
+/// hotline's supervisor finds it on the knowledge base's first page, one click from
+/// publishing it.
+#[tokio::test]
+async fn a_units_urgent_script_waits_on_the_supervisors_knowledge_page() {
+    let app = TestApp::sqlite().await;
+    let (_, _, cookie) = console_login(&app, "handler", "").await;
+    let (status, _, page) = call(&app, get("/console/kb/new", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("报送答复口径或政策解读") && !page.contains("value=\"faq\""),
+        "{page}"
+    );
+    let csrf = csrf_of(&page);
+    let body = format!(
+        "csrf={csrf}&title=%E5%81%9C%E6%B0%B4%E5%8F%A3%E5%BE%84&category=%E5%85%AC%E7%94%A8%E4%BA%8B%E4%B8%9A&material=script&question=%E4%BD%95%E6%97%B6%E6%81%A2%E5%A4%8D&answer=%E4%BB%8A%E6%99%9A%E6%81%A2%E5%A4%8D&urgent=true"
+    );
+    let (status, headers, _) = call(&app, form("/console/kb/new", Some(&cookie), &body)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let at = headers[header::LOCATION].to_str().unwrap().to_owned();
+    let (status, _, _) = call(&app, get(&at, Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK, "the unit reads its own submission");
+    let (_, _, supervisor) = console_login(&app, "supervisor", "").await;
+    let (status, _, page) = call(&app, get("/console/kb", Some(&supervisor))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("部门报送待审核")
+            && page.contains("停水口径")
+            && page.contains("立即发布并置顶"),
+        "{page}"
+    );
 }

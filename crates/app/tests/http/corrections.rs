@@ -271,3 +271,95 @@ on_both_backends!(
         assert!(!seen.text.contains("王小明"), "{}", seen.text);
     }
 );
+
+// Findings of the review of corrections: a correction that changes nothing is
+// refused; a unit's request that names the requester goes when the kind becomes
+// report, and with the unit's dispatch; a replied order keeps its deadline.
+on_both_backends!(
+    what_the_review_of_corrections_found_stays_mended,
+    |app: TestApp| async move {
+        let id = app.complaint().await;
+        let version = app.order(id).await["version"].clone();
+        let same = json!({"kind": "complaint", "domain": "public_services/roads", "reason": "x"});
+        let r = app.act("operator", id, "correct", same).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert_eq!(app.order(id).await["version"], version);
+
+        app.ok("dispatcher", id, "dispatch", json!({"unit": "cd-jt"}))
+            .await;
+        let ask = json!({"kind": "report", "reason": "王小明13812345678实名举报站长"});
+        app.ok("handler", id, "correction", ask).await;
+        app.ok(
+            "dispatcher",
+            id,
+            "correct",
+            json!({"kind": "report", "reason": "实为举报"}),
+        )
+        .await;
+        let o = app.order(id).await;
+        assert!(
+            o["correction_request"].is_null(),
+            "answered by the correction"
+        );
+        app.ok("dispatcher", id, "recall", json!({})).await;
+        app.ok("dispatcher", id, "dispatch", json!({"unit": "cd-zj"}))
+            .await;
+        let r = app
+            .as_user("handler2", "GET", &format!("/api/v1/orders/{id}"), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(
+            !r.text.contains("13812345678") && !r.text.contains("王小明"),
+            "{}",
+            r.text
+        );
+
+        let other = app.complaint().await;
+        app.ok("dispatcher", other, "dispatch", json!({"unit": "cd-jt"}))
+            .await;
+        let ask = json!({"kind": "consultation", "reason": "仅咨询"});
+        app.ok("handler", other, "correction", ask).await;
+        app.ok("dispatcher", other, "recall", json!({})).await;
+        assert!(
+            app.order(other).await["correction_request"].is_null(),
+            "the unit lost it"
+        );
+
+        app.ok("dispatcher", other, "dispatch", json!({"unit": "cd-jt"}))
+            .await;
+        app.ok("handler", other, "accept", json!({})).await;
+        app.ok(
+            "handler",
+            other,
+            "reply",
+            json!({"content": "已处理", "resolved": true}),
+        )
+        .await;
+        let before = app.order(other).await["deadline"].clone();
+        let after = app
+            .ok(
+                "operator",
+                other,
+                "correct",
+                json!({"kind": "consultation", "reason": "实为咨询"}),
+            )
+            .await;
+        assert_eq!(after["kind"], "consultation");
+        assert_eq!(
+            after["deadline"], before,
+            "the reply was measured against it"
+        );
+        let long = json!({"note": "长".repeat(3000)});
+        app.ok(
+            "handler",
+            other,
+            "correction",
+            json!({"kind": "help", "reason": "x"}),
+        )
+        .await;
+        let r = app
+            .act("dispatcher", other, "correction/reject", long)
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    }
+);

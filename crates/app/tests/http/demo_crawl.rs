@@ -176,7 +176,16 @@ async fn the_demo_has_orders_in_every_queue_a_role_opens_first() {
     let province = api_token(&router, "sc-dispatcher", &passwords["sc-dispatcher"]).await;
     let sub_centre = api_token(&router, "op-12315", &passwords["op-12315"]).await;
     let line = api_token(&router, "sc-rst-line", &passwords["sc-rst-line"]).await;
+    let district = api_token(&router, "jj-handler", &passwords["jj-handler"]).await;
+    let street = api_token(&router, "cxl-handler", &passwords["cxl-handler"]).await;
     let queues = [
+        (
+            &district,
+            "status=in_progress",
+            "the district's 办理中 (二级派单 replied)",
+        ),
+        (&district, "scope=sub_units", "the district's 下级单位工单"),
+        (&street, "limit=5", "the street office's forwarded order"),
         (&line, "limit=5", "the 人社 line's orders"),
         (&province, "status=escalation_requested", "提级待审"),
         (
@@ -209,6 +218,15 @@ async fn the_demo_has_orders_in_every_queue_a_role_opens_first() {
             "{queue} ({query}) is empty"
         );
     }
+    // Departments' submissions wait for the hotline, one a reminder.
+    let supervisor = api_token(&router, "supervisor", &passwords["supervisor"]).await;
+    let submitted = api_get(&router, "/api/v1/kb/contributions", &supervisor).await;
+    assert_eq!(submitted["waiting"][0]["urgent"], true, "{submitted}");
+    assert_eq!(
+        submitted["reminders"].as_array().unwrap().len(),
+        1,
+        "{submitted}"
+    );
     // The line head's oversight page has its drawn sample, with a finding.
     let samples = api_get(&router, "/api/v1/samples", &line).await;
     let sample = &samples[0];

@@ -719,3 +719,166 @@ async fn owners_are_reminded_of_articles_expiring_within_seven_days() {
         "only the owners are reminded"
     );
 }
+
+fn submission(material: &str, title: &str, date: Option<&str>, urgent: bool) -> Value {
+    let mut b = json!({"title": title, "question": format!("{title}怎么办？"),
+        "answer": "按照新规定办理，详见通知。", "category": "社会保障/养老保险",
+        "material": material, "urgent": urgent,
+        "source": {"title": "关于调整城乡居民养老保险缴费档次的通知"}});
+    if let Some(d) = date {
+        b["source"]["date"] = json!(d);
+    }
+    b
+}
+
+// Issue 19, point 7: departments supply answer scripts and policy interpretations to
+// their hotline's knowledge base for review; an urgent script waits for the
+// supervisors' one-click publishing; an interpretation whose policy takes effect soon
+// and is not yet published is a reminder.
+on_both_backends!(
+    a_departments_scripts_and_interpretations_reach_the_hotline_for_review,
+    |app: TestApp| async move {
+        let post = |user: &'static str, body: Value| {
+            let app = &app;
+            async move {
+                app.as_user(user, "POST", "/api/v1/kb/articles", Some(body))
+                    .await
+            }
+        };
+        for (body, field) in [
+            (submission("faq", "常见问题", None, false), "material"),
+            (
+                submission("interpretation", "缴费档次调整解读", None, false),
+                "source.date",
+            ),
+            (submission("script", "口径\u{7}", None, false), "title"),
+        ] {
+            let r = post("handler", body).await;
+            assert_eq!(
+                r.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{field}: {}",
+                r.text
+            );
+        }
+        let r = post("operator", submission("script", "口径", None, false)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+
+        let r = post(
+            "handler",
+            submission("script", "养老保险缴费紧急口径", None, true),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        assert_eq!(r.body["status"], "in_review");
+        assert_eq!(r.body["pinned"], false);
+        assert_eq!(r.body["hotline"], "cd12345");
+        assert_eq!(r.body["contribution"]["unit"], "cd-jt");
+        let urgent = r.body["id"].as_i64().unwrap();
+        let later = submission(
+            "interpretation",
+            "缴费档次调整解读",
+            Some("2026-11-05"),
+            false,
+        );
+        let r = post("handler", later).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let interpretation = r.body["id"].as_i64().unwrap();
+        let far = submission("interpretation", "明年政策解读", Some("2027-03-01"), false);
+        assert_eq!(post("handler", far).await.status, StatusCode::CREATED);
+
+        let read = |user: &'static str, id: i64| {
+            let app = &app;
+            async move {
+                app.as_user(user, "GET", &format!("/api/v1/kb/articles/{id}"), None)
+                    .await
+                    .status
+            }
+        };
+        assert_eq!(
+            read("handler", urgent).await,
+            StatusCode::OK,
+            "its own unit's"
+        );
+        assert_eq!(read("handler2", urgent).await, StatusCode::NOT_FOUND);
+        assert_eq!(
+            read("operator", urgent).await,
+            StatusCode::NOT_FOUND,
+            "not yet published"
+        );
+
+        let listed = |user: &'static str| {
+            let app = &app;
+            async move {
+                app.as_user(user, "GET", "/api/v1/kb/contributions", None)
+                    .await
+            }
+        };
+        let r = listed("supervisor").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(
+            r.body["waiting"][0]["id"], urgent,
+            "urgent first: {}",
+            r.text
+        );
+        assert_eq!(r.body["waiting"][0]["urgent"], true);
+        assert_eq!(r.body["waiting"].as_array().unwrap().len(), 3);
+        let reminders = r.body["reminders"].as_array().unwrap();
+        assert_eq!(
+            reminders.len(),
+            1,
+            "only the policy taking effect within 7 days: {}",
+            r.text
+        );
+        assert_eq!(reminders[0]["id"], interpretation);
+        assert_eq!(reminders[0]["release"], "2026-11-05");
+        let r = listed("handler").await;
+        assert_eq!(r.body["waiting"].as_array().unwrap().len(), 3, "{}", r.text);
+        let r = listed("handler2").await;
+        assert!(
+            r.body["waiting"].as_array().unwrap().is_empty(),
+            "{}",
+            r.text
+        );
+        assert_eq!(listed("operator").await.status, StatusCode::FORBIDDEN);
+        let r = listed("mydispatcher").await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+        // One click publishes the urgent script, pinned; the interpretation's reminder
+        // goes once it is published.
+        for id in [urgent, interpretation] {
+            let r = app
+                .as_user(
+                    "supervisor",
+                    "POST",
+                    &format!("/api/v1/kb/articles/{id}/publish"),
+                    Some(json!({})),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        }
+        let r = app
+            .as_user("operator", "GET", "/api/v1/kb/pinned", None)
+            .await;
+        assert!(
+            r.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["id"] == urgent),
+            "{}",
+            r.text
+        );
+        let r = listed("supervisor").await;
+        assert!(
+            r.body["reminders"].as_array().unwrap().is_empty(),
+            "{}",
+            r.text
+        );
+        assert_eq!(r.body["waiting"].as_array().unwrap().len(), 1);
+        let r = app
+            .as_user("admin", "GET", "/api/v1/audit?action=kb.contribute", None)
+            .await;
+        assert_eq!(r.body["items"].as_array().unwrap().len(), 3, "{}", r.text);
+    }
+);

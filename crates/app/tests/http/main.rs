@@ -18,6 +18,7 @@ mod corrections;
 mod demo_crawl;
 mod enterprise;
 mod findings;
+mod forward;
 mod guard;
 mod hotspots;
 mod kb;

@@ -71,6 +71,7 @@ const ROLES: &[(&str, &str)] = &[
     ("upper_dispatcher", "scdispatcher"),
     ("upper_supervisor", "scsupervisor"),
     ("line_supervisor", "linesup"),
+    ("sub_handler", "stationhandler"),
 ];
 
 /// Whether the row allows `role`: a role of the owning hotline or one above it
@@ -113,6 +114,9 @@ fn body(row: &Row, merge_target: i64) -> Value {
         "urge" | "supervise" | "escalate" => json!({"note": "请加快"}),
         "merge" => json!({"into": merge_target}),
         "correct" | "correction" => json!({"kind": "consultation", "reason": "类型登记有误"}),
+        "forward" => json!({"unit": "cd-jt-zd"}),
+        "forward/return" => json!({"reason": "不属本站辖区"}),
+        "forward/reply" => json!({"content": "已现场处理", "resolved": true}),
         "reveal-phone" => json!({"reason": "核实"}),
         _ => json!({}),
     }
@@ -149,7 +153,8 @@ async fn order_in(app: &TestApp, state: &str) -> i64 {
     let n = match state {
         "registered" | "escalation_requested" => 0,
         "dispatched" | "return_requested" => 1,
-        "in_progress" | "extension_pending" | "correction_pending" => 2,
+        "in_progress" | "extension_pending" | "correction_pending" | "forwarded"
+        | "forward_accepted" => 2,
         "replied" | "reply_review" => 3,
         "callback_done" => 4,
         other => panic!("no set-up for state {other}"),
@@ -165,6 +170,14 @@ async fn order_in(app: &TestApp, state: &str) -> i64 {
         "escalation_requested" => {
             let reason = json!({"reason": "属省级部门职责"});
             app.ok("dispatcher", id, "escalate-handling", reason).await;
+        }
+        "forwarded" | "forward_accepted" => {
+            let to = json!({"unit": "cd-jt-zd"});
+            app.ok("handler", id, "forward", to).await;
+            if state == "forward_accepted" {
+                app.ok("stationhandler", id, "forward/accept", json!({}))
+                    .await;
+            }
         }
         "correction_pending" => {
             let ask = json!({"kind": "consultation", "reason": "诉求人仅咨询"});
@@ -191,6 +204,7 @@ fn sees(role: &str, state: &str) -> bool {
         "handler" | "co_handler" | "line_supervisor" => {
             !matches!(state, "registered" | "escalation_requested")
         }
+        "sub_handler" => matches!(state, "forwarded" | "forward_accepted"),
         _ => false,
     }
 }
@@ -204,7 +218,7 @@ async fn every_row_of_the_permission_table_holds() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let table = rows();
-    assert_eq!(table.len(), 34, "the table has a row per action");
+    assert_eq!(table.len(), 39, "the table has a row per action");
     for row in &table {
         let path = |id: i64| format!("/api/v1/orders/{id}/{}", row.action);
         let name = format!("{} {}", row.action, row.route.as_deref().unwrap_or(""));

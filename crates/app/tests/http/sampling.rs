@@ -175,5 +175,38 @@ on_both_backends!(
             .await;
         assert_eq!(r.status, StatusCode::OK);
         assert!(!r.text.contains("王小明"), "{}", r.text);
+
+        // Findings of the review: a sample holds at most 500 orders, a month takes five
+        // samples, and an order that left the line is no longer inspected.
+        let r = draw(
+            "linesup",
+            json!({"period": "2026-11", "rule": {"count": 1}}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED);
+        for _ in 0..2 {
+            draw(
+                "linesup",
+                json!({"period": "2026-11", "rule": {"count": 1}}),
+            )
+            .await;
+        }
+        let r = draw(
+            "linesup",
+            json!({"period": "2026-11", "rule": {"count": 1}}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        app.ok(
+            "handler",
+            drawn[1],
+            "return",
+            json!({"reason": "非本单位职责"}),
+        )
+        .await;
+        app.ok("dispatcher", drawn[1], "return/approve", json!({}))
+            .await;
+        let r = note(json!({"order_id": drawn[1], "verdict": "sound"})).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     }
 );

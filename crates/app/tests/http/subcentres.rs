@@ -258,3 +258,23 @@ on_both_backends!(
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     }
 );
+
+// A review's finding: a correction of a sub-centre's order kept it there with a
+// domain its intake would refuse.
+on_both_backends!(
+    a_sub_centre_corrects_its_orders_within_its_remit_only,
+    |app: TestApp| async move {
+        set_up_12315(&app).await;
+        let r = app
+            .create("op12315", with_domain("market_supervision/food_safety"))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let id = r.body["id"].as_i64().unwrap();
+        let out = json!({"domain": "public_services/roads", "reason": "实为道路问题"});
+        let r = app.act("disp12315", id, "correct", out).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert_eq!(r.body["error"]["code"], "outside_remit");
+        let within = json!({"domain": "economic_regulation/prices", "reason": "实为价格问题"});
+        app.ok("disp12315", id, "correct", within).await;
+    }
+);

@@ -43,7 +43,7 @@ pub(super) async fn fetch_events<'e>(on: impl PgExecutor<'e>, id: OrderId) -> Re
 }
 
 async fn insert_co_units(tx: &mut Tx, o: &Order) -> Result<()> {
-    for u in &o.co_units {
+    for u in o.units_sharing() {
         exec(
             sql(INSERT_CO_UNIT).bind(u.as_str()).bind(o.id.get()),
             &mut **tx,

@@ -320,7 +320,7 @@ fn idempotent_replay(
 }
 
 fn insert_co_units(conn: &Connection, o: &Order) -> Result<()> {
-    for u in &o.co_units {
+    for u in o.units_sharing() {
         exec(conn, INSERT_CO_UNIT, params![u.as_str(), o.id.get()])?;
     }
     Ok(())
