@@ -514,7 +514,7 @@ impl Viewer {
             order
                 .unit
                 .iter()
-                .chain(&order.co_units)
+                .chain(&order.units_sharing())
                 .any(|u| org.get(u).and_then(|r| r.line_head.as_ref()) == Some(head))
         })
     }

@@ -407,8 +407,10 @@ pub fn kb_apply(
         KbAction::Publish => {
             a.status = Published;
             a.published_at = Some(now);
-            // A department's urgent script is pinned as the hotline's own would be.
-            if article.contribution.as_ref().is_some_and(|c| c.urgent) {
+            // A department's urgent script is pinned as the hotline's own would be, when
+            // first published (a publisher who unpinned it decided otherwise).
+            let first = article.published_at.is_none();
+            if first && article.contribution.as_ref().is_some_and(|c| c.urgent) {
                 a.pinned = true;
             }
             matches!(article.status, Draft | InReview)

@@ -1099,11 +1099,13 @@ fn forward_deadline(
     let own = o
         .deadline
         .map(|d| d.with_timezone(&crate::shanghai()).date_naive());
-    let Some(day) = day.or(own) else {
+    let today = now.with_timezone(&crate::shanghai()).date_naive();
+    // An order already overdue is forwarded for today at the latest.
+    let latest = own.map(|own| own.max(today));
+    let Some(day) = day.or(latest) else {
         return Ok(None);
     };
-    let today = now.with_timezone(&crate::shanghai()).date_naive();
-    if day < today || own.is_some_and(|own| day > own) {
+    if day < today || latest.is_some_and(|latest| day > latest) {
         return Err(TransitionError::Invalid {
             field: "deadline",
             problem: "must be a day from today to the order's own deadline".into(),
@@ -1192,6 +1194,12 @@ fn recount_deadline(o: &mut Order, ctx: &Context<'_>) {
     o.deadline = Some(deadline);
     o.deadline_from = Some(start);
     o.calendar_incomplete |= incomplete;
+    // A sub-unit's deadline stays no later than the order's.
+    if let Some(f) = o.forward.as_mut()
+        && f.deadline.is_some_and(|d| d > deadline)
+    {
+        f.deadline = Some(deadline);
+    }
 }
 
 fn dispatch(

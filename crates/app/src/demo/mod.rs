@@ -459,19 +459,21 @@ pub async fn load(state: &AppState) -> ApiResult<bool> {
     Ok(true)
 }
 
+/// A demo account, as it acts.
+async fn demo_person(state: &AppState, name: &str) -> ApiResult<Viewer> {
+    state
+        .store()
+        .user_by_username(name)
+        .await?
+        .map(Viewer::new)
+        .ok_or_else(ApiError::not_found)
+}
+
 /// Two departments' submissions wait for the Chengdu hotline's review (部门报送): the
 /// transport bureau's urgent script, and the housing bureau's interpretation of a
 /// policy taking effect in three days (a reminder on the knowledge base's page).
 async fn load_submissions(state: &AppState) -> ApiResult<()> {
     let addr = crate::audit::ClientAddr(None);
-    let person = |name: &'static str| async move {
-        state
-            .store()
-            .user_by_username(name)
-            .await?
-            .map(Viewer::new)
-            .ok_or_else(ApiError::not_found)
-    };
     let release = state.today() + chrono::Days::new(3);
     let submissions = [
         (
@@ -494,7 +496,7 @@ async fn load_submissions(state: &AppState) -> ApiResult<()> {
     ];
     for (user, body) in submissions {
         let input = serde_json::from_value(body).map_err(|e| ApiError::internal(e.to_string()))?;
-        crate::kb::create_article(state, &person(user).await?, &addr, input).await?;
+        crate::kb::create_article(state, &demo_person(state, user).await?, &addr, input).await?;
     }
     Ok(())
 }
@@ -502,12 +504,7 @@ async fn load_submissions(state: &AppState) -> ApiResult<()> {
 /// The 人社 line's head has drawn this month's sample (or last month's, early in a
 /// month) and recorded a finding: its oversight page shows both.
 async fn load_line_sample(state: &AppState) -> ApiResult<()> {
-    let head = state
-        .store()
-        .user_by_username("sc-rst-line")
-        .await?
-        .map(Viewer::new)
-        .ok_or_else(ApiError::not_found)?;
+    let head = demo_person(state, "sc-rst-line").await?;
     let addr = crate::audit::ClientAddr(None);
     let today = state.today();
     let months = [today, today - chrono::Months::new(1)];
@@ -535,12 +532,7 @@ async fn load_line_sample(state: &AppState) -> ApiResult<()> {
 /// A few published articles (and one urgent script) of the Chengdu hotline, written
 /// by its supervisor.
 async fn load_articles(state: &AppState) -> ApiResult<()> {
-    let supervisor = state
-        .store()
-        .user_by_username("supervisor")
-        .await?
-        .map(Viewer::new)
-        .ok_or_else(ApiError::not_found)?;
+    let supervisor = demo_person(state, "supervisor").await?;
     let addr = crate::audit::ClientAddr(None);
     let inputs: Vec<serde_json::Value> =
         serde_json::from_str(include_str!("../../data/demo_articles.json"))

@@ -312,6 +312,12 @@ pub async fn import(
     skip_errors: bool,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> ApiResult<ImportReport> {
+    // Units submit one article at a time (部门报送); a file is the hotline's own.
+    if !v.grants(hotline_domain::Capability::EditKnowledge) {
+        return Err(ApiError::forbidden(
+            "importing articles is for a hotline's knowledge staff",
+        ));
+    }
     let (rows, mut errors) = read_file(file.0, file.1)?;
     let existing = existing_keys(state).await?;
     let mut fresh = Vec::new();

@@ -471,6 +471,12 @@ pub fn workflow_action(name: &str) -> Option<KbAction> {
 /// An operator's "helpful / not helpful" on an article they can read.
 pub async fn give_feedback(state: &AppState, v: &Viewer, id: &str, helpful: bool) -> ApiResult<()> {
     let (_, a) = visible_article(state, v, id).await?;
+    if a.status != ArticleStatus::Published {
+        return Err(ApiError::conflict(
+            "invalid_state",
+            "only a published article takes feedback",
+        ));
+    }
     let mark = if helpful {
         ArticleMark::Helpful
     } else {

@@ -1021,7 +1021,11 @@ pub(super) async fn build_order_page(
         rules: &rules,
         calendar: &calendar,
     };
-    let names = available_actions(&order, &v.actor_for(&org, &order), &ctx);
+    let mut names = available_actions(&order, &v.actor_for(&org, &order), &ctx);
+    // A unit with no unit below it has no one to forward to.
+    if v.sub_units(&org).is_empty() {
+        names.retain(|n| *n != ActionName::Forward);
+    }
     let suggestion = if names.contains(&ActionName::Dispatch) {
         crate::catalogue::suggest_for(
             state,

@@ -358,3 +358,77 @@ on_both_backends!(
         assert!(!r.text.contains(&format!("\"id\":{id}")), "{}", r.text);
     }
 );
+
+// Findings of the review of second-level dispatch and departments' submissions.
+on_both_backends!(
+    what_the_review_of_forwarding_found_stays_mended,
+    |app: TestApp| async move {
+        // An overdue order is forwarded for today at the latest.
+        let late = accepted_at_bureau(&app, "consultation").await;
+        app.set_time("2026-11-20T09:00:00+08:00");
+        let r = app
+            .ok("handler", late, "forward", json!({"unit": "cd-jt-zd"}))
+            .await;
+        assert_eq!(r["forward"]["deadline"], "2026-11-20T23:59:59+08:00");
+
+        // A corrected kind keeps the sub-unit's deadline within the order's.
+        app.set_time("2026-11-02T09:00:00+08:00");
+        let id = accepted_at_bureau(&app, "complaint").await;
+        app.ok("handler", id, "forward", json!({"unit": "cd-jt-zd"}))
+            .await;
+        let fix = json!({"kind": "consultation", "reason": "实为咨询"});
+        let o = app.ok("operator", id, "correct", fix).await;
+        assert_eq!(o["forward"]["deadline"], o["deadline"]);
+
+        // The line's head opens what its list shows: an order forwarded to a unit of
+        // its line is the line's too.
+        let r = app
+            .as_user("linesup", "GET", &format!("/api/v1/orders/{id}"), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+
+        // A unit learns nothing of who is behind a report, an enterprise included.
+        let mut report = order_body("report");
+        report["requester"]["enterprise"] =
+            json!({"name": "成都锦城示例商贸有限公司", "credit_code": "91510104MA6C4K8R12"});
+        let r = app.create("operator", report).await;
+        let rid = r.body["id"].as_i64().unwrap();
+        app.ok("dispatcher", rid, "dispatch", json!({"unit": "cd-jt"}))
+            .await;
+        let found = listed(&app, "handler", "requester=enterprise").await;
+        assert!(!found.contains(&rid), "{found:?}");
+        assert!(
+            listed(&app, "dispatcher", "requester=enterprise")
+                .await
+                .contains(&rid)
+        );
+
+        // Units submit one article at a time: no import, and no feedback on their own
+        // unpublished submission.
+        let r = app
+            .as_user(
+                "stationhandler",
+                "POST",
+                "/api/v1/kb/import?format=csv",
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        let body = json!({"title": "站点停水口径", "question": "何时恢复？", "answer": "今晚恢复",
+            "category": "公用事业", "material": "script"});
+        let r = app
+            .as_user("stationhandler", "POST", "/api/v1/kb/articles", Some(body))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let aid = r.body["id"].as_i64().unwrap();
+        let r = app
+            .as_user(
+                "stationhandler",
+                "POST",
+                &format!("/api/v1/kb/articles/{aid}/feedback"),
+                Some(json!({"helpful": true})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    }
+);

@@ -249,6 +249,12 @@ fn conditions(f: &OrderFilter, dialect: Dialect) -> (String, Vec<Param>) {
     if f.enterprise {
         let name = dialect.doc_field("requester.enterprise.name");
         w.push(format!("{name} IS NOT NULL"));
+        // A unit or a line may not learn who is behind a report or a confidential
+        // order, an enterprise included.
+        if matches!(f.scope, Scope::Unit(_) | Scope::Units(_)) {
+            let confidential = dialect.doc_true("confidential");
+            w.push(format!("o.kind <> 'report' AND NOT {confidential}"));
+        }
     }
     let where_ = if w.is_empty() {
         String::new()
