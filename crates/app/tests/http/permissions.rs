@@ -209,9 +209,12 @@ fn sees(role: &str, state: &str) -> bool {
     }
 }
 
-#[tokio::test]
-async fn every_row_of_the_permission_table_holds() {
-    let app = TestApp::sqlite().await;
+// Each row on both stores (issue 19 asks it of every new action).
+on_both_backends!(every_row_of_the_permission_table_holds, |app: TestApp| {
+    every_row_holds(app)
+});
+
+async fn every_row_holds(app: TestApp) {
     let review = json!({"kinds": ["suggestion"]});
     let r = app
         .as_user("cdadmin", "PUT", "/api/v1/rules/reply-review", Some(review))
@@ -259,9 +262,13 @@ async fn every_row_of_the_permission_table_holds() {
     }
 }
 
-#[tokio::test]
-async fn a_listed_role_in_the_wrong_state_gets_409_and_changes_nothing() {
-    let app = TestApp::sqlite().await;
+// Each row on both stores (issue 19 asks it of every new action).
+on_both_backends!(
+    a_listed_role_in_the_wrong_state_gets_409_and_changes_nothing,
+    |app: TestApp| wrong_states_hold(app)
+);
+
+async fn wrong_states_hold(app: TestApp) {
     // Actions allowed in every open state have no wrong state to try.
     let anytime = [
         "note",
