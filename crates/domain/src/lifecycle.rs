@@ -793,14 +793,14 @@ fn change(
             non_empty("reason", reason)?;
             if fix.is_empty() {
                 return Err(TransitionError::Invalid {
-                    field: "kind",
+                    field: "correction",
                     problem: "give at least one of kind, domain, region, street, address".into(),
                 });
             }
             *data = correct(o, fix, ctx);
             if data.as_object().is_some_and(|m| m.is_empty()) {
                 return Err(TransitionError::Invalid {
-                    field: "kind",
+                    field: "correction",
                     problem: "nothing to correct: each value given is the order's already".into(),
                 });
             }

@@ -372,6 +372,8 @@ pub(super) async fn article_page(
     let message = q.done.as_deref().map(|d| match d {
         "created" => "条目已保存为草稿。".to_owned(),
         "feedback" => "感谢您的反馈。".to_owned(),
+        "submitted" => "已提交热线审核。".to_owned(),
+        "published" => "已发布。".to_owned(),
         other => format!("已完成：{}", change_label(other)),
     });
     let error = q.error.as_deref().map(labels::error);
@@ -673,6 +675,10 @@ pub(super) async fn new_submit(
     match created {
         Ok(a) if a.status == ArticleStatus::Published => {
             Redirect::to(&format!("/console/kb/{}?done=published", a.id)).into_response()
+        }
+        // A unit's submission is in review at once (部门报送).
+        Ok(a) if a.status == ArticleStatus::InReview => {
+            Redirect::to(&format!("/console/kb/{}?done=submitted", a.id)).into_response()
         }
         Ok(a) => Redirect::to(&format!("/console/kb/{}?done=created", a.id)).into_response(),
         Err(e) => {

@@ -199,8 +199,44 @@ pub fn error(code: &str) -> &'static str {
         "file_too_large" => "文件超出导入上限：最大 10 MB，最多 10 万行、64 列。",
         "not_found" => "工单不存在或您无权查看。",
         "conflict" => "工单已被他人更新，请刷新后重试。",
+        "correction_pending" => "已有待热线审核的更正申请，请等待审核结果。",
+        "domain_required" => "派单给承办单位前，请先选择诉求领域。",
+        "callback_required" => "请先回访诉求人，再办结。",
+        "outside_remit" => "不属于本分中心的受理范围。",
+        "invalid_state" => "条目当前状态不允许此操作。",
         _ => "操作未完成，请稍后重试。",
     }
+}
+
+/// What a correction changed, as the timeline says it: `诉求类型：投诉→咨询；事发地址已更正`.
+fn corrections(data: &serde_json::Value) -> Option<String> {
+    let side = |field: &str, end: &str| -> String {
+        let v = &data[field][end];
+        match (field, v.as_str()) {
+            (_, None) => "（无）".to_owned(),
+            ("kind", Some(k)) => kind(k).to_owned(),
+            (_, Some(s)) => s.to_owned(),
+        }
+    };
+    let named = [
+        ("kind", "诉求类型"),
+        ("domain", "诉求领域"),
+        ("region", "行政区划"),
+        ("street", "乡镇/街道"),
+        ("deadline", "办理时限"),
+    ];
+    let mut parts: Vec<String> = named
+        .iter()
+        .filter(|(f, _)| data.get(*f).is_some())
+        .map(|(f, label)| format!("{label}：{}→{}", side(f, "from"), side(f, "to")))
+        .collect();
+    if data.get("address").is_some() {
+        parts.push("事发地址已更正".into());
+    }
+    if data.get("confidential").is_some() {
+        parts.push("转为保密件".into());
+    }
+    (!parts.is_empty()).then(|| parts.join("；"))
 }
 
 /// What the requester said at a callback or evaluation.
@@ -231,6 +267,22 @@ pub fn evaluation(e: &hotline_domain::Evaluation) -> String {
 
 /// What a callback or evaluation event found, for the timeline; none for others.
 pub fn event_outcome(e: &hotline_domain::Event) -> Option<String> {
+    use hotline_domain::EventKind as E;
+    match e.kind {
+        E::Inspected => {
+            let verdict = match e.data["verdict"].as_str() {
+                Some("flawed") => "存在问题",
+                _ => "规范",
+            };
+            return Some(format!("检查结论：{verdict}"));
+        }
+        E::Corrected | E::CorrectionApproved => return corrections(&e.data),
+        E::CorrectionRequested => {
+            let to = e.data["kind"].as_str().map_or("", kind);
+            return Some(format!("申请更正为：{to}"));
+        }
+        _ => {}
+    }
     if let Some(o) = e.outcome() {
         let resolved = if o.resolved { "已解决" } else { "未解决" };
         return Some(format!("结果：{}，{resolved}", callback_result(o.result)));

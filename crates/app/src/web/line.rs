@@ -127,6 +127,8 @@ async fn view(
 pub(super) struct PageQuery {
     /// How many orders the draw just made took (after its redirect).
     drawn: Option<usize>,
+    /// A finding was just recorded (after its redirect).
+    recorded: Option<u8>,
 }
 
 async fn page(
@@ -134,7 +136,11 @@ async fn page(
     user: ConsoleUser,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    let message = q.drawn.map(|n| format!("已抽取 {n} 件工单。"));
+    let message = match (q.drawn, q.recorded) {
+        (Some(n), _) => Some(format!("已抽取 {n} 件工单。")),
+        (None, Some(_)) => Some("已记录检查结论。".to_owned()),
+        _ => None,
+    };
     view(&state, &user, message, None).await
 }
 
@@ -221,7 +227,8 @@ async fn finding(
         finding: f.finding,
     };
     match crate::sampling::record_finding(&state, &user.viewer, &addr, id, req).await {
-        Ok(_) => view(&state, &user, Some("已记录检查结论。".into()), None).await,
+        // Redirected, so that reloading the page records nothing again.
+        Ok(_) => Redirect::to("/console/line?recorded=1").into_response(),
         Err(e) => (
             e.status,
             view(&state, &user, None, Some(form_error(&e))).await,

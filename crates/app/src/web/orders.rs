@@ -1704,6 +1704,10 @@ pub(super) async fn order_act(
             let message = Some("完整号码已显示，本次查看已记录。".to_owned());
             render_order(&state, &user, &id, message, None, true).await
         }
+        // Returned to the unit above, the order is no longer the sub-unit's to open.
+        Ok(_) if f.action == ActionName::ReturnForward.as_str() => {
+            Redirect::to("/console/orders").into_response()
+        }
         Ok(_) => Redirect::to(&format!(
             "/console/orders/{}?done={}",
             encode(&id),
