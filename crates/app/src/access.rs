@@ -452,7 +452,7 @@ impl Viewer {
 
     fn handles(&self, order: &Order) -> bool {
         self.handler_unit()
-            .is_some_and(|u| order.unit.as_ref() == Some(u) || order.units_sharing().contains(u))
+            .is_some_and(|u| order.units_at().any(|at| at == u))
     }
 
     /// A handler of a unit above the order's lead unit, co-unit or sub-unit (a district
@@ -461,9 +461,7 @@ impl Viewer {
     pub fn oversees_sub_units(&self, org: &Org, order: &Order) -> bool {
         self.handler_unit().is_some_and(|u| {
             order
-                .unit
-                .iter()
-                .chain(&order.units_sharing())
+                .units_at()
                 .any(|at| at != u && org.is_same_or_above(u, at))
         })
     }
@@ -512,9 +510,7 @@ impl Viewer {
     pub fn oversees_line(&self, org: &Org, order: &Order) -> bool {
         self.line_head().is_some_and(|head| {
             order
-                .unit
-                .iter()
-                .chain(&order.units_sharing())
+                .units_at()
                 .any(|u| org.get(u).and_then(|r| r.line_head.as_ref()) == Some(head))
         })
     }

@@ -11,7 +11,7 @@
 
 use chrono::Months;
 use hotline_domain::sampling::{Sample, SampleItem, SamplePurpose, SampleRule, Verdict, draw};
-use hotline_domain::{Capability, Event, EventKind, Order, OrderId, UnitCode};
+use hotline_domain::{Event, EventKind, Order, OrderId, UnitCode};
 use hotline_store::{OrderChange, OrderFilter, Scope, StoreError};
 use rand::Rng;
 use serde::Deserialize;
@@ -67,16 +67,9 @@ async fn active_line_head(state: &AppState, viewer: &Viewer) -> ApiResult<UnitCo
 
 /// The line this viewer oversees, or 403.
 fn line_head(viewer: &Viewer) -> ApiResult<UnitCode> {
-    if !viewer.grants(Capability::OverseeLine) {
-        return Err(ApiError::forbidden(
-            "line supervisors at a line's head draw samples of its orders",
-        ));
-    }
-    viewer
-        .user
-        .unit
-        .clone()
-        .ok_or_else(|| ApiError::forbidden("a line supervisor works at a line's head"))
+    viewer.line_head().cloned().ok_or_else(|| {
+        ApiError::forbidden("line supervisors at a line's head draw samples of its orders")
+    })
 }
 
 /// The orders registered in the month whose lead unit is of the line, by unit, each
@@ -88,9 +81,8 @@ async fn population(
 ) -> ApiResult<BTreeMap<UnitCode, Vec<(OrderId, String)>>> {
     let mut filter = OrderFilter::new(Scope::Units(members.to_vec()));
     filter.registered_from = Some(hotline_domain::rules::start_of_day(period));
-    filter.registered_to = Some(
-        hotline_domain::rules::start_of_day(period + Months::new(1)) - chrono::Duration::seconds(1),
-    );
+    let last_day = (period + Months::new(1)).pred_opt().unwrap_or(period);
+    filter.registered_to = Some(hotline_domain::rules::end_of_day(last_day));
     filter.limit = 1000;
     let mut groups: BTreeMap<UnitCode, Vec<(OrderId, String)>> = BTreeMap::new();
     let mut seen = 0usize;
@@ -162,8 +154,7 @@ pub async fn draw_sample(
         .map_err(|e| ApiError::invalid("rule", e.0))?;
     let period = dates::month("period", req.period.trim())?;
     let now = state.now();
-    let today = now.with_timezone(&hotline_domain::shanghai()).date_naive();
-    if period > today {
+    if period > state.today() {
         return Err(ApiError::invalid("period", "must not be a month to come"));
     }
     let label = period.format("%Y-%m").to_string();

@@ -702,15 +702,23 @@ impl Order {
         self.confidential || self.kind.hides_requester()
     }
 
-    /// The units besides the lead that have the order before them: its co-units and a
-    /// sub-unit it was forwarded to (what a unit's list finds it by), once each.
+    /// The units that have the order before them: its lead unit, its co-units and a
+    /// sub-unit it was forwarded to.
+    pub fn units_at(&self) -> impl Iterator<Item = &UnitCode> {
+        self.unit
+            .iter()
+            .chain(&self.co_units)
+            .chain(self.forward.as_ref().map(|f| &f.unit))
+    }
+
+    /// The units besides the lead that have the order before them (what a unit's list
+    /// finds it by besides the lead), once each.
     pub fn units_sharing(&self) -> Vec<UnitCode> {
-        let mut out = self.co_units.clone();
-        if let Some(f) = &self.forward
-            && !out.contains(&f.unit)
-            && self.unit.as_ref() != Some(&f.unit)
-        {
-            out.push(f.unit.clone());
+        let mut out: Vec<UnitCode> = Vec::new();
+        for u in self.units_at().filter(|u| self.unit.as_ref() != Some(*u)) {
+            if !out.contains(u) {
+                out.push(u.clone());
+            }
         }
         out
     }

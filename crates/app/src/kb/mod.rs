@@ -378,24 +378,52 @@ pub async fn contributions_for(
     days: u64,
 ) -> ApiResult<Contributions> {
     let org = state.org().await?;
-    let today = state.today();
-    let own_unit = contributes_to(&org, v).is_some();
+    let unpublished = unpublished_for(state, v).await?;
+    Ok(contributions_among(
+        &org,
+        v,
+        state.today(),
+        days,
+        &unpublished,
+    ))
+}
+
+/// The articles in review and the drafts the viewer may read, at most 500 of each,
+/// newest first: `(in review, drafts)`.
+pub async fn unpublished_for(
+    state: &AppState,
+    v: &Viewer,
+) -> ApiResult<(Vec<Article>, Vec<Article>)> {
+    let status = |s| list_for(state, v, Some(s), false, None, 500);
+    Ok((
+        status(ArticleStatus::InReview).await?,
+        status(ArticleStatus::Draft).await?,
+    ))
+}
+
+/// [`contributions_for`] among articles already read by [`unpublished_for`].
+pub fn contributions_among(
+    org: &Org,
+    v: &Viewer,
+    today: NaiveDate,
+    days: u64,
+    (in_review, drafts): &(Vec<Article>, Vec<Article>),
+) -> Contributions {
+    let own_unit = contributes_to(org, v).is_some();
     let mut waiting = Vec::new();
     let mut reminders = Vec::new();
-    for status in [ArticleStatus::InReview, ArticleStatus::Draft] {
-        for a in list_for(state, v, Some(status), false, None, 500).await? {
-            if let Some(release) = a.release_due(today, days) {
-                reminders.push(ContributionLine::of(&a, Some(release)));
-            }
-            let submitted = a.contribution.is_some() && status == ArticleStatus::InReview;
-            if submitted && (own_unit || actor_for(&org, v, &a.hotline).owning_staff) {
-                waiting.push(ContributionLine::of(&a, None));
-            }
+    for a in in_review.iter().chain(drafts) {
+        if let Some(release) = a.release_due(today, days) {
+            reminders.push(ContributionLine::of(a, Some(release)));
+        }
+        let submitted = a.contribution.is_some() && a.status == ArticleStatus::InReview;
+        if submitted && (own_unit || actor_for(org, v, &a.hotline).owning_staff) {
+            waiting.push(ContributionLine::of(a, None));
         }
     }
     waiting.sort_by_key(|l| (!l.urgent, -l.id));
     reminders.sort_by_key(|l| l.release);
-    Ok(Contributions { waiting, reminders })
+    Contributions { waiting, reminders }
 }
 
 /// `GET /api/v1/kb/contributions`.

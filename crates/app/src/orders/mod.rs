@@ -1298,15 +1298,8 @@ fn sub_unit(org: &Org, order: &Order, given: &str) -> ApiResult<UnitCode> {
         .unit
         .as_ref()
         .ok_or_else(|| ApiError::invalid("unit", "the order is at no unit"))?;
-    let code = match UnitCode::parse(given.trim()) {
-        Ok(code) if org.get(&code).is_some() => code,
-        _ => org
-            .resolve_within(given, Some(lead))
-            .map_err(|why| ApiError::invalid("unit", why))?,
-    };
-    let unit = org
-        .get(&code)
-        .ok_or_else(|| unknown_unit("unit", code.as_str()))?;
+    let unit = active_unit(org, "unit", given, lead)?;
+    let code = unit.code.clone();
     let below = code != *lead && org.is_same_or_above(lead, &code);
     if !below || unit.kind.takes_requests() {
         return Err(ApiError::invalid(
@@ -1314,13 +1307,30 @@ fn sub_unit(org: &Org, order: &Order, given: &str) -> ApiResult<UnitCode> {
             format!("unit {code} is not a sub-unit of {lead}"),
         ));
     }
-    if !unit.active {
+    Ok(code)
+}
+
+/// An active unit named by its code or by its name as people type it (a name is
+/// looked up below `within`; see `Org::resolve_within`).
+fn active_unit<'a>(
+    org: &'a Org,
+    field: &str,
+    text: &str,
+    within: &UnitCode,
+) -> ApiResult<&'a hotline_store::UnitRecord> {
+    let code = org
+        .resolve_within(text, Some(within))
+        .map_err(|why| ApiError::invalid(field, why))?;
+    let u = org
+        .get(&code)
+        .ok_or_else(|| unknown_unit(field, code.as_str()))?;
+    if !u.active {
         return Err(ApiError::invalid(
-            "unit",
-            format!("unit {code} is deactivated and receives nothing"),
+            field,
+            format!("unit {code} is deactivated and receives no dispatches"),
         ));
     }
-    Ok(code)
+    Ok(u)
 }
 
 /// A correction checked as an intake is: a domain of the taxonomy, a region on the
@@ -1343,12 +1353,10 @@ async fn correction(
     let street = match (&b.street, &b.region) {
         (Some(street), _) => Some(place_of(state, &region, Some(street)).await?),
         (None, Some(_)) => {
+            // The region must be on the list; the old street stays if it lies in it.
             place_of(state, &region, None).await?;
-            let kept = match order.street.as_deref() {
-                Some(s) => place_of(state, &region, Some(s)).await.ok().flatten(),
-                None => None,
-            };
-            Some(kept)
+            let kept = place_of(state, &region, order.street.as_deref()).await;
+            Some(kept.unwrap_or(None))
         }
         (None, None) => None,
     };
@@ -1376,22 +1384,8 @@ fn dispatch_targets(
     co: &[String],
 ) -> ApiResult<(DispatchTarget, Vec<UnitCode>)> {
     let resolve = |field: &str, text: &str| -> ApiResult<DispatchTarget> {
-        // A code, or a name as people type it (see `Org::resolve_unit`).
-        let code = match UnitCode::parse(text.trim()) {
-            Ok(code) if org.get(&code).is_some() => code,
-            _ => org
-                .resolve_unit(text, &order.hotline)
-                .map_err(|why| ApiError::invalid(field, why))?,
-        };
-        let u = org
-            .get(&code)
-            .ok_or_else(|| unknown_unit(field, code.as_str()))?;
-        if !u.active {
-            return Err(ApiError::invalid(
-                field,
-                format!("unit {code} is deactivated and receives no dispatches"),
-            ));
-        }
+        let u = active_unit(org, field, text, org.dispatch_root(&order.hotline))?;
+        let code = u.code.clone();
         if !org.in_dispatch_tree(&order.hotline, &code) {
             return Err(ApiError::invalid(
                 field,

@@ -2,7 +2,7 @@
 //! the suggestion fragment the intake screen shows beside what the operator types.
 
 use super::*;
-use crate::kb::{ArticleInput, change_article, create_article, list_for, search_for, versions_for};
+use crate::kb::{ArticleInput, change_article, create_article, search_for, versions_for};
 use chrono::NaiveDate;
 use hotline_domain::RegionCode;
 use hotline_domain::kb::{Article, ArticleStatus, KbAction, Material, SourcePolicy};
@@ -188,19 +188,26 @@ pub(super) async fn kb_home(
         let org = state.org().await?;
         let hits = suggestions(&state, v, &text, 20).await?;
         let writer = writes_kb(v);
+        let contributor = crate::kb::contributes_to(&org, v).is_some();
         let (mut review, mut drafts, mut expiring) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut waiting, mut reminders) = (Vec::new(), Vec::new());
+        if writer || contributor {
+            // Read once: the review and draft lists and the units' submissions alike.
+            let unpublished = crate::kb::unpublished_for(&state, v).await?;
+            let days = crate::kb::api::RELEASE_REMINDER_DAYS;
+            let c = crate::kb::contributions_among(&org, v, state.today(), days, &unpublished);
+            let lines = |ls: &[crate::kb::ContributionLine]| {
+                ls.iter()
+                    .map(|l| submission_line(&org, l))
+                    .collect::<Vec<_>>()
+            };
+            (waiting, reminders) = (lines(&c.waiting), lines(&c.reminders));
+            if writer {
+                let first = |all: &[Article]| all.iter().take(50).map(article_line).collect();
+                (review, drafts) = (first(&unpublished.0), first(&unpublished.1));
+            }
+        }
         if writer {
-            let status = |s| list_for(&state, v, Some(s), false, None, 50);
-            review = status(ArticleStatus::InReview)
-                .await?
-                .iter()
-                .map(article_line)
-                .collect();
-            drafts = status(ArticleStatus::Draft)
-                .await?
-                .iter()
-                .map(article_line)
-                .collect();
             expiring = crate::kb::expiring_for(&state, v, 7)
                 .await?
                 .iter()
@@ -214,19 +221,6 @@ pub(super) async fn kb_home(
                 })
                 .collect();
         }
-        let contributor = crate::kb::contributes_to(&org, v).is_some();
-        let (waiting, reminders) = if writer || contributor {
-            let c = crate::kb::contributions_for(&state, v, crate::kb::api::RELEASE_REMINDER_DAYS)
-                .await?;
-            let lines = |ls: &[crate::kb::ContributionLine]| {
-                ls.iter()
-                    .map(|l| submission_line(&org, l))
-                    .collect::<Vec<_>>()
-            };
-            (lines(&c.waiting), lines(&c.reminders))
-        } else {
-            (Vec::new(), Vec::new())
-        };
         Ok::<_, ApiError>(KbHome {
             contributor,
             waiting,

@@ -131,6 +131,12 @@ pub(super) struct PageQuery {
     recorded: Option<u8>,
 }
 
+/// The page again with the refusal, under its status.
+async fn refused_with(state: &AppState, user: &ConsoleUser, e: ApiError) -> Response {
+    let page = view(state, user, None, Some(form_error(&e))).await;
+    (e.status, page).into_response()
+}
+
 async fn page(
     State(state): State<AppState>,
     user: ConsoleUser,
@@ -167,11 +173,7 @@ async fn draw(
         ("percent", Ok(p)) => SampleRule::Percent(p),
         _ => {
             let e = ApiError::invalid("rule", "give a number of orders or a percentage");
-            return (
-                e.status,
-                view(&state, &user, None, Some(form_error(&e))).await,
-            )
-                .into_response();
+            return refused_with(&state, &user, e).await;
         }
     };
     let req = crate::sampling::DrawRequest {
@@ -181,11 +183,7 @@ async fn draw(
     match crate::sampling::draw_sample(&state, &user.viewer, &addr, req).await {
         // Redirected, so that reloading the page draws nothing again.
         Ok(s) => Redirect::to(&format!("/console/line?drawn={}", s.items.len())).into_response(),
-        Err(e) => (
-            e.status,
-            view(&state, &user, None, Some(form_error(&e))).await,
-        )
-            .into_response(),
+        Err(e) => refused_with(&state, &user, e).await,
     }
 }
 
@@ -214,11 +212,7 @@ async fn finding(
         Ok(v) => v,
         Err(e) => {
             let e = ApiError::invalid("verdict", e.to_string());
-            return (
-                e.status,
-                view(&state, &user, None, Some(form_error(&e))).await,
-            )
-                .into_response();
+            return refused_with(&state, &user, e).await;
         }
     };
     let req = crate::sampling::FindingRequest {
@@ -229,10 +223,6 @@ async fn finding(
     match crate::sampling::record_finding(&state, &user.viewer, &addr, id, req).await {
         // Redirected, so that reloading the page records nothing again.
         Ok(_) => Redirect::to("/console/line?recorded=1").into_response(),
-        Err(e) => (
-            e.status,
-            view(&state, &user, None, Some(form_error(&e))).await,
-        )
-            .into_response(),
+        Err(e) => refused_with(&state, &user, e).await,
     }
 }

@@ -1022,8 +1022,14 @@ pub(super) async fn build_order_page(
         calendar: &calendar,
     };
     let mut names = available_actions(&order, &v.actor_for(&org, &order), &ctx);
-    // A unit with no unit below it has no one to forward to.
-    if v.sub_units(&org).is_empty() {
+    // The active units below the viewer's: with none, there is no one to forward to.
+    let forward_to: Vec<(String, String)> = v
+        .sub_units(&org)
+        .into_iter()
+        .filter(|c| org.get(c).is_some_and(|u| u.active))
+        .map(|c| (c.to_string(), unit_name(&org, Some(c.as_str()))))
+        .collect();
+    if forward_to.is_empty() {
         names.retain(|n| *n != ActionName::Forward);
     }
     let suggestion = if names.contains(&ActionName::Dispatch) {
@@ -1257,11 +1263,7 @@ pub(super) async fn build_order_page(
             .map(|k| (k.as_str(), labels::kind(k.as_str())))
             .collect(),
         sub_units: if names.contains(&ActionName::Forward) {
-            v.sub_units(&org)
-                .into_iter()
-                .filter(|c| org.get(c).is_some_and(|u| u.active))
-                .map(|c| (c.to_string(), unit_name(&org, Some(c.as_str()))))
-                .collect()
+            forward_to
         } else {
             Vec::new()
         },
